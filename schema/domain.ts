@@ -1,0 +1,112 @@
+/**
+ * Shared domain types: the vocabulary of jobs, stages and priorities used by the
+ * gateway, the actors and the stores. GraphQL enums in schema.graphql mirror these.
+ */
+
+/** Pipeline stages, in the order a job moves through them. */
+export const STAGES = ['FETCH', 'PARSE', 'CHUNK', 'EMBED', 'INDEX'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'URGENT'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'DEAD_LETTERED'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Statuses a job never leaves. */
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'DEAD_LETTERED'];
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/**
+ * AMQP priority for each GraphQL priority. Stage queues declare `x-max-priority`
+ * equal to the highest value: RabbitMQ keeps one internal queue per level, so few levels are cheaper.
+ */
+export const AMQP_PRIORITY: Readonly<Record<Priority, number>> = { LOW: 1, NORMAL: 2, HIGH: 3, URGENT: 4 };
+export const MAX_AMQP_PRIORITY = 4;
+
+/** The stage after `stage`, or undefined after the last. */
+export function nextStage(stage: Stage): Stage | undefined {
+  return STAGES[STAGES.indexOf(stage) + 1];
+}
+
+/** Overall progress (0..1) when `stage` starts and when it ends: embedding dominates the work. */
+export const STAGE_PROGRESS: Readonly<Record<Stage, readonly [start: number, end: number]>> = {
+  FETCH: [0, 0.1],
+  PARSE: [0.1, 0.25],
+  CHUNK: [0.25, 0.35],
+  EMBED: [0.35, 0.9],
+  INDEX: [0.9, 1],
+};
+
+/** Collection names: lower-case letters, digits, `_` and `-`, 1 to 64 characters. */
+export const COLLECTION_NAME = /^[a-z0-9_-]{1,64}$/;
+
+/** Arbitrary JSON object attached to documents and copied to their chunks. */
+export type Metadata = Readonly<Record<string, unknown>>;
+
+/** A job as stored: the source of truth for its status. */
+export interface Job {
+  readonly id: string;
+  readonly collection: string;
+  readonly documentId: string;
+  readonly status: JobStatus;
+  readonly stage: Stage | null;
+  readonly progress: number;
+  readonly attempts: number;
+  readonly error: string | null;
+  readonly chunkCount: number | null;
+  readonly priority: Priority;
+  /** Incremented on every change; lets subscribers drop events older than what they saw. */
+  readonly seq: number;
+  readonly traceId: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly finishedAt: Date | null;
+}
+
+export type DocumentStatus = 'PENDING' | 'INDEXED';
+
+/** A document as stored: one per (collection, document id). */
+export interface DocumentRecord {
+  readonly id: string;
+  readonly collection: string;
+  readonly title: string | null;
+  readonly mimeType: string | null;
+  readonly sourceUrl: string | null;
+  readonly status: DocumentStatus;
+  readonly chunkCount: number;
+  readonly metadata: Metadata;
+  /** Hash of the content last indexed: a re-ingest of identical content changes nothing. */
+  readonly contentHash: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** A chunk ready for indexing: its text, position and embedding. */
+export interface IndexedChunk {
+  readonly id: string;
+  readonly ordinal: number;
+  readonly text: string;
+  readonly heading: string | null;
+  readonly vector: Float32Array;
+}
+
+/** One search result; score is cosine similarity (higher is better). */
+export interface SearchHit {
+  readonly chunkId: string;
+  readonly documentId: string;
+  readonly text: string;
+  readonly score: number;
+  readonly ordinal: number;
+  readonly title: string | null;
+  readonly metadata: Metadata;
+}
+
+/** The embedder a collection was indexed with; queries must use the same. */
+export interface EmbedderIdentity {
+  readonly name: string;
+  readonly dimension: number;
+}

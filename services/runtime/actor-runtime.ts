@@ -1,0 +1,264 @@
+/**
+ * The actor runtime: the only code that acks, retries or dead-letters. Handlers return or throw.
+ *
+ * Ack table (outcome → broker action, in this order; the ack always comes last, so a crash
+ * before it means redelivery, never loss):
+ *
+ * | outcome                                   | action                                                        |
+ * | ----------------------------------------- | ------------------------------------------------------------- |
+ * | returns { next }                          | publish next stage (confirm) → progress → event → ack         |
+ * | returns { done }                          | (store already wrote the final state) → event → ack           |
+ * | job unknown or already terminal           | ack (drop: cancelled jobs stop here)                          |
+ * | not JSON / fails its contract (poison)    | dead-letter unchanged with x-error (confirm) → DEAD_LETTERED → ack |
+ * | PermanentError                            | job FAILED with the message → event → ack                     |
+ * | CancelledError / aborted by cancel        | ack (the job is CANCELLED already)                            |
+ * | other error, attempts left                | publish to retry queue with x-attempt+1 (confirm) → event → ack |
+ * | other error, last attempt                 | dead-letter with error (confirm) → DEAD_LETTERED → event → ack |
+ * | broker publish fails in any of the above  | nack with requeue (or nothing if the channel is gone): redelivered |
+ */
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { AMQP_PRIORITY, STAGE_PROGRESS, isTerminal, nextStage, type Job, type Stage } from '../../schema/domain.ts';
+import type { JobRef } from '../../schema/messages/contract.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { Store } from '../stores/store.ts';
+import type { Broker } from './broker.ts';
+import type { CancellationRegistry } from './cancellation.ts';
+import { CancelledError, ContractError, classify, errorMessage } from './errors.ts';
+import { HEADERS, attemptOf, deadLetterHeaders, retryHeaders } from './headers.ts';
+import type { JobEventPublisher } from './job-events.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+import type { Topology } from './topology.ts';
+
+/** What a handler sees besides its message. */
+export interface HandlerContext {
+  readonly stage: Stage;
+  /** 1 on the first delivery of this stage's message, then 2, 3, … on retries. */
+  readonly attempt: number;
+  /** Aborted when the job is cancelled, the stage deadline passes or the process shuts down. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  /** Reports progress within the stage (0..1); mapped onto the job's overall progress. */
+  progress(fraction: number, message?: string): Promise<void>;
+}
+
+/** A handler's result: the next stage's message, or the job's final state (index stage). */
+export type StageResult = { readonly next: unknown } | { readonly done: Job };
+
+/** One actor: its stage, its message contract and its business logic. */
+export interface StageActor<M> {
+  readonly stage: Stage;
+  parse(value: unknown): M;
+  jobOf(message: M): JobRef;
+  handle(message: M, context: HandlerContext): Promise<StageResult>;
+}
+
+/** Options of the runtime. */
+export interface ActorRuntimeOptions {
+  /** Unacked deliveries per consumer; small so that priority decides what runs next. Default 4. */
+  readonly prefetch?: number;
+  /** A handler running longer than this is aborted and the attempt fails (retryable). Default 120000 ms. */
+  readonly stageTimeoutMs?: number;
+}
+
+export interface ActorDependencies {
+  readonly broker: Broker;
+  readonly names: Topology;
+  readonly store: Store;
+  readonly events: JobEventPublisher;
+  readonly cancellation: CancellationRegistry;
+  readonly retry: RetryPolicy;
+  readonly logger: Logger;
+}
+
+export class ActorRuntime<M> {
+  private consumer: { cancel(): Promise<void> } | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly shutdown = new AbortController();
+  private readonly prefetch: number;
+  private readonly stageTimeoutMs: number;
+
+  constructor(private readonly actor: StageActor<M>, private readonly deps: ActorDependencies, options: ActorRuntimeOptions = {}) {
+    this.prefetch = options.prefetch ?? 4;
+    this.stageTimeoutMs = options.stageTimeoutMs ?? 120_000;
+  }
+
+  start(): void {
+    const queue = this.deps.names.stageQueue(this.actor.stage);
+    this.consumer = this.deps.broker.consume(queue, this.prefetch, (message, channel) => {
+      const work = this.deliver(message, channel).catch((error) => {
+        this.deps.logger.error('delivery handling failed', { error: errorMessage(error) });
+      });
+      this.inFlight.add(work);
+      void work.finally(() => this.inFlight.delete(work));
+    });
+  }
+
+  /** Stops consuming, lets in-flight messages finish for up to `graceMs`, then aborts them. */
+  async stop(graceMs = 10_000): Promise<void> {
+    await this.consumer?.cancel();
+    this.consumer = null;
+    const all = Promise.allSettled([...this.inFlight]);
+    const timedOut = await Promise.race([all.then(() => false), sleep(graceMs).then(() => true)]);
+    if (timedOut) {
+      this.shutdown.abort(new Error('shutting down'));
+      await all;
+    }
+  }
+
+  private async deliver(message: ConsumeMessage, channel: Channel): Promise<void> {
+    const { stage } = this.actor;
+    const attempt = attemptOf(message);
+    let raw: unknown;
+    let parsed: M;
+    try {
+      raw = JSON.parse(message.content.toString('utf8'));
+    } catch {
+      return this.poison(message, channel, null, new ContractError('body', 'not valid JSON'));
+    }
+    try {
+      parsed = this.actor.parse(raw);
+    } catch (error) {
+      return this.poison(message, channel, jobIdIn(raw), error);
+    }
+    const ref = this.actor.jobOf(parsed);
+    const logger = this.deps.logger.child({ jobId: ref.jobId, stage, attempt });
+    const job = await this.deps.store.getJob(ref.jobId);
+    if (!job) return this.poison(message, channel, null, new ContractError('job.jobId', `job ${ref.jobId} is unknown to the store`));
+    if (isTerminal(job.status)) {
+      logger.info('dropping message of a finished job', { status: job.status });
+      return ack(channel, message);
+    }
+
+    const [start, end] = STAGE_PROGRESS[stage];
+    const running = await this.deps.store.updateJob(job.id, { status: 'RUNNING', stage, attempts: attempt, progress: start });
+    if (!running || isTerminal(running.status)) return ack(channel, message); // cancelled meanwhile
+    await this.deps.events.publish(running, attempt > 1 ? `${stage} attempt ${attempt}` : `${stage} started`);
+
+    const cancel = this.deps.cancellation.register(job.id);
+    const deadline = AbortSignal.timeout(this.stageTimeoutMs);
+    const signal = AbortSignal.any([cancel.signal, deadline, this.shutdown.signal]);
+    const context: HandlerContext = {
+      stage, attempt, signal, logger,
+      progress: async (fraction, note) => {
+        const updated = await this.deps.store.updateJob(job.id, { progress: start + (end - start) * clamp(fraction) });
+        if (updated && !isTerminal(updated.status)) await this.deps.events.publish(updated, note ?? null);
+      },
+    };
+    try {
+      const result = await this.actor.handle(parsed, context);
+      signal.throwIfAborted();
+      if ('done' in result) {
+        await this.deps.events.publish(result.done, result.done.status === 'SUCCEEDED' ? 'indexed' : null);
+        return ack(channel, message);
+      }
+      const following = nextStage(stage);
+      if (!following) throw new Error(`${stage} returned a next message but is the last stage`);
+      await this.deps.broker.publish(this.deps.names.workExchange, this.deps.names.stageKey(following), Buffer.from(JSON.stringify(result.next)), {
+        priority: AMQP_PRIORITY[ref.priority],
+        contentType: 'application/json',
+        messageId: `${job.id}:${following}`,
+        headers: { ...passThroughHeaders(message), [HEADERS.attempt]: 1 },
+      });
+      const progressed = await this.deps.store.updateJob(job.id, { progress: end });
+      if (progressed) await this.deps.events.publish(progressed, `${stage} done`);
+      return ack(channel, message);
+    } catch (error) {
+      const reason = cancel.signal.aborted ? new CancelledError() :
+        this.shutdown.signal.aborted ? null :
+        deadline.aborted ? new Error(`${stage} exceeded its deadline of ${this.stageTimeoutMs} ms`) : error;
+      if (reason === null) return nack(channel, message); // shutting down: return it to the queue
+      return this.failed(message, channel, job, attempt, reason, logger);
+    } finally {
+      cancel.release();
+    }
+  }
+
+  private async failed(message: ConsumeMessage, channel: Channel, job: Job, attempt: number, error: unknown, logger: Logger): Promise<void> {
+    const { stage } = this.actor;
+    const kind = classify(error);
+    const text = errorMessage(error);
+    try {
+      if (kind === 'cancelled') {
+        logger.info('handler aborted: job cancelled');
+        return ack(channel, message);
+      }
+      if (kind === 'fail') {
+        logger.warn('job failed', { error: text });
+        const failed = await this.deps.store.updateJob(job.id, { status: 'FAILED', error: `${stage}: ${text}` });
+        if (failed) await this.deps.events.publish(failed, text);
+        return ack(channel, message);
+      }
+      if (kind === 'retry' && attempt < this.deps.retry.maxAttempts(stage)) {
+        const delay = this.deps.retry.delayAfter(attempt);
+        await this.deps.broker.publish(this.deps.names.retryExchange(delay), this.deps.names.stageKey(stage), message.content, {
+          ...message.properties,
+          headers: retryHeaders(message, attempt + 1, text),
+        });
+        logger.warn('attempt failed; retrying', { error: text, delayMs: delay });
+        const retrying = await this.deps.store.updateJob(job.id, { error: `${stage}: ${text}` });
+        if (retrying) await this.deps.events.publish(retrying, `attempt ${attempt} failed (${text}); retry in ${delay} ms`);
+        return ack(channel, message);
+      }
+      await this.deadLetter(message, job.id, attempt, text);
+      logger.error('dead-lettered', { error: text });
+      const dead = await this.deps.store.updateJob(job.id, { status: 'DEAD_LETTERED', error: `${stage}: ${text}` });
+      if (dead) await this.deps.events.publish(dead, text);
+      return ack(channel, message);
+    } catch (brokerError) {
+      logger.warn('could not record the failure; returning the message to its queue', { error: errorMessage(brokerError) });
+      return nack(channel, message);
+    }
+  }
+
+  /** A message that can never be handled: dead-lettered unchanged, its job (if known) DEAD_LETTERED. */
+  private async poison(message: ConsumeMessage, channel: Channel, jobId: string | null, error: unknown): Promise<void> {
+    const text = errorMessage(error);
+    try {
+      await this.deadLetter(message, jobId, attemptOf(message), text);
+      this.deps.logger.error('poison message dead-lettered', { stage: this.actor.stage, jobId, error: text });
+      if (jobId) {
+        const dead = await this.deps.store.updateJob(jobId, { status: 'DEAD_LETTERED', error: `${this.actor.stage}: ${text}` });
+        if (dead) await this.deps.events.publish(dead, text);
+      }
+      return ack(channel, message);
+    } catch (brokerError) {
+      this.deps.logger.warn('could not dead-letter; returning the message to its queue', { error: errorMessage(brokerError) });
+      return nack(channel, message);
+    }
+  }
+
+  private async deadLetter(message: ConsumeMessage, jobId: string | null, attempt: number, error: string): Promise<void> {
+    const { stage } = this.actor;
+    await this.deps.broker.publish(this.deps.names.deadExchange, this.deps.names.stageKey(stage), message.content, {
+      ...message.properties,
+      headers: deadLetterHeaders(message, { stage, jobId, attempt, error }),
+    });
+  }
+}
+
+function passThroughHeaders(message: ConsumeMessage): Record<string, unknown> {
+  const headers = { ...(message.properties.headers ?? {}) };
+  for (const name of Object.values(HEADERS)) delete headers[name];
+  return headers;
+}
+
+function jobIdIn(raw: unknown): string | null {
+  const job = (raw as { job?: { jobId?: unknown } } | null)?.job;
+  return typeof job?.jobId === 'string' ? job.jobId : null;
+}
+
+function ack(channel: Channel, message: ConsumeMessage): void {
+  try { channel.ack(message); } catch { /* channel gone: the broker redelivers */ }
+}
+
+function nack(channel: Channel, message: ConsumeMessage): void {
+  try { channel.nack(message, false, true); } catch { /* channel gone: the broker redelivers */ }
+}
+
+function clamp(value: number): number {
+  return Math.min(1, Math.max(0, value));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

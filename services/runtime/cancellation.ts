@@ -1,0 +1,47 @@
+/**
+ * Real cancellation: each running handler registers an AbortController under its job id;
+ * a cancel signal from the events exchange aborts them all. Actors also check the job's status
+ * in the store before they start, so queued messages of a cancelled job are dropped.
+ */
+import type { Broker } from './broker.ts';
+import { listenToEvents } from './event-listener.ts';
+import type { Topology } from './topology.ts';
+
+export class CancellationRegistry {
+  private readonly running = new Map<string, Set<AbortController>>();
+  private readonly recent = new Set<string>();
+
+  /** Starts listening for cancel signals. */
+  async listen(broker: Broker, names: Topology): Promise<{ stop(): Promise<void> }> {
+    return listenToEvents(broker, names, 'control', ['control.cancel.#'], (message) => {
+      this.cancel(message.content.toString('utf8'));
+    });
+  }
+
+  /** A controller aborted when the job is cancelled; call release() when the work ends. */
+  register(jobId: string): { signal: AbortSignal; release(): void } {
+    const controller = new AbortController();
+    if (this.recent.has(jobId)) controller.abort(new Error('job cancelled'));
+    let set = this.running.get(jobId);
+    if (!set) this.running.set(jobId, (set = new Set()));
+    set.add(controller);
+    return {
+      signal: controller.signal,
+      release: () => {
+        set.delete(controller);
+        if (set.size === 0) this.running.delete(jobId);
+      },
+    };
+  }
+
+  cancel(jobId: string): void {
+    // Remember recent cancels briefly: a message may be picked up between the signal and its store check.
+    this.recent.add(jobId);
+    setTimeout(() => this.recent.delete(jobId), 60_000).unref();
+    for (const controller of this.running.get(jobId) ?? []) controller.abort(new Error('job cancelled'));
+  }
+
+  isCancelled(signal: AbortSignal): boolean {
+    return signal.aborted && signal.reason instanceof Error && signal.reason.message === 'job cancelled';
+  }
+}
