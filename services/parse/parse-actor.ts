@@ -1,0 +1,24 @@
+/** The parse actor: turns bytes into readable sections under their headings. */
+import type { ChunkRequest } from '../../schema/messages/chunk-request.ts';
+import { parseParseRequest, type ParseRequest } from '../../schema/messages/parse-request.ts';
+import type { StageActor } from '../runtime/actor-runtime.ts';
+import { parseDocument } from './parse-document.ts';
+
+export function parseActor(): StageActor<ParseRequest> {
+  return {
+    stage: 'PARSE',
+    parse: parseParseRequest,
+    jobOf: (message) => message.job,
+    async handle(message, context) {
+      const parsed = await parseDocument(Buffer.from(message.contentBase64, 'base64'), message.mimeType, context.signal);
+      const next: ChunkRequest = {
+        type: 'chunk.request',
+        version: 1,
+        job: message.job,
+        document: { ...message.document, title: message.document.title ?? parsed.title },
+        sections: parsed.sections.map((section) => ({ headings: [...section.headings], text: section.text })),
+      };
+      return { next };
+    },
+  };
+}
