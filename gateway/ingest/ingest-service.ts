@@ -1,0 +1,97 @@
+/**
+ * The write path: record each job as QUEUED, publish its first message with a broker confirm,
+ * and only then report it as accepted. A job whose publish was not confirmed is marked FAILED
+ * ("not accepted") and the caller gets UNAVAILABLE or BACKPRESSURE, so no job returned to a
+ * client can be lost.
+ */
+import { randomUUID } from 'node:crypto';
+import { AMQP_PRIORITY, isTerminal, type Job } from '../../schema/domain.ts';
+import type { FetchRequest } from '../../schema/messages/fetch-request.ts';
+import type { Logger } from '../../observability/logger.ts';
+import { BrokerBlockedError, BrokerUnavailableError, type Broker } from '../../services/runtime/broker.ts';
+import { HEADERS } from '../../services/runtime/headers.ts';
+import type { JobEventPublisher } from '../../services/runtime/job-events.ts';
+import type { Topology } from '../../services/runtime/topology.ts';
+import type { Store } from '../../services/stores/store.ts';
+import { ErrorCode, apiError, badInput } from '../errors.ts';
+import type { IngestPlan } from './ingest-plan.ts';
+
+export class IngestService {
+  constructor(
+    private readonly store: Store,
+    private readonly broker: Broker,
+    private readonly names: Topology,
+    private readonly events: JobEventPublisher,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Accepts every plan or throws; on a broker failure the error lists the jobs accepted before it. */
+  async ingest(plans: readonly IngestPlan[]): Promise<Job[]> {
+    await this.checkDocumentIds(plans);
+    const outcomes = await Promise.allSettled(plans.map((plan) => this.accept(plan)));
+    const accepted = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failure) throw this.toApiError(failure.reason, accepted);
+    return accepted;
+  }
+
+  async cancel(id: string): Promise<Job> {
+    const job = await this.store.getJob(id);
+    if (!job) throw apiError(ErrorCode.NOT_FOUND, `job ${id} does not exist`);
+    if (isTerminal(job.status)) return job;
+    const cancelled = await this.store.updateJob(id, { status: 'CANCELLED', error: 'cancelled by request' });
+    if (!cancelled) throw apiError(ErrorCode.NOT_FOUND, `job ${id} does not exist`);
+    if (cancelled.status === 'CANCELLED') {
+      await this.events.cancel(cancelled);
+      await this.events.publish(cancelled, 'cancelled');
+    }
+    return cancelled;
+  }
+
+  private async accept(plan: IngestPlan): Promise<Job> {
+    const job = await this.store.createJob({ id: randomUUID(), collection: plan.collection, documentId: plan.documentId, priority: plan.priority });
+    const message: FetchRequest = {
+      type: 'fetch.request',
+      version: 1,
+      job: { jobId: job.id, collection: job.collection, documentId: job.documentId, priority: job.priority },
+      document: { title: plan.title, mimeType: plan.mimeType, sourceUrl: plan.source.kind === 'url' ? plan.source.url : null, metadata: plan.metadata, contentHash: null },
+      source: plan.source,
+    };
+    try {
+      await this.broker.publish(this.names.workExchange, this.names.stageKey('FETCH'), Buffer.from(JSON.stringify(message)), {
+        priority: AMQP_PRIORITY[job.priority],
+        contentType: 'application/json',
+        messageId: `${job.id}:FETCH`,
+        type: message.type,
+        headers: { [HEADERS.attempt]: 1 },
+      });
+    } catch (error) {
+      await this.store.updateJob(job.id, { status: 'FAILED', error: `not accepted: ${String((error as Error).message ?? error)}` });
+      throw error;
+    }
+    await this.events.publish(job, 'queued');
+    return job;
+  }
+
+  private async checkDocumentIds(plans: readonly IngestPlan[]): Promise<void> {
+    for (const [index, plan] of plans.entries()) {
+      const existing = await this.store.getDocument(plan.documentId);
+      if (existing && existing.collection !== plan.collection) {
+        throw badInput(plans.length > 1 ? `inputs.${index}.documentId` : 'input.documentId',
+          `document ${plan.documentId} already belongs to collection "${existing.collection}"`);
+      }
+    }
+  }
+
+  private toApiError(error: unknown, accepted: readonly Job[]) {
+    const acceptedJobIds = accepted.map((job) => job.id);
+    if (error instanceof BrokerBlockedError) {
+      return apiError(ErrorCode.BACKPRESSURE, error.message, { retryAfterSeconds: error.retryAfterSeconds, acceptedJobIds });
+    }
+    if (error instanceof BrokerUnavailableError) {
+      return apiError(ErrorCode.UNAVAILABLE, `${error.message}; nothing was lost: retry later`, { retryAfterSeconds: 5, acceptedJobIds });
+    }
+    this.logger.error('ingest failed', { error: String(error) });
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}

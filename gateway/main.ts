@@ -1,0 +1,10 @@
+/** Entry point of a gateway process: `npm run gateway`. */
+import { createLogger } from '../observability/logger.ts';
+import { readConfig } from '../services/config.ts';
+import { onShutdown } from '../services/shutdown.ts';
+import { startGateway } from './server.ts';
+
+const config = readConfig(process.env);
+const logger = createLogger('gateway', config.logLevel);
+const gateway = await startGateway(config, logger);
+onShutdown(logger, () => gateway.stop());

@@ -1,0 +1,17 @@
+/** All resolvers, with the scalars from graphql-scalars. */
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import type { DocumentRecord } from '../../schema/domain.ts';
+import { mutationResolvers } from './mutation-resolvers.ts';
+import { queryResolvers } from './query-resolvers.ts';
+import { subscriptionResolvers } from './subscription-resolvers.ts';
+
+export const resolvers = {
+  JSON: JSONResolver,
+  DateTime: DateTimeResolver,
+  Query: queryResolvers,
+  Mutation: mutationResolvers,
+  Subscription: subscriptionResolvers,
+  Document: {
+    metadata: (document: DocumentRecord) => document.metadata,
+  },
+};

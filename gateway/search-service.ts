@@ -1,0 +1,47 @@
+/**
+ * The read path: embed the query in-process with the collection's embedder and ask the store.
+ * No queue on this path: queries never wait behind ingestion.
+ */
+import { COLLECTION_NAME, type SearchHit } from '../schema/domain.ts';
+import type { Embedder } from '../services/embedders/embedder.ts';
+import type { MetadataFilter, Store } from '../services/stores/store.ts';
+import { ErrorCode, apiError, badInput } from './errors.ts';
+
+export const MAX_K = 100;
+export const MAX_QUERY_CHARS = 10_000;
+
+export class SearchService {
+  constructor(private readonly store: Store, private readonly embedder: Embedder) {}
+
+  async search(collection: string, query: string, k: number, filter: unknown): Promise<SearchHit[]> {
+    if (!COLLECTION_NAME.test(collection)) throw badInput('collection', 'must match [a-z0-9_-]{1,64}');
+    if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw badInput('k', `must be an integer in 1..${MAX_K}, got ${k}`);
+    if (query.trim().length === 0) throw badInput('query', 'must not be empty');
+    if (query.length > MAX_QUERY_CHARS) throw badInput('query', `at most ${MAX_QUERY_CHARS} characters`);
+    const metadataFilter = checkFilter(filter);
+    const info = await this.store.getCollection(collection);
+    if (!info) return [];
+    const identity = await this.embedder.identity();
+    if (info.embedder.name !== identity.name || info.embedder.dimension !== identity.dimension) {
+      throw apiError(ErrorCode.CONFLICT,
+        `collection "${collection}" was indexed with ${info.embedder.name} (${info.embedder.dimension} dimensions), ` +
+        `but this gateway embeds with ${identity.name} (${identity.dimension} dimensions): configure the same embedder`);
+    }
+    const [vector] = await this.embedder.embed([query]);
+    return this.store.search({ collection, vector: vector!, k, ...(metadataFilter ? { filter: metadataFilter } : {}) });
+  }
+}
+
+function checkFilter(filter: unknown): MetadataFilter | undefined {
+  if (filter === undefined || filter === null) return undefined;
+  if (typeof filter !== 'object' || Array.isArray(filter)) throw badInput('filter', 'must be a JSON object of metadata fields to match');
+  const entries = Object.entries(filter);
+  if (entries.length > 20) throw badInput('filter', 'at most 20 fields');
+  for (const [key, value] of entries) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(key)) throw badInput(`filter.${key}`, 'field names match [A-Za-z0-9_.-]{1,64}');
+    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
+      throw badInput(`filter.${key}`, 'must be a string, number, boolean or null (equality match)');
+    }
+  }
+  return filter as MetadataFilter;
+}

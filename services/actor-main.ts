@@ -1,0 +1,22 @@
+/**
+ * Entry point of an actor process: `npm run actor -- embed` (or several: `-- parse chunk`),
+ * so each stage can be scaled as its own process.
+ */
+import { STAGES, type Stage } from '../schema/domain.ts';
+import { createLogger } from '../observability/logger.ts';
+import { readConfig } from './config.ts';
+import { runActors } from './run-actors.ts';
+import { onShutdown } from './shutdown.ts';
+
+const requested = process.argv.slice(2).map((name) => name.toUpperCase());
+const unknown = requested.filter((name) => !(STAGES as readonly string[]).includes(name));
+if (requested.length === 0 || unknown.length > 0) {
+  console.error(`usage: npm run actor -- <${STAGES.map((stage) => stage.toLowerCase()).join('|')}> [more stages]` +
+    (unknown.length ? `\nunknown stage: ${unknown.join(', ').toLowerCase()}` : ''));
+  process.exit(2);
+}
+const stages = requested as Stage[];
+const config = readConfig(process.env);
+const logger = createLogger(`actor-${stages.join('-').toLowerCase()}`, config.logLevel);
+const actors = await runActors(stages, config, logger);
+onShutdown(logger, () => actors.stop());

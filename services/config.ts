@@ -1,0 +1,116 @@
+/**
+ * The system's configuration: every environment variable, its default and meaning, in one
+ * place. Only entry points call readConfig(process.env); everything else receives the result.
+ */
+import path from 'node:path';
+import type { LogLevel } from '../observability/logger.ts';
+
+/** The whole configuration of a process; see README "Configuration". */
+export interface SystemConfig {
+  /** AMQP_URL: RabbitMQ. */
+  readonly amqpUrl: string;
+  /** AMQP_NAMESPACE: prefix of every exchange and queue. */
+  readonly namespace: string;
+  /** DATA_DIR: where the embedded store keeps its file. */
+  readonly dataDir: string;
+  /** PORT / HOST: the gateway's HTTP and WebSocket address. */
+  readonly port: number;
+  readonly host: string;
+  /** STORE: sqlite (embedded) or mongodb. */
+  readonly store: 'sqlite' | 'mongodb';
+  readonly mongodbUri: string | null;
+  readonly mongodbDb: string;
+  /** EMBEDDER: hashing (local, lexical) or ollama. */
+  readonly embedder: 'hashing' | 'ollama';
+  readonly hashingDimension: number;
+  readonly ollamaHost: string;
+  readonly ollamaModel: string;
+  readonly chunkSize: number;
+  readonly chunkOverlap: number;
+  /** MAX_DOCUMENT_BYTES: largest document accepted by the gateway (decoded bytes). */
+  readonly maxDocumentBytes: number;
+  /** MAX_BATCH_DOCUMENTS: most inputs in one ingestDocuments call. */
+  readonly maxBatchDocuments: number;
+  readonly fetchTimeoutMs: number;
+  readonly fetchMaxBytes: number;
+  readonly fetchMaxRedirects: number;
+  /** FETCH_ALLOW_LIST: comma-separated CIDRs or hosts the fetcher may reach despite being private. */
+  readonly fetchAllowList: readonly string[];
+  /** PREFETCH: unacked messages per actor consumer. */
+  readonly prefetch: number;
+  /** STAGE_TIMEOUT_MS: a handler running longer is aborted and the attempt fails. */
+  readonly stageTimeoutMs: number;
+  /** RETRY_DELAYS_MS: comma-separated back-off tiers. */
+  readonly retryDelaysMs: readonly number[];
+  /** MAX_ATTEMPTS: deliveries per stage before dead-lettering. */
+  readonly maxAttempts: number;
+  /** PUBLISH_TIMEOUT_MS: how long an ingest waits for the broker before UNAVAILABLE. */
+  readonly publishTimeoutMs: number;
+  readonly logLevel: LogLevel;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function readConfig(env: Env): SystemConfig {
+  const dataDir = path.resolve(env.DATA_DIR ?? './data');
+  return {
+    amqpUrl: env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    namespace: env.AMQP_NAMESPACE ?? 'rag',
+    dataDir,
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST ?? '127.0.0.1',
+    store: oneOf(env, 'STORE', ['sqlite', 'mongodb'] as const, 'sqlite'),
+    mongodbUri: env.MONGODB_URI ?? null,
+    mongodbDb: env.MONGODB_DB ?? 'rag',
+    embedder: oneOf(env, 'EMBEDDER', ['hashing', 'ollama'] as const, 'hashing'),
+    hashingDimension: int(env, 'HASHING_DIMENSION', 384, 8, 4096),
+    ollamaHost: env.OLLAMA_HOST ?? 'http://127.0.0.1:11434',
+    ollamaModel: env.OLLAMA_MODEL ?? 'nomic-embed-text',
+    chunkSize: int(env, 'CHUNK_SIZE', 1000, 50, 100_000),
+    chunkOverlap: int(env, 'CHUNK_OVERLAP', 150, 0, 50_000),
+    maxDocumentBytes: int(env, 'MAX_DOCUMENT_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024),
+    maxBatchDocuments: int(env, 'MAX_BATCH_DOCUMENTS', 100, 1, 10_000),
+    fetchTimeoutMs: int(env, 'FETCH_TIMEOUT_MS', 15_000, 100, 600_000),
+    fetchMaxBytes: int(env, 'FETCH_MAX_BYTES', 20 * 1024 * 1024, 1, 512 * 1024 * 1024),
+    fetchMaxRedirects: int(env, 'FETCH_MAX_REDIRECTS', 5, 0, 20),
+    fetchAllowList: list(env.FETCH_ALLOW_LIST),
+    prefetch: int(env, 'PREFETCH', 4, 1, 1000),
+    stageTimeoutMs: int(env, 'STAGE_TIMEOUT_MS', 120_000, 100, 3_600_000),
+    retryDelaysMs: list(env.RETRY_DELAYS_MS ?? '1000,4000,16000,64000').map((value) => positive('RETRY_DELAYS_MS', value)),
+    maxAttempts: int(env, 'MAX_ATTEMPTS', 5, 1, 100),
+    publishTimeoutMs: int(env, 'PUBLISH_TIMEOUT_MS', 5000, 100, 120_000),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+  };
+}
+
+/** The configuration with every default: the base for tests. */
+export function defaultConfig(overrides: Partial<SystemConfig> = {}): SystemConfig {
+  return { ...readConfig({}), ...overrides };
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+function positive(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} entries must be positive integers, got "${raw}"`);
+  return value;
+}

@@ -1,0 +1,51 @@
+/**
+ * The embed actor: embeds chunks in batches with the configured embedder, after checking that
+ * the collection was built with the same embedder (vectors of two models are not comparable).
+ */
+import { parseEmbedRequest, type EmbedRequest } from '../../schema/messages/embed-request.ts';
+import { encodeVector, type IndexRequestMessage } from '../../schema/messages/index-request.ts';
+import type { Embedder } from '../embedders/embedder.ts';
+import { textToEmbed } from '../embedders/text-to-embed.ts';
+import type { StageActor } from '../runtime/actor-runtime.ts';
+import { PermanentError } from '../runtime/errors.ts';
+import type { Store } from '../stores/store.ts';
+
+/** Options of the embed actor. */
+export interface EmbedActorOptions {
+  /** Texts per embedder call; default 64. */
+  readonly batchSize?: number;
+}
+
+export function embedActor(embedder: Embedder, store: Store, options: EmbedActorOptions = {}): StageActor<EmbedRequest> {
+  const batchSize = options.batchSize ?? 64;
+  return {
+    stage: 'EMBED',
+    parse: parseEmbedRequest,
+    jobOf: (message) => message.job,
+    async handle(message, context) {
+      const identity = await embedder.identity(context.signal);
+      const collection = await store.getCollection(message.job.collection);
+      if (collection && (collection.embedder.name !== identity.name || collection.embedder.dimension !== identity.dimension)) {
+        throw new PermanentError(
+          `collection "${collection.name}" was indexed with ${collection.embedder.name} (${collection.embedder.dimension} dimensions), ` +
+          `not ${identity.name} (${identity.dimension} dimensions): configure that embedder or use a new collection`,
+        );
+      }
+      const vectors: Float32Array[] = [];
+      for (let start = 0; start < message.chunks.length; start += batchSize) {
+        const batch = message.chunks.slice(start, start + batchSize);
+        vectors.push(...await embedder.embed(batch.map(textToEmbed), context.signal));
+        if (message.chunks.length > batchSize) await context.progress(vectors.length / message.chunks.length);
+      }
+      const next: IndexRequestMessage = {
+        type: 'index.request',
+        version: 1,
+        job: message.job,
+        document: message.document,
+        embedder: identity,
+        chunks: message.chunks.map((chunk, i) => ({ ...chunk, vectorBase64: encodeVector(vectors[i]!) })),
+      };
+      return { next };
+    },
+  };
+}

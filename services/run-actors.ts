@@ -1,0 +1,45 @@
+/**
+ * Runs one or more stage actors in this process over one broker connection: declares the
+ * work topology, listens for cancel signals, and consumes each stage's queue.
+ */
+import type { Stage } from '../schema/domain.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createBroker, createEmbedder, createRetryPolicy, openStore } from './components.ts';
+import type { SystemConfig } from './config.ts';
+import { ActorRuntime } from './runtime/actor-runtime.ts';
+import { CancellationRegistry } from './runtime/cancellation.ts';
+import { JobEventPublisher } from './runtime/job-events.ts';
+import { declareWorkTopology, topology } from './runtime/topology.ts';
+import { stageActor } from './stage-actors.ts';
+import type { Store } from './stores/store.ts';
+
+export interface RunningActors {
+  /** Stops consuming, finishes in-flight work (up to graceMs), closes connections. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function runActors(stages: readonly Stage[], config: SystemConfig, logger: Logger, shared?: { store?: Store }): Promise<RunningActors> {
+  const names = topology(config.namespace);
+  const retry = createRetryPolicy(config);
+  const store = shared?.store ?? await openStore(config);
+  const embedder = createEmbedder(config);
+  const broker = createBroker(config, `actor ${stages.join(',').toLowerCase()}`, logger);
+  await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: retry.delays() }));
+  const cancellation = new CancellationRegistry();
+  const listener = await cancellation.listen(broker, names);
+  const events = new JobEventPublisher(broker, names, logger);
+  const runtimes = stages.map((stage) => new ActorRuntime(stageActor(stage, config, store, embedder), {
+    broker, names, store, events, cancellation, retry, logger: logger.child({ actor: stage.toLowerCase() }),
+  }, { prefetch: config.prefetch, stageTimeoutMs: config.stageTimeoutMs }));
+  for (const runtime of runtimes) runtime.start();
+  await broker.start();
+  logger.info('actors running', { stages, namespace: config.namespace });
+  return {
+    async stop(graceMs = 10_000) {
+      await Promise.all(runtimes.map((runtime) => runtime.stop(graceMs)));
+      await listener.stop();
+      await broker.close();
+      if (!shared?.store) await store.close();
+    },
+  };
+}

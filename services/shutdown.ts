@@ -1,0 +1,20 @@
+/**
+ * Graceful shutdown: on SIGTERM or SIGINT, stop once (finishing or returning in-flight work),
+ * then exit; a second signal exits at once.
+ */
+import type { Logger } from '../observability/logger.ts';
+
+export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    logger.info('shutting down', { signal });
+    stop().then(
+      () => process.exit(0),
+      (error) => { logger.error('shutdown failed', { error: String(error) }); process.exit(1); },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

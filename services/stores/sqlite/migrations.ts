@@ -1,0 +1,105 @@
+/**
+ * Schema of the embedded store. Migrations are idempotent (`IF NOT EXISTS`) and run inside a
+ * `BEGIN IMMEDIATE` transaction guarded by `PRAGMA user_version`, so two processes opening a new
+ * file at once serialize on the write lock and the second one finds the work done.
+ */
+import type Database from 'better-sqlite3';
+
+/** Schema versions in order; index + 1 is the `user_version` after applying it. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE IF NOT EXISTS jobs (
+    id          TEXT PRIMARY KEY,
+    collection  TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    stage       TEXT,
+    progress    REAL NOT NULL DEFAULT 0,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    error       TEXT,
+    chunk_count INTEGER,
+    priority    TEXT NOT NULL,
+    seq         INTEGER NOT NULL DEFAULT 1,
+    trace_id    TEXT,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    finished_at INTEGER
+  ) STRICT;
+  -- listJobs pages newest first, optionally within one collection or status.
+  CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at DESC, id DESC);
+  CREATE INDEX IF NOT EXISTS jobs_by_collection ON jobs (collection, created_at DESC, id DESC);
+  CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created_at DESC, id DESC);
+
+  CREATE TABLE IF NOT EXISTS collections (
+    id                 INTEGER PRIMARY KEY,
+    name               TEXT NOT NULL UNIQUE,
+    embedder_name      TEXT NOT NULL,
+    embedder_dimension INTEGER NOT NULL,
+    created_at         INTEGER NOT NULL
+  ) STRICT;
+
+  -- A document id is unique across collections: re-indexing it elsewhere moves it.
+  CREATE TABLE IF NOT EXISTS documents (
+    id           TEXT PRIMARY KEY,
+    collection   TEXT NOT NULL REFERENCES collections (name),
+    title        TEXT,
+    mime_type    TEXT,
+    source_url   TEXT,
+    status       TEXT NOT NULL,
+    chunk_count  INTEGER NOT NULL DEFAULT 0,
+    metadata     TEXT NOT NULL DEFAULT '{}',
+    content_hash TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS documents_by_collection ON documents (collection);
+
+  -- rowid doubles as the key of the chunk's vector in the collection's vec0 table.
+  CREATE TABLE IF NOT EXISTS chunks (
+    rowid       INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    collection  TEXT NOT NULL,
+    ordinal     INTEGER NOT NULL,
+    text        TEXT NOT NULL,
+    heading     TEXT,
+    metadata    TEXT NOT NULL DEFAULT '{}',
+    title       TEXT
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks (document_id);
+  CREATE INDEX IF NOT EXISTS chunks_by_collection ON chunks (collection);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the database to SCHEMA_VERSION; a no-op when another process already did. */
+export function migrate(db: Database.Database): void {
+  const current = (): number => db.pragma('user_version', { simple: true }) as number;
+  if (current() >= SCHEMA_VERSION) return;
+  db.transaction(() => {
+    // Re-read under the write lock: another process may have migrated while we waited.
+    const from = current();
+    for (let version = from; version < SCHEMA_VERSION; version++) {
+      db.exec(MIGRATIONS[version]!);
+    }
+    if (from < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+/** Name of the vec0 table holding one collection's vectors. */
+export function vectorTableName(collectionRowId: number): string {
+  if (!Number.isSafeInteger(collectionRowId)) throw new Error(`invalid collection row id ${collectionRowId}`);
+  return `vec_c${collectionRowId}`;
+}
+
+/** Creates a collection's vector table (cosine distance) if it does not exist. */
+export function createVectorTable(db: Database.Database, collectionRowId: number, dimension: number): void {
+  if (!Number.isInteger(dimension) || dimension < 1) {
+    throw new Error(`embedder.dimension must be a positive integer, got ${dimension}`);
+  }
+  db.exec(
+    `CREATE VIRTUAL TABLE IF NOT EXISTS ${vectorTableName(collectionRowId)} ` +
+    `USING vec0(embedding float[${dimension}] distance_metric=cosine)`,
+  );
+}

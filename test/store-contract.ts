@@ -1,0 +1,443 @@
+/**
+ * The store contract: the one suite every Store implementation runs (SQLite, MongoDB).
+ * Expected search orders are derived from the hand-made vectors (cosine computed here), never
+ * hard-coded. Search assertions go through `eventually` so a store whose vector index is
+ * eventually consistent (Atlas Vector Search) can pass; an immediate store passes at once.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { EmbedderIdentity, IndexedChunk, Job, Metadata, SearchHit } from '../schema/domain.ts';
+import { EmbedderMismatchError } from '../services/stores/store.ts';
+import type { DocumentVersion, IndexRequest, NewJob, Store } from '../services/stores/store.ts';
+
+/** Opens a fresh, empty store; `cleanup` closes it and removes what it created. */
+export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+
+const DIMENSION = 8;
+const EMBEDDER: EmbedderIdentity = { name: 'contract-test', dimension: DIMENSION };
+
+/** A unit vector from raw components (padded with zeros to DIMENSION). */
+function unit(...components: number[]): Float32Array {
+  const vector = new Float32Array(DIMENSION);
+  components.forEach((value, index) => { vector[index] = value; });
+  const norm = Math.hypot(...vector);
+  return vector.map((value) => value / norm);
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
+  return dot / (Math.hypot(...a) * Math.hypot(...b));
+}
+
+/** Chunk ids of `chunks` ordered by cosine similarity to `query`, best first. */
+function expectedOrder(query: Float32Array, chunks: readonly IndexedChunk[]): string[] {
+  return [...chunks]
+    .map((chunk) => ({ id: chunk.id, score: cosine(query, chunk.vector) }))
+    .sort((a, b) => b.score - a.score)
+    .map((entry) => entry.id);
+}
+
+function chunk(documentId: string, ordinal: number, vector: Float32Array, version = 'v1'): IndexedChunk {
+  return { id: `${documentId}:${version}:${ordinal}`, ordinal, text: `${documentId} ${version} part ${ordinal}`, heading: null, vector };
+}
+
+function documentVersion(id: string, collection: string, metadata: Metadata = {}, contentHash = 'hash-1'): DocumentVersion {
+  return { id, collection, title: `Title of ${id}`, mimeType: 'text/plain', sourceUrl: null, metadata, contentHash };
+}
+
+/** Retries `check` until it stops throwing (for eventually consistent vector indexes), up to 15 s. */
+async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+function sortNewestFirst(jobs: readonly Job[]): string[] {
+  return [...jobs]
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    .map((job) => job.id);
+}
+
+export function describeStoreContract(name: string, open: OpenStore): void {
+  describe(`Store contract: ${name}`, function () {
+    this.timeout(60_000);
+    let store: Store;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await open());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    function newJob(collection: string, documentId: string, overrides: Partial<NewJob> = {}): NewJob {
+      return { id: `job-${randomUUID()}`, collection, documentId, priority: 'NORMAL', ...overrides };
+    }
+
+    /** Creates a job and indexes `chunks` for it; returns the request for later comparison. */
+    async function ingest(document: DocumentVersion, chunks: readonly IndexedChunk[], embedder = EMBEDDER): Promise<IndexRequest> {
+      const job = await store.createJob(newJob(document.collection, document.id));
+      const request: IndexRequest = { jobId: job.id, document, embedder, chunks };
+      const outcome = await store.indexDocument(request);
+      assert.equal(outcome.kind, 'indexed');
+      return request;
+    }
+
+    describe('jobs', () => {
+      it('when a job is created, should be QUEUED at seq 1 with no progress and readable by id', async () => {
+        const created = await store.createJob(newJob('docs', 'doc-1', { priority: 'HIGH', traceId: 'trace-1' }));
+        assert.equal(created.status, 'QUEUED');
+        assert.equal(created.stage, null);
+        assert.equal(created.progress, 0);
+        assert.equal(created.attempts, 0);
+        assert.equal(created.seq, 1);
+        assert.equal(created.finishedAt, null);
+        assert.equal(created.priority, 'HIGH');
+        assert.equal(created.traceId, 'trace-1');
+        assert.deepEqual(await store.getJob(created.id), created);
+      });
+
+      it('when a job id is created twice, should reject the second', async () => {
+        const job = newJob('docs', 'doc-1');
+        await store.createJob(job);
+        await assert.rejects(store.createJob(job));
+      });
+
+      it('when a job is unknown, should return null from getJob and updateJob', async () => {
+        assert.equal(await store.getJob('no-such-job'), null);
+        assert.equal(await store.updateJob('no-such-job', { status: 'RUNNING' }), null);
+      });
+
+      it('when a running job is updated, should apply the patch and bump seq on every change', async () => {
+        const created = await store.createJob(newJob('docs', 'doc-1'));
+        const running = await store.updateJob(created.id, { status: 'RUNNING', stage: 'FETCH', progress: 0.1, attempts: 1 });
+        assert.ok(running);
+        assert.equal(running.status, 'RUNNING');
+        assert.equal(running.stage, 'FETCH');
+        assert.equal(running.progress, 0.1);
+        assert.equal(running.attempts, 1);
+        assert.equal(running.seq, created.seq + 1);
+        assert.ok(running.updatedAt.getTime() >= created.updatedAt.getTime());
+        const parsed = await store.updateJob(created.id, { stage: 'PARSE', progress: 0.25, error: 'transient' });
+        assert.equal(parsed?.seq, created.seq + 2);
+        assert.equal(parsed?.error, 'transient');
+        assert.deepEqual(await store.getJob(created.id), parsed);
+      });
+
+      it('when progress would go down, should keep the higher value unless forced', async () => {
+        const { id } = await store.createJob(newJob('docs', 'doc-1'));
+        await store.updateJob(id, { status: 'RUNNING', progress: 0.5 });
+        const lower = await store.updateJob(id, { progress: 0.2 });
+        assert.equal(lower?.progress, 0.5);
+        const forced = await store.updateJob(id, { progress: 0.2, force: true });
+        assert.equal(forced?.progress, 0.2);
+      });
+
+      for (const status of ['SUCCEEDED', 'FAILED', 'CANCELLED', 'DEAD_LETTERED'] as const) {
+        it(`when a job is ${status}, should set finishedAt and refuse later unforced patches`, async () => {
+          const { id } = await store.createJob(newJob('docs', 'doc-1'));
+          const finished = await store.updateJob(id, { status, error: status === 'FAILED' ? 'boom' : null });
+          assert.equal(finished?.status, status);
+          assert.ok(finished?.finishedAt instanceof Date);
+          const late = await store.updateJob(id, { status: 'RUNNING', stage: 'EMBED', progress: 0.9 });
+          assert.deepEqual(late, finished);
+          assert.deepEqual(await store.getJob(id), finished);
+        });
+      }
+
+      it('when a finished job is patched with force, should apply it and clear finishedAt on a non-terminal status', async () => {
+        const { id } = await store.createJob(newJob('docs', 'doc-1'));
+        const failed = await store.updateJob(id, { status: 'FAILED', progress: 0.4, error: 'boom' });
+        const retried = await store.updateJob(id, {
+          status: 'QUEUED', stage: null, progress: 0, attempts: 0, error: null, force: true,
+        });
+        assert.equal(retried?.status, 'QUEUED');
+        assert.equal(retried?.progress, 0);
+        assert.equal(retried?.error, null);
+        assert.equal(retried?.finishedAt, null);
+        assert.equal(retried?.seq, (failed?.seq ?? 0) + 1);
+      });
+    });
+
+    describe('listJobs', () => {
+      async function seedJobs(): Promise<Job[]> {
+        const jobs: Job[] = [];
+        for (let i = 0; i < 7; i++) {
+          const collection = ['alpha', 'beta', 'gamma'][i % 3]!;
+          jobs.push(await store.createJob(newJob(collection, `doc-${i}`, { id: `job-${String(i).padStart(2, '0')}` })));
+        }
+        const failed = await store.updateJob('job-01', { status: 'FAILED', error: 'boom' });
+        const cancelled = await store.updateJob('job-04', { status: 'CANCELLED' });
+        return jobs.map((job) => (job.id === 'job-01' ? failed! : job.id === 'job-04' ? cancelled! : job));
+      }
+
+      /** Follows cursors page by page and returns the job ids in the order served. */
+      async function readAll(query: { collection?: string; collections?: string[]; status?: Job['status'] }, first: number) {
+        const ids: string[] = [];
+        let after: string | undefined;
+        for (let pages = 0; pages < 50; pages++) {
+          const page = await store.listJobs({ ...query, first, ...(after === undefined ? {} : { after }) });
+          assert.ok(page.jobs.length <= first);
+          ids.push(...page.jobs.map((edge) => edge.job.id));
+          if (!page.hasNextPage) return ids;
+          assert.equal(page.jobs.length, first);
+          after = page.jobs.at(-1)!.cursor;
+        }
+        throw new Error('listJobs never reported the last page');
+      }
+
+      it('when paging with cursors, should serve every job once, newest first', async () => {
+        const jobs = await seedJobs();
+        assert.deepEqual(await readAll({}, 3), sortNewestFirst(jobs));
+        assert.deepEqual(await readAll({}, 100), sortNewestFirst(jobs));
+      });
+
+      it('when the page holds exactly the rest, should report no next page', async () => {
+        const jobs = await seedJobs();
+        const page = await store.listJobs({ first: jobs.length });
+        assert.equal(page.jobs.length, jobs.length);
+        assert.equal(page.hasNextPage, false);
+      });
+
+      it('when filtering by collection, collections or status, should page only the matching jobs', async () => {
+        const jobs = await seedJobs();
+        assert.deepEqual(await readAll({ collection: 'beta' }, 2), sortNewestFirst(jobs.filter((j) => j.collection === 'beta')));
+        assert.deepEqual(
+          await readAll({ collections: ['alpha', 'gamma'] }, 2),
+          sortNewestFirst(jobs.filter((j) => j.collection !== 'beta')),
+        );
+        assert.deepEqual(await readAll({ collections: [] }, 2), []);
+        assert.deepEqual(await readAll({ status: 'QUEUED' }, 2), sortNewestFirst(jobs.filter((j) => j.status === 'QUEUED')));
+        assert.deepEqual(
+          await readAll({ collection: 'beta', status: 'FAILED' }, 2),
+          sortNewestFirst(jobs.filter((j) => j.collection === 'beta' && j.status === 'FAILED')),
+        );
+      });
+
+      it('when the cursor is not one the store issued, should reject', async () => {
+        await seedJobs();
+        await assert.rejects(store.listJobs({ first: 2, after: 'not-a-cursor' }));
+      });
+    });
+
+    describe('indexDocument and search', () => {
+      const query = unit(1, 0.2);
+      const docA = documentVersion('doc-a', 'docs', { lang: 'en' });
+      const chunksA = [
+        chunk('doc-a', 0, unit(1, 0, 0)),
+        chunk('doc-a', 1, unit(1, 1, 0)),
+        chunk('doc-a', 2, unit(0, 1, 1)),
+      ];
+      const docB = documentVersion('doc-b', 'docs', { lang: 'de' });
+      const chunksB = [chunk('doc-b', 0, unit(1, 0.3, 0, 0.1)), chunk('doc-b', 1, unit(0, 0, 0, 0, 1))];
+
+      it('when documents are indexed, should rank chunks by cosine similarity with title and metadata', async () => {
+        await ingest(docA, chunksA);
+        await ingest(docB, chunksB);
+        const all = [...chunksA, ...chunksB];
+        const hits = await eventually(async () => {
+          const found = await store.search({ collection: 'docs', vector: query, k: all.length });
+          assert.deepEqual(found.map((hit) => hit.chunkId), expectedOrder(query, all));
+          return found;
+        });
+        for (const hit of hits) {
+          const source = all.find((c) => c.id === hit.chunkId)!;
+          assert.ok(Math.abs(hit.score - cosine(query, source.vector)) < 1e-4, `score of ${hit.chunkId}`);
+          assert.equal(hit.ordinal, source.ordinal);
+          assert.equal(hit.text, source.text);
+          const document = hit.documentId === 'doc-a' ? docA : docB;
+          assert.equal(hit.title, document.title);
+          assert.deepEqual(hit.metadata, document.metadata);
+        }
+        const top2 = await store.search({ collection: 'docs', vector: query, k: 2 });
+        assert.deepEqual(top2.map((hit) => hit.chunkId), expectedOrder(query, all).slice(0, 2));
+      });
+
+      it('when a document is indexed, should record it, its collection and a SUCCEEDED job', async () => {
+        const request = await ingest(docA, chunksA);
+        const job = await store.getJob(request.jobId);
+        assert.equal(job?.status, 'SUCCEEDED');
+        assert.equal(job?.stage, 'INDEX');
+        assert.equal(job?.progress, 1);
+        assert.equal(job?.chunkCount, chunksA.length);
+        assert.equal(job?.seq, 2);
+        assert.ok(job?.finishedAt instanceof Date);
+        const document = await store.getDocument('doc-a');
+        assert.equal(document?.status, 'INDEXED');
+        assert.equal(document?.collection, 'docs');
+        assert.equal(document?.title, docA.title);
+        assert.equal(document?.chunkCount, chunksA.length);
+        assert.deepEqual(document?.metadata, docA.metadata);
+        assert.equal(document?.contentHash, docA.contentHash);
+        assert.equal(await store.countChunks('doc-a'), chunksA.length);
+        assert.deepEqual(await store.getCollection('docs'), {
+          name: 'docs', embedder: EMBEDDER, documentCount: 1, chunkCount: chunksA.length,
+        });
+      });
+
+      it('when nothing is stored, should answer null, 0 and [] for unknown ids and collections', async () => {
+        assert.equal(await store.getDocument('nope'), null);
+        assert.equal(await store.getCollection('nope'), null);
+        assert.equal(await store.countChunks('nope'), 0);
+        assert.deepEqual(await store.search({ collection: 'nope', vector: query, k: 5 }), []);
+      });
+
+      it('when a changed version is indexed, should replace the old chunks and keep createdAt', async () => {
+        await ingest(docA, chunksA);
+        const first = await store.getDocument('doc-a');
+        const v2 = [chunk('doc-a', 0, unit(0, 0, 1), 'v2'), chunk('doc-a', 1, unit(0, 0, 0, 1), 'v2')];
+        await ingest({ ...docA, title: 'New title', contentHash: 'hash-2' }, v2);
+        const second = await store.getDocument('doc-a');
+        assert.equal(second?.contentHash, 'hash-2');
+        assert.equal(second?.chunkCount, v2.length);
+        assert.deepEqual(second?.createdAt, first?.createdAt);
+        assert.equal(await store.countChunks('doc-a'), v2.length);
+        await eventually(async () => {
+          // k = live chunk count: a leftover vector of v1 (nearer the query) would crowd one out.
+          const hits = await store.search({ collection: 'docs', vector: query, k: v2.length });
+          assert.deepEqual(hits.map((hit) => hit.chunkId), expectedOrder(query, v2));
+          assert.ok(hits.every((hit) => hit.title === 'New title'));
+        });
+        assert.equal((await store.getCollection('docs'))?.chunkCount, v2.length);
+      });
+
+      it('when the same request is indexed twice, should skip the redelivery and leave the same rows', async () => {
+        const request = await ingest(docA, chunksA);
+        const before = await eventually(async () => {
+          const hits = await store.search({ collection: 'docs', vector: query, k: 10 });
+          assert.equal(hits.length, chunksA.length);
+          return hits;
+        });
+        const job = await store.getJob(request.jobId);
+        const again = await store.indexDocument(request);
+        assert.equal(again.kind, 'skipped');
+        assert.deepEqual(again.job, job);
+        // A new job carrying identical content must converge on the same rows too.
+        await ingest(docA, chunksA);
+        assert.equal(await store.countChunks('doc-a'), chunksA.length);
+        assert.equal((await store.getCollection('docs'))?.chunkCount, chunksA.length);
+        const after = await store.search({ collection: 'docs', vector: query, k: 10 });
+        assert.deepEqual(after, before);
+      });
+
+      it('when the job was cancelled, should skip indexing and write nothing', async () => {
+        const job = await store.createJob(newJob('docs', 'doc-a'));
+        const cancelled = await store.updateJob(job.id, { status: 'CANCELLED' });
+        const outcome = await store.indexDocument({ jobId: job.id, document: docA, embedder: EMBEDDER, chunks: chunksA });
+        assert.equal(outcome.kind, 'skipped');
+        assert.deepEqual(outcome.job, cancelled);
+        assert.deepEqual(await store.getJob(job.id), cancelled);
+        assert.equal(await store.getDocument('doc-a'), null);
+        assert.equal(await store.countChunks('doc-a'), 0);
+        assert.equal(await store.getCollection('docs'), null);
+      });
+
+      it('when a different embedder writes or queries the collection, should throw EmbedderMismatchError', async () => {
+        await ingest(docA, chunksA);
+        for (const other of [{ name: 'other-model', dimension: DIMENSION }, { name: EMBEDDER.name, dimension: 4 }]) {
+          const job = await store.createJob(newJob('docs', 'doc-b'));
+          const chunks = [{ ...chunksB[0]!, vector: new Float32Array(other.dimension).fill(0.5) }];
+          await assert.rejects(
+            store.indexDocument({ jobId: job.id, document: docB, embedder: other, chunks }),
+            (error: unknown) => error instanceof EmbedderMismatchError && error.collection === 'docs',
+          );
+          assert.equal((await store.getJob(job.id))?.status, 'QUEUED');
+        }
+        assert.equal(await store.getDocument('doc-b'), null);
+        assert.deepEqual((await store.getCollection('docs'))?.embedder, EMBEDDER);
+        await assert.rejects(
+          store.search({ collection: 'docs', vector: new Float32Array(4).fill(0.5), k: 3 }),
+          EmbedderMismatchError,
+        );
+      });
+
+      it('when a document id is indexed in another collection, should move it there', async () => {
+        await ingest(docA, chunksA);
+        await ingest({ ...docA, collection: 'archive' }, chunksA);
+        assert.equal((await store.getDocument('doc-a'))?.collection, 'archive');
+        assert.equal(await store.countChunks('doc-a'), chunksA.length);
+        assert.equal((await store.getCollection('docs'))?.chunkCount, 0);
+        assert.equal((await store.getCollection('archive'))?.chunkCount, chunksA.length);
+        await eventually(async () => {
+          assert.deepEqual(await store.search({ collection: 'docs', vector: query, k: 10 }), []);
+          const moved = await store.search({ collection: 'archive', vector: query, k: 10 });
+          assert.deepEqual(moved.map((hit) => hit.chunkId), expectedOrder(query, chunksA));
+        });
+      });
+    });
+
+    describe('search with a metadata filter', () => {
+      const query = unit(1);
+      // Vectors ordered from nearest to farthest from the query; metadata decides what a filter admits.
+      const near = { doc: documentVersion('near', 'docs', { lang: 'en', year: 2024, draft: true, reviewer: null }), vector: unit(1, 0.1) };
+      const mid = { doc: documentVersion('mid', 'docs', { lang: 'en', year: '2024', draft: 'true', reviewer: 'ann' }), vector: unit(1, 1) };
+      const far = { doc: documentVersion('far', 'docs', { lang: 'de', year: 2023, draft: false, nested: { tag: 'x' } }), vector: unit(0, 1, 1) };
+      const farthest = { doc: documentVersion('farthest', 'docs', { lang: 'fr', year: 2024.5, draft: 1 }), vector: unit(-1, 0.2) };
+      const all = [near, mid, far, farthest];
+
+      async function seed(): Promise<void> {
+        for (const entry of all) await ingest(entry.doc, [chunk(entry.doc.id, 0, entry.vector)]);
+      }
+
+      async function filtered(filter: Record<string, string | number | boolean | null>, k = 1): Promise<SearchHit[]> {
+        return store.search({ collection: 'docs', vector: query, k, filter });
+      }
+
+      /** Documents whose own metadata equal every filter value (JSON types compared strictly). */
+      function matching(filter: Record<string, unknown>): string[] {
+        return all
+          .filter((entry) => Object.entries(filter).every(([key, value]) => entry.doc.metadata[key] === value))
+          .map((entry) => entry.doc.id);
+      }
+
+      it('when the filter matches only a far chunk, should still return it', async () => {
+        await seed();
+        await eventually(async () => {
+          assert.deepEqual((await filtered({ lang: 'de' })).map((hit) => hit.documentId), ['far']);
+          assert.deepEqual((await filtered({ lang: 'fr' })).map((hit) => hit.documentId), ['farthest']);
+        });
+      });
+
+      it('when filtering on strings, numbers and booleans, should match the JSON type exactly', async () => {
+        await seed();
+        const cases: Record<string, string | number | boolean | null>[] = [
+          { lang: 'en' }, { year: 2024 }, { year: '2024' }, { year: 2024.5 }, { draft: true }, { draft: false },
+          { draft: 'true' }, { draft: 1 }, { lang: 'en', year: 2024 }, { lang: 'de', draft: true }, { reviewer: 'ann' },
+        ];
+        await eventually(async () => {
+          for (const filter of cases) {
+            const hits = await filtered(filter, 10);
+            const expected = all
+              .filter((entry) => matching(filter).includes(entry.doc.id))
+              .map((entry) => ({ id: entry.doc.id, score: cosine(query, entry.vector) }))
+              .sort((a, b) => b.score - a.score)
+              .map((entry) => entry.id);
+            assert.deepEqual(hits.map((hit) => hit.documentId), expected, JSON.stringify(filter));
+          }
+        });
+      });
+
+      it('when filtering on a null value or a nested key, should match those documents', async () => {
+        await seed();
+        await eventually(async () => {
+          assert.ok((await filtered({ reviewer: null }, 10)).some((hit) => hit.documentId === 'near'));
+          assert.ok(!(await filtered({ reviewer: null }, 10)).some((hit) => hit.documentId === 'mid'));
+          assert.deepEqual((await filtered({ 'nested.tag': 'x' }, 10)).map((hit) => hit.documentId), ['far']);
+        });
+      });
+
+      it('when a filter key holds characters outside [A-Za-z0-9_.-], should reject naming the key', async () => {
+        await seed();
+        await assert.rejects(filtered({ "lang') OR 1=1 --": 'en' }), /lang'\) OR 1=1 --/);
+      });
+    });
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * A whole system for one test file: gateway and actors in this process, on the real RabbitMQ,
+ * under a namespace of its own (queues and exchanges) and a store file of its own.
+ * stop() deletes the namespace's queues and exchanges and the data directory.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import amqp from 'amqplib';
+import { STAGES, type Stage } from '../../schema/domain.ts';
+import { createLogger, silentLogger } from '../../observability/logger.ts';
+import { defaultConfig, type SystemConfig } from '../../services/config.ts';
+import { createRetryPolicy, openStore } from '../../services/components.ts';
+import { runActors, type RunningActors } from '../../services/run-actors.ts';
+import { deleteTopology, topology, type Topology } from '../../services/runtime/topology.ts';
+import type { Store } from '../../services/stores/store.ts';
+import { startGateway, type RunningGateway } from '../../gateway/server.ts';
+
+export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+export interface TestSystem {
+  readonly config: SystemConfig;
+  readonly names: Topology;
+  readonly store: Store;
+  readonly gateway: RunningGateway;
+  readonly url: string;
+  actors: RunningActors | null;
+  /** Starts the actors (if started with `actors: false`), for the given stages or all. */
+  startActors(stages?: readonly Stage[]): Promise<void>;
+  stopActors(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TestSystemOptions {
+  /** Start the actors at once (default true). */
+  readonly actors?: boolean;
+  readonly config?: Partial<SystemConfig>;
+}
+
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-test-'));
+  const namespace = `test-${randomUUID().slice(0, 8)}`;
+  const config = defaultConfig({
+    amqpUrl: AMQP_URL, namespace, dataDir, port: 0, host: '127.0.0.1',
+    retryDelaysMs: [50, 100], publishTimeoutMs: 3000, fetchAllowList: ['127.0.0.1/32'],
+    ...options.config,
+  });
+  const logger = process.env.TEST_LOG ? createLogger('test', 'debug') : silentLogger;
+  const store = await openStore(config);
+  const gateway = await startGateway(config, logger, { store });
+  const system: TestSystem = {
+    config, names: topology(namespace), store, gateway, url: gateway.url, actors: null,
+    async startActors(stages = STAGES) {
+      system.actors = await runActors(stages, config, logger, { store });
+    },
+    async stopActors() {
+      await system.actors?.stop(2000);
+      system.actors = null;
+    },
+    async stop() {
+      await system.stopActors();
+      await gateway.stop();
+      await store.close();
+      await deleteNamespace(system.names, createRetryPolicy(config).delays());
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  if (options.actors !== false) await system.startActors();
+  return system;
+}
+
+async function deleteNamespace(names: Topology, retryDelays: readonly number[]): Promise<void> {
+  const connection = await amqp.connect(AMQP_URL);
+  try {
+    const channel = await connection.createChannel();
+    await deleteTopology(channel, names, retryDelays);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Runs `work` with a channel of its own connection (queue depths, raw publishes). */
+export async function withAmqp<T>(work: (channel: amqp.Channel) => Promise<T>): Promise<T> {
+  const connection = await amqp.connect(AMQP_URL);
+  try {
+    const channel = await connection.createChannel();
+    return await work(channel);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Ready messages in each stage queue and dead-letter queue. */
+export async function queueDepths(names: Topology): Promise<Record<string, number>> {
+  return withAmqp(async (channel) => {
+    const depths: Record<string, number> = {};
+    for (const stage of STAGES) {
+      depths[names.stageQueue(stage)] = (await channel.checkQueue(names.stageQueue(stage))).messageCount;
+      depths[names.deadLetterQueue(stage)] = (await channel.checkQueue(names.deadLetterQueue(stage))).messageCount;
+    }
+    return depths;
+  });
+}
