@@ -60,9 +60,10 @@ export function searchVectors(db: Database.Database, search: VectorSearch): Sear
       `WITH knn AS (
          SELECT rowid, distance FROM ${table}
          WHERE embedding MATCH ? AND k = ?
+           AND rowid IN (SELECT c.rowid FROM chunks c WHERE c.collection = ? AND ${condition.sql})
        )
        SELECT ${HIT_COLUMNS}, knn.distance AS distance
-       FROM knn JOIN chunks c ON c.rowid = knn.rowid WHERE c.collection = ? AND ${condition.sql}
+       FROM knn JOIN chunks c ON c.rowid = knn.rowid
        ORDER BY knn.distance, c.id`,
     ).all(blob, search.k, search.collection, ...condition.params) as HitRow[];
   }
