@@ -80,12 +80,17 @@ async function deleteNamespace(names: Topology, retryDelays: readonly number[]):
   }
 }
 
-/** Runs `work` with a channel of its own connection (queue depths, raw publishes). */
-export async function withAmqp<T>(work: (channel: amqp.Channel) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with a confirm channel of its own connection (queue depths, raw publishes);
+ * waits for every publish to be confirmed before closing.
+ */
+export async function withAmqp<T>(work: (channel: amqp.ConfirmChannel) => Promise<T>): Promise<T> {
   const connection = await amqp.connect(AMQP_URL);
   try {
-    const channel = await connection.createChannel();
-    return await work(channel);
+    const channel = await connection.createConfirmChannel();
+    const result = await work(channel);
+    await channel.waitForConfirms();
+    return result;
   } finally {
     await connection.close();
   }

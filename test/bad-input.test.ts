@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { gql } from './support/graphql-client.ts';
+import { queueDepths, startTestSystem, type TestSystem } from './support/test-system.ts';
+
+const INGEST = 'mutation($input: IngestInput!) { ingestDocument(input: $input) { id } }';
+
+describe('bad input', function () {
+  this.timeout(60_000);
+  let system: TestSystem;
+
+  // No actors: anything published would stay in a queue and show in its depth.
+  before(async () => { system = await startTestSystem({ actors: false, config: { maxDocumentBytes: 1000 } }); });
+  after(async () => { await system?.stop(); });
+
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['no source', { collection: 'ok' }, /input: give exactly one of text, url or contentBase64 \(got none\)/],
+    ['two sources', { collection: 'ok', text: 'a', url: 'https://example.com/' }, /input: give exactly one .*\(got text and url\)/],
+    ['a collection name outside [a-z0-9_-]{1,64}', { collection: 'Bad Name!', text: 'a' }, /input\.collection: must match \[a-z0-9_-\]\{1,64\}/],
+    ['a collection name too long', { collection: 'a'.repeat(65), text: 'a' }, /input\.collection/],
+    ['a document over the size limit', { collection: 'ok', text: 'x'.repeat(1001) }, /input\.text: .*1001 bytes; the limit is 1000 bytes/],
+    ['base64 over the size limit', { collection: 'ok', contentBase64: Buffer.alloc(1200, 65).toString('base64'), mimeType: 'text/plain' }, /input\.contentBase64: .*limit is 1000 bytes/],
+    ['invalid base64', { collection: 'ok', contentBase64: 'not base64!!', mimeType: 'application/pdf' }, /input\.contentBase64: is not valid base64/],
+    ['an unsupported media type', { collection: 'ok', text: 'a', mimeType: 'image/png' }, /input\.mimeType: "image\/png" is not supported/],
+    ['a URL with another scheme', { collection: 'ok', url: 'file:///etc/passwd' }, /input\.url: scheme file: is not allowed/],
+    ['metadata that is not an object', { collection: 'ok', text: 'a', metadata: [1, 2] }, /input\.metadata: must be a JSON object/],
+  ];
+
+  for (const [name, input, message] of cases) {
+    it(`when the input has ${name}, should answer BAD_USER_INPUT naming the field and publish nothing`, async () => {
+      const before = await queueDepths(system.names);
+      const jobsBefore = (await system.store.listJobs({ first: 100 })).jobs.length;
+      const result = await gql(system.url, INGEST, { input });
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(result.errors));
+      assert.match(result.errors![0]!.message, message);
+      assert.deepEqual(await queueDepths(system.names), before);
+      assert.equal((await system.store.listJobs({ first: 100 })).jobs.length, jobsBefore, 'no job recorded');
+    });
+  }
+
+  it('when one input of a batch is bad, should accept none of them', async () => {
+    const before = await queueDepths(system.names);
+    const result = await gql(system.url, 'mutation($inputs: [IngestInput!]!) { ingestDocuments(inputs: $inputs) { id } }', {
+      inputs: [{ collection: 'ok', text: 'fine' }, { collection: 'ok' }],
+    });
+    assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(result.errors![0]!.message, /^inputs\.1:/);
+    assert.deepEqual(await queueDepths(system.names), before);
+  });
+
+  for (const k of [0, 101]) {
+    it(`when search asks for k = ${k}, should answer BAD_USER_INPUT naming k and its range`, async () => {
+      const result = await gql(system.url, 'query($k: Int) { search(collection: "ok", query: "anything", k: $k) { chunkId } }', { k });
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+      assert.match(result.errors![0]!.message, /^k: must be an integer in 1\.\.100/);
+    });
+  }
+
+  it('when an unknown job is cancelled, should answer NOT_FOUND', async () => {
+    const result = await gql(system.url, 'mutation { cancelJob(id: "nope") { id } }');
+    assert.equal(result.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+  });
+
+  it('when an unknown job is read, should answer null', async () => {
+    const result = await gql(system.url, 'query { job(id: "nope") { id } }');
+    assert.equal(result.errors, undefined);
+    assert.equal(result.data.job, null);
+  });
+
+  it('when a valid input arrives, should publish exactly one message to the fetch queue', async () => {
+    const before = await queueDepths(system.names);
+    const result = await gql(system.url, INGEST, { input: { collection: 'ok', text: 'A valid little document.' } });
+    assert.equal(result.errors, undefined);
+    const after = await queueDepths(system.names);
+    assert.equal(after[system.names.stageQueue('FETCH')], before[system.names.stageQueue('FETCH')]! + 1);
+  });
+});
