@@ -1,0 +1,172 @@
+/**
+ * One conformance suite, every actor: each stage's actor, run by the shared runtime against the
+ * real broker, acks on success and hands the next stage its message, dead-letters a poison message
+ * unchanged, and retries a retryable error with the attempt count in a header.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { GetMessage } from 'amqplib';
+import { STAGES, nextStage, type Stage } from '../schema/domain.ts';
+import { silentLogger } from '../observability/logger.ts';
+import { defaultConfig, type SystemConfig } from '../services/config.ts';
+import { createBroker, createEmbedder, createRetryPolicy, openStore } from '../services/components.ts';
+import { ActorRuntime, type HandlerContext, type StageActor } from '../services/runtime/actor-runtime.ts';
+import type { Broker } from '../services/runtime/broker.ts';
+import { CancellationRegistry } from '../services/runtime/cancellation.ts';
+import { RetryableError } from '../services/runtime/errors.ts';
+import { JobEventPublisher } from '../services/runtime/job-events.ts';
+import { declareWorkTopology, deleteTopology, topology, type Topology } from '../services/runtime/topology.ts';
+import { stageActor } from '../services/stage-actors.ts';
+import type { Store } from '../services/stores/store.ts';
+import { AMQP_URL, withAmqp } from './support/test-system.ts';
+
+describe('actor conformance', function () {
+  this.timeout(60_000);
+  let config: SystemConfig;
+  let names: Topology;
+  let store: Store;
+  let broker: Broker;
+  let dataDir: string;
+
+  before(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'rag-conformance-'));
+    config = defaultConfig({ amqpUrl: AMQP_URL, namespace: `test-${randomUUID().slice(0, 8)}`, dataDir, retryDelaysMs: [50], logLevel: 'silent' });
+    names = topology(config.namespace);
+    store = await openStore(config);
+    broker = createBroker(config, 'conformance', silentLogger);
+    await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: createRetryPolicy(config).delays() }));
+    await broker.start();
+  });
+  after(async () => {
+    await broker.close();
+    await withAmqp((channel) => deleteTopology(channel, names, createRetryPolicy(config).delays()));
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** A valid message for every stage, made by running the stages before it. */
+  async function messagesFor(jobId: string): Promise<Record<Stage, unknown>> {
+    await store.createJob({ id: jobId, collection: 'conformance', documentId: `doc-${jobId}`, priority: 'NORMAL' });
+    const messages: Partial<Record<Stage, unknown>> = {
+      FETCH: {
+        type: 'fetch.request', version: 1,
+        job: { jobId, collection: 'conformance', documentId: `doc-${jobId}`, priority: 'NORMAL' },
+        document: { title: 'Moths', mimeType: 'text/markdown', sourceUrl: null, metadata: {}, contentHash: null },
+        source: { kind: 'inline', contentBase64: Buffer.from('# Moths\n\nMoths navigate by the moon.').toString('base64') },
+      },
+    };
+    const context: HandlerContext = { stage: 'FETCH', attempt: 1, signal: new AbortController().signal, logger: silentLogger, progress: async () => {} };
+    for (const stage of STAGES.slice(0, -1)) {
+      const actor = stageActor(stage, config, store, createEmbedder(config));
+      const result = await actor.handle(actor.parse(messages[stage]), { ...context, stage });
+      messages[nextStage(stage)!] = (result as { next: unknown }).next;
+    }
+    return messages as Record<Stage, unknown>;
+  }
+
+  function run(actor: StageActor<unknown>) {
+    const runtime = new ActorRuntime(actor, {
+      broker, names, store, retry: createRetryPolicy(config), logger: silentLogger,
+      events: new JobEventPublisher(broker, names, silentLogger), cancellation: new CancellationRegistry(),
+    }, { prefetch: 2 });
+    runtime.start();
+    return runtime;
+  }
+
+  async function takeOne(queue: string): Promise<GetMessage> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const message = await withAmqp((channel) => channel.get(queue, { noAck: true }));
+      if (message) return message;
+      if (Date.now() > deadline) throw new Error(`nothing arrived in ${queue}`);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+  }
+
+  async function depth(queue: string): Promise<number> {
+    return withAmqp(async (channel) => (await channel.checkQueue(queue)).messageCount);
+  }
+
+  async function publish(stage: Stage, body: Buffer): Promise<void> {
+    await broker.publish(names.workExchange, names.stageKey(stage), body, { headers: { 'x-attempt': 1 } });
+  }
+
+  for (const stage of STAGES) {
+    describe(`the ${stage.toLowerCase()} actor`, () => {
+      it('when its message is valid, should hand the next stage its message (or finish the job) and ack', async () => {
+        const jobId = randomUUID();
+        const messages = await messagesFor(jobId);
+        const runtime = run(stageActor(stage, config, store, createEmbedder(config)));
+        try {
+          await publish(stage, Buffer.from(JSON.stringify(messages[stage])));
+          const following = nextStage(stage);
+          if (following) {
+            const handed = await takeOne(names.stageQueue(following));
+            assert.equal(JSON.parse(handed.content.toString()).job.jobId, jobId);
+            assert.equal(handed.properties.priority, 2, 'NORMAL priority carried on');
+          } else {
+            const deadline = Date.now() + 10_000;
+            while ((await store.getJob(jobId))?.status !== 'SUCCEEDED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 30));
+            assert.equal((await store.getJob(jobId))?.status, 'SUCCEEDED');
+          }
+        } finally {
+          await runtime.stop(2000);
+        }
+        assert.equal(await depth(names.stageQueue(stage)), 0, 'acked: nothing returns to the queue');
+      });
+
+      it('when its message is poison, should dead-letter it unchanged and mark the job DEAD_LETTERED', async () => {
+        const jobId = randomUUID();
+        const messages = await messagesFor(jobId);
+        const poison = Buffer.from(JSON.stringify({ ...(messages[stage] as object), version: 99 }));
+        const runtime = run(stageActor(stage, config, store, createEmbedder(config)));
+        try {
+          await publish(stage, poison);
+          const dead = await takeOne(names.deadLetterQueue(stage));
+          assert.ok(dead.content.equals(poison), 'body unchanged');
+          assert.match(String(dead.properties.headers?.['x-error']), /^version/);
+          assert.equal((await store.getJob(jobId))?.status, 'DEAD_LETTERED');
+        } finally {
+          await runtime.stop(2000);
+        }
+        const following = nextStage(stage);
+        if (following) assert.equal(await depth(names.stageQueue(following)), 0, 'nothing handed on');
+      });
+
+      it('when its handler fails with a retryable error once, should retry it with the attempt count and then succeed', async () => {
+        const jobId = randomUUID();
+        const messages = await messagesFor(jobId);
+        const actor = stageActor(stage, config, store, createEmbedder(config));
+        const attempts: number[] = [];
+        const flaky: StageActor<unknown> = {
+          ...actor,
+          handle: async (message, context) => {
+            attempts.push(context.attempt);
+            if (context.attempt === 1) throw new RetryableError('upstream hiccup');
+            return actor.handle(message, context);
+          },
+        };
+        const runtime = run(flaky);
+        try {
+          await publish(stage, Buffer.from(JSON.stringify(messages[stage])));
+          const following = nextStage(stage);
+          if (following) await takeOne(names.stageQueue(following));
+          else {
+            const deadline = Date.now() + 10_000;
+            while ((await store.getJob(jobId))?.status !== 'SUCCEEDED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 30));
+          }
+          assert.deepEqual(attempts, [1, 2]);
+          const job = await store.getJob(jobId);
+          assert.equal(job?.attempts, 2);
+          if (following) assert.match(String(job?.error), /upstream hiccup/, 'the failed attempt is visible on the running job');
+          else assert.equal(job?.error, null, 'a job that succeeded carries no error');
+        } finally {
+          await runtime.stop(2000);
+        }
+      });
+    });
+  }
+});
