@@ -14,8 +14,8 @@ export function containerEngineUnavailable(): Promise<string | null> {
   probe ??= run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 5000 })
     .then(() => null)
     .catch((error: unknown) => {
-      const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      return `no container engine answers (docker info: ${message})`;
+      const code = (error as { code?: unknown } | null)?.code;
+      return code === 'ENOENT' ? 'no docker CLI on PATH' : '`docker info` failed';
     });
   return probe;
 }
