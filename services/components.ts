@@ -7,19 +7,34 @@ import type { Logger } from '../observability/logger.ts';
 import type { SystemConfig } from './config.ts';
 import type { Embedder } from './embedders/embedder.ts';
 import { HashingEmbedder } from './embedders/hashing-embedder.ts';
+import { OllamaEmbedder } from './embedders/ollama-embedder.ts';
 import { Broker } from './runtime/broker.ts';
 import { RetryPolicy } from './runtime/retry-policy.ts';
+import { openMongoStore } from './stores/mongodb/mongo-store.ts';
 import { openSqliteStore } from './stores/sqlite/sqlite-store.ts';
 import type { Store } from './stores/store.ts';
 
 export async function openStore(config: SystemConfig): Promise<Store> {
   if (config.store === 'sqlite') return openSqliteStore({ path: path.join(config.dataDir, 'rag.sqlite') });
-  throw new Error('STORE=mongodb is not available in this build');
+  if (config.mongodbUri === null || config.mongodbUri === '') {
+    throw new Error('STORE=mongodb needs MONGODB_URI (e.g. mongodb://127.0.0.1:27017/?directConnection=true for Atlas Local)');
+  }
+  return openMongoStore({
+    uri: config.mongodbUri,
+    db: config.mongodbDb,
+    numCandidatesFactor: config.mongodbNumCandidatesFactor,
+    indexWaitMs: config.mongodbIndexWaitMs,
+  });
 }
 
 export function createEmbedder(config: SystemConfig): Embedder {
   if (config.embedder === 'hashing') return new HashingEmbedder({ dimension: config.hashingDimension });
-  throw new Error('EMBEDDER=ollama is not available in this build');
+  return new OllamaEmbedder({
+    host: config.ollamaHost,
+    model: config.ollamaModel,
+    timeoutMs: config.ollamaTimeoutMs,
+    batchSize: config.ollamaBatchSize,
+  });
 }
 
 export function createBroker(config: SystemConfig, name: string, logger: Logger): Broker {

@@ -18,13 +18,25 @@ export interface SystemConfig {
   readonly host: string;
   /** STORE: sqlite (embedded) or mongodb. */
   readonly store: 'sqlite' | 'mongodb';
+  /** MONGODB_URI: the Atlas / Atlas Local connection string; required when STORE=mongodb. */
   readonly mongodbUri: string | null;
+  /** MONGODB_DB: database holding jobs, documents, chunks and the collection registry. */
   readonly mongodbDb: string;
+  /** MONGODB_NUM_CANDIDATES_FACTOR: `$vectorSearch` numCandidates = factor × k (recall vs. latency). */
+  readonly mongodbNumCandidatesFactor: number;
+  /** MONGODB_INDEX_WAIT_MS: how long to wait for a vector search index to become queryable. */
+  readonly mongodbIndexWaitMs: number;
   /** EMBEDDER: hashing (local, lexical) or ollama. */
   readonly embedder: 'hashing' | 'ollama';
   readonly hashingDimension: number;
+  /** OLLAMA_HOST: Ollama's base URL. */
   readonly ollamaHost: string;
+  /** OLLAMA_MODEL: embedding model (must be pulled: `ollama pull <model>`). */
   readonly ollamaModel: string;
+  /** OLLAMA_TIMEOUT_MS: longest one embed call may take before it is aborted and retried. */
+  readonly ollamaTimeoutMs: number;
+  /** OLLAMA_BATCH_SIZE: texts per Ollama embed call. */
+  readonly ollamaBatchSize: number;
   readonly chunkSize: number;
   readonly chunkOverlap: number;
   /** MAX_DOCUMENT_BYTES: largest document accepted by the gateway (decoded bytes). */
@@ -62,10 +74,14 @@ export function readConfig(env: Env): SystemConfig {
     store: oneOf(env, 'STORE', ['sqlite', 'mongodb'] as const, 'sqlite'),
     mongodbUri: env.MONGODB_URI ?? null,
     mongodbDb: env.MONGODB_DB ?? 'rag',
+    mongodbNumCandidatesFactor: int(env, 'MONGODB_NUM_CANDIDATES_FACTOR', 20, 1, 1000),
+    mongodbIndexWaitMs: int(env, 'MONGODB_INDEX_WAIT_MS', 120_000, 1000, 3_600_000),
     embedder: oneOf(env, 'EMBEDDER', ['hashing', 'ollama'] as const, 'hashing'),
     hashingDimension: int(env, 'HASHING_DIMENSION', 384, 8, 4096),
     ollamaHost: env.OLLAMA_HOST ?? 'http://127.0.0.1:11434',
     ollamaModel: env.OLLAMA_MODEL ?? 'nomic-embed-text',
+    ollamaTimeoutMs: int(env, 'OLLAMA_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    ollamaBatchSize: int(env, 'OLLAMA_BATCH_SIZE', 32, 1, 2048),
     chunkSize: int(env, 'CHUNK_SIZE', 1000, 50, 100_000),
     chunkOverlap: int(env, 'CHUNK_OVERLAP', 150, 0, 50_000),
     maxDocumentBytes: int(env, 'MAX_DOCUMENT_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024),

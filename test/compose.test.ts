@@ -1,0 +1,133 @@
+/**
+ * No container engine runs on the development machines, so the compose stack is checked by
+ * reading it: every service, health check, start order, port and replica count, and every
+ * environment variable the code reads (taken from services/config.ts's source, so adding a
+ * variable there without wiring it here fails this test).
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { STAGES } from '../schema/domain.ts';
+
+interface Service {
+  readonly image?: string;
+  readonly build?: { readonly context: string; readonly dockerfile: string };
+  readonly command?: readonly string[];
+  readonly entrypoint?: readonly string[];
+  readonly environment?: Readonly<Record<string, string | number | boolean | null>>;
+  readonly ports?: readonly string[];
+  readonly healthcheck?: { readonly test: readonly string[] };
+  readonly depends_on?: Readonly<Record<string, { readonly condition: string }>>;
+  readonly deploy?: { readonly replicas?: number };
+}
+
+/** Variables config.ts reads that compose may leave at their default, and why. */
+const DEFAULTED: Readonly<Record<string, string>> = {
+  DATA_DIR: 'only the embedded SQLite store uses it; the stack runs STORE=mongodb',
+  HASHING_DIMENSION: 'only the hashing embedder uses it; the stack runs EMBEDDER=ollama',
+  FETCH_ALLOW_LIST: 'empty by default on purpose: the fetcher must not reach private addresses',
+};
+
+const root = new URL('..', import.meta.url);
+const ACTORS = STAGES.map((stage) => `actor-${stage.toLowerCase()}`);
+
+async function loadCompose(): Promise<Record<string, Service>> {
+  const text = await readFile(new URL('compose/compose.yaml', root), 'utf8');
+  // Compose resolves `<<:` merge keys; so must the parser.
+  const document = parse(text, { merge: true }) as { services: Record<string, Service> };
+  return document.services;
+}
+
+/** Every variable services/config.ts reads: `env.NAME` and helper calls like `int(env, 'NAME', …)`. */
+async function configVariables(): Promise<string[]> {
+  const source = await readFile(new URL('services/config.ts', root), 'utf8');
+  const names = new Set<string>();
+  for (const match of source.matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)) names.add(match[1]!);
+  for (const match of source.matchAll(/\(\s*env\s*,\s*'([A-Z][A-Z0-9_]*)'/g)) names.add(match[1]!);
+  return [...names].sort();
+}
+
+describe('compose/compose.yaml', () => {
+  let services: Record<string, Service>;
+  before(async () => {
+    services = await loadCompose();
+  });
+
+  function service(name: string): Service {
+    const found = services[name];
+    assert.ok(found, `service "${name}" is missing from compose/compose.yaml`);
+    return found;
+  }
+
+  it('when read, should define the infrastructure with health checks and published ports', () => {
+    const rabbitmq = service('rabbitmq');
+    assert.match(rabbitmq.image ?? '', /^rabbitmq:.*management/);
+    assert.ok(rabbitmq.ports?.some((port) => port.endsWith(':15672')), 'management UI published');
+    assert.ok(rabbitmq.ports?.some((port) => port.endsWith(':5672')));
+    assert.match(service('mongodb').image ?? '', /^mongodb\/mongodb-atlas-local/);
+    assert.ok(service('mongodb').ports?.some((port) => port.endsWith(':27017')));
+    assert.match(service('ollama').image ?? '', /^ollama\/ollama/);
+    const jaeger = service('jaeger');
+    assert.match(jaeger.image ?? '', /^jaegertracing\//);
+    assert.equal(String(jaeger.environment?.COLLECTOR_OTLP_ENABLED), 'true');
+    for (const port of ['16686', '4317', '4318']) assert.ok(jaeger.ports?.some((p) => p.endsWith(`:${port}`)), `jaeger ${port}`);
+    for (const name of ['rabbitmq', 'mongodb', 'ollama', 'jaeger', 'gateway']) {
+      assert.ok((service(name).healthcheck?.test.length ?? 0) > 0, `${name} has a health check`);
+    }
+  });
+
+  it('when started, should pull the configured embedding model before the gateway and the actors start', () => {
+    const pull = service('ollama-pull');
+    const model = String(service('gateway').environment?.OLLAMA_MODEL);
+    assert.deepEqual(pull.entrypoint, ['ollama', 'pull', model]);
+    assert.equal(pull.depends_on?.ollama?.condition, 'service_healthy');
+    for (const name of ['gateway', ...ACTORS]) {
+      assert.equal(service(name).depends_on?.['ollama-pull']?.condition, 'service_completed_successfully', name);
+    }
+  });
+
+  it('when started, should run the gateway and one service per actor from the repository image, after the broker and store are healthy', () => {
+    const gateway = service('gateway');
+    assert.deepEqual(gateway.command, ['npm', 'run', 'gateway']);
+    assert.ok(gateway.ports?.some((port) => port.endsWith(':4000')));
+    for (const name of ['gateway', ...ACTORS]) {
+      const app = service(name);
+      assert.equal(app.build?.dockerfile, 'Dockerfile', `${name} builds the repository's Dockerfile`);
+      assert.equal(app.depends_on?.rabbitmq?.condition, 'service_healthy', name);
+      assert.equal(app.depends_on?.mongodb?.condition, 'service_healthy', name);
+    }
+    for (const stage of STAGES) {
+      const actor = service(`actor-${stage.toLowerCase()}`);
+      assert.deepEqual(actor.command, ['npm', 'run', 'actor', '--', stage.toLowerCase()]);
+      assert.ok(Number.isInteger(actor.deploy?.replicas) && actor.deploy!.replicas! >= 1, `${stage} replica count`);
+      assert.equal(actor.ports, undefined, `${stage}: replicas cannot share a published port`);
+    }
+  });
+
+  it('when the code reads an environment variable, should set it on the gateway and every actor or default it on purpose', async () => {
+    const variables = await configVariables();
+    assert.ok(variables.length > 10, `found the variables of services/config.ts (${variables.join(', ')})`);
+    for (const name of Object.keys(DEFAULTED)) assert.ok(variables.includes(name), `allow-listed ${name} is still read`);
+    for (const app of ['gateway', ...ACTORS]) {
+      const environment = service(app).environment ?? {};
+      const missing = variables.filter((name) => !(name in environment) && !(name in DEFAULTED));
+      assert.deepEqual(missing, [], `${app} lacks ${missing.join(', ')}: set it in compose/compose.yaml (x-app-env)`);
+    }
+  });
+
+  it('when running on the stack, should use MongoDB, Ollama and Jaeger by service name, with a service name per process', () => {
+    const names = new Set<string>();
+    for (const app of ['gateway', ...ACTORS]) {
+      const environment = service(app).environment ?? {};
+      assert.equal(environment.STORE, 'mongodb');
+      assert.match(String(environment.MONGODB_URI), /^mongodb:\/\/mongodb:27017/);
+      assert.equal(environment.EMBEDDER, 'ollama');
+      assert.equal(environment.OLLAMA_HOST, 'http://ollama:11434');
+      assert.match(String(environment.AMQP_URL), /@rabbitmq:5672/);
+      assert.equal(environment.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://jaeger:4318');
+      assert.ok(environment.OTEL_SERVICE_NAME, `${app} names itself for tracing`);
+      names.add(String(environment.OTEL_SERVICE_NAME));
+    }
+    assert.equal(names.size, ACTORS.length + 1, 'OTEL_SERVICE_NAME differs per service');
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * The store contract against MongoDB Atlas Vector Search: on MONGODB_URI when set (Atlas or
+ * Atlas Local), else in a testcontainers `mongodb/mongodb-atlas-local` container where a container
+ * engine answers, else skipped with one line. Every store opened gets its own database, dropped after.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { openMongoStore } from '../services/stores/mongodb/mongo-store.ts';
+import { SearchNotSupportedError } from '../services/stores/mongodb/vector-index.ts';
+import { describeStoreContract } from './store-contract.ts';
+import { containerEngineUnavailable, loadTestcontainers } from './support/container-engine.ts';
+
+interface Started {
+  readonly uri: string;
+  readonly stop: () => Promise<void>;
+}
+
+const ATLAS_LOCAL_IMAGE = 'mongodb/mongodb-atlas-local';
+const COMMUNITY_IMAGE = 'mongo:7';
+
+/** Starts `image` with port 27017 published and returns a direct-connection URI to it. */
+async function startMongoContainer(image: string): Promise<Started> {
+  const { GenericContainer, Wait } = await loadTestcontainers();
+  let builder = new GenericContainer(image).withExposedPorts(27017);
+  // Atlas Local declares a health check that turns healthy once mongod and mongot are up.
+  builder = image === ATLAS_LOCAL_IMAGE ? builder.withWaitStrategy(Wait.forHealthCheck()) : builder.withWaitStrategy(Wait.forListeningPorts());
+  const container = await builder.withStartupTimeout(240_000).start();
+  return {
+    uri: `mongodb://${container.getHost()}:${container.getMappedPort(27017)}/?directConnection=true`,
+    stop: async () => { await container.stop(); },
+  };
+}
+
+describe('MongoDB store', function () {
+  this.timeout(300_000);
+  let uri = '';
+  let usingContainers = false;
+  const started: Started[] = [];
+
+  before(async function () {
+    if (process.env.MONGODB_URI) {
+      uri = process.env.MONGODB_URI;
+      return;
+    }
+    const reason = await containerEngineUnavailable();
+    if (reason !== null) {
+      console.log(`    MongoDB store: skipped — set MONGODB_URI or run a container engine (${reason})`);
+      this.skip();
+    }
+    const atlas = await startMongoContainer(ATLAS_LOCAL_IMAGE);
+    started.push(atlas);
+    uri = atlas.uri;
+    usingContainers = true;
+  });
+
+  after(async () => {
+    for (const container of started.splice(0)) await container.stop();
+  });
+
+  describeStoreContract('mongodb', async () => {
+    const db = `rag_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const store = await openMongoStore({ uri, db, indexWaitMs: 120_000, indexPollMs: 200 });
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        const client = new MongoClient(uri);
+        try {
+          await client.db(db).dropDatabase();
+        } finally {
+          await client.close();
+        }
+      },
+    };
+  });
+
+  describe('on a MongoDB without search support', () => {
+    it('when the store opens, should fail naming Atlas Local as the fix', async function () {
+      const communityUri = process.env.MONGODB_COMMUNITY_URI;
+      let community: Started | undefined;
+      if (!communityUri) {
+        if (!usingContainers) {
+          console.log('      skipped — set MONGODB_COMMUNITY_URI (a plain mongod) or run a container engine');
+          this.skip();
+        }
+        community = await startMongoContainer(COMMUNITY_IMAGE);
+        started.push(community);
+      }
+      await assert.rejects(
+        openMongoStore({ uri: communityUri ?? community!.uri, db: `rag_test_${randomUUID().slice(0, 8)}` }),
+        (error: unknown) => error instanceof SearchNotSupportedError && /Atlas Local/.test(error.message),
+      );
+    });
+  });
+});

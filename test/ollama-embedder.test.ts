@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OllamaEmbedder } from '../services/embedders/ollama-embedder.ts';
+import { PermanentError, RetryableError } from '../services/runtime/errors.ts';
+
+/** A request the fake Ollama received. */
+interface SeenRequest {
+  readonly path: string;
+  readonly body: { model: string; input: string | string[] };
+}
+
+type Reply = (request: SeenRequest, res: ServerResponse) => void;
+
+/** A local server speaking Ollama's `/api/embed`; `reply` decides each answer. */
+async function fakeOllama(reply: Reply): Promise<{ host: string; seen: SeenRequest[]; close: () => Promise<void> }> {
+  const seen: SeenRequest[] = [];
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const request = { path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') };
+      seen.push(request);
+      reply(request, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    host: `http://127.0.0.1:${port}`,
+    seen,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** Deterministic, deliberately unnormalised vectors: [length, index + 1, 3]. */
+function embedAnswer(request: SeenRequest, res: ServerResponse): void {
+  const input = Array.isArray(request.body.input) ? request.body.input : [request.body.input];
+  json(res, 200, { model: request.body.model, embeddings: input.map((text, i) => [text.length, i + 1, 3]) });
+}
+
+function norm(vector: Float32Array): number {
+  return Math.hypot(...vector);
+}
+
+describe('OllamaEmbedder against a local server speaking the embed API', function () {
+  this.timeout(20_000);
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+
+  async function start(reply: Reply) {
+    const server = await fakeOllama(reply);
+    closers.push(server.close);
+    return server;
+  }
+
+  it('when embedding more texts than a batch, should send batched /api/embed requests with the model', async () => {
+    const server = await start(embedAnswer);
+    const embedder = new OllamaEmbedder({ host: server.host, model: 'tiny-embed', batchSize: 2 });
+    const texts = ['alpha', 'be', 'gamma ray', 'd', 'epsilon'];
+    const vectors = await embedder.embed(texts);
+    assert.deepEqual(server.seen.map((request) => request.path), ['/api/embed', '/api/embed', '/api/embed']);
+    assert.deepEqual(server.seen.map((request) => request.body.model), ['tiny-embed', 'tiny-embed', 'tiny-embed']);
+    assert.deepEqual(server.seen.map((request) => request.body.input), [['alpha', 'be'], ['gamma ray', 'd'], ['epsilon']]);
+    assert.equal(vectors.length, texts.length);
+    // Each vector is the server's answer scaled to unit length, in input order.
+    texts.forEach((text, i) => {
+      const raw = [text.length, (i % 2) + 1, 3];
+      const length = Math.hypot(...raw);
+      assert.ok(Math.abs(norm(vectors[i]!) - 1) < 1e-6);
+      raw.forEach((value, d) => assert.ok(Math.abs(vectors[i]![d]! - value / length) < 1e-6));
+    });
+  });
+
+  it('when asked for its identity, should probe once, learn the dimension and name the model', async () => {
+    const server = await start((request, res) => {
+      const input = Array.isArray(request.body.input) ? request.body.input : [request.body.input];
+      json(res, 200, { embeddings: input.map(() => [1, 2, 3, 4, 5]) });
+    });
+    const embedder = new OllamaEmbedder({ host: server.host, model: 'five-dims' });
+    const [first, second] = await Promise.all([embedder.identity(), embedder.identity()]);
+    assert.deepEqual(first, { name: 'ollama/five-dims', dimension: 5 });
+    assert.deepEqual(second, first);
+    assert.deepEqual(await embedder.identity(), first);
+    assert.equal(server.seen.length, 1, 'one probe shared by concurrent callers and cached');
+  });
+
+  it('when no model is given, should use nomic-embed-text', async () => {
+    const server = await start(embedAnswer);
+    await new OllamaEmbedder({ host: server.host }).embed(['x']);
+    assert.equal(server.seen[0]?.body.model, 'nomic-embed-text');
+  });
+
+  it('when the model is not pulled, should fail permanently naming `ollama pull <model>`', async () => {
+    const server = await start((request, res) =>
+      json(res, 404, { error: `model "${request.body.model}" not found, try pulling it first` }));
+    const embedder = new OllamaEmbedder({ host: server.host, model: 'missing-model' });
+    await assert.rejects(embedder.embed(['x']), (error: unknown) =>
+      error instanceof PermanentError && error.message.includes('ollama pull missing-model'));
+    await assert.rejects(embedder.identity(), PermanentError);
+  });
+
+  it('when the server answers 503 or 429, should fail with a retryable error', async () => {
+    for (const status of [503, 429]) {
+      const server = await start((_request, res) => json(res, status, { error: 'server busy' }));
+      const embedder = new OllamaEmbedder({ host: server.host });
+      await assert.rejects(embedder.embed(['x']), (error: unknown) =>
+        error instanceof RetryableError && error.message.includes(String(status)));
+    }
+  });
+
+  it('when the server rejects the input (400), should fail permanently with its message', async () => {
+    const server = await start((_request, res) => json(res, 400, { error: 'input length exceeds context' }));
+    await assert.rejects(new OllamaEmbedder({ host: server.host }).embed(['x']), (error: unknown) =>
+      error instanceof PermanentError && error.message.includes('input length exceeds context'));
+  });
+
+  it('when nothing listens at the host, should fail with a retryable error naming the host', async () => {
+    const server = await start(embedAnswer);
+    const { host } = server;
+    await server.close();
+    closers.pop();
+    await assert.rejects(new OllamaEmbedder({ host }).embed(['x']), (error: unknown) =>
+      error instanceof RetryableError && error.message.includes(host));
+  });
+
+  it('when the server does not answer in time, should abort the call and fail with a retryable error', async () => {
+    const server = await start(() => { /* never answers */ });
+    const embedder = new OllamaEmbedder({ host: server.host, timeoutMs: 200 });
+    const started = Date.now();
+    await assert.rejects(embedder.embed(['x']), (error: unknown) =>
+      error instanceof RetryableError && /200 ms/.test(error.message));
+    assert.ok(Date.now() - started < 5000, 'aborted near the timeout');
+  });
+
+  it('when the caller aborts, should stop with the caller\'s reason rather than a retryable error', async () => {
+    const server = await start(() => { /* never answers */ });
+    const controller = new AbortController();
+    const reason = new Error('job cancelled');
+    setTimeout(() => controller.abort(reason), 50);
+    await assert.rejects(new OllamaEmbedder({ host: server.host }).embed(['x'], controller.signal), (error: unknown) => error === reason);
+  });
+});
+
+describe('OllamaEmbedder against a real Ollama', function () {
+  this.timeout(120_000);
+  const host = process.env.OLLAMA_HOST;
+  const model = process.env.OLLAMA_MODEL ?? 'nomic-embed-text';
+
+  before(function () {
+    if (!host) {
+      console.log('    Ollama embedder (real server): skipped — set OLLAMA_HOST (and OLLAMA_MODEL, pulled) to run it');
+      this.skip();
+    }
+  });
+
+  it('when embedding related and unrelated texts, should return unit vectors that rank the related one higher', async () => {
+    const embedder = new OllamaEmbedder({ host: host!, model });
+    const identity = await embedder.identity();
+    assert.ok(identity.dimension > 0);
+    const [query, related, unrelated] = await embedder.embed([
+      'How do I bake bread at home?', 'A simple recipe for baking homemade bread.', 'Quarterly tax filing deadlines for companies.',
+    ]);
+    for (const vector of [query!, related!, unrelated!]) {
+      assert.equal(vector.length, identity.dimension);
+      assert.ok(Math.abs(norm(vector) - 1) < 1e-4);
+    }
+    const dot = (a: Float32Array, b: Float32Array) => a.reduce((sum, value, i) => sum + value * b[i]!, 0);
+    assert.ok(dot(query!, related!) > dot(query!, unrelated!));
+  });
+});
