@@ -1,5 +1,8 @@
-/** What every resolver receives: the gateway's services (shared) for this request. */
+/** What every resolver receives: the gateway's services (shared) and the caller of this request. */
 import type { Store } from '../services/stores/store.ts';
+import type { AuthContext } from './auth/authorize.ts';
+import type { Principal } from './auth/principal.ts';
+import type { DeletionService } from './deletion/deletion-service.ts';
 import type { JobEventHub } from './events/job-event-hub.ts';
 import type { IngestLimits } from './ingest/ingest-plan.ts';
 import type { IngestService } from './ingest/ingest-service.ts';
@@ -9,10 +12,13 @@ export interface GatewayServices {
   readonly store: Store;
   readonly ingest: IngestService;
   readonly search: SearchService;
+  readonly deletion: DeletionService;
   readonly hub: JobEventHub;
   readonly limits: IngestLimits & { readonly maxBatchDocuments: number };
 }
 
-export interface GatewayContext {
+export interface GatewayContext extends AuthContext {
   readonly services: GatewayServices;
+  /** The API key's principal (everything in open mode); null when unauthenticated. */
+  readonly principal: Principal | null;
 }

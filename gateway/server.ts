@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.ts';
@@ -16,8 +17,14 @@ import type { SystemConfig } from '../services/config.ts';
 import { JobEventPublisher } from '../services/runtime/job-events.ts';
 import { declareWorkTopology, topology } from '../services/runtime/topology.ts';
 import type { Store } from '../services/stores/store.ts';
+import { assertSafeToListen, authenticate, authenticateHttp, connectionAuthorization } from './auth/authenticate.ts';
+import { loadApiKeys } from './auth/load-api-keys.ts';
+import type { Principal } from './auth/principal.ts';
 import type { GatewayContext, GatewayServices } from './context.ts';
+import { DeletionService } from './deletion/deletion-service.ts';
 import { JobEventHub } from './events/job-event-hub.ts';
+import { apolloFormatError, maskResultErrors } from './hardening/mask-errors.ts';
+import { apolloLimits, wsLimits } from './hardening/query-limits.ts';
 import { graphqlHttpHandler } from './http/graphql-http.ts';
 import { IngestService } from './ingest/ingest-service.ts';
 import { resolvers } from './resolvers/resolvers.ts';
@@ -34,12 +41,15 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** Body limit: the largest document as base64 plus room for the rest of the request. */
+/** Body limit (MAX_BODY_BYTES): by default the largest document as base64 plus room for the rest of the request. */
 export function maxBodyBytes(config: SystemConfig): number {
-  return Math.ceil(config.maxDocumentBytes * 1.37) + 1024 * 1024;
+  return config.maxBodyBytes;
 }
 
 export async function startGateway(config: SystemConfig, logger: Logger, shared?: { store?: Store }): Promise<RunningGateway> {
+  // Refuse an unsafe configuration before opening anything.
+  const keys = loadApiKeys(config);
+  assertSafeToListen(keys, config.host);
   const names = topology(config.namespace);
   const store = shared?.store ?? await openStore(config);
   const embedder = createEmbedder(config);
@@ -53,6 +63,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
     store,
     ingest: new IngestService(store, broker, names, events, logger),
     search: new SearchService(store, embedder),
+    deletion: new DeletionService(store, events, logger),
     hub,
     limits: { maxDocumentBytes: config.maxDocumentBytes, maxBatchDocuments: config.maxBatchDocuments },
   };
@@ -62,19 +73,44 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const schema = makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_FILE, 'utf8'), resolvers });
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-  const wsCleanup = useServer<Record<string, unknown>, { services: GatewayServices }>(
-    { schema, context: (): GatewayContext => ({ services }) },
+  const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
+    {
+      schema,
+      // The key comes in connection_init: a missing one closes with 4401, an unknown one with 4403.
+      onConnect: (ctx) => {
+        const result = authenticate(keys, connectionAuthorization(ctx.connectionParams));
+        if (result.ok) {
+          ctx.extra.principal = result.principal;
+          return true;
+        }
+        if (result.reason === 'missing') ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized: send { Authorization: "Bearer <key>" } in connection_init');
+        return false;
+      },
+      onSubscribe: wsLimits(config, schema),
+      onNext: (_ctx, _id, _payload, _args, result) => maskResultErrors(result, config.maskErrors, logger),
+      context: (ctx): GatewayContext => ({ services, principal: ctx.extra.principal ?? null }),
+    },
     wsServer,
   );
+  const limits = apolloLimits(config);
   const apollo = new ApolloServer<GatewayContext>({
     schema,
+    introspection: config.introspection,
+    validationRules: limits.validationRules,
+    includeStacktraceInErrorResponses: !config.maskErrors,
+    formatError: apolloFormatError(config.maskErrors, logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      ...limits.plugins,
     ],
   });
   await apollo.start();
-  const handleGraphql = graphqlHttpHandler(apollo, async () => ({ services }), maxBodyBytes(config));
+  const handleGraphql = graphqlHttpHandler(
+    apollo,
+    async (request) => ({ services, principal: authenticateHttp(keys, request.headers.authorization) }),
+    maxBodyBytes(config),
+  );
 
   httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -98,6 +134,8 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
   logger.info('gateway listening', { url, namespace: config.namespace });
+  if (keys.open) logger.warn('no API keys configured: the gateway is OPEN to every local client (loopback only); set API_KEYS or API_KEYS_FILE to require keys');
+  else logger.info('API keys required', { keys: keys.size });
 
   return {
     url,

@@ -59,12 +59,34 @@ export interface SystemConfig {
   /** PUBLISH_TIMEOUT_MS: how long an ingest waits for the broker before UNAVAILABLE. */
   readonly publishTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** API_KEYS: JSON array of key entries (see README "Security"); null when unset. */
+  readonly apiKeys: string | null;
+  /** API_KEYS_FILE: a JSON or YAML file of key entries; null when unset. With neither, the gateway is open (loopback only). */
+  readonly apiKeysFile: string | null;
+  /** MAX_BODY_BYTES: largest HTTP request body, refused with 413 before parsing. Default: MAX_DOCUMENT_BYTES as base64 + 1 MiB. */
+  readonly maxBodyBytes: number;
+  /** MAX_QUERY_DEPTH: deepest field nesting of an operation. Default 10. */
+  readonly maxQueryDepth: number;
+  /** MAX_ALIASES: aliases in one operation. Default 15. */
+  readonly maxAliases: number;
+  /** MAX_QUERY_COST: graphql-armor cost of one operation (objects 2, scalars 1, ×1.5 per level). Default 5000. */
+  readonly maxQueryCost: number;
+  /** MAX_DIRECTIVES: directives in one operation. Default 50. */
+  readonly maxDirectives: number;
+  /** MAX_TOKENS: lexical tokens in one operation document. Default 5000. */
+  readonly maxTokens: number;
+  /** MASK_ERRORS: replace internal errors by "internal error" and a request id. Default true when NODE_ENV=production. */
+  readonly maskErrors: boolean;
+  /** INTROSPECTION: allow schema introspection. Default false when NODE_ENV=production, else true. */
+  readonly introspection: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function readConfig(env: Env): SystemConfig {
   const dataDir = path.resolve(env.DATA_DIR ?? './data');
+  const production = env.NODE_ENV === 'production';
+  const maxDocumentBytes = int(env, 'MAX_DOCUMENT_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024);
   return {
     amqpUrl: env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
     namespace: env.AMQP_NAMESPACE ?? 'rag',
@@ -84,7 +106,7 @@ export function readConfig(env: Env): SystemConfig {
     ollamaBatchSize: int(env, 'OLLAMA_BATCH_SIZE', 32, 1, 2048),
     chunkSize: int(env, 'CHUNK_SIZE', 1000, 50, 100_000),
     chunkOverlap: int(env, 'CHUNK_OVERLAP', 150, 0, 50_000),
-    maxDocumentBytes: int(env, 'MAX_DOCUMENT_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024),
+    maxDocumentBytes,
     maxBatchDocuments: int(env, 'MAX_BATCH_DOCUMENTS', 100, 1, 10_000),
     fetchTimeoutMs: int(env, 'FETCH_TIMEOUT_MS', 15_000, 100, 600_000),
     fetchMaxBytes: int(env, 'FETCH_MAX_BYTES', 20 * 1024 * 1024, 1, 512 * 1024 * 1024),
@@ -96,6 +118,17 @@ export function readConfig(env: Env): SystemConfig {
     maxAttempts: int(env, 'MAX_ATTEMPTS', 5, 1, 100),
     publishTimeoutMs: int(env, 'PUBLISH_TIMEOUT_MS', 5000, 100, 120_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    apiKeys: env.API_KEYS || null,
+    apiKeysFile: env.API_KEYS_FILE || null,
+    // A document travels as base64 (4/3 of its size) plus the rest of the request.
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', Math.ceil(maxDocumentBytes * 1.37) + 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1, 100),
+    maxAliases: int(env, 'MAX_ALIASES', 15, 0, 1000),
+    maxQueryCost: int(env, 'MAX_QUERY_COST', 5000, 1, 1_000_000),
+    maxDirectives: int(env, 'MAX_DIRECTIVES', 50, 0, 1000),
+    maxTokens: int(env, 'MAX_TOKENS', 5000, 10, 1_000_000),
+    maskErrors: bool(env, 'MASK_ERRORS', production),
+    introspection: bool(env, 'INTROSPECTION', !production),
   };
 }
 
@@ -119,6 +152,14 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   if (raw === undefined || raw === '') return fallback;
   if (!(allowed as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
 function list(raw: string | undefined): string[] {

@@ -439,5 +439,68 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         await assert.rejects(filtered({ "lang') OR 1=1 --": 'en' }), /lang'\) OR 1=1 --/);
       });
     });
+
+    describe('deletion', () => {
+      const near = unit(1, 0.1);
+      const far = unit(0.1, 1);
+
+      it('when listing jobs of one document, should return only that document\'s jobs', async () => {
+        const mine = await store.createJob(newJob('docs', 'doc-1'));
+        await store.createJob(newJob('docs', 'doc-2'));
+        const page = await store.listJobs({ first: 10, documentId: 'doc-1' });
+        assert.deepEqual(page.jobs.map(({ job }) => job.id), [mine.id]);
+      });
+
+      it('when a document is deleted, should remove it, its chunks and its vectors and leave the others', async () => {
+        await ingest(documentVersion('gone', 'docs'), [chunk('gone', 0, near), chunk('gone', 1, near)]);
+        const kept = await ingest(documentVersion('kept', 'docs'), [chunk('kept', 0, far)]);
+        assert.equal(await store.deleteDocument('gone'), true);
+        assert.equal(await store.getDocument('gone'), null);
+        assert.equal(await store.countChunks('gone'), 0);
+        assert.ok(await store.getDocument('kept'));
+        await eventually(async () => {
+          const hits = await store.search({ collection: 'docs', vector: near, k: 10 });
+          assert.deepEqual(hits.map((hit) => hit.chunkId), kept.chunks.map((c) => c.id));
+        });
+        assert.equal((await store.getCollection('docs'))?.documentCount, 1);
+      });
+
+      it('when an unknown document is deleted, should return false', async () => {
+        assert.equal(await store.deleteDocument('no-such-document'), false);
+      });
+
+      it('when a collection is deleted, should remove its documents and embedder and leave other collections', async () => {
+        await ingest(documentVersion('a1', 'old'), [chunk('a1', 0, near)]);
+        await ingest(documentVersion('a2', 'old'), [chunk('a2', 0, far)]);
+        const other = await ingest(documentVersion('b1', 'other'), [chunk('b1', 0, near)]);
+        assert.equal(await store.deleteCollection('old'), 2);
+        assert.equal(await store.getCollection('old'), null);
+        assert.equal(await store.getDocument('a1'), null);
+        assert.equal(await store.countChunks('a2'), 0);
+        assert.deepEqual(await store.search({ collection: 'old', vector: near, k: 5 }), []);
+        await eventually(async () => {
+          const hits = await store.search({ collection: 'other', vector: near, k: 5 });
+          assert.deepEqual(hits.map((hit) => hit.chunkId), other.chunks.map((c) => c.id));
+        });
+        // The embedder registration went with it: the name may be reused with another dimension.
+        const otherEmbedder = { name: 'other-embedder', dimension: 4 };
+        await ingest(documentVersion('a3', 'old'), [{ ...chunk('a3', 0, near), vector: new Float32Array([1, 0, 0, 0]) }], otherEmbedder);
+        assert.deepEqual((await store.getCollection('old'))?.embedder, otherEmbedder);
+      });
+
+      it('when an unknown collection is deleted, should return 0', async () => {
+        assert.equal(await store.deleteCollection('no-such-collection'), 0);
+      });
+
+      it('when a job is cancelled before its document is deleted, should refuse its later index write', async () => {
+        const job = await store.createJob(newJob('docs', 'late'));
+        await store.updateJob(job.id, { status: 'CANCELLED', error: 'document deleted' });
+        await store.deleteDocument('late');
+        const outcome = await store.indexDocument({ jobId: job.id, document: documentVersion('late', 'docs'), embedder: EMBEDDER, chunks: [chunk('late', 0, near)] });
+        assert.equal(outcome.kind, 'skipped');
+        assert.equal(await store.getDocument('late'), null);
+        assert.equal(await store.countChunks('late'), 0);
+      });
+    });
   });
 }

@@ -1,20 +1,30 @@
-/** Query resolvers: jobs, documents and search, read straight from the store. */
+/** Query resolvers: jobs, documents and search, read straight from the store, within the caller's collections. */
 import { JOB_STATUSES, type JobStatus } from '../../schema/domain.ts';
+import { canSee, requireCollection, requirePrincipal, requireVisible, visibleCollections } from '../auth/authorize.ts';
 import type { GatewayContext } from '../context.ts';
 import { badInput } from '../errors.ts';
 
 const MAX_PAGE = 100;
 
 export const queryResolvers = {
-  job: (_: unknown, args: { id: string }, { services }: GatewayContext) => services.store.getJob(args.id),
+  async job(_: unknown, args: { id: string }, context: GatewayContext) {
+    requirePrincipal(context);
+    const job = await context.services.store.getJob(args.id);
+    // Another collection's job reads as missing: its existence does not leak.
+    return job && canSee(context, job.collection) ? job : null;
+  },
 
-  async jobs(_: unknown, args: { collection?: string | null; status?: JobStatus | null; first?: number | null; after?: string | null }, { services }: GatewayContext) {
+  async jobs(_: unknown, args: { collection?: string | null; status?: JobStatus | null; first?: number | null; after?: string | null }, context: GatewayContext) {
     const first = args.first ?? 20;
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw badInput('first', `must be in 1..${MAX_PAGE}, got ${first}`);
     if (args.status && !JOB_STATUSES.includes(args.status)) throw badInput('status', 'unknown status');
-    const page = await services.store.listJobs({
+    const visible = visibleCollections(context);
+    // Naming a collection the key may not use is refused; without a name the list is filtered.
+    if (args.collection) requireVisible(context, args.collection);
+    const page = await context.services.store.listJobs({
       first,
       ...(args.collection ? { collection: args.collection } : {}),
+      ...(visible ? { collections: visible } : {}),
       ...(args.status ? { status: args.status } : {}),
       ...(args.after ? { after: args.after } : {}),
     });
@@ -24,8 +34,16 @@ export const queryResolvers = {
     };
   },
 
-  document: (_: unknown, args: { id: string }, { services }: GatewayContext) => services.store.getDocument(args.id),
+  async document(_: unknown, args: { id: string }, context: GatewayContext) {
+    requirePrincipal(context);
+    const document = await context.services.store.getDocument(args.id);
+    if (!document || !canSee(context, document.collection)) return null;
+    requireCollection(context, document.collection, 'search');
+    return document;
+  },
 
-  search: (_: unknown, args: { collection: string; query: string; k?: number | null; filter?: unknown }, { services }: GatewayContext) =>
-    services.search.search(args.collection, args.query, args.k ?? 5, args.filter),
+  search(_: unknown, args: { collection: string; query: string; k?: number | null; filter?: unknown }, context: GatewayContext) {
+    requireCollection(context, args.collection, 'search');
+    return context.services.search.search(args.collection, args.query, args.k ?? 5, args.filter);
+  },
 };

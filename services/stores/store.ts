@@ -35,6 +35,8 @@ export interface JobQuery {
   readonly collection?: string;
   /** Restrict to these collections (access control); undefined means all. */
   readonly collections?: readonly string[];
+  /** Only the jobs of this document (used to cancel a deleted document's running jobs). */
+  readonly documentId?: string;
   readonly status?: JobStatus;
   readonly first: number;
   /** Opaque cursor from a previous page's `endCursor`. */
@@ -104,6 +106,18 @@ export interface Store {
   getCollection(name: string): Promise<CollectionInfo | null>;
   /** Number of chunks stored for a document (0 when unknown). */
   countChunks(documentId: string): Promise<number>;
+
+  /**
+   * Removes a document with its chunks and vectors; true when it existed. Its jobs stay (history).
+   * Callers cancel the document's running jobs first, so a late index write is refused.
+   */
+  deleteDocument(id: string): Promise<boolean>;
+  /**
+   * Removes a whole collection: its documents, chunks, vectors, vector index and registered
+   * embedder (a later ingest may use another embedder). Returns the number of documents removed
+   * (0 for an unknown collection). Jobs stay; callers cancel the running ones first.
+   */
+  deleteCollection(name: string): Promise<number>;
 
   close(): Promise<void>;
 }

@@ -110,7 +110,7 @@ function ensureCollection(db: Database.Database, name: string, embedder: Embedde
 }
 
 /** Deletes a document's chunks and their vectors, in whichever collection they are. */
-function removeChunks(db: Database.Database, documentId: string): void {
+export function removeChunks(db: Database.Database, documentId: string): void {
   const old = db.prepare(
     `SELECT c.rowid AS rowid, col.id AS collection_row_id
      FROM chunks c JOIN collections col ON col.name = c.collection WHERE c.document_id = ?`,

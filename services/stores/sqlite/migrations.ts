@@ -69,6 +69,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks (document_id);
   CREATE INDEX IF NOT EXISTS chunks_by_collection ON chunks (collection);
   `,
+  `
+  -- Deleting a document cancels its running jobs: find them without a scan.
+  CREATE INDEX IF NOT EXISTS jobs_by_document ON jobs (document_id, created_at DESC, id DESC);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

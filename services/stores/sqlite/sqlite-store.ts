@@ -16,10 +16,10 @@ import type {
 } from '../store.ts';
 import { rowToDocument } from './document-rows.ts';
 import type { DocumentRow } from './document-rows.ts';
-import { indexDocumentInTransaction } from './index-document.ts';
+import { indexDocumentInTransaction, removeChunks } from './index-document.ts';
 import { decodeJobCursor, encodeJobCursor, jobToParams, rowToJob } from './job-rows.ts';
 import type { JobRow } from './job-rows.ts';
-import { migrate } from './migrations.ts';
+import { migrate, vectorTableName } from './migrations.ts';
 import { searchVectors } from './vector-search.ts';
 
 /** Options of the embedded SQLite store. */
@@ -109,6 +109,10 @@ class SqliteStore implements Store {
     if (query.collections !== undefined) {
       where.push(`collection IN (SELECT value FROM json_each(?))`);
       params.push(JSON.stringify(query.collections));
+    }
+    if (query.documentId !== undefined) {
+      where.push('document_id = ?');
+      params.push(query.documentId);
     }
     if (query.status !== undefined) {
       where.push('status = ?');
@@ -222,6 +226,25 @@ class SqliteStore implements Store {
   async countChunks(documentId: string): Promise<number> {
     const row = this.db.prepare('SELECT count(*) AS n FROM chunks WHERE document_id = ?').get(documentId) as { n: number };
     return row.n;
+  }
+
+  async deleteDocument(id: string): Promise<boolean> {
+    return this.write(() => {
+      removeChunks(this.db, id);
+      return this.db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
+    });
+  }
+
+  async deleteCollection(name: string): Promise<number> {
+    return this.write(() => {
+      const row = this.db.prepare('SELECT id FROM collections WHERE name = ?').get(name) as { id: number } | undefined;
+      if (row === undefined) return 0;
+      this.db.exec(`DROP TABLE IF EXISTS ${vectorTableName(row.id)}`);
+      this.db.prepare('DELETE FROM chunks WHERE collection = ?').run(name);
+      const { changes } = this.db.prepare('DELETE FROM documents WHERE collection = ?').run(name);
+      this.db.prepare('DELETE FROM collections WHERE id = ?').run(row.id);
+      return changes;
+    });
   }
 
   async close(): Promise<void> {

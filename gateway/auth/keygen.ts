@@ -1,0 +1,39 @@
+/**
+ * `npm run keygen -- --name ci --collections docs,wiki --roles ingest,search`
+ * Prints a new API key once, and the configuration entry (its hash) for API_KEYS / API_KEYS_FILE.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { stringify as toYaml } from 'yaml';
+import { ROLES, generateApiKey, hashApiKey, parseApiKeyEntries, type ApiKeyEntry } from './api-keys.ts';
+
+function csv(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+const program = new Command('keygen')
+  .description('Create an API key for the gateway: prints the key once and the configuration entry holding its hash.')
+  .requiredOption('--name <name>', 'a name for the key (shown in logs)')
+  .option('--collections <list>', 'comma-separated collections the key may use, or * for all', '*')
+  .requiredOption('--roles <list>', `comma-separated roles: ${ROLES.join(', ')}`, (value) => {
+    const roles = csv(value);
+    const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
+    if (unknown.length > 0 || roles.length === 0) throw new InvalidArgumentError(`roles must be among ${ROLES.join(', ')}`);
+    return roles;
+  })
+  .option('--yaml', 'print the entry as YAML instead of JSON');
+
+program.parse();
+const options = program.opts<{ name: string; collections: string; roles: string[]; yaml?: boolean }>();
+const key = generateApiKey();
+const draft = { name: options.name, hash: hashApiKey(key), collections: options.collections.trim() === '*' ? '*' : csv(options.collections), roles: options.roles };
+let entry: ApiKeyEntry;
+try {
+  [entry] = parseApiKeyEntries([draft], 'keygen') as [ApiKeyEntry];
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+console.log(`API key (shown once; store it safely, the gateway keeps only its hash):\n\n  ${key}\n`);
+console.log(`Add this entry to API_KEYS_FILE (or the API_KEYS JSON array):\n`);
+console.log(options.yaml ? toYaml([entry]) : JSON.stringify(entry, null, 2));
+console.log(`\nClients send it as:  Authorization: Bearer ${key.slice(0, 6)}…`);

@@ -1,0 +1,70 @@
+/**
+ * Deleting documents and collections. Running jobs of what is deleted are cancelled first (the
+ * store refuses a cancelled job's index write, and the cancel signal aborts running handlers),
+ * then the rows go, so nothing a deleted document's job does afterwards can bring it back.
+ */
+import type { Job, JobStatus } from '../../schema/domain.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { JobEventPublisher } from '../../services/runtime/job-events.ts';
+import type { JobQuery, Store } from '../../services/stores/store.ts';
+
+const ACTIVE: readonly JobStatus[] = ['QUEUED', 'RUNNING'];
+const PAGE = 500;
+
+export class DeletionService {
+  constructor(private readonly store: Store, private readonly events: JobEventPublisher, private readonly logger: Logger) {}
+
+  /**
+   * The collection a document belongs to: from its row, or (not indexed yet) from a running job.
+   * null when neither exists.
+   */
+  async collectionOfDocument(id: string): Promise<string | null> {
+    const document = await this.store.getDocument(id);
+    if (document) return document.collection;
+    const [job] = await this.activeJobs({ documentId: id }, 1);
+    return job?.collection ?? null;
+  }
+
+  /** Cancels the document's running jobs, then removes it; true when anything was there. */
+  async deleteDocument(id: string): Promise<boolean> {
+    const cancelled = await this.cancelAll(await this.activeJobs({ documentId: id }));
+    const removed = await this.store.deleteDocument(id);
+    this.logger.info('document deleted', { documentId: id, removed, cancelledJobs: cancelled });
+    return removed || cancelled > 0;
+  }
+
+  /** Cancels the collection's running jobs, then removes it; returns the documents removed. */
+  async deleteCollection(name: string): Promise<number> {
+    const cancelled = await this.cancelAll(await this.activeJobs({ collection: name }));
+    const removed = await this.store.deleteCollection(name);
+    this.logger.info('collection deleted', { collection: name, documents: removed, cancelledJobs: cancelled });
+    return removed;
+  }
+
+  private async activeJobs(filter: Pick<JobQuery, 'collection' | 'documentId'>, limit = Infinity): Promise<Job[]> {
+    const jobs: Job[] = [];
+    for (const status of ACTIVE) {
+      let after: string | undefined;
+      do {
+        const page = await this.store.listJobs({ ...filter, status, first: PAGE, ...(after ? { after } : {}) });
+        // Filter again: a store ignoring an unknown filter field must not cancel unrelated jobs.
+        jobs.push(...page.jobs.map(({ job }) => job).filter((job) =>
+          (!filter.documentId || job.documentId === filter.documentId) && (!filter.collection || job.collection === filter.collection)));
+        after = page.hasNextPage ? page.jobs.at(-1)?.cursor : undefined;
+      } while (after && jobs.length < limit);
+    }
+    return jobs.slice(0, limit);
+  }
+
+  private async cancelAll(jobs: readonly Job[]): Promise<number> {
+    let count = 0;
+    for (const job of jobs) {
+      const cancelled = await this.store.updateJob(job.id, { status: 'CANCELLED', error: 'document deleted' });
+      if (!cancelled || cancelled.status !== 'CANCELLED') continue;
+      count++;
+      await this.events.cancel(cancelled);
+      await this.events.publish(cancelled, 'document deleted');
+    }
+    return count;
+  }
+}
