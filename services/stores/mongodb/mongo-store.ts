@@ -9,6 +9,7 @@
  * Writes use majority write concern; job changes are single conditional updates.
  */
 import { MongoClient, MongoServerError } from 'mongodb';
+import { deleteCollection, deleteDocument } from './delete-documents.ts';
 import type { Db, Document, Filter } from 'mongodb';
 import type { DocumentRecord, Job, SearchHit } from '../../../schema/domain.ts';
 import { EmbedderMismatchError } from '../store.ts';
@@ -84,11 +85,12 @@ async function prepare(db: Db): Promise<StoreCollections> {
     chunks: db.collection<ChunkDocument>('chunks'),
     registry: db.collection<CollectionDocument>('collections'),
   };
-  // The job list pages newest first, optionally by collection or status.
+  // The job list pages newest first, optionally by collection, status or document.
   await collections.jobs.createIndexes([
     { key: { createdAt: -1, _id: -1 } },
     { key: { collection: 1, createdAt: -1, _id: -1 } },
     { key: { status: 1, createdAt: -1, _id: -1 } },
+    { key: { documentId: 1, createdAt: -1 } },
   ]);
   await collections.documents.createIndex({ collection: 1 });
   await collections.chunks.createIndexes([{ key: { documentId: 1 } }, { key: { collection: 1 } }]);
@@ -158,6 +160,7 @@ class MongoStore implements Store {
     if (query.collection !== undefined) conditions.push({ collection: query.collection });
     if (query.collections !== undefined) conditions.push({ collection: { $in: [...query.collections] } });
     if (query.status !== undefined) conditions.push({ status: query.status });
+    if (query.documentId !== undefined) conditions.push({ documentId: query.documentId });
     if (query.after !== undefined) conditions.push(afterCursor(decodeJobCursor(query.after)));
     const filter: Filter<JobDocument> = conditions.length === 0 ? {} : { $and: conditions };
     // One document more than asked tells whether another page exists.
@@ -254,6 +257,14 @@ class MongoStore implements Store {
 
   async countChunks(documentId: string): Promise<number> {
     return this.c.chunks.countDocuments({ documentId });
+  }
+
+  async deleteDocument(id: string): Promise<boolean> {
+    return deleteDocument(this.client, this.c, id, this.transactions);
+  }
+
+  async deleteCollection(name: string): Promise<number> {
+    return deleteCollection(this.client, this.c, name, this.transactions);
   }
 
   async close(): Promise<void> {
