@@ -26,6 +26,7 @@ const DEFAULTED: Readonly<Record<string, string>> = {
   DATA_DIR: 'only the embedded SQLite store uses it; the stack runs STORE=mongodb',
   HASHING_DIMENSION: 'only the hashing embedder uses it; the stack runs EMBEDDER=ollama',
   FETCH_ALLOW_LIST: 'empty by default on purpose: the fetcher must not reach private addresses',
+  API_KEYS: 'keys come from API_KEYS_FILE, written by the api-keys service',
 };
 
 const root = new URL('..', import.meta.url);
