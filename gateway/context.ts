@@ -1,4 +1,5 @@
 /** What every resolver receives: the gateway's services (shared) for this request. */
+import type { QueueStatsReader } from '../observability/queue-stats.ts';
 import type { Store } from '../services/stores/store.ts';
 import type { JobEventHub } from './events/job-event-hub.ts';
 import type { IngestLimits } from './ingest/ingest-plan.ts';
@@ -11,6 +12,15 @@ export interface GatewayServices {
   readonly search: SearchService;
   readonly hub: JobEventHub;
   readonly limits: IngestLimits & { readonly maxBatchDocuments: number };
+  /** Queue statistics and trace links (issue 5); absent in gateways built without them. */
+  readonly observability?: ObservabilityServices;
+}
+
+/** What the observability fields of the API read. */
+export interface ObservabilityServices {
+  readonly queues: QueueStatsReader;
+  /** Jaeger UI base address (JAEGER_UI_URL), or null. */
+  readonly jaegerUiUrl: string | null;
 }
 
 export interface GatewayContext {

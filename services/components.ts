@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import type { Logger } from '../observability/logger.ts';
+import { tracedEmbedder } from '../observability/traced-embedder.ts';
+import { tracedStore } from '../observability/traced-store.ts';
 import type { SystemConfig } from './config.ts';
 import type { Embedder } from './embedders/embedder.ts';
 import { HashingEmbedder } from './embedders/hashing-embedder.ts';
@@ -13,12 +15,12 @@ import { openSqliteStore } from './stores/sqlite/sqlite-store.ts';
 import type { Store } from './stores/store.ts';
 
 export async function openStore(config: SystemConfig): Promise<Store> {
-  if (config.store === 'sqlite') return openSqliteStore({ path: path.join(config.dataDir, 'rag.sqlite') });
+  if (config.store === 'sqlite') return tracedStore(await openSqliteStore({ path: path.join(config.dataDir, 'rag.sqlite') }));
   throw new Error('STORE=mongodb is not available in this build');
 }
 
 export function createEmbedder(config: SystemConfig): Embedder {
-  if (config.embedder === 'hashing') return new HashingEmbedder({ dimension: config.hashingDimension });
+  if (config.embedder === 'hashing') return tracedEmbedder(new HashingEmbedder({ dimension: config.hashingDimension }));
   throw new Error('EMBEDDER=ollama is not available in this build');
 }
 

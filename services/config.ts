@@ -47,6 +47,8 @@ export interface SystemConfig {
   /** PUBLISH_TIMEOUT_MS: how long an ingest waits for the broker before UNAVAILABLE. */
   readonly publishTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** JAEGER_UI_URL: Jaeger UI base address; when set, Job.traceUrl links each job's trace. */
+  readonly jaegerUiUrl: string | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -80,6 +82,7 @@ export function readConfig(env: Env): SystemConfig {
     maxAttempts: int(env, 'MAX_ATTEMPTS', 5, 1, 100),
     publishTimeoutMs: int(env, 'PUBLISH_TIMEOUT_MS', 5000, 100, 120_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    jaegerUiUrl: env.JAEGER_UI_URL?.trim().replace(/\/+$/, '') || null,
   };
 }
 

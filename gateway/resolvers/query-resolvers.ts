@@ -1,5 +1,6 @@
 /** Query resolvers: jobs, documents and search, read straight from the store. */
 import { JOB_STATUSES, type JobStatus } from '../../schema/domain.ts';
+import { timedSearch } from '../../observability/metrics.ts';
 import type { GatewayContext } from '../context.ts';
 import { badInput } from '../errors.ts';
 
@@ -27,5 +28,5 @@ export const queryResolvers = {
   document: (_: unknown, args: { id: string }, { services }: GatewayContext) => services.store.getDocument(args.id),
 
   search: (_: unknown, args: { collection: string; query: string; k?: number | null; filter?: unknown }, { services }: GatewayContext) =>
-    services.search.search(args.collection, args.query, args.k ?? 5, args.filter),
+    timedSearch(args.collection, () => services.search.search(args.collection, args.query, args.k ?? 5, args.filter)),
 };

@@ -1,0 +1,20 @@
+/** Resolvers of the observability fields: Job.traceUrl and the `queues` query. */
+import type { Job } from '../../schema/domain.ts';
+import type { GatewayContext } from '../context.ts';
+import { ErrorCode, apiError } from '../errors.ts';
+
+export const jobObservabilityResolvers = {
+  traceUrl: (job: Job, _: unknown, { services }: GatewayContext) => {
+    const base = services.observability?.jaegerUiUrl;
+    return base && job.traceId ? `${base}/trace/${job.traceId}` : null;
+  },
+};
+
+export const observabilityQueryResolvers = {
+  // ADMIN CHECK: queue statistics describe every tenant's load; once API keys land (issue on
+  // API keys), require the admin role here before reading them.
+  queues: (_: unknown, _args: unknown, { services }: GatewayContext) => {
+    if (!services.observability) throw apiError(ErrorCode.UNAVAILABLE, 'queue statistics are not available in this gateway');
+    return services.observability.queues.read();
+  },
+};
