@@ -1,6 +1,7 @@
 /**
- * The project's metrics (OpenTelemetry names; the Prometheus endpoint shows dots as `_`,
- * counters with `_total` and the unit as a suffix, e.g. `rag_stage_handling_duration_seconds`).
+ * The project's metrics. OpenTelemetry names below; the Prometheus endpoint writes dots as `_`
+ * and adds `_total` to counters (`rag_stage_messages_processed_total`); histograms are in
+ * seconds (`# UNIT … s`) and keep their name (`rag_stage_handling_duration_bucket`).
  *
  * | metric                                  | kind            | attributes        | recorded by |
  * | --------------------------------------- | --------------- | ----------------- | ----------- |
