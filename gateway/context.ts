@@ -1,4 +1,5 @@
 /** What every resolver receives: the gateway's services (shared) and the caller of this request. */
+import type { QueueStatsReader } from '../observability/queue-stats.ts';
 import type { Store } from '../services/stores/store.ts';
 import type { AuthContext } from './auth/authorize.ts';
 import type { Principal } from './auth/principal.ts';
@@ -15,6 +16,15 @@ export interface GatewayServices {
   readonly deletion: DeletionService;
   readonly hub: JobEventHub;
   readonly limits: IngestLimits & { readonly maxBatchDocuments: number };
+  /** Queue statistics and trace links (issue 5); absent in gateways built without them. */
+  readonly observability?: ObservabilityServices;
+}
+
+/** What the observability fields of the API read. */
+export interface ObservabilityServices {
+  readonly queues: QueueStatsReader;
+  /** Jaeger UI base address (JAEGER_UI_URL), or null. */
+  readonly jaegerUiUrl: string | null;
 }
 
 export interface GatewayContext extends AuthContext {

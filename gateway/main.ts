@@ -1,4 +1,5 @@
 /** Entry point of a gateway process: `npm run gateway`. */
+import '../observability/instrument.ts'; // first: telemetry before any other module
 import { createLogger } from '../observability/logger.ts';
 import { readConfig } from '../services/config.ts';
 import { onShutdown } from '../services/shutdown.ts';

@@ -12,6 +12,7 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.ts';
+import { QueueStatsReader, registerQueueGauges } from '../observability/queue-stats.ts';
 import { createBroker, createEmbedder, createRetryPolicy, openStore } from '../services/components.ts';
 import type { SystemConfig } from '../services/config.ts';
 import { JobEventPublisher } from '../services/runtime/job-events.ts';
@@ -66,7 +67,9 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
     deletion: new DeletionService(store, events, logger),
     hub,
     limits: { maxDocumentBytes: config.maxDocumentBytes, maxBatchDocuments: config.maxBatchDocuments },
+    observability: { queues: new QueueStatsReader(broker, names), jaegerUiUrl: config.jaegerUiUrl },
   };
+  const unregisterGauges = registerQueueGauges(services.observability!.queues, (error) => logger.debug('queue gauges not read', { error: String(error) }));
   const connected = await broker.start(config.publishTimeoutMs);
   if (!connected) logger.warn('RabbitMQ is not reachable yet; ingest mutations answer UNAVAILABLE until it is');
 
@@ -142,6 +145,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
     port,
     services,
     async stop() {
+      unregisterGauges();
       await apollo.stop();
       await hub.stop();
       await broker.close();

@@ -2,6 +2,7 @@
  * Entry point of an actor process: `npm run actor -- embed` (or several: `-- parse chunk`),
  * so each stage can be scaled as its own process.
  */
+import '../observability/instrument.ts'; // first: telemetry before any other module
 import { STAGES, type Stage } from '../schema/domain.ts';
 import { createLogger } from '../observability/logger.ts';
 import { readConfig } from './config.ts';

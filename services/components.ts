@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import type { Logger } from '../observability/logger.ts';
+import { tracedEmbedder } from '../observability/traced-embedder.ts';
+import { tracedStore } from '../observability/traced-store.ts';
 import type { SystemConfig } from './config.ts';
 import type { Embedder } from './embedders/embedder.ts';
 import { HashingEmbedder } from './embedders/hashing-embedder.ts';
@@ -15,26 +17,26 @@ import { openSqliteStore } from './stores/sqlite/sqlite-store.ts';
 import type { Store } from './stores/store.ts';
 
 export async function openStore(config: SystemConfig): Promise<Store> {
-  if (config.store === 'sqlite') return openSqliteStore({ path: path.join(config.dataDir, 'rag.sqlite') });
+  if (config.store === 'sqlite') return tracedStore(openSqliteStore({ path: path.join(config.dataDir, 'rag.sqlite') }));
   if (config.mongodbUri === null || config.mongodbUri === '') {
     throw new Error('STORE=mongodb needs MONGODB_URI (e.g. mongodb://127.0.0.1:27017/?directConnection=true for Atlas Local)');
   }
-  return openMongoStore({
+  return tracedStore(await openMongoStore({
     uri: config.mongodbUri,
     db: config.mongodbDb,
     numCandidatesFactor: config.mongodbNumCandidatesFactor,
     indexWaitMs: config.mongodbIndexWaitMs,
-  });
+  }));
 }
 
 export function createEmbedder(config: SystemConfig): Embedder {
-  if (config.embedder === 'hashing') return new HashingEmbedder({ dimension: config.hashingDimension });
-  return new OllamaEmbedder({
+  if (config.embedder === 'hashing') return tracedEmbedder(new HashingEmbedder({ dimension: config.hashingDimension }));
+  return tracedEmbedder(new OllamaEmbedder({
     host: config.ollamaHost,
     model: config.ollamaModel,
     timeoutMs: config.ollamaTimeoutMs,
     batchSize: config.ollamaBatchSize,
-  });
+  }));
 }
 
 export function createBroker(config: SystemConfig, name: string, logger: Logger): Broker {

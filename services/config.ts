@@ -79,6 +79,8 @@ export interface SystemConfig {
   readonly maskErrors: boolean;
   /** INTROSPECTION: allow schema introspection. Default false when NODE_ENV=production, else true. */
   readonly introspection: boolean;
+  /** JAEGER_UI_URL: Jaeger UI base address; when set, Job.traceUrl links each job's trace. */
+  readonly jaegerUiUrl: string | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -129,6 +131,7 @@ export function readConfig(env: Env): SystemConfig {
     maxTokens: int(env, 'MAX_TOKENS', 5000, 10, 1_000_000),
     maskErrors: bool(env, 'MASK_ERRORS', production),
     introspection: bool(env, 'INTROSPECTION', !production),
+    jaegerUiUrl: env.JAEGER_UI_URL?.trim().replace(/\/+$/, '') || null,
   };
 }
 

@@ -3,6 +3,7 @@
  * then exit; a second signal exits at once.
  */
 import type { Logger } from '../observability/logger.ts';
+import { stopTelemetry } from '../observability/telemetry.ts';
 
 export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   let stopping = false;
@@ -10,7 +11,8 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
     if (stopping) process.exit(130);
     stopping = true;
     logger.info('shutting down', { signal });
-    stop().then(
+    // Flush spans and metrics whatever happened to stop(), then exit.
+    stop().finally(() => stopTelemetry().catch(() => {})).then(
       () => process.exit(0),
       (error) => { logger.error('shutdown failed', { error: String(error) }); process.exit(1); },
     );

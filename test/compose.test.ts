@@ -16,6 +16,7 @@ interface Service {
   readonly entrypoint?: readonly string[];
   readonly environment?: Readonly<Record<string, string | number | boolean | null>>;
   readonly ports?: readonly string[];
+  readonly volumes?: readonly string[];
   readonly healthcheck?: { readonly test: readonly string[] };
   readonly depends_on?: Readonly<Record<string, { readonly condition: string }>>;
   readonly deploy?: { readonly replicas?: number };
@@ -71,7 +72,10 @@ describe('compose/compose.yaml', () => {
     const jaeger = service('jaeger');
     assert.match(jaeger.image ?? '', /^jaegertracing\//);
     assert.equal(String(jaeger.environment?.COLLECTOR_OTLP_ENABLED), 'true');
-    for (const port of ['16686', '4317', '4318']) assert.ok(jaeger.ports?.some((p) => p.endsWith(`:${port}`)), `jaeger ${port}`);
+    assert.ok(jaeger.ports?.some((p) => p.endsWith(':16686')), 'jaeger UI 16686');
+    const collector = service('otel-collector');
+    for (const port of ['4317', '4318']) assert.ok(collector.ports?.some((p) => p.endsWith(`:${port}`)), `collector OTLP ${port}`);
+    assert.ok(collector.volumes?.some((v) => v.startsWith('../observability/otel-collector.yaml:')), 'collector config from observability/');
     for (const name of ['rabbitmq', 'mongodb', 'ollama', 'jaeger', 'gateway']) {
       assert.ok((service(name).healthcheck?.test.length ?? 0) > 0, `${name} has a health check`);
     }
@@ -125,7 +129,7 @@ describe('compose/compose.yaml', () => {
       assert.equal(environment.EMBEDDER, 'ollama');
       assert.equal(environment.OLLAMA_HOST, 'http://ollama:11434');
       assert.match(String(environment.AMQP_URL), /@rabbitmq:5672/);
-      assert.equal(environment.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://jaeger:4318');
+      assert.equal(environment.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel-collector:4318');
       assert.ok(environment.OTEL_SERVICE_NAME, `${app} names itself for tracing`);
       names.add(String(environment.OTEL_SERVICE_NAME));
     }

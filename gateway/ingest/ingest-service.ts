@@ -7,7 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { AMQP_PRIORITY, isTerminal, type Job } from '../../schema/domain.ts';
 import type { FetchRequest } from '../../schema/messages/fetch-request.ts';
+import { SpanKind } from '@opentelemetry/api';
+import { ATTR, SPAN } from '../../observability/attributes.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { inSpan, traceIdOf } from '../../observability/tracing.ts';
 import { BrokerBlockedError, BrokerUnavailableError, type Broker } from '../../services/runtime/broker.ts';
 import { HEADERS } from '../../services/runtime/headers.ts';
 import type { JobEventPublisher } from '../../services/runtime/job-events.ts';
@@ -48,8 +51,18 @@ export class IngestService {
     return cancelled;
   }
 
-  private async accept(plan: IngestPlan): Promise<Job> {
-    const job = await this.store.createJob({ id: randomUUID(), collection: plan.collection, documentId: plan.documentId, priority: plan.priority });
+  /** One job, one trace: its span is the root of everything the job does, its trace id kept on the job. */
+  private accept(plan: IngestPlan): Promise<Job> {
+    const attributes = { [ATTR.collection]: plan.collection, [ATTR.priority]: plan.priority };
+    return inSpan({ name: SPAN.ingest, kind: SpanKind.SERVER, root: true, attributes }, async (span) => {
+      const job = await this.acceptTraced(plan, traceIdOf(span));
+      span.setAttribute(ATTR.jobId, job.id);
+      return job;
+    });
+  }
+
+  private async acceptTraced(plan: IngestPlan, traceId: string | null): Promise<Job> {
+    const job = await this.store.createJob({ id: randomUUID(), collection: plan.collection, documentId: plan.documentId, priority: plan.priority, traceId });
     const message: FetchRequest = {
       type: 'fetch.request',
       version: 1,

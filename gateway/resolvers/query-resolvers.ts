@@ -1,6 +1,7 @@
 /** Query resolvers: jobs, documents and search, read straight from the store, within the caller's collections. */
 import { JOB_STATUSES, type JobStatus } from '../../schema/domain.ts';
 import { canSee, requireCollection, requirePrincipal, requireVisible, visibleCollections } from '../auth/authorize.ts';
+import { timedSearch } from '../../observability/metrics.ts';
 import type { GatewayContext } from '../context.ts';
 import { badInput } from '../errors.ts';
 
@@ -44,6 +45,6 @@ export const queryResolvers = {
 
   search(_: unknown, args: { collection: string; query: string; k?: number | null; filter?: unknown }, context: GatewayContext) {
     requireCollection(context, args.collection, 'search');
-    return context.services.search.search(args.collection, args.query, args.k ?? 5, args.filter);
+    return timedSearch(args.collection, () => context.services.search.search(args.collection, args.query, args.k ?? 5, args.filter));
   },
 };

@@ -2,15 +2,17 @@
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { DocumentRecord } from '../../schema/domain.ts';
 import { mutationResolvers } from './mutation-resolvers.ts';
+import { jobObservabilityResolvers, observabilityQueryResolvers } from './observability-resolvers.ts';
 import { queryResolvers } from './query-resolvers.ts';
 import { subscriptionResolvers } from './subscription-resolvers.ts';
 
 export const resolvers = {
   JSON: JSONResolver,
   DateTime: DateTimeResolver,
-  Query: queryResolvers,
+  Query: { ...queryResolvers, ...observabilityQueryResolvers },
   Mutation: mutationResolvers,
   Subscription: subscriptionResolvers,
+  Job: jobObservabilityResolvers,
   Document: {
     metadata: (document: DocumentRecord) => document.metadata,
   },

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { parseFetchRequest, type FetchRequest } from '../../schema/messages/fetch-request.ts';
 import type { ParseRequest } from '../../schema/messages/parse-request.ts';
 import { detectMimeType } from '../parse/detect-mime-type.ts';
+import { ATTR, SPAN } from '../../observability/attributes.ts';
+import { inSpan } from '../../observability/tracing.ts';
 import type { StageActor } from '../runtime/actor-runtime.ts';
 import { safeFetch, type FetchOptions } from './safe-fetch.ts';
 
@@ -22,7 +24,7 @@ export function fetchActor(options: FetchOptions): StageActor<FetchRequest> {
       if (source.kind === 'inline') {
         bytes = Buffer.from(source.contentBase64, 'base64');
       } else {
-        const fetched = await safeFetch(source.url, options, context.signal);
+        const fetched = await inSpan({ name: SPAN.fetchUrl, attributes: { [ATTR.url]: source.url } }, () => safeFetch(source.url, options, context.signal));
         bytes = fetched.bytes;
         mimeType ??= fetched.mimeType === 'application/octet-stream' ? null : fetched.mimeType;
         sourceUrl = fetched.finalUrl;

@@ -19,7 +19,9 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { AMQP_PRIORITY, STAGE_PROGRESS, isTerminal, nextStage, type Job, type Stage } from '../../schema/domain.ts';
 import type { JobRef } from '../../schema/messages/contract.ts';
+import { annotateDelivery, markOutcome, tracedDelivery, tracedHandle } from '../../observability/amqp-tracing.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { recordSearchable } from '../../observability/metrics.ts';
 import type { Store } from '../stores/store.ts';
 import type { Broker } from './broker.ts';
 import type { CancellationRegistry } from './cancellation.ts';
@@ -85,7 +87,7 @@ export class ActorRuntime<M> {
   start(): void {
     const queue = this.deps.names.stageQueue(this.actor.stage);
     this.consumer = this.deps.broker.consume(queue, this.prefetch, (message, channel) => {
-      const work = this.deliver(message, channel).catch((error) => {
+      const work = tracedDelivery(this.actor.stage, queue, message, () => this.deliver(message, channel)).catch((error) => {
         this.deps.logger.error('delivery handling failed', { error: errorMessage(error) });
       });
       this.inFlight.add(work);
@@ -122,6 +124,7 @@ export class ActorRuntime<M> {
     }
     const ref = this.actor.jobOf(parsed);
     const logger = this.deps.logger.child({ jobId: ref.jobId, stage, attempt });
+    annotateDelivery(ref, attempt);
     const job = await this.deps.store.getJob(ref.jobId);
     if (!job) return this.poison(message, channel, null, new ContractError('job.jobId', `job ${ref.jobId} is unknown to the store`));
     if (isTerminal(job.status)) {
@@ -145,10 +148,12 @@ export class ActorRuntime<M> {
       },
     };
     try {
-      const result = await this.actor.handle(parsed, context);
+      const result = await tracedHandle(stage, attempt, () => this.actor.handle(parsed, context));
       signal.throwIfAborted();
       if ('done' in result) {
         await this.deps.events.publish(result.done, result.done.status === 'SUCCEEDED' ? 'indexed' : null);
+        markOutcome('processed');
+        recordSearchable(result.done);
         return ack(channel, message);
       }
       const following = nextStage(stage);
@@ -161,6 +166,7 @@ export class ActorRuntime<M> {
       });
       const progressed = await this.deps.store.updateJob(job.id, { progress: end });
       if (progressed) await this.deps.events.publish(progressed, `${stage} done`);
+      markOutcome('processed');
       return ack(channel, message);
     } catch (error) {
       const reason = cancel.signal.aborted ? new CancelledError() :
@@ -180,12 +186,14 @@ export class ActorRuntime<M> {
     try {
       if (kind === 'cancelled') {
         logger.info('handler aborted: job cancelled');
+        markOutcome('cancelled');
         return ack(channel, message);
       }
       if (kind === 'fail') {
         logger.warn('job failed', { error: text });
         const failed = await this.deps.store.updateJob(job.id, { status: 'FAILED', error: `${stage}: ${text}` });
         if (failed) await this.deps.events.publish(failed, text);
+        markOutcome('failed', error);
         return ack(channel, message);
       }
       if (kind === 'retry' && attempt < this.deps.retry.maxAttempts(stage)) {
@@ -197,12 +205,14 @@ export class ActorRuntime<M> {
         logger.warn('attempt failed; retrying', { error: text, delayMs: delay });
         const retrying = await this.deps.store.updateJob(job.id, { error: `${stage}: ${text}` });
         if (retrying) await this.deps.events.publish(retrying, `attempt ${attempt} failed (${text}); retry in ${delay} ms`);
+        markOutcome('retried', error);
         return ack(channel, message);
       }
       await this.deadLetter(message, job.id, attempt, text);
       logger.error('dead-lettered', { error: text });
       const dead = await this.deps.store.updateJob(job.id, { status: 'DEAD_LETTERED', error: `${stage}: ${text}` });
       if (dead) await this.deps.events.publish(dead, text);
+      markOutcome('dead_lettered', error);
       return ack(channel, message);
     } catch (brokerError) {
       logger.warn('could not record the failure; returning the message to its queue', { error: errorMessage(brokerError) });
@@ -220,6 +230,7 @@ export class ActorRuntime<M> {
         const dead = await this.deps.store.updateJob(jobId, { status: 'DEAD_LETTERED', error: `${this.actor.stage}: ${text}` });
         if (dead) await this.deps.events.publish(dead, text);
       }
+      markOutcome('dead_lettered', error);
       return ack(channel, message);
     } catch (brokerError) {
       this.deps.logger.warn('could not dead-letter; returning the message to its queue', { error: errorMessage(brokerError) });

@@ -5,6 +5,7 @@
  */
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { tracedPublish } from '../../observability/amqp-tracing.ts';
 import type { Logger } from '../../observability/logger.ts';
 
 /** Options of the broker connection. */
@@ -107,8 +108,13 @@ export class Broker {
   /**
    * Publishes and waits for the broker's confirm. Rejects with BrokerBlockedError while the
    * broker blocks publishers, and with BrokerUnavailableError when no confirm came in time.
+   * Traced: a PRODUCER span whose context travels in the message headers (observability/amqp-tracing.ts).
    */
-  async publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish = {}): Promise<void> {
+  publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish = {}): Promise<void> {
+    return tracedPublish(exchange, routingKey, content, options, (traced) => this.send(exchange, routingKey, content, traced));
+  }
+
+  private async send(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
     if (this.blockedReason) throw new BrokerBlockedError(this.blockedReason, 5);
     const deadline = Date.now() + this.options.publishTimeoutMs;
     await this.waitConnected(this.options.publishTimeoutMs);

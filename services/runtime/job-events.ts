@@ -6,6 +6,7 @@
 import { eventOf, serializeJobEvent } from '../../schema/messages/job-event.ts';
 import type { Job } from '../../schema/domain.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { untraced } from '../../observability/tracing.ts';
 import type { Broker } from './broker.ts';
 import type { Topology } from './topology.ts';
 
@@ -23,9 +24,10 @@ export class JobEventPublisher {
 
   async publish(job: Job, message: string | null = null): Promise<void> {
     try {
-      await this.broker.publish(this.names.eventsExchange, jobEventKey(job.collection, job.id), serializeJobEvent(eventOf(job, message)), {
+      // Untraced: a job trace shows its work, not the dozen progress events around it.
+      await untraced(() => this.broker.publish(this.names.eventsExchange, jobEventKey(job.collection, job.id), serializeJobEvent(eventOf(job, message)), {
         persistent: false, contentType: 'application/json', type: 'job.event',
-      });
+      }));
     } catch (error) {
       this.logger.warn('job event not published', { jobId: job.id, error: String(error) });
     }
@@ -34,7 +36,7 @@ export class JobEventPublisher {
   /** Tells every actor to abort work on the job (best effort: actors also check the store). */
   async cancel(job: Job): Promise<void> {
     try {
-      await this.broker.publish(this.names.eventsExchange, cancelKey(job.collection, job.id), Buffer.from(job.id), { persistent: false });
+      await untraced(() => this.broker.publish(this.names.eventsExchange, cancelKey(job.collection, job.id), Buffer.from(job.id), { persistent: false }));
     } catch (error) {
       this.logger.warn('cancel signal not published', { jobId: job.id, error: String(error) });
     }
