@@ -69,6 +69,17 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks (document_id);
   CREATE INDEX IF NOT EXISTS chunks_by_collection ON chunks (collection);
   `,
+  `
+  -- The stall watchdog looks for unfinished jobs by their last change.
+  CREATE INDEX IF NOT EXISTS jobs_by_status_updated ON jobs (status, updated_at);
+  -- The input of the stage a job stopped in, so a retry resumes there (issue 3).
+  CREATE TABLE IF NOT EXISTS resume_points (
+    job_id   TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+    stage    TEXT NOT NULL,
+    message  TEXT NOT NULL,
+    saved_at INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
