@@ -13,7 +13,9 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.ts';
 import { createBroker, createEmbedder, createRetryPolicy, openStore } from '../services/components.ts';
 import type { SystemConfig } from '../services/config.ts';
+import { DeadLetterQueues } from '../services/runtime/dead-letter-queues.ts';
 import { JobEventPublisher } from '../services/runtime/job-events.ts';
+import { StallWatchdog } from '../services/runtime/stall-watchdog.ts';
 import { declareWorkTopology, topology } from '../services/runtime/topology.ts';
 import type { Store } from '../services/stores/store.ts';
 import type { GatewayContext, GatewayServices } from './context.ts';
@@ -21,6 +23,7 @@ import { JobEventHub } from './events/job-event-hub.ts';
 import { graphqlHttpHandler } from './http/graphql-http.ts';
 import { IngestService } from './ingest/ingest-service.ts';
 import { resolvers } from './resolvers/resolvers.ts';
+import { JobRetryService } from './retry/job-retry-service.ts';
 import { SearchService } from './search-service.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -49,13 +52,19 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const events = new JobEventPublisher(broker, names, logger);
   const hub = new JobEventHub(broker, names, store, logger);
   await hub.start();
+  const deadLetters = new DeadLetterQueues(broker, names);
   const services: GatewayServices = {
     store,
     ingest: new IngestService(store, broker, names, events, logger),
     search: new SearchService(store, embedder),
     hub,
+    deadLetters,
+    retry: new JobRetryService(store, broker, names, deadLetters, events, logger),
     limits: { maxDocumentBytes: config.maxDocumentBytes, maxBatchDocuments: config.maxBatchDocuments },
   };
+  // Every job reaches a terminal state: jobs without progress for STALL_TIMEOUT_MS are failed here.
+  const watchdog = new StallWatchdog(store, events, logger, { stallTimeoutMs: config.stallTimeoutMs, intervalMs: config.stallCheckIntervalMs });
+  watchdog.start();
   const connected = await broker.start(config.publishTimeoutMs);
   if (!connected) logger.warn('RabbitMQ is not reachable yet; ingest mutations answer UNAVAILABLE until it is');
 
@@ -105,6 +114,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
     services,
     async stop() {
       await apollo.stop();
+      await watchdog.stop();
       await hub.stop();
       await broker.close();
       if (!shared?.store) await store.close();

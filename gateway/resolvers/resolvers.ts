@@ -3,13 +3,14 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { DocumentRecord } from '../../schema/domain.ts';
 import { mutationResolvers } from './mutation-resolvers.ts';
 import { queryResolvers } from './query-resolvers.ts';
+import { reliabilityMutations, reliabilityQueries } from './reliability-resolvers.ts';
 import { subscriptionResolvers } from './subscription-resolvers.ts';
 
 export const resolvers = {
   JSON: JSONResolver,
   DateTime: DateTimeResolver,
-  Query: queryResolvers,
-  Mutation: mutationResolvers,
+  Query: { ...queryResolvers, ...reliabilityQueries },
+  Mutation: { ...mutationResolvers, ...reliabilityMutations },
   Subscription: subscriptionResolvers,
   Document: {
     metadata: (document: DocumentRecord) => document.metadata,
