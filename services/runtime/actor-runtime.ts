@@ -247,7 +247,7 @@ export class ActorRuntime<M> {
   private async dropFinished(message: ConsumeMessage, channel: Channel, job: Job, logger: Logger): Promise<void> {
     logger.info('dropping message of a finished job', { status: job.status });
     if (job.status === 'FAILED' || job.status === 'CANCELLED') await this.keepResumePoint(message, job.id);
-    await this.deps.events.publish(job, null);
+    await this.deps.events.publish(job, message.fields.redelivered ? `${this.actor.stage} redelivered after the job ended: dropped` : null);
     return ack(channel, message);
   }
 
