@@ -40,7 +40,7 @@ export class JobRetryService {
   /** Replays dead letters (see DeadLetterQueues.replay); their jobs go back to QUEUED. Returns how many moved. */
   async replayDeadLetters(filter: { stage?: Stage; jobIds?: readonly string[]; limit?: number }): Promise<number> {
     try {
-      const moved = await this.deadLetters.replay(filter, (letter) => this.requeueFromDeadLetter(letter));
+      const moved = await this.deadLetters.replay(filter, async (letter) => { await this.requeueFromDeadLetter(letter); });
       return moved.length;
     } catch (error) {
       throw toApiError(error);
@@ -53,8 +53,12 @@ export class JobRetryService {
     if (!RETRYABLE_STATUSES.includes(job.status)) {
       throw apiError(ErrorCode.CONFLICT, `job ${id} is ${job.status}; only ${RETRYABLE_STATUSES.join(', ')} jobs can be retried`);
     }
-    if (job.status === 'DEAD_LETTERED' && await this.replayDeadLetters({ jobIds: [id], limit: 1 }) === 1) {
-      return (await this.store.getJob(id)) ?? job;
+    if (job.status === 'DEAD_LETTERED') {
+      // The job as it was requeued (an actor may take it at once): what the caller asked for.
+      let queued: Job | null = null;
+      const moved = await this.deadLetters.replay({ jobIds: [id], limit: 1 }, async (letter) => { queued = await this.requeueFromDeadLetter(letter); })
+        .catch((error: unknown) => { throw toApiError(error); });
+      if (moved.length === 1) return queued ?? job;
     }
     return this.resumeFromStore(job);
   }
@@ -115,10 +119,11 @@ export class JobRetryService {
   }
 
   /** Before a dead letter is replayed: its job (if any, and finished without success) goes back to QUEUED. */
-  private async requeueFromDeadLetter(letter: DeadLetter): Promise<void> {
-    if (!letter.jobId) return;
+  private async requeueFromDeadLetter(letter: DeadLetter): Promise<Job | null> {
+    if (!letter.jobId) return null;
     const queued = await this.requeue(letter.jobId, letter.stage, false);
     if (queued) await this.events.publish(queued, `replaying ${letter.stage} from its dead-letter queue`);
+    return queued;
   }
 
   /** QUEUED at `stage` with attempts reset; only from a retryable status (`any`) or DEAD_LETTERED. */
