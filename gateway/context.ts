@@ -1,5 +1,6 @@
 /** What every resolver receives: the gateway's services (shared) and the caller of this request. */
 import type { QueueStatsReader } from '../observability/queue-stats.ts';
+import type { DeadLetterQueues } from '../services/runtime/dead-letter-queues.ts';
 import type { Store } from '../services/stores/store.ts';
 import type { AuthContext } from './auth/authorize.ts';
 import type { Principal } from './auth/principal.ts';
@@ -7,6 +8,7 @@ import type { DeletionService } from './deletion/deletion-service.ts';
 import type { JobEventHub } from './events/job-event-hub.ts';
 import type { IngestLimits } from './ingest/ingest-plan.ts';
 import type { IngestService } from './ingest/ingest-service.ts';
+import type { JobRetryService } from './retry/job-retry-service.ts';
 import type { SearchService } from './search-service.ts';
 
 export interface GatewayServices {
@@ -15,6 +17,10 @@ export interface GatewayServices {
   readonly search: SearchService;
   readonly deletion: DeletionService;
   readonly hub: JobEventHub;
+  /** Dead-letter queues, read without consuming. */
+  readonly deadLetters: DeadLetterQueues;
+  /** retryJob / retryJobs / replayDeadLetters. */
+  readonly retry: JobRetryService;
   readonly limits: IngestLimits & { readonly maxBatchDocuments: number };
   /** Queue statistics and trace links (issue 5); absent in gateways built without them. */
   readonly observability?: ObservabilityServices;

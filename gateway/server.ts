@@ -15,7 +15,9 @@ import type { Logger } from '../observability/logger.ts';
 import { QueueStatsReader, registerQueueGauges } from '../observability/queue-stats.ts';
 import { createBroker, createEmbedder, createRetryPolicy, openStore } from '../services/components.ts';
 import type { SystemConfig } from '../services/config.ts';
+import { DeadLetterQueues } from '../services/runtime/dead-letter-queues.ts';
 import { JobEventPublisher } from '../services/runtime/job-events.ts';
+import { StallWatchdog } from '../services/runtime/stall-watchdog.ts';
 import { declareWorkTopology, topology } from '../services/runtime/topology.ts';
 import type { Store } from '../services/stores/store.ts';
 import { assertSafeToListen, authenticate, authenticateHttp, connectionAuthorization } from './auth/authenticate.ts';
@@ -29,6 +31,7 @@ import { apolloLimits, wsLimits } from './hardening/query-limits.ts';
 import { graphqlHttpHandler } from './http/graphql-http.ts';
 import { IngestService } from './ingest/ingest-service.ts';
 import { resolvers } from './resolvers/resolvers.ts';
+import { JobRetryService } from './retry/job-retry-service.ts';
 import { SearchService } from './search-service.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -60,16 +63,22 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const events = new JobEventPublisher(broker, names, logger);
   const hub = new JobEventHub(broker, names, store, logger);
   await hub.start();
+  const deadLetters = new DeadLetterQueues(broker, names);
   const services: GatewayServices = {
     store,
     ingest: new IngestService(store, broker, names, events, logger),
     search: new SearchService(store, embedder),
     deletion: new DeletionService(store, events, logger),
     hub,
+    deadLetters,
+    retry: new JobRetryService(store, broker, names, deadLetters, events, logger),
     limits: { maxDocumentBytes: config.maxDocumentBytes, maxBatchDocuments: config.maxBatchDocuments },
     observability: { queues: new QueueStatsReader(broker, names), jaegerUiUrl: config.jaegerUiUrl },
   };
   const unregisterGauges = registerQueueGauges(services.observability!.queues, (error) => logger.debug('queue gauges not read', { error: String(error) }));
+  // Every job reaches a terminal state: jobs without progress for STALL_TIMEOUT_MS are failed here.
+  const watchdog = new StallWatchdog(store, events, logger, { stallTimeoutMs: config.stallTimeoutMs, intervalMs: config.stallCheckIntervalMs });
+  watchdog.start();
   const connected = await broker.start(config.publishTimeoutMs);
   if (!connected) logger.warn('RabbitMQ is not reachable yet; ingest mutations answer UNAVAILABLE until it is');
 
@@ -147,6 +156,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
     async stop() {
       unregisterGauges();
       await apollo.stop();
+      await watchdog.stop();
       await hub.stop();
       await broker.close();
       if (!shared?.store) await store.close();

@@ -20,4 +20,4 @@ const stages = requested as Stage[];
 const config = readConfig(process.env);
 const logger = createLogger(`actor-${stages.join('-').toLowerCase()}`, config.logLevel);
 const actors = await runActors(stages, config, logger);
-onShutdown(logger, () => actors.stop());
+onShutdown(logger, () => actors.stop(config.shutdownGraceMs));

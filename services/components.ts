@@ -40,9 +40,10 @@ export function createEmbedder(config: SystemConfig): Embedder {
 }
 
 export function createBroker(config: SystemConfig, name: string, logger: Logger): Broker {
-  return new Broker({ url: config.amqpUrl, name, publishTimeoutMs: config.publishTimeoutMs, logger });
+  // The namespace in the connection name lets an operator (and the fault tests) find one deployment's connections.
+  return new Broker({ url: config.amqpUrl, name: `${config.namespace} ${name}`, publishTimeoutMs: config.publishTimeoutMs, logger });
 }
 
 export function createRetryPolicy(config: SystemConfig): RetryPolicy {
-  return new RetryPolicy({ tiersMs: config.retryDelaysMs, defaultMaxAttempts: config.maxAttempts });
+  return new RetryPolicy({ tiersMs: config.retryDelaysMs, defaultMaxAttempts: config.maxAttempts, maxAttempts: config.maxAttemptsByStage });
 }

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { LogLevel } from '../observability/logger.ts';
+import { STAGES, type Stage } from '../schema/domain.ts';
 
 /** The whole configuration of a process; see README "Configuration". */
 export interface SystemConfig {
@@ -56,6 +57,14 @@ export interface SystemConfig {
   readonly retryDelaysMs: readonly number[];
   /** MAX_ATTEMPTS: deliveries per stage before dead-lettering. */
   readonly maxAttempts: number;
+  /** MAX_ATTEMPTS_<STAGE> (e.g. MAX_ATTEMPTS_EMBED): overrides MAX_ATTEMPTS for one stage. */
+  readonly maxAttemptsByStage: Partial<Record<Stage, number>>;
+  /** STALL_TIMEOUT_MS: a QUEUED/RUNNING job without any change for this long is marked FAILED. */
+  readonly stallTimeoutMs: number;
+  /** STALL_CHECK_INTERVAL_MS: how often the gateway looks for stalled jobs. */
+  readonly stallCheckIntervalMs: number;
+  /** SHUTDOWN_GRACE_MS: on SIGTERM, how long in-flight messages may finish before they are returned to their queue. */
+  readonly shutdownGraceMs: number;
   /** PUBLISH_TIMEOUT_MS: how long an ingest waits for the broker before UNAVAILABLE. */
   readonly publishTimeoutMs: number;
   readonly logLevel: LogLevel;
@@ -118,6 +127,13 @@ export function readConfig(env: Env): SystemConfig {
     stageTimeoutMs: int(env, 'STAGE_TIMEOUT_MS', 120_000, 100, 3_600_000),
     retryDelaysMs: list(env.RETRY_DELAYS_MS ?? '1000,4000,16000,64000').map((value) => positive('RETRY_DELAYS_MS', value)),
     maxAttempts: int(env, 'MAX_ATTEMPTS', 5, 1, 100),
+    maxAttemptsByStage: Object.fromEntries(STAGES.flatMap((stage) => {
+      const name = `MAX_ATTEMPTS_${stage}`;
+      return env[name] === undefined || env[name] === '' ? [] : [[stage, int(env, name, 5, 1, 100)]];
+    })),
+    stallTimeoutMs: int(env, 'STALL_TIMEOUT_MS', 15 * 60_000, 1000, 7 * 24 * 3_600_000),
+    stallCheckIntervalMs: int(env, 'STALL_CHECK_INTERVAL_MS', 30_000, 100, 3_600_000),
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     publishTimeoutMs: int(env, 'PUBLISH_TIMEOUT_MS', 5000, 100, 120_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     apiKeys: env.API_KEYS || null,

@@ -11,24 +11,35 @@ import { CancellationRegistry } from './runtime/cancellation.ts';
 import { JobEventPublisher } from './runtime/job-events.ts';
 import { declareWorkTopology, topology } from './runtime/topology.ts';
 import { stageActor } from './stage-actors.ts';
+import type { Embedder } from './embedders/embedder.ts';
+import type { StageActor } from './runtime/actor-runtime.ts';
 import type { Store } from './stores/store.ts';
+
+/** Components a caller (a test, a fault harness) may supply instead of those built from the config. */
+export interface SharedComponents {
+  readonly store?: Store;
+  readonly embedder?: Embedder;
+  /** Wraps each stage's actor, e.g. to inject a fault at a seam without touching the actors. */
+  readonly wrapActor?: (actor: StageActor<any>) => StageActor<any>;
+}
 
 export interface RunningActors {
   /** Stops consuming, finishes in-flight work (up to graceMs), closes connections. */
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function runActors(stages: readonly Stage[], config: SystemConfig, logger: Logger, shared?: { store?: Store }): Promise<RunningActors> {
+export async function runActors(stages: readonly Stage[], config: SystemConfig, logger: Logger, shared?: SharedComponents): Promise<RunningActors> {
   const names = topology(config.namespace);
   const retry = createRetryPolicy(config);
   const store = shared?.store ?? await openStore(config);
-  const embedder = createEmbedder(config);
+  const embedder = shared?.embedder ?? createEmbedder(config);
+  const wrap = shared?.wrapActor ?? ((actor) => actor);
   const broker = createBroker(config, `actor ${stages.join(',').toLowerCase()}`, logger);
   await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: retry.delays() }));
   const cancellation = new CancellationRegistry();
   const listener = await cancellation.listen(broker, names);
   const events = new JobEventPublisher(broker, names, logger);
-  const runtimes = stages.map((stage) => new ActorRuntime(stageActor(stage, config, store, embedder), {
+  const runtimes = stages.map((stage) => new ActorRuntime(wrap(stageActor(stage, config, store, embedder)), {
     broker, names, store, events, cancellation, retry, logger: logger.child({ actor: stage.toLowerCase() }),
   }, { prefetch: config.prefetch, stageTimeoutMs: config.stageTimeoutMs }));
   for (const runtime of runtimes) runtime.start();

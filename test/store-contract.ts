@@ -167,6 +167,40 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       });
     });
 
+    describe('stalled jobs and resume points', () => {
+      it('when jobs have not changed since a time, should list only the unfinished ones, least recent first', async () => {
+        const queued = await store.createJob(newJob('docs', 'doc-1'));
+        const running = await store.createJob(newJob('docs', 'doc-2'));
+        await store.updateJob(running.id, { status: 'RUNNING', stage: 'EMBED' });
+        const finished = await store.createJob(newJob('docs', 'doc-3'));
+        await store.updateJob(finished.id, { status: 'FAILED', error: 'boom' });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const cutoff = new Date();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const fresh = await store.createJob(newJob('docs', 'doc-4'));
+
+        const stalled = await store.listStalledJobs(cutoff, 10);
+        assert.deepEqual(stalled.map((job) => job.id), [queued.id, running.id]);
+        assert.equal(stalled[1]?.stage, 'EMBED');
+        assert.deepEqual((await store.listStalledJobs(cutoff, 1)).map((job) => job.id), [queued.id]);
+        assert.ok(!(await store.listStalledJobs(new Date(Date.now() + 1000), 10)).some((job) => job.id === finished.id));
+      });
+
+      it('when a resume point is saved twice, should keep the latest; unknown jobs get none', async () => {
+        const { id } = await store.createJob(newJob('docs', 'doc-1'));
+        assert.equal(await store.getResumePoint(id), null);
+        await store.saveResumePoint({ jobId: id, stage: 'PARSE', message: '{"a":1}' });
+        await store.saveResumePoint({ jobId: id, stage: 'EMBED', message: '{"b":2}' });
+        const point = await store.getResumePoint(id);
+        assert.equal(point?.jobId, id);
+        assert.equal(point?.stage, 'EMBED');
+        assert.equal(point?.message, '{"b":2}');
+        assert.ok(point?.savedAt instanceof Date);
+        await store.saveResumePoint({ jobId: 'no-such-job', stage: 'FETCH', message: '{}' });
+        assert.equal(await store.getResumePoint('no-such-job'), null);
+      });
+    });
+
     describe('listJobs', () => {
       async function seedJobs(): Promise<Job[]> {
         const jobs: Job[] = [];

@@ -8,13 +8,19 @@
  * | ----------------------------------------- | ------------------------------------------------------------- |
  * | returns { next }                          | publish next stage (confirm) → progress → event → ack         |
  * | returns { done }                          | (store already wrote the final state) → event → ack           |
- * | job unknown or already terminal           | ack (drop: cancelled jobs stop here)                          |
+ * | job unknown                               | dead-letter as poison (see below)                             |
+ * | job already terminal                      | (FAILED/CANCELLED: keep as resume point) → event → ack (drop) |
  * | not JSON / fails its contract (poison)    | dead-letter unchanged with x-error (confirm) → DEAD_LETTERED → ack |
- * | PermanentError                            | job FAILED with the message → event → ack                     |
- * | CancelledError / aborted by cancel        | ack (the job is CANCELLED already)                            |
+ * | PermanentError                            | resume point → job FAILED with the message → event → ack      |
+ * | CancelledError / aborted by cancel        | resume point → ack (the job is CANCELLED already)             |
+ * | stage deadline passed (handler aborted)   | as "other error" below (the attempt counts as failed)         |
+ * | process shutting down (handler aborted)   | nack with requeue: another consumer takes it                  |
  * | other error, attempts left                | publish to retry queue with x-attempt+1 (confirm) → event → ack |
- * | other error, last attempt                 | dead-letter with error (confirm) → DEAD_LETTERED → event → ack |
- * | broker publish fails in any of the above  | nack with requeue (or nothing if the channel is gone): redelivered |
+ * | other error, last attempt                 | dead-letter with error (confirm) → resume point → DEAD_LETTERED → event → ack |
+ * | broker publish fails in any of the above  | pause, then nack with requeue (or nothing if the channel is gone): redelivered |
+ *
+ * The resume point (Store.saveResumePoint) is this stage's input message: retryJob publishes it
+ * again, so a retried job resumes at the stage it stopped in, not from the start.
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { AMQP_PRIORITY, STAGE_PROGRESS, isTerminal, nextStage, type Job, type Stage } from '../../schema/domain.ts';
@@ -24,7 +30,9 @@ import type { Logger } from '../../observability/logger.ts';
 import { recordSearchable } from '../../observability/metrics.ts';
 import type { Store } from '../stores/store.ts';
 import type { Broker } from './broker.ts';
+import { untilAborted } from './until-aborted.ts';
 import type { CancellationRegistry } from './cancellation.ts';
+import { BrokerBlockedError, BrokerUnavailableError } from './broker.ts';
 import { CancelledError, ContractError, classify, errorMessage } from './errors.ts';
 import { HEADERS, attemptOf, deadLetterHeaders, retryHeaders } from './headers.ts';
 import type { JobEventPublisher } from './job-events.ts';
@@ -60,6 +68,8 @@ export interface ActorRuntimeOptions {
   readonly prefetch?: number;
   /** A handler running longer than this is aborted and the attempt fails (retryable). Default 120000 ms. */
   readonly stageTimeoutMs?: number;
+  /** Pause before returning a message whose outcome could not be published (broker down or blocking). Default 1000 ms. */
+  readonly brokerFailurePauseMs?: number;
 }
 
 export interface ActorDependencies {
@@ -78,10 +88,12 @@ export class ActorRuntime<M> {
   private readonly shutdown = new AbortController();
   private readonly prefetch: number;
   private readonly stageTimeoutMs: number;
+  private readonly brokerFailurePauseMs: number;
 
   constructor(private readonly actor: StageActor<M>, private readonly deps: ActorDependencies, options: ActorRuntimeOptions = {}) {
     this.prefetch = options.prefetch ?? 4;
     this.stageTimeoutMs = options.stageTimeoutMs ?? 120_000;
+    this.brokerFailurePauseMs = options.brokerFailurePauseMs ?? 1000;
   }
 
   start(): void {
@@ -125,17 +137,20 @@ export class ActorRuntime<M> {
     const ref = this.actor.jobOf(parsed);
     const logger = this.deps.logger.child({ jobId: ref.jobId, stage, attempt });
     annotateDelivery(ref, attempt);
+    // A cancel remembered from an earlier run must not abort a job retried since: the store check
+    // below is the authority from here on (the gateway writes CANCELLED before it signals).
+    this.deps.cancellation.forget(ref.jobId);
     const job = await this.deps.store.getJob(ref.jobId);
     if (!job) return this.poison(message, channel, null, new ContractError('job.jobId', `job ${ref.jobId} is unknown to the store`));
-    if (isTerminal(job.status)) {
-      logger.info('dropping message of a finished job', { status: job.status });
-      return ack(channel, message);
-    }
+    if (isTerminal(job.status)) return this.dropFinished(message, channel, job, logger);
 
     const [start, end] = STAGE_PROGRESS[stage];
     const running = await this.deps.store.updateJob(job.id, { status: 'RUNNING', stage, attempts: attempt, progress: start });
-    if (!running || isTerminal(running.status)) return ack(channel, message); // cancelled meanwhile
-    await this.deps.events.publish(running, attempt > 1 ? `${stage} attempt ${attempt}` : `${stage} started`);
+    if (!running) return ack(channel, message);
+    if (isTerminal(running.status)) return this.dropFinished(message, channel, running, logger); // cancelled meanwhile
+    // Redeliveries (after a crash or a lost connection) are reported in the event, so they can be counted.
+    const note = `${stage} ${attempt > 1 ? `attempt ${attempt}` : 'started'}${message.fields.redelivered ? ' (redelivered)' : ''}`;
+    await this.deps.events.publish(running, note);
 
     const cancel = this.deps.cancellation.register(job.id);
     const deadline = AbortSignal.timeout(this.stageTimeoutMs);
@@ -148,7 +163,8 @@ export class ActorRuntime<M> {
       },
     };
     try {
-      const result = await tracedHandle(stage, attempt, () => this.actor.handle(parsed, context));
+      // A handler that ignores its signal must not hold the message forever: stop waiting for it on abort.
+      const result = await tracedHandle(stage, attempt, () => untilAborted(this.actor.handle(parsed, context), signal));
       signal.throwIfAborted();
       if ('done' in result) {
         await this.deps.events.publish(result.done, result.done.status === 'SUCCEEDED' ? 'indexed' : null);
@@ -158,12 +174,20 @@ export class ActorRuntime<M> {
       }
       const following = nextStage(stage);
       if (!following) throw new Error(`${stage} returned a next message but is the last stage`);
-      await this.deps.broker.publish(this.deps.names.workExchange, this.deps.names.stageKey(following), Buffer.from(JSON.stringify(result.next)), {
-        priority: AMQP_PRIORITY[ref.priority],
-        contentType: 'application/json',
-        messageId: `${job.id}:${following}`,
-        headers: { ...passThroughHeaders(message), [HEADERS.attempt]: 1 },
-      });
+      try {
+        await this.deps.broker.publish(this.deps.names.workExchange, this.deps.names.stageKey(following), Buffer.from(JSON.stringify(result.next)), {
+          priority: AMQP_PRIORITY[ref.priority],
+          contentType: 'application/json',
+          messageId: `${job.id}:${following}`,
+          headers: { ...passThroughHeaders(message), [HEADERS.attempt]: 1 },
+        });
+      } catch (error) {
+        if (!(error instanceof BrokerUnavailableError || error instanceof BrokerBlockedError)) throw error;
+        // The work succeeded but its result could not be handed on: not the handler's fault, so no
+        // attempt is spent; the message goes back and runs again (every stage is idempotent).
+        logger.warn('next stage not published; returning the message', { error: error.message });
+        return this.returnLater(channel, message);
+      }
       const progressed = await this.deps.store.updateJob(job.id, { progress: end });
       if (progressed) await this.deps.events.publish(progressed, `${stage} done`);
       markOutcome('processed');
@@ -187,10 +211,12 @@ export class ActorRuntime<M> {
       if (kind === 'cancelled') {
         logger.info('handler aborted: job cancelled');
         markOutcome('cancelled');
+        await this.keepResumePoint(message, job.id);
         return ack(channel, message);
       }
       if (kind === 'fail') {
         logger.warn('job failed', { error: text });
+        await this.keepResumePoint(message, job.id);
         const failed = await this.deps.store.updateJob(job.id, { status: 'FAILED', error: `${stage}: ${text}` });
         if (failed) await this.deps.events.publish(failed, text);
         markOutcome('failed', error);
@@ -210,14 +236,39 @@ export class ActorRuntime<M> {
       }
       await this.deadLetter(message, job.id, attempt, text);
       logger.error('dead-lettered', { error: text });
+      // Also kept in the store: retryJob still works if the dead-letter queue was purged.
+      await this.keepResumePoint(message, job.id);
       const dead = await this.deps.store.updateJob(job.id, { status: 'DEAD_LETTERED', error: `${stage}: ${text}` });
       if (dead) await this.deps.events.publish(dead, text);
       markOutcome('dead_lettered', error);
       return ack(channel, message);
     } catch (brokerError) {
       logger.warn('could not record the failure; returning the message to its queue', { error: errorMessage(brokerError) });
-      return nack(channel, message);
+      return this.returnLater(channel, message);
     }
+  }
+
+  /**
+   * A message of a job that is already terminal is dropped. FAILED and CANCELLED jobs keep it as
+   * their resume point (a stalled or cancelled job can then be retried from here); the job's
+   * current state is published again so that a subscriber waiting for the end sees it even if
+   * the process that finished the job died before its event went out.
+   */
+  private async dropFinished(message: ConsumeMessage, channel: Channel, job: Job, logger: Logger): Promise<void> {
+    logger.info('dropping message of a finished job', { status: job.status });
+    if (job.status === 'FAILED' || job.status === 'CANCELLED') await this.keepResumePoint(message, job.id);
+    await this.deps.events.publish(job, message.fields.redelivered ? `${this.actor.stage} redelivered after the job ended: dropped` : null);
+    return ack(channel, message);
+  }
+
+  private async keepResumePoint(message: ConsumeMessage, jobId: string): Promise<void> {
+    await this.deps.store.saveResumePoint({ jobId, stage: this.actor.stage, message: message.content.toString('utf8') });
+  }
+
+  /** Nack with requeue after a pause, so a broker outage or alarm does not spin the message in a tight loop. */
+  private async returnLater(channel: Channel, message: ConsumeMessage): Promise<void> {
+    await sleep(this.brokerFailurePauseMs);
+    return nack(channel, message);
   }
 
   /** A message that can never be handled: dead-lettered unchanged, its job (if known) DEAD_LETTERED. */
@@ -234,7 +285,7 @@ export class ActorRuntime<M> {
       return ack(channel, message);
     } catch (brokerError) {
       this.deps.logger.warn('could not dead-letter; returning the message to its queue', { error: errorMessage(brokerError) });
-      return nack(channel, message);
+      return this.returnLater(channel, message);
     }
   }
 

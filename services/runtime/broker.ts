@@ -63,6 +63,8 @@ export class Broker {
   private readonly topologies: TopologySetup[] = [];
   private readonly consumers = new Set<ConsumerSpec>();
   private readonly waiters = new Set<() => void>();
+  /** Rejecters of publishes awaiting their confirm: failed at once when the broker blocks publishers. */
+  private readonly pending = new Set<(error: Error) => void>();
   private readonly options: Required<Omit<BrokerOptions, 'logger'>> & { logger: Logger };
 
   constructor(options: BrokerOptions) {
@@ -125,19 +127,19 @@ export class Broker {
       );
     }
     await new Promise<void>((resolve, reject) => {
+      const fail = (error: Error) => { clearTimeout(timer); this.pending.delete(fail); reject(error); };
       const timer = setTimeout(
-        () => reject(new BrokerUnavailableError(`RabbitMQ did not confirm the publish within ${this.options.publishTimeoutMs} ms`)),
+        () => fail(new BrokerUnavailableError(`RabbitMQ did not confirm the publish within ${this.options.publishTimeoutMs} ms`)),
         Math.max(1, deadline - Date.now()),
       );
+      this.pending.add(fail);
       try {
         channel.publish(exchange, routingKey, content, { persistent: true, ...options }, (error) => {
-          clearTimeout(timer);
-          if (error) reject(new BrokerUnavailableError(`RabbitMQ refused the publish to ${exchange}/${routingKey}: ${String(error)}`));
-          else resolve();
+          if (error) fail(new BrokerUnavailableError(`RabbitMQ refused the publish to ${exchange}/${routingKey}: ${String(error)}`));
+          else { clearTimeout(timer); this.pending.delete(fail); resolve(); }
         });
       } catch (error) {
-        clearTimeout(timer);
-        reject(new BrokerUnavailableError(`publish failed: ${String(error)}`));
+        fail(new BrokerUnavailableError(`publish failed: ${String(error)}`));
       }
     });
   }
@@ -195,6 +197,10 @@ export class Broker {
       model.on('blocked', (reason: string) => {
         this.blockedReason = reason || 'resource alarm';
         this.options.logger.warn('broker blocked publishers', { reason });
+        // RabbitMQ blocks a connection on its first publish after an alarm; that publish would
+        // otherwise wait for its timeout. Fail it now with the retry hint: the caller treats it as
+        // not done (if the broker takes it after all, every consumer is idempotent).
+        for (const fail of [...this.pending]) fail(new BrokerBlockedError(this.blockedReason, 5));
       });
       model.on('unblocked', () => {
         this.blockedReason = null;

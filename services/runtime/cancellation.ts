@@ -41,6 +41,11 @@ export class CancellationRegistry {
     for (const controller of this.running.get(jobId) ?? []) controller.abort(new Error('job cancelled'));
   }
 
+  /** Forgets a remembered cancel: called once the store says the job runs again (after retryJob). */
+  forget(jobId: string): void {
+    this.recent.delete(jobId);
+  }
+
   isCancelled(signal: AbortSignal): boolean {
     return signal.aborted && signal.reason instanceof Error && signal.reason.message === 'job cancelled';
   }

@@ -91,12 +91,29 @@ export interface CollectionInfo {
   readonly chunkCount: number;
 }
 
+/**
+ * The input message of the stage a job stopped in (failed, dead-lettered, cancelled or stalled),
+ * kept so that retryJob resumes there instead of starting over.
+ */
+export interface ResumePoint {
+  readonly jobId: string;
+  readonly stage: Stage;
+  /** The stage's input message, unchanged (JSON text). */
+  readonly message: string;
+  readonly savedAt: Date;
+}
+
 export interface Store {
   createJob(job: NewJob): Promise<Job>;
   getJob(id: string): Promise<Job | null>;
   listJobs(query: JobQuery): Promise<JobPage>;
   /** Applies the patch if allowed (see JobPatch); returns the job as it now is, or null if unknown. */
   updateJob(id: string, patch: JobPatch): Promise<Job | null>;
+  /** QUEUED or RUNNING jobs not changed since `before`, least recently changed first, at most `limit`. */
+  listStalledJobs(before: Date, limit: number): Promise<Job[]>;
+  /** Keeps the job's resume point, replacing an earlier one. Unknown jobs are ignored. */
+  saveResumePoint(point: Omit<ResumePoint, 'savedAt'>): Promise<void>;
+  getResumePoint(jobId: string): Promise<ResumePoint | null>;
 
   getDocument(id: string): Promise<DocumentRecord | null>;
   /** Replaces the document's chunks and vectors and marks the job SUCCEEDED, atomically. */

@@ -6,6 +6,7 @@
  * redelivery redoes the (idempotent) writes instead of skipping them.
  */
 import { TERMINAL_STATUSES } from '../../../schema/domain.ts';
+import type { ResumePointDocument } from './resume-points.ts';
 import type { Job, Metadata } from '../../../schema/domain.ts';
 import type { ClientSession, Collection, MongoClient } from 'mongodb';
 import { EmbedderMismatchError } from '../store.ts';
@@ -60,6 +61,7 @@ export interface StoreCollections {
   readonly documents: Collection<StoredDocument>;
   readonly chunks: Collection<ChunkDocument>;
   readonly registry: Collection<CollectionDocument>;
+  readonly resumePoints: Collection<ResumePointDocument>;
 }
 
 /** Signals "the job is terminal" out of a transaction callback so the transaction aborts. */

@@ -10,11 +10,12 @@
  */
 import { MongoClient, MongoServerError } from 'mongodb';
 import { deleteCollection, deleteDocument } from './delete-documents.ts';
+import { getResumePoint, saveResumePoint, type ResumePointDocument } from './resume-points.ts';
 import type { Db, Document, Filter } from 'mongodb';
 import type { DocumentRecord, Job, SearchHit } from '../../../schema/domain.ts';
 import { EmbedderMismatchError } from '../store.ts';
 import type {
-  CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, SearchQuery, Store,
+  CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store,
 } from '../store.ts';
 import { indexDocument } from './index-document.ts';
 import type { ChunkDocument, CollectionDocument, StoreCollections, StoredDocument } from './index-document.ts';
@@ -72,7 +73,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
 }
 
 async function prepare(db: Db): Promise<StoreCollections> {
-  for (const name of ['jobs', 'documents', 'chunks', 'collections']) {
+  for (const name of ['jobs', 'documents', 'chunks', 'collections', 'resume_points']) {
     try {
       await db.createCollection(name);
     } catch (error) {
@@ -84,6 +85,7 @@ async function prepare(db: Db): Promise<StoreCollections> {
     documents: db.collection<StoredDocument>('documents'),
     chunks: db.collection<ChunkDocument>('chunks'),
     registry: db.collection<CollectionDocument>('collections'),
+    resumePoints: db.collection<ResumePointDocument>('resume_points'),
   };
   // The job list pages newest first, optionally by collection, status or document.
   await collections.jobs.createIndexes([
@@ -91,6 +93,8 @@ async function prepare(db: Db): Promise<StoreCollections> {
     { key: { collection: 1, createdAt: -1, _id: -1 } },
     { key: { status: 1, createdAt: -1, _id: -1 } },
     { key: { documentId: 1, createdAt: -1 } },
+    // The stall watchdog looks for unfinished jobs by their last change.
+    { key: { status: 1, updatedAt: 1 } },
   ]);
   await collections.documents.createIndex({ collection: 1 });
   await collections.chunks.createIndexes([{ key: { documentId: 1 } }, { key: { collection: 1 } }]);
@@ -177,6 +181,20 @@ class MongoStore implements Store {
     if (updated !== null) return documentToJob(updated);
     // Unknown, or terminal and not forced: answer with the job as it is.
     return this.getJob(id);
+  }
+
+  async listStalledJobs(before: Date, limit: number): Promise<Job[]> {
+    const docs = await this.c.jobs.find({ status: { $in: ['QUEUED', 'RUNNING'] }, updatedAt: { $lt: before } })
+      .sort({ updatedAt: 1 }).limit(limit).toArray();
+    return docs.map(documentToJob);
+  }
+
+  async saveResumePoint(point: Omit<ResumePoint, 'savedAt'>): Promise<void> {
+    await saveResumePoint(this.c.jobs, this.c.resumePoints, point);
+  }
+
+  async getResumePoint(jobId: string): Promise<ResumePoint | null> {
+    return getResumePoint(this.c.resumePoints, jobId);
   }
 
   async getDocument(id: string): Promise<DocumentRecord | null> {

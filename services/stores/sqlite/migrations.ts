@@ -72,6 +72,15 @@ const MIGRATIONS: readonly string[] = [
   `
   -- Deleting a document cancels its running jobs: find them without a scan.
   CREATE INDEX IF NOT EXISTS jobs_by_document ON jobs (document_id, created_at DESC, id DESC);
+  -- The stall watchdog looks for unfinished jobs by their last change.
+  CREATE INDEX IF NOT EXISTS jobs_by_status_updated ON jobs (status, updated_at);
+  -- The input of the stage a job stopped in, so a retry resumes there (issue 3).
+  CREATE TABLE IF NOT EXISTS resume_points (
+    job_id   TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+    stage    TEXT NOT NULL,
+    message  TEXT NOT NULL,
+    saved_at INTEGER NOT NULL
+  ) STRICT;
   `,
 ];
 

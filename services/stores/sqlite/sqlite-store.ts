@@ -9,10 +9,10 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { isTerminal, JOB_STATUSES } from '../../../schema/domain.ts';
-import type { DocumentRecord, Job, SearchHit } from '../../../schema/domain.ts';
+import type { DocumentRecord, Job, SearchHit, Stage } from '../../../schema/domain.ts';
 import { EmbedderMismatchError } from '../store.ts';
 import type {
-  CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, SearchQuery, Store,
+  CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store,
 } from '../store.ts';
 import { rowToDocument } from './document-rows.ts';
 import type { DocumentRow } from './document-rows.ts';
@@ -172,6 +172,28 @@ class SqliteStore implements Store {
       ).run(jobToParams(updated));
       return updated;
     });
+  }
+
+  async listStalledJobs(before: Date, limit: number): Promise<Job[]> {
+    const rows = this.db.prepare(
+      `SELECT * FROM jobs WHERE status IN ('QUEUED', 'RUNNING') AND updated_at < ? ORDER BY updated_at ASC LIMIT ?`,
+    ).all(before.getTime(), limit) as JobRow[];
+    return rows.map(rowToJob);
+  }
+
+  async saveResumePoint(point: Omit<ResumePoint, 'savedAt'>): Promise<void> {
+    this.write(() => this.db.prepare(
+      `INSERT INTO resume_points (job_id, stage, message, saved_at)
+       SELECT @jobId, @stage, @message, @now WHERE EXISTS (SELECT 1 FROM jobs WHERE id = @jobId)
+       ON CONFLICT (job_id) DO UPDATE SET stage = excluded.stage, message = excluded.message, saved_at = excluded.saved_at`,
+    ).run({ jobId: point.jobId, stage: point.stage, message: point.message, now: Date.now() }));
+  }
+
+  async getResumePoint(jobId: string): Promise<ResumePoint | null> {
+    const row = this.db.prepare('SELECT * FROM resume_points WHERE job_id = ?').get(jobId) as
+      | { job_id: string; stage: string; message: string; saved_at: number }
+      | undefined;
+    return row === undefined ? null : { jobId: row.job_id, stage: row.stage as Stage, message: row.message, savedAt: new Date(row.saved_at) };
   }
 
   async getDocument(id: string): Promise<DocumentRecord | null> {

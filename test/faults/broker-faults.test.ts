@@ -1,0 +1,109 @@
+/**
+ * Faults of the broker itself: connections force-closed mid-burst, the RabbitMQ application
+ * stopped and started mid-burst, and a memory alarm that blocks publishers. Each is undone in a
+ * `finally` at once (other test runs may share this broker) and ends with the ledger check.
+ */
+import assert from 'node:assert/strict';
+import { gql } from '../support/graphql-client.ts';
+import { BURST, Ledger } from '../support/ledger.ts';
+import { closeConnections, memoryWatermark, rabbitmqctl, waitForBroker } from '../support/rabbitmqctl.ts';
+import { startTestSystem, type TestSystem } from '../support/test-system.ts';
+
+describe('fault: broker connections and alarms', function () {
+  this.timeout(120_000);
+  let system: TestSystem;
+
+  before(async () => { system = await startTestSystem(); });
+  after(async () => { await system?.stop(); });
+
+  async function connected(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    const health = system.url.replace(/\/graphql$/, '/healthz');
+    while ((await fetch(health)).status !== 200) {
+      if (Date.now() > deadline) throw new Error('the gateway did not reconnect');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('when the broker force-closes every connection mid-burst, should reconnect, re-declare, resume and lose nothing', async () => {
+    const ledger = await Ledger.open('connections closed', system.names);
+    try {
+      const first = ledger.burst(system.url, BURST, 'closed-a');
+      const closed = await closeConnections(system.names.namespace);
+      const closedAt = Date.now();
+      assert.ok(closed >= 2, `closed the gateway's and the actors' connections (${closed})`);
+      await first;
+      await ledger.burst(system.url, BURST, 'closed-b');
+      await connected();
+      await ledger.measureRecovery(system.url, system.store, closedAt);
+      const report = await ledger.check(system.store);
+      assert.ok(report.accepted >= BURST, `most of the burst was accepted: ${JSON.stringify(report)}`);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('when the RabbitMQ application stops and starts mid-burst, should recover on its own and lose no accepted job', async () => {
+    const ledger = await Ledger.open('stop_app/start_app', system.names);
+    try {
+      const first = ledger.burst(system.url, BURST, 'restart-a');
+      let restoredAt = 0;
+      try {
+        await rabbitmqctl('stop_app');
+        // While it is down, ingest answers UNAVAILABLE within PUBLISH_TIMEOUT_MS (3 s here) instead of hanging.
+        const started = Date.now();
+        const refused = await gql(system.url, 'mutation { ingestDocument(input: { collection: "faults", text: "During the outage." }) { id } }');
+        assert.equal(refused.errors?.[0]?.extensions?.code, 'UNAVAILABLE');
+        assert.ok(Date.now() - started < system.config.publishTimeoutMs + 2000);
+      } finally {
+        await rabbitmqctl('start_app');
+        await waitForBroker();
+        restoredAt = Date.now();
+      }
+      await first;
+      await connected();
+      await ledger.measureRecovery(system.url, system.store, restoredAt);
+      await ledger.burst(system.url, BURST, 'restart-b');
+      await ledger.check(system.store);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('when a memory alarm blocks publishers, should answer BACKPRESSURE with a retry hint promptly and resume after it clears', async () => {
+    const ledger = await Ledger.open('memory alarm', system.names);
+    const original = await memoryWatermark();
+    try {
+      await ledger.burst(system.url, Math.max(4, BURST / 4), 'alarm-before');
+      let code: string | undefined;
+      let retryAfter: number | undefined;
+      let elapsed = 0;
+      try {
+        await rabbitmqctl('set_vm_memory_high_watermark', '0.0000001');
+        const deadline = Date.now() + 20_000;
+        while (code !== 'BACKPRESSURE' && Date.now() < deadline) {
+          const started = Date.now();
+          const result = await gql(system.url, 'mutation { ingestDocument(input: { collection: "faults", text: "Blocked?" }) { id } }');
+          elapsed = Date.now() - started;
+          code = result.errors?.[0]?.extensions?.code;
+          retryAfter = result.errors?.[0]?.extensions?.retryAfterSeconds;
+          if (!code && result.data?.ingestDocument?.id) ledger.accepted.set(result.data.ingestDocument.id, '?');
+        }
+      } finally {
+        await rabbitmqctl('set_vm_memory_high_watermark', original);
+      }
+      assert.equal(code, 'BACKPRESSURE');
+      assert.ok(typeof retryAfter === 'number' && retryAfter > 0, 'a retry-after hint');
+      assert.ok(elapsed < system.config.publishTimeoutMs, `answered promptly (${elapsed} ms)`);
+      const restoredAt = Date.now();
+      await ledger.measureRecovery(system.url, system.store, restoredAt);
+      // Jobs accepted just before the block answered are checked by id; their document ids are unknown here.
+      for (const [id, documentId] of ledger.accepted) {
+        if (documentId === '?') ledger.accepted.set(id, (await system.store.getJob(id))!.documentId);
+      }
+      await ledger.check(system.store);
+    } finally {
+      await ledger.close();
+    }
+  });
+});

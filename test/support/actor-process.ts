@@ -1,0 +1,68 @@
+/**
+ * Actor processes for the fault tests: each runs test/support/fault-actor-main.ts (the real
+ * runActors, with optional fault seams from the environment) under the test system's namespace
+ * and store, so a test can SIGKILL or SIGTERM it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Stage } from '../../schema/domain.ts';
+import type { SystemConfig } from '../../services/config.ts';
+import { withAmqp } from './test-system.ts';
+import type { Topology } from '../../services/runtime/topology.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ActorProcess {
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (null when killed by a signal) and signal. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** The environment a child needs to join the test system (what readConfig reads). */
+export function envOf(config: SystemConfig, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    AMQP_URL: config.amqpUrl,
+    AMQP_NAMESPACE: config.namespace,
+    DATA_DIR: config.dataDir,
+    RETRY_DELAYS_MS: config.retryDelaysMs.join(','),
+    PUBLISH_TIMEOUT_MS: String(config.publishTimeoutMs),
+    FETCH_ALLOW_LIST: config.fetchAllowList.join(','),
+    LOG_LEVEL: process.env.TEST_LOG ? 'debug' : 'silent',
+    ...extra,
+  };
+}
+
+/** Spawns `entry` (default the fault harness) for `stages` and waits until it consumes every stage queue. */
+export async function spawnActor(
+  stages: readonly Stage[], config: SystemConfig, names: Topology, extra: Record<string, string> = {},
+  entry = 'test/support/fault-actor-main.ts',
+): Promise<ActorProcess> {
+  const before = await consumerCounts(stages, names);
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...stages.map((stage) => stage.toLowerCase())], {
+    cwd: ROOT, env: envOf(config, extra), stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const processHandle: ActorProcess = { child, exited, kill: (signal) => { if (child.exitCode === null && child.signalCode === null) child.kill(signal); } };
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const now = await consumerCounts(stages, names);
+    if (stages.every((stage, index) => now[index]! > before[index]!)) return processHandle;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      processHandle.kill('SIGKILL');
+      throw new Error(`actor process for ${stages.join(',')} did not start consuming (exit code ${child.exitCode})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function consumerCounts(stages: readonly Stage[], names: Topology): Promise<number[]> {
+  return withAmqp(async (channel) => {
+    const counts: number[] = [];
+    for (const stage of stages) counts.push((await channel.checkQueue(names.stageQueue(stage))).consumerCount);
+    return counts;
+  });
+}
