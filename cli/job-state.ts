@@ -60,9 +60,9 @@ export function percent(progress: number): string {
   return `${Math.round(progress * 100)}%`;
 }
 
-/** `EMBED RUNNING 60%`, `SUCCEEDED (3 chunks)`, `FAILED: reason`. */
+/** `EMBED RUNNING 60%` (`QUEUED 0%` before any stage), `SUCCEEDED (3 chunks)`, `FAILED: reason`. */
 export function describeJob(job: JobState): string {
   if (job.status === 'SUCCEEDED') return `SUCCEEDED (${job.chunkCount ?? 0} chunks)`;
   if (isTerminal(job.status)) return job.error ? `${job.status}: ${job.error}` : job.status;
-  return `${job.stage ?? '-'} ${job.status} ${percent(job.progress)}`;
+  return `${job.stage === null ? '' : `${job.stage} `}${job.status} ${percent(job.progress)}`;
 }

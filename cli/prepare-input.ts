@@ -1,8 +1,11 @@
 /** Builds the IngestInput of one source: URLs as `url`, files as base64 with their detected type. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { detectMimeType, SUPPORTED_MIME_TYPES } from '../services/parse/detect-mime-type.ts';
+import { detectMimeType } from '../services/parse/detect-mime-type.ts';
 import type { Source } from './collect-sources.ts';
+
+/** What detectMimeType recognises by name (HTML and PDF are also recognised by content). */
+const SUPPORTED_EXTENSIONS = '.md .markdown .txt .html .htm .xhtml .pdf';
 
 /** Options every document of one `rag ingest` shares. */
 export interface IngestDefaults {
@@ -36,7 +39,8 @@ export async function prepareInput(source: Source, defaults: IngestDefaults): Pr
   if (bytes.length === 0) return { skipped: 'empty file' };
   const mimeType = detectMimeType(bytes, source.absolutePath);
   if (mimeType === null) {
-    return { skipped: `unsupported file type; supported: ${SUPPORTED_MIME_TYPES.join(', ')} (.md .txt .html .htm .xhtml .pdf)` };
+    const extension = path.extname(source.absolutePath) || 'no extension';
+    return { skipped: `unsupported file type (${extension}); supported: ${SUPPORTED_EXTENSIONS}` };
   }
   return {
     input: {
