@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { CloseCode } from 'graphql-ws';
@@ -29,6 +30,7 @@ import { JobEventHub } from './events/job-event-hub.ts';
 import { apolloFormatError, maskResultErrors } from './hardening/mask-errors.ts';
 import { apolloLimits, wsLimits } from './hardening/query-limits.ts';
 import { graphqlHttpHandler } from './http/graphql-http.ts';
+import { createIdeHandler } from './ide/ide-handler.ts';
 import { IngestService } from './ingest/ingest-service.ts';
 import { resolvers } from './resolvers/resolvers.ts';
 import { JobRetryService } from './retry/job-retry-service.ts';
@@ -82,6 +84,8 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const connected = await broker.start(config.publishTimeoutMs);
   if (!connected) logger.warn('RabbitMQ is not reachable yet; ingest mutations answer UNAVAILABLE until it is');
 
+  // Reads GraphiQL's files once, so a missing package fails here at start-up, not on a request.
+  const ide = createIdeHandler({ graphqlPath: GRAPHQL_PATH });
   const schema = makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_FILE, 'utf8'), resolvers });
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
@@ -112,6 +116,8 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
     includeStacktraceInErrorResponses: !config.maskErrors,
     formatError: apolloFormatError(config.maskErrors, logger),
     plugins: [
+      // Apollo's own landing page loads from a CDN; the offline IDE above replaces it.
+      ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
       ...limits.plugins,
@@ -125,6 +131,8 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   );
 
   httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    // First: browsers get the IDE page and its assets; everything else falls through.
+    if (ide(request, response)) return;
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === '/healthz') {
       response.writeHead(broker.connected ? 200 : 503, { 'content-type': 'application/json' });

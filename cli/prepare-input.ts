@@ -1,0 +1,54 @@
+/** Builds the IngestInput of one source: URLs as `url`, files as base64 with their detected type. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { detectMimeType } from '../services/parse/detect-mime-type.ts';
+import type { Source } from './collect-sources.ts';
+
+/** What detectMimeType recognises by name (HTML and PDF are also recognised by content). */
+const SUPPORTED_EXTENSIONS = '.md .markdown .txt .html .htm .xhtml .pdf';
+
+/** Options every document of one `rag ingest` shares. */
+export interface IngestDefaults {
+  readonly collection: string;
+  readonly priority: string;
+}
+
+/** The GraphQL IngestInput, as the CLI sends it. */
+export interface IngestInput {
+  readonly collection: string;
+  readonly priority: string;
+  readonly url?: string;
+  readonly contentBase64?: string;
+  readonly mimeType?: string;
+  readonly title?: string;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+/** Either the input to send, or why the source is skipped. */
+export type Prepared = { readonly input: IngestInput } | { readonly skipped: string };
+
+export async function prepareInput(source: Source, defaults: IngestDefaults): Promise<Prepared> {
+  const common = { collection: defaults.collection, priority: defaults.priority };
+  if (source.kind === 'url') return { input: { ...common, url: source.url, metadata: { url: source.url } } };
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(source.absolutePath);
+  } catch (error) {
+    return { skipped: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  }
+  if (bytes.length === 0) return { skipped: 'empty file' };
+  const mimeType = detectMimeType(bytes, source.absolutePath);
+  if (mimeType === null) {
+    const extension = path.extname(source.absolutePath) || 'no extension';
+    return { skipped: `unsupported file type (${extension}); supported: ${SUPPORTED_EXTENSIONS}` };
+  }
+  return {
+    input: {
+      ...common,
+      contentBase64: bytes.toString('base64'),
+      mimeType,
+      title: path.basename(source.absolutePath),
+      metadata: { path: source.name },
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/** `rag search "<query>" -c <collection>`: the nearest chunks, best first. */
+import { Command } from 'commander';
+import { connectionOf, type CliContext } from './context.ts';
+import { request } from './graphql-client.ts';
+import { ExitCode, oneLine, printJson, printLine } from './output.ts';
+import { jsonObject, positiveInt } from './parse-options.ts';
+
+/** A search hit as the API returns it. */
+export interface SearchHit {
+  readonly chunkId: string;
+  readonly documentId: string;
+  readonly text: string;
+  readonly score: number;
+  readonly ordinal: number;
+  readonly title: string | null;
+  readonly metadata: Readonly<Record<string, unknown>> | null;
+}
+
+const SEARCH = `query Search($collection: String!, $query: String!, $k: Int, $filter: JSON) {
+  search(collection: $collection, query: $query, k: $k, filter: $filter) { chunkId documentId text score ordinal title metadata }
+}`;
+
+export function searchCommand(context: CliContext): Command {
+  return new Command('search')
+    .description('find the chunks nearest to a query in a collection')
+    .argument('<query>', 'the text to search for (quote it)')
+    .requiredOption('-c, --collection <name>', 'collection to search')
+    .option('-k, --k <n>', 'number of hits (1..100)', positiveInt('-k'), 5)
+    .option('--filter <json>', 'metadata equality filter, e.g. \'{"lang":"en"}\'', jsonObject('--filter'))
+    .option('--json', 'print machine-readable JSON only', false)
+    .action(async (query: string, options: { collection: string; k: number; filter?: Record<string, unknown>; json: boolean }, command: Command) => {
+      const { search } = await request<{ search: SearchHit[] }>(connectionOf(command, context), SEARCH, {
+        collection: options.collection, query, k: options.k, filter: options.filter ?? null,
+      });
+      if (options.json) {
+        printJson(context, search);
+      } else if (search.length === 0) {
+        printLine(context, `no hits in "${options.collection}"`);
+      } else {
+        search.forEach((hit, index) => {
+          const where = typeof hit.metadata?.path === 'string' ? hit.metadata.path : hit.title ?? hit.documentId;
+          printLine(context, `${index + 1}. ${hit.score.toFixed(3)}  ${where}  (document ${hit.documentId}, chunk ${hit.ordinal})`);
+          printLine(context, `   ${oneLine(hit.text, 160)}`);
+        });
+      }
+      process.exitCode = ExitCode.OK;
+    });
+}

@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makePdf } from './fixtures/make-pdf.ts';
+import { gqlData } from './support/graphql-client.ts';
+import { startTestSystem, type TestSystem } from './support/test-system.ts';
+
+const RAG = fileURLToPath(new URL('../cli/rag.js', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('./fixtures/docs', import.meta.url));
+
+/** What one run of the CLI printed and how it ended. */
+interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `node cli/rag.js …` with pipes (not a TTY), as a script or CI job would. */
+function runCli(args: readonly string[], env: Record<string, string>, options: { cwd?: string; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [RAG, ...args], {
+      cwd: options.cwd ?? process.cwd(),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      options.onStdout?.(stdout, child);
+    });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function describeRun(run: CliRun): string {
+  return `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+}
+
+/** Whether the gateway's schema has this root field (other issues add queues and dead letters). */
+async function hasRootField(url: string, type: 'Query' | 'Mutation', field: string): Promise<boolean> {
+  const { __type } = await gqlData(url, `query($name: String!) { __type(name: $name) { fields { name } } }`, { name: type });
+  return (__type.fields as { name: string }[]).some((candidate) => candidate.name === field);
+}
+
+describe('rag command line against a running system', function () {
+  this.timeout(90_000);
+  let system: TestSystem;
+  let env: Record<string, string>;
+  const tempDirs: string[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rag-cli-'));
+    tempDirs.push(dir);
+    return dir;
+  };
+
+  before(async () => {
+    system = await startTestSystem();
+    env = { RAG_URL: system.url };
+  });
+  after(async () => {
+    await system?.stop();
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('when a folder of mixed fixtures is ingested with --watch on a non-terminal output', () => {
+    let folder: string;
+    let run: CliRun;
+    before(async () => {
+      folder = tempDir();
+      cpSync(FIXTURES, folder, { recursive: true });
+      mkdirSync(path.join(folder, 'manuals'));
+      writeFileSync(path.join(folder, 'manuals', 'lighthouse.pdf'), makePdf(['Lighthouse keepers trim the lamp wick every evening', 'and polish the Fresnel lens at dawn.']));
+      writeFileSync(path.join(folder, 'table.csv'), 'a,b\n1,2\n');
+      writeFileSync(path.join(folder, '.hidden.md'), '# Hidden\n\nNot to be ingested.');
+      mkdirSync(path.join(folder, 'node_modules'));
+      writeFileSync(path.join(folder, 'node_modules', 'dependency.md'), '# Dependency\n\nNot to be ingested.');
+      run = await runCli(['ingest', folder, '-c', 'cli-docs', '--watch', '--batch-size', '3'], env);
+    });
+
+    it('should exit 0 and print a SUCCEEDED line with its chunk count for each supported file', () => {
+      assert.equal(run.code, 0, describeRun(run));
+      for (const name of ['guide.md', 'notes.txt', 'page.html', path.join('manuals', 'lighthouse.pdf')]) {
+        const file = path.join(folder, name);
+        const lines = run.stdout.split('\n').filter((line) => line.startsWith(`${file}: `));
+        assert.match(lines.at(-1) ?? '', /: SUCCEEDED \([1-9]\d* chunks\)$/, `${name}:\n${describeRun(run)}`);
+      }
+      assert.match(run.stdout, /: ((FETCH|PARSE|CHUNK|EMBED|INDEX) )?(QUEUED|RUNNING) \d{1,3}%$/m, 'progress lines while the jobs run');
+    });
+
+    it('should report the unsupported file as skipped and ignore dotfiles and node_modules', () => {
+      assert.match(run.stdout, new RegExp(`${escapeRegExp(path.join(folder, 'table.csv'))}: skipped \\(unsupported file type`));
+      assert.doesNotMatch(run.stdout, /\.hidden\.md|dependency\.md/);
+    });
+
+    it('should end with a summary of successes, failures, skips, time and rate', () => {
+      assert.match(run.stdout, /Summary: 4 succeeded, 0 failed, 1 skipped in \d+\.\d s \(\d+\.\d documents\/s\)/);
+    });
+
+    it('should leave the documents searchable, with their file path in the metadata', async () => {
+      const { search } = await gqlData(system.url, 'query { search(collection: "cli-docs", query: "lighthouse lamp wick Fresnel lens", k: 3) { title metadata } }');
+      assert.equal(search[0]?.title, 'lighthouse.pdf');
+      assert.equal(search[0]?.metadata?.path, path.join(folder, 'manuals', 'lighthouse.pdf'));
+    });
+
+    it('then search --json should print parseable hits, the right document first', async () => {
+      const search = await runCli(['search', 'feeding the sourdough starter flour and water', '-c', 'cli-docs', '-k', '2', '--json'], env);
+      assert.equal(search.code, 0, describeRun(search));
+      const hits = JSON.parse(search.stdout) as { title: string; score: number; metadata: { path: string } }[];
+      assert.equal(hits.length, 2);
+      assert.equal(hits[0]?.title, 'guide.md');
+      assert.equal(hits[0]?.metadata.path, path.join(folder, 'guide.md'));
+    });
+
+    it('then jobs --json should list the four jobs and job <id> --json should show one', async () => {
+      const jobs = await runCli(['jobs', '--collection', 'cli-docs', '--json'], env);
+      assert.equal(jobs.code, 0, describeRun(jobs));
+      const list = JSON.parse(jobs.stdout) as { id: string; status: string; collection: string; chunkCount: number }[];
+      assert.equal(list.length, 4);
+      assert.ok(list.every((job) => job.status === 'SUCCEEDED' && job.collection === 'cli-docs'));
+
+      const job = await runCli(['job', list[0]!.id, '--json'], env);
+      assert.equal(job.code, 0, describeRun(job));
+      assert.deepEqual(JSON.parse(job.stdout), list[0]);
+    });
+  });
+
+  it('when a folder holds a file that fails / should exit 1 and name the file and its reason in the summary', async () => {
+    const folder = tempDir();
+    writeFileSync(path.join(folder, 'fine.md'), '# Fine\n\nHerons stand still in the shallows.');
+    writeFileSync(path.join(folder, 'broken.pdf'), Buffer.from('this is not a PDF at all, only garbage bytes \u0000\u0001\u0002'));
+    const run = await runCli(['ingest', folder, '-c', 'cli-broken', '--watch'], env);
+    assert.equal(run.code, 1, describeRun(run));
+    assert.match(run.stdout, /Summary: 1 succeeded, 1 failed, 0 skipped/);
+    const broken = escapeRegExp(path.join(folder, 'broken.pdf'));
+    assert.match(run.stdout, new RegExp(`^${broken}: (FAILED|DEAD_LETTERED): \\S.*$`, 'm'), describeRun(run));
+    const failedTable = run.stdout.slice(run.stdout.indexOf('Failed:'));
+    assert.match(failedTable, new RegExp(`${broken}\\s+(FAILED|DEAD_LETTERED)\\s+\\S`), describeRun(run));
+  });
+
+  it('when the request is invalid / should print error [CODE]: message and exit 1', async () => {
+    const run = await runCli(['search', 'anything', '-c', 'Not A Valid Name!'], env);
+    assert.equal(run.code, 1, describeRun(run));
+    assert.match(run.stderr, /^error \[BAD_USER_INPUT\]: .*collection/m);
+    assert.equal(run.stdout, '');
+  });
+
+  it('when the gateway cannot be reached / should say where it looked and exit 1', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const run = await runCli(['jobs'], { RAG_URL: `http://127.0.0.1:${port}/graphql` });
+    assert.equal(run.code, 1, describeRun(run));
+    assert.match(run.stderr, new RegExp(`error \\[UNREACHABLE\\]: cannot reach the gateway at http://127.0.0.1:${port}/graphql`));
+  });
+
+  it('when RAG_API_KEY is set / should send it as a bearer token, and --api-key should override it', async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const fake: Server = createServer((req, res) => {
+      seen.push(req.headers);
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: { jobs: { edges: [], pageInfo: { hasNextPage: false } } } }));
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}/graphql`;
+      const fromEnv = await runCli(['jobs', '--json'], { RAG_URL: url, RAG_API_KEY: 'key-from-env' });
+      assert.equal(fromEnv.code, 0, describeRun(fromEnv));
+      assert.deepEqual(JSON.parse(fromEnv.stdout), []);
+      const fromFlag = await runCli(['--api-key', 'key-from-flag', 'jobs'], { RAG_URL: url, RAG_API_KEY: 'key-from-env' });
+      assert.equal(fromFlag.code, 0, describeRun(fromFlag));
+      assert.deepEqual(seen.map((headers) => headers.authorization), ['Bearer key-from-env', 'Bearer key-from-flag']);
+    } finally {
+      await new Promise<void>((resolve) => fake.close(() => resolve()));
+    }
+  });
+
+  it('when queue statistics are asked for / should show them, or say plainly that this gateway has none (exit 2)', async () => {
+    const run = await runCli(['queues', '--json'], env);
+    if (await hasRootField(system.url, 'Query', 'queues')) {
+      assert.equal(run.code, 0, describeRun(run));
+      assert.ok(Array.isArray(JSON.parse(run.stdout)));
+    } else {
+      assert.equal(run.code, 2, describeRun(run));
+      assert.match(run.stderr, /this gateway does not expose queue statistics/);
+    }
+  });
+
+  it('when dead letters are listed / should show them, or say plainly that this gateway has none (exit 2)', async () => {
+    const run = await runCli(['dlq', 'list', '--json'], env);
+    if (await hasRootField(system.url, 'Query', 'deadLetters')) {
+      assert.equal(run.code, 0, describeRun(run));
+      assert.ok(Array.isArray(JSON.parse(run.stdout)));
+    } else {
+      assert.equal(run.code, 2, describeRun(run));
+      assert.match(run.stderr, /this gateway does not expose dead letters/);
+    }
+  });
+
+  describe('when Ctrl-C arrives while watching jobs that cannot progress', () => {
+    before(async () => { await system.stopActors(); });
+    after(async () => { await system.startActors(); });
+
+    /** Starts a watch, sends SIGINT once the job has been accepted, and returns the run. */
+    async function interruptedIngest(collection: string, extra: readonly string[]): Promise<CliRun> {
+      const folder = tempDir();
+      writeFileSync(path.join(folder, `${collection}.md`), `# Waiting\n\nA document for ${collection}.`);
+      let sent = false;
+      return runCli(['ingest', folder, '-c', collection, '--watch', ...extra], env, {
+        onStdout: (text, child) => {
+          if (!sent && /QUEUED/.test(text)) {
+            sent = true;
+            child.kill('SIGINT');
+          }
+        },
+      });
+    }
+
+    async function onlyJob(collection: string): Promise<{ id: string; status: string }> {
+      const { jobs } = await gqlData(system.url, `query($c: String) { jobs(collection: $c) { edges { node { id status } } } }`, { c: collection });
+      assert.equal(jobs.edges.length, 1);
+      return jobs.edges[0].node;
+    }
+
+    it('should exit 130 and leave the job running', async () => {
+      const run = await interruptedIngest('cli-left', []);
+      assert.equal(run.code, 130, describeRun(run));
+      assert.match(run.stderr, /stopped watching; 1 unfinished jobs keep running/);
+      assert.equal((await onlyJob('cli-left')).status, 'QUEUED');
+    });
+
+    it('with --cancel-on-exit / should cancel the unfinished job', async () => {
+      const run = await interruptedIngest('cli-cancelled', ['--cancel-on-exit']);
+      assert.equal(run.code, 130, describeRun(run));
+      assert.match(run.stderr, /cancelled 1 of 1 unfinished jobs/);
+      assert.equal((await onlyJob('cli-cancelled')).status, 'CANCELLED');
+    });
+  });
+});
+
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
