@@ -20,6 +20,7 @@ import type { GatewayContext, GatewayServices } from './context.ts';
 import { JobEventHub } from './events/job-event-hub.ts';
 import { graphqlHttpHandler } from './http/graphql-http.ts';
 import { IngestService } from './ingest/ingest-service.ts';
+import { PendingWorkGauge } from './ingest/pending-work-gauge.ts';
 import { resolvers } from './resolvers/resolvers.ts';
 import { SearchService } from './search-service.ts';
 
@@ -45,13 +46,17 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const embedder = createEmbedder(config);
   const broker = createBroker(config, 'gateway', logger);
   // The gateway publishes the first stage, so it declares the work topology too (idempotent).
-  await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: createRetryPolicy(config).delays() }));
+  await broker.declare((channel) => declareWorkTopology(channel, names, {
+    retryDelaysMs: createRetryPolicy(config).delays(), maxStageLength: config.maxStageQueueLength,
+  }));
   const events = new JobEventPublisher(broker, names, logger);
   const hub = new JobEventHub(broker, names, store, logger);
   await hub.start();
   const services: GatewayServices = {
     store,
-    ingest: new IngestService(store, broker, names, events, logger),
+    ingest: new IngestService(store, broker, names, events, logger, new PendingWorkGauge(broker, {
+      queue: names.stageQueue('FETCH'), maxPendingJobs: config.maxPendingJobs, cacheMs: config.pendingCheckMs,
+    })),
     search: new SearchService(store, embedder),
     hub,
     limits: { maxDocumentBytes: config.maxDocumentBytes, maxBatchDocuments: config.maxBatchDocuments },

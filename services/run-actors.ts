@@ -24,7 +24,7 @@ export async function runActors(stages: readonly Stage[], config: SystemConfig, 
   const store = shared?.store ?? await openStore(config);
   const embedder = createEmbedder(config);
   const broker = createBroker(config, `actor ${stages.join(',').toLowerCase()}`, logger);
-  await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: retry.delays() }));
+  await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: retry.delays(), maxStageLength: config.maxStageQueueLength }));
   const cancellation = new CancellationRegistry();
   const listener = await cancellation.listen(broker, names);
   const events = new JobEventPublisher(broker, names, logger);

@@ -14,6 +14,7 @@
  * | CancelledError / aborted by cancel        | ack (the job is CANCELLED already)                            |
  * | other error, attempts left                | publish to retry queue with x-attempt+1 (confirm) → event → ack |
  * | other error, last attempt                 | dead-letter with error (confirm) → DEAD_LETTERED → event → ack |
+ * | next stage's queue full (publish nacked)  | wait 1 s, nack with requeue (backpressure; not an attempt)     |
  * | broker publish fails in any of the above  | nack with requeue (or nothing if the channel is gone): redelivered |
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
@@ -21,7 +22,7 @@ import { AMQP_PRIORITY, STAGE_PROGRESS, isTerminal, nextStage, type Job, type St
 import type { JobRef } from '../../schema/messages/contract.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Store } from '../stores/store.ts';
-import type { Broker } from './broker.ts';
+import { BrokerRejectedError, type Broker } from './broker.ts';
 import type { CancellationRegistry } from './cancellation.ts';
 import { CancelledError, ContractError, classify, errorMessage } from './errors.ts';
 import { HEADERS, attemptOf, deadLetterHeaders, retryHeaders } from './headers.ts';
@@ -69,6 +70,9 @@ export interface ActorDependencies {
   readonly retry: RetryPolicy;
   readonly logger: Logger;
 }
+
+/** How long a delivery whose next stage is full waits before going back to its queue. */
+const REJECTED_REQUEUE_DELAY_MS = 1000;
 
 export class ActorRuntime<M> {
   private consumer: { cancel(): Promise<void> } | null = null;
@@ -163,6 +167,13 @@ export class ActorRuntime<M> {
       if (progressed) await this.deps.events.publish(progressed, `${stage} done`);
       return ack(channel, message);
     } catch (error) {
+      if (error instanceof BrokerRejectedError) {
+        // The next stage's queue is full: hold this delivery a moment (its prefetch slot slows
+        // this stage down too), then return it to its queue. Not an attempt: nothing failed.
+        logger.warn('next stage queue is full; returning the message to its queue', { error: error.message });
+        await sleep(REJECTED_REQUEUE_DELAY_MS);
+        return nack(channel, message);
+      }
       const reason = cancel.signal.aborted ? new CancelledError() :
         this.shutdown.signal.aborted ? null :
         deadline.aborted ? new Error(`${stage} exceeded its deadline of ${this.stageTimeoutMs} ms`) : error;
