@@ -8,6 +8,8 @@ import { readConfig } from './config.ts';
 import { runActors } from './run-actors.ts';
 import { onShutdown } from './shutdown.ts';
 
+const UTILISATION_REPORT_MS = 1000;
+
 const requested = process.argv.slice(2).map((name) => name.toUpperCase());
 const unknown = requested.filter((name) => !(STAGES as readonly string[]).includes(name));
 if (requested.length === 0 || unknown.length > 0) {
@@ -20,3 +22,7 @@ const config = readConfig(process.env);
 const logger = createLogger(`actor-${stages.join('-').toLowerCase()}`, config.logLevel);
 const actors = await runActors(stages, config, logger);
 onShutdown(logger, () => actors.stop());
+// Under the supervisor (an IPC channel exists), report consumer utilisation for autoscaling.
+if (process.send) {
+  setInterval(() => process.send?.({ type: 'utilisation', value: actors.utilisation() }), UTILISATION_REPORT_MS).unref();
+}

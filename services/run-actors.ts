@@ -14,6 +14,8 @@ import { stageActor } from './stage-actors.ts';
 import type { Store } from './stores/store.ts';
 
 export interface RunningActors {
+  /** Mean consumer utilisation (0..1) of this process's actors since the previous call. */
+  utilisation(): number;
   /** Stops consuming, finishes in-flight work (up to graceMs), closes connections. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -35,6 +37,7 @@ export async function runActors(stages: readonly Stage[], config: SystemConfig, 
   await broker.start();
   logger.info('actors running', { stages, namespace: config.namespace });
   return {
+    utilisation: () => runtimes.reduce((sum, runtime) => sum + runtime.utilisation(), 0) / Math.max(1, runtimes.length),
     async stop(graceMs = 10_000) {
       await Promise.all(runtimes.map((runtime) => runtime.stop(graceMs)));
       await listener.stop();

@@ -80,6 +80,10 @@ export class ActorRuntime<M> {
   private readonly shutdown = new AbortController();
   private readonly prefetch: number;
   private readonly stageTimeoutMs: number;
+  // Time-weighted in-flight count since the last utilisation() call (for the autoscaler).
+  private busyIntegral = 0;
+  private busyChangedAt = Date.now();
+  private busySince = Date.now();
 
   constructor(private readonly actor: StageActor<M>, private readonly deps: ActorDependencies, options: ActorRuntimeOptions = {}) {
     this.prefetch = options.prefetch ?? 4;
@@ -92,9 +96,26 @@ export class ActorRuntime<M> {
       const work = this.deliver(message, channel).catch((error) => {
         this.deps.logger.error('delivery handling failed', { error: errorMessage(error) });
       });
+      this.trackBusy();
       this.inFlight.add(work);
-      void work.finally(() => this.inFlight.delete(work));
+      void work.finally(() => { this.trackBusy(); this.inFlight.delete(work); });
     });
+  }
+
+  /** Mean share of the prefetch window in use since the previous call (0..1): consumer utilisation. */
+  utilisation(): number {
+    this.trackBusy();
+    const elapsed = Date.now() - this.busySince;
+    const value = elapsed > 0 ? this.busyIntegral / (elapsed * this.prefetch) : this.inFlight.size / this.prefetch;
+    this.busyIntegral = 0;
+    this.busySince = Date.now();
+    return Math.min(1, value);
+  }
+
+  private trackBusy(): void {
+    const now = Date.now();
+    this.busyIntegral += this.inFlight.size * (now - this.busyChangedAt);
+    this.busyChangedAt = now;
   }
 
   /** Stops consuming, lets in-flight messages finish for up to `graceMs`, then aborts them. */
