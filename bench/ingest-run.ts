@@ -1,6 +1,8 @@
 /**
- * Drives one ingestion run as a client would: every corpus document through `ingestDocument`
- * on a gateway, `concurrency` requests in flight, timing each mutation. When the jobs are done,
+ * Drives one ingestion run as clients would: every corpus document through `ingestDocument`
+ * on a gateway, sent open-loop at `ratePerSecond` (the target rate, so a slow server shows as
+ * growing latency rather than as a politely slower client), with at most `concurrency`
+ * requests in flight, timing each mutation. When the jobs are done,
  * ingest-to-searchable is each job's `finished_at` (written by the index transaction that makes
  * its chunks searchable) minus the moment its mutation was sent.
  */
@@ -29,6 +31,7 @@ export async function ingestRun(options: {
   readonly collection: string;
   readonly documents: readonly CorpusDocument[];
   readonly concurrency: number;
+  readonly ratePerSecond: number;
   readonly timeoutMs: number;
 }): Promise<IngestRunResult> {
   const sentAt = new Map<string, number>();
@@ -38,7 +41,11 @@ export async function ingestRun(options: {
   const started = Date.now();
   const worker = async () => {
     while (next < options.documents.length) {
-      const doc = options.documents[next++]!;
+      const index = next++;
+      const doc = options.documents[index]!;
+      // Open loop: document i is due at start + i / rate, whenever the previous one returned.
+      const due = started + (index * 1000) / options.ratePerSecond - Date.now();
+      if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
       const input = { collection: options.collection, documentId: `${options.collection}-${doc.id}`, title: doc.title, text: doc.text, mimeType: 'text/markdown' };
       for (;;) {
         const sent = Date.now();

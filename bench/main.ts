@@ -14,6 +14,7 @@ import { STAGES } from '../schema/domain.ts';
 import { createEmbedder, createRetryPolicy, openStore } from '../services/components.ts';
 import { readConfig } from '../services/config.ts';
 import { deleteTopology, topology } from '../services/runtime/topology.ts';
+import { confirmLatency } from './broker-floor.ts';
 import { loadCorpus } from './corpus.ts';
 import { ingestRun } from './ingest-run.ts';
 import { describeMachine } from './machine.ts';
@@ -24,7 +25,9 @@ import { printReport, type BenchResult } from './report.ts';
 import { searchIdle, searchWhile } from './search-load.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const RATE = Number(process.env.BENCH_RATE ?? 200);
+const ACTORS = process.env.BENCH_ACTORS ?? 'per-stage';
 const PENDING_JOBS = Number(process.env.BENCH_PENDING_JOBS ?? 100_000);
 const IDLE_QUERIES = 200;
 const SEARCH_COLLECTION = 'search';
@@ -58,7 +61,11 @@ try {
   log('starting the async gateway, the synchronous gateway and one process per actor');
   const asyncGateway = startProcess('gateway', 'gateway/main.ts', [], env(4711));
   const syncGateway = startProcess('sync-gateway', 'bench/sync-gateway-main.ts', [], env(4712));
-  const startActors = () => STAGES.map((stage) => startProcess(`actor-${stage.toLowerCase()}`, 'services/actor-main.ts', [stage.toLowerCase()], env(0)));
+  // BENCH_ACTORS=per-stage: one process per actor; =all:N: N processes each running every actor.
+  const startActors = () => ACTORS === 'per-stage'
+    ? STAGES.map((stage) => startProcess(`actor-${stage.toLowerCase()}`, 'services/actor-main.ts', [stage.toLowerCase()], env(0)))
+    : Array.from({ length: Number(ACTORS.split(':')[1] ?? 2) }, (_, i) =>
+      startProcess(`actors-all-${i + 1}`, 'services/actor-main.ts', STAGES.map((stage) => stage.toLowerCase()), env(0)));
   let actors = startActors();
   processes.push(asyncGateway, syncGateway, ...actors);
   const asyncUrl = 'http://127.0.0.1:4711/graphql';
@@ -79,16 +86,18 @@ try {
   await waitFor('actors', consumersReady);
   log('all processes ready');
 
+  const brokerConfirm = await confirmLatency(connection, `${namespace}.confirm-probe`, RATE);
+  log(`broker confirm latency at ${RATE}/s: p50 ${brokerConfirm.p50} ms, p99 ${brokerConfirm.p99} ms`);
   const search10kIdle = await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES);
   log(`search at 10k chunks, idle: p95 ${search10kIdle.p95} ms`);
 
   log('synchronous baseline: every document parsed, chunked, embedded and indexed inside its mutation');
-  const sync = await ingestRun({ url: syncUrl, dbPath, collection: 'sync', documents: corpus.documents, concurrency: CONCURRENCY, timeoutMs: 300_000 });
+  const sync = await ingestRun({ url: syncUrl, dbPath, collection: 'sync', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
   log(`sync: ${sync.documentsPerSecond} docs/s, mutation p99 ${sync.mutationMs.p99} ms`);
 
   log('asynchronous pipeline with search running beside it (10k chunks)');
   const during10k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
-  const async10k = await ingestRun({ url: asyncUrl, dbPath, collection: 'async10k', documents: corpus.documents, concurrency: CONCURRENCY, timeoutMs: 300_000 });
+  const async10k = await ingestRun({ url: asyncUrl, dbPath, collection: 'async10k', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
   const search10kBusy = await during10k.stop();
   log(`async: ${async10k.documentsPerSecond} docs/s, mutation p99 ${async10k.mutationMs.p99} ms, search p95 ${search10kBusy.p95} ms`);
 
@@ -97,7 +106,7 @@ try {
   const search100kIdle = await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES);
   log(`search at 100k chunks, idle: p95 ${search100kIdle.p95} ms`);
   const during100k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
-  const async100k = await ingestRun({ url: asyncUrl, dbPath, collection: 'async100k', documents: corpus.documents, concurrency: CONCURRENCY, timeoutMs: 300_000 });
+  const async100k = await ingestRun({ url: asyncUrl, dbPath, collection: 'async100k', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
   const search100kBusy = await during100k.stop();
   log(`async at 100k: ${async100k.documentsPerSecond} docs/s, search p95 ${search100kBusy.p95} ms`);
 
@@ -125,7 +134,8 @@ try {
     at: new Date().toISOString(),
     machine: describeMachine(rabbitmq),
     corpus: { source: corpus.source, documents: corpus.documents.length, megabytes: Math.round(corpus.bytes / 1e5) / 10 },
-    settings: { clientConcurrency: CONCURRENCY, prefetch: config.prefetch, actorProcessesPerStage: 1, embedder: 'hashing 384', searchK: 5 },
+    settings: { offeredDocumentsPerSecond: RATE, maxRequestsInFlight: CONCURRENCY, prefetch: config.prefetch, actorProcesses: ACTORS, embedder: 'hashing 384', searchK: 5, searchLoad: 'one query at a time, at most 10/s' },
+    brokerConfirmMs: brokerConfirm,
     sync, async10k, async100k,
     search: { idle10k: search10kIdle, during10k: search10kBusy, idle100k: search100kIdle, during100k: search100kBusy },
     peakMemoryMb: peakMemory,

@@ -9,6 +9,8 @@ export interface BenchResult {
   readonly machine: MachineInfo;
   readonly corpus: { readonly source: string; readonly documents: number; readonly megabytes: number };
   readonly settings: Record<string, unknown>;
+  /** Publisher-confirm latency of the bare broker at the offered rate: the floor under a mutation. */
+  readonly brokerConfirmMs: LatencySummary;
   readonly sync: IngestRunResult;
   readonly async10k: IngestRunResult;
   readonly async100k: IngestRunResult;
@@ -55,7 +57,8 @@ export function printReport(result: BenchResult): void {
   console.log(line(rows[0]!));
   console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
   for (const row of rows.slice(1)) console.log(line(row));
-  console.log(`\nPeak RSS (VmHWM) per process, MB: ${Object.entries(result.peakMemoryMb).map(([name, mb]) => `${name} ${mb}`).join(', ')}`);
+  console.log(`\nBroker floor: a bare confirmed publish at the offered rate takes p50 / p95 / p99 ${latency(result.brokerConfirmMs)} ms`);
+  console.log(`Peak RSS (VmHWM) per process, MB: ${Object.entries(result.peakMemoryMb).map(([name, mb]) => `${name} ${mb}`).join(', ')}`);
   const growth = (pending.gatewayRssMb.after ?? 0) - (pending.gatewayRssMb.before ?? 0);
   const actorMax = Math.max(...Object.values(pending.actorsRssMbWithBacklog).map((mb) => mb ?? 0));
   console.log(`${pending.jobs} pending jobs (${pending.inQueue} in the fetch queue, published in ${pending.publishSeconds} s): ` +

@@ -28,12 +28,20 @@ export async function searchIdle(url: string, collection: string, queries: reado
   return summarize(samples);
 }
 
-/** Queries until `stop()` is called; returns the latencies seen meanwhile. */
-export function searchWhile(url: string, collection: string, queries: readonly string[]): { stop(): Promise<LatencySummary> } {
+/**
+ * Queries until `stop()` is called, one at a time, starting one every `intervalMs` at most
+ * (a steady query rate, not a second full-speed load); returns the latencies seen meanwhile.
+ */
+export function searchWhile(url: string, collection: string, queries: readonly string[], intervalMs = 100): { stop(): Promise<LatencySummary> } {
   const samples: number[] = [];
   let running = true;
   const loop = (async () => {
-    for (let i = 0; running; i++) samples.push(await searchOnce(url, collection, queries[i % queries.length]!));
+    for (let i = 0; running; i++) {
+      const started = performance.now();
+      samples.push(await searchOnce(url, collection, queries[i % queries.length]!));
+      const rest = intervalMs - (performance.now() - started);
+      if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
+    }
   })();
   return {
     async stop() {

@@ -2,6 +2,7 @@
  * Entry point of an actor process: `npm run actor -- embed` (or several: `-- parse chunk`),
  * so each stage can be scaled as its own process.
  */
+import os from 'node:os';
 import { STAGES, type Stage } from '../schema/domain.ts';
 import { createLogger } from '../observability/logger.ts';
 import { readConfig } from './config.ts';
@@ -20,6 +21,11 @@ if (requested.length === 0 || unknown.length > 0) {
 const stages = requested as Stage[];
 const config = readConfig(process.env);
 const logger = createLogger(`actor-${stages.join('-').toLowerCase()}`, config.logLevel);
+// Background work yields the CPU to the gateway: with a backlog the actors would otherwise take
+// every core and mutations and searches would queue behind them (issue 6 bench).
+if (config.actorNice > 0) {
+  try { os.setPriority(config.actorNice); } catch (error) { logger.warn('could not lower the CPU priority', { error: String(error) }); }
+}
 const actors = await runActors(stages, config, logger);
 onShutdown(logger, () => actors.stop());
 // Under the supervisor (an IPC channel exists), report consumer utilisation for autoscaling.

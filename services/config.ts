@@ -53,6 +53,8 @@ export interface SystemConfig {
   readonly maxPendingJobs: number;
   /** PENDING_CHECK_MS: how long the gateway caches the fetch queue's depth. */
   readonly pendingCheckMs: number;
+  /** ACTOR_NICE: CPU niceness of actor processes (0..19); the gateway keeps 0, so serving clients wins the CPU over background work. */
+  readonly actorNice: number;
   /** Autoscaling of `npm start`'s actor processes (see services/supervisor/scaling-policy.ts). */
   readonly scaling: ScalingConfig;
   readonly logLevel: LogLevel;
@@ -107,6 +109,7 @@ export function readConfig(env: Env): SystemConfig {
     maxStageQueueLength: int(env, 'MAX_STAGE_QUEUE_LENGTH', 200_000, 0, 100_000_000),
     maxPendingJobs: int(env, 'MAX_PENDING_JOBS', 100_000, 0, 100_000_000),
     pendingCheckMs: int(env, 'PENDING_CHECK_MS', 500, 0, 60_000),
+    actorNice: int(env, 'ACTOR_NICE', 10, 0, 19),
     scaling: readScaling(env),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
   };
