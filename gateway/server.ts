@@ -32,6 +32,7 @@ import { apolloLimits, wsLimits } from './hardening/query-limits.ts';
 import { graphqlHttpHandler } from './http/graphql-http.ts';
 import { createIdeHandler } from './ide/ide-handler.ts';
 import { IngestService } from './ingest/ingest-service.ts';
+import { PendingWorkGauge } from './ingest/pending-work-gauge.ts';
 import { resolvers } from './resolvers/resolvers.ts';
 import { JobRetryService } from './retry/job-retry-service.ts';
 import { SearchService } from './search-service.ts';
@@ -61,14 +62,18 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const embedder = createEmbedder(config);
   const broker = createBroker(config, 'gateway', logger);
   // The gateway publishes the first stage, so it declares the work topology too (idempotent).
-  await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: createRetryPolicy(config).delays() }));
+  await broker.declare((channel) => declareWorkTopology(channel, names, {
+    retryDelaysMs: createRetryPolicy(config).delays(), maxStageLength: config.maxStageQueueLength,
+  }));
   const events = new JobEventPublisher(broker, names, logger);
   const hub = new JobEventHub(broker, names, store, logger);
   await hub.start();
   const deadLetters = new DeadLetterQueues(broker, names);
   const services: GatewayServices = {
     store,
-    ingest: new IngestService(store, broker, names, events, logger),
+    ingest: new IngestService(store, broker, names, events, logger, new PendingWorkGauge(broker, {
+      queue: names.stageQueue('FETCH'), maxPendingJobs: config.maxPendingJobs, cacheMs: config.pendingCheckMs,
+    })),
     search: new SearchService(store, embedder),
     deletion: new DeletionService(store, events, logger),
     hub,

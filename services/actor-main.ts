@@ -3,11 +3,14 @@
  * so each stage can be scaled as its own process.
  */
 import '../observability/instrument.ts'; // first: telemetry before any other module
+import os from 'node:os';
 import { STAGES, type Stage } from '../schema/domain.ts';
 import { createLogger } from '../observability/logger.ts';
 import { readConfig } from './config.ts';
 import { runActors } from './run-actors.ts';
 import { onShutdown } from './shutdown.ts';
+
+const UTILISATION_REPORT_MS = 1000;
 
 const requested = process.argv.slice(2).map((name) => name.toUpperCase());
 const unknown = requested.filter((name) => !(STAGES as readonly string[]).includes(name));
@@ -19,5 +22,14 @@ if (requested.length === 0 || unknown.length > 0) {
 const stages = requested as Stage[];
 const config = readConfig(process.env);
 const logger = createLogger(`actor-${stages.join('-').toLowerCase()}`, config.logLevel);
+// Background work yields the CPU to the gateway: with a backlog the actors would otherwise take
+// every core and mutations and searches would queue behind them (issue 6 bench).
+if (config.actorNice > 0) {
+  try { os.setPriority(config.actorNice); } catch (error) { logger.warn('could not lower the CPU priority', { error: String(error) }); }
+}
 const actors = await runActors(stages, config, logger);
 onShutdown(logger, () => actors.stop(config.shutdownGraceMs));
+// Under the supervisor (an IPC channel exists), report consumer utilisation for autoscaling.
+if (process.send) {
+  setInterval(() => process.send?.({ type: 'utilisation', value: actors.utilisation() }), UTILISATION_REPORT_MS).unref();
+}

@@ -67,6 +67,16 @@ export interface SystemConfig {
   readonly shutdownGraceMs: number;
   /** PUBLISH_TIMEOUT_MS: how long an ingest waits for the broker before UNAVAILABLE. */
   readonly publishTimeoutMs: number;
+  /** MAX_STAGE_QUEUE_LENGTH: most messages a stage queue holds; the broker rejects publishes past it (0 = unbounded). */
+  readonly maxStageQueueLength: number;
+  /** MAX_PENDING_JOBS: ready messages in the fetch queue past which ingest mutations answer BACKPRESSURE (0 = off). */
+  readonly maxPendingJobs: number;
+  /** PENDING_CHECK_MS: how long the gateway caches the fetch queue's depth. */
+  readonly pendingCheckMs: number;
+  /** ACTOR_NICE: CPU niceness of actor processes (0..19); the gateway keeps 0, so serving clients wins the CPU over background work. */
+  readonly actorNice: number;
+  /** Autoscaling of `npm start`'s actor processes (see services/supervisor/scaling-policy.ts). */
+  readonly scaling: ScalingConfig;
   readonly logLevel: LogLevel;
   /** API_KEYS: JSON array of key entries (see README "Security"); null when unset. */
   readonly apiKeys: string | null;
@@ -90,6 +100,22 @@ export interface SystemConfig {
   readonly introspection: boolean;
   /** JAEGER_UI_URL: Jaeger UI base address; when set, Job.traceUrl links each job's trace. */
   readonly jaegerUiUrl: string | null;
+}
+
+/** Worker bounds and scaling targets of the supervisor. */
+export interface ScalingConfig {
+  /** MIN_WORKERS / MIN_WORKERS_<STAGE>: fewest worker processes per actor. */
+  readonly minWorkers: Readonly<Record<Stage, number>>;
+  /** MAX_WORKERS / MAX_WORKERS_<STAGE>: most worker processes per actor. */
+  readonly maxWorkers: Readonly<Record<Stage, number>>;
+  /** SCALE_QUEUE_LENGTH: ready messages per worker above which the actor scales up (KEDA QueueLength). */
+  readonly targetQueueLength: number;
+  /** SCALE_UTILISATION: consumer utilisation (0..1) above which a backlog counts as saturated. */
+  readonly targetUtilisation: number;
+  /** SCALE_INTERVAL_MS: how often queue depths are polled. */
+  readonly intervalMs: number;
+  /** SCALE_COOLDOWN_MS: how long depth must stay low before removing a worker (KEDA cooldownPeriod). */
+  readonly cooldownMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -135,6 +161,11 @@ export function readConfig(env: Env): SystemConfig {
     stallCheckIntervalMs: int(env, 'STALL_CHECK_INTERVAL_MS', 30_000, 100, 3_600_000),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     publishTimeoutMs: int(env, 'PUBLISH_TIMEOUT_MS', 5000, 100, 120_000),
+    maxStageQueueLength: int(env, 'MAX_STAGE_QUEUE_LENGTH', 200_000, 0, 100_000_000),
+    maxPendingJobs: int(env, 'MAX_PENDING_JOBS', 100_000, 0, 100_000_000),
+    pendingCheckMs: int(env, 'PENDING_CHECK_MS', 500, 0, 60_000),
+    actorNice: int(env, 'ACTOR_NICE', 10, 0, 19),
+    scaling: readScaling(env),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     apiKeys: env.API_KEYS || null,
     apiKeysFile: env.API_KEYS_FILE || null,
@@ -148,6 +179,29 @@ export function readConfig(env: Env): SystemConfig {
     maskErrors: bool(env, 'MASK_ERRORS', production),
     introspection: bool(env, 'INTROSPECTION', !production),
     jaegerUiUrl: env.JAEGER_UI_URL?.trim().replace(/\/+$/, '') || null,
+  };
+}
+
+function readScaling(env: Env): ScalingConfig {
+  const min = int(env, 'MIN_WORKERS', 1, 0, 64);
+  const max = int(env, 'MAX_WORKERS', 2, 1, 64);
+  const perStage = (prefix: string, fallback: number, low: number) => Object.fromEntries(STAGES.map((stage) =>
+    [stage, int(env, `${prefix}_${stage}`, fallback, low, 64)])) as Record<Stage, number>;
+  const minWorkers = perStage('MIN_WORKERS', min, 0);
+  const maxWorkers = perStage('MAX_WORKERS', max, 1);
+  for (const stage of STAGES) {
+    if (minWorkers[stage] > maxWorkers[stage]) {
+      throw new Error(`MIN_WORKERS_${stage} (${minWorkers[stage]}) must not exceed MAX_WORKERS_${stage} (${maxWorkers[stage]})`);
+    }
+  }
+  const utilisation = Number(env.SCALE_UTILISATION ?? '0.8');
+  if (!(utilisation > 0 && utilisation <= 1)) throw new Error(`SCALE_UTILISATION must be in (0, 1], got "${env.SCALE_UTILISATION}"`);
+  return {
+    minWorkers, maxWorkers,
+    targetQueueLength: int(env, 'SCALE_QUEUE_LENGTH', 50, 1, 1_000_000),
+    targetUtilisation: utilisation,
+    intervalMs: int(env, 'SCALE_INTERVAL_MS', 2000, 100, 600_000),
+    cooldownMs: int(env, 'SCALE_COOLDOWN_MS', 30_000, 0, 3_600_000),
   };
 }
 

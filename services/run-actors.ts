@@ -24,6 +24,8 @@ export interface SharedComponents {
 }
 
 export interface RunningActors {
+  /** Mean consumer utilisation (0..1) of this process's actors since the previous call. */
+  utilisation(): number;
   /** Stops consuming, finishes in-flight work (up to graceMs), closes connections. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -35,7 +37,7 @@ export async function runActors(stages: readonly Stage[], config: SystemConfig, 
   const embedder = shared?.embedder ?? createEmbedder(config);
   const wrap = shared?.wrapActor ?? ((actor) => actor);
   const broker = createBroker(config, `actor ${stages.join(',').toLowerCase()}`, logger);
-  await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: retry.delays() }));
+  await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: retry.delays(), maxStageLength: config.maxStageQueueLength }));
   const cancellation = new CancellationRegistry();
   const listener = await cancellation.listen(broker, names);
   const events = new JobEventPublisher(broker, names, logger);
@@ -46,6 +48,7 @@ export async function runActors(stages: readonly Stage[], config: SystemConfig, 
   await broker.start();
   logger.info('actors running', { stages, namespace: config.namespace });
   return {
+    utilisation: () => runtimes.reduce((sum, runtime) => sum + runtime.utilisation(), 0) / Math.max(1, runtimes.length),
     async stop(graceMs = 10_000) {
       await Promise.all(runtimes.map((runtime) => runtime.stop(graceMs)));
       await listener.stop();

@@ -22,6 +22,8 @@ export class JobEventHub {
 
   async start(): Promise<void> {
     this.listener = await listenToEvents(this.broker, this.names, 'gateway', ['job.#'], (message) => {
+      // Nobody subscribed: skip parsing (a dozen events per document add up under load).
+      if (this.listeners.size === 0) return;
       let event: JobEvent;
       try {
         event = parseJobEvent(JSON.parse(message.content.toString('utf8')));

@@ -11,13 +11,14 @@ import { SpanKind } from '@opentelemetry/api';
 import { ATTR, SPAN } from '../../observability/attributes.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { inSpan, traceIdOf } from '../../observability/tracing.ts';
-import { BrokerBlockedError, BrokerUnavailableError, type Broker } from '../../services/runtime/broker.ts';
+import { BrokerBlockedError, BrokerRejectedError, BrokerUnavailableError, type Broker } from '../../services/runtime/broker.ts';
 import { HEADERS } from '../../services/runtime/headers.ts';
 import type { JobEventPublisher } from '../../services/runtime/job-events.ts';
 import type { Topology } from '../../services/runtime/topology.ts';
 import type { Store } from '../../services/stores/store.ts';
 import { ErrorCode, apiError, badInput } from '../errors.ts';
 import type { IngestPlan } from './ingest-plan.ts';
+import type { PendingWorkGauge } from './pending-work-gauge.ts';
 
 export class IngestService {
   constructor(
@@ -26,11 +27,19 @@ export class IngestService {
     private readonly names: Topology,
     private readonly events: JobEventPublisher,
     private readonly logger: Logger,
+    /** The high-water mark on pending work; none means no limit besides the queue bound. */
+    private readonly pending: PendingWorkGauge | null = null,
   ) {}
 
   /** Accepts every plan or throws; on a broker failure the error lists the jobs accepted before it. */
   async ingest(plans: readonly IngestPlan[]): Promise<Job[]> {
     await this.checkDocumentIds(plans);
+    const admission = await this.pending?.admit(plans.length);
+    if (admission && !admission.admitted) {
+      throw apiError(ErrorCode.BACKPRESSURE,
+        `${admission.pending} jobs are waiting (MAX_PENDING_JOBS); nothing was accepted: retry after ${admission.retryAfterSeconds} s`,
+        { retryAfterSeconds: admission.retryAfterSeconds, acceptedJobIds: [] });
+    }
     const outcomes = await Promise.allSettled(plans.map((plan) => this.accept(plan)));
     const accepted = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
     const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
@@ -82,6 +91,7 @@ export class IngestService {
       await this.store.updateJob(job.id, { status: 'FAILED', error: `not accepted: ${String((error as Error).message ?? error)}` });
       throw error;
     }
+    this.pending?.accepted(1);
     await this.events.publish(job, 'queued');
     return job;
   }
@@ -98,7 +108,7 @@ export class IngestService {
 
   private toApiError(error: unknown, accepted: readonly Job[]) {
     const acceptedJobIds = accepted.map((job) => job.id);
-    if (error instanceof BrokerBlockedError) {
+    if (error instanceof BrokerBlockedError || error instanceof BrokerRejectedError) {
       return apiError(ErrorCode.BACKPRESSURE, error.message, { retryAfterSeconds: error.retryAfterSeconds, acceptedJobIds });
     }
     if (error instanceof BrokerUnavailableError) {

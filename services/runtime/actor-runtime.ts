@@ -17,6 +17,7 @@
  * | process shutting down (handler aborted)   | nack with requeue: another consumer takes it                  |
  * | other error, attempts left                | publish to retry queue with x-attempt+1 (confirm) → event → ack |
  * | other error, last attempt                 | dead-letter with error (confirm) → resume point → DEAD_LETTERED → event → ack |
+ * | next stage's queue full (publish nacked)  | wait 1 s, nack with requeue (backpressure; not an attempt)     |
  * | broker publish fails in any of the above  | pause, then nack with requeue (or nothing if the channel is gone): redelivered |
  *
  * The resume point (Store.saveResumePoint) is this stage's input message: retryJob publishes it
@@ -29,7 +30,7 @@ import { annotateDelivery, markOutcome, tracedDelivery, tracedHandle } from '../
 import type { Logger } from '../../observability/logger.ts';
 import { recordSearchable } from '../../observability/metrics.ts';
 import type { Store } from '../stores/store.ts';
-import type { Broker } from './broker.ts';
+import { BrokerRejectedError, type Broker } from './broker.ts';
 import { untilAborted } from './until-aborted.ts';
 import type { CancellationRegistry } from './cancellation.ts';
 import { BrokerBlockedError, BrokerUnavailableError } from './broker.ts';
@@ -82,6 +83,9 @@ export interface ActorDependencies {
   readonly logger: Logger;
 }
 
+/** How long a delivery whose next stage is full waits before going back to its queue. */
+const REJECTED_REQUEUE_DELAY_MS = 1000;
+
 export class ActorRuntime<M> {
   private consumer: { cancel(): Promise<void> } | null = null;
   private readonly inFlight = new Set<Promise<void>>();
@@ -89,6 +93,10 @@ export class ActorRuntime<M> {
   private readonly prefetch: number;
   private readonly stageTimeoutMs: number;
   private readonly brokerFailurePauseMs: number;
+  // Time-weighted in-flight count since the last utilisation() call (for the autoscaler).
+  private busyIntegral = 0;
+  private busyChangedAt = Date.now();
+  private busySince = Date.now();
 
   constructor(private readonly actor: StageActor<M>, private readonly deps: ActorDependencies, options: ActorRuntimeOptions = {}) {
     this.prefetch = options.prefetch ?? 4;
@@ -102,9 +110,26 @@ export class ActorRuntime<M> {
       const work = tracedDelivery(this.actor.stage, queue, message, () => this.deliver(message, channel)).catch((error) => {
         this.deps.logger.error('delivery handling failed', { error: errorMessage(error) });
       });
+      this.trackBusy();
       this.inFlight.add(work);
-      void work.finally(() => this.inFlight.delete(work));
+      void work.finally(() => { this.trackBusy(); this.inFlight.delete(work); });
     });
+  }
+
+  /** Mean share of the prefetch window in use since the previous call (0..1): consumer utilisation. */
+  utilisation(): number {
+    this.trackBusy();
+    const elapsed = Date.now() - this.busySince;
+    const value = elapsed > 0 ? this.busyIntegral / (elapsed * this.prefetch) : this.inFlight.size / this.prefetch;
+    this.busyIntegral = 0;
+    this.busySince = Date.now();
+    return Math.min(1, value);
+  }
+
+  private trackBusy(): void {
+    const now = Date.now();
+    this.busyIntegral += this.inFlight.size * (now - this.busyChangedAt);
+    this.busyChangedAt = now;
   }
 
   /** Stops consuming, lets in-flight messages finish for up to `graceMs`, then aborts them. */
@@ -193,6 +218,13 @@ export class ActorRuntime<M> {
       markOutcome('processed');
       return ack(channel, message);
     } catch (error) {
+      if (error instanceof BrokerRejectedError) {
+        // The next stage's queue is full: hold this delivery a moment (its prefetch slot slows
+        // this stage down too), then return it to its queue. Not an attempt: nothing failed.
+        logger.warn('next stage queue is full; returning the message to its queue', { error: error.message });
+        await sleep(REJECTED_REQUEUE_DELAY_MS);
+        return nack(channel, message);
+      }
       const reason = cancel.signal.aborted ? new CancelledError() :
         this.shutdown.signal.aborted ? null :
         deadline.aborted ? new Error(`${stage} exceeded its deadline of ${this.stageTimeoutMs} ms`) : error;

@@ -39,6 +39,17 @@ export class BrokerBlockedError extends Error {
   }
 }
 
+/**
+ * The broker refused a publish with a negative confirm (basic.nack): with `x-overflow:
+ * reject-publish` that means the target queue is at its `x-max-length`. Back off and retry.
+ */
+export class BrokerRejectedError extends Error {
+  constructor(readonly exchange: string, readonly routingKey: string, readonly retryAfterSeconds: number) {
+    super(`RabbitMQ rejected the publish to ${exchange}/${routingKey}: the queue is full (x-max-length, MAX_STAGE_QUEUE_LENGTH); retry after ${retryAfterSeconds} s`);
+    this.name = 'BrokerRejectedError';
+  }
+}
+
 /** Declares exchanges and queues; runs on every (re)connect. */
 export type TopologySetup = (channel: Channel) => Promise<void>;
 
@@ -53,6 +64,9 @@ interface ConsumerSpec {
   consumerTag: string | null;
   cancelled: boolean;
 }
+
+/** The retry-after hint of a rejected publish: a full stage queue drains in seconds at full speed. */
+const REJECTED_RETRY_AFTER_SECONDS = 2;
 
 export class Broker {
   private model: ChannelModel | null = null;
@@ -135,7 +149,9 @@ export class Broker {
       this.pending.add(fail);
       try {
         channel.publish(exchange, routingKey, content, { persistent: true, ...options }, (error) => {
-          if (error) fail(new BrokerUnavailableError(`RabbitMQ refused the publish to ${exchange}/${routingKey}: ${String(error)}`));
+          // amqplib reports a basic.nack as an Error('message nacked') in the confirm callback;
+          // a nack means the broker is alive but refused the message (a full bounded queue).
+          if (error) fail(new BrokerRejectedError(exchange, routingKey, REJECTED_RETRY_AFTER_SECONDS));
           else { clearTimeout(timer); this.pending.delete(fail); resolve(); }
         });
       } catch (error) {

@@ -46,7 +46,11 @@ export function topology(namespace = 'rag'): Topology {
 export interface QueueOptions {
   /** Every retry delay in use (tiers × jitter variants), in ms; see RetryPolicy.delays(). */
   readonly retryDelaysMs: readonly number[];
-  /** Most messages a stage queue holds before the broker rejects publishes (backpressure). Default: unbounded. */
+  /**
+   * Most messages a stage queue holds before the broker rejects publishes (backpressure).
+   * Default: unbounded. RabbitMQ cannot change a queue's `x-max-length` in place: changing it
+   * needs the stage queues deleted (drained first) and declared again.
+   */
   readonly maxStageLength?: number;
 }
 
@@ -57,14 +61,11 @@ export async function declareWorkTopology(channel: Channel, names: Topology, opt
   await channel.assertExchange(names.eventsExchange, 'topic', { durable: true });
   for (const stage of STAGES) {
     const key = names.stageKey(stage);
-    await channel.assertQueue(names.stageQueue(stage), {
-      durable: true,
-      arguments: {
-        'x-queue-type': 'classic',
-        'x-max-priority': MAX_AMQP_PRIORITY,
-        'x-dead-letter-exchange': names.deadExchange,
-        ...(options.maxStageLength ? { 'x-max-length': options.maxStageLength, 'x-overflow': 'reject-publish' } : {}),
-      },
+    await assertStageQueue(channel, names.stageQueue(stage), {
+      'x-queue-type': 'classic',
+      'x-max-priority': MAX_AMQP_PRIORITY,
+      'x-dead-letter-exchange': names.deadExchange,
+      ...(options.maxStageLength ? { 'x-max-length': options.maxStageLength, 'x-overflow': 'reject-publish' } : {}),
     });
     await channel.bindQueue(names.stageQueue(stage), names.workExchange, key);
     await channel.assertQueue(names.deadLetterQueue(stage), { durable: true, arguments: { 'x-queue-type': 'classic' } });
@@ -77,6 +78,23 @@ export async function declareWorkTopology(channel: Channel, names: Topology, opt
       arguments: { 'x-queue-type': 'classic', 'x-message-ttl': delay, 'x-dead-letter-exchange': names.workExchange },
     });
     await channel.bindQueue(names.retryQueue(delay), names.retryExchange(delay), '');
+  }
+}
+
+async function assertStageQueue(channel: Channel, queue: string, args: Record<string, unknown>): Promise<void> {
+  try {
+    await channel.assertQueue(queue, { durable: true, arguments: args });
+  } catch (error) {
+    // 406 PRECONDITION_FAILED: the queue exists with other arguments, typically another x-max-length.
+    if ((error as { code?: unknown }).code === 406) {
+      throw new Error(
+        `stage queue ${queue} exists with other arguments than ${JSON.stringify(args)} (${String((error as Error).message)}). ` +
+        'RabbitMQ cannot change x-max-length in place: to change MAX_STAGE_QUEUE_LENGTH, stop the actors, let the queue drain, ' +
+        `delete it (rabbitmqctl delete_queue ${queue}) and start again, or use a new AMQP_NAMESPACE`,
+        { cause: error },
+      );
+    }
+    throw error;
   }
 }
 

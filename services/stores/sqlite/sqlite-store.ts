@@ -20,6 +20,7 @@ import { indexDocumentInTransaction, removeChunks } from './index-document.ts';
 import { decodeJobCursor, encodeJobCursor, jobToParams, rowToJob } from './job-rows.ts';
 import type { JobRow } from './job-rows.ts';
 import { migrate, vectorTableName } from './migrations.ts';
+import { SearchPool } from './search-pool.ts';
 import { searchVectors } from './vector-search.ts';
 
 /** Options of the embedded SQLite store. */
@@ -28,6 +29,11 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** How long a writer waits for another process's write lock before failing, in ms. Default 5000. */
   readonly busyTimeoutMs?: number;
+  /**
+   * Worker threads that run vector searches off the event loop (file databases only). Default 1;
+   * 0 runs searches on the calling thread.
+   */
+  readonly searchThreads?: number;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -50,11 +56,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db.close();
     throw error;
   }
-  return new SqliteStore(db);
+  const threads = options.searchThreads ?? 1;
+  return new SqliteStore(db, inMemory || threads === 0 ? null : new SearchPool(options.path, threads, busyTimeoutMs));
 }
 
 class SqliteStore implements Store {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database, private readonly searchPool: SearchPool | null) {}
 
   async createJob(job: NewJob): Promise<Job> {
     const now = new Date();
@@ -218,13 +225,14 @@ class SqliteStore implements Store {
         { name: 'query vector', dimension: query.vector.length },
       );
     }
-    return searchVectors(this.db, {
+    const search = {
       collection: query.collection,
       collectionRowId: collection.id,
       vector: query.vector,
       k: query.k,
       ...(query.filter === undefined ? {} : { filter: query.filter }),
-    });
+    };
+    return this.searchPool ? this.searchPool.search(search) : searchVectors(this.db, search);
   }
 
   async getCollection(name: string): Promise<CollectionInfo | null> {
@@ -270,6 +278,7 @@ class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.searchPool?.close();
     if (this.db.open) this.db.close();
   }
 

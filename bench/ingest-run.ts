@@ -1,0 +1,97 @@
+/**
+ * Drives one ingestion run as clients would: every corpus document through `ingestDocument`
+ * on a gateway, sent open-loop at `ratePerSecond` (the target rate, so a slow server shows as
+ * growing latency rather than as a politely slower client), with at most `concurrency`
+ * requests in flight, timing each mutation. When the jobs are done,
+ * ingest-to-searchable is each job's `finished_at` (written by the index transaction that makes
+ * its chunks searchable) minus the moment its mutation was sent.
+ */
+import Database from 'better-sqlite3';
+import type { CorpusDocument } from './corpus.ts';
+import { summarize, type LatencySummary } from './stats.ts';
+
+/** What one run measured. */
+export interface IngestRunResult {
+  readonly documents: number;
+  readonly chunks: number;
+  readonly failed: number;
+  readonly refused: number;
+  readonly mutationMs: LatencySummary;
+  readonly searchableMs: LatencySummary;
+  readonly seconds: number;
+  readonly documentsPerSecond: number;
+  readonly chunksPerSecond: number;
+}
+
+const MUTATION = 'mutation($input: IngestInput!) { ingestDocument(input: $input) { id } }';
+
+export async function ingestRun(options: {
+  readonly url: string;
+  readonly dbPath: string;
+  readonly collection: string;
+  readonly documents: readonly CorpusDocument[];
+  readonly concurrency: number;
+  readonly ratePerSecond: number;
+  readonly timeoutMs: number;
+}): Promise<IngestRunResult> {
+  const sentAt = new Map<string, number>();
+  const mutationMs: number[] = [];
+  let refused = 0;
+  let next = 0;
+  const started = Date.now();
+  const worker = async () => {
+    while (next < options.documents.length) {
+      const index = next++;
+      const doc = options.documents[index]!;
+      // Open loop: document i is due at start + i / rate, whenever the previous one returned.
+      const due = started + (index * 1000) / options.ratePerSecond - Date.now();
+      if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+      const input = { collection: options.collection, documentId: `${options.collection}-${doc.id}`, title: doc.title, text: doc.text, mimeType: 'text/markdown' };
+      for (;;) {
+        const sent = Date.now();
+        const t0 = performance.now();
+        const response = await fetch(options.url, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: MUTATION, variables: { input } }),
+        });
+        const body = await response.json() as { data?: { ingestDocument: { id: string } }; errors?: { message: string; extensions?: { code?: string; retryAfterSeconds?: number } }[] };
+        mutationMs.push(performance.now() - t0);
+        const error = body.errors?.[0];
+        if (!error) { sentAt.set(body.data!.ingestDocument.id, sent); break; }
+        if (error.extensions?.code !== 'BACKPRESSURE') throw new Error(`ingest failed: ${error.message}`);
+        refused += 1; // a well-behaved client waits as told, then sends again
+        await new Promise((resolve) => setTimeout(resolve, (error.extensions?.retryAfterSeconds ?? 1) * 1000));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+
+  const db = new Database(options.dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT id, status, finished_at, chunk_count FROM jobs WHERE collection = ?');
+    const deadline = Date.now() + options.timeoutMs;
+    let done: { id: string; status: string; finished_at: number | null; chunk_count: number | null }[] = [];
+    for (;;) {
+      done = (rows.all(options.collection) as typeof done).filter((row) => row.finished_at !== null && sentAt.has(row.id));
+      if (done.length >= sentAt.size) break;
+      if (Date.now() > deadline) throw new Error(`${sentAt.size - done.length} of ${sentAt.size} jobs unfinished after ${options.timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const succeeded = done.filter((row) => row.status === 'SUCCEEDED');
+    const last = Math.max(...done.map((row) => row.finished_at!));
+    const seconds = (last - started) / 1000;
+    const chunks = succeeded.reduce((sum, row) => sum + (row.chunk_count ?? 0), 0);
+    return {
+      documents: succeeded.length,
+      chunks,
+      failed: done.length - succeeded.length,
+      refused,
+      mutationMs: summarize(mutationMs),
+      searchableMs: summarize(succeeded.map((row) => row.finished_at! - sentAt.get(row.id)!)),
+      seconds: Math.round(seconds * 100) / 100,
+      documentsPerSecond: Math.round(succeeded.length / seconds),
+      chunksPerSecond: Math.round(chunks / seconds),
+    };
+  } finally {
+    db.close();
+  }
+}

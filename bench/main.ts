@@ -1,0 +1,165 @@
+/**
+ * `npm run bench`: the synchronous baseline against the asynchronous pipeline, side by side in
+ * one run, on the Node.js API documentation (Debian nodejs-doc), with the local hashing
+ * embedder, against the real RabbitMQ under a namespace of its own (deleted afterwards).
+ * Prints a table against the targets and writes bench/results/<timestamp>.json.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
+import { STAGES } from '../schema/domain.ts';
+import { createEmbedder, createRetryPolicy, openStore } from '../services/components.ts';
+import { readConfig } from '../services/config.ts';
+import { deleteTopology, topology } from '../services/runtime/topology.ts';
+import { confirmLatency } from './broker-floor.ts';
+import { loadCorpus } from './corpus.ts';
+import { ingestRun } from './ingest-run.ts';
+import { describeMachine } from './machine.ts';
+import { publishPendingJobs } from './pending-jobs.ts';
+import { Preloader } from './preload.ts';
+import { startProcess, waitFor, type BenchProcess } from './processes.ts';
+import { printReport, type BenchResult } from './report.ts';
+import { searchIdle, searchWhile } from './search-load.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const RATE = Number(process.env.BENCH_RATE ?? 200);
+const ACTORS = process.env.BENCH_ACTORS ?? 'per-stage';
+const PENDING_JOBS = Number(process.env.BENCH_PENDING_JOBS ?? 100_000);
+const IDLE_QUERIES = 200;
+const SEARCH_COLLECTION = 'search';
+const started = Date.now();
+const log = (message: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
+
+const config = readConfig(process.env);
+const namespace = `bench-${randomUUID().slice(0, 8)}`;
+const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-bench-'));
+const dbPath = path.join(dataDir, 'rag.sqlite');
+const names = topology(namespace);
+const connection = await amqp.connect(config.amqpUrl);
+const rabbitmq = String(connection.connection.serverProperties?.version ?? 'unknown');
+const processes: BenchProcess[] = [];
+
+try {
+  log('loading the corpus (apt-get download nodejs-doc on first run)');
+  const corpus = loadCorpus(path.join(ROOT, '.cache'));
+  log(`${corpus.documents.length} documents, ${(corpus.bytes / 1e6).toFixed(1)} MB: ${corpus.source}`);
+  const queries = corpus.documents.map((doc) => doc.title);
+
+  const env = (port: number): NodeJS.ProcessEnv => ({
+    ...process.env, AMQP_NAMESPACE: namespace, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1',
+    LOG_LEVEL: 'error', MAX_PENDING_JOBS: String(PENDING_JOBS + 50_000),
+  });
+  const store = await openStore({ ...config, dataDir });
+  const preloader = new Preloader(store, createEmbedder(config), SEARCH_COLLECTION);
+  await preloader.prepare(corpus.documents);
+  await preloader.fillTo(10_000);
+
+  log('starting the async gateway, the synchronous gateway and one process per actor');
+  const asyncGateway = startProcess('gateway', 'gateway/main.ts', [], env(4711));
+  const syncGateway = startProcess('sync-gateway', 'bench/sync-gateway-main.ts', [], env(4712));
+  // BENCH_ACTORS=per-stage: one process per actor; =all:N: N processes each running every actor.
+  const startActors = () => ACTORS === 'per-stage'
+    ? STAGES.map((stage) => startProcess(`actor-${stage.toLowerCase()}`, 'services/actor-main.ts', [stage.toLowerCase()], env(0)))
+    : Array.from({ length: Number(ACTORS.split(':')[1] ?? 2) }, (_, i) =>
+      startProcess(`actors-all-${i + 1}`, 'services/actor-main.ts', STAGES.map((stage) => stage.toLowerCase()), env(0)));
+  let actors = startActors();
+  processes.push(asyncGateway, syncGateway, ...actors);
+  const asyncUrl = 'http://127.0.0.1:4711/graphql';
+  const syncUrl = 'http://127.0.0.1:4712/graphql';
+  const channel = await connection.createChannel();
+  channel.on('error', () => {});
+  const consumersReady = async () => {
+    for (const stage of STAGES) {
+      const check = await connection.createChannel();
+      check.on('error', () => {});
+      try {
+        if ((await check.checkQueue(names.stageQueue(stage))).consumerCount < 1) return false;
+      } finally { await check.close().catch(() => {}); }
+    }
+    return true;
+  };
+  await waitFor('gateways', async () => (await fetch(asyncUrl.replace('/graphql', '/healthz'))).ok && (await fetch(syncUrl.replace('/graphql', '/healthz'))).ok);
+  await waitFor('actors', consumersReady);
+  log('all processes ready');
+
+  const brokerConfirm = await confirmLatency(connection, `${namespace}.confirm-probe`, RATE);
+  log(`broker confirm latency at ${RATE}/s: p50 ${brokerConfirm.p50} ms, p99 ${brokerConfirm.p99} ms`);
+  const search10kIdle = await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES);
+  log(`search at 10k chunks, idle: p95 ${search10kIdle.p95} ms`);
+
+  log('synchronous baseline: every document parsed, chunked, embedded and indexed inside its mutation');
+  const sync = await ingestRun({ url: syncUrl, dbPath, collection: 'sync', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
+  log(`sync: ${sync.documentsPerSecond} docs/s, mutation p99 ${sync.mutationMs.p99} ms`);
+
+  log('asynchronous pipeline with search running beside it (10k chunks)');
+  const during10k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
+  const async10k = await ingestRun({ url: asyncUrl, dbPath, collection: 'async10k', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
+  const search10kBusy = await during10k.stop();
+  log(`async: ${async10k.documentsPerSecond} docs/s, mutation p99 ${async10k.mutationMs.p99} ms, search p95 ${search10kBusy.p95} ms`);
+
+  log('pre-loading the search collection to 100k chunks');
+  await preloader.fillTo(100_000);
+  const search100kIdle = await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES);
+  log(`search at 100k chunks, idle: p95 ${search100kIdle.p95} ms`);
+  const during100k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
+  const async100k = await ingestRun({ url: asyncUrl, dbPath, collection: 'async100k', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
+  const search100kBusy = await during100k.stop();
+  log(`async at 100k: ${async100k.documentsPerSecond} docs/s, search p95 ${search100kBusy.p95} ms`);
+
+  const peakMemory = Object.fromEntries(processes.map((proc) => [proc.name, proc.memory()?.peakMb ?? null]));
+
+  log(`holding ${PENDING_JOBS} pending jobs: actors stopped, jobs published through the gateway`);
+  await Promise.all(actors.map((actor) => actor.stop()));
+  const gatewayBefore = asyncGateway.memory();
+  const pendingStarted = Date.now();
+  // Half, then the rest: bounded memory shows as a plateau, not as growth with the backlog.
+  let accepted = await publishPendingJobs(asyncUrl, 'pending', PENDING_JOBS / 2);
+  const gatewayHalf = asyncGateway.memory();
+  accepted += await publishPendingJobs(asyncUrl, 'pending2', PENDING_JOBS / 2);
+  const publishSeconds = (Date.now() - pendingStarted) / 1000;
+  const queued = (await channel.checkQueue(names.stageQueue('FETCH'))).messageCount;
+  const gatewayAfter = asyncGateway.memory();
+  actors = startActors();
+  processes.push(...actors);
+  await waitFor('actors', consumersReady);
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  const actorsWithBacklog = Object.fromEntries(actors.map((actor) => [actor.name, actor.memory()]));
+  const leftInQueue = (await channel.checkQueue(names.stageQueue('FETCH'))).messageCount;
+  await Promise.all(actors.map((actor) => actor.stop()));
+  for (const stage of STAGES) await channel.purgeQueue(names.stageQueue(stage));
+  log(`${accepted} accepted in ${publishSeconds.toFixed(0)} s; gateway RSS ${gatewayBefore?.rssMb} → ${gatewayAfter?.rssMb} MB`);
+
+  const result: BenchResult = {
+    at: new Date().toISOString(),
+    machine: describeMachine(rabbitmq),
+    corpus: { source: corpus.source, documents: corpus.documents.length, megabytes: Math.round(corpus.bytes / 1e5) / 10 },
+    settings: { offeredDocumentsPerSecond: RATE, maxRequestsInFlight: CONCURRENCY, prefetch: config.prefetch, actorProcesses: ACTORS, embedder: 'hashing 384', searchK: 5, searchLoad: 'one query at a time, at most 10/s' },
+    brokerConfirmMs: brokerConfirm,
+    sync, async10k, async100k,
+    search: { idle10k: search10kIdle, during10k: search10kBusy, idle100k: search100kIdle, during100k: search100kBusy },
+    peakMemoryMb: peakMemory,
+    pending: {
+      jobs: accepted, inQueue: queued, publishSeconds: Math.round(publishSeconds), leftAfter10sOfActors: leftInQueue,
+      gatewayRssMb: { before: gatewayBefore?.rssMb ?? null, half: gatewayHalf?.rssMb ?? null, after: gatewayAfter?.rssMb ?? null, peak: gatewayAfter?.peakMb ?? null },
+      actorsRssMbWithBacklog: Object.fromEntries(Object.entries(actorsWithBacklog).map(([name, memory]) => [name, memory?.rssMb ?? null])),
+    },
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  await store.close();
+  printReport(result);
+  const resultsDir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `${result.at.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  log(`wrote ${path.relative(ROOT, file)}`);
+} finally {
+  await Promise.all(processes.map((proc) => proc.stop()));
+  const channel = await connection.createChannel();
+  await deleteTopology(channel, names, createRetryPolicy(config).delays()).catch((error) => log(`cleanup: ${String(error)}`));
+  await connection.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,63 @@
+/**
+ * The benchmark's child processes: a gateway or actor entry point run with tsx under the
+ * bench environment, with its peak resident memory read from /proc/<pid>/status (VmHWM).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** A running child process. */
+export interface BenchProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** Peak and current resident set size in MB (from /proc), or null once exited. */
+  memory(): { readonly peakMb: number; readonly rssMb: number } | null;
+  stop(): Promise<void>;
+}
+
+export function startProcess(name: string, entry: string, args: readonly string[], env: NodeJS.ProcessEnv): BenchProcess {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    // Own process group: a signal to the bench is handled once, by its clean-up, not twice.
+    cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
+  });
+  let stderr = '';
+  child.stderr?.on('data', (data: Buffer) => { stderr = (stderr + data.toString()).slice(-4000); });
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && code !== 130 && signal !== 'SIGTERM' && code !== null) process.stderr.write(`${name} exited with ${code}:\n${stderr}\n`);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    name,
+    pid: child.pid!,
+    memory: () => readMemory(child.pid!),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function readMemory(pid: number): { peakMb: number; rssMb: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+    return { peakMb: Math.round(kb('VmHWM') / 1024), rssMb: Math.round(kb('VmRSS') / 1024) };
+  } catch {
+    return null;
+  }
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,0 +1,68 @@
+/** The benchmark's result and its table against the targets of issue 6. */
+import type { IngestRunResult } from './ingest-run.ts';
+import type { MachineInfo } from './machine.ts';
+import type { LatencySummary } from './stats.ts';
+
+/** Everything one `npm run bench` measured (the JSON written to bench/results/). */
+export interface BenchResult {
+  readonly at: string;
+  readonly machine: MachineInfo;
+  readonly corpus: { readonly source: string; readonly documents: number; readonly megabytes: number };
+  readonly settings: Record<string, unknown>;
+  /** Publisher-confirm latency of the bare broker at the offered rate: the floor under a mutation. */
+  readonly brokerConfirmMs: LatencySummary;
+  readonly sync: IngestRunResult;
+  readonly async10k: IngestRunResult;
+  readonly async100k: IngestRunResult;
+  readonly search: { readonly idle10k: LatencySummary; readonly during10k: LatencySummary; readonly idle100k: LatencySummary; readonly during100k: LatencySummary };
+  readonly peakMemoryMb: Record<string, number | null>;
+  readonly pending: {
+    readonly jobs: number;
+    readonly inQueue: number;
+    readonly publishSeconds: number;
+    readonly leftAfter10sOfActors: number;
+    readonly gatewayRssMb: { readonly before: number | null; readonly half: number | null; readonly after: number | null; readonly peak: number | null };
+    readonly actorsRssMbWithBacklog: Record<string, number | null>;
+  };
+  readonly seconds: number;
+}
+
+/** Memory counts as bounded when the second half of the backlog adds at most this much to the gateway (a plateau). */
+export const BOUNDED_GATEWAY_GROWTH_MB = 32;
+/** … and no actor holds more than this with the backlog in front of it. */
+export const BOUNDED_ACTOR_RSS_MB = 300;
+
+export function printReport(result: BenchResult): void {
+  const { machine, sync, async10k, async100k, search, pending } = result;
+  const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  const latency = (summary: LatencySummary) => `${summary.p50} / ${summary.p95} / ${summary.p99}`;
+  const rows: [string, string, string, string, string][] = [
+    ['measure', 'sync baseline', 'async (10k)', 'async (100k)', 'target'],
+    ['documents/s end to end', String(sync.documentsPerSecond), String(async10k.documentsPerSecond), String(async100k.documentsPerSecond),
+      `≥ 200: ${check(Math.min(async10k.documentsPerSecond, async100k.documentsPerSecond) >= 200)}`],
+    ['chunks/s end to end', String(sync.chunksPerSecond), String(async10k.chunksPerSecond), String(async100k.chunksPerSecond), ''],
+    ['mutation p50 / p95 / p99 ms', latency(sync.mutationMs), latency(async10k.mutationMs), latency(async100k.mutationMs),
+      `p99 ≤ 20: ${check(Math.max(async10k.mutationMs.p99, async100k.mutationMs.p99) <= 20)}`],
+    ['ingest→searchable p50 / p95 ms', `${sync.searchableMs.p50} / ${sync.searchableMs.p95}`, `${async10k.searchableMs.p50} / ${async10k.searchableMs.p95}`,
+      `${async100k.searchableMs.p50} / ${async100k.searchableMs.p95}`, ''],
+    ['search idle p50 / p95 / p99 ms', '', latency(search.idle10k), latency(search.idle100k), ''],
+    ['search during ingestion p50/p95/p99', '', latency(search.during10k), latency(search.during100k),
+      `100k p95 ≤ 50: ${check(search.during100k.p95 <= 50)}; ≤ 1.5× idle: ${check(search.during100k.p95 <= 1.5 * search.idle100k.p95)} (${(search.during100k.p95 / search.idle100k.p95).toFixed(2)}×)`],
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: readonly string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  console.log(`\nMachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, RabbitMQ ${machine.rabbitmq}, ${machine.platform}`);
+  console.log(`Corpus: ${result.corpus.documents} documents (${result.corpus.megabytes} MB), ${result.corpus.source}`);
+  console.log(`Settings: ${JSON.stringify(result.settings)}\n`);
+  console.log(line(rows[0]!));
+  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
+  for (const row of rows.slice(1)) console.log(line(row));
+  console.log(`\nBroker floor: a bare confirmed publish at the offered rate takes p50 / p95 / p99 ${latency(result.brokerConfirmMs)} ms`);
+  console.log(`Peak RSS (VmHWM) per process, MB: ${Object.entries(result.peakMemoryMb).map(([name, mb]) => `${name} ${mb}`).join(', ')}`);
+  const growth = (pending.gatewayRssMb.after ?? 0) - (pending.gatewayRssMb.half ?? 0);
+  const actorMax = Math.max(...Object.values(pending.actorsRssMbWithBacklog).map((mb) => mb ?? 0));
+  console.log(`${pending.jobs} pending jobs (${pending.inQueue} in the fetch queue, published in ${pending.publishSeconds} s): ` +
+    `gateway RSS ${pending.gatewayRssMb.before} → ${pending.gatewayRssMb.half} (half) → ${pending.gatewayRssMb.after} MB, actors with the backlog ≤ ${actorMax} MB: ` +
+    `bounded (second half adds ≤${BOUNDED_GATEWAY_GROWTH_MB} MB to the gateway, actors ≤${BOUNDED_ACTOR_RSS_MB} MB) ${check(growth <= BOUNDED_GATEWAY_GROWTH_MB && actorMax <= BOUNDED_ACTOR_RSS_MB)}`);
+  console.log(`Run time ${result.seconds} s`);
+}

@@ -1,0 +1,53 @@
+/**
+ * Search latency as a client sees it: `search` queries sent one after another to the gateway
+ * (which embeds the query and runs the store's KNN), with corpus titles as query texts.
+ */
+import { summarize, type LatencySummary } from './stats.ts';
+
+const SEARCH = 'query($c: String!, $q: String!) { search(collection: $c, query: $q, k: 5) { chunkId score } }';
+
+async function searchOnce(url: string, collection: string, query: string, retried = false): Promise<number> {
+  const t0 = performance.now();
+  // The server closes idle keep-alive sockets after 5 s; a request racing that close is sent again.
+  const response = await fetch(url, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SEARCH, variables: { c: collection, q: query } }),
+  }).catch((error: unknown) => {
+    if (retried) throw error;
+    return null;
+  });
+  if (response === null) return searchOnce(url, collection, query, true);
+  const body = await response.json() as { data?: { search: unknown[] }; errors?: { message: string }[] };
+  if (body.errors?.length || !body.data?.search.length) throw new Error(`search failed: ${JSON.stringify(body.errors ?? body)}`);
+  return performance.now() - t0;
+}
+
+/** `count` queries on an otherwise idle system. */
+export async function searchIdle(url: string, collection: string, queries: readonly string[], count: number): Promise<LatencySummary> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) samples.push(await searchOnce(url, collection, queries[i % queries.length]!));
+  return summarize(samples);
+}
+
+/**
+ * Queries until `stop()` is called, one at a time, starting one every `intervalMs` at most
+ * (a steady query rate, not a second full-speed load); returns the latencies seen meanwhile.
+ */
+export function searchWhile(url: string, collection: string, queries: readonly string[], intervalMs = 100): { stop(): Promise<LatencySummary> } {
+  const samples: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      const started = performance.now();
+      samples.push(await searchOnce(url, collection, queries[i % queries.length]!));
+      const rest = intervalMs - (performance.now() - started);
+      if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return summarize(samples);
+    },
+  };
+}

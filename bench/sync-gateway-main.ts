@@ -1,0 +1,57 @@
+/**
+ * The synchronous baseline, bench only: the real gateway (same GraphQL server, same validation)
+ * whose ingest runs fetch, parse, chunk, embed and index inside the mutation, calling the very
+ * same actor handlers in turn instead of publishing to the first queue. What a client sees is
+ * what a system without the queue would give it.
+ */
+import { randomUUID } from 'node:crypto';
+import { STAGES, type Job } from '../schema/domain.ts';
+import type { FetchRequest } from '../schema/messages/fetch-request.ts';
+import { createLogger } from '../observability/logger.ts';
+import { startGateway } from '../gateway/server.ts';
+import type { IngestPlan } from '../gateway/ingest/ingest-plan.ts';
+import { createEmbedder } from '../services/components.ts';
+import { readConfig } from '../services/config.ts';
+import type { HandlerContext } from '../services/runtime/actor-runtime.ts';
+import { PermanentError } from '../services/runtime/errors.ts';
+import { onShutdown } from '../services/shutdown.ts';
+import { stageActor } from '../services/stage-actors.ts';
+
+const config = readConfig(process.env);
+const logger = createLogger('sync-gateway', config.logLevel);
+const gateway = await startGateway(config, logger);
+const { store } = gateway.services;
+const embedder = createEmbedder(config);
+const actors = STAGES.map((stage) => stageActor(stage, config, store, embedder));
+
+async function ingestSynchronously(plan: IngestPlan): Promise<Job> {
+  const job = await store.createJob({ id: randomUUID(), collection: plan.collection, documentId: plan.documentId, priority: plan.priority });
+  let message: unknown = {
+    type: 'fetch.request', version: 1,
+    job: { jobId: job.id, collection: job.collection, documentId: job.documentId, priority: job.priority },
+    document: { title: plan.title, mimeType: plan.mimeType, sourceUrl: plan.source.kind === 'url' ? plan.source.url : null, metadata: plan.metadata, contentHash: null },
+    source: plan.source,
+  } satisfies FetchRequest;
+  for (const actor of actors) {
+    const context: HandlerContext = { stage: actor.stage, attempt: 1, signal: new AbortController().signal, logger, progress: async () => {} };
+    let result;
+    try {
+      result = await actor.handle(actor.parse(message), context);
+    } catch (error) {
+      // As in the pipeline, a document that cannot be indexed fails its job; the mutation still answers.
+      if (!(error instanceof PermanentError)) throw error;
+      return (await store.updateJob(job.id, { status: 'FAILED', error: `${actor.stage}: ${error.message}` })) ?? job;
+    }
+    if ('done' in result) return result.done;
+    message = result.next;
+  }
+  throw new Error('the pipeline ended without indexing the document');
+}
+
+// Same object, same resolvers: only the work behind `ingest` changes.
+gateway.services.ingest.ingest = async (plans: readonly IngestPlan[]) => {
+  const jobs: Job[] = [];
+  for (const plan of plans) jobs.push(await ingestSynchronously(plan));
+  return jobs;
+};
+onShutdown(logger, () => gateway.stop());

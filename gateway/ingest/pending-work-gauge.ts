@@ -1,0 +1,74 @@
+/**
+ * The gateway's high-water mark on pending work: the ready messages of the fetch stage queue,
+ * read with a passive queue.declare (checkQueue) at most once per `cacheMs`, plus the jobs this
+ * replica accepted since that read. Past the mark, ingest mutations answer BACKPRESSURE before
+ * anything is recorded, so a client retries later and nothing accepted is ever dropped. The
+ * mark is soft (another replica's accepts show up at the next read); the stage queue's
+ * x-max-length is the hard bound.
+ */
+import type { Broker } from '../../services/runtime/broker.ts';
+
+/** Options of the gauge. */
+export interface PendingWorkOptions {
+  /** Queue whose ready messages count as pending work (the fetch stage queue). */
+  readonly queue: string;
+  /** Pending jobs past which new work is refused; 0 turns the check off. */
+  readonly maxPendingJobs: number;
+  /** How long one depth reading is reused, in ms. Default 500. */
+  readonly cacheMs?: number;
+}
+
+/** Result of an admission check. */
+export type Admission = { readonly admitted: true } | { readonly admitted: false; readonly pending: number; readonly retryAfterSeconds: number };
+
+export class PendingWorkGauge {
+  private depth = 0;
+  private readAt = -Infinity;
+  private acceptedSinceRead = 0;
+  private reading: Promise<void> | null = null;
+  private drainPerSecond: number | null = null;
+
+  constructor(private readonly broker: Broker, private readonly options: PendingWorkOptions) {}
+
+  /** Whether `count` more jobs may be accepted now. Broker failures admit: publish reports them. */
+  async admit(count: number): Promise<Admission> {
+    const max = this.options.maxPendingJobs;
+    if (max <= 0) return { admitted: true };
+    await this.refresh().catch(() => {});
+    const pending = this.depth + this.acceptedSinceRead;
+    if (pending + count <= max) return { admitted: true };
+    return { admitted: false, pending, retryAfterSeconds: this.retryAfter(pending + count - max) };
+  }
+
+  /** Counts jobs published since the last reading, so bursts between readings are not missed. */
+  accepted(count: number): void {
+    this.acceptedSinceRead += count;
+  }
+
+  private async refresh(): Promise<void> {
+    if (Date.now() - this.readAt < (this.options.cacheMs ?? 500)) return;
+    this.reading ??= (async () => {
+      try {
+        const before = { depth: this.depth + this.acceptedSinceRead, at: this.readAt };
+        const { messageCount } = await this.broker.withChannel((channel) => channel.checkQueue(this.options.queue));
+        const now = Date.now();
+        if (Number.isFinite(before.at) && now > before.at) {
+          // Observed drain rate, for the retry-after hint.
+          const drained = (before.depth - messageCount) / ((now - before.at) / 1000);
+          if (drained > 0) this.drainPerSecond = drained;
+        }
+        this.depth = messageCount;
+        this.acceptedSinceRead = 0;
+        this.readAt = now;
+      } finally {
+        this.reading = null;
+      }
+    })();
+    await this.reading;
+  }
+
+  private retryAfter(excess: number): number {
+    if (!this.drainPerSecond) return 5;
+    return Math.min(60, Math.max(1, Math.ceil(excess / this.drainPerSecond)));
+  }
+}
