@@ -47,6 +47,9 @@ export class PendingWorkGauge {
 
   private async refresh(): Promise<void> {
     if (Date.now() - this.readAt < (this.options.cacheMs ?? 500)) return;
+    // Without a connection, do not wait for one here: the publish that follows waits (up to
+    // PUBLISH_TIMEOUT_MS) and reports UNAVAILABLE, so the mutation fails within that bound once.
+    if (!this.broker.connected) return;
     this.reading ??= (async () => {
       try {
         const before = { depth: this.depth + this.acceptedSinceRead, at: this.readAt };
