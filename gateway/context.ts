@@ -31,6 +31,8 @@ export interface ObservabilityServices {
   readonly queues: QueueStatsReader;
   /** Jaeger UI base address (JAEGER_UI_URL), or null. */
   readonly jaegerUiUrl: string | null;
+  /** Where a supervisor sharing this DATA_DIR writes its scaling status. */
+  readonly dataDir: string;
 }
 
 export interface GatewayContext extends AuthContext {

@@ -80,7 +80,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
     deadLetters,
     retry: new JobRetryService(store, broker, names, deadLetters, events, logger),
     limits: { maxDocumentBytes: config.maxDocumentBytes, maxBatchDocuments: config.maxBatchDocuments },
-    observability: { queues: new QueueStatsReader(broker, names), jaegerUiUrl: config.jaegerUiUrl },
+    observability: { queues: new QueueStatsReader(broker, names), jaegerUiUrl: config.jaegerUiUrl, dataDir: config.dataDir },
   };
   const unregisterGauges = registerQueueGauges(services.observability!.queues, (error) => logger.debug('queue gauges not read', { error: String(error) }));
   // Every job reaches a terminal state: jobs without progress for STALL_TIMEOUT_MS are failed here.

@@ -149,7 +149,7 @@ export function readConfig(env: Env): SystemConfig {
     fetchMaxBytes: int(env, 'FETCH_MAX_BYTES', 20 * 1024 * 1024, 1, 512 * 1024 * 1024),
     fetchMaxRedirects: int(env, 'FETCH_MAX_REDIRECTS', 5, 0, 20),
     fetchAllowList: list(env.FETCH_ALLOW_LIST),
-    prefetch: int(env, 'PREFETCH', 4, 1, 1000),
+    prefetch: int(env, 'PREFETCH', 16, 1, 1000),
     stageTimeoutMs: int(env, 'STAGE_TIMEOUT_MS', 120_000, 100, 3_600_000),
     retryDelaysMs: list(env.RETRY_DELAYS_MS ?? '1000,4000,16000,64000').map((value) => positive('RETRY_DELAYS_MS', value)),
     maxAttempts: int(env, 'MAX_ATTEMPTS', 5, 1, 100),

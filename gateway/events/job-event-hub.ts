@@ -1,12 +1,14 @@
 /**
  * Each gateway replica binds its own queue to the events exchange and fans events out to its
- * subscribers, so subscriptions work with any number of replicas.
+ * subscribers, so subscriptions work with any number of replicas. The binding exists only while
+ * this replica has subscribers: under heavy ingestion with nobody watching, the broker drops the
+ * dozen events per document at the exchange instead of delivering them here.
  */
 import { isTerminal } from '../../schema/domain.ts';
 import { eventOf, parseJobEvent, type JobEvent } from '../../schema/messages/job-event.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Broker } from '../../services/runtime/broker.ts';
-import { listenToEvents } from '../../services/runtime/event-listener.ts';
+import { listenToEvents, type EventListener } from '../../services/runtime/event-listener.ts';
 import type { Topology } from '../../services/runtime/topology.ts';
 import type { Store } from '../../services/stores/store.ts';
 import { ErrorCode, apiError } from '../errors.ts';
@@ -16,13 +18,16 @@ type Listener = (event: JobEvent) => void;
 
 export class JobEventHub {
   private readonly listeners = new Set<Listener>();
-  private listener: { stop(): Promise<void> } | null = null;
+  private listener: EventListener | null = null;
+  /** Binding changes, one at a time and in order. */
+  private binding: Promise<void> = Promise.resolve();
+  private bound = false;
 
   constructor(private readonly broker: Broker, private readonly names: Topology, private readonly store: Store, private readonly logger: Logger) {}
 
   async start(): Promise<void> {
-    this.listener = await listenToEvents(this.broker, this.names, 'gateway', ['job.#'], (message) => {
-      // Nobody subscribed: skip parsing (a dozen events per document add up under load).
+    this.listener = await listenToEvents(this.broker, this.names, 'gateway', [], (message) => {
+      // Events still in flight after the last subscriber left: nothing to parse them for.
       if (this.listeners.size === 0) return;
       let event: JobEvent;
       try {
@@ -40,11 +45,36 @@ export class JobEventHub {
   }
 
   /** Every event, optionally of one collection (or of a set of collections the caller may see). */
-  allEvents(filter: (event: JobEvent) => boolean): AsyncIterableIterator<JobEvent> {
-    const stream = new EventStream<JobEvent>(() => this.listeners.delete(listener));
+  async allEvents(filter: (event: JobEvent) => boolean): Promise<AsyncIterableIterator<JobEvent>> {
+    const stream = new EventStream<JobEvent>(() => this.remove(listener));
     const listener: Listener = (event) => { if (filter(event)) stream.push(event); };
-    this.listeners.add(listener);
+    await this.add(listener);
     return stream;
+  }
+
+  /** Adds a listener; the first one binds the queue (and waits for it, so no event is missed). */
+  private async add(listener: Listener): Promise<void> {
+    this.listeners.add(listener);
+    await this.syncBinding();
+  }
+
+  private remove(listener: Listener): void {
+    this.listeners.delete(listener);
+    void this.syncBinding();
+  }
+
+  private syncBinding(): Promise<void> {
+    this.binding = this.binding.then(async () => {
+      const wanted = this.listeners.size > 0;
+      if (wanted === this.bound || !this.listener) return;
+      if (wanted) await this.listener.bind('job.#');
+      else await this.listener.unbind('job.#');
+      this.bound = wanted;
+    }).catch((error) => {
+      // Not bound now (broker down): the next subscriber tries again; a reconnect re-declares what is bound.
+      this.logger.warn('job event binding not changed', { error: String(error) });
+    });
+    return this.binding;
   }
 
   /**
@@ -54,7 +84,7 @@ export class JobEventHub {
    */
   async jobProgress(jobId: string, authorize: (collection: string) => void = () => {}): Promise<AsyncIterableIterator<JobEvent>> {
     let lastSeq = 0;
-    const stream = new EventStream<JobEvent>(() => this.listeners.delete(listener));
+    const stream = new EventStream<JobEvent>(() => this.remove(listener));
     const send = (event: JobEvent) => {
       if (event.job.seq <= lastSeq) return;
       lastSeq = event.job.seq;
@@ -68,17 +98,17 @@ export class JobEventHub {
       if (ready) send(event);
       else early.push(event);
     };
-    // Listen before reading the store, so no change between the read and the first event is missed.
-    this.listeners.add(listener);
+    // Listen (and bind) before reading the store, so no change between the read and the first event is missed.
+    await this.add(listener);
     const job = await this.store.getJob(jobId);
     if (!job) {
-      this.listeners.delete(listener);
+      this.remove(listener);
       throw apiError(ErrorCode.NOT_FOUND, `job ${jobId} does not exist`);
     }
     try {
       authorize(job.collection);
     } catch (error) {
-      this.listeners.delete(listener);
+      this.remove(listener);
       throw error;
     }
     send(eventOf(job, 'current state'));

@@ -1,5 +1,6 @@
 /** Resolvers of the observability fields: Job.traceUrl and the `queues` query. */
 import type { Job } from '../../schema/domain.ts';
+import { readScalingStatus, type StageScalingStatus } from '../../services/supervisor/scaling-status.ts';
 import { requireRole } from '../auth/authorize.ts';
 import type { GatewayContext } from '../context.ts';
 import { ErrorCode, apiError } from '../errors.ts';
@@ -13,10 +14,28 @@ export const jobObservabilityResolvers = {
 
 export const observabilityQueryResolvers = {
   // Queue statistics describe every tenant's load: admin only.
-  queues: (_: unknown, _args: unknown, context: GatewayContext) => {
+  queues: async (_: unknown, _args: unknown, context: GatewayContext) => {
     requireRole(context, 'admin');
     const { services } = context;
     if (!services.observability) throw apiError(ErrorCode.UNAVAILABLE, 'queue statistics are not available in this gateway');
-    return services.observability.queues.read();
+    const [queues, status] = await Promise.all([
+      services.observability.queues.read(),
+      readScalingStatus(services.observability.dataDir).catch(() => null),
+    ]);
+    return queues.map((queue) => ({ ...queue, scaling: scalingOf(status?.stages[queue.stage]) }));
   },
 };
+
+/** The supervisor's status of one stage, as the StageScaling type shows it. */
+function scalingOf(status: StageScalingStatus | undefined) {
+  if (!status) return null;
+  const decision = status.lastDecision;
+  return {
+    workers: status.workers,
+    minWorkers: status.minWorkers,
+    maxWorkers: status.maxWorkers,
+    utilisation: status.utilisation,
+    lastDecision: decision ? `${decision.from} → ${decision.to}: ${decision.reason}` : null,
+    lastDecisionAt: decision ? new Date(decision.at) : null,
+  };
+}

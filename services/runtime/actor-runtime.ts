@@ -6,7 +6,7 @@
  *
  * | outcome                                   | action                                                        |
  * | ----------------------------------------- | ------------------------------------------------------------- |
- * | returns { next }                          | publish next stage (confirm) → progress → event → ack         |
+ * | returns { next }                          | publish next stage (confirm) → ack                             |
  * | returns { done }                          | (store already wrote the final state) → event → ack           |
  * | job unknown                               | dead-letter as poison (see below)                             |
  * | job already terminal                      | (FAILED/CANCELLED: keep as resume point) → event → ack (drop) |
@@ -213,8 +213,8 @@ export class ActorRuntime<M> {
         logger.warn('next stage not published; returning the message', { error: error.message });
         return this.returnLater(channel, message);
       }
-      const progressed = await this.deps.store.updateJob(job.id, { progress: end });
-      if (progressed) await this.deps.events.publish(progressed, `${stage} done`);
+      // No store write for "stage done": the next stage's start records the same progress, and
+      // every write here contends for the one SQLite writer with every other actor (issue 6 bench).
       markOutcome('processed');
       return ack(channel, message);
     } catch (error) {

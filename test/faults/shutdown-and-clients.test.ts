@@ -53,8 +53,8 @@ describe('fault: shutdown, unreachable broker, reconnecting subscriber', functio
     await inFlight(ingestDocument.id);
     actor.kill('SIGTERM');
     assert.deepEqual(await actor.exited, { code: 0, signal: null });
-    const job = await system.store.getJob(ingestDocument.id);
-    assert.equal(job?.progress, 0.1, 'the fetch finished and handed on to parse');
+    const parse = await withAmqp((channel) => channel.checkQueue(system.names.stageQueue('PARSE')));
+    assert.equal(parse.messageCount, 1, 'the fetch finished and handed on to parse');
     const queue = await fetchQueue();
     assert.equal(queue.messageCount, 0, 'nothing returned, nothing left');
     assert.equal(queue.consumerCount, 0);
