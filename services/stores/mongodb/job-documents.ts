@@ -2,6 +2,7 @@
  * Job ↔ MongoDB document mapping, the conditional update a JobPatch becomes, and the opaque
  * job-list cursor (newest first by createdAt, then id).
  */
+import type { JobCursor } from '../job-cursor.ts';
 import type { Filter, UpdateFilter } from 'mongodb';
 import { isTerminal, JOB_STATUSES, TERMINAL_STATUSES } from '../../../schema/domain.ts';
 import type { Job, JobStatus, Priority, Stage } from '../../../schema/domain.ts';
@@ -87,30 +88,6 @@ export function patchUpdate(patch: JobPatch, now: Date): UpdateFilter<JobDocumen
     else update.$max = { progress: patch.progress };
   }
   return update;
-}
-
-/** Position of a job in the newest-first order. */
-export interface JobCursor {
-  readonly createdAt: number;
-  readonly id: string;
-}
-
-export function encodeJobCursor(job: Job): string {
-  return Buffer.from(JSON.stringify([job.createdAt.getTime(), job.id])).toString('base64url');
-}
-
-/** Parses a cursor from `encodeJobCursor`; throws naming `after` when it is not one. */
-export function decodeJobCursor(cursor: string): JobCursor {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    value = undefined;
-  }
-  if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') {
-    return { createdAt: value[0] as number, id: value[1] };
-  }
-  throw new Error('after: not a cursor returned by a previous page (pass endCursor unchanged)');
 }
 
 /** Jobs strictly after the cursor in newest-first order. */

@@ -8,6 +8,8 @@
  * collection and metadata filter inside the stage so it narrows the candidates before ranking.
  * Writes use majority write concern; job changes are single conditional updates.
  */
+import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
+import { queuedJob } from '../new-job.ts';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { deleteCollection, deleteDocument } from './delete-documents.ts';
 import { getResumePoint, saveResumePoint, type ResumePointDocument } from './resume-points.ts';
@@ -20,7 +22,7 @@ import type {
 import { indexDocument } from './index-document.ts';
 import type { ChunkDocument, CollectionDocument, StoreCollections, StoredDocument } from './index-document.ts';
 import {
-  afterCursor, decodeJobCursor, documentToJob, encodeJobCursor, jobToDocument, patchFilter, patchUpdate, validatePatch,
+  afterCursor, documentToJob, jobToDocument, patchFilter, patchUpdate, validatePatch,
 } from './job-documents.ts';
 import type { JobDocument } from './job-documents.ts';
 import { vectorSearchFilter } from './metadata-filter.ts';
@@ -123,23 +125,7 @@ class MongoStore implements Store {
 
   async createJob(job: NewJob): Promise<Job> {
     const now = new Date();
-    const created: Job = {
-      id: job.id,
-      collection: job.collection,
-      documentId: job.documentId,
-      status: 'QUEUED',
-      stage: null,
-      progress: 0,
-      attempts: 0,
-      error: null,
-      chunkCount: null,
-      priority: job.priority,
-      seq: 1,
-      traceId: job.traceId ?? null,
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: null,
-    };
+    const created = queuedJob(job, now);
     try {
       await this.c.jobs.insertOne(jobToDocument(created));
     } catch (error) {

@@ -4,6 +4,7 @@
  * write is a `BEGIN IMMEDIATE` transaction so writers queue on the busy timeout instead of
  * failing half-way with SQLITE_BUSY on a lock upgrade.
  */
+import { queuedJob } from '../new-job.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,7 +18,8 @@ import type {
 import { rowToDocument } from './document-rows.ts';
 import type { DocumentRow } from './document-rows.ts';
 import { indexDocumentInTransaction, removeChunks } from './index-document.ts';
-import { decodeJobCursor, encodeJobCursor, jobToParams, rowToJob } from './job-rows.ts';
+import { jobToParams, rowToJob } from './job-rows.ts';
+import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import type { JobRow } from './job-rows.ts';
 import { migrate, vectorTableName } from './migrations.ts';
 import { SearchPool } from './search-pool.ts';
@@ -65,23 +67,7 @@ class SqliteStore implements Store {
 
   async createJob(job: NewJob): Promise<Job> {
     const now = new Date();
-    const created: Job = {
-      id: job.id,
-      collection: job.collection,
-      documentId: job.documentId,
-      status: 'QUEUED',
-      stage: null,
-      progress: 0,
-      attempts: 0,
-      error: null,
-      chunkCount: null,
-      priority: job.priority,
-      seq: 1,
-      traceId: job.traceId ?? null,
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: null,
-    };
+    const created = queuedJob(job, now);
     try {
       this.write(() => this.db.prepare(
         `INSERT INTO jobs (id, collection, document_id, status, stage, progress, attempts, error, chunk_count,
