@@ -113,6 +113,15 @@ describe('access control with API keys', function () {
       });
     }
 
+    it('when a key reuses the documentId of a collection it cannot see, should be refused without naming that collection', async () => {
+      const refused = await gql(system.url, INGEST, { input: { collection: 'beta', documentId: jobs.alpha.documentId, text: 'x' } }, bearer('beta'));
+      assert.deepEqual(codes(refused), ['BAD_USER_INPUT']);
+      assert.match(refused.errors![0]!.message, /already belongs to another collection/);
+      assert.doesNotMatch(refused.errors![0]!.message, /alpha/);
+      const named = await gql(system.url, INGEST, { input: { collection: 'elsewhere', documentId: jobs.alpha.documentId, text: 'x' } }, bearer('admin'));
+      assert.match(named.errors![0]!.message, /already belongs to collection "alpha"/, 'a key that may see it is told which');
+    });
+
     it('when a key reads a job or document of another collection, should get null, as for a missing one', async () => {
       const result = await gql(system.url, 'query($j: ID!, $d: ID!) { job(id: $j) { id } document(id: $d) { id } }',
         { j: jobs.alpha.id, d: jobs.alpha.documentId }, bearer('beta'));

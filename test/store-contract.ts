@@ -343,6 +343,14 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         assert.equal((await store.getCollection('docs'))?.chunkCount, v2.length);
       });
 
+      it('when a job that had a resume point succeeds, should drop the resume point', async () => {
+        const job = await store.createJob(newJob('docs', 'doc-a'));
+        await store.saveResumePoint({ jobId: job.id, stage: 'EMBED', message: '{"retry":true}' });
+        const outcome = await store.indexDocument({ jobId: job.id, document: docA, embedder: EMBEDDER, chunks: chunksA });
+        assert.equal(outcome.kind, 'indexed');
+        assert.equal(await store.getResumePoint(job.id), null);
+      });
+
       it('when the same request is indexed twice, should skip the redelivery and leave the same rows', async () => {
         const request = await ingest(docA, chunksA);
         const before = await eventually(async () => {

@@ -32,8 +32,12 @@ export class IngestService {
   ) {}
 
   /** Accepts every plan or throws; on a broker failure the error lists the jobs accepted before it. */
-  async ingest(plans: readonly IngestPlan[]): Promise<Job[]> {
-    await this.checkDocumentIds(plans);
+  /**
+   * `canSee` tells whether the caller may know of a collection: a documentId taken in a
+   * collection the caller cannot see is refused without naming that collection.
+   */
+  async ingest(plans: readonly IngestPlan[], canSee: (collection: string) => boolean = () => true): Promise<Job[]> {
+    await this.checkDocumentIds(plans, canSee);
     const admission = await this.pending?.admit(plans.length);
     if (admission && !admission.admitted) {
       throw apiError(ErrorCode.BACKPRESSURE,
@@ -96,12 +100,13 @@ export class IngestService {
     return job;
   }
 
-  private async checkDocumentIds(plans: readonly IngestPlan[]): Promise<void> {
+  private async checkDocumentIds(plans: readonly IngestPlan[], canSee: (collection: string) => boolean): Promise<void> {
     for (const [index, plan] of plans.entries()) {
       const existing = await this.store.getDocument(plan.documentId);
       if (existing && existing.collection !== plan.collection) {
+        const owner = canSee(existing.collection) ? `collection "${existing.collection}"` : 'another collection';
         throw badInput(plans.length > 1 ? `inputs.${index}.documentId` : 'input.documentId',
-          `document ${plan.documentId} already belongs to collection "${existing.collection}"`);
+          `document ${plan.documentId} already belongs to ${owner}`);
       }
     }
   }

@@ -8,7 +8,7 @@ export const mutationResolvers = {
   async ingestDocument(_: unknown, args: { input: IngestInput }, context: GatewayContext) {
     requireCollection(context, args.input.collection, 'ingest');
     const plan = planIngest(args.input, context.services.limits, 'input');
-    const [job] = await context.services.ingest.ingest([plan]);
+    const [job] = await context.services.ingest.ingest([plan], (collection) => canSee(context, collection));
     return job;
   },
 
@@ -23,7 +23,7 @@ export const mutationResolvers = {
     // All or nothing: one collection the key may not use refuses the whole batch.
     for (const input of args.inputs) requireCollection(context, input.collection, 'ingest');
     const plans = args.inputs.map((input, index) => planIngest(input, services.limits, `inputs.${index}`));
-    return services.ingest.ingest(plans);
+    return services.ingest.ingest(plans, (collection) => canSee(context, collection));
   },
 
   async cancelJob(_: unknown, args: { id: string }, context: GatewayContext) {

@@ -104,7 +104,7 @@ export async function indexDocument(
 }
 
 async function writeAll(
-  { jobs, documents, chunks: chunkCollection, registry }: StoreCollections,
+  { jobs, documents, chunks: chunkCollection, registry, resumePoints }: StoreCollections,
   request: IndexRequest,
   session: ClientSession | undefined,
 ): Promise<IndexOutcome> {
@@ -184,5 +184,7 @@ async function writeAll(
     const current = await jobs.findOne({ _id: request.jobId }, options);
     throw new JobAlreadyFinished(documentToJob(current!));
   }
+  // A job that succeeded has nothing left to resume from.
+  await resumePoints.deleteOne({ _id: request.jobId }, options);
   return { kind: 'indexed', job: documentToJob(succeeded) };
 }

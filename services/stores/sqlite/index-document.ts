@@ -88,6 +88,8 @@ export function indexDocumentInTransaction(db: Database.Database, request: Index
     `UPDATE jobs SET status = @status, stage = @stage, progress = @progress, error = NULL, chunk_count = @chunkCount,
        seq = seq + 1, updated_at = @now, finished_at = @now WHERE id = @id`,
   ).run({ status: succeeded.status, stage: succeeded.stage, progress: 1, chunkCount: chunks.length, now, id: job.id });
+  // A job that succeeded has nothing left to resume from.
+  db.prepare('DELETE FROM resume_points WHERE job_id = ?').run(job.id);
   return { kind: 'indexed', job: succeeded };
 }
 
