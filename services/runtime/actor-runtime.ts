@@ -165,17 +165,15 @@ export class ActorRuntime<M> {
     // A cancel remembered from an earlier run must not abort a job retried since: the store check
     // below is the authority from here on (the gateway writes CANCELLED before it signals).
     this.deps.cancellation.forget(ref.jobId);
-    const job = await this.deps.store.getJob(ref.jobId);
+    const [start, end] = STAGE_PROGRESS[stage];
+    // One conditional write answers everything: unknown (null), already finished (returned as it is,
+    // since the store never changes a terminal job), or now RUNNING in this stage.
+    const job = await this.deps.store.updateJob(ref.jobId, { status: 'RUNNING', stage, attempts: attempt, progress: start });
     if (!job) return this.poison(message, channel, null, new ContractError('job.jobId', `job ${ref.jobId} is unknown to the store`));
     if (isTerminal(job.status)) return this.dropFinished(message, channel, job, logger);
-
-    const [start, end] = STAGE_PROGRESS[stage];
-    const running = await this.deps.store.updateJob(job.id, { status: 'RUNNING', stage, attempts: attempt, progress: start });
-    if (!running) return ack(channel, message);
-    if (isTerminal(running.status)) return this.dropFinished(message, channel, running, logger); // cancelled meanwhile
     // Redeliveries (after a crash or a lost connection) are reported in the event, so they can be counted.
     const note = `${stage} ${attempt > 1 ? `attempt ${attempt}` : 'started'}${message.fields.redelivered ? ' (redelivered)' : ''}`;
-    await this.deps.events.publish(running, note);
+    await this.deps.events.publish(job, note);
 
     const cancel = this.deps.cancellation.register(job.id);
     const deadline = AbortSignal.timeout(this.stageTimeoutMs);
