@@ -1,11 +1,11 @@
 /** `rag dlq list | replay`: inspect dead letters and move them back to work. */
+import { STAGES } from '../schema/domain.ts';
 import { Command, Option } from 'commander';
 import { connectionOf, type CliContext } from './context.ts';
 import { leafFieldsOf, requestOptional, UnsupportedError } from './optional-feature.ts';
 import { formatTable, oneLine, printJson, printLine } from './output.ts';
 import { positiveInt } from './parse-options.ts';
 
-const STAGES = ['FETCH', 'PARSE', 'CHUNK', 'EMBED', 'INDEX'] as const;
 const WHAT = 'dead letters';
 /** Used when the gateway does not answer introspection: the fields issue 3 names. */
 const FALLBACK_FIELDS = ['jobId', 'stage', 'error', 'attempts'];

@@ -3,6 +3,7 @@
  * ingestDocuments; with --watch follows them live over the jobEvents subscription and exits 1 when
  * any job did not succeed.
  */
+import { PRIORITIES } from '../schema/domain.ts';
 import { Command, Option } from 'commander';
 import { collectSources, type Source } from './collect-sources.ts';
 import { UsageError, type Connection } from './connection.ts';
@@ -39,7 +40,7 @@ export function ingestCommand(context: CliContext): Command {
     .description('ingest files, folders (recursively), globs and http(s) URLs into a collection')
     .argument('<sources...>', 'files, folders, globs (quote them) or http(s) URLs')
     .requiredOption('-c, --collection <name>', 'collection to ingest into ([a-z0-9_-]{1,64})')
-    .addOption(new Option('-p, --priority <priority>', 'job priority').choices(['LOW', 'NORMAL', 'HIGH', 'URGENT']).default('NORMAL'))
+    .addOption(new Option('-p, --priority <priority>', 'job priority').choices(PRIORITIES).default('NORMAL'))
     .option('-w, --watch', 'follow the jobs live until they finish; exit 1 if any fails', false)
     .option('--batch-size <n>', 'documents per request', positiveInt('--batch-size'), 20)
     .option('--cancel-on-exit', 'with --watch: on Ctrl-C cancel the unfinished jobs instead of leaving them running', false)

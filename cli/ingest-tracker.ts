@@ -15,6 +15,8 @@ export interface TrackedJob {
 export class IngestTracker {
   private readonly states = new Map<string, JobState>();
   private readonly names = new Map<string, string>();
+  /** Accepted jobs not yet in a terminal state: checked after every event, so kept, not recomputed. */
+  private readonly open = new Set<string>();
   private acceptingUnknown = true;
 
   constructor(private readonly view: ProgressView) {}
@@ -22,6 +24,7 @@ export class IngestTracker {
   /** A job was accepted for the file `name`. */
   accept(name: string, job: JobState): void {
     this.names.set(job.id, name);
+    if (!isTerminal(this.states.get(job.id)?.status ?? job.status)) this.open.add(job.id);
     this.apply(job);
     this.view.setTotal(this.names.size);
     const state = this.states.get(job.id);
@@ -40,6 +43,7 @@ export class IngestTracker {
     if (name === undefined && !this.acceptingUnknown) return;
     if (!supersedes(job, this.states.get(job.id))) return;
     this.states.set(job.id, job);
+    if (isTerminal(job.status)) this.open.delete(job.id);
     if (name !== undefined) this.view.update(name, job);
   }
 
@@ -53,7 +57,7 @@ export class IngestTracker {
   }
 
   allFinished(): boolean {
-    return this.jobs().every((job) => isTerminal(job.state.status));
+    return this.open.size === 0;
   }
 
   unfinished(): TrackedJob[] {

@@ -1,4 +1,5 @@
 /** The job fields the CLI reads, and how it orders and describes job states. */
+import { TERMINAL_STATUSES } from '../schema/domain.ts';
 
 /** GraphQL selection of a Job for every command. */
 export const JOB_SELECTION = 'id collection documentId status stage progress attempts error chunkCount priority createdAt updatedAt finishedAt';
@@ -32,7 +33,7 @@ export interface JobEventState {
 
 export const JOB_EVENT_SELECTION = `job { ${JOB_SELECTION} } stage status progress message at`;
 
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'DEAD_LETTERED']);
+const TERMINAL = new Set<string>(TERMINAL_STATUSES);
 
 export function isTerminal(status: string): boolean {
   return TERMINAL.has(status);

@@ -1,12 +1,11 @@
 /** `rag jobs`: recent jobs, newest first, optionally of one collection or status. */
+import { JOB_STATUSES } from '../schema/domain.ts';
 import { Command, Option } from 'commander';
 import { connectionOf, type CliContext } from './context.ts';
 import { request } from './graphql-client.ts';
 import { JOB_SELECTION, percent, type JobState } from './job-state.ts';
 import { formatTable, oneLine, printJson, printLine } from './output.ts';
 import { positiveInt } from './parse-options.ts';
-
-export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'DEAD_LETTERED'] as const;
 
 const JOBS = `query Jobs($collection: String, $status: JobStatus, $first: Int) {
   jobs(collection: $collection, status: $status, first: $first) { edges { node { ${JOB_SELECTION} } } pageInfo { hasNextPage } }

@@ -2,6 +2,7 @@
  * GraphQL error codes: every error a client sees carries one of these in `extensions.code`.
  */
 import { GraphQLError } from 'graphql';
+import { BrokerBlockedError, BrokerRejectedError, BrokerUnavailableError } from '../services/runtime/broker.ts';
 
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
@@ -23,4 +24,19 @@ export function apiError(code: ErrorCode, message: string, extensions: Record<st
 /** A bad argument: the message names the field and the limit. */
 export function badInput(field: string, message: string): GraphQLError {
   return apiError(ErrorCode.BAD_USER_INPUT, `${field}: ${message}`, { field });
+}
+
+/**
+ * The API error for a failed broker publish, or null when the error is not the broker's:
+ * a blocked broker or a full queue is BACKPRESSURE, an unreachable one UNAVAILABLE.
+ * `outcome` completes the UNAVAILABLE message ("nothing was lost", "nothing was changed").
+ */
+export function brokerApiError(error: unknown, outcome: string, extensions: Record<string, unknown> = {}): GraphQLError | null {
+  if (error instanceof BrokerBlockedError || error instanceof BrokerRejectedError) {
+    return apiError(ErrorCode.BACKPRESSURE, error.message, { retryAfterSeconds: error.retryAfterSeconds, ...extensions });
+  }
+  if (error instanceof BrokerUnavailableError) {
+    return apiError(ErrorCode.UNAVAILABLE, `${error.message}; ${outcome}: retry later`, { retryAfterSeconds: 5, ...extensions });
+  }
+  return null;
 }

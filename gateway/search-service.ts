@@ -19,12 +19,12 @@ export class SearchService {
     if (query.trim().length === 0) throw badInput('query', 'must not be empty');
     if (query.length > MAX_QUERY_CHARS) throw badInput('query', `at most ${MAX_QUERY_CHARS} characters`);
     const metadataFilter = checkFilter(filter);
-    const info = await this.store.getCollection(collection);
-    if (!info) return [];
+    const built = await this.store.getCollectionEmbedder(collection);
+    if (!built) return [];
     const identity = await this.embedder.identity();
-    if (info.embedder.name !== identity.name || info.embedder.dimension !== identity.dimension) {
+    if (built.name !== identity.name || built.dimension !== identity.dimension) {
       throw apiError(ErrorCode.CONFLICT,
-        `collection "${collection}" was indexed with ${info.embedder.name} (${info.embedder.dimension} dimensions), ` +
+        `collection "${collection}" was indexed with ${built.name} (${built.dimension} dimensions), ` +
         `but this gateway embeds with ${identity.name} (${identity.dimension} dimensions): configure the same embedder`);
     }
     const [vector] = await this.embedder.embed([query]);

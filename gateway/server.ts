@@ -94,6 +94,8 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const schema = makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_FILE, 'utf8'), resolvers });
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  // One set of armor rules for both transports.
+  const limits = apolloLimits(config);
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema,
@@ -107,13 +109,12 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
         if (result.reason === 'missing') ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized: send { Authorization: "Bearer <key>" } in connection_init');
         return false;
       },
-      onSubscribe: wsLimits(config, schema),
+      onSubscribe: wsLimits(config, schema, limits.validationRules),
       onNext: (_ctx, _id, _payload, _args, result) => maskResultErrors(result, config.maskErrors, logger),
       context: (ctx): GatewayContext => ({ services, principal: ctx.extra.principal ?? null }),
     },
     wsServer,
   );
-  const limits = apolloLimits(config);
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     introspection: config.introspection,

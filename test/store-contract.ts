@@ -315,11 +315,13 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         assert.deepEqual(await store.getCollection('docs'), {
           name: 'docs', embedder: EMBEDDER, documentCount: 1, chunkCount: chunksA.length,
         });
+        assert.deepEqual(await store.getCollectionEmbedder('docs'), EMBEDDER);
       });
 
       it('when nothing is stored, should answer null, 0 and [] for unknown ids and collections', async () => {
         assert.equal(await store.getDocument('nope'), null);
         assert.equal(await store.getCollection('nope'), null);
+        assert.equal(await store.getCollectionEmbedder('nope'), null);
         assert.equal(await store.countChunks('nope'), 0);
         assert.deepEqual(await store.search({ collection: 'nope', vector: query, k: 5 }), []);
       });

@@ -27,8 +27,8 @@ export function apolloLimits(limits: QueryLimits): { plugins: ApolloServerPlugin
  * graphql-ws's part, as its `onSubscribe` hook: parse with the token limit and validate with the
  * same rules as HTTP. A refused operation gets an error message; the socket stays open.
  */
-export function wsLimits(limits: QueryLimits, schema: GraphQLSchema) {
-  const rules = [...specifiedRules, ...apolloLimits(limits).validationRules];
+export function wsLimits(limits: QueryLimits, schema: GraphQLSchema, armorRules: readonly ValidationRule[]) {
+  const rules = [...specifiedRules, ...armorRules];
   if (!limits.introspection) rules.push(NoSchemaIntrospectionCustomRule);
   return (_ctx: unknown, _id: string, payload: SubscribePayload): ExecutionArgs | readonly GraphQLError[] => {
     let document: DocumentNode;

@@ -84,7 +84,6 @@ export function planIngest(input: IngestInput, limits: IngestLimits, field = 'in
       detected = mimeType ?? detectMimeType(bytes, input.title ?? undefined);
       if (!detected) throw badInput(`${field}.mimeType`, `could not detect the type of the content: give one of ${SUPPORTED_MIME_TYPES.join(', ')}`);
     }
-    checkSize(bytes.length, limits, `${field}.${input.text != null ? 'text' : 'contentBase64'}`);
     source = { kind: 'inline', contentBase64: bytes.toString('base64') };
     identity = `content\u0000${createHash('sha256').update(bytes).digest('hex')}`;
   }

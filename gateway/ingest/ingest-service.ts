@@ -11,12 +11,12 @@ import { SpanKind } from '@opentelemetry/api';
 import { ATTR, SPAN } from '../../observability/attributes.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { inSpan, traceIdOf } from '../../observability/tracing.ts';
-import { BrokerBlockedError, BrokerRejectedError, BrokerUnavailableError, type Broker } from '../../services/runtime/broker.ts';
+import type { Broker } from '../../services/runtime/broker.ts';
 import { HEADERS } from '../../services/runtime/headers.ts';
 import type { JobEventPublisher } from '../../services/runtime/job-events.ts';
 import type { Topology } from '../../services/runtime/topology.ts';
 import type { Store } from '../../services/stores/store.ts';
-import { ErrorCode, apiError, badInput } from '../errors.ts';
+import { ErrorCode, apiError, badInput, brokerApiError } from '../errors.ts';
 import type { IngestPlan } from './ingest-plan.ts';
 import type { PendingWorkGauge } from './pending-work-gauge.ts';
 
@@ -112,13 +112,8 @@ export class IngestService {
   }
 
   private toApiError(error: unknown, accepted: readonly Job[]) {
-    const acceptedJobIds = accepted.map((job) => job.id);
-    if (error instanceof BrokerBlockedError || error instanceof BrokerRejectedError) {
-      return apiError(ErrorCode.BACKPRESSURE, error.message, { retryAfterSeconds: error.retryAfterSeconds, acceptedJobIds });
-    }
-    if (error instanceof BrokerUnavailableError) {
-      return apiError(ErrorCode.UNAVAILABLE, `${error.message}; nothing was lost: retry later`, { retryAfterSeconds: 5, acceptedJobIds });
-    }
+    const fromBroker = brokerApiError(error, 'nothing was lost', { acceptedJobIds: accepted.map((job) => job.id) });
+    if (fromBroker) return fromBroker;
     this.logger.error('ingest failed', { error: String(error) });
     return error instanceof Error ? error : new Error(String(error));
   }

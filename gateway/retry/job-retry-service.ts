@@ -14,13 +14,13 @@
  */
 import { AMQP_PRIORITY, STAGE_PROGRESS, type Job, type JobStatus, type Stage } from '../../schema/domain.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { BrokerBlockedError, BrokerUnavailableError, type Broker } from '../../services/runtime/broker.ts';
+import type { Broker } from '../../services/runtime/broker.ts';
 import type { DeadLetter, DeadLetterQueues } from '../../services/runtime/dead-letter-queues.ts';
 import { HEADERS } from '../../services/runtime/headers.ts';
 import type { JobEventPublisher } from '../../services/runtime/job-events.ts';
 import type { Topology } from '../../services/runtime/topology.ts';
 import type { Store } from '../../services/stores/store.ts';
-import { ErrorCode, apiError } from '../errors.ts';
+import { ErrorCode, apiError, brokerApiError } from '../errors.ts';
 
 /** Statuses a job can be retried from. */
 export const RETRYABLE_STATUSES: readonly JobStatus[] = ['FAILED', 'DEAD_LETTERED', 'CANCELLED'];
@@ -139,11 +139,5 @@ export class JobRetryService {
 }
 
 function toApiError(error: unknown): Error {
-  if (error instanceof BrokerBlockedError) {
-    return apiError(ErrorCode.BACKPRESSURE, error.message, { retryAfterSeconds: error.retryAfterSeconds });
-  }
-  if (error instanceof BrokerUnavailableError) {
-    return apiError(ErrorCode.UNAVAILABLE, `${error.message}; nothing was changed: retry later`, { retryAfterSeconds: 5 });
-  }
-  return error instanceof Error ? error : new Error(String(error));
+  return brokerApiError(error, 'nothing was changed') ?? (error instanceof Error ? error : new Error(String(error)));
 }

@@ -24,10 +24,10 @@ export function embedActor(embedder: Embedder, store: Store, options: EmbedActor
     jobOf: (message) => message.job,
     async handle(message, context) {
       const identity = await embedder.identity(context.signal);
-      const collection = await store.getCollection(message.job.collection);
-      if (collection && (collection.embedder.name !== identity.name || collection.embedder.dimension !== identity.dimension)) {
+      const built = await store.getCollectionEmbedder(message.job.collection);
+      if (built && (built.name !== identity.name || built.dimension !== identity.dimension)) {
         throw new PermanentError(
-          `collection "${collection.name}" was indexed with ${collection.embedder.name} (${collection.embedder.dimension} dimensions), ` +
+          `collection "${message.job.collection}" was indexed with ${built.name} (${built.dimension} dimensions), ` +
           `not ${identity.name} (${identity.dimension} dimensions): configure that embedder or use a new collection`,
         );
       }

@@ -7,6 +7,7 @@
  * used. Host header and TLS servername stay the URL's host name, so virtual hosts and certificate
  * checks work as usual.
  */
+import { untilAborted } from '../runtime/until-aborted.ts';
 import { promises as dns, type LookupAddress } from 'node:dns';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -263,22 +264,4 @@ function connectionError(url: URL, error: Error): Error {
 function mediaType(header: string | undefined): string | null {
   const type = header?.split(';')[0]?.trim().toLowerCase();
   return type ? type : null;
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

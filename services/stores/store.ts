@@ -121,6 +121,8 @@ export interface Store {
   /** Nearest chunks by cosine similarity within one collection; metadata filter applied inside the search. */
   search(query: SearchQuery): Promise<SearchHit[]>;
   getCollection(name: string): Promise<CollectionInfo | null>;
+  /** The embedder a collection was built with, or null: getCollection without the counts, for hot paths. */
+  getCollectionEmbedder(name: string): Promise<EmbedderIdentity | null>;
   /** Number of chunks stored for a document (0 when unknown). */
   countChunks(documentId: string): Promise<number>;
 

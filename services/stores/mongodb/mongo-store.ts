@@ -14,7 +14,7 @@ import { MongoClient, MongoServerError } from 'mongodb';
 import { deleteCollection, deleteDocument } from './delete-documents.ts';
 import { getResumePoint, saveResumePoint, type ResumePointDocument } from './resume-points.ts';
 import type { Db, Document, Filter } from 'mongodb';
-import type { DocumentRecord, Job, SearchHit } from '../../../schema/domain.ts';
+import type { DocumentRecord, EmbedderIdentity, Job, SearchHit } from '../../../schema/domain.ts';
 import { EmbedderMismatchError } from '../store.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store,
@@ -257,6 +257,11 @@ class MongoStore implements Store {
       documentCount,
       chunkCount,
     };
+  }
+
+  async getCollectionEmbedder(name: string): Promise<EmbedderIdentity | null> {
+    const registered = await this.c.registry.findOne({ _id: name }, { projection: { embedderName: 1, dimension: 1 } });
+    return registered === null ? null : { name: registered.embedderName, dimension: registered.dimension };
   }
 
   async countChunks(documentId: string): Promise<number> {

@@ -117,8 +117,15 @@ export function removeChunks(db: Database.Database, documentId: string): void {
     `SELECT c.rowid AS rowid, col.id AS collection_row_id
      FROM chunks c JOIN collections col ON col.name = c.collection WHERE c.document_id = ?`,
   ).all(documentId) as { rowid: number; collection_row_id: number }[];
+  // One statement per vector table (a document's chunks almost always share one), not one per chunk.
+  const deleteVector = new Map<number, Database.Statement>();
   for (const { rowid, collection_row_id } of old) {
-    db.prepare(`DELETE FROM ${vectorTableName(collection_row_id)} WHERE rowid = ?`).run(BigInt(rowid));
+    let statement = deleteVector.get(collection_row_id);
+    if (!statement) {
+      statement = db.prepare(`DELETE FROM ${vectorTableName(collection_row_id)} WHERE rowid = ?`);
+      deleteVector.set(collection_row_id, statement);
+    }
+    statement.run(BigInt(rowid));
   }
   db.prepare('DELETE FROM chunks WHERE document_id = ?').run(documentId);
 }

@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { isTerminal, JOB_STATUSES } from '../../../schema/domain.ts';
-import type { DocumentRecord, Job, SearchHit, Stage } from '../../../schema/domain.ts';
+import type { DocumentRecord, EmbedderIdentity, Job, SearchHit, Stage } from '../../../schema/domain.ts';
 import { EmbedderMismatchError } from '../store.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store,
@@ -237,6 +237,13 @@ class SqliteStore implements Store {
       documentCount: row.document_count,
       chunkCount: row.chunk_count,
     };
+  }
+
+  async getCollectionEmbedder(name: string): Promise<EmbedderIdentity | null> {
+    const row = this.db.prepare('SELECT embedder_name, embedder_dimension FROM collections WHERE name = ?').get(name) as
+      | { embedder_name: string; embedder_dimension: number }
+      | undefined;
+    return row === undefined ? null : { name: row.embedder_name, dimension: row.embedder_dimension };
   }
 
   async countChunks(documentId: string): Promise<number> {
