@@ -15,7 +15,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 
 COPY schema ./schema
+COPY config ./config
+COPY messaging ./messaging
+COPY stores ./stores
+COPY embedders ./embedders
 COPY services ./services
+COPY supervisor ./supervisor
 COPY gateway ./gateway
 COPY observability ./observability
 COPY tsconfig.json ./

@@ -4,8 +4,8 @@
  * the hashing embedder; pieces repeat once the corpus is used up (fine for latency, which
  * does not depend on which texts the vectors came from).
  */
-import type { Embedder } from '../services/embedders/embedder.ts';
-import type { Store } from '../services/stores/store.ts';
+import type { Embedder } from '../embedders/embedder.ts';
+import type { Store } from '../stores/store.ts';
 import type { CorpusDocument } from './corpus.ts';
 
 const CHUNKS_PER_DOCUMENT = 500;

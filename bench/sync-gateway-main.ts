@@ -10,11 +10,11 @@ import type { FetchRequest } from '../schema/messages/fetch-request.ts';
 import { createLogger } from '../observability/logger.ts';
 import { startGateway } from '../gateway/server.ts';
 import type { IngestPlan } from '../gateway/ingest/ingest-plan.ts';
-import { createEmbedder } from '../services/components.ts';
-import { readConfig } from '../services/config.ts';
-import type { HandlerContext } from '../services/runtime/actor-runtime.ts';
-import { PermanentError } from '../services/runtime/errors.ts';
-import { onShutdown } from '../services/shutdown.ts';
+import { createEmbedder } from '../config/components.ts';
+import { readConfig } from '../config/config.ts';
+import type { HandlerContext } from '../messaging/actor-runtime.ts';
+import { PermanentError } from '../messaging/errors.ts';
+import { onShutdown } from '../supervisor/shutdown.ts';
 import { stageActor } from '../services/stage-actors.ts';
 
 const config = readConfig(process.env);

@@ -1,7 +1,7 @@
 /** Builds the IngestInput of one source: URLs as `url`, files as base64 with their detected type. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { detectMimeType } from '../services/parse/detect-mime-type.ts';
+import { detectMimeType } from '../schema/mime-types.ts';
 import type { Source } from './collect-sources.ts';
 
 /** What detectMimeType recognises by name (HTML and PDF are also recognised by content). */

@@ -1,7 +1,7 @@
 /** What every resolver receives: the gateway's services (shared) and the caller of this request. */
-import type { QueueStatsReader } from '../observability/queue-stats.ts';
-import type { DeadLetterQueues } from '../services/runtime/dead-letter-queues.ts';
-import type { Store } from '../services/stores/store.ts';
+import type { QueueStatsReader } from '../messaging/queue-stats.ts';
+import type { DeadLetterQueues } from '../messaging/dead-letter-queues.ts';
+import type { Store } from '../stores/store.ts';
 import type { AuthContext } from './auth/authorize.ts';
 import type { Principal } from './auth/principal.ts';
 import type { DeletionService } from './deletion/deletion-service.ts';

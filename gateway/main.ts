@@ -1,8 +1,8 @@
 /** Entry point of a gateway process: `npm run gateway`. */
 import '../observability/instrument.ts'; // first: telemetry before any other module
 import { createLogger } from '../observability/logger.ts';
-import { readConfig } from '../services/config.ts';
-import { onShutdown } from '../services/shutdown.ts';
+import { readConfig } from '../config/config.ts';
+import { onShutdown } from '../supervisor/shutdown.ts';
 import { startGateway } from './server.ts';
 
 const config = readConfig(process.env);

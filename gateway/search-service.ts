@@ -3,8 +3,8 @@
  * No queue on this path: queries never wait behind ingestion.
  */
 import { COLLECTION_NAME, type SearchHit } from '../schema/domain.ts';
-import type { Embedder } from '../services/embedders/embedder.ts';
-import type { MetadataFilter, Store } from '../services/stores/store.ts';
+import type { Embedder } from '../embedders/embedder.ts';
+import type { MetadataFilter, Store } from '../stores/store.ts';
 import { ErrorCode, apiError, badInput } from './errors.ts';
 
 export const MAX_K = 100;

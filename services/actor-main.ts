@@ -6,9 +6,9 @@ import '../observability/instrument.ts'; // first: telemetry before any other mo
 import os from 'node:os';
 import { STAGES, type Stage } from '../schema/domain.ts';
 import { createLogger } from '../observability/logger.ts';
-import { readConfig } from './config.ts';
+import { readConfig } from '../config/config.ts';
 import { runActors } from './run-actors.ts';
-import { onShutdown } from './shutdown.ts';
+import { onShutdown } from '../supervisor/shutdown.ts';
 
 const UTILISATION_REPORT_MS = 1000;
 

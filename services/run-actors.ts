@@ -4,16 +4,16 @@
  */
 import type { Stage } from '../schema/domain.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createBroker, createEmbedder, createRetryPolicy, openStore } from './components.ts';
-import type { SystemConfig } from './config.ts';
-import { ActorRuntime } from './runtime/actor-runtime.ts';
-import { CancellationRegistry } from './runtime/cancellation.ts';
-import { JobEventPublisher } from './runtime/job-events.ts';
-import { declareWorkTopology, topology } from './runtime/topology.ts';
+import { createBroker, createEmbedder, createRetryPolicy, openStore } from '../config/components.ts';
+import type { SystemConfig } from '../config/config.ts';
+import { ActorRuntime } from '../messaging/actor-runtime.ts';
+import { CancellationRegistry } from '../messaging/cancellation.ts';
+import { JobEventPublisher } from '../messaging/job-events.ts';
+import { declareWorkTopology, topology } from '../messaging/topology.ts';
 import { stageActor } from './stage-actors.ts';
-import type { Embedder } from './embedders/embedder.ts';
-import type { StageActor } from './runtime/actor-runtime.ts';
-import type { Store } from './stores/store.ts';
+import type { Embedder } from '../embedders/embedder.ts';
+import type { StageActor } from '../messaging/actor-runtime.ts';
+import type { Store } from '../stores/store.ts';
 
 /** Components a caller (a test, a fault harness) may supply instead of those built from the config. */
 export interface SharedComponents {

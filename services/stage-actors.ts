@@ -1,15 +1,15 @@
 /** The actor for each stage, built from the configuration and shared components. */
 import type { Stage } from '../schema/domain.ts';
-import type { SystemConfig } from './config.ts';
+import type { SystemConfig } from '../config/config.ts';
 import { chunkActor } from './chunk/chunk-actor.ts';
 import { embedActor } from './embed/embed-actor.ts';
-import type { Embedder } from './embedders/embedder.ts';
+import type { Embedder } from '../embedders/embedder.ts';
 import { fetchActor } from './fetch/fetch-actor.ts';
 import { DEFAULT_FETCH_OPTIONS } from './fetch/safe-fetch.ts';
 import { indexActor } from './index/index-actor.ts';
 import { parseActor } from './parse/parse-actor.ts';
-import type { StageActor } from './runtime/actor-runtime.ts';
-import type { Store } from './stores/store.ts';
+import type { StageActor } from '../messaging/actor-runtime.ts';
+import type { Store } from '../stores/store.ts';
 
 export function stageActor(stage: Stage, config: SystemConfig, store: Store, embedder: Embedder): StageActor<any> {
   switch (stage) {

@@ -11,16 +11,16 @@ import path from 'node:path';
 import type { GetMessage } from 'amqplib';
 import { STAGES, nextStage, type Stage } from '../schema/domain.ts';
 import { silentLogger } from '../observability/logger.ts';
-import { defaultConfig, type SystemConfig } from '../services/config.ts';
-import { createBroker, createEmbedder, createRetryPolicy, openStore } from '../services/components.ts';
-import { ActorRuntime, type HandlerContext, type StageActor } from '../services/runtime/actor-runtime.ts';
-import type { Broker } from '../services/runtime/broker.ts';
-import { CancellationRegistry } from '../services/runtime/cancellation.ts';
-import { RetryableError } from '../services/runtime/errors.ts';
-import { JobEventPublisher } from '../services/runtime/job-events.ts';
-import { declareWorkTopology, deleteTopology, topology, type Topology } from '../services/runtime/topology.ts';
+import { defaultConfig, type SystemConfig } from '../config/config.ts';
+import { createBroker, createEmbedder, createRetryPolicy, openStore } from '../config/components.ts';
+import { ActorRuntime, type HandlerContext, type StageActor } from '../messaging/actor-runtime.ts';
+import type { Broker } from '../messaging/broker.ts';
+import { CancellationRegistry } from '../messaging/cancellation.ts';
+import { RetryableError } from '../messaging/errors.ts';
+import { JobEventPublisher } from '../messaging/job-events.ts';
+import { declareWorkTopology, deleteTopology, topology, type Topology } from '../messaging/topology.ts';
 import { stageActor } from '../services/stage-actors.ts';
-import type { Store } from '../services/stores/store.ts';
+import type { Store } from '../stores/store.ts';
 import { AMQP_URL, withAmqp } from './support/test-system.ts';
 
 describe('actor conformance', function () {

@@ -1,7 +1,7 @@
 /**
  * No container engine runs on the development machines, so the compose stack is checked by
  * reading it: every service, health check, start order, port and replica count, and every
- * environment variable the code reads (taken from services/config.ts's source, so adding a
+ * environment variable the code reads (taken from config/config.ts's source, so adding a
  * variable there without wiring it here fails this test).
  */
 import assert from 'node:assert/strict';
@@ -46,9 +46,9 @@ async function loadCompose(): Promise<Record<string, Service>> {
   return document.services;
 }
 
-/** Every variable services/config.ts reads: `env.NAME` and helper calls like `int(env, 'NAME', …)`. */
+/** Every variable config/config.ts reads: `env.NAME` and helper calls like `int(env, 'NAME', …)`. */
 async function configVariables(): Promise<string[]> {
-  const source = await readFile(new URL('services/config.ts', root), 'utf8');
+  const source = await readFile(new URL('config/config.ts', root), 'utf8');
   const names = new Set<string>();
   for (const match of source.matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)) names.add(match[1]!);
   for (const match of source.matchAll(/\(\s*env\s*,\s*'([A-Z][A-Z0-9_]*)'/g)) names.add(match[1]!);
@@ -117,7 +117,7 @@ describe('compose/compose.yaml', () => {
 
   it('when the code reads an environment variable, should set it on the gateway and every actor or default it on purpose', async () => {
     const variables = await configVariables();
-    assert.ok(variables.length > 10, `found the variables of services/config.ts (${variables.join(', ')})`);
+    assert.ok(variables.length > 10, `found the variables of config/config.ts (${variables.join(', ')})`);
     for (const name of Object.keys(DEFAULTED)) assert.ok(variables.includes(name), `allow-listed ${name} is still read`);
     for (const app of ['gateway', ...ACTORS]) {
       const environment = service(app).environment ?? {};

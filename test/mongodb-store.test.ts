@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { openMongoStore } from '../services/stores/mongodb/mongo-store.ts';
-import { SearchNotSupportedError } from '../services/stores/mongodb/vector-index.ts';
+import { openMongoStore } from '../stores/mongodb/mongo-store.ts';
+import { SearchNotSupportedError } from '../stores/mongodb/vector-index.ts';
 import { describeStoreContract } from './store-contract.ts';
 import { containerEngineUnavailable, loadTestcontainers } from './support/container-engine.ts';
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OllamaEmbedder } from '../services/embedders/ollama-embedder.ts';
-import { PermanentError, RetryableError } from '../services/runtime/errors.ts';
+import { OllamaEmbedder } from '../embedders/ollama-embedder.ts';
+import { PermanentError, RetryableError } from '../messaging/errors.ts';
 
 /** A request the fake Ollama received. */
 interface SeenRequest {

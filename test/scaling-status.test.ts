@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeScalingStatus } from '../services/supervisor/scaling-status.ts';
+import { writeScalingStatus } from '../supervisor/scaling-status.ts';
 import { gqlData } from './support/graphql-client.ts';
 import { startTestSystem, type TestSystem } from './support/test-system.ts';
 

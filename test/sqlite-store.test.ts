@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { openSqliteStore } from '../services/stores/sqlite/sqlite-store.ts';
-import type { Store } from '../services/stores/store.ts';
+import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
+import type { Store } from '../stores/store.ts';
 import { describeStoreContract } from './store-contract.ts';
 
 const run = promisify(execFile);
-const storeModule = fileURLToPath(new URL('../services/stores/sqlite/sqlite-store.ts', import.meta.url));
+const storeModule = fileURLToPath(new URL('../stores/sqlite/sqlite-store.ts', import.meta.url));
 
 describeStoreContract('sqlite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'rag-sqlite-store-'));

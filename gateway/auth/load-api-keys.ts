@@ -1,7 +1,7 @@
 /** Reads the configured API keys from API_KEYS (JSON) and API_KEYS_FILE (JSON or YAML). */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { SystemConfig } from '../../services/config.ts';
+import type { SystemConfig } from '../../config/config.ts';
 import { KeyRing, parseApiKeyEntries, type ApiKeyEntry } from './api-keys.ts';
 
 export function loadApiKeys(config: Pick<SystemConfig, 'apiKeys' | 'apiKeysFile'>): KeyRing {

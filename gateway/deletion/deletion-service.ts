@@ -5,8 +5,8 @@
  */
 import type { Job, JobStatus } from '../../schema/domain.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { JobEventPublisher } from '../../services/runtime/job-events.ts';
-import type { JobQuery, Store } from '../../services/stores/store.ts';
+import type { JobEventPublisher } from '../../messaging/job-events.ts';
+import type { JobQuery, Store } from '../../stores/store.ts';
 
 const ACTIVE: readonly JobStatus[] = ['QUEUED', 'RUNNING'];
 const PAGE = 500;

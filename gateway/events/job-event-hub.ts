@@ -7,10 +7,10 @@
 import { isTerminal } from '../../schema/domain.ts';
 import { eventOf, parseJobEvent, type JobEvent } from '../../schema/messages/job-event.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { Broker } from '../../services/runtime/broker.ts';
-import { listenToEvents, type EventListener } from '../../services/runtime/event-listener.ts';
-import type { Topology } from '../../services/runtime/topology.ts';
-import type { Store } from '../../services/stores/store.ts';
+import type { Broker } from '../../messaging/broker.ts';
+import { listenToEvents, type EventListener } from '../../messaging/event-listener.ts';
+import type { Topology } from '../../messaging/topology.ts';
+import type { Store } from '../../stores/store.ts';
 import { ErrorCode, apiError } from '../errors.ts';
 import { EventStream } from './event-stream.ts';
 

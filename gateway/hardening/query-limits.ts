@@ -10,7 +10,7 @@ import {
   type DocumentNode, type ExecutionArgs, type GraphQLSchema, type ValidationRule,
 } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
-import type { SystemConfig } from '../../services/config.ts';
+import type { SystemConfig } from '../../config/config.ts';
 
 /** The configuration entries that bound an operation. */
 export type QueryLimits = Pick<SystemConfig,

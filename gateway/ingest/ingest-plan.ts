@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { COLLECTION_NAME, PRIORITIES, type Metadata, type Priority } from '../../schema/domain.ts';
-import { detectMimeType } from '../../services/parse/detect-mime-type.ts';
-import { SUPPORTED_MIME_TYPES } from '../../services/parse/parse-document.ts';
+import { detectMimeType } from '../../schema/mime-types.ts';
+import { SUPPORTED_MIME_TYPES } from '../../schema/mime-types.ts';
 import { badInput } from '../errors.ts';
 
 /** IngestInput as received from GraphQL. */

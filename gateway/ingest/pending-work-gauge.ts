@@ -6,7 +6,7 @@
  * mark is soft (another replica's accepts show up at the next read); the stage queue's
  * x-max-length is the hard bound.
  */
-import type { Broker } from '../../services/runtime/broker.ts';
+import type { Broker } from '../../messaging/broker.ts';
 
 /** Options of the gauge. */
 export interface PendingWorkOptions {

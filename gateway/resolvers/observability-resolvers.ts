@@ -1,6 +1,6 @@
 /** Resolvers of the observability fields: Job.traceUrl and the `queues` query. */
 import type { Job } from '../../schema/domain.ts';
-import { readScalingStatus, type StageScalingStatus } from '../../services/supervisor/scaling-status.ts';
+import { readScalingStatus, type StageScalingStatus } from '../../supervisor/scaling-status.ts';
 import { requireRole } from '../auth/authorize.ts';
 import type { GatewayContext } from '../context.ts';
 import { ErrorCode, apiError } from '../errors.ts';

@@ -14,12 +14,12 @@
  */
 import { AMQP_PRIORITY, STAGE_PROGRESS, type Job, type JobStatus, type Stage } from '../../schema/domain.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { Broker } from '../../services/runtime/broker.ts';
-import type { DeadLetter, DeadLetterQueues } from '../../services/runtime/dead-letter-queues.ts';
-import { HEADERS } from '../../services/runtime/headers.ts';
-import type { JobEventPublisher } from '../../services/runtime/job-events.ts';
-import type { Topology } from '../../services/runtime/topology.ts';
-import type { Store } from '../../services/stores/store.ts';
+import type { Broker } from '../../messaging/broker.ts';
+import type { DeadLetter, DeadLetterQueues } from '../../messaging/dead-letter-queues.ts';
+import { HEADERS } from '../../messaging/headers.ts';
+import type { JobEventPublisher } from '../../messaging/job-events.ts';
+import type { Topology } from '../../messaging/topology.ts';
+import type { Store } from '../../stores/store.ts';
 import { ErrorCode, apiError, brokerApiError } from '../errors.ts';
 
 /** Statuses a job can be retried from. */

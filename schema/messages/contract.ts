@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { COLLECTION_NAME, PRIORITIES } from '../domain.ts';
-import { ContractError } from '../../services/runtime/errors.ts';
+import { ContractError } from '../contract-error.ts';
 
 /** Which job and document a message belongs to. */
 export const jobRefSchema = z.object({

@@ -1,8 +1,8 @@
 /** The chunk actor: heading-aware recursive splitting of sections into chunks with stable ids. */
 import { parseChunkRequest, type ChunkRequest } from '../../schema/messages/chunk-request.ts';
 import type { EmbedRequest } from '../../schema/messages/embed-request.ts';
-import type { StageActor } from '../runtime/actor-runtime.ts';
-import { PermanentError } from '../runtime/errors.ts';
+import type { StageActor } from '../../messaging/actor-runtime.ts';
+import { PermanentError } from '../../messaging/errors.ts';
 import { chunkId } from './chunk-id.ts';
 import { splitSections, type ChunkOptions } from './split-sections.ts';
 

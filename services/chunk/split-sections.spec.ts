@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { ParsedDocument, Section } from '../parse/parsed-document.ts';
 import { parseDocument } from '../parse/parse-document.ts';
-import { PermanentError } from '../runtime/errors.ts';
+import { PermanentError } from '../../messaging/errors.ts';
 import { DEFAULT_CHUNK_OPTIONS, splitSections } from './split-sections.ts';
 
 /** `count` distinct words such as "alpha0 alpha1 …", so every chunk can be traced to its section. */

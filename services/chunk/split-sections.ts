@@ -1,6 +1,6 @@
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import type { ParsedDocument } from '../parse/parsed-document.ts';
-import { PermanentError } from '../runtime/errors.ts';
+import { PermanentError } from '../../messaging/errors.ts';
 
 /** Chunk sizes in characters. Defaults: size 1000, overlap 150. */
 export interface ChunkOptions {

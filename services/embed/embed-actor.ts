@@ -4,11 +4,11 @@
  */
 import { parseEmbedRequest, type EmbedRequest } from '../../schema/messages/embed-request.ts';
 import { encodeVector, type IndexRequestMessage } from '../../schema/messages/index-request.ts';
-import type { Embedder } from '../embedders/embedder.ts';
-import { textToEmbed } from '../embedders/text-to-embed.ts';
-import type { StageActor } from '../runtime/actor-runtime.ts';
-import { PermanentError } from '../runtime/errors.ts';
-import type { Store } from '../stores/store.ts';
+import type { Embedder } from '../../embedders/embedder.ts';
+import { textToEmbed } from '../../embedders/text-to-embed.ts';
+import type { StageActor } from '../../messaging/actor-runtime.ts';
+import { PermanentError } from '../../messaging/errors.ts';
+import type { Store } from '../../stores/store.ts';
 
 /** Options of the embed actor. */
 export interface EmbedActorOptions {

@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { parseFetchRequest, type FetchRequest } from '../../schema/messages/fetch-request.ts';
 import type { ParseRequest } from '../../schema/messages/parse-request.ts';
-import { detectMimeType } from '../parse/detect-mime-type.ts';
+import { detectMimeType } from '../../schema/mime-types.ts';
 import { ATTR, SPAN } from '../../observability/attributes.ts';
 import { inSpan } from '../../observability/tracing.ts';
-import type { StageActor } from '../runtime/actor-runtime.ts';
+import type { StageActor } from '../../messaging/actor-runtime.ts';
 import { safeFetch, type FetchOptions } from './safe-fetch.ts';
 
 export function fetchActor(options: FetchOptions): StageActor<FetchRequest> {

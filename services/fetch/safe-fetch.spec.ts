@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { PermanentError, RetryableError } from '../runtime/errors.ts';
+import { PermanentError, RetryableError } from '../../messaging/errors.ts';
 import { DEFAULT_FETCH_OPTIONS, safeFetch, type FetchOptions } from './safe-fetch.ts';
 
 type LookupCallback = (error: Error | null, address: string | dns.LookupAddress[], family?: number) => void;

@@ -7,13 +7,13 @@
  * used. Host header and TLS servername stay the URL's host name, so virtual hosts and certificate
  * checks work as usual.
  */
-import { untilAborted } from '../runtime/until-aborted.ts';
+import { untilAborted } from '../../messaging/until-aborted.ts';
 import { promises as dns, type LookupAddress } from 'node:dns';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP } from 'node:net';
 import { checkAddress, parseAllowList, type AllowList } from './address-policy.ts';
-import { PermanentError, RetryableError } from '../runtime/errors.ts';
+import { PermanentError, RetryableError } from '../../messaging/errors.ts';
 
 /** Limits for fetching a document by URL. Defaults in DEFAULT_FETCH_OPTIONS. */
 export interface FetchOptions {

@@ -4,9 +4,9 @@
  * cancelled meanwhile writes nothing.
  */
 import { decodeVector, parseIndexRequest, type IndexRequestMessage } from '../../schema/messages/index-request.ts';
-import type { StageActor } from '../runtime/actor-runtime.ts';
-import { PermanentError } from '../runtime/errors.ts';
-import { EmbedderMismatchError, type Store } from '../stores/store.ts';
+import type { StageActor } from '../../messaging/actor-runtime.ts';
+import { PermanentError } from '../../messaging/errors.ts';
+import { EmbedderMismatchError, type Store } from '../../stores/store.ts';
 
 export function indexActor(store: Store): StageActor<IndexRequestMessage> {
   return {

@@ -1,7 +1,7 @@
 /** The parse actor: turns bytes into readable sections under their headings. */
 import type { ChunkRequest } from '../../schema/messages/chunk-request.ts';
 import { parseParseRequest, type ParseRequest } from '../../schema/messages/parse-request.ts';
-import type { StageActor } from '../runtime/actor-runtime.ts';
+import type { StageActor } from '../../messaging/actor-runtime.ts';
 import { parseDocument } from './parse-document.ts';
 
 export function parseActor(): StageActor<ParseRequest> {

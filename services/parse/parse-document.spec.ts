@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { makePdf } from '../../test/fixtures/make-pdf.ts';
-import { PermanentError } from '../runtime/errors.ts';
-import { detectMimeType, isSupportedMimeType, normalizeMimeType, SUPPORTED_MIME_TYPES } from './detect-mime-type.ts';
+import { PermanentError } from '../../messaging/errors.ts';
+import { detectMimeType, isSupportedMimeType, normalizeMimeType, SUPPORTED_MIME_TYPES } from '../../schema/mime-types.ts';
 import { parseDocument } from './parse-document.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 

@@ -1,18 +1,15 @@
-import { PermanentError } from '../runtime/errors.ts';
+import { PermanentError } from '../../messaging/errors.ts';
 import {
   isSupportedMimeType,
   normalizeMimeType,
   SUPPORTED_MIME_TYPES,
   type SupportedMimeType,
-} from './detect-mime-type.ts';
+} from '../../schema/mime-types.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 import { parseHtml } from './parsers/html.ts';
 import { parseMarkdown } from './parsers/markdown.ts';
 import { parsePdf } from './parsers/pdf.ts';
 import { parsePlainText } from './parsers/plain-text.ts';
-
-// Re-exported so callers that only know the entry point can list what it accepts.
-export { SUPPORTED_MIME_TYPES, type SupportedMimeType };
 
 type Parser = (content: Uint8Array, signal?: AbortSignal) => ParsedDocument | Promise<ParsedDocument>;
 

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Embedder } from '../../services/embedders/embedder.ts';
-import { HashingEmbedder } from '../../services/embedders/hashing-embedder.ts';
-import { RetryableError } from '../../services/runtime/errors.ts';
-import type { StageActor } from '../../services/runtime/actor-runtime.ts';
+import type { Embedder } from '../../embedders/embedder.ts';
+import { HashingEmbedder } from '../../embedders/hashing-embedder.ts';
+import { RetryableError } from '../../messaging/errors.ts';
+import type { StageActor } from '../../messaging/actor-runtime.ts';
 import { gql, gqlData, waitForJob } from '../support/graphql-client.ts';
 import { BURST, Ledger } from '../support/ledger.ts';
 import { startTestSystem, withAmqp, type TestSystem } from '../support/test-system.ts';
@@ -119,8 +119,8 @@ describe('fault: poison, failing dependencies, hangs and stalls', function () {
     const { deadLetters } = await gqlData(system.url, DEAD_LETTERS, { stage: 'EMBED' });
     const jobId = deadLetters[0].jobId;
     const events: string[] = [];
-    const { Broker } = await import('../../services/runtime/broker.ts');
-    const { listenToEvents } = await import('../../services/runtime/event-listener.ts');
+    const { Broker } = await import('../../messaging/broker.ts');
+    const { listenToEvents } = await import('../../messaging/event-listener.ts');
     const { silentLogger } = await import('../../observability/logger.ts');
     const broker = new Broker({ url: system.config.amqpUrl, name: 'retry-watch', logger: silentLogger });
     const listener = await listenToEvents(broker, system.names, 'watch', [`job.*.${jobId}`], (message) => {

@@ -6,9 +6,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Stage } from '../../schema/domain.ts';
-import type { SystemConfig } from '../../services/config.ts';
+import type { SystemConfig } from '../../config/config.ts';
 import { withAmqp } from './test-system.ts';
-import type { Topology } from '../../services/runtime/topology.ts';
+import type { Topology } from '../../messaging/topology.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -10,12 +10,12 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { STAGES, type Stage } from '../../schema/domain.ts';
 import { createLogger } from '../../observability/logger.ts';
-import { openStore } from '../../services/components.ts';
-import { readConfig } from '../../services/config.ts';
+import { openStore } from '../../config/components.ts';
+import { readConfig } from '../../config/config.ts';
 import { runActors } from '../../services/run-actors.ts';
-import { onShutdown } from '../../services/shutdown.ts';
-import type { StageActor } from '../../services/runtime/actor-runtime.ts';
-import type { Store } from '../../services/stores/store.ts';
+import { onShutdown } from '../../supervisor/shutdown.ts';
+import type { StageActor } from '../../messaging/actor-runtime.ts';
+import type { Store } from '../../stores/store.ts';
 
 const stages = process.argv.slice(2).map((name) => name.toUpperCase()).filter((name): name is Stage => (STAGES as readonly string[]).includes(name));
 const config = readConfig(process.env);

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { isTerminal } from '../../schema/domain.ts';
 import { silentLogger } from '../../observability/logger.ts';
 import { parseJobEvent } from '../../schema/messages/job-event.ts';
-import { Broker } from '../../services/runtime/broker.ts';
-import { listenToEvents } from '../../services/runtime/event-listener.ts';
-import type { Topology } from '../../services/runtime/topology.ts';
-import type { Store } from '../../services/stores/store.ts';
+import { Broker } from '../../messaging/broker.ts';
+import { listenToEvents } from '../../messaging/event-listener.ts';
+import type { Topology } from '../../messaging/topology.ts';
+import type { Store } from '../../stores/store.ts';
 import { gql } from './graphql-client.ts';
 import { AMQP_URL } from './test-system.ts';
 

@@ -10,11 +10,11 @@ import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { STAGES, type Stage } from '../../schema/domain.ts';
 import { createLogger, silentLogger } from '../../observability/logger.ts';
-import { defaultConfig, type SystemConfig } from '../../services/config.ts';
-import { createRetryPolicy, openStore } from '../../services/components.ts';
+import { defaultConfig, type SystemConfig } from '../../config/config.ts';
+import { createRetryPolicy, openStore } from '../../config/components.ts';
 import { runActors, type RunningActors } from '../../services/run-actors.ts';
-import { deleteTopology, topology, type Topology } from '../../services/runtime/topology.ts';
-import type { Store } from '../../services/stores/store.ts';
+import { deleteTopology, topology, type Topology } from '../../messaging/topology.ts';
+import type { Store } from '../../stores/store.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

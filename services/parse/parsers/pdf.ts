@@ -1,5 +1,5 @@
 import { extractText, getDocumentProxy } from 'unpdf';
-import { PermanentError } from '../../runtime/errors.ts';
+import { PermanentError } from '../../../messaging/errors.ts';
 import type { ParsedDocument, Section } from '../parsed-document.ts';
 
 /** pdf.js VerbosityLevel.ERRORS: keeps its "Warning: …" console lines out of actor logs. */

@@ -1,0 +1,49 @@
+/**
+ * Builds the components a process needs from its configuration: the store, the embedder,
+ * the broker connection and the retry policy. The only place that chooses implementations.
+ */
+import path from 'node:path';
+import type { Logger } from '../observability/logger.ts';
+import { tracedEmbedder } from '../embedders/traced-embedder.ts';
+import { tracedStore } from '../stores/traced-store.ts';
+import type { SystemConfig } from './config.ts';
+import type { Embedder } from '../embedders/embedder.ts';
+import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
+import { OllamaEmbedder } from '../embedders/ollama-embedder.ts';
+import { Broker } from '../messaging/broker.ts';
+import { RetryPolicy } from '../messaging/retry-policy.ts';
+import { openMongoStore } from '../stores/mongodb/mongo-store.ts';
+import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
+import type { Store } from '../stores/store.ts';
+
+export async function openStore(config: SystemConfig): Promise<Store> {
+  if (config.store === 'sqlite') return tracedStore(openSqliteStore({ path: path.join(config.dataDir, 'rag.sqlite') }));
+  if (config.mongodbUri === null || config.mongodbUri === '') {
+    throw new Error('STORE=mongodb needs MONGODB_URI (e.g. mongodb://127.0.0.1:27017/?directConnection=true for Atlas Local)');
+  }
+  return tracedStore(await openMongoStore({
+    uri: config.mongodbUri,
+    db: config.mongodbDb,
+    numCandidatesFactor: config.mongodbNumCandidatesFactor,
+    indexWaitMs: config.mongodbIndexWaitMs,
+  }));
+}
+
+export function createEmbedder(config: SystemConfig): Embedder {
+  if (config.embedder === 'hashing') return tracedEmbedder(new HashingEmbedder({ dimension: config.hashingDimension }));
+  return tracedEmbedder(new OllamaEmbedder({
+    host: config.ollamaHost,
+    model: config.ollamaModel,
+    timeoutMs: config.ollamaTimeoutMs,
+    batchSize: config.ollamaBatchSize,
+  }));
+}
+
+export function createBroker(config: SystemConfig, name: string, logger: Logger): Broker {
+  // The namespace in the connection name lets an operator (and the fault tests) find one deployment's connections.
+  return new Broker({ url: config.amqpUrl, name: `${config.namespace} ${name}`, publishTimeoutMs: config.publishTimeoutMs, logger });
+}
+
+export function createRetryPolicy(config: SystemConfig): RetryPolicy {
+  return new RetryPolicy({ tiersMs: config.retryDelaysMs, defaultMaxAttempts: config.maxAttempts, maxAttempts: config.maxAttemptsByStage });
+}

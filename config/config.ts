@@ -1,0 +1,246 @@
+/**
+ * The system's configuration: every environment variable, its default and meaning, in one
+ * place. Only entry points call readConfig(process.env); everything else receives the result.
+ */
+import path from 'node:path';
+import type { LogLevel } from '../observability/logger.ts';
+import { STAGES, type Stage } from '../schema/domain.ts';
+
+/** The whole configuration of a process; see README "Configuration". */
+export interface SystemConfig {
+  /** AMQP_URL: RabbitMQ. */
+  readonly amqpUrl: string;
+  /** AMQP_NAMESPACE: prefix of every exchange and queue. */
+  readonly namespace: string;
+  /** DATA_DIR: where the embedded store keeps its file. */
+  readonly dataDir: string;
+  /** PORT / HOST: the gateway's HTTP and WebSocket address. */
+  readonly port: number;
+  readonly host: string;
+  /** STORE: sqlite (embedded) or mongodb. */
+  readonly store: 'sqlite' | 'mongodb';
+  /** MONGODB_URI: the Atlas / Atlas Local connection string; required when STORE=mongodb. */
+  readonly mongodbUri: string | null;
+  /** MONGODB_DB: database holding jobs, documents, chunks and the collection registry. */
+  readonly mongodbDb: string;
+  /** MONGODB_NUM_CANDIDATES_FACTOR: `$vectorSearch` numCandidates = factor × k (recall vs. latency). */
+  readonly mongodbNumCandidatesFactor: number;
+  /** MONGODB_INDEX_WAIT_MS: how long to wait for a vector search index to become queryable. */
+  readonly mongodbIndexWaitMs: number;
+  /** EMBEDDER: hashing (local, lexical) or ollama. */
+  readonly embedder: 'hashing' | 'ollama';
+  readonly hashingDimension: number;
+  /** OLLAMA_HOST: Ollama's base URL. */
+  readonly ollamaHost: string;
+  /** OLLAMA_MODEL: embedding model (must be pulled: `ollama pull <model>`). */
+  readonly ollamaModel: string;
+  /** OLLAMA_TIMEOUT_MS: longest one embed call may take before it is aborted and retried. */
+  readonly ollamaTimeoutMs: number;
+  /** OLLAMA_BATCH_SIZE: texts per Ollama embed call. */
+  readonly ollamaBatchSize: number;
+  readonly chunkSize: number;
+  readonly chunkOverlap: number;
+  /** MAX_DOCUMENT_BYTES: largest document accepted by the gateway (decoded bytes). */
+  readonly maxDocumentBytes: number;
+  /** MAX_BATCH_DOCUMENTS: most inputs in one ingestDocuments call. */
+  readonly maxBatchDocuments: number;
+  readonly fetchTimeoutMs: number;
+  readonly fetchMaxBytes: number;
+  readonly fetchMaxRedirects: number;
+  /** FETCH_ALLOW_LIST: comma-separated CIDRs or hosts the fetcher may reach despite being private. */
+  readonly fetchAllowList: readonly string[];
+  /** PREFETCH: unacked messages per actor consumer. */
+  readonly prefetch: number;
+  /** STAGE_TIMEOUT_MS: a handler running longer is aborted and the attempt fails. */
+  readonly stageTimeoutMs: number;
+  /** RETRY_DELAYS_MS: comma-separated back-off tiers. */
+  readonly retryDelaysMs: readonly number[];
+  /** MAX_ATTEMPTS: deliveries per stage before dead-lettering. */
+  readonly maxAttempts: number;
+  /** MAX_ATTEMPTS_<STAGE> (e.g. MAX_ATTEMPTS_EMBED): overrides MAX_ATTEMPTS for one stage. */
+  readonly maxAttemptsByStage: Partial<Record<Stage, number>>;
+  /** STALL_TIMEOUT_MS: a QUEUED/RUNNING job without any change for this long is marked FAILED. */
+  readonly stallTimeoutMs: number;
+  /** STALL_CHECK_INTERVAL_MS: how often the gateway looks for stalled jobs. */
+  readonly stallCheckIntervalMs: number;
+  /** SHUTDOWN_GRACE_MS: on SIGTERM, how long in-flight messages may finish before they are returned to their queue. */
+  readonly shutdownGraceMs: number;
+  /** PUBLISH_TIMEOUT_MS: how long an ingest waits for the broker before UNAVAILABLE. */
+  readonly publishTimeoutMs: number;
+  /** MAX_STAGE_QUEUE_LENGTH: most messages a stage queue holds; the broker rejects publishes past it (0 = unbounded). */
+  readonly maxStageQueueLength: number;
+  /** MAX_PENDING_JOBS: ready messages in the fetch queue past which ingest mutations answer BACKPRESSURE (0 = off). */
+  readonly maxPendingJobs: number;
+  /** PENDING_CHECK_MS: how long the gateway caches the fetch queue's depth. */
+  readonly pendingCheckMs: number;
+  /** ACTOR_NICE: CPU niceness of actor processes (0..19); the gateway keeps 0, so serving clients wins the CPU over background work. */
+  readonly actorNice: number;
+  /** Autoscaling of `npm start`'s actor processes (see supervisor/scaling-policy.ts). */
+  readonly scaling: ScalingConfig;
+  readonly logLevel: LogLevel;
+  /** API_KEYS: JSON array of key entries (see README "Security"); null when unset. */
+  readonly apiKeys: string | null;
+  /** API_KEYS_FILE: a JSON or YAML file of key entries; null when unset. With neither, the gateway is open (loopback only). */
+  readonly apiKeysFile: string | null;
+  /** MAX_BODY_BYTES: largest HTTP request body, refused with 413 before parsing. Default: MAX_DOCUMENT_BYTES as base64 + 1 MiB. */
+  readonly maxBodyBytes: number;
+  /** MAX_QUERY_DEPTH: deepest field nesting of an operation. Default 10. */
+  readonly maxQueryDepth: number;
+  /** MAX_ALIASES: aliases in one operation. Default 15. */
+  readonly maxAliases: number;
+  /** MAX_QUERY_COST: graphql-armor cost of one operation (objects 2, scalars 1, ×1.5 per level). Default 5000. */
+  readonly maxQueryCost: number;
+  /** MAX_DIRECTIVES: directives in one operation. Default 50. */
+  readonly maxDirectives: number;
+  /** MAX_TOKENS: lexical tokens in one operation document. Default 5000. */
+  readonly maxTokens: number;
+  /** MASK_ERRORS: replace internal errors by "internal error" and a request id. Default true when NODE_ENV=production. */
+  readonly maskErrors: boolean;
+  /** INTROSPECTION: allow schema introspection. Default false when NODE_ENV=production, else true. */
+  readonly introspection: boolean;
+  /** JAEGER_UI_URL: Jaeger UI base address; when set, Job.traceUrl links each job's trace. */
+  readonly jaegerUiUrl: string | null;
+}
+
+/** Worker bounds and scaling targets of the supervisor. */
+export interface ScalingConfig {
+  /** MIN_WORKERS / MIN_WORKERS_<STAGE>: fewest worker processes per actor. */
+  readonly minWorkers: Readonly<Record<Stage, number>>;
+  /** MAX_WORKERS / MAX_WORKERS_<STAGE>: most worker processes per actor. */
+  readonly maxWorkers: Readonly<Record<Stage, number>>;
+  /** SCALE_QUEUE_LENGTH: ready messages per worker above which the actor scales up (KEDA QueueLength). */
+  readonly targetQueueLength: number;
+  /** SCALE_UTILISATION: consumer utilisation (0..1) above which a backlog counts as saturated. */
+  readonly targetUtilisation: number;
+  /** SCALE_INTERVAL_MS: how often queue depths are polled. */
+  readonly intervalMs: number;
+  /** SCALE_COOLDOWN_MS: how long depth must stay low before removing a worker (KEDA cooldownPeriod). */
+  readonly cooldownMs: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function readConfig(env: Env): SystemConfig {
+  const dataDir = path.resolve(env.DATA_DIR ?? './data');
+  const production = env.NODE_ENV === 'production';
+  const maxDocumentBytes = int(env, 'MAX_DOCUMENT_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024);
+  return {
+    amqpUrl: env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    namespace: env.AMQP_NAMESPACE ?? 'rag',
+    dataDir,
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST ?? '127.0.0.1',
+    store: oneOf(env, 'STORE', ['sqlite', 'mongodb'] as const, 'sqlite'),
+    mongodbUri: env.MONGODB_URI ?? null,
+    mongodbDb: env.MONGODB_DB ?? 'rag',
+    mongodbNumCandidatesFactor: int(env, 'MONGODB_NUM_CANDIDATES_FACTOR', 20, 1, 1000),
+    mongodbIndexWaitMs: int(env, 'MONGODB_INDEX_WAIT_MS', 120_000, 1000, 3_600_000),
+    embedder: oneOf(env, 'EMBEDDER', ['hashing', 'ollama'] as const, 'hashing'),
+    hashingDimension: int(env, 'HASHING_DIMENSION', 384, 8, 4096),
+    ollamaHost: env.OLLAMA_HOST ?? 'http://127.0.0.1:11434',
+    ollamaModel: env.OLLAMA_MODEL ?? 'nomic-embed-text',
+    ollamaTimeoutMs: int(env, 'OLLAMA_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    ollamaBatchSize: int(env, 'OLLAMA_BATCH_SIZE', 32, 1, 2048),
+    chunkSize: int(env, 'CHUNK_SIZE', 1000, 50, 100_000),
+    chunkOverlap: int(env, 'CHUNK_OVERLAP', 150, 0, 50_000),
+    maxDocumentBytes,
+    maxBatchDocuments: int(env, 'MAX_BATCH_DOCUMENTS', 100, 1, 10_000),
+    fetchTimeoutMs: int(env, 'FETCH_TIMEOUT_MS', 15_000, 100, 600_000),
+    fetchMaxBytes: int(env, 'FETCH_MAX_BYTES', 20 * 1024 * 1024, 1, 512 * 1024 * 1024),
+    fetchMaxRedirects: int(env, 'FETCH_MAX_REDIRECTS', 5, 0, 20),
+    fetchAllowList: list(env.FETCH_ALLOW_LIST),
+    prefetch: int(env, 'PREFETCH', 16, 1, 1000),
+    stageTimeoutMs: int(env, 'STAGE_TIMEOUT_MS', 120_000, 100, 3_600_000),
+    retryDelaysMs: list(env.RETRY_DELAYS_MS ?? '1000,4000,16000,64000').map((value) => positive('RETRY_DELAYS_MS', value)),
+    maxAttempts: int(env, 'MAX_ATTEMPTS', 5, 1, 100),
+    maxAttemptsByStage: Object.fromEntries(STAGES.flatMap((stage) => {
+      const name = `MAX_ATTEMPTS_${stage}`;
+      return env[name] === undefined || env[name] === '' ? [] : [[stage, int(env, name, 5, 1, 100)]];
+    })),
+    stallTimeoutMs: int(env, 'STALL_TIMEOUT_MS', 15 * 60_000, 1000, 7 * 24 * 3_600_000),
+    stallCheckIntervalMs: int(env, 'STALL_CHECK_INTERVAL_MS', 30_000, 100, 3_600_000),
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    publishTimeoutMs: int(env, 'PUBLISH_TIMEOUT_MS', 5000, 100, 120_000),
+    maxStageQueueLength: int(env, 'MAX_STAGE_QUEUE_LENGTH', 200_000, 0, 100_000_000),
+    maxPendingJobs: int(env, 'MAX_PENDING_JOBS', 100_000, 0, 100_000_000),
+    pendingCheckMs: int(env, 'PENDING_CHECK_MS', 500, 0, 60_000),
+    actorNice: int(env, 'ACTOR_NICE', 10, 0, 19),
+    scaling: readScaling(env),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    apiKeys: env.API_KEYS || null,
+    apiKeysFile: env.API_KEYS_FILE || null,
+    // A document travels as base64 (4/3 of its size) plus the rest of the request.
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', Math.ceil(maxDocumentBytes * 1.37) + 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1, 100),
+    maxAliases: int(env, 'MAX_ALIASES', 15, 0, 1000),
+    maxQueryCost: int(env, 'MAX_QUERY_COST', 5000, 1, 1_000_000),
+    maxDirectives: int(env, 'MAX_DIRECTIVES', 50, 0, 1000),
+    maxTokens: int(env, 'MAX_TOKENS', 5000, 10, 1_000_000),
+    maskErrors: bool(env, 'MASK_ERRORS', production),
+    introspection: bool(env, 'INTROSPECTION', !production),
+    jaegerUiUrl: env.JAEGER_UI_URL?.trim().replace(/\/+$/, '') || null,
+  };
+}
+
+function readScaling(env: Env): ScalingConfig {
+  const min = int(env, 'MIN_WORKERS', 1, 0, 64);
+  const max = int(env, 'MAX_WORKERS', 2, 1, 64);
+  const perStage = (prefix: string, fallback: number, low: number) => Object.fromEntries(STAGES.map((stage) =>
+    [stage, int(env, `${prefix}_${stage}`, fallback, low, 64)])) as Record<Stage, number>;
+  const minWorkers = perStage('MIN_WORKERS', min, 0);
+  const maxWorkers = perStage('MAX_WORKERS', max, 1);
+  for (const stage of STAGES) {
+    if (minWorkers[stage] > maxWorkers[stage]) {
+      throw new Error(`MIN_WORKERS_${stage} (${minWorkers[stage]}) must not exceed MAX_WORKERS_${stage} (${maxWorkers[stage]})`);
+    }
+  }
+  const utilisation = Number(env.SCALE_UTILISATION ?? '0.8');
+  if (!(utilisation > 0 && utilisation <= 1)) throw new Error(`SCALE_UTILISATION must be in (0, 1], got "${env.SCALE_UTILISATION}"`);
+  return {
+    minWorkers, maxWorkers,
+    targetQueueLength: int(env, 'SCALE_QUEUE_LENGTH', 50, 1, 1_000_000),
+    targetUtilisation: utilisation,
+    intervalMs: int(env, 'SCALE_INTERVAL_MS', 2000, 100, 600_000),
+    cooldownMs: int(env, 'SCALE_COOLDOWN_MS', 30_000, 0, 3_600_000),
+  };
+}
+
+/** The configuration with every default: the base for tests. */
+export function defaultConfig(overrides: Partial<SystemConfig> = {}): SystemConfig {
+  return { ...readConfig({}), ...overrides };
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+function positive(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} entries must be positive integers, got "${raw}"`);
+  return value;
+}

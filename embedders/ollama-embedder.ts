@@ -1,0 +1,148 @@
+/**
+ * The production embedder: Ollama's batch `/api/embed` through the `ollama` client.
+ * The dimension is whatever the model answers with, learned once and cached; vectors are
+ * L2-normalised so cosine similarity is comparable with every other embedder's output.
+ *
+ * Failures are classified for the actor runtime: a model that is not pulled (or input Ollama
+ * rejects) can never succeed by retrying → PermanentError; a server that is down, overloaded
+ * (429, 5xx) or too slow → RetryableError.
+ */
+import { Ollama } from 'ollama';
+import type { EmbedderIdentity } from '../schema/domain.ts';
+import { PermanentError, RetryableError } from '../messaging/errors.ts';
+import type { Embedder } from './embedder.ts';
+
+/** Options of the Ollama embedder. */
+export interface OllamaEmbedderOptions {
+  /** Ollama's base URL, e.g. http://127.0.0.1:11434. */
+  readonly host: string;
+  /** Embedding model; default `nomic-embed-text`. */
+  readonly model?: string;
+  /** Longest one `/api/embed` call may take before it is aborted and retried later, in ms; default 60000. */
+  readonly timeoutMs?: number;
+  /** Texts per `/api/embed` call; default 32. */
+  readonly batchSize?: number;
+  /** fetch implementation (tests); default the global fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+export const DEFAULT_OLLAMA_MODEL = 'nomic-embed-text';
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_BATCH_SIZE = 32;
+const PROBE_TEXT = 'dimension probe';
+
+export class OllamaEmbedder implements Embedder {
+  readonly model: string;
+  private readonly host: string;
+  private readonly timeoutMs: number;
+  private readonly batchSize: number;
+  private readonly fetchImpl: typeof fetch;
+  private dimension: number | undefined;
+  private probe: Promise<EmbedderIdentity> | undefined;
+
+  constructor(options: OllamaEmbedderOptions) {
+    this.host = options.host.replace(/\/+$/, '');
+    this.model = options.model ?? DEFAULT_OLLAMA_MODEL;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
+      throw new Error(`Ollama batchSize must be a positive integer, got ${this.batchSize}`);
+    }
+    if (!(this.timeoutMs > 0)) throw new Error(`Ollama timeoutMs must be positive, got ${this.timeoutMs}`);
+  }
+
+  /** The model's name and dimension; the first call asks Ollama once, later calls use the cache. */
+  async identity(signal?: AbortSignal): Promise<EmbedderIdentity> {
+    if (this.dimension !== undefined) return this.currentIdentity(this.dimension);
+    // One probe shared by concurrent callers; forgotten on failure so the next call tries again.
+    this.probe ??= this.embed([PROBE_TEXT], signal)
+      .then(([vector]) => this.currentIdentity(vector!.length))
+      .finally(() => { this.probe = undefined; });
+    return this.probe;
+  }
+
+  async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const vectors: Float32Array[] = [];
+    for (let start = 0; start < texts.length; start += this.batchSize) {
+      const batch = texts.slice(start, start + this.batchSize);
+      const embeddings = await this.embedBatch(batch, signal);
+      if (embeddings.length !== batch.length) {
+        throw new RetryableError(`Ollama returned ${embeddings.length} embeddings for ${batch.length} inputs (model ${this.model})`);
+      }
+      for (const embedding of embeddings) vectors.push(this.checkDimension(normalise(embedding)));
+    }
+    return vectors;
+  }
+
+  private currentIdentity(dimension: number): EmbedderIdentity {
+    return { name: `ollama/${this.model}`, dimension };
+  }
+
+  private checkDimension(vector: Float32Array): Float32Array {
+    if (vector.length === 0) throw new PermanentError(`Ollama model ${this.model} returned an empty embedding: is it an embedding model?`);
+    this.dimension ??= vector.length;
+    if (vector.length !== this.dimension) {
+      throw new PermanentError(
+        `Ollama model ${this.model} answered with ${vector.length} dimensions after ${this.dimension}: ` +
+        'the model changed under the same name; restart the process and index into a new collection',
+      );
+    }
+    return vector;
+  }
+
+  private async embedBatch(input: string[], signal?: AbortSignal): Promise<number[][]> {
+    signal?.throwIfAborted();
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+    // The client's abort() reaches only streamed requests, so the signal goes in through fetch.
+    const client = new Ollama({
+      host: this.host,
+      fetch: (url, init) => this.fetchImpl(url, { ...init, signal: combined }),
+    });
+    try {
+      const response = await client.embed({ model: this.model, input });
+      return response.embeddings;
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason ?? error;
+      if (timeout.aborted) {
+        throw new RetryableError(
+          `Ollama at ${this.host} did not answer within ${this.timeoutMs} ms (OLLAMA_TIMEOUT_MS) for ${input.length} texts`,
+          { cause: error },
+        );
+      }
+      throw this.classify(error);
+    }
+  }
+
+  private classify(error: unknown): Error {
+    const status = (error as { status_code?: unknown } | null)?.status_code;
+    const message = error instanceof Error ? error.message : String(error);
+    if (typeof status === 'number') {
+      if (status === 404 || /model .*not found/i.test(message)) {
+        return new PermanentError(
+          `Ollama model "${this.model}" is not available at ${this.host}: run \`ollama pull ${this.model}\` (${message})`,
+          { cause: error },
+        );
+      }
+      if (status === 429 || status >= 500) {
+        return new RetryableError(`Ollama at ${this.host} is unavailable or overloaded (HTTP ${status}): ${message}`, { cause: error });
+      }
+      return new PermanentError(`Ollama rejected the embed request (HTTP ${status}, model ${this.model}): ${message}`, { cause: error });
+    }
+    return new RetryableError(
+      `cannot reach Ollama at ${this.host} (OLLAMA_HOST): ${message}; start it with \`ollama serve\``,
+      { cause: error },
+    );
+  }
+}
+
+/** Unit length, so cosine similarity is a dot product; a zero vector stays zero. */
+function normalise(values: readonly number[]): Float32Array {
+  const vector = Float32Array.from(values);
+  let sum = 0;
+  for (const value of vector) sum += value * value;
+  const norm = Math.sqrt(sum);
+  if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! / norm;
+  return vector;
+}

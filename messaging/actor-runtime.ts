@@ -1,0 +1,357 @@
+/**
+ * The actor runtime: the only code that acks, retries or dead-letters. Handlers return or throw.
+ *
+ * Ack table (outcome → broker action, in this order; the ack always comes last, so a crash
+ * before it means redelivery, never loss):
+ *
+ * | outcome                                   | action                                                        |
+ * | ----------------------------------------- | ------------------------------------------------------------- |
+ * | returns { next }                          | publish next stage (confirm) → ack                             |
+ * | returns { done }                          | (store already wrote the final state) → event → ack           |
+ * | job unknown                               | dead-letter as poison (see below)                             |
+ * | job already terminal                      | (FAILED/CANCELLED: keep as resume point) → event → ack (drop) |
+ * | not JSON / fails its contract (poison)    | dead-letter unchanged with x-error (confirm) → DEAD_LETTERED → ack |
+ * | PermanentError                            | resume point → job FAILED with the message → event → ack      |
+ * | CancelledError / aborted by cancel        | resume point → ack (the job is CANCELLED already)             |
+ * | stage deadline passed (handler aborted)   | as "other error" below (the attempt counts as failed)         |
+ * | process shutting down (handler aborted)   | nack with requeue: another consumer takes it                  |
+ * | other error, attempts left                | publish to retry queue with x-attempt+1 (confirm) → event → ack |
+ * | other error, last attempt                 | dead-letter with error (confirm) → resume point → DEAD_LETTERED → event → ack |
+ * | next stage's queue full (publish nacked)  | wait 1 s, nack with requeue (backpressure; not an attempt)     |
+ * | broker publish fails in any of the above  | pause, then nack with requeue (or nothing if the channel is gone): redelivered |
+ *
+ * The resume point (Store.saveResumePoint) is this stage's input message: retryJob publishes it
+ * again, so a retried job resumes at the stage it stopped in, not from the start.
+ */
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { AMQP_PRIORITY, STAGE_PROGRESS, isTerminal, nextStage, type Job, type Stage } from '../schema/domain.ts';
+import type { JobRef } from '../schema/messages/contract.ts';
+import { annotateDelivery, markOutcome, tracedDelivery, tracedHandle } from '../observability/amqp-tracing.ts';
+import type { Logger } from '../observability/logger.ts';
+import { recordSearchable } from '../observability/metrics.ts';
+import type { Store } from '../stores/store.ts';
+import { BrokerRejectedError, type Broker } from './broker.ts';
+import { untilAborted } from './until-aborted.ts';
+import type { CancellationRegistry } from './cancellation.ts';
+import { BrokerBlockedError, BrokerUnavailableError } from './broker.ts';
+import { ContractError } from '../schema/contract-error.ts';
+import { CancelledError, classify, errorMessage } from './errors.ts';
+import { HEADERS, attemptOf, deadLetterHeaders, retryHeaders } from './headers.ts';
+import type { JobEventPublisher } from './job-events.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+import type { Topology } from './topology.ts';
+
+/** What a handler sees besides its message. */
+export interface HandlerContext {
+  readonly stage: Stage;
+  /** 1 on the first delivery of this stage's message, then 2, 3, … on retries. */
+  readonly attempt: number;
+  /** Aborted when the job is cancelled, the stage deadline passes or the process shuts down. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  /** Reports progress within the stage (0..1); mapped onto the job's overall progress. */
+  progress(fraction: number, message?: string): Promise<void>;
+}
+
+/** A handler's result: the next stage's message, or the job's final state (index stage). */
+export type StageResult = { readonly next: unknown } | { readonly done: Job };
+
+/** One actor: its stage, its message contract and its business logic. */
+export interface StageActor<M> {
+  readonly stage: Stage;
+  parse(value: unknown): M;
+  jobOf(message: M): JobRef;
+  handle(message: M, context: HandlerContext): Promise<StageResult>;
+}
+
+/** Options of the runtime. */
+export interface ActorRuntimeOptions {
+  /** Unacked deliveries per consumer; small so that priority decides what runs next. Default 4. */
+  readonly prefetch?: number;
+  /** A handler running longer than this is aborted and the attempt fails (retryable). Default 120000 ms. */
+  readonly stageTimeoutMs?: number;
+  /** Pause before returning a message whose outcome could not be published (broker down or blocking). Default 1000 ms. */
+  readonly brokerFailurePauseMs?: number;
+}
+
+export interface ActorDependencies {
+  readonly broker: Broker;
+  readonly names: Topology;
+  readonly store: Store;
+  readonly events: JobEventPublisher;
+  readonly cancellation: CancellationRegistry;
+  readonly retry: RetryPolicy;
+  readonly logger: Logger;
+}
+
+/** How long a delivery whose next stage is full waits before going back to its queue. */
+const REJECTED_REQUEUE_DELAY_MS = 1000;
+
+export class ActorRuntime<M> {
+  private consumer: { cancel(): Promise<void> } | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly shutdown = new AbortController();
+  private readonly prefetch: number;
+  private readonly stageTimeoutMs: number;
+  private readonly brokerFailurePauseMs: number;
+  // Time-weighted in-flight count since the last utilisation() call (for the autoscaler).
+  private busyIntegral = 0;
+  private busyChangedAt = Date.now();
+  private busySince = Date.now();
+
+  constructor(private readonly actor: StageActor<M>, private readonly deps: ActorDependencies, options: ActorRuntimeOptions = {}) {
+    this.prefetch = options.prefetch ?? 4;
+    this.stageTimeoutMs = options.stageTimeoutMs ?? 120_000;
+    this.brokerFailurePauseMs = options.brokerFailurePauseMs ?? 1000;
+  }
+
+  start(): void {
+    const queue = this.deps.names.stageQueue(this.actor.stage);
+    this.consumer = this.deps.broker.consume(queue, this.prefetch, (message, channel) => {
+      const work = tracedDelivery(this.actor.stage, queue, message, () => this.deliver(message, channel)).catch((error) => {
+        this.deps.logger.error('delivery handling failed', { error: errorMessage(error) });
+      });
+      this.trackBusy();
+      this.inFlight.add(work);
+      void work.finally(() => { this.trackBusy(); this.inFlight.delete(work); });
+    });
+  }
+
+  /** Mean share of the prefetch window in use since the previous call (0..1): consumer utilisation. */
+  utilisation(): number {
+    this.trackBusy();
+    const elapsed = Date.now() - this.busySince;
+    const value = elapsed > 0 ? this.busyIntegral / (elapsed * this.prefetch) : this.inFlight.size / this.prefetch;
+    this.busyIntegral = 0;
+    this.busySince = Date.now();
+    return Math.min(1, value);
+  }
+
+  private trackBusy(): void {
+    const now = Date.now();
+    this.busyIntegral += this.inFlight.size * (now - this.busyChangedAt);
+    this.busyChangedAt = now;
+  }
+
+  /** Stops consuming, lets in-flight messages finish for up to `graceMs`, then aborts them. */
+  async stop(graceMs = 10_000): Promise<void> {
+    await this.consumer?.cancel();
+    this.consumer = null;
+    const all = Promise.allSettled([...this.inFlight]);
+    const timedOut = await Promise.race([all.then(() => false), sleep(graceMs).then(() => true)]);
+    if (timedOut) {
+      this.shutdown.abort(new Error('shutting down'));
+      await all;
+    }
+  }
+
+  private async deliver(message: ConsumeMessage, channel: Channel): Promise<void> {
+    const { stage } = this.actor;
+    const attempt = attemptOf(message);
+    let raw: unknown;
+    let parsed: M;
+    try {
+      raw = JSON.parse(message.content.toString('utf8'));
+    } catch {
+      return this.poison(message, channel, null, new ContractError('body', 'not valid JSON'));
+    }
+    try {
+      parsed = this.actor.parse(raw);
+    } catch (error) {
+      return this.poison(message, channel, jobIdIn(raw), error);
+    }
+    const ref = this.actor.jobOf(parsed);
+    const logger = this.deps.logger.child({ jobId: ref.jobId, stage, attempt });
+    annotateDelivery(ref, attempt);
+    // A cancel remembered from an earlier run must not abort a job retried since: the store check
+    // below is the authority from here on (the gateway writes CANCELLED before it signals).
+    this.deps.cancellation.forget(ref.jobId);
+    const [start, end] = STAGE_PROGRESS[stage];
+    // One conditional write answers everything: unknown (null), already finished (returned as it is,
+    // since the store never changes a terminal job), or now RUNNING in this stage.
+    const job = await this.deps.store.updateJob(ref.jobId, { status: 'RUNNING', stage, attempts: attempt, progress: start });
+    if (!job) return this.poison(message, channel, null, new ContractError('job.jobId', `job ${ref.jobId} is unknown to the store`));
+    if (isTerminal(job.status)) return this.dropFinished(message, channel, job, logger);
+    // Redeliveries (after a crash or a lost connection) are reported in the event, so they can be counted.
+    const note = `${stage} ${attempt > 1 ? `attempt ${attempt}` : 'started'}${message.fields.redelivered ? ' (redelivered)' : ''}`;
+    await this.deps.events.publish(job, note);
+
+    const cancel = this.deps.cancellation.register(job.id);
+    const deadline = AbortSignal.timeout(this.stageTimeoutMs);
+    const signal = AbortSignal.any([cancel.signal, deadline, this.shutdown.signal]);
+    const context: HandlerContext = {
+      stage, attempt, signal, logger,
+      progress: async (fraction, note) => {
+        const updated = await this.deps.store.updateJob(job.id, { progress: start + (end - start) * clamp(fraction) });
+        if (updated && !isTerminal(updated.status)) await this.deps.events.publish(updated, note ?? null);
+      },
+    };
+    try {
+      // A handler that ignores its signal must not hold the message forever: stop waiting for it on abort.
+      const result = await tracedHandle(stage, attempt, () => untilAborted(this.actor.handle(parsed, context), signal));
+      signal.throwIfAborted();
+      if ('done' in result) {
+        await this.deps.events.publish(result.done, result.done.status === 'SUCCEEDED' ? 'indexed' : null);
+        markOutcome('processed');
+        recordSearchable(result.done);
+        return ack(channel, message);
+      }
+      const following = nextStage(stage);
+      if (!following) throw new Error(`${stage} returned a next message but is the last stage`);
+      try {
+        await this.deps.broker.publish(this.deps.names.workExchange, this.deps.names.stageKey(following), Buffer.from(JSON.stringify(result.next)), {
+          priority: AMQP_PRIORITY[ref.priority],
+          contentType: 'application/json',
+          messageId: `${job.id}:${following}`,
+          headers: { ...passThroughHeaders(message), [HEADERS.attempt]: 1 },
+        });
+      } catch (error) {
+        if (!(error instanceof BrokerUnavailableError || error instanceof BrokerBlockedError)) throw error;
+        // The work succeeded but its result could not be handed on: not the handler's fault, so no
+        // attempt is spent; the message goes back and runs again (every stage is idempotent).
+        logger.warn('next stage not published; returning the message', { error: error.message });
+        return this.returnLater(channel, message);
+      }
+      // No store write for "stage done": the next stage's start records the same progress, and
+      // every write here contends for the one SQLite writer with every other actor (issue 6 bench).
+      markOutcome('processed');
+      return ack(channel, message);
+    } catch (error) {
+      if (error instanceof BrokerRejectedError) {
+        // The next stage's queue is full: hold this delivery a moment (its prefetch slot slows
+        // this stage down too), then return it to its queue. Not an attempt: nothing failed.
+        logger.warn('next stage queue is full; returning the message to its queue', { error: error.message });
+        await sleep(REJECTED_REQUEUE_DELAY_MS);
+        return nack(channel, message);
+      }
+      const reason = cancel.signal.aborted ? new CancelledError() :
+        this.shutdown.signal.aborted ? null :
+        deadline.aborted ? new Error(`${stage} exceeded its deadline of ${this.stageTimeoutMs} ms`) : error;
+      if (reason === null) return nack(channel, message); // shutting down: return it to the queue
+      return this.failed(message, channel, job, attempt, reason, logger);
+    } finally {
+      cancel.release();
+    }
+  }
+
+  private async failed(message: ConsumeMessage, channel: Channel, job: Job, attempt: number, error: unknown, logger: Logger): Promise<void> {
+    const { stage } = this.actor;
+    const kind = classify(error);
+    const text = errorMessage(error);
+    try {
+      if (kind === 'cancelled') {
+        logger.info('handler aborted: job cancelled');
+        markOutcome('cancelled');
+        await this.keepResumePoint(message, job.id);
+        return ack(channel, message);
+      }
+      if (kind === 'fail') {
+        logger.warn('job failed', { error: text });
+        await this.keepResumePoint(message, job.id);
+        const failed = await this.deps.store.updateJob(job.id, { status: 'FAILED', error: `${stage}: ${text}` });
+        if (failed) await this.deps.events.publish(failed, text);
+        markOutcome('failed', error);
+        return ack(channel, message);
+      }
+      if (kind === 'retry' && attempt < this.deps.retry.maxAttempts(stage)) {
+        const delay = this.deps.retry.delayAfter(attempt);
+        await this.deps.broker.publish(this.deps.names.retryExchange(delay), this.deps.names.stageKey(stage), message.content, {
+          ...message.properties,
+          headers: retryHeaders(message, attempt + 1, text),
+        });
+        logger.warn('attempt failed; retrying', { error: text, delayMs: delay });
+        const retrying = await this.deps.store.updateJob(job.id, { error: `${stage}: ${text}` });
+        if (retrying) await this.deps.events.publish(retrying, `attempt ${attempt} failed (${text}); retry in ${delay} ms`);
+        markOutcome('retried', error);
+        return ack(channel, message);
+      }
+      await this.deadLetter(message, job.id, attempt, text);
+      logger.error('dead-lettered', { error: text });
+      // Also kept in the store: retryJob still works if the dead-letter queue was purged.
+      await this.keepResumePoint(message, job.id);
+      const dead = await this.deps.store.updateJob(job.id, { status: 'DEAD_LETTERED', error: `${stage}: ${text}` });
+      if (dead) await this.deps.events.publish(dead, text);
+      markOutcome('dead_lettered', error);
+      return ack(channel, message);
+    } catch (brokerError) {
+      logger.warn('could not record the failure; returning the message to its queue', { error: errorMessage(brokerError) });
+      return this.returnLater(channel, message);
+    }
+  }
+
+  /**
+   * A message of a job that is already terminal is dropped. FAILED and CANCELLED jobs keep it as
+   * their resume point (a stalled or cancelled job can then be retried from here); the job's
+   * current state is published again so that a subscriber waiting for the end sees it even if
+   * the process that finished the job died before its event went out.
+   */
+  private async dropFinished(message: ConsumeMessage, channel: Channel, job: Job, logger: Logger): Promise<void> {
+    logger.info('dropping message of a finished job', { status: job.status });
+    if (job.status === 'FAILED' || job.status === 'CANCELLED') await this.keepResumePoint(message, job.id);
+    await this.deps.events.publish(job, message.fields.redelivered ? `${this.actor.stage} redelivered after the job ended: dropped` : null);
+    return ack(channel, message);
+  }
+
+  private async keepResumePoint(message: ConsumeMessage, jobId: string): Promise<void> {
+    await this.deps.store.saveResumePoint({ jobId, stage: this.actor.stage, message: message.content.toString('utf8') });
+  }
+
+  /** Nack with requeue after a pause, so a broker outage or alarm does not spin the message in a tight loop. */
+  private async returnLater(channel: Channel, message: ConsumeMessage): Promise<void> {
+    await sleep(this.brokerFailurePauseMs);
+    return nack(channel, message);
+  }
+
+  /** A message that can never be handled: dead-lettered unchanged, its job (if known) DEAD_LETTERED. */
+  private async poison(message: ConsumeMessage, channel: Channel, jobId: string | null, error: unknown): Promise<void> {
+    const text = errorMessage(error);
+    try {
+      await this.deadLetter(message, jobId, attemptOf(message), text);
+      this.deps.logger.error('poison message dead-lettered', { stage: this.actor.stage, jobId, error: text });
+      if (jobId) {
+        const dead = await this.deps.store.updateJob(jobId, { status: 'DEAD_LETTERED', error: `${this.actor.stage}: ${text}` });
+        if (dead) await this.deps.events.publish(dead, text);
+      }
+      markOutcome('dead_lettered', error);
+      return ack(channel, message);
+    } catch (brokerError) {
+      this.deps.logger.warn('could not dead-letter; returning the message to its queue', { error: errorMessage(brokerError) });
+      return this.returnLater(channel, message);
+    }
+  }
+
+  private async deadLetter(message: ConsumeMessage, jobId: string | null, attempt: number, error: string): Promise<void> {
+    const { stage } = this.actor;
+    await this.deps.broker.publish(this.deps.names.deadExchange, this.deps.names.stageKey(stage), message.content, {
+      ...message.properties,
+      headers: deadLetterHeaders(message, { stage, jobId, attempt, error }),
+    });
+  }
+}
+
+function passThroughHeaders(message: ConsumeMessage): Record<string, unknown> {
+  const headers = { ...(message.properties.headers ?? {}) };
+  for (const name of Object.values(HEADERS)) delete headers[name];
+  return headers;
+}
+
+function jobIdIn(raw: unknown): string | null {
+  const job = (raw as { job?: { jobId?: unknown } } | null)?.job;
+  return typeof job?.jobId === 'string' ? job.jobId : null;
+}
+
+function ack(channel: Channel, message: ConsumeMessage): void {
+  try { channel.ack(message); } catch { /* channel gone: the broker redelivers */ }
+}
+
+function nack(channel: Channel, message: ConsumeMessage): void {
+  try { channel.nack(message, false, true); } catch { /* channel gone: the broker redelivers */ }
+}
+
+function clamp(value: number): number {
+  return Math.min(1, Math.max(0, value));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

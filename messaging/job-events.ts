@@ -1,0 +1,47 @@
+/**
+ * Publishing job events and cancel signals on the events exchange.
+ * Events are informational: the store already holds the change, so a failed event publish
+ * is logged, never allowed to fail the work.
+ */
+import { eventOf, serializeJobEvent } from '../schema/messages/job-event.ts';
+import type { Job } from '../schema/domain.ts';
+import type { Logger } from '../observability/logger.ts';
+import { untraced } from '../observability/tracing.ts';
+import type { Broker } from './broker.ts';
+import type { Topology } from './topology.ts';
+
+export function jobEventKey(collection: string, jobId: string): string {
+  return `job.${collection}.${jobId}`;
+}
+
+export function cancelKey(collection: string, jobId: string): string {
+  return `control.cancel.${collection}.${jobId}`;
+}
+
+/** Publishes the job's current state as an event. */
+export class JobEventPublisher {
+  constructor(private readonly broker: Broker, private readonly names: Topology, private readonly logger: Logger) {}
+
+  /**
+   * Sends the event without waiting for the broker's confirm: events are informational, and
+   * publishes on one channel keep their order whether or not anyone waits for the confirm.
+   * Waiting cost a confirm round trip on every mutation and twice per stage (issue 6 bench).
+   */
+  async publish(job: Job, message: string | null = null): Promise<void> {
+    // Untraced: a job trace shows its work, not the dozen progress events around it.
+    untraced(() => this.broker.publish(this.names.eventsExchange, jobEventKey(job.collection, job.id), serializeJobEvent(eventOf(job, message)), {
+      persistent: false, contentType: 'application/json', type: 'job.event',
+    })).catch((error: unknown) => {
+      this.logger.warn('job event not published', { jobId: job.id, error: String(error) });
+    });
+  }
+
+  /** Tells every actor to abort work on the job (best effort: actors also check the store). */
+  async cancel(job: Job): Promise<void> {
+    try {
+      await untraced(() => this.broker.publish(this.names.eventsExchange, cancelKey(job.collection, job.id), Buffer.from(job.id), { persistent: false }));
+    } catch (error) {
+      this.logger.warn('cancel signal not published', { jobId: job.id, error: String(error) });
+    }
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The index stage's write on MongoDB: register the collection's embedder, replace the document
+ * and its chunks, and mark the job SUCCEEDED — in one multi-document transaction where the
+ * deployment has them (Atlas and Atlas Local are replica sets). The job is marked last, with a
+ * conditional update, so without transactions a crash half-way leaves the job open and the
+ * redelivery redoes the (idempotent) writes instead of skipping them.
+ */
+import { TERMINAL_STATUSES } from '../../schema/domain.ts';
+import type { ResumePointDocument } from './resume-points.ts';
+import type { Job, Metadata } from '../../schema/domain.ts';
+import type { ClientSession, Collection, MongoClient } from 'mongodb';
+import { EmbedderMismatchError } from '../store.ts';
+import type { IndexOutcome, IndexRequest } from '../store.ts';
+import { documentToJob } from './job-documents.ts';
+import type { JobDocument } from './job-documents.ts';
+import { MAX_FILTER_PATHS, metadataPaths } from './metadata-filter.ts';
+import { vectorPath } from './vector-index.ts';
+
+/** The registry entry of a collection (`collections` collection, `_id` is its name). */
+export interface CollectionDocument {
+  _id: string;
+  embedderName: string;
+  dimension: number;
+  /** Metadata paths seen in the collection, declared as filter fields of its vector index. */
+  filterPaths: string[];
+  createdAt: Date;
+}
+
+/** A stored document (`documents` collection, `_id` is the document id). */
+export interface StoredDocument {
+  _id: string;
+  collection: string;
+  title: string | null;
+  mimeType: string | null;
+  sourceUrl: string | null;
+  status: 'PENDING' | 'INDEXED';
+  chunkCount: number;
+  metadata: Metadata;
+  contentHash: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A stored chunk (`chunks` collection): the vector sits under `embeddings.d<dimension>`. */
+export interface ChunkDocument {
+  _id: string;
+  documentId: string;
+  collection: string;
+  ordinal: number;
+  text: string;
+  heading: string | null;
+  title: string | null;
+  metadata: Metadata;
+  dimension: number;
+  embeddings: Record<string, number[]>;
+}
+
+/** The collections the write touches. */
+export interface StoreCollections {
+  readonly jobs: Collection<JobDocument>;
+  readonly documents: Collection<StoredDocument>;
+  readonly chunks: Collection<ChunkDocument>;
+  readonly registry: Collection<CollectionDocument>;
+  readonly resumePoints: Collection<ResumePointDocument>;
+}
+
+/** Signals "the job is terminal" out of a transaction callback so the transaction aborts. */
+class JobAlreadyFinished extends Error {
+  constructor(readonly job: Job) {
+    super('job already finished');
+  }
+}
+
+export async function indexDocument(
+  client: MongoClient, collections: StoreCollections, request: IndexRequest, transactions: boolean,
+): Promise<IndexOutcome> {
+  const { embedder, chunks } = request;
+  chunks.forEach((chunk, index) => {
+    if (chunk.vector.length !== embedder.dimension) {
+      throw new Error(
+        `chunks.${index}.vector has ${chunk.vector.length} dimensions, embedder ${embedder.name} declares ${embedder.dimension}`,
+      );
+    }
+  });
+  const run = async (session: ClientSession | undefined): Promise<IndexOutcome> => writeAll(collections, request, session);
+  try {
+    if (!transactions) return await run(undefined);
+    const session = client.startSession();
+    try {
+      let outcome: IndexOutcome | undefined;
+      // withTransaction retries the callback on transient errors (write conflicts between writers).
+      await session.withTransaction(async () => { outcome = await run(session); }, {
+        readConcern: { level: 'snapshot' },
+        writeConcern: { w: 'majority' },
+      });
+      return outcome!;
+    } finally {
+      await session.endSession();
+    }
+  } catch (error) {
+    if (error instanceof JobAlreadyFinished) return { kind: 'skipped', job: error.job };
+    throw error;
+  }
+}
+
+async function writeAll(
+  { jobs, documents, chunks: chunkCollection, registry, resumePoints }: StoreCollections,
+  request: IndexRequest,
+  session: ClientSession | undefined,
+): Promise<IndexOutcome> {
+  const { document, embedder, chunks } = request;
+  const options = session === undefined ? {} : { session };
+  const existingJob = await jobs.findOne({ _id: request.jobId }, options);
+  if (existingJob === null) {
+    throw new Error(`jobId: job "${request.jobId}" does not exist: create the job before indexing its document`);
+  }
+  // A cancelled job, or a redelivery after success: leave everything as it is.
+  if (TERMINAL_STATUSES.includes(existingJob.status)) return { kind: 'skipped', job: documentToJob(existingJob) };
+
+  const now = new Date();
+  const registered = await registry.findOne({ _id: document.collection }, options);
+  if (registered !== null && (registered.embedderName !== embedder.name || registered.dimension !== embedder.dimension)) {
+    throw new EmbedderMismatchError(
+      document.collection, { name: registered.embedderName, dimension: registered.dimension }, embedder,
+    );
+  }
+  const known = new Set(registered?.filterPaths ?? []);
+  const added = metadataPaths(document.metadata).filter((path) => !known.has(path)).slice(0, MAX_FILTER_PATHS - known.size);
+  await registry.updateOne(
+    { _id: document.collection },
+    {
+      $setOnInsert: { embedderName: embedder.name, dimension: embedder.dimension, createdAt: now },
+      $addToSet: { filterPaths: { $each: added } },
+    },
+    { ...options, upsert: true },
+  );
+
+  await documents.updateOne(
+    { _id: document.id },
+    {
+      $set: {
+        collection: document.collection,
+        title: document.title,
+        mimeType: document.mimeType,
+        sourceUrl: document.sourceUrl,
+        status: 'INDEXED',
+        chunkCount: chunks.length,
+        metadata: document.metadata,
+        contentHash: document.contentHash,
+        updatedAt: now,
+      },
+      $setOnInsert: { createdAt: now },
+    },
+    { ...options, upsert: true },
+  );
+  // Replace every chunk of the document, wherever it was: a move to another collection included.
+  await chunkCollection.deleteMany({ documentId: document.id }, options);
+  if (chunks.length > 0) {
+    const path = vectorPath(embedder.dimension).split('.')[1]!;
+    await chunkCollection.insertMany(chunks.map((chunk) => ({
+      _id: chunk.id,
+      documentId: document.id,
+      collection: document.collection,
+      ordinal: chunk.ordinal,
+      text: chunk.text,
+      heading: chunk.heading,
+      title: document.title,
+      metadata: document.metadata,
+      dimension: embedder.dimension,
+      embeddings: { [path]: Array.from(chunk.vector) },
+    })), options);
+  }
+
+  const succeeded = await jobs.findOneAndUpdate(
+    { _id: request.jobId, status: { $nin: [...TERMINAL_STATUSES] } },
+    {
+      $set: { status: 'SUCCEEDED', stage: 'INDEX', progress: 1, error: null, chunkCount: chunks.length, updatedAt: now, finishedAt: now },
+      $inc: { seq: 1 },
+    },
+    { ...options, returnDocument: 'after' },
+  );
+  if (succeeded === null) {
+    // Cancelled while we wrote: abort the transaction (without one, the writes stay; the job stays cancelled).
+    const current = await jobs.findOne({ _id: request.jobId }, options);
+    throw new JobAlreadyFinished(documentToJob(current!));
+  }
+  // A job that succeeded has nothing left to resume from.
+  await resumePoints.deleteOne({ _id: request.jobId }, options);
+  return { kind: 'indexed', job: documentToJob(succeeded) };
+}

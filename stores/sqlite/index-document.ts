@@ -1,0 +1,131 @@
+/**
+ * The index stage's write: replace a document's chunks and vectors and mark its job SUCCEEDED.
+ * The caller runs it inside one `BEGIN IMMEDIATE` transaction, so a reader or another process
+ * sees either the old version with the job still running or the new version with the job done.
+ */
+import type Database from 'better-sqlite3';
+import { isTerminal } from '../../schema/domain.ts';
+import type { EmbedderIdentity, Job } from '../../schema/domain.ts';
+import { EmbedderMismatchError } from '../store.ts';
+import type { IndexOutcome, IndexRequest } from '../store.ts';
+import { rowToJob } from './job-rows.ts';
+import type { JobRow } from './job-rows.ts';
+import { createVectorTable, vectorTableName } from './migrations.ts';
+import { vectorToBlob } from './vector-search.ts';
+
+interface CollectionRow {
+  readonly id: number;
+  readonly embedder_name: string;
+  readonly embedder_dimension: number;
+}
+
+/** Must run inside an immediate transaction (see SqliteStore.indexDocument). */
+export function indexDocumentInTransaction(db: Database.Database, request: IndexRequest, now: number): IndexOutcome {
+  const { document, embedder, chunks } = request;
+  const jobRow = db.prepare('SELECT * FROM jobs WHERE id = ?').get(request.jobId) as JobRow | undefined;
+  if (jobRow === undefined) {
+    throw new Error(`jobId: job "${request.jobId}" does not exist: create the job before indexing its document`);
+  }
+  const job = rowToJob(jobRow);
+  // A cancelled job, or a redelivery after success: leave everything as it is.
+  if (isTerminal(job.status)) return { kind: 'skipped', job };
+
+  chunks.forEach((chunk, index) => {
+    if (chunk.vector.length !== embedder.dimension) {
+      throw new Error(
+        `chunks.${index}.vector has ${chunk.vector.length} dimensions, embedder ${embedder.name} declares ${embedder.dimension}`,
+      );
+    }
+  });
+  const collectionRowId = ensureCollection(db, document.collection, embedder, now);
+  removeChunks(db, document.id);
+
+  const metadata = JSON.stringify(document.metadata);
+  db.prepare(
+    `INSERT INTO documents (id, collection, title, mime_type, source_url, status, chunk_count, metadata, content_hash, created_at, updated_at)
+     VALUES (@id, @collection, @title, @mimeType, @sourceUrl, 'INDEXED', @chunkCount, @metadata, @contentHash, @now, @now)
+     ON CONFLICT (id) DO UPDATE SET
+       collection = excluded.collection, title = excluded.title, mime_type = excluded.mime_type,
+       source_url = excluded.source_url, status = excluded.status, chunk_count = excluded.chunk_count,
+       metadata = excluded.metadata, content_hash = excluded.content_hash, updated_at = excluded.updated_at`,
+  ).run({
+    id: document.id,
+    collection: document.collection,
+    title: document.title,
+    mimeType: document.mimeType,
+    sourceUrl: document.sourceUrl,
+    chunkCount: chunks.length,
+    metadata,
+    contentHash: document.contentHash,
+    now,
+  });
+
+  const insertChunk = db.prepare(
+    `INSERT INTO chunks (id, document_id, collection, ordinal, text, heading, metadata, title)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertVector = db.prepare(`INSERT INTO ${vectorTableName(collectionRowId)} (rowid, embedding) VALUES (?, ?)`);
+  for (const chunk of chunks) {
+    const { lastInsertRowid } = insertChunk.run(
+      chunk.id, document.id, document.collection, chunk.ordinal, chunk.text, chunk.heading, metadata, document.title,
+    );
+    // vec0 accepts only integer rowids; better-sqlite3 binds plain numbers as REAL, so pass a BigInt.
+    insertVector.run(BigInt(lastInsertRowid), vectorToBlob(chunk.vector));
+  }
+
+  const succeeded: Job = {
+    ...job,
+    status: 'SUCCEEDED',
+    stage: 'INDEX',
+    progress: 1,
+    error: null,
+    chunkCount: chunks.length,
+    seq: job.seq + 1,
+    updatedAt: new Date(now),
+    finishedAt: new Date(now),
+  };
+  db.prepare(
+    `UPDATE jobs SET status = @status, stage = @stage, progress = @progress, error = NULL, chunk_count = @chunkCount,
+       seq = seq + 1, updated_at = @now, finished_at = @now WHERE id = @id`,
+  ).run({ status: succeeded.status, stage: succeeded.stage, progress: 1, chunkCount: chunks.length, now, id: job.id });
+  // A job that succeeded has nothing left to resume from.
+  db.prepare('DELETE FROM resume_points WHERE job_id = ?').run(job.id);
+  return { kind: 'indexed', job: succeeded };
+}
+
+/** Registers the collection's embedder on first use; afterwards every write must use the same one. */
+function ensureCollection(db: Database.Database, name: string, embedder: EmbedderIdentity, now: number): number {
+  const row = db.prepare('SELECT id, embedder_name, embedder_dimension FROM collections WHERE name = ?')
+    .get(name) as CollectionRow | undefined;
+  if (row !== undefined) {
+    if (row.embedder_name !== embedder.name || row.embedder_dimension !== embedder.dimension) {
+      throw new EmbedderMismatchError(name, { name: row.embedder_name, dimension: row.embedder_dimension }, embedder);
+    }
+    return row.id;
+  }
+  const { lastInsertRowid } = db.prepare(
+    'INSERT INTO collections (name, embedder_name, embedder_dimension, created_at) VALUES (?, ?, ?, ?)',
+  ).run(name, embedder.name, embedder.dimension, now);
+  const id = Number(lastInsertRowid);
+  createVectorTable(db, id, embedder.dimension);
+  return id;
+}
+
+/** Deletes a document's chunks and their vectors, in whichever collection they are. */
+export function removeChunks(db: Database.Database, documentId: string): void {
+  const old = db.prepare(
+    `SELECT c.rowid AS rowid, col.id AS collection_row_id
+     FROM chunks c JOIN collections col ON col.name = c.collection WHERE c.document_id = ?`,
+  ).all(documentId) as { rowid: number; collection_row_id: number }[];
+  // One statement per vector table (a document's chunks almost always share one), not one per chunk.
+  const deleteVector = new Map<number, Database.Statement>();
+  for (const { rowid, collection_row_id } of old) {
+    let statement = deleteVector.get(collection_row_id);
+    if (!statement) {
+      statement = db.prepare(`DELETE FROM ${vectorTableName(collection_row_id)} WHERE rowid = ?`);
+      deleteVector.set(collection_row_id, statement);
+    }
+    statement.run(BigInt(rowid));
+  }
+  db.prepare('DELETE FROM chunks WHERE document_id = ?').run(documentId);
+}

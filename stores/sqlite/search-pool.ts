@@ -1,0 +1,65 @@
+/**
+ * Runs vector searches in worker threads (see search-worker.ts), round robin, one request at
+ * a time per worker queueing in its message port. Started on the first search, so processes
+ * that never search (the actors) never start a thread.
+ */
+import { Worker } from 'node:worker_threads';
+import type { SearchHit } from '../../schema/domain.ts';
+import type { VectorSearch } from './vector-search.ts';
+
+// The worker is TypeScript like the rest of the project: register tsx in the thread (loader
+// flags given to the parent do not reach worker threads on Node 20), then load it.
+const BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./search-worker.ts', import.meta.url).href)}); })`;
+
+interface Pending {
+  resolve(hits: SearchHit[]): void;
+  reject(error: Error): void;
+}
+
+export class SearchPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private turn = 0;
+
+  constructor(private readonly path: string, private readonly size: number, private readonly busyTimeoutMs: number) {}
+
+  search(search: VectorSearch): Promise<SearchHit[]> {
+    if (this.workers.length === 0) this.start();
+    const id = this.nextId++;
+    const worker = this.workers[this.turn++ % this.workers.length]!;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, search });
+    });
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map((worker) => worker.terminate()));
+    for (const { reject } of this.pending.values()) reject(new Error('the store was closed during the search'));
+    this.pending.clear();
+  }
+
+  private start(): void {
+    for (let i = 0; i < this.size; i++) {
+      const worker = new Worker(BOOT, { eval: true, workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs } });
+      worker.unref();
+      worker.on('message', (message: { id: number; hits?: SearchHit[]; error?: string }) => {
+        const waiter = this.pending.get(message.id);
+        if (!waiter) return;
+        this.pending.delete(message.id);
+        if (message.error !== undefined) waiter.reject(new Error(message.error));
+        else waiter.resolve(message.hits ?? []);
+      });
+      worker.on('error', (error) => {
+        // A crashed worker fails what waits on it; the next search starts fresh workers.
+        for (const { reject } of this.pending.values()) reject(error);
+        this.pending.clear();
+        void this.close();
+      });
+      this.workers.push(worker);
+    }
+  }
+}

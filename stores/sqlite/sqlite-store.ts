@@ -1,0 +1,286 @@
+/**
+ * The embedded default store: one SQLite file with sqlite-vec for vectors, shared safely by
+ * several processes (gateway and actors). WAL lets readers run beside the single writer; every
+ * write is a `BEGIN IMMEDIATE` transaction so writers queue on the busy timeout instead of
+ * failing half-way with SQLITE_BUSY on a lock upgrade.
+ */
+import { queuedJob } from '../new-job.ts';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
+import { isTerminal, JOB_STATUSES } from '../../schema/domain.ts';
+import type { DocumentRecord, EmbedderIdentity, Job, SearchHit, Stage } from '../../schema/domain.ts';
+import { EmbedderMismatchError } from '../store.ts';
+import type {
+  CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store,
+} from '../store.ts';
+import { rowToDocument } from './document-rows.ts';
+import type { DocumentRow } from './document-rows.ts';
+import { indexDocumentInTransaction, removeChunks } from './index-document.ts';
+import { jobToParams, rowToJob } from './job-rows.ts';
+import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
+import type { JobRow } from './job-rows.ts';
+import { migrate, vectorTableName } from './migrations.ts';
+import { SearchPool } from './search-pool.ts';
+import { searchVectors } from './vector-search.ts';
+
+/** Options of the embedded SQLite store. */
+export interface SqliteStoreOptions {
+  /** Database file; ':memory:' for tests. Its parent directory is created if missing. */
+  readonly path: string;
+  /** How long a writer waits for another process's write lock before failing, in ms. Default 5000. */
+  readonly busyTimeoutMs?: number;
+  /**
+   * Worker threads that run vector searches off the event loop (file databases only). Default 1;
+   * 0 runs searches on the calling thread.
+   */
+  readonly searchThreads?: number;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** Opens (creating and migrating if needed) the store at `options.path`. */
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const inMemory = options.path === ':memory:' || options.path === '';
+  if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path, { timeout: busyTimeoutMs });
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    sqliteVec.load(db);
+    // Switching to WAL is persistent and a no-op once done; it needs a brief exclusive lock on a new file.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const threads = options.searchThreads ?? 1;
+  return new SqliteStore(db, inMemory || threads === 0 ? null : new SearchPool(options.path, threads, busyTimeoutMs));
+}
+
+class SqliteStore implements Store {
+  constructor(private readonly db: Database.Database, private readonly searchPool: SearchPool | null) {}
+
+  async createJob(job: NewJob): Promise<Job> {
+    const now = new Date();
+    const created = queuedJob(job, now);
+    try {
+      this.write(() => this.db.prepare(
+        `INSERT INTO jobs (id, collection, document_id, status, stage, progress, attempts, error, chunk_count,
+           priority, seq, trace_id, created_at, updated_at, finished_at)
+         VALUES (@id, @collection, @document_id, @status, @stage, @progress, @attempts, @error, @chunk_count,
+           @priority, @seq, @trace_id, @created_at, @updated_at, @finished_at)`,
+      ).run(jobToParams(created)));
+    } catch (error) {
+      if (isConstraintError(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
+        throw new Error(`job "${job.id}" already exists: job ids must be unique`, { cause: error });
+      }
+      throw error;
+    }
+    return created;
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row === undefined ? null : rowToJob(row);
+  }
+
+  async listJobs(query: JobQuery): Promise<JobPage> {
+    if (!Number.isInteger(query.first) || query.first < 0) {
+      throw new Error(`first must be a non-negative integer, got ${query.first}`);
+    }
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.collection !== undefined) {
+      where.push('collection = ?');
+      params.push(query.collection);
+    }
+    if (query.collections !== undefined) {
+      where.push(`collection IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(query.collections));
+    }
+    if (query.documentId !== undefined) {
+      where.push('document_id = ?');
+      params.push(query.documentId);
+    }
+    if (query.status !== undefined) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.after !== undefined) {
+      const cursor = decodeJobCursor(query.after);
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(cursor.createdAt, cursor.createdAt, cursor.id);
+    }
+    // One row more than asked tells whether another page exists.
+    const rows = this.db.prepare(
+      `SELECT * FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ).all(...params, query.first + 1) as JobRow[];
+    const jobs = rows.slice(0, query.first).map(rowToJob);
+    return { jobs: jobs.map((job) => ({ job, cursor: encodeJobCursor(job) })), hasNextPage: rows.length > query.first };
+  }
+
+  async updateJob(id: string, patch: JobPatch): Promise<Job | null> {
+    if (patch.status !== undefined && !JOB_STATUSES.includes(patch.status)) {
+      throw new Error(`status must be one of ${JOB_STATUSES.join(', ')}, got ${String(patch.status)}`);
+    }
+    if (patch.progress !== undefined && !(patch.progress >= 0 && patch.progress <= 1)) {
+      throw new Error(`progress must be between 0 and 1, got ${patch.progress}`);
+    }
+    return this.write(() => {
+      const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+      if (row === undefined) return null;
+      const job = rowToJob(row);
+      // A late event never overwrites a finished job; only an explicit retry forces it.
+      if (isTerminal(job.status) && patch.force !== true) return job;
+      const now = Date.now();
+      const status = patch.status ?? job.status;
+      const progress = patch.progress === undefined
+        ? job.progress
+        : patch.force === true ? patch.progress : Math.max(job.progress, patch.progress);
+      const finishedAt = !isTerminal(status)
+        ? null
+        : patch.status !== undefined || job.finishedAt === null ? new Date(now) : job.finishedAt;
+      const updated: Job = {
+        ...job,
+        status,
+        stage: patch.stage === undefined ? job.stage : patch.stage,
+        progress,
+        attempts: patch.attempts ?? job.attempts,
+        error: patch.error === undefined ? job.error : patch.error,
+        chunkCount: patch.chunkCount === undefined ? job.chunkCount : patch.chunkCount,
+        seq: job.seq + 1,
+        updatedAt: new Date(now),
+        finishedAt,
+      };
+      this.db.prepare(
+        `UPDATE jobs SET status = @status, stage = @stage, progress = @progress, attempts = @attempts, error = @error,
+           chunk_count = @chunk_count, seq = @seq, updated_at = @updated_at, finished_at = @finished_at
+         WHERE id = @id`,
+      ).run(jobToParams(updated));
+      return updated;
+    });
+  }
+
+  async listStalledJobs(before: Date, limit: number): Promise<Job[]> {
+    const rows = this.db.prepare(
+      `SELECT * FROM jobs WHERE status IN ('QUEUED', 'RUNNING') AND updated_at < ? ORDER BY updated_at ASC LIMIT ?`,
+    ).all(before.getTime(), limit) as JobRow[];
+    return rows.map(rowToJob);
+  }
+
+  async saveResumePoint(point: Omit<ResumePoint, 'savedAt'>): Promise<void> {
+    this.write(() => this.db.prepare(
+      `INSERT INTO resume_points (job_id, stage, message, saved_at)
+       SELECT @jobId, @stage, @message, @now WHERE EXISTS (SELECT 1 FROM jobs WHERE id = @jobId)
+       ON CONFLICT (job_id) DO UPDATE SET stage = excluded.stage, message = excluded.message, saved_at = excluded.saved_at`,
+    ).run({ jobId: point.jobId, stage: point.stage, message: point.message, now: Date.now() }));
+  }
+
+  async getResumePoint(jobId: string): Promise<ResumePoint | null> {
+    const row = this.db.prepare('SELECT * FROM resume_points WHERE job_id = ?').get(jobId) as
+      | { job_id: string; stage: string; message: string; saved_at: number }
+      | undefined;
+    return row === undefined ? null : { jobId: row.job_id, stage: row.stage as Stage, message: row.message, savedAt: new Date(row.saved_at) };
+  }
+
+  async getDocument(id: string): Promise<DocumentRecord | null> {
+    const row = this.db.prepare('SELECT * FROM documents WHERE id = ?').get(id) as DocumentRow | undefined;
+    return row === undefined ? null : rowToDocument(row);
+  }
+
+  async indexDocument(request: IndexRequest): Promise<IndexOutcome> {
+    return this.write(() => indexDocumentInTransaction(this.db, request, Date.now()));
+  }
+
+  async search(query: SearchQuery): Promise<SearchHit[]> {
+    const collection = this.db.prepare(
+      'SELECT id, embedder_name, embedder_dimension FROM collections WHERE name = ?',
+    ).get(query.collection) as { id: number; embedder_name: string; embedder_dimension: number } | undefined;
+    if (collection === undefined) return [];
+    if (query.vector.length !== collection.embedder_dimension) {
+      // The query carries no embedder name: report the vector's dimension, which is what differs.
+      throw new EmbedderMismatchError(
+        query.collection,
+        { name: collection.embedder_name, dimension: collection.embedder_dimension },
+        { name: 'query vector', dimension: query.vector.length },
+      );
+    }
+    const search = {
+      collection: query.collection,
+      collectionRowId: collection.id,
+      vector: query.vector,
+      k: query.k,
+      ...(query.filter === undefined ? {} : { filter: query.filter }),
+    };
+    return this.searchPool ? this.searchPool.search(search) : searchVectors(this.db, search);
+  }
+
+  async getCollection(name: string): Promise<CollectionInfo | null> {
+    const row = this.db.prepare(
+      `SELECT embedder_name, embedder_dimension,
+         (SELECT count(*) FROM documents WHERE collection = @name) AS document_count,
+         (SELECT count(*) FROM chunks WHERE collection = @name) AS chunk_count
+       FROM collections WHERE name = @name`,
+    ).get({ name }) as
+      | { embedder_name: string; embedder_dimension: number; document_count: number; chunk_count: number }
+      | undefined;
+    if (row === undefined) return null;
+    return {
+      name,
+      embedder: { name: row.embedder_name, dimension: row.embedder_dimension },
+      documentCount: row.document_count,
+      chunkCount: row.chunk_count,
+    };
+  }
+
+  async getCollectionEmbedder(name: string): Promise<EmbedderIdentity | null> {
+    const row = this.db.prepare('SELECT embedder_name, embedder_dimension FROM collections WHERE name = ?').get(name) as
+      | { embedder_name: string; embedder_dimension: number }
+      | undefined;
+    return row === undefined ? null : { name: row.embedder_name, dimension: row.embedder_dimension };
+  }
+
+  async countChunks(documentId: string): Promise<number> {
+    const row = this.db.prepare('SELECT count(*) AS n FROM chunks WHERE document_id = ?').get(documentId) as { n: number };
+    return row.n;
+  }
+
+  async deleteDocument(id: string): Promise<boolean> {
+    return this.write(() => {
+      removeChunks(this.db, id);
+      return this.db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
+    });
+  }
+
+  async deleteCollection(name: string): Promise<number> {
+    return this.write(() => {
+      const row = this.db.prepare('SELECT id FROM collections WHERE name = ?').get(name) as { id: number } | undefined;
+      if (row === undefined) return 0;
+      this.db.exec(`DROP TABLE IF EXISTS ${vectorTableName(row.id)}`);
+      this.db.prepare('DELETE FROM chunks WHERE collection = ?').run(name);
+      const { changes } = this.db.prepare('DELETE FROM documents WHERE collection = ?').run(name);
+      this.db.prepare('DELETE FROM collections WHERE id = ?').run(row.id);
+      return changes;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.searchPool?.close();
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs `fn` in a BEGIN IMMEDIATE transaction: the write lock is taken up front, waiting up to busy_timeout. */
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+}
+
+function isConstraintError(error: unknown, code: string): boolean {
+  return error instanceof Error && (error as Error & { code?: unknown }).code === code;
+}

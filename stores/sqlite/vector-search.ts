@@ -1,0 +1,79 @@
+/**
+ * Nearest-chunk queries against one collection's vec0 table (exact cosine KNN). With a filter, the
+ * KNN scan is limited to the chunks whose metadata match, so the filter narrows the candidates
+ * before ranking instead of trimming an already cut top-k (which could return nothing).
+ */
+import type Database from 'better-sqlite3';
+import type { Metadata, SearchHit } from '../../schema/domain.ts';
+import type { MetadataFilter } from '../store.ts';
+import { metadataFilterSql } from './metadata-filter.ts';
+import { vectorTableName } from './migrations.ts';
+
+/** Largest k the vec0 KNN query accepts (sqlite-vec limit). */
+export const MAX_K = 4096;
+
+interface HitRow {
+  readonly id: string;
+  readonly document_id: string;
+  readonly text: string;
+  readonly ordinal: number;
+  readonly title: string | null;
+  readonly metadata: string;
+  readonly distance: number;
+}
+
+const HIT_COLUMNS = 'c.id, c.document_id, c.text, c.ordinal, c.title, c.metadata';
+
+/** Arguments of one search in a collection whose vector table is known. */
+export interface VectorSearch {
+  readonly collection: string;
+  readonly collectionRowId: number;
+  readonly vector: Float32Array;
+  readonly k: number;
+  readonly filter?: MetadataFilter;
+}
+
+export function vectorToBlob(vector: Float32Array): Buffer {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+export function searchVectors(db: Database.Database, search: VectorSearch): SearchHit[] {
+  if (!Number.isInteger(search.k) || search.k < 1 || search.k > MAX_K) {
+    throw new Error(`k must be an integer from 1 to ${MAX_K}, got ${search.k}`);
+  }
+  const table = vectorTableName(search.collectionRowId);
+  const blob = vectorToBlob(search.vector);
+  const filter = search.filter !== undefined && Object.keys(search.filter).length > 0 ? search.filter : undefined;
+  let rows: HitRow[];
+  if (filter === undefined) {
+    rows = db.prepare(
+      `WITH knn AS (SELECT rowid, distance FROM ${table} WHERE embedding MATCH ? AND k = ?)
+       SELECT ${HIT_COLUMNS}, knn.distance AS distance
+       FROM knn JOIN chunks c ON c.rowid = knn.rowid
+       ORDER BY knn.distance, c.id`,
+    ).all(blob, search.k) as HitRow[];
+  } else {
+    const condition = metadataFilterSql(filter, 'c');
+    // sqlite-vec restricts the KNN scan to the rowids listed by `rowid IN (…)`, so only matching
+    // chunks are ranked. Measured 20k × 384: ~5× faster than vec_distance_cosine over a join.
+    rows = db.prepare(
+      `WITH knn AS (
+         SELECT rowid, distance FROM ${table}
+         WHERE embedding MATCH ? AND k = ?
+           AND rowid IN (SELECT c.rowid FROM chunks c WHERE c.collection = ? AND ${condition.sql})
+       )
+       SELECT ${HIT_COLUMNS}, knn.distance AS distance
+       FROM knn JOIN chunks c ON c.rowid = knn.rowid
+       ORDER BY knn.distance, c.id`,
+    ).all(blob, search.k, search.collection, ...condition.params) as HitRow[];
+  }
+  return rows.map((row) => ({
+    chunkId: row.id,
+    documentId: row.document_id,
+    text: row.text,
+    score: 1 - row.distance,
+    ordinal: row.ordinal,
+    title: row.title,
+    metadata: JSON.parse(row.metadata) as Metadata,
+  }));
+}

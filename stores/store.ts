@@ -1,0 +1,153 @@
+/**
+ * The store port: everything the gateway and the actors need from persistence.
+ * Implementations: the embedded SQLite store (default) and MongoDB Atlas Vector Search.
+ * Every implementation passes the same contract suite (test/store-contract.ts).
+ */
+import type {
+  DocumentRecord, EmbedderIdentity, IndexedChunk, Job, JobStatus, Metadata, Priority, SearchHit, Stage,
+} from '../schema/domain.ts';
+
+/** What the gateway knows when it accepts a job. */
+export interface NewJob {
+  readonly id: string;
+  readonly collection: string;
+  readonly documentId: string;
+  readonly priority: Priority;
+  readonly traceId?: string | null;
+}
+
+/**
+ * A change to a job. Applied only while the job is not terminal (a late event never
+ * overwrites SUCCEEDED, FAILED, CANCELLED or DEAD_LETTERED), unless `force` is set
+ * (used by an explicit retry of a finished job).
+ */
+export interface JobPatch {
+  readonly status?: JobStatus;
+  readonly stage?: Stage | null;
+  readonly progress?: number;
+  readonly attempts?: number;
+  readonly error?: string | null;
+  readonly chunkCount?: number | null;
+  readonly force?: boolean;
+}
+
+export interface JobQuery {
+  readonly collection?: string;
+  /** Restrict to these collections (access control); undefined means all. */
+  readonly collections?: readonly string[];
+  /** Only the jobs of this document (used to cancel a deleted document's running jobs). */
+  readonly documentId?: string;
+  readonly status?: JobStatus;
+  readonly first: number;
+  /** Opaque cursor from a previous page's `endCursor`. */
+  readonly after?: string;
+}
+
+export interface JobPage {
+  readonly jobs: readonly { job: Job; cursor: string }[];
+  readonly hasNextPage: boolean;
+}
+
+/** The document fields written by the index stage. */
+export interface DocumentVersion {
+  readonly id: string;
+  readonly collection: string;
+  readonly title: string | null;
+  readonly mimeType: string | null;
+  readonly sourceUrl: string | null;
+  readonly metadata: Metadata;
+  readonly contentHash: string | null;
+}
+
+export interface IndexRequest {
+  readonly jobId: string;
+  readonly document: DocumentVersion;
+  readonly embedder: EmbedderIdentity;
+  readonly chunks: readonly IndexedChunk[];
+}
+
+/**
+ * Outcome of indexing. `indexed`: chunks replaced and the job SUCCEEDED in the same transaction.
+ * `skipped`: the job was already terminal (cancelled, or a redelivery after success): nothing written.
+ */
+export type IndexOutcome =
+  | { readonly kind: 'indexed'; readonly job: Job }
+  | { readonly kind: 'skipped'; readonly job: Job };
+
+/** Equality filter on metadata fields: `{ lang: "en", year: 2024 }`. */
+export type MetadataFilter = Readonly<Record<string, string | number | boolean | null>>;
+
+export interface SearchQuery {
+  readonly collection: string;
+  readonly vector: Float32Array;
+  readonly k: number;
+  readonly filter?: MetadataFilter;
+}
+
+export interface CollectionInfo {
+  readonly name: string;
+  readonly embedder: EmbedderIdentity;
+  readonly documentCount: number;
+  readonly chunkCount: number;
+}
+
+/**
+ * The input message of the stage a job stopped in (failed, dead-lettered, cancelled or stalled),
+ * kept so that retryJob resumes there instead of starting over.
+ */
+export interface ResumePoint {
+  readonly jobId: string;
+  readonly stage: Stage;
+  /** The stage's input message, unchanged (JSON text). */
+  readonly message: string;
+  readonly savedAt: Date;
+}
+
+export interface Store {
+  createJob(job: NewJob): Promise<Job>;
+  getJob(id: string): Promise<Job | null>;
+  listJobs(query: JobQuery): Promise<JobPage>;
+  /** Applies the patch if allowed (see JobPatch); returns the job as it now is, or null if unknown. */
+  updateJob(id: string, patch: JobPatch): Promise<Job | null>;
+  /** QUEUED or RUNNING jobs not changed since `before`, least recently changed first, at most `limit`. */
+  listStalledJobs(before: Date, limit: number): Promise<Job[]>;
+  /** Keeps the job's resume point, replacing an earlier one. Unknown jobs are ignored. */
+  saveResumePoint(point: Omit<ResumePoint, 'savedAt'>): Promise<void>;
+  getResumePoint(jobId: string): Promise<ResumePoint | null>;
+
+  getDocument(id: string): Promise<DocumentRecord | null>;
+  /** Replaces the document's chunks and vectors and marks the job SUCCEEDED, atomically. */
+  indexDocument(request: IndexRequest): Promise<IndexOutcome>;
+  /** Nearest chunks by cosine similarity within one collection; metadata filter applied inside the search. */
+  search(query: SearchQuery): Promise<SearchHit[]>;
+  getCollection(name: string): Promise<CollectionInfo | null>;
+  /** The embedder a collection was built with, or null: getCollection without the counts, for hot paths. */
+  getCollectionEmbedder(name: string): Promise<EmbedderIdentity | null>;
+  /** Number of chunks stored for a document (0 when unknown). */
+  countChunks(documentId: string): Promise<number>;
+
+  /**
+   * Removes a document with its chunks and vectors; true when it existed. Its jobs stay (history).
+   * Callers cancel the document's running jobs first, so a late index write is refused.
+   */
+  deleteDocument(id: string): Promise<boolean>;
+  /**
+   * Removes a whole collection: its documents, chunks, vectors, vector index and registered
+   * embedder (a later ingest may use another embedder). Returns the number of documents removed
+   * (0 for an unknown collection). Jobs stay; callers cancel the running ones first.
+   */
+  deleteCollection(name: string): Promise<number>;
+
+  close(): Promise<void>;
+}
+
+/** Thrown when a collection is written or queried with an embedder other than the one it was built with. */
+export class EmbedderMismatchError extends Error {
+  constructor(readonly collection: string, readonly expected: EmbedderIdentity, readonly actual: EmbedderIdentity) {
+    super(
+      `collection "${collection}" was indexed with embedder ${expected.name} (${expected.dimension} dimensions), ` +
+      `not ${actual.name} (${actual.dimension} dimensions): use the same embedder or a new collection`,
+    );
+    this.name = 'EmbedderMismatchError';
+  }
+}

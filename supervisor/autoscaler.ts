@@ -1,0 +1,131 @@
+/**
+ * Keeps each actor between its minimum and maximum number of worker processes: every
+ * `intervalMs` it reads each stage queue's ready messages (passive queue.declare, no plugin
+ * needed) and the workers' reported utilisation, asks the scaling policy, starts or stops
+ * workers, logs every change and writes the status file the gateway can read.
+ */
+import { mkdir } from 'node:fs/promises';
+import { STAGES, type Stage } from '../schema/domain.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ScalingConfig } from '../config/config.ts';
+import type { Broker } from '../messaging/broker.ts';
+import type { Topology } from '../messaging/topology.ts';
+import { decideScale, type ScalingPolicy } from './scaling-policy.ts';
+import { writeScalingStatus, type StageScalingStatus } from './scaling-status.ts';
+import type { Supervisor } from './supervisor.ts';
+
+const ACTOR_ENTRY = 'services/actor-main.ts';
+
+interface StageGroup {
+  readonly stage: Stage;
+  readonly policy: ScalingPolicy;
+  readonly workers: string[];
+  nextId: number;
+  lowSince: number | null;
+  ready: number;
+  consumers: number;
+  lastDecision: StageScalingStatus['lastDecision'];
+}
+
+export class Autoscaler {
+  private readonly groups: StageGroup[];
+  private readonly utilisation = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticking = false;
+
+  constructor(
+    private readonly supervisor: Supervisor,
+    private readonly broker: Broker,
+    private readonly names: Topology,
+    private readonly config: ScalingConfig,
+    private readonly dataDir: string,
+    private readonly logger: Logger,
+  ) {
+    this.groups = STAGES.map((stage) => ({
+      stage,
+      policy: {
+        minWorkers: config.minWorkers[stage], maxWorkers: config.maxWorkers[stage],
+        targetQueueLength: config.targetQueueLength, targetUtilisation: config.targetUtilisation, cooldownMs: config.cooldownMs,
+      },
+      workers: [], nextId: 1, lowSince: null, ready: 0, consumers: 0, lastDecision: null,
+    }));
+    supervisor.onMessage((name, message) => {
+      const report = message as { type?: unknown; value?: unknown } | null;
+      if (report?.type === 'utilisation' && typeof report.value === 'number') this.utilisation.set(name, report.value);
+    });
+  }
+
+  /** Starts each actor's minimum workers, then scales every intervalMs. */
+  async start(): Promise<void> {
+    await mkdir(this.dataDir, { recursive: true });
+    for (const group of this.groups) this.resize(group, group.policy.minWorkers);
+    this.timer = setInterval(() => void this.tick(), this.config.intervalMs);
+    await this.writeStatus();
+  }
+
+  /** Stops scaling and every worker. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.all(this.groups.flatMap((group) => group.workers.splice(0).map((name) => this.supervisor.stop(name))));
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      for (const group of this.groups) {
+        const queue = this.names.stageQueue(group.stage);
+        try {
+          const { messageCount, consumerCount } = await this.broker.withChannel((channel) => channel.checkQueue(queue));
+          group.ready = messageCount;
+          group.consumers = consumerCount;
+        } catch (error) {
+          this.logger.debug('queue depth unavailable; skipping this tick', { queue, error: String(error) });
+          continue;
+        }
+        const decision = decideScale(group.policy, {
+          now: Date.now(), workers: group.workers.length, ready: group.ready, utilisation: this.stageUtilisation(group), lowSince: group.lowSince,
+        });
+        group.lowSince = decision.lowSince;
+        if (decision.workers !== group.workers.length) {
+          this.logger.info('scaling actor', { stage: group.stage, from: group.workers.length, to: decision.workers, reason: decision.reason });
+          group.lastDecision = { at: new Date().toISOString(), from: group.workers.length, to: decision.workers, reason: decision.reason };
+          this.resize(group, decision.workers);
+        }
+      }
+      await this.writeStatus();
+    } catch (error) {
+      this.logger.warn('scaling tick failed', { error: String(error) });
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private resize(group: StageGroup, workers: number): void {
+    const stage = group.stage.toLowerCase();
+    while (group.workers.length < workers) {
+      const name = `actor-${stage}-${group.nextId++}`;
+      group.workers.push(name);
+      this.supervisor.spawn(name, ACTOR_ENTRY, [stage]);
+    }
+    while (group.workers.length > workers) {
+      const name = group.workers.pop()!;
+      this.utilisation.delete(name);
+      void this.supervisor.stop(name);
+    }
+  }
+
+  private stageUtilisation(group: StageGroup): number | null {
+    const values = group.workers.map((name) => this.utilisation.get(name)).filter((value): value is number => value !== undefined);
+    return values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length;
+  }
+
+  private async writeStatus(): Promise<void> {
+    const stages = Object.fromEntries(this.groups.map((group): [Stage, StageScalingStatus] => [group.stage, {
+      workers: group.workers.length, minWorkers: group.policy.minWorkers, maxWorkers: group.policy.maxWorkers,
+      ready: group.ready, consumers: group.consumers, utilisation: this.stageUtilisation(group), lastDecision: group.lastDecision,
+    }]));
+    await writeScalingStatus(this.dataDir, { updatedAt: new Date().toISOString(), pid: process.pid, stages });
+  }
+}
