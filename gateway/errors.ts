@@ -2,7 +2,7 @@
  * GraphQL error codes: every error a client sees carries one of these in `extensions.code`.
  */
 import { GraphQLError } from 'graphql';
-import { BrokerBlockedError, BrokerRejectedError, BrokerUnavailableError } from '../messaging/broker.ts';
+import { BrokerBlockedError, BrokerRejectedError, BrokerUnavailableError } from '../messaging/broker-errors.ts';
 
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',

@@ -141,8 +141,10 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
     if (ide(request, response)) return;
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === '/healthz') {
-      response.writeHead(broker.connected ? 200 : 503, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ broker: broker.connected ? 'connected' : 'unreachable' }));
+      // Healthy only while a publish can succeed: connected, the publisher channel open, not blocked.
+      const health = broker.health();
+      response.writeHead(health.healthy ? 200 : 503, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ broker: health.state, ...(health.detail ? { detail: health.detail } : {}) }));
       return;
     }
     if (path !== GRAPHQL_PATH) {

@@ -18,6 +18,7 @@
  * | other error, attempts left                | publish to retry queue with x-attempt+1 (confirm) → event → ack |
  * | other error, last attempt                 | dead-letter with error (confirm) → resume point → DEAD_LETTERED → event → ack |
  * | next stage's queue full (publish nacked)  | wait 1 s, nack with requeue (backpressure; not an attempt)     |
+ * | next stage unroutable (publish returned)  | pause, nack with requeue (not an attempt); the broker re-declares its queues first |
  * | broker publish fails in any of the above  | pause, then nack with requeue (or nothing if the channel is gone): redelivered |
  *
  * The resume point (Store.saveResumePoint) is this stage's input message: retryJob publishes it
@@ -30,10 +31,10 @@ import { annotateDelivery, markOutcome, tracedDelivery, tracedHandle } from '../
 import type { Logger } from '../observability/logger.ts';
 import { recordSearchable } from '../observability/metrics.ts';
 import type { Store } from '../stores/store.ts';
-import { BrokerRejectedError, type Broker } from './broker.ts';
+import type { Broker } from './broker.ts';
+import { BrokerBlockedError, BrokerRejectedError, BrokerUnavailableError } from './broker-errors.ts';
 import { untilAborted } from './until-aborted.ts';
 import type { CancellationRegistry } from './cancellation.ts';
-import { BrokerBlockedError, BrokerUnavailableError } from './broker.ts';
 import { ContractError } from '../schema/contract-error.ts';
 import { CancelledError, classify, errorMessage } from './errors.ts';
 import { HEADERS, attemptOf, deadLetterHeaders, retryHeaders } from './headers.ts';

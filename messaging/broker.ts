@@ -1,60 +1,45 @@
 /**
- * One RabbitMQ connection per process, kept alive: reconnects with exponential back-off,
- * re-declares the topology and re-opens every consumer after each reconnect, and publishes
- * only with publisher confirms (a publish resolves after the broker has taken the message).
+ * One RabbitMQ connection per process, kept alive, with every channel recovered:
+ *
+ * - a lost connection reconnects with exponential back-off, re-declares the topology and re-opens
+ *   the publisher channel and every consumer;
+ * - a channel the server closes (a 404 on a deleted queue or exchange, a 406) is re-opened the same
+ *   way, with back-off, after the topology is declared again;
+ * - a consumer the server cancels (its queue was deleted) is re-declared and consumed again;
+ * - a publish resolves only on the broker's confirm, is `mandatory` unless the caller says
+ *   otherwise, and fails with a class that says why (messaging/broker-errors.ts); a returned
+ *   (unroutable) publish makes the broker re-declare its topology before the next publish goes out.
  */
 import amqp from 'amqplib';
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
 import { tracedPublish } from '../observability/amqp-tracing.ts';
 import type { Logger } from '../observability/logger.ts';
+import { BrokerBlockedError, BrokerUnavailableError } from './broker-errors.ts';
+import { PublisherChannel } from './publisher-channel.ts';
 
 /** Options of the broker connection. */
 export interface BrokerOptions {
-  /** AMQP URL; default amqp://guest:guest@127.0.0.1:5672. */
+  /** AMQP URL (config: AMQP_URL). */
   readonly url: string;
   /** Connection name shown in the RabbitMQ management UI. */
   readonly name: string;
-  /** First reconnect delay; doubles up to reconnectMaxMs. Default 250 ms. */
-  readonly reconnectInitialMs?: number;
-  /** Longest reconnect delay. Default 5000 ms. */
-  readonly reconnectMaxMs?: number;
-  /** How long a publish waits for a connection and a confirm before failing UNAVAILABLE. Default 5000 ms. */
-  readonly publishTimeoutMs?: number;
+  /** How long a publish waits for a connection and a confirm before failing UNAVAILABLE (config: PUBLISH_TIMEOUT_MS). */
+  readonly publishTimeoutMs: number;
   readonly logger: Logger;
 }
 
-/** The broker cannot be reached (or did not confirm in time): the caller may retry later. */
-export class BrokerUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BrokerUnavailableError';
-  }
-}
-
-/** RabbitMQ blocks publishers (memory or disk alarm): back off and retry after the hint. */
-export class BrokerBlockedError extends Error {
-  constructor(readonly reason: string, readonly retryAfterSeconds: number) {
-    super(`RabbitMQ is blocking publishers (${reason}); retry after ${retryAfterSeconds} s`);
-    this.name = 'BrokerBlockedError';
-  }
-}
-
-/**
- * The broker refused a publish with a negative confirm (basic.nack): with `x-overflow:
- * reject-publish` that means the target queue is at its `x-max-length`. Back off and retry.
- */
-export class BrokerRejectedError extends Error {
-  constructor(readonly exchange: string, readonly routingKey: string, readonly retryAfterSeconds: number) {
-    super(`RabbitMQ rejected the publish to ${exchange}/${routingKey}: the queue is full (x-max-length, MAX_STAGE_QUEUE_LENGTH); retry after ${retryAfterSeconds} s`);
-    this.name = 'BrokerRejectedError';
-  }
-}
-
-/** Declares exchanges and queues; runs on every (re)connect. */
+/** Declares exchanges and queues; runs on every (re)connect and whenever a channel is re-opened. */
 export type TopologySetup = (channel: Channel) => Promise<void>;
 
 /** Receives a delivery on its consumer channel; the runtime acks or nacks on that channel. */
 export type DeliveryHandler = (message: ConsumeMessage, channel: Channel) => void;
+
+/** What /healthz reports: healthy only while publishes can succeed. */
+export interface BrokerHealth {
+  readonly healthy: boolean;
+  readonly state: 'connected' | 'unreachable' | 'recovering' | 'blocked';
+  readonly detail?: string;
+}
 
 interface ConsumerSpec {
   readonly queue: string;
@@ -63,27 +48,30 @@ interface ConsumerSpec {
   channel: Channel | null;
   consumerTag: string | null;
   cancelled: boolean;
+  reopening: boolean;
 }
 
-/** The retry-after hint of a rejected publish: a full stage queue drains in seconds at full speed. */
-const REJECTED_RETRY_AFTER_SECONDS = 2;
+/** Back-off of reconnects and channel re-opens: doubles from the first to the last. */
+const RECOVERY_FIRST_DELAY_MS = 250;
+const RECOVERY_MAX_DELAY_MS = 5000;
 
 export class Broker {
   private model: ChannelModel | null = null;
-  private publisher: ConfirmChannel | null = null;
+  private publisher: PublisherChannel | null = null;
+  private publisherReopening = false;
   private connecting: Promise<void> | null = null;
   private closed = false;
   private blockedReason: string | null = null;
+  /** Set while the topology is declared again after a return; publishes wait for it. */
+  private redeclaring: Promise<void> | null = null;
+  private lastRecoveryError: string | null = null;
   private readonly topologies: TopologySetup[] = [];
   private readonly consumers = new Set<ConsumerSpec>();
   private readonly waiters = new Set<() => void>();
   /** Rejecters of publishes awaiting their confirm: failed at once when the broker blocks publishers. */
   private readonly pending = new Set<(error: Error) => void>();
-  private readonly options: Required<Omit<BrokerOptions, 'logger'>> & { logger: Logger };
 
-  constructor(options: BrokerOptions) {
-    this.options = { reconnectInitialMs: 250, reconnectMaxMs: 5000, publishTimeoutMs: 5000, ...options };
-  }
+  constructor(private readonly options: BrokerOptions) {}
 
   /** Starts connecting in the background; resolves once connected the first time or after `waitMs`. */
   async start(waitMs = this.options.publishTimeoutMs): Promise<boolean> {
@@ -91,21 +79,26 @@ export class Broker {
     return this.waitConnected(waitMs);
   }
 
+  /** True while the connection and the publisher channel are open. */
   get connected(): boolean {
-    return this.publisher !== null;
+    return this.model !== null && this.publisher !== null;
   }
 
   get blocked(): string | null {
     return this.blockedReason;
   }
 
-  /** Registers topology to declare now (if connected) and after every reconnect. */
+  health(): BrokerHealth {
+    if (this.blockedReason) return { healthy: false, state: 'blocked', detail: this.blockedReason };
+    if (this.connected) return { healthy: true, state: 'connected' };
+    if (this.model) return { healthy: false, state: 'recovering', detail: this.lastRecoveryError ?? 're-opening the publisher channel' };
+    return { healthy: false, state: 'unreachable', ...(this.lastRecoveryError ? { detail: this.lastRecoveryError } : {}) };
+  }
+
+  /** Registers topology to declare now (if connected) and after every reconnect or channel re-open. */
   async declare(setup: TopologySetup): Promise<void> {
     this.topologies.push(setup);
-    if (this.model) {
-      const channel = await this.model.createChannel();
-      try { await setup(channel); } finally { await channel.close().catch(() => {}); }
-    }
+    if (this.model) await this.runSetups(this.model, [setup]);
   }
 
   /** Runs `work` on a short-lived channel (queue inspection, purges, deletions). */
@@ -122,8 +115,10 @@ export class Broker {
   }
 
   /**
-   * Publishes and waits for the broker's confirm. Rejects with BrokerBlockedError while the
-   * broker blocks publishers, and with BrokerUnavailableError when no confirm came in time.
+   * Publishes and waits for the broker's confirm. Mandatory unless `options.mandatory` is false.
+   * Rejects with BrokerBlockedError while the broker blocks publishers, BrokerRejectedError on a
+   * negative confirm (a full queue), BrokerUnroutableError when the message was returned, and
+   * BrokerUnavailableError when the channel closed first or no confirm came in time.
    * Traced: a PRODUCER span whose context travels in the message headers (observability/amqp-tracing.ts).
    */
   publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish = {}): Promise<void> {
@@ -134,8 +129,9 @@ export class Broker {
     if (this.blockedReason) throw new BrokerBlockedError(this.blockedReason, 5);
     const deadline = Date.now() + this.options.publishTimeoutMs;
     await this.waitConnected(this.options.publishTimeoutMs);
-    const channel = this.publisher;
-    if (!channel) {
+    if (this.redeclaring) await this.redeclaring;
+    const publisher = this.publisher;
+    if (!publisher) {
       throw new BrokerUnavailableError(
         `RabbitMQ at ${redact(this.options.url)} is unreachable (no connection within ${this.options.publishTimeoutMs} ms)`,
       );
@@ -147,24 +143,24 @@ export class Broker {
         Math.max(1, deadline - Date.now()),
       );
       this.pending.add(fail);
-      try {
-        channel.publish(exchange, routingKey, content, { persistent: true, ...options }, (error) => {
-          // amqplib reports a basic.nack as an Error('message nacked') in the confirm callback;
-          // a nack means the broker is alive but refused the message (a full bounded queue).
-          if (error) fail(new BrokerRejectedError(exchange, routingKey, REJECTED_RETRY_AFTER_SECONDS));
-          else { clearTimeout(timer); this.pending.delete(fail); resolve(); }
-        });
-      } catch (error) {
-        fail(new BrokerUnavailableError(`publish failed: ${String(error)}`));
-      }
+      publisher.publish(exchange, routingKey, content, options).then(
+        () => { clearTimeout(timer); this.pending.delete(fail); resolve(); },
+        (error: Error) => fail(error),
+      );
     });
   }
 
-  /** Consumes `queue` with `prefetch` unacked deliveries at most; re-opened after every reconnect. */
+  /** Consumes `queue` with `prefetch` unacked deliveries at most; re-opened after every reconnect, channel close or server cancel. */
   consume(queue: string, prefetch: number, handler: DeliveryHandler): { cancel(): Promise<void> } {
-    const spec: ConsumerSpec = { queue, prefetch, handler, channel: null, consumerTag: null, cancelled: false };
+    const spec: ConsumerSpec = { queue, prefetch, handler, channel: null, consumerTag: null, cancelled: false, reopening: false };
     this.consumers.add(spec);
-    if (this.model) void this.openConsumer(this.model, spec).catch((error) => this.logFailure('consume', error));
+    if (this.model) {
+      const model = this.model;
+      void this.openConsumer(model, spec).catch((error) => {
+        this.logFailure('consume', error);
+        void this.reopenConsumer(model, spec);
+      });
+    }
     return {
       cancel: async () => {
         spec.cancelled = true;
@@ -174,7 +170,7 @@ export class Broker {
     };
   }
 
-  /** Closes the consumer channels of every consumer: their unacked deliveries return to their queues. */
+  /** Closes the connection: unacked deliveries return to their queues. */
   async close(): Promise<void> {
     this.closed = true;
     for (const waiter of this.waiters) waiter();
@@ -190,18 +186,19 @@ export class Broker {
   }
 
   private async connectLoop(): Promise<void> {
-    let delay = this.options.reconnectInitialMs;
+    let delay = RECOVERY_FIRST_DELAY_MS;
     while (!this.closed) {
       try {
         await this.connectOnce();
         return;
       } catch (error) {
+        this.lastRecoveryError = String(error);
         this.options.logger.warn('broker connect failed; retrying', {
           url: redact(this.options.url), delayMs: delay, error: String(error),
           hint: 'start RabbitMQ (rabbitmq-server -detached) or set AMQP_URL',
         });
         await sleep(delay);
-        delay = Math.min(delay * 2, this.options.reconnectMaxMs);
+        delay = Math.min(delay * 2, RECOVERY_MAX_DELAY_MS);
       }
     }
   }
@@ -222,21 +219,17 @@ export class Broker {
         this.blockedReason = null;
         this.options.logger.info('broker unblocked publishers');
       });
-      for (const setup of this.topologies) {
-        const channel = await model.createChannel();
-        await setup(channel);
-        await channel.close();
-      }
-      const publisher = await model.createConfirmChannel();
-      publisher.on('error', (error) => this.options.logger.warn('publisher channel error', { error: String(error) }));
+      await this.runSetups(model, this.topologies);
+      const publisher = await this.openPublisher(model);
       for (const spec of this.consumers) await this.openConsumer(model, spec);
       model.on('close', () => this.onConnectionLost(model));
       if (this.closed) { await model.close().catch(() => {}); return; }
       this.model = model;
       this.publisher = publisher;
       this.blockedReason = null;
+      this.lastRecoveryError = null;
       this.options.logger.info('broker connected', { url: redact(this.options.url) });
-      for (const waiter of this.waiters) waiter();
+      this.wakeWaiters();
     } catch (error) {
       await model.close().catch(() => {});
       throw error;
@@ -253,16 +246,118 @@ export class Broker {
     this.ensureConnecting();
   }
 
+  /** Each setup on a channel of its own, so a failing declaration cannot take another channel with it. */
+  private async runSetups(model: ChannelModel, setups: readonly TopologySetup[]): Promise<void> {
+    for (const setup of setups) {
+      const channel = await model.createChannel();
+      channel.on('error', () => {}); // a failed declaration closes the channel; the awaited call rejects with the reason
+      try { await setup(channel); } finally { await channel.close().catch(() => {}); }
+    }
+  }
+
+  private async openPublisher(model: ChannelModel): Promise<PublisherChannel> {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', (error) => this.options.logger.warn('publisher channel error', { error: String(error) }));
+    const publisher = new PublisherChannel(channel, (exchange, routingKey) => {
+      this.options.logger.warn('publish returned as unroutable; declaring the topology again', { exchange, routingKey });
+      this.redeclare(model);
+    });
+    channel.on('close', () => {
+      if (this.publisher !== publisher || this.model !== model || this.closed) return;
+      // Closed by the server while the connection lives (e.g. a publish to a deleted exchange).
+      this.publisher = null;
+      this.options.logger.warn('publisher channel closed; re-opening');
+      void this.reopenPublisher(model);
+    });
+    return publisher;
+  }
+
+  private async reopenPublisher(model: ChannelModel): Promise<void> {
+    if (this.publisherReopening) return;
+    this.publisherReopening = true;
+    try {
+      await this.recover(model, 'publisher channel', async () => {
+        await this.runSetups(model, this.topologies);
+        const publisher = await this.openPublisher(model);
+        if (this.model !== model) { await publisher.channel.close().catch(() => {}); return; }
+        this.publisher = publisher;
+        this.wakeWaiters();
+      }, () => false);
+    } finally {
+      this.publisherReopening = false;
+    }
+  }
+
+  /** Declares the topology again (after a return); publishes wait for it, concurrent returns share it. */
+  private redeclare(model: ChannelModel): void {
+    if (this.redeclaring) return;
+    this.redeclaring = this.runSetups(model, this.topologies)
+      .catch((error) => {
+        this.lastRecoveryError = `declaring the topology failed: ${String(error)}`;
+        this.logFailure('re-declare', error);
+      })
+      .finally(() => { this.redeclaring = null; });
+  }
+
   private async openConsumer(model: ChannelModel, spec: ConsumerSpec): Promise<void> {
     if (spec.cancelled) return;
     const channel = await model.createChannel();
     channel.on('error', (error) => this.options.logger.warn('consumer channel error', { queue: spec.queue, error: String(error) }));
+    channel.on('close', () => {
+      if (spec.channel !== channel) return;
+      spec.channel = null;
+      spec.consumerTag = null;
+      if (this.model === model && !this.closed && !spec.cancelled) {
+        this.options.logger.warn('consumer channel closed; re-opening', { queue: spec.queue });
+        void this.reopenConsumer(model, spec);
+      }
+    });
     await channel.prefetch(spec.prefetch);
     const { consumerTag } = await channel.consume(spec.queue, (message) => {
-      if (message) spec.handler(message, channel);
+      if (message) return spec.handler(message, channel);
+      // The server cancelled the consumer (its queue was deleted): close this channel, whose close
+      // re-declares the queue and consumes again. Unacked deliveries on it are redelivered.
+      this.options.logger.warn('consumer cancelled by the broker; re-declaring its queue', { queue: spec.queue });
+      void channel.close().catch(() => {});
     });
     spec.channel = channel;
     spec.consumerTag = consumerTag;
+  }
+
+  private async reopenConsumer(model: ChannelModel, spec: ConsumerSpec): Promise<void> {
+    if (spec.reopening) return;
+    spec.reopening = true;
+    try {
+      await this.recover(model, `consumer of ${spec.queue}`, async () => {
+        await this.runSetups(model, this.topologies);
+        await this.openConsumer(model, spec);
+      }, () => spec.cancelled);
+    } finally {
+      spec.reopening = false;
+    }
+  }
+
+  /** Retries `attempt` with back-off while the connection it belongs to is the current one. */
+  private async recover(model: ChannelModel, what: string, attempt: () => Promise<void>, abandoned: () => boolean): Promise<void> {
+    let delay = RECOVERY_FIRST_DELAY_MS;
+    while (this.model === model && !this.closed && !abandoned()) {
+      await sleep(delay);
+      if (this.model !== model || this.closed || abandoned()) return;
+      try {
+        await attempt();
+        this.lastRecoveryError = null;
+        this.options.logger.info(`${what} re-opened`);
+        return;
+      } catch (error) {
+        this.lastRecoveryError = `re-opening the ${what} failed: ${String(error)}`;
+        this.logFailure(`re-open of the ${what}`, error);
+        delay = Math.min(delay * 2, RECOVERY_MAX_DELAY_MS);
+      }
+    }
+  }
+
+  private wakeWaiters(): void {
+    for (const waiter of this.waiters) waiter();
   }
 
   private async requireModel(): Promise<ChannelModel> {
@@ -272,7 +367,7 @@ export class Broker {
   }
 
   private async waitConnected(timeoutMs: number): Promise<boolean> {
-    if (this.publisher) return true;
+    if (this.connected) return true;
     if (this.closed) return false;
     this.ensureConnecting();
     await new Promise<void>((resolve) => {
@@ -280,7 +375,7 @@ export class Broker {
       const timer = setTimeout(done, timeoutMs);
       this.waiters.add(done);
     });
-    return this.publisher !== null;
+    return this.connected;
   }
 
   private logFailure(what: string, error: unknown): void {

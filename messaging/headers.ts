@@ -13,6 +13,8 @@ export const HEADERS = {
   error: 'x-error',
   stage: 'x-stage',
   jobId: 'x-job-id',
+  /** Per-publish id that ties a basic.return to its publish (messaging/publisher-channel.ts). */
+  publishId: 'x-publish-id',
 } as const;
 
 export function attemptOf(message: ConsumeMessage): number {

@@ -30,7 +30,8 @@ export class JobEventPublisher {
   async publish(job: Job, message: string | null = null): Promise<void> {
     // Untraced: a job trace shows its work, not the dozen progress events around it.
     untraced(() => this.broker.publish(this.names.eventsExchange, jobEventKey(job.collection, job.id), serializeJobEvent(eventOf(job, message)), {
-      persistent: false, contentType: 'application/json', type: 'job.event',
+      // Not mandatory: an event nobody listens to is unroutable by design, not a failure.
+      persistent: false, mandatory: false, contentType: 'application/json', type: 'job.event',
     })).catch((error: unknown) => {
       this.logger.warn('job event not published', { jobId: job.id, error: String(error) });
     });
@@ -39,7 +40,7 @@ export class JobEventPublisher {
   /** Tells every actor to abort work on the job (best effort: actors also check the store). */
   async cancel(job: Job): Promise<void> {
     try {
-      await untraced(() => this.broker.publish(this.names.eventsExchange, cancelKey(job.collection, job.id), Buffer.from(job.id), { persistent: false }));
+      await untraced(() => this.broker.publish(this.names.eventsExchange, cancelKey(job.collection, job.id), Buffer.from(job.id), { persistent: false, mandatory: false }));
     } catch (error) {
       this.logger.warn('cancel signal not published', { jobId: job.id, error: String(error) });
     }

@@ -122,7 +122,7 @@ describe('fault: poison, failing dependencies, hangs and stalls', function () {
     const { Broker } = await import('../../messaging/broker.ts');
     const { listenToEvents } = await import('../../messaging/event-listener.ts');
     const { silentLogger } = await import('../../observability/logger.ts');
-    const broker = new Broker({ url: system.config.amqpUrl, name: 'retry-watch', logger: silentLogger });
+    const broker = new Broker({ url: system.config.amqpUrl, name: 'retry-watch', publishTimeoutMs: system.config.publishTimeoutMs, logger: silentLogger });
     const listener = await listenToEvents(broker, system.names, 'watch', [`job.*.${jobId}`], (message) => {
       const event = JSON.parse(message.content.toString());
       events.push(`${event.status}:${event.stage}`);

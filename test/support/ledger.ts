@@ -15,6 +15,7 @@ import type { Topology } from '../../messaging/topology.ts';
 import type { Store } from '../../stores/store.ts';
 import { gql } from './graphql-client.ts';
 import { AMQP_URL } from './test-system.ts';
+import { defaultConfig } from '../../config/config.ts';
 
 /** What one fault run did to the accepted jobs. */
 export interface LedgerReport {
@@ -48,7 +49,7 @@ export class Ledger {
   private constructor(readonly fault: string, private readonly broker: Broker, private readonly listener: { stop(): Promise<void> }) {}
 
   static async open(fault: string, names: Topology): Promise<Ledger> {
-    const broker = new Broker({ url: AMQP_URL, name: `${names.namespace} ledger`, logger: silentLogger, reconnectMaxMs: 1000 });
+    const broker = new Broker({ url: AMQP_URL, name: `${names.namespace} ledger`, publishTimeoutMs: defaultConfig().publishTimeoutMs, logger: silentLogger });
     let ledger: Ledger | null = null;
     const listener = await listenToEvents(broker, names, 'ledger', ['job.#'], (message) => {
       try {

@@ -88,6 +88,8 @@ export async function withAmqp<T>(work: (channel: amqp.ConfirmChannel) => Promis
   const connection = await amqp.connect(AMQP_URL);
   try {
     const channel = await connection.createConfirmChannel();
+    // A failed passive check closes the channel; the awaited call rejects with the reason.
+    channel.on('error', () => {});
     const result = await work(channel);
     await channel.waitForConfirms();
     return result;
