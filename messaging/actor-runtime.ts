@@ -11,7 +11,8 @@
  * | job unknown                               | dead-letter as poison (see below)                             |
  * | job already terminal                      | (FAILED/CANCELLED: keep as resume point) → event → ack (drop) |
  * | not JSON / fails its contract (poison)    | dead-letter unchanged with x-error (confirm) → DEAD_LETTERED → ack |
- * | PermanentError                            | resume point → job FAILED with the message → event → ack      |
+ * | non-retryable error (messaging/errors.ts) | resume point → job FAILED with the message → event → ack      |
+ * | ContractError thrown by the handler       | dead-letter unchanged (confirm) → resume point → DEAD_LETTERED → event → ack |
  * | CancelledError / aborted by cancel        | resume point → ack (the job is CANCELLED already)             |
  * | stage deadline passed (handler aborted)   | as "other error" below (the attempt counts as failed)         |
  * | process shutting down (handler aborted)   | nack with requeue: another consumer takes it                  |
@@ -20,11 +21,12 @@
  * | next stage's queue full (publish nacked)  | wait 1 s, nack with requeue (backpressure; not an attempt)     |
  * | next stage unroutable (publish returned)  | pause, nack with requeue (not an attempt); the broker re-declares its queues first |
  * | broker publish fails in any of the above  | pause, then nack with requeue (or nothing if the channel is gone): redelivered |
+ * | anything else throws (a store call, …)    | pause, then nack with requeue: every delivery is settled (messaging/settlement.ts) |
  *
  * The resume point (Store.saveResumePoint) is this stage's input message: retryJob publishes it
  * again, so a retried job resumes at the stage it stopped in, not from the start.
  */
-import type { Channel, ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
 import { AMQP_PRIORITY, STAGE_PROGRESS, isTerminal, nextStage, type Job, type Stage } from '../schema/domain.ts';
 import type { JobRef } from '../schema/messages/contract.ts';
 import { annotateDelivery, markOutcome, tracedDelivery, tracedHandle } from '../observability/amqp-tracing.ts';
@@ -40,6 +42,7 @@ import { CancelledError, classify, errorMessage } from './errors.ts';
 import { HEADERS, attemptOf, deadLetterHeaders, retryHeaders } from './headers.ts';
 import type { JobEventPublisher } from './job-events.ts';
 import type { RetryPolicy } from './retry-policy.ts';
+import { Settlement } from './settlement.ts';
 import type { Topology } from './topology.ts';
 
 /** What a handler sees besides its message. */
@@ -65,14 +68,12 @@ export interface StageActor<M> {
   handle(message: M, context: HandlerContext): Promise<StageResult>;
 }
 
-/** Options of the runtime. */
+/** Options of the runtime; their defaults live in config/config.ts. */
 export interface ActorRuntimeOptions {
-  /** Unacked deliveries per consumer; small so that priority decides what runs next. Default 4. */
-  readonly prefetch?: number;
-  /** A handler running longer than this is aborted and the attempt fails (retryable). Default 120000 ms. */
-  readonly stageTimeoutMs?: number;
-  /** Pause before returning a message whose outcome could not be published (broker down or blocking). Default 1000 ms. */
-  readonly brokerFailurePauseMs?: number;
+  /** Unacked deliveries per consumer; small so that priority decides what runs next (config: PREFETCH). */
+  readonly prefetch: number;
+  /** A handler running longer than this is aborted and the attempt fails, retryably (config: STAGE_TIMEOUT_MS). */
+  readonly stageTimeoutMs: number;
 }
 
 export interface ActorDependencies {
@@ -87,6 +88,11 @@ export interface ActorDependencies {
 
 /** How long a delivery whose next stage is full waits before going back to its queue. */
 const REJECTED_REQUEUE_DELAY_MS = 1000;
+/**
+ * Pause before returning a delivery whose outcome could not be recorded (broker down or blocking,
+ * a store call that threw), so an outage does not spin the message in a tight loop.
+ */
+const FAILURE_REQUEUE_DELAY_MS = 1000;
 
 export class ActorRuntime<M> {
   private consumer: { cancel(): Promise<void> } | null = null;
@@ -94,24 +100,23 @@ export class ActorRuntime<M> {
   private readonly shutdown = new AbortController();
   private readonly prefetch: number;
   private readonly stageTimeoutMs: number;
-  private readonly brokerFailurePauseMs: number;
   // Time-weighted in-flight count since the last utilisation() call (for the autoscaler).
   private busyIntegral = 0;
   private busyChangedAt = Date.now();
   private busySince = Date.now();
 
-  constructor(private readonly actor: StageActor<M>, private readonly deps: ActorDependencies, options: ActorRuntimeOptions = {}) {
-    this.prefetch = options.prefetch ?? 4;
-    this.stageTimeoutMs = options.stageTimeoutMs ?? 120_000;
-    this.brokerFailurePauseMs = options.brokerFailurePauseMs ?? 1000;
+  constructor(private readonly actor: StageActor<M>, private readonly deps: ActorDependencies, options: ActorRuntimeOptions) {
+    this.prefetch = options.prefetch;
+    this.stageTimeoutMs = options.stageTimeoutMs;
   }
 
   start(): void {
     const queue = this.deps.names.stageQueue(this.actor.stage);
     this.consumer = this.deps.broker.consume(queue, this.prefetch, (message, channel) => {
-      const work = tracedDelivery(this.actor.stage, queue, message, () => this.deliver(message, channel)).catch((error) => {
-        this.deps.logger.error('delivery handling failed', { error: errorMessage(error) });
-      });
+      const settlement = new Settlement(channel, message);
+      const work = tracedDelivery(this.actor.stage, queue, message, () => this.deliver(settlement))
+        .catch((error) => this.deps.logger.error('delivery handling failed; returning the message to its queue', { error: errorMessage(error) }))
+        .then(() => { if (!settlement.settled) return this.returnLater(settlement); });
       this.trackBusy();
       this.inFlight.add(work);
       void work.finally(() => { this.trackBusy(); this.inFlight.delete(work); });
@@ -146,20 +151,21 @@ export class ActorRuntime<M> {
     }
   }
 
-  private async deliver(message: ConsumeMessage, channel: Channel): Promise<void> {
+  private async deliver(settlement: Settlement): Promise<void> {
     const { stage } = this.actor;
+    const { message } = settlement;
     const attempt = attemptOf(message);
     let raw: unknown;
     let parsed: M;
     try {
       raw = JSON.parse(message.content.toString('utf8'));
     } catch {
-      return this.poison(message, channel, null, new ContractError('body', 'not valid JSON'));
+      return this.poison(settlement, null, new ContractError('body', 'not valid JSON'));
     }
     try {
       parsed = this.actor.parse(raw);
     } catch (error) {
-      return this.poison(message, channel, jobIdIn(raw), error);
+      return this.poison(settlement, jobIdIn(raw), error);
     }
     const ref = this.actor.jobOf(parsed);
     const logger = this.deps.logger.child({ jobId: ref.jobId, stage, attempt });
@@ -171,8 +177,8 @@ export class ActorRuntime<M> {
     // One conditional write answers everything: unknown (null), already finished (returned as it is,
     // since the store never changes a terminal job), or now RUNNING in this stage.
     const job = await this.deps.store.updateJob(ref.jobId, { status: 'RUNNING', stage, attempts: attempt, progress: start });
-    if (!job) return this.poison(message, channel, null, new ContractError('job.jobId', `job ${ref.jobId} is unknown to the store`));
-    if (isTerminal(job.status)) return this.dropFinished(message, channel, job, logger);
+    if (!job) return this.poison(settlement, null, new ContractError('job.jobId', `job ${ref.jobId} is unknown to the store`));
+    if (isTerminal(job.status)) return this.dropFinished(settlement, job, logger);
     // Redeliveries (after a crash or a lost connection) are reported in the event, so they can be counted.
     const note = `${stage} ${attempt > 1 ? `attempt ${attempt}` : 'started'}${message.fields.redelivered ? ' (redelivered)' : ''}`;
     await this.deps.events.publish(job, note);
@@ -195,7 +201,7 @@ export class ActorRuntime<M> {
         await this.deps.events.publish(result.done, result.done.status === 'SUCCEEDED' ? 'indexed' : null);
         markOutcome('processed');
         recordSearchable(result.done);
-        return ack(channel, message);
+        return settlement.ack();
       }
       const following = nextStage(stage);
       if (!following) throw new Error(`${stage} returned a next message but is the last stage`);
@@ -211,73 +217,88 @@ export class ActorRuntime<M> {
         // The work succeeded but its result could not be handed on: not the handler's fault, so no
         // attempt is spent; the message goes back and runs again (every stage is idempotent).
         logger.warn('next stage not published; returning the message', { error: error.message });
-        return this.returnLater(channel, message);
+        return this.returnLater(settlement);
       }
       // No store write for "stage done": the next stage's start records the same progress, and
       // every write here contends for the one SQLite writer with every other actor (issue 6 bench).
       markOutcome('processed');
-      return ack(channel, message);
+      return settlement.ack();
     } catch (error) {
       if (error instanceof BrokerRejectedError) {
         // The next stage's queue is full: hold this delivery a moment (its prefetch slot slows
         // this stage down too), then return it to its queue. Not an attempt: nothing failed.
         logger.warn('next stage queue is full; returning the message to its queue', { error: error.message });
         await sleep(REJECTED_REQUEUE_DELAY_MS);
-        return nack(channel, message);
+        return settlement.requeue();
       }
       const reason = cancel.signal.aborted ? new CancelledError() :
         this.shutdown.signal.aborted ? null :
         deadline.aborted ? new Error(`${stage} exceeded its deadline of ${this.stageTimeoutMs} ms`) : error;
-      if (reason === null) return nack(channel, message); // shutting down: return it to the queue
-      return this.failed(message, channel, job, attempt, reason, logger);
+      if (reason === null) return settlement.requeue(); // shutting down: return it to the queue
+      return this.failed(settlement, job, attempt, reason, logger);
     } finally {
       cancel.release();
     }
   }
 
-  private async failed(message: ConsumeMessage, channel: Channel, job: Job, attempt: number, error: unknown, logger: Logger): Promise<void> {
+  private async failed(settlement: Settlement, job: Job, attempt: number, error: unknown, logger: Logger): Promise<void> {
     const { stage } = this.actor;
+    const { message } = settlement;
     const kind = classify(error);
     const text = errorMessage(error);
     try {
-      if (kind === 'cancelled') {
-        logger.info('handler aborted: job cancelled');
-        markOutcome('cancelled');
-        await this.keepResumePoint(message, job.id);
-        return ack(channel, message);
+      switch (kind) {
+        case 'cancelled':
+          logger.info('handler aborted: job cancelled');
+          markOutcome('cancelled');
+          await this.keepResumePoint(message, job.id);
+          return settlement.ack();
+        case 'fail': {
+          logger.warn('job failed', { error: text });
+          await this.keepResumePoint(message, job.id);
+          const failed = await this.deps.store.updateJob(job.id, { status: 'FAILED', error: `${stage}: ${text}` });
+          if (failed) await this.deps.events.publish(failed, text);
+          markOutcome('failed', error);
+          return settlement.ack();
+        }
+        case 'retry':
+          if (attempt < this.deps.retry.maxAttempts(stage)) return await this.retry(settlement, job, attempt, text, error, logger);
+          return await this.deadLettered(settlement, job, attempt, text, error, logger);
+        case 'dead-letter':
+          return await this.deadLettered(settlement, job, attempt, text, error, logger);
       }
-      if (kind === 'fail') {
-        logger.warn('job failed', { error: text });
-        await this.keepResumePoint(message, job.id);
-        const failed = await this.deps.store.updateJob(job.id, { status: 'FAILED', error: `${stage}: ${text}` });
-        if (failed) await this.deps.events.publish(failed, text);
-        markOutcome('failed', error);
-        return ack(channel, message);
-      }
-      if (kind === 'retry' && attempt < this.deps.retry.maxAttempts(stage)) {
-        const delay = this.deps.retry.delayAfter(attempt);
-        await this.deps.broker.publish(this.deps.names.retryExchange(delay), this.deps.names.stageKey(stage), message.content, {
-          ...message.properties,
-          headers: retryHeaders(message, attempt + 1, text),
-        });
-        logger.warn('attempt failed; retrying', { error: text, delayMs: delay });
-        const retrying = await this.deps.store.updateJob(job.id, { error: `${stage}: ${text}` });
-        if (retrying) await this.deps.events.publish(retrying, `attempt ${attempt} failed (${text}); retry in ${delay} ms`);
-        markOutcome('retried', error);
-        return ack(channel, message);
-      }
-      await this.deadLetter(message, job.id, attempt, text);
-      logger.error('dead-lettered', { error: text });
-      // Also kept in the store: retryJob still works if the dead-letter queue was purged.
-      await this.keepResumePoint(message, job.id);
-      const dead = await this.deps.store.updateJob(job.id, { status: 'DEAD_LETTERED', error: `${stage}: ${text}` });
-      if (dead) await this.deps.events.publish(dead, text);
-      markOutcome('dead_lettered', error);
-      return ack(channel, message);
     } catch (brokerError) {
       logger.warn('could not record the failure; returning the message to its queue', { error: errorMessage(brokerError) });
-      return this.returnLater(channel, message);
+      return this.returnLater(settlement);
     }
+  }
+
+  private async retry(settlement: Settlement, job: Job, attempt: number, text: string, error: unknown, logger: Logger): Promise<void> {
+    const { stage } = this.actor;
+    const { message } = settlement;
+    const delay = this.deps.retry.delayAfter(attempt);
+    await this.deps.broker.publish(this.deps.names.retryExchange(delay), this.deps.names.stageKey(stage), message.content, {
+      ...message.properties,
+      headers: retryHeaders(message, attempt + 1, text),
+    });
+    logger.warn('attempt failed; retrying', { error: text, delayMs: delay });
+    const retrying = await this.deps.store.updateJob(job.id, { error: `${stage}: ${text}` });
+    if (retrying) await this.deps.events.publish(retrying, `attempt ${attempt} failed (${text}); retry in ${delay} ms`);
+    markOutcome('retried', error);
+    return settlement.ack();
+  }
+
+  private async deadLettered(settlement: Settlement, job: Job, attempt: number, text: string, error: unknown, logger: Logger): Promise<void> {
+    const { stage } = this.actor;
+    const { message } = settlement;
+    await this.deadLetter(message, job.id, attempt, text);
+    logger.error('dead-lettered', { error: text });
+    // Also kept in the store: retryJob still works if the dead-letter queue was purged.
+    await this.keepResumePoint(message, job.id);
+    const dead = await this.deps.store.updateJob(job.id, { status: 'DEAD_LETTERED', error: `${stage}: ${text}` });
+    if (dead) await this.deps.events.publish(dead, text);
+    markOutcome('dead_lettered', error);
+    return settlement.ack();
   }
 
   /**
@@ -286,25 +307,27 @@ export class ActorRuntime<M> {
    * current state is published again so that a subscriber waiting for the end sees it even if
    * the process that finished the job died before its event went out.
    */
-  private async dropFinished(message: ConsumeMessage, channel: Channel, job: Job, logger: Logger): Promise<void> {
+  private async dropFinished(settlement: Settlement, job: Job, logger: Logger): Promise<void> {
+    const { message } = settlement;
     logger.info('dropping message of a finished job', { status: job.status });
     if (job.status === 'FAILED' || job.status === 'CANCELLED') await this.keepResumePoint(message, job.id);
     await this.deps.events.publish(job, message.fields.redelivered ? `${this.actor.stage} redelivered after the job ended: dropped` : null);
-    return ack(channel, message);
+    return settlement.ack();
   }
 
   private async keepResumePoint(message: ConsumeMessage, jobId: string): Promise<void> {
     await this.deps.store.saveResumePoint({ jobId, stage: this.actor.stage, message: message.content.toString('utf8') });
   }
 
-  /** Nack with requeue after a pause, so a broker outage or alarm does not spin the message in a tight loop. */
-  private async returnLater(channel: Channel, message: ConsumeMessage): Promise<void> {
-    await sleep(this.brokerFailurePauseMs);
-    return nack(channel, message);
+  /** Nack with requeue after a pause, so a broker outage or a failing store does not spin the message in a tight loop. */
+  private async returnLater(settlement: Settlement): Promise<void> {
+    await sleep(FAILURE_REQUEUE_DELAY_MS);
+    return settlement.requeue();
   }
 
   /** A message that can never be handled: dead-lettered unchanged, its job (if known) DEAD_LETTERED. */
-  private async poison(message: ConsumeMessage, channel: Channel, jobId: string | null, error: unknown): Promise<void> {
+  private async poison(settlement: Settlement, jobId: string | null, error: unknown): Promise<void> {
+    const { message } = settlement;
     const text = errorMessage(error);
     try {
       await this.deadLetter(message, jobId, attemptOf(message), text);
@@ -314,10 +337,10 @@ export class ActorRuntime<M> {
         if (dead) await this.deps.events.publish(dead, text);
       }
       markOutcome('dead_lettered', error);
-      return ack(channel, message);
+      return settlement.ack();
     } catch (brokerError) {
       this.deps.logger.warn('could not dead-letter; returning the message to its queue', { error: errorMessage(brokerError) });
-      return this.returnLater(channel, message);
+      return this.returnLater(settlement);
     }
   }
 
@@ -339,14 +362,6 @@ function passThroughHeaders(message: ConsumeMessage): Record<string, unknown> {
 function jobIdIn(raw: unknown): string | null {
   const job = (raw as { job?: { jobId?: unknown } } | null)?.job;
   return typeof job?.jobId === 'string' ? job.jobId : null;
-}
-
-function ack(channel: Channel, message: ConsumeMessage): void {
-  try { channel.ack(message); } catch { /* channel gone: the broker redelivers */ }
-}
-
-function nack(channel: Channel, message: ConsumeMessage): void {
-  try { channel.nack(message, false, true); } catch { /* channel gone: the broker redelivers */ }
 }
 
 function clamp(value: number): number {

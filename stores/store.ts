@@ -143,6 +143,9 @@ export interface Store {
 
 /** Thrown when a collection is written or queried with an embedder other than the one it was built with. */
 export class EmbedderMismatchError extends Error {
+  /** Retrying cannot help: the runtime fails the job at once (messaging/errors.ts). */
+  readonly nonRetryable = true;
+
   constructor(readonly collection: string, readonly expected: EmbedderIdentity, readonly actual: EmbedderIdentity) {
     super(
       `collection "${collection}" was indexed with embedder ${expected.name} (${expected.dimension} dimensions), ` +

@@ -71,7 +71,7 @@ describe('actor conformance', function () {
     const runtime = new ActorRuntime(actor, {
       broker, names, store, retry: createRetryPolicy(config), logger: silentLogger,
       events: new JobEventPublisher(broker, names, silentLogger), cancellation: new CancellationRegistry(),
-    }, { prefetch: 2 });
+    }, { prefetch: 2, stageTimeoutMs: config.stageTimeoutMs });
     runtime.start();
     return runtime;
   }
