@@ -169,6 +169,9 @@ export class EmbedderMismatchError extends Error {
  * collection's. Not retryable.
  */
 export class JobDocumentMismatchError extends Error {
+  /** Retrying cannot help: the message names another document than its job's. */
+  readonly nonRetryable = true;
+
   constructor(
     readonly jobId: string,
     readonly job: { readonly collection: string; readonly documentId: string },
