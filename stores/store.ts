@@ -35,7 +35,10 @@ export interface JobQuery {
   readonly collection?: string;
   /** Restrict to these collections (access control); undefined means all. */
   readonly collections?: readonly string[];
-  /** Only the jobs of this document (used to cancel a deleted document's running jobs). */
+  /**
+   * Only the jobs of this document id (used to cancel a deleted document's running jobs). A
+   * document id names a document only within a collection: give `collection` with it.
+   */
   readonly documentId?: string;
   readonly status?: JobStatus;
   readonly first: number;
@@ -48,7 +51,7 @@ export interface JobPage {
   readonly hasNextPage: boolean;
 }
 
-/** The document fields written by the index stage. */
+/** The document fields written by the index stage; (collection, id) is the document's identity. */
 export interface DocumentVersion {
   readonly id: string;
   readonly collection: string;
@@ -59,6 +62,7 @@ export interface DocumentVersion {
   readonly contentHash: string | null;
 }
 
+/** An index write; `document` must be the job's own (collection, documentId), or it is refused. */
 export interface IndexRequest {
   readonly jobId: string;
   readonly document: DocumentVersion;
@@ -115,8 +119,15 @@ export interface Store {
   saveResumePoint(point: Omit<ResumePoint, 'savedAt'>): Promise<void>;
   getResumePoint(jobId: string): Promise<ResumePoint | null>;
 
-  getDocument(id: string): Promise<DocumentRecord | null>;
-  /** Replaces the document's chunks and vectors and marks the job SUCCEEDED, atomically. */
+  /**
+   * A document is identified by (collection, id) in every call: the same id in two collections
+   * names two unrelated documents, and no call given one collection reads or writes another's.
+   */
+  getDocument(collection: string, id: string): Promise<DocumentRecord | null>;
+  /**
+   * Replaces the document's chunks and vectors and marks the job SUCCEEDED, atomically. Throws
+   * JobDocumentMismatchError, writing nothing, when the document is not the job's own.
+   */
   indexDocument(request: IndexRequest): Promise<IndexOutcome>;
   /** Nearest chunks by cosine similarity within one collection; metadata filter applied inside the search. */
   search(query: SearchQuery): Promise<SearchHit[]>;
@@ -124,13 +135,13 @@ export interface Store {
   /** The embedder a collection was built with, or null: getCollection without the counts, for hot paths. */
   getCollectionEmbedder(name: string): Promise<EmbedderIdentity | null>;
   /** Number of chunks stored for a document (0 when unknown). */
-  countChunks(documentId: string): Promise<number>;
+  countChunks(collection: string, documentId: string): Promise<number>;
 
   /**
    * Removes a document with its chunks and vectors; true when it existed. Its jobs stay (history).
    * Callers cancel the document's running jobs first, so a late index write is refused.
    */
-  deleteDocument(id: string): Promise<boolean>;
+  deleteDocument(collection: string, id: string): Promise<boolean>;
   /**
    * Removes a whole collection: its documents, chunks, vectors, vector index and registered
    * embedder (a later ingest may use another embedder). Returns the number of documents removed
@@ -152,5 +163,25 @@ export class EmbedderMismatchError extends Error {
       `not ${actual.name} (${actual.dimension} dimensions): use the same embedder or a new collection`,
     );
     this.name = 'EmbedderMismatchError';
+  }
+}
+
+/**
+ * Thrown when an index request names another document than its job's (collection, documentId):
+ * a job may only ever write its own document, so no message can move or replace another
+ * collection's. Not retryable.
+ */
+export class JobDocumentMismatchError extends Error {
+  /** Retrying cannot help: the message names another document than its job's. */
+  readonly nonRetryable = true;
+
+  constructor(
+    readonly jobId: string,
+    readonly job: { readonly collection: string; readonly documentId: string },
+    readonly requested: { readonly collection: string; readonly id: string },
+  ) {
+    super(`document: job "${jobId}" indexes document "${job.documentId}" of collection "${job.collection}", ` +
+      `not "${requested.id}" of "${requested.collection}"`);
+    this.name = 'JobDocumentMismatchError';
   }
 }

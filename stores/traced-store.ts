@@ -26,6 +26,8 @@ function attributesOf(operation: string, args: readonly unknown[]): Record<strin
   const attributes: Record<string, string | number> = { [ATTR.storeOperation]: operation };
   const [first] = args;
   if (operation === 'updateJob' || operation === 'getJob') attributes[ATTR.jobId] = String(first);
+  // Calls about one document name its collection first.
+  if (['getDocument', 'countChunks', 'deleteDocument'].includes(operation)) attributes[ATTR.collection] = String(first);
   const request = first as { jobId?: unknown; collection?: unknown; chunks?: unknown; k?: unknown; document?: { collection?: unknown } } | null;
   if (typeof request?.jobId === 'string') attributes[ATTR.jobId] = request.jobId;
   if (typeof request?.collection === 'string') attributes[ATTR.collection] = request.collection;

@@ -50,8 +50,8 @@ describe('cancellation', function () {
 
     const final = await waitForJob(system.url, job.id);
     assert.equal(final.status, 'CANCELLED');
-    assert.equal(await system.store.countChunks(job.documentId), 0);
-    assert.equal(await system.store.getDocument(job.documentId), null);
+    assert.equal(await system.store.countChunks('slow', job.documentId), 0);
+    assert.equal(await system.store.getDocument('slow', job.documentId), null);
   });
 
   it('when a queued job is cancelled before any actor takes it, should never run it', async () => {
@@ -64,7 +64,7 @@ describe('cancellation', function () {
       const final = await waitForJob(system.url, job.id);
       assert.equal(final.status, 'CANCELLED');
       assert.equal(final.stage, null, 'no stage ever ran');
-      assert.equal(await system.store.countChunks(job.documentId), 0);
+      assert.equal(await system.store.countChunks('slow', job.documentId), 0);
     } finally {
       if (!system.actors) await system.startActors();
     }

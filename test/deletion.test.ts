@@ -3,6 +3,7 @@ import { gqlData, waitForJob } from './support/graphql-client.ts';
 import { queueDepths, startTestSystem, type TestSystem } from './support/test-system.ts';
 
 const INGEST = 'mutation($input: IngestInput!) { ingestDocument(input: $input) { id documentId } }';
+const DELETE = 'mutation($c: String!, $id: ID!) { deleteDocument(collection: $c, id: $id) }';
 const SEARCH = 'query($c: String!, $q: String!) { search(collection: $c, query: $q, k: 20) { documentId text } }';
 
 async function ingest(system: TestSystem, collection: string, text: string): Promise<{ id: string; documentId: string }> {
@@ -29,17 +30,17 @@ describe('deleting documents and collections', function () {
     await waitForJob(system.url, kept.id);
     const before = await search(system, 'birds', 'kingfishers');
     assert.deepEqual(new Set(before.map((hit) => hit.documentId)), new Set([gone.documentId, kept.documentId]));
-    const keptChunks = await system.store.countChunks(kept.documentId);
+    const keptChunks = await system.store.countChunks('birds', kept.documentId);
 
-    const { deleteDocument } = await gqlData(system.url, 'mutation($id: ID!) { deleteDocument(id: $id) }', { id: gone.documentId });
+    const { deleteDocument } = await gqlData(system.url, DELETE, { c: 'birds', id: gone.documentId });
     assert.equal(deleteDocument, true);
     const after = await search(system, 'birds', 'kingfishers minnows riverbank');
     assert.ok(after.length > 0);
     assert.ok(after.every((hit) => hit.documentId === kept.documentId), JSON.stringify(after));
-    assert.equal(await system.store.countChunks(gone.documentId), 0);
-    assert.equal(await system.store.countChunks(kept.documentId), keptChunks);
-    assert.equal((await gqlData(system.url, 'query($id: ID!) { document(id: $id) { id } }', { id: gone.documentId })).document, null);
-    assert.equal((await gqlData(system.url, 'mutation($id: ID!) { deleteDocument(id: $id) }', { id: gone.documentId })).deleteDocument, false);
+    assert.equal(await system.store.countChunks('birds', gone.documentId), 0);
+    assert.equal(await system.store.countChunks('birds', kept.documentId), keptChunks);
+    assert.equal((await gqlData(system.url, 'query($c: String!, $id: ID!) { document(collection: $c, id: $id) { id } }', { c: 'birds', id: gone.documentId })).document, null);
+    assert.equal((await gqlData(system.url, DELETE, { c: 'birds', id: gone.documentId })).deleteDocument, false);
   });
 
   it('when a collection is deleted, should remove its documents and return their number, leaving other collections', async () => {
@@ -69,7 +70,7 @@ describe('deleting documents and collections', function () {
     }
     assert.equal((await system.store.getJob(job.id))?.status, 'RUNNING');
 
-    const { deleteDocument } = await gqlData(system.url, 'mutation($id: ID!) { deleteDocument(id: $id) }', { id: job.documentId });
+    const { deleteDocument } = await gqlData(system.url, DELETE, { c: 'running', id: job.documentId });
     assert.equal(deleteDocument, true);
     await system.stopActors();
     await system.startActors(); // the index stage now receives the waiting message
@@ -82,8 +83,8 @@ describe('deleting documents and collections', function () {
       if (Date.now() > drained) throw new Error('the index message was not consumed');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    assert.equal(await system.store.countChunks(job.documentId), 0);
-    assert.equal(await system.store.getDocument(job.documentId), null);
+    assert.equal(await system.store.countChunks('running', job.documentId), 0);
+    assert.equal(await system.store.getDocument('running', job.documentId), null);
     assert.deepEqual(await search(system, 'running', 'swifts'), []);
   });
 });

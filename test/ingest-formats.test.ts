@@ -57,13 +57,14 @@ describe('ingestion end to end', function () {
     }
   });
 
-  it('when a document is indexed, should expose it through document(id) with its chunk count and metadata', async () => {
+  it('when a document is indexed, should expose it through document(collection, id) with its chunk count and metadata', async () => {
     const { ingestDocument } = await gqlData(system.url, INGEST, {
       input: { collection: 'docs', text: '# Tides\n\nSpring tides follow the new and full moon.', mimeType: 'text/markdown', title: 'Tides', metadata: { lang: 'en' } },
     });
     const job = await waitForJob(system.url, ingestDocument.id);
     const { document } = await gqlData(system.url,
-      'query($id: ID!) { document(id: $id) { id collection title mimeType status chunkCount metadata createdAt updatedAt } }', { id: job.documentId });
+      'query($c: String!, $id: ID!) { document(collection: $c, id: $id) { id collection title mimeType status chunkCount metadata createdAt updatedAt } }',
+      { c: 'docs', id: job.documentId });
     assert.equal(document.collection, 'docs');
     assert.equal(document.title, 'Tides');
     assert.equal(document.mimeType, 'text/markdown');

@@ -70,7 +70,7 @@ describe('poison messages', function () {
 
     const healthy = await waitForJob(system.url, ok.ingestDocument.id);
     assert.equal(healthy.status, 'SUCCEEDED');
-    assert.ok(await system.store.countChunks(victim.documentId) > 0, 'earlier documents untouched');
+    assert.ok(await system.store.countChunks('poison', victim.documentId) > 0, 'earlier documents untouched');
     const { search } = await gqlData(system.url, 'query { search(collection: "poison", query: "swifts sleep wing") { text } }');
     assert.match(search[0].text, /Swifts/);
   });

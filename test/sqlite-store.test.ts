@@ -100,9 +100,9 @@ describe('SqliteStore on a file shared by several processes', function () {
     let total = 0;
     const hits = await store.search({ collection: 'shared', vector: new Float32Array(8).fill(1), k: 1000 });
     for (let d = 0; d < 5; d++) {
-      const document = await store.getDocument(`doc-${d}`);
+      const document = await store.getDocument('shared', `doc-${d}`);
       assert.ok(document, `doc-${d} indexed`);
-      assert.equal(await store.countChunks(document.id), document.chunkCount);
+      assert.equal(await store.countChunks('shared', document.id), document.chunkCount);
       // Every vector of the document belongs to the one version its row describes: no mixed writes.
       const versions = new Set(hits.filter((hit) => hit.documentId === document.id).map((hit) => hit.chunkId.split(':')[1]));
       assert.equal(versions.size, 1);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { EmbedderIdentity, IndexedChunk, Job, Metadata, SearchHit } from '../schema/domain.ts';
-import { EmbedderMismatchError } from '../stores/store.ts';
+import { EmbedderMismatchError, JobDocumentMismatchError } from '../stores/store.ts';
 import type { DocumentVersion, IndexRequest, NewJob, Store } from '../stores/store.ts';
 
 /** Opens a fresh, empty store; `cleanup` closes it and removes what it created. */
@@ -304,14 +304,14 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         assert.equal(job?.chunkCount, chunksA.length);
         assert.equal(job?.seq, 2);
         assert.ok(job?.finishedAt instanceof Date);
-        const document = await store.getDocument('doc-a');
+        const document = await store.getDocument('docs', 'doc-a');
         assert.equal(document?.status, 'INDEXED');
         assert.equal(document?.collection, 'docs');
         assert.equal(document?.title, docA.title);
         assert.equal(document?.chunkCount, chunksA.length);
         assert.deepEqual(document?.metadata, docA.metadata);
         assert.equal(document?.contentHash, docA.contentHash);
-        assert.equal(await store.countChunks('doc-a'), chunksA.length);
+        assert.equal(await store.countChunks('docs', 'doc-a'), chunksA.length);
         assert.deepEqual(await store.getCollection('docs'), {
           name: 'docs', embedder: EMBEDDER, documentCount: 1, chunkCount: chunksA.length,
         });
@@ -319,23 +319,23 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       });
 
       it('when nothing is stored, should answer null, 0 and [] for unknown ids and collections', async () => {
-        assert.equal(await store.getDocument('nope'), null);
+        assert.equal(await store.getDocument('nope', 'nope'), null);
         assert.equal(await store.getCollection('nope'), null);
         assert.equal(await store.getCollectionEmbedder('nope'), null);
-        assert.equal(await store.countChunks('nope'), 0);
+        assert.equal(await store.countChunks('nope', 'nope'), 0);
         assert.deepEqual(await store.search({ collection: 'nope', vector: query, k: 5 }), []);
       });
 
       it('when a changed version is indexed, should replace the old chunks and keep createdAt', async () => {
         await ingest(docA, chunksA);
-        const first = await store.getDocument('doc-a');
+        const first = await store.getDocument('docs', 'doc-a');
         const v2 = [chunk('doc-a', 0, unit(0, 0, 1), 'v2'), chunk('doc-a', 1, unit(0, 0, 0, 1), 'v2')];
         await ingest({ ...docA, title: 'New title', contentHash: 'hash-2' }, v2);
-        const second = await store.getDocument('doc-a');
+        const second = await store.getDocument('docs', 'doc-a');
         assert.equal(second?.contentHash, 'hash-2');
         assert.equal(second?.chunkCount, v2.length);
         assert.deepEqual(second?.createdAt, first?.createdAt);
-        assert.equal(await store.countChunks('doc-a'), v2.length);
+        assert.equal(await store.countChunks('docs', 'doc-a'), v2.length);
         await eventually(async () => {
           // k = live chunk count: a leftover vector of v1 (nearer the query) would crowd one out.
           const hits = await store.search({ collection: 'docs', vector: query, k: v2.length });
@@ -366,7 +366,7 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         assert.deepEqual(again.job, job);
         // A new job carrying identical content must converge on the same rows too.
         await ingest(docA, chunksA);
-        assert.equal(await store.countChunks('doc-a'), chunksA.length);
+        assert.equal(await store.countChunks('docs', 'doc-a'), chunksA.length);
         assert.equal((await store.getCollection('docs'))?.chunkCount, chunksA.length);
         const after = await store.search({ collection: 'docs', vector: query, k: 10 });
         assert.deepEqual(after, before);
@@ -379,8 +379,8 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         assert.equal(outcome.kind, 'skipped');
         assert.deepEqual(outcome.job, cancelled);
         assert.deepEqual(await store.getJob(job.id), cancelled);
-        assert.equal(await store.getDocument('doc-a'), null);
-        assert.equal(await store.countChunks('doc-a'), 0);
+        assert.equal(await store.getDocument('docs', 'doc-a'), null);
+        assert.equal(await store.countChunks('docs', 'doc-a'), 0);
         assert.equal(await store.getCollection('docs'), null);
       });
 
@@ -395,26 +395,81 @@ export function describeStoreContract(name: string, open: OpenStore): void {
           );
           assert.equal((await store.getJob(job.id))?.status, 'QUEUED');
         }
-        assert.equal(await store.getDocument('doc-b'), null);
+        assert.equal(await store.getDocument('docs', 'doc-b'), null);
         assert.deepEqual((await store.getCollection('docs'))?.embedder, EMBEDDER);
         await assert.rejects(
           store.search({ collection: 'docs', vector: new Float32Array(4).fill(0.5), k: 3 }),
           EmbedderMismatchError,
         );
       });
+    });
 
-      it('when a document id is indexed in another collection, should move it there', async () => {
-        await ingest(docA, chunksA);
-        await ingest({ ...docA, collection: 'archive' }, chunksA);
-        assert.equal((await store.getDocument('doc-a'))?.collection, 'archive');
-        assert.equal(await store.countChunks('doc-a'), chunksA.length);
-        assert.equal((await store.getCollection('docs'))?.chunkCount, 0);
-        assert.equal((await store.getCollection('archive'))?.chunkCount, chunksA.length);
+    describe('a document belongs to its collection', () => {
+      const query = unit(1, 0.2);
+      // The same document id and the same chunk ids in two collections: two unrelated documents.
+      const inDocs = documentVersion('shared-id', 'docs', { owner: 'docs' }, 'hash-docs');
+      const inOther = documentVersion('shared-id', 'other', { owner: 'other' }, 'hash-other');
+      const docsChunks = [chunk('shared-id', 0, unit(1, 0, 0)), chunk('shared-id', 1, unit(0, 1, 0))];
+      const otherChunks = [chunk('shared-id', 0, unit(0, 0, 1))];
+
+      it('when the same document id is indexed in two collections, should keep two documents, each with its own chunks', async () => {
+        await ingest(inDocs, docsChunks);
+        const before = await store.getDocument('docs', 'shared-id');
+        await ingest(inOther, otherChunks);
+        assert.deepEqual(await store.getDocument('docs', 'shared-id'), before);
+        const other = await store.getDocument('other', 'shared-id');
+        assert.equal(other?.collection, 'other');
+        assert.deepEqual(other?.metadata, { owner: 'other' });
+        assert.equal(other?.contentHash, 'hash-other');
+        assert.equal(await store.countChunks('docs', 'shared-id'), docsChunks.length);
+        assert.equal(await store.countChunks('other', 'shared-id'), otherChunks.length);
+        assert.equal(await store.getDocument('third', 'shared-id'), null);
+        assert.equal((await store.getCollection('docs'))?.documentCount, 1);
+        assert.equal((await store.getCollection('other'))?.chunkCount, otherChunks.length);
         await eventually(async () => {
-          assert.deepEqual(await store.search({ collection: 'docs', vector: query, k: 10 }), []);
-          const moved = await store.search({ collection: 'archive', vector: query, k: 10 });
-          assert.deepEqual(moved.map((hit) => hit.chunkId), expectedOrder(query, chunksA));
+          const docs = await store.search({ collection: 'docs', vector: query, k: 10 });
+          assert.deepEqual(docs.map((hit) => hit.chunkId), expectedOrder(query, docsChunks));
+          assert.ok(docs.every((hit) => hit.metadata.owner === 'docs'));
+          const others = await store.search({ collection: 'other', vector: query, k: 10 });
+          assert.deepEqual(others.map((hit) => hit.chunkId), expectedOrder(query, otherChunks));
+          assert.ok(others.every((hit) => hit.metadata.owner === 'other'));
         });
+      });
+
+      it('when one collection re-indexes or deletes the id, should leave the other collection\'s document untouched', async () => {
+        await ingest(inDocs, docsChunks);
+        await ingest(inOther, otherChunks);
+        const kept = await store.getDocument('docs', 'shared-id');
+        await ingest({ ...inOther, contentHash: 'hash-other-2' }, [chunk('shared-id', 0, unit(1, 1, 1), 'v2')]);
+        assert.deepEqual(await store.getDocument('docs', 'shared-id'), kept);
+        assert.equal(await store.countChunks('docs', 'shared-id'), docsChunks.length);
+        assert.equal(await store.deleteDocument('other', 'shared-id'), true);
+        assert.equal(await store.deleteDocument('other', 'shared-id'), false);
+        assert.equal(await store.getDocument('other', 'shared-id'), null);
+        assert.deepEqual(await store.getDocument('docs', 'shared-id'), kept);
+        assert.equal(await store.countChunks('docs', 'shared-id'), docsChunks.length);
+        await eventually(async () => {
+          const docs = await store.search({ collection: 'docs', vector: query, k: 10 });
+          assert.deepEqual(docs.map((hit) => hit.chunkId), expectedOrder(query, docsChunks));
+          assert.deepEqual(await store.search({ collection: 'other', vector: query, k: 10 }), []);
+        });
+      });
+
+      it('when an index request names another collection or document than its job, should refuse it and write nothing', async () => {
+        await ingest(inDocs, docsChunks);
+        const kept = await store.getDocument('docs', 'shared-id');
+        const job = await store.createJob(newJob('other', 'shared-id'));
+        for (const document of [{ ...inDocs, contentHash: 'takeover' }, { ...inOther, id: 'not-the-jobs-document' }]) {
+          await assert.rejects(
+            store.indexDocument({ jobId: job.id, document, embedder: EMBEDDER, chunks: otherChunks }),
+            (error: unknown) => error instanceof JobDocumentMismatchError && error.jobId === job.id,
+          );
+        }
+        assert.equal((await store.getJob(job.id))?.status, 'QUEUED');
+        assert.deepEqual(await store.getDocument('docs', 'shared-id'), kept);
+        assert.equal(await store.countChunks('docs', 'shared-id'), docsChunks.length);
+        assert.equal(await store.getDocument('other', 'shared-id'), null);
+        assert.equal(await store.getDocument('other', 'not-the-jobs-document'), null);
       });
     });
 
@@ -488,20 +543,21 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       const near = unit(1, 0.1);
       const far = unit(0.1, 1);
 
-      it('when listing jobs of one document, should return only that document\'s jobs', async () => {
+      it('when listing jobs of one document, should return only that document\'s jobs in that collection', async () => {
         const mine = await store.createJob(newJob('docs', 'doc-1'));
         await store.createJob(newJob('docs', 'doc-2'));
-        const page = await store.listJobs({ first: 10, documentId: 'doc-1' });
+        await store.createJob(newJob('elsewhere', 'doc-1'));
+        const page = await store.listJobs({ first: 10, collection: 'docs', documentId: 'doc-1' });
         assert.deepEqual(page.jobs.map(({ job }) => job.id), [mine.id]);
       });
 
       it('when a document is deleted, should remove it, its chunks and its vectors and leave the others', async () => {
         await ingest(documentVersion('gone', 'docs'), [chunk('gone', 0, near), chunk('gone', 1, near)]);
         const kept = await ingest(documentVersion('kept', 'docs'), [chunk('kept', 0, far)]);
-        assert.equal(await store.deleteDocument('gone'), true);
-        assert.equal(await store.getDocument('gone'), null);
-        assert.equal(await store.countChunks('gone'), 0);
-        assert.ok(await store.getDocument('kept'));
+        assert.equal(await store.deleteDocument('docs', 'gone'), true);
+        assert.equal(await store.getDocument('docs', 'gone'), null);
+        assert.equal(await store.countChunks('docs', 'gone'), 0);
+        assert.ok(await store.getDocument('docs', 'kept'));
         await eventually(async () => {
           const hits = await store.search({ collection: 'docs', vector: near, k: 10 });
           assert.deepEqual(hits.map((hit) => hit.chunkId), kept.chunks.map((c) => c.id));
@@ -510,7 +566,7 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       });
 
       it('when an unknown document is deleted, should return false', async () => {
-        assert.equal(await store.deleteDocument('no-such-document'), false);
+        assert.equal(await store.deleteDocument('docs', 'no-such-document'), false);
       });
 
       it('when a collection is deleted, should remove its documents and embedder and leave other collections', async () => {
@@ -519,8 +575,8 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         const other = await ingest(documentVersion('b1', 'other'), [chunk('b1', 0, near)]);
         assert.equal(await store.deleteCollection('old'), 2);
         assert.equal(await store.getCollection('old'), null);
-        assert.equal(await store.getDocument('a1'), null);
-        assert.equal(await store.countChunks('a2'), 0);
+        assert.equal(await store.getDocument('old', 'a1'), null);
+        assert.equal(await store.countChunks('old', 'a2'), 0);
         assert.deepEqual(await store.search({ collection: 'old', vector: near, k: 5 }), []);
         await eventually(async () => {
           const hits = await store.search({ collection: 'other', vector: near, k: 5 });
@@ -539,11 +595,11 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       it('when a job is cancelled before its document is deleted, should refuse its later index write', async () => {
         const job = await store.createJob(newJob('docs', 'late'));
         await store.updateJob(job.id, { status: 'CANCELLED', error: 'document deleted' });
-        await store.deleteDocument('late');
+        await store.deleteDocument('docs', 'late');
         const outcome = await store.indexDocument({ jobId: job.id, document: documentVersion('late', 'docs'), embedder: EMBEDDER, chunks: [chunk('late', 0, near)] });
         assert.equal(outcome.kind, 'skipped');
-        assert.equal(await store.getDocument('late'), null);
-        assert.equal(await store.countChunks('late'), 0);
+        assert.equal(await store.getDocument('docs', 'late'), null);
+        assert.equal(await store.countChunks('docs', 'late'), 0);
       });
     });
   });

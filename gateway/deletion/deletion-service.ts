@@ -6,7 +6,7 @@
 import type { Job, JobStatus } from '../../schema/domain.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { JobEventPublisher } from '../../messaging/job-events.ts';
-import type { JobQuery, Store } from '../../stores/store.ts';
+import type { Store } from '../../stores/store.ts';
 
 const ACTIVE: readonly JobStatus[] = ['QUEUED', 'RUNNING'];
 const PAGE = 500;
@@ -15,21 +15,14 @@ export class DeletionService {
   constructor(private readonly store: Store, private readonly events: JobEventPublisher, private readonly logger: Logger) {}
 
   /**
-   * The collection a document belongs to: from its row, or (not indexed yet) from a running job.
-   * null when neither exists.
+   * Cancels the running jobs of this collection's document, then removes it; true when anything
+   * was there. The same id in another collection is another document: neither it nor its jobs
+   * are touched.
    */
-  async collectionOfDocument(id: string): Promise<string | null> {
-    const document = await this.store.getDocument(id);
-    if (document) return document.collection;
-    const [job] = await this.activeJobs({ documentId: id }, 1);
-    return job?.collection ?? null;
-  }
-
-  /** Cancels the document's running jobs, then removes it; true when anything was there. */
-  async deleteDocument(id: string): Promise<boolean> {
-    const cancelled = await this.cancelAll(await this.activeJobs({ documentId: id }));
-    const removed = await this.store.deleteDocument(id);
-    this.logger.info('document deleted', { documentId: id, removed, cancelledJobs: cancelled });
+  async deleteDocument(collection: string, id: string): Promise<boolean> {
+    const cancelled = await this.cancelAll(await this.activeJobs({ collection, documentId: id }));
+    const removed = await this.store.deleteDocument(collection, id);
+    this.logger.info('document deleted', { collection, documentId: id, removed, cancelledJobs: cancelled });
     return removed || cancelled > 0;
   }
 
@@ -41,7 +34,7 @@ export class DeletionService {
     return removed;
   }
 
-  private async activeJobs(filter: Pick<JobQuery, 'collection' | 'documentId'>, limit = Infinity): Promise<Job[]> {
+  private async activeJobs(filter: { readonly collection: string; readonly documentId?: string }): Promise<Job[]> {
     const jobs: Job[] = [];
     for (const status of ACTIVE) {
       let after: string | undefined;
@@ -49,11 +42,11 @@ export class DeletionService {
         const page = await this.store.listJobs({ ...filter, status, first: PAGE, ...(after ? { after } : {}) });
         // Filter again: a store ignoring an unknown filter field must not cancel unrelated jobs.
         jobs.push(...page.jobs.map(({ job }) => job).filter((job) =>
-          (!filter.documentId || job.documentId === filter.documentId) && (!filter.collection || job.collection === filter.collection)));
+          job.collection === filter.collection && (filter.documentId === undefined || job.documentId === filter.documentId)));
         after = page.hasNextPage ? page.jobs.at(-1)?.cursor : undefined;
-      } while (after && jobs.length < limit);
+      } while (after);
     }
-    return jobs.slice(0, limit);
+    return jobs;
   }
 
   private async cancelAll(jobs: readonly Job[]): Promise<number> {

@@ -16,7 +16,7 @@ import { HEADERS } from '../../messaging/headers.ts';
 import type { JobEventPublisher } from '../../messaging/job-events.ts';
 import type { Topology } from '../../messaging/topology.ts';
 import type { Store } from '../../stores/store.ts';
-import { ErrorCode, apiError, badInput, brokerApiError } from '../errors.ts';
+import { ErrorCode, apiError, brokerApiError } from '../errors.ts';
 import type { IngestPlan } from './ingest-plan.ts';
 import type { PendingWorkGauge } from './pending-work-gauge.ts';
 
@@ -31,13 +31,11 @@ export class IngestService {
     private readonly pending: PendingWorkGauge | null = null,
   ) {}
 
-  /** Accepts every plan or throws; on a broker failure the error lists the jobs accepted before it. */
   /**
-   * `canSee` tells whether the caller may know of a collection: a documentId taken in a
-   * collection the caller cannot see is refused without naming that collection.
+   * Accepts every plan or throws; on a broker failure the error lists the jobs accepted before it.
+   * A document id is the caller's own within its collection: nothing stored elsewhere is consulted.
    */
-  async ingest(plans: readonly IngestPlan[], canSee: (collection: string) => boolean = () => true): Promise<Job[]> {
-    await this.checkDocumentIds(plans, canSee);
+  async ingest(plans: readonly IngestPlan[]): Promise<Job[]> {
     const admission = await this.pending?.admit(plans.length);
     if (admission && !admission.admitted) {
       throw apiError(ErrorCode.BACKPRESSURE,
@@ -98,17 +96,6 @@ export class IngestService {
     this.pending?.accepted(1);
     await this.events.publish(job, 'queued');
     return job;
-  }
-
-  private async checkDocumentIds(plans: readonly IngestPlan[], canSee: (collection: string) => boolean): Promise<void> {
-    for (const [index, plan] of plans.entries()) {
-      const existing = await this.store.getDocument(plan.documentId);
-      if (existing && existing.collection !== plan.collection) {
-        const owner = canSee(existing.collection) ? `collection "${existing.collection}"` : 'another collection';
-        throw badInput(plans.length > 1 ? `inputs.${index}.documentId` : 'input.documentId',
-          `document ${plan.documentId} already belongs to ${owner}`);
-      }
-    }
   }
 
   private toApiError(error: unknown, accepted: readonly Job[]) {

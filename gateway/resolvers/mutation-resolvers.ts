@@ -8,7 +8,7 @@ export const mutationResolvers = {
   async ingestDocument(_: unknown, args: { input: IngestInput }, context: GatewayContext) {
     requireCollection(context, args.input.collection, 'ingest');
     const plan = planIngest(args.input, context.services.limits, 'input');
-    const [job] = await context.services.ingest.ingest([plan], (collection) => canSee(context, collection));
+    const [job] = await context.services.ingest.ingest([plan]);
     return job;
   },
 
@@ -23,7 +23,7 @@ export const mutationResolvers = {
     // All or nothing: one collection the key may not use refuses the whole batch.
     for (const input of args.inputs) requireCollection(context, input.collection, 'ingest');
     const plans = args.inputs.map((input, index) => planIngest(input, services.limits, `inputs.${index}`));
-    return services.ingest.ingest(plans, (collection) => canSee(context, collection));
+    return services.ingest.ingest(plans);
   },
 
   async cancelJob(_: unknown, args: { id: string }, context: GatewayContext) {
@@ -34,13 +34,10 @@ export const mutationResolvers = {
     return context.services.ingest.cancel(args.id);
   },
 
-  async deleteDocument(_: unknown, args: { id: string }, context: GatewayContext) {
-    requirePrincipal(context);
-    const collection = await context.services.deletion.collectionOfDocument(args.id);
-    // Another collection's document reads as missing: nothing deleted, nothing leaked.
-    if (collection === null || !canSee(context, collection)) return false;
-    requireCollection(context, collection, 'ingest');
-    return context.services.deletion.deleteDocument(args.id);
+  async deleteDocument(_: unknown, args: { collection: string; id: string }, context: GatewayContext) {
+    // Decided by the key alone, before any lookup; the deletion touches only this collection.
+    requireCollection(context, args.collection, 'ingest');
+    return context.services.deletion.deleteDocument(args.collection, args.id);
   },
 
   async deleteCollection(_: unknown, args: { name: string }, context: GatewayContext) {

@@ -19,7 +19,7 @@ import type { DeadLetter, DeadLetterQueues } from '../../messaging/dead-letter-q
 import { HEADERS } from '../../messaging/headers.ts';
 import type { JobEventPublisher } from '../../messaging/job-events.ts';
 import type { Topology } from '../../messaging/topology.ts';
-import type { Store } from '../../stores/store.ts';
+import type { ResumePoint, Store } from '../../stores/store.ts';
 import { ErrorCode, apiError, brokerApiError } from '../errors.ts';
 
 /** Statuses a job can be retried from. */
@@ -95,7 +95,9 @@ export class JobRetryService {
   }
 
   private async resumeFromStore(job: Job): Promise<Job> {
-    const point = await this.store.getResumePoint(job.id);
+    const stored = await this.store.getResumePoint(job.id);
+    // A job resumes its own document only: a point naming another one is not replayed (issue 12).
+    const point = stored && resumesOwnDocument(stored, job) ? stored : null;
     if (!point) {
       throw apiError(ErrorCode.CONFLICT,
         `job ${job.id} has no saved stage input to resume from (it stopped before any stage took it): ingest the document again`);
@@ -136,6 +138,17 @@ export class JobRetryService {
       status: 'QUEUED', stage, attempts: 0, error: null, progress: STAGE_PROGRESS[stage][0], force: true,
     });
   }
+}
+
+/** True when the resume point's message is about this job and its own (collection, documentId). */
+function resumesOwnDocument(point: ResumePoint, job: Job): boolean {
+  let ref: { jobId?: unknown; collection?: unknown; documentId?: unknown } | undefined;
+  try {
+    ref = (JSON.parse(point.message) as { job?: typeof ref } | null)?.job;
+  } catch {
+    return false;
+  }
+  return ref?.jobId === job.id && ref.collection === job.collection && ref.documentId === job.documentId;
 }
 
 function toApiError(error: unknown): Error {

@@ -19,7 +19,7 @@ export function chunkActor(options: Partial<ChunkOptions> = {}): StageActor<Chun
         version: 1,
         job: message.job,
         document: message.document,
-        chunks: chunks.map((chunk) => ({ ...chunk, id: chunkId(message.job.documentId, chunk.ordinal, chunk.text) })),
+        chunks: chunks.map((chunk) => ({ ...chunk, id: chunkId(message.job.collection, message.job.documentId, chunk.ordinal, chunk.text) })),
       };
       return { next };
     },

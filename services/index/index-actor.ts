@@ -6,7 +6,7 @@
 import { decodeVector, parseIndexRequest, type IndexRequestMessage } from '../../schema/messages/index-request.ts';
 import type { StageActor } from '../../messaging/actor-runtime.ts';
 import { PermanentError } from '../../messaging/errors.ts';
-import { EmbedderMismatchError, type Store } from '../../stores/store.ts';
+import { EmbedderMismatchError, JobDocumentMismatchError, type Store } from '../../stores/store.ts';
 
 export function indexActor(store: Store): StageActor<IndexRequestMessage> {
   return {
@@ -27,7 +27,10 @@ export function indexActor(store: Store): StageActor<IndexRequestMessage> {
         });
         return { done: outcome.job };
       } catch (error) {
-        if (error instanceof EmbedderMismatchError) throw new PermanentError(error.message, { cause: error });
+        // Neither heals with a retry: another embedder, or a message naming another document than its job's.
+        if (error instanceof EmbedderMismatchError || error instanceof JobDocumentMismatchError) {
+          throw new PermanentError(error.message, { cause: error });
+        }
         throw error;
       }
     },

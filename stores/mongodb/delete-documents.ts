@@ -6,13 +6,18 @@
  * live on the chunk documents) but keeps the index.
  */
 import type { ClientSession, MongoClient } from 'mongodb';
+import { documentKey } from './document-identity.ts';
 import type { StoreCollections } from './index-document.ts';
 
-export async function deleteDocument(client: MongoClient, c: StoreCollections, id: string, transactions: boolean): Promise<boolean> {
+/** Deletes one collection's document and its chunks; the same id in another collection stays. */
+export async function deleteDocument(
+  client: MongoClient, c: StoreCollections, collection: string, id: string, transactions: boolean,
+): Promise<boolean> {
   return inTransaction(client, transactions, async (session) => {
     const options = session ? { session } : {};
-    await c.chunks.deleteMany({ documentId: id }, options);
-    const { deletedCount } = await c.documents.deleteOne({ _id: id }, options);
+    const key = documentKey(collection, id);
+    await c.chunks.deleteMany(key, options);
+    const { deletedCount } = await c.documents.deleteOne(key, options);
     return deletedCount > 0;
   });
 }

@@ -8,8 +8,9 @@
 import { TERMINAL_STATUSES } from '../../schema/domain.ts';
 import type { ResumePointDocument } from './resume-points.ts';
 import type { Job, Metadata } from '../../schema/domain.ts';
-import type { ClientSession, Collection, MongoClient } from 'mongodb';
-import { EmbedderMismatchError } from '../store.ts';
+import type { ClientSession, Collection, MongoClient, ObjectId } from 'mongodb';
+import { EmbedderMismatchError, JobDocumentMismatchError } from '../store.ts';
+import { documentKey } from './document-identity.ts';
 import type { IndexOutcome, IndexRequest } from '../store.ts';
 import { documentToJob } from './job-documents.ts';
 import type { JobDocument } from './job-documents.ts';
@@ -26,9 +27,13 @@ export interface CollectionDocument {
   createdAt: Date;
 }
 
-/** A stored document (`documents` collection, `_id` is the document id). */
+/**
+ * A stored document (`documents` collection). Its identity is (collection, documentId), unique
+ * by index; `_id` is the server's (a document id from before issue 12 kept as `_id` too).
+ */
 export interface StoredDocument {
-  _id: string;
+  _id?: ObjectId | string;
+  documentId: string;
   collection: string;
   title: string | null;
   mimeType: string | null;
@@ -41,9 +46,13 @@ export interface StoredDocument {
   updatedAt: Date;
 }
 
-/** A stored chunk (`chunks` collection): the vector sits under `embeddings.d<dimension>`. */
+/**
+ * A stored chunk (`chunks` collection): the vector sits under `embeddings.d<dimension>`. Chunk
+ * ids are unique within a collection (by index); `_id` is the server's.
+ */
 export interface ChunkDocument {
-  _id: string;
+  _id?: ObjectId | string;
+  chunkId: string;
   documentId: string;
   collection: string;
   ordinal: number;
@@ -114,6 +123,10 @@ async function writeAll(
   if (existingJob === null) {
     throw new Error(`jobId: job "${request.jobId}" does not exist: create the job before indexing its document`);
   }
+  // A job writes its own document only: the job, not the message, says which one that is.
+  if (existingJob.collection !== document.collection || existingJob.documentId !== document.id) {
+    throw new JobDocumentMismatchError(request.jobId, existingJob, document);
+  }
   // A cancelled job, or a redelivery after success: leave everything as it is.
   if (TERMINAL_STATUSES.includes(existingJob.status)) return { kind: 'skipped', job: documentToJob(existingJob) };
 
@@ -135,11 +148,11 @@ async function writeAll(
     { ...options, upsert: true },
   );
 
+  const key = documentKey(document.collection, document.id);
   await documents.updateOne(
-    { _id: document.id },
+    key,
     {
       $set: {
-        collection: document.collection,
         title: document.title,
         mimeType: document.mimeType,
         sourceUrl: document.sourceUrl,
@@ -153,12 +166,12 @@ async function writeAll(
     },
     { ...options, upsert: true },
   );
-  // Replace every chunk of the document, wherever it was: a move to another collection included.
-  await chunkCollection.deleteMany({ documentId: document.id }, options);
+  // Replace every chunk of this collection's document; the same id elsewhere is another document.
+  await chunkCollection.deleteMany(key, options);
   if (chunks.length > 0) {
     const path = vectorPath(embedder.dimension).split('.')[1]!;
     await chunkCollection.insertMany(chunks.map((chunk) => ({
-      _id: chunk.id,
+      chunkId: chunk.id,
       documentId: document.id,
       collection: document.collection,
       ordinal: chunk.ordinal,

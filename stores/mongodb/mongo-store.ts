@@ -12,6 +12,7 @@ import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import { queuedJob } from '../new-job.ts';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { deleteCollection, deleteDocument } from './delete-documents.ts';
+import { documentKey, prepareDocumentIdentity } from './document-identity.ts';
 import { getResumePoint, saveResumePoint, type ResumePointDocument } from './resume-points.ts';
 import type { Db, Document, Filter } from 'mongodb';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit } from '../../schema/domain.ts';
@@ -94,12 +95,14 @@ async function prepare(db: Db): Promise<StoreCollections> {
     { key: { createdAt: -1, _id: -1 } },
     { key: { collection: 1, createdAt: -1, _id: -1 } },
     { key: { status: 1, createdAt: -1, _id: -1 } },
-    { key: { documentId: 1, createdAt: -1 } },
+    // Deleting a document cancels that collection's running jobs of its id.
+    { key: { collection: 1, documentId: 1, createdAt: -1 } },
     // The stall watchdog looks for unfinished jobs by their last change.
     { key: { status: 1, updatedAt: 1 } },
   ]);
   await collections.documents.createIndex({ collection: 1 });
-  await collections.chunks.createIndexes([{ key: { documentId: 1 } }, { key: { collection: 1 } }]);
+  await collections.chunks.createIndex({ collection: 1 });
+  await prepareDocumentIdentity(collections.documents, collections.chunks);
   await collections.registry.createIndex({ dimension: 1 });
   return collections;
 }
@@ -183,11 +186,11 @@ class MongoStore implements Store {
     return getResumePoint(this.c.resumePoints, jobId);
   }
 
-  async getDocument(id: string): Promise<DocumentRecord | null> {
-    const doc = await this.c.documents.findOne({ _id: id });
+  async getDocument(collection: string, id: string): Promise<DocumentRecord | null> {
+    const doc = await this.c.documents.findOne(documentKey(collection, id));
     if (doc === null) return null;
-    const { _id, ...rest } = doc;
-    return { id: _id, ...rest };
+    const { _id, documentId, ...rest } = doc;
+    return { id: documentId, ...rest };
   }
 
   async indexDocument(request: IndexRequest): Promise<IndexOutcome> {
@@ -229,11 +232,11 @@ class MongoStore implements Store {
           filter,
         },
       },
-      { $project: { _id: 1, documentId: 1, text: 1, ordinal: 1, title: 1, metadata: 1, score: { $meta: 'vectorSearchScore' } } },
+      { $project: { _id: 0, chunkId: 1, documentId: 1, text: 1, ordinal: 1, title: 1, metadata: 1, score: { $meta: 'vectorSearchScore' } } },
     ];
     const rows = await this.c.chunks.aggregate<ChunkDocument & { score: number }>(pipeline).toArray();
     return rows.map((row) => ({
-      chunkId: row._id,
+      chunkId: row.chunkId,
       documentId: row.documentId,
       text: row.text,
       // Atlas reports cosine as (1 + cos) / 2 to keep scores in 0..1; the port promises cosine itself.
@@ -264,12 +267,12 @@ class MongoStore implements Store {
     return registered === null ? null : { name: registered.embedderName, dimension: registered.dimension };
   }
 
-  async countChunks(documentId: string): Promise<number> {
-    return this.c.chunks.countDocuments({ documentId });
+  async countChunks(collection: string, documentId: string): Promise<number> {
+    return this.c.chunks.countDocuments(documentKey(collection, documentId));
   }
 
-  async deleteDocument(id: string): Promise<boolean> {
-    return deleteDocument(this.client, this.c, id, this.transactions);
+  async deleteDocument(collection: string, id: string): Promise<boolean> {
+    return deleteDocument(this.client, this.c, collection, id, this.transactions);
   }
 
   async deleteCollection(name: string): Promise<number> {

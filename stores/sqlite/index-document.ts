@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { isTerminal } from '../../schema/domain.ts';
 import type { EmbedderIdentity, Job } from '../../schema/domain.ts';
-import { EmbedderMismatchError } from '../store.ts';
+import { EmbedderMismatchError, JobDocumentMismatchError } from '../store.ts';
 import type { IndexOutcome, IndexRequest } from '../store.ts';
 import { rowToJob } from './job-rows.ts';
 import type { JobRow } from './job-rows.ts';
@@ -27,6 +27,10 @@ export function indexDocumentInTransaction(db: Database.Database, request: Index
     throw new Error(`jobId: job "${request.jobId}" does not exist: create the job before indexing its document`);
   }
   const job = rowToJob(jobRow);
+  // A job writes its own document only: the job row, not the message, says which one that is.
+  if (job.collection !== document.collection || job.documentId !== document.id) {
+    throw new JobDocumentMismatchError(job.id, job, document);
+  }
   // A cancelled job, or a redelivery after success: leave everything as it is.
   if (isTerminal(job.status)) return { kind: 'skipped', job };
 
@@ -38,14 +42,14 @@ export function indexDocumentInTransaction(db: Database.Database, request: Index
     }
   });
   const collectionRowId = ensureCollection(db, document.collection, embedder, now);
-  removeChunks(db, document.id);
+  removeChunks(db, document.collection, document.id);
 
   const metadata = JSON.stringify(document.metadata);
   db.prepare(
     `INSERT INTO documents (id, collection, title, mime_type, source_url, status, chunk_count, metadata, content_hash, created_at, updated_at)
      VALUES (@id, @collection, @title, @mimeType, @sourceUrl, 'INDEXED', @chunkCount, @metadata, @contentHash, @now, @now)
-     ON CONFLICT (id) DO UPDATE SET
-       collection = excluded.collection, title = excluded.title, mime_type = excluded.mime_type,
+     ON CONFLICT (collection, id) DO UPDATE SET
+       title = excluded.title, mime_type = excluded.mime_type,
        source_url = excluded.source_url, status = excluded.status, chunk_count = excluded.chunk_count,
        metadata = excluded.metadata, content_hash = excluded.content_hash, updated_at = excluded.updated_at`,
   ).run({
@@ -111,21 +115,15 @@ function ensureCollection(db: Database.Database, name: string, embedder: Embedde
   return id;
 }
 
-/** Deletes a document's chunks and their vectors, in whichever collection they are. */
-export function removeChunks(db: Database.Database, documentId: string): void {
-  const old = db.prepare(
-    `SELECT c.rowid AS rowid, col.id AS collection_row_id
-     FROM chunks c JOIN collections col ON col.name = c.collection WHERE c.document_id = ?`,
-  ).all(documentId) as { rowid: number; collection_row_id: number }[];
-  // One statement per vector table (a document's chunks almost always share one), not one per chunk.
-  const deleteVector = new Map<number, Database.Statement>();
-  for (const { rowid, collection_row_id } of old) {
-    let statement = deleteVector.get(collection_row_id);
-    if (!statement) {
-      statement = db.prepare(`DELETE FROM ${vectorTableName(collection_row_id)} WHERE rowid = ?`);
-      deleteVector.set(collection_row_id, statement);
-    }
-    statement.run(BigInt(rowid));
+/** Deletes the chunks of one collection's document and their vectors. */
+export function removeChunks(db: Database.Database, collection: string, documentId: string): void {
+  const table = db.prepare('SELECT id FROM collections WHERE name = ?').get(collection) as { id: number } | undefined;
+  if (table !== undefined) {
+    // One point delete per vector: a vec0 table has no index a `rowid IN (…)` delete could use.
+    const deleteVector = db.prepare(`DELETE FROM ${vectorTableName(table.id)} WHERE rowid = ?`);
+    const rows = db.prepare('SELECT rowid FROM chunks WHERE collection = ? AND document_id = ?')
+      .all(collection, documentId) as { rowid: number }[];
+    for (const { rowid } of rows) deleteVector.run(BigInt(rowid));
   }
-  db.prepare('DELETE FROM chunks WHERE document_id = ?').run(documentId);
+  db.prepare('DELETE FROM chunks WHERE collection = ? AND document_id = ?').run(collection, documentId);
 }

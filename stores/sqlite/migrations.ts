@@ -82,22 +82,84 @@ const MIGRATIONS: readonly string[] = [
     saved_at INTEGER NOT NULL
   ) STRICT;
   `,
+  `
+  -- A document belongs to its collection: its identity is (collection, id), so the same id in
+  -- two collections names two documents and no write in one can move or replace the other's
+  -- (issue 12). Chunk ids are unique within a collection. SQLite cannot change a key in place:
+  -- the tables are rebuilt (rowids kept, so the vectors keyed by chunk rowid stay valid), with
+  -- foreign keys off during the migration (see migrate).
+  CREATE TABLE documents_v3 (
+    id           TEXT NOT NULL,
+    collection   TEXT NOT NULL REFERENCES collections (name),
+    title        TEXT,
+    mime_type    TEXT,
+    source_url   TEXT,
+    status       TEXT NOT NULL,
+    chunk_count  INTEGER NOT NULL DEFAULT 0,
+    metadata     TEXT NOT NULL DEFAULT '{}',
+    content_hash TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    PRIMARY KEY (collection, id)
+  ) STRICT;
+  INSERT INTO documents_v3 (id, collection, title, mime_type, source_url, status, chunk_count, metadata, content_hash, created_at, updated_at)
+    SELECT id, collection, title, mime_type, source_url, status, chunk_count, metadata, content_hash, created_at, updated_at FROM documents;
+
+  CREATE TABLE chunks_v3 (
+    rowid       INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    collection  TEXT NOT NULL,
+    ordinal     INTEGER NOT NULL,
+    text        TEXT NOT NULL,
+    heading     TEXT,
+    metadata    TEXT NOT NULL DEFAULT '{}',
+    title       TEXT,
+    UNIQUE (collection, id),
+    FOREIGN KEY (collection, document_id) REFERENCES documents (collection, id) ON DELETE CASCADE
+  ) STRICT;
+  INSERT INTO chunks_v3 (rowid, id, document_id, collection, ordinal, text, heading, metadata, title)
+    SELECT rowid, id, document_id, collection, ordinal, text, heading, metadata, title FROM chunks;
+
+  DROP TABLE chunks;
+  DROP TABLE documents;
+  ALTER TABLE documents_v3 RENAME TO documents;
+  ALTER TABLE chunks_v3 RENAME TO chunks;
+  CREATE INDEX chunks_by_document ON chunks (collection, document_id);
+  CREATE INDEX chunks_by_collection ON chunks (collection);
+  -- Deleting a document cancels that collection's running jobs of its id: find them without a scan.
+  DROP INDEX IF EXISTS jobs_by_document;
+  CREATE INDEX jobs_by_document ON jobs (collection, document_id, created_at DESC, id DESC);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the database to SCHEMA_VERSION; a no-op when another process already did. */
-export function migrate(db: Database.Database): void {
+/**
+ * Brings the database to SCHEMA_VERSION (or `to`, for tests that build an older file); a no-op
+ * when another process already did. Foreign keys are off while tables are rebuilt (a dropped
+ * parent table would otherwise cascade into its children) and checked before the commit, as
+ * https://www.sqlite.org/lang_altertable.html#otheralter prescribes.
+ */
+export function migrate(db: Database.Database, to = SCHEMA_VERSION): void {
   const current = (): number => db.pragma('user_version', { simple: true }) as number;
-  if (current() >= SCHEMA_VERSION) return;
-  db.transaction(() => {
-    // Re-read under the write lock: another process may have migrated while we waited.
-    const from = current();
-    for (let version = from; version < SCHEMA_VERSION; version++) {
-      db.exec(MIGRATIONS[version]!);
-    }
-    if (from < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  }).immediate();
+  if (current() >= to) return;
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      // Re-read under the write lock: another process may have migrated while we waited.
+      const from = current();
+      for (let version = from; version < to; version++) {
+        db.exec(MIGRATIONS[version]!);
+      }
+      const violations = db.pragma('foreign_key_check') as unknown[];
+      if (violations.length > 0) throw new Error(`schema migration left ${violations.length} foreign key violations: nothing was changed`);
+      if (from < to) db.pragma(`user_version = ${to}`);
+    }).immediate();
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+  }
 }
 
 /** Name of the vec0 table holding one collection's vectors. */

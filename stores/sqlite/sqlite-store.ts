@@ -189,8 +189,8 @@ class SqliteStore implements Store {
     return row === undefined ? null : { jobId: row.job_id, stage: row.stage as Stage, message: row.message, savedAt: new Date(row.saved_at) };
   }
 
-  async getDocument(id: string): Promise<DocumentRecord | null> {
-    const row = this.db.prepare('SELECT * FROM documents WHERE id = ?').get(id) as DocumentRow | undefined;
+  async getDocument(collection: string, id: string): Promise<DocumentRecord | null> {
+    const row = this.db.prepare('SELECT * FROM documents WHERE collection = ? AND id = ?').get(collection, id) as DocumentRow | undefined;
     return row === undefined ? null : rowToDocument(row);
   }
 
@@ -246,15 +246,16 @@ class SqliteStore implements Store {
     return row === undefined ? null : { name: row.embedder_name, dimension: row.embedder_dimension };
   }
 
-  async countChunks(documentId: string): Promise<number> {
-    const row = this.db.prepare('SELECT count(*) AS n FROM chunks WHERE document_id = ?').get(documentId) as { n: number };
+  async countChunks(collection: string, documentId: string): Promise<number> {
+    const row = this.db.prepare('SELECT count(*) AS n FROM chunks WHERE collection = ? AND document_id = ?')
+      .get(collection, documentId) as { n: number };
     return row.n;
   }
 
-  async deleteDocument(id: string): Promise<boolean> {
+  async deleteDocument(collection: string, id: string): Promise<boolean> {
     return this.write(() => {
-      removeChunks(this.db, id);
-      return this.db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
+      removeChunks(this.db, collection, id);
+      return this.db.prepare('DELETE FROM documents WHERE collection = ? AND id = ?').run(collection, id).changes > 0;
     });
   }
 

@@ -137,7 +137,7 @@ describe('fault: poison, failing dependencies, hangs and stalls', function () {
       const done = await waitForJob(system.url, jobId);
       assert.equal(done.status, 'SUCCEEDED');
       assert.equal(done.attempts, 1, 'one fresh attempt');
-      assert.ok(await system.store.countChunks(done.documentId) > 0);
+      assert.ok(await system.store.countChunks('faults', done.documentId) > 0);
       const stages = new Set(events.map((event) => event.split(':')[1]));
       assert.ok(!stages.has('FETCH') && !stages.has('PARSE') && !stages.has('CHUNK'), `resumed at EMBED, not from the start: ${events.join(' ')}`);
       assert.equal((await gqlData(system.url, DEAD_LETTERS, { stage: 'EMBED' })).deadLetters.length, 0, 'moved out of the dead-letter queue');

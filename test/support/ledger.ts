@@ -124,7 +124,7 @@ export class Ledger {
       }
       if (job?.status !== 'SUCCEEDED') { lost += 1; continue; }
       succeeded += 1;
-      const stored = await store.countChunks(documentId);
+      const stored = await store.countChunks(job.collection, documentId);
       if (stored === 0 || job.chunkCount === null) lost += 1;
       else duplicates += Math.max(0, stored - job.chunkCount);
     }

@@ -1,0 +1,115 @@
+/**
+ * Migrating an existing embedded store: a file written by schema version 2 (a document id unique
+ * across collections) opens under the current schema with every document, chunk, vector, job and
+ * resume point kept, and from then on a document's identity is (collection, documentId).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
+import { migrate, SCHEMA_VERSION } from '../stores/sqlite/migrations.ts';
+import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
+import { vectorToBlob } from '../stores/sqlite/vector-search.ts';
+import type { Store } from '../stores/store.ts';
+
+const DIMENSION = 4;
+const EMBEDDER = { name: 'migration-test', dimension: DIMENSION };
+
+/** Writes a version-2 database: one collection, one document with two chunks, its job and a resume point. */
+function writeVersion2(path: string): void {
+  const db = new Database(path);
+  try {
+    sqliteVec.load(db);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, 2);
+    assert.equal(db.pragma('user_version', { simple: true }), 2);
+    const now = Date.now();
+    db.prepare('INSERT INTO collections (id, name, embedder_name, embedder_dimension, created_at) VALUES (1, ?, ?, ?, ?)')
+      .run('docs', EMBEDDER.name, DIMENSION, now);
+    db.exec(`CREATE VIRTUAL TABLE vec_c1 USING vec0(embedding float[${DIMENSION}] distance_metric=cosine)`);
+    db.prepare(
+      `INSERT INTO documents (id, collection, title, mime_type, source_url, status, chunk_count, metadata, content_hash, created_at, updated_at)
+       VALUES ('doc-1', 'docs', 'Old title', 'text/plain', NULL, 'INDEXED', 2, '{"lang":"en"}', 'hash-1', ?, ?)`,
+    ).run(now, now);
+    const vectors = [new Float32Array([1, 0, 0, 0]), new Float32Array([0, 1, 0, 0])];
+    vectors.forEach((vector, ordinal) => {
+      const { lastInsertRowid } = db.prepare(
+        `INSERT INTO chunks (id, document_id, collection, ordinal, text, heading, metadata, title)
+         VALUES (?, 'doc-1', 'docs', ?, ?, NULL, '{"lang":"en"}', 'Old title')`,
+      ).run(`chunk-${ordinal}`, ordinal, `old text ${ordinal}`);
+      db.prepare('INSERT INTO vec_c1 (rowid, embedding) VALUES (?, ?)').run(BigInt(lastInsertRowid), vectorToBlob(vector));
+    });
+    db.prepare(
+      `INSERT INTO jobs (id, collection, document_id, status, stage, progress, attempts, priority, seq, created_at, updated_at, finished_at)
+       VALUES ('job-1', 'docs', 'doc-1', 'FAILED', 'EMBED', 0.5, 1, 'NORMAL', 3, ?, ?, ?)`,
+    ).run(now, now, now);
+    db.prepare("INSERT INTO resume_points (job_id, stage, message, saved_at) VALUES ('job-1', 'EMBED', '{}', ?)").run(now);
+  } finally {
+    db.close();
+  }
+}
+
+describe('SQLite schema migration', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let store: Store | null = null;
+
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'rag-sqlite-migration-')); });
+  afterEach(async () => {
+    await store?.close();
+    store = null;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('when a version-2 file is opened, should keep its data and key documents by (collection, documentId)', async () => {
+    const path = join(dir, 'store.db');
+    writeVersion2(path);
+    store = openSqliteStore({ path, searchThreads: 0 });
+
+    const document = await store.getDocument('docs', 'doc-1');
+    assert.equal(document?.title, 'Old title');
+    assert.deepEqual(document?.metadata, { lang: 'en' });
+    assert.equal(await store.countChunks('docs', 'doc-1'), 2);
+    assert.equal((await store.getJob('job-1'))?.status, 'FAILED');
+    assert.equal((await store.getResumePoint('job-1'))?.stage, 'EMBED');
+    const hits = await store.search({ collection: 'docs', vector: new Float32Array([1, 0.1, 0, 0]), k: 5 });
+    assert.deepEqual(hits.map((hit) => hit.chunkId), ['chunk-0', 'chunk-1']);
+
+    // The same id (and chunk ids) in another collection is now a second document, not a move.
+    const job = await store.createJob({ id: 'job-2', collection: 'other', documentId: 'doc-1', priority: 'NORMAL' });
+    const outcome = await store.indexDocument({
+      jobId: job.id,
+      document: { id: 'doc-1', collection: 'other', title: 'Other', mimeType: null, sourceUrl: null, metadata: {}, contentHash: 'hash-2' },
+      embedder: EMBEDDER,
+      chunks: [{ id: 'chunk-0', ordinal: 0, text: 'other text', heading: null, vector: new Float32Array([0, 0, 1, 0]) }],
+    });
+    assert.equal(outcome.kind, 'indexed');
+    assert.equal((await store.getDocument('docs', 'doc-1'))?.title, 'Old title');
+    assert.equal(await store.countChunks('docs', 'doc-1'), 2);
+    assert.equal(await store.countChunks('other', 'doc-1'), 1);
+
+    // Deleting still cascades to the chunks, now through the composite key.
+    assert.equal(await store.deleteDocument('docs', 'doc-1'), true);
+    assert.equal(await store.countChunks('docs', 'doc-1'), 0);
+    assert.equal(await store.countChunks('other', 'doc-1'), 1);
+    assert.deepEqual(await store.search({ collection: 'docs', vector: new Float32Array([1, 0, 0, 0]), k: 5 }), []);
+  });
+
+  it('when a migrated file is opened again, should find it at the current version and change nothing', async () => {
+    const path = join(dir, 'store.db');
+    writeVersion2(path);
+    await openSqliteStore({ path, searchThreads: 0 }).close();
+    store = openSqliteStore({ path, searchThreads: 0 });
+    assert.equal(await store.countChunks('docs', 'doc-1'), 2);
+    const db = new Database(path, { readonly: true });
+    try {
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      assert.deepEqual(db.pragma('foreign_key_check'), []);
+    } finally {
+      db.close();
+    }
+  });
+});
