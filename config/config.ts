@@ -77,6 +77,8 @@ export interface SystemConfig {
   readonly actorNice: number;
   /** Autoscaling of `npm start`'s actor processes (see supervisor/scaling-policy.ts). */
   readonly scaling: ScalingConfig;
+  /** START_LIMIT: a child of `npm start` that fails this many times in a row before it is ready stops the whole system (exit 1). */
+  readonly startLimit: number;
   readonly logLevel: LogLevel;
   /** API_KEYS: JSON array of key entries (see README "Security"); null when unset. */
   readonly apiKeys: string | null;
@@ -166,6 +168,7 @@ export function readConfig(env: Env): SystemConfig {
     pendingCheckMs: int(env, 'PENDING_CHECK_MS', 500, 0, 60_000),
     actorNice: int(env, 'ACTOR_NICE', 10, 0, 19),
     scaling: readScaling(env),
+    startLimit: int(env, 'START_LIMIT', 5, 1, 1000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     apiKeys: env.API_KEYS || null,
     apiKeysFile: env.API_KEYS_FILE || null,

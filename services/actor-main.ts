@@ -8,7 +8,8 @@ import { STAGES, type Stage } from '../schema/domain.ts';
 import { createLogger } from '../observability/logger.ts';
 import { readConfig } from '../config/config.ts';
 import { runActors } from './run-actors.ts';
-import { onShutdown } from '../supervisor/shutdown.ts';
+import { onShutdown, startOrExit } from '../supervisor/shutdown.ts';
+import { READY_MESSAGE } from '../supervisor/supervisor.ts';
 
 const UTILISATION_REPORT_MS = 1000;
 
@@ -27,9 +28,10 @@ const logger = createLogger(`actor-${stages.join('-').toLowerCase()}`, config.lo
 if (config.actorNice > 0) {
   try { os.setPriority(config.actorNice); } catch (error) { logger.warn('could not lower the CPU priority', { error: String(error) }); }
 }
-const actors = await runActors(stages, config, logger);
+const actors = await startOrExit(`actor ${stages.join(',').toLowerCase()}`, () => runActors(stages, config, logger));
 onShutdown(logger, () => actors.stop(config.shutdownGraceMs));
-// Under the supervisor (an IPC channel exists), report consumer utilisation for autoscaling.
+// Under the supervisor (an IPC channel exists): started, then consumer utilisation for autoscaling.
+process.send?.(READY_MESSAGE);
 if (process.send) {
   setInterval(() => process.send?.({ type: 'utilisation', value: actors.utilisation() }), UTILISATION_REPORT_MS).unref();
 }

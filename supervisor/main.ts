@@ -1,7 +1,9 @@
 /**
  * `npm start`: runs the whole system on one machine — the gateway and, per actor, between
  * MIN_WORKERS and MAX_WORKERS worker processes scaled on queue depth and utilisation —
- * restarting any process that dies, and stopping them all on SIGTERM/SIGINT.
+ * restarting any process that dies, and stopping them all on SIGTERM/SIGINT. A process that
+ * cannot start (START_LIMIT failures in a row before it was ready) stops them all too, and the
+ * supervisor exits 1 with that process's error as its last line.
  */
 import { createLogger } from '../observability/logger.ts';
 import { createBroker } from '../config/components.ts';
@@ -12,7 +14,7 @@ import { Supervisor } from './supervisor.ts';
 
 const config = readConfig(process.env);
 const logger = createLogger('supervisor', config.logLevel);
-const supervisor = new Supervisor(logger);
+const supervisor = new Supervisor(logger, { startLimit: config.startLimit });
 supervisor.spawn('gateway', 'gateway/main.ts', []);
 // The supervisor only reads queue depths; the gateway and the actors declare the topology.
 const broker = createBroker(config, 'supervisor', logger);
@@ -21,14 +23,21 @@ const autoscaler = new Autoscaler(supervisor, broker, topology(config.namespace)
 await autoscaler.start();
 
 let stopping = false;
-const stop = (signal: NodeJS.Signals) => {
+const stop = (reason: string, exitCode: number, lastLine: string | null = null) => {
   if (stopping) return;
   stopping = true;
-  logger.info('stopping all processes', { signal });
+  logger.info('stopping all processes', { reason });
   // Both at once, so every child is marked stopping before any exits (no restart during shutdown).
   Promise.all([autoscaler.stop(), supervisor.stopAll()])
     .then(() => broker.close())
-    .then(() => process.exit(0));
+    .then(() => {
+      // The child's own error is the last thing on the terminal, where a user looks first.
+      if (lastLine !== null) process.stderr.write(`${lastLine}\n`);
+      process.exit(exitCode);
+    });
 };
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+process.on('SIGTERM', (signal) => stop(signal, 0));
+process.on('SIGINT', (signal) => stop(signal, 0));
+supervisor.onGiveUp((name, lastError) => {
+  stop(`${name} could not start`, 1, lastError ?? `${name} exited ${config.startLimit} times before it was ready (START_LIMIT)`);
+});

@@ -20,3 +20,17 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
 }
+
+/**
+ * Runs a process's start-up. On failure it writes one line naming the process and the error, the
+ * line the supervisor shows last when it gives up (START_LIMIT), and exits 1: an uncaught error
+ * would end stderr with a stack trace and Node's version instead.
+ */
+export async function startOrExit<T>(name: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    process.stderr.write(`${name} could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}

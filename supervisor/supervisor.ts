@@ -1,17 +1,39 @@
 /**
  * Keeps child processes alive: each is a Node process running a TypeScript entry point through
  * tsx; one that exits unexpectedly is restarted with back-off. Children inherit the environment
- * (so they read the same configuration) and stdout/stderr, plus an IPC channel on which actor
- * workers report their utilisation (see services/actor-main.ts).
+ * (so they read the same configuration) and stdout; their stderr passes through the supervisor,
+ * which keeps each child's last line. An IPC channel carries `ready` (sent once a child serves)
+ * and actor workers' utilisation (see services/actor-main.ts).
+ *
+ * A child that exits `startLimit` times in a row before it was ever ready cannot start (a
+ * configuration error such as an unreachable store): restarting it forever would only hide the
+ * error, so the supervisor gives up, as systemd's start limit does, and its owner stops everything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../observability/logger.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** Restart back-off: doubles from the first delay up to the last. */
+const RESTART_FIRST_DELAY_MS = 250;
+const RESTART_MAX_DELAY_MS = 10_000;
+/** A child that ran at least this long gets a fresh back-off. */
+const STABLE_AFTER_MS = 30_000;
 
 /** A message a child sent over IPC. */
 export type ChildMessageHandler = (name: string, message: unknown) => void;
+
+/** Called once when a child reached the start limit: its name and the last line it wrote to stderr. */
+export type GiveUpHandler = (name: string, lastError: string | null) => void;
+
+/** The one message every child sends when it serves: `process.send?.(READY_MESSAGE)`. */
+export const READY_MESSAGE = { type: 'ready' } as const;
+
+export interface SupervisorOptions {
+  /** Consecutive exits before ready that make the supervisor give up (config: START_LIMIT). */
+  readonly startLimit: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
 
 interface Child {
   readonly name: string;
@@ -19,18 +41,28 @@ interface Child {
   readonly args: readonly string[];
   process: ChildProcess | null;
   restarts: number;
+  /** Exits in a row before the child reported ready. */
+  failedStarts: number;
+  lastError: string | null;
   stopping: boolean;
 }
 
 export class Supervisor {
   private readonly children = new Set<Child>();
   private readonly messageHandlers: ChildMessageHandler[] = [];
+  private giveUpHandler: GiveUpHandler | null = null;
+  private givenUp = false;
 
-  constructor(private readonly logger: Logger, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(private readonly logger: Logger, private readonly options: SupervisorOptions) {}
 
   /** Receives every IPC message of every child. */
   onMessage(handler: ChildMessageHandler): void {
     this.messageHandlers.push(handler);
+  }
+
+  /** Receives the child that could not start; no child is restarted after it. */
+  onGiveUp(handler: GiveUpHandler): void {
+    this.giveUpHandler = handler;
   }
 
   /** Stops the named child for good (scaling down): SIGTERM, so it finishes or returns in-flight work. */
@@ -42,7 +74,7 @@ export class Supervisor {
   }
 
   spawn(name: string, entry: string, args: readonly string[]): void {
-    const child: Child = { name, entry, args, process: null, restarts: 0, stopping: false };
+    const child: Child = { name, entry, args, process: null, restarts: 0, failedStarts: 0, lastError: null, stopping: false };
     this.children.add(child);
     this.launch(child);
   }
@@ -54,22 +86,50 @@ export class Supervisor {
 
   private launch(child: Child): void {
     const started = Date.now();
+    let ready = false;
     const proc = spawn(process.execPath, ['--import', 'tsx', child.entry, ...child.args], {
-      cwd: ROOT, env: this.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      cwd: ROOT, env: this.options.env ?? process.env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
     child.process = proc;
-    proc.on('message', (message) => { for (const handler of this.messageHandlers) handler(child.name, message); });
+    this.passStderr(child, proc);
+    proc.on('message', (message) => {
+      if (isReady(message)) { ready = true; child.failedStarts = 0; return; }
+      for (const handler of this.messageHandlers) handler(child.name, message);
+    });
     this.logger.info('process started', { name: child.name, pid: proc.pid });
     proc.on('exit', (code, signal) => {
       child.process = null;
-      if (child.stopping) return;
+      if (child.stopping || this.givenUp) return;
+      if (!ready) child.failedStarts += 1;
+      if (child.failedStarts >= this.options.startLimit) return this.giveUp(child);
       // A process that ran for a while gets a fresh back-off; one that crashes at once waits longer each time.
-      if (Date.now() - started > 30_000) child.restarts = 0;
-      const delay = Math.min(250 * 2 ** child.restarts, 10_000);
+      if (Date.now() - started > STABLE_AFTER_MS) child.restarts = 0;
+      const delay = Math.min(RESTART_FIRST_DELAY_MS * 2 ** child.restarts, RESTART_MAX_DELAY_MS);
       child.restarts += 1;
-      this.logger.warn('process exited; restarting', { name: child.name, code, signal, delayMs: delay });
-      setTimeout(() => { if (!child.stopping) this.launch(child); }, delay);
+      this.logger.warn('process exited; restarting', { name: child.name, code, signal, delayMs: delay, failedStarts: child.failedStarts });
+      setTimeout(() => { if (!child.stopping && !this.givenUp) this.launch(child); }, delay);
     });
+  }
+
+  /** Copies the child's stderr through, remembering its last non-empty line (its fatal error, usually). */
+  private passStderr(child: Child, proc: ChildProcess): void {
+    let partial = '';
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      const last = lines.reverse().find((line) => line.trim() !== '');
+      if (last !== undefined) child.lastError = last;
+    });
+    proc.stderr?.on('end', () => { if (partial.trim() !== '') child.lastError = partial; });
+  }
+
+  private giveUp(child: Child): void {
+    this.givenUp = true;
+    this.logger.error('process failed at start-up too often; giving up', {
+      name: child.name, failedStarts: child.failedStarts, hint: 'fix the error below (START_LIMIT)',
+    });
+    this.giveUpHandler?.(child.name, child.lastError);
   }
 
   private async stopChild(child: Child, graceMs: number): Promise<void> {
@@ -82,4 +142,8 @@ export class Supervisor {
     await exited;
     clearTimeout(timer);
   }
+}
+
+function isReady(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === READY_MESSAGE.type;
 }

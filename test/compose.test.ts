@@ -34,6 +34,7 @@ const DEFAULTED: Readonly<Record<string, string>> = {
   SCALE_UTILISATION: 'supervisor autoscaling only (compose: replicas; Kubernetes: KEDA)',
   SCALE_INTERVAL_MS: 'supervisor autoscaling only (compose: replicas; Kubernetes: KEDA)',
   SCALE_COOLDOWN_MS: 'supervisor autoscaling only (compose: replicas; Kubernetes: KEDA)',
+  START_LIMIT: 'read by the npm start supervisor only; compose restarts containers itself',
 };
 
 const root = new URL('..', import.meta.url);

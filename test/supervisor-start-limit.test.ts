@@ -1,0 +1,55 @@
+/**
+ * `npm start` with a configuration error (a store it cannot reach) must not restart its children
+ * forever: after START_LIMIT failures in a row before a child was ready, it stops everything and
+ * exits 1 with that child's error as its last line.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AMQP_URL } from './support/test-system.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+describe('supervisor: a child that cannot start', function () {
+  this.timeout(180_000);
+  let dataDir: string;
+
+  before(() => { dataDir = mkdtempSync(path.join(tmpdir(), 'rag-start-limit-')); });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('when the store is unreachable, should give up after START_LIMIT failed starts and exit 1 with the error last', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'supervisor/main.ts'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        ...process.env,
+        AMQP_URL,
+        AMQP_NAMESPACE: `test-${randomUUID().slice(0, 8)}`,
+        DATA_DIR: dataDir,
+        PORT: '0',
+        STORE: 'mongodb',
+        // Port 1 refuses at once; a short selection timeout makes each start fail in well under a second.
+        MONGODB_URI: 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300&directConnection=true',
+        START_LIMIT: '2',
+        MIN_WORKERS: '1',
+        MAX_WORKERS: '1',
+        LOG_LEVEL: 'error',
+        OTEL_SDK_DISABLED: 'true',
+      },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 170_000);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+    clearTimeout(killer);
+    assert.equal(code, 1, `exits 1 instead of restarting forever; stderr ended:\n${stderr.slice(-2000)}`);
+    const lines = stderr.trimEnd().split('\n');
+    assert.match(lines.at(-1) ?? '', /could not start: .*(ECONNREFUSED|connect|Server selection|MongoDB)/i,
+      `the child's error is the last line: ${lines.at(-1)}`);
+    assert.match(stderr, /giving up/, 'says why it stopped');
+  });
+});
