@@ -65,8 +65,16 @@ export interface SystemConfig {
   readonly stallCheckIntervalMs: number;
   /** SHUTDOWN_GRACE_MS: on SIGTERM, how long in-flight messages may finish before they are returned to their queue. */
   readonly shutdownGraceMs: number;
-  /** PUBLISH_TIMEOUT_MS: how long an ingest waits for the broker before UNAVAILABLE. */
+  /** PUBLISH_TIMEOUT_MS: how long a publish waits for a connection and its confirm before it fails. */
   readonly publishTimeoutMs: number;
+  /** MAX_UNPUBLISHED_JOBS: accepted jobs that may wait in the outbox while the broker is unreachable; past it ingest answers UNAVAILABLE. */
+  readonly maxUnpublishedJobs: number;
+  /** OUTBOX_BATCH_SIZE: outbox messages the relay publishes at once, each awaiting its confirm. */
+  readonly outboxBatchSize: number;
+  /** OUTBOX_POLL_MS: how often the relay reads the outbox when no ingest woke it (other gateways' jobs, restarts). */
+  readonly outboxPollMs: number;
+  /** OUTBOX_LEASE_MS: how long a relay holds claimed messages before another gateway's relay may publish them. */
+  readonly outboxLeaseMs: number;
   /** MAX_STAGE_QUEUE_LENGTH: most messages a stage queue holds; the broker rejects publishes past it (0 = unbounded). */
   readonly maxStageQueueLength: number;
   /** MAX_PENDING_JOBS: ready messages in the fetch queue past which ingest mutations answer BACKPRESSURE (0 = off). */
@@ -163,6 +171,10 @@ export function readConfig(env: Env): SystemConfig {
     stallCheckIntervalMs: int(env, 'STALL_CHECK_INTERVAL_MS', 30_000, 100, 3_600_000),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     publishTimeoutMs: int(env, 'PUBLISH_TIMEOUT_MS', 5000, 100, 120_000),
+    maxUnpublishedJobs: int(env, 'MAX_UNPUBLISHED_JOBS', 10_000, 0, 10_000_000),
+    outboxBatchSize: int(env, 'OUTBOX_BATCH_SIZE', 200, 1, 10_000),
+    outboxPollMs: int(env, 'OUTBOX_POLL_MS', 250, 10, 60_000),
+    outboxLeaseMs: int(env, 'OUTBOX_LEASE_MS', 30_000, 1000, 3_600_000),
     maxStageQueueLength: int(env, 'MAX_STAGE_QUEUE_LENGTH', 200_000, 0, 100_000_000),
     maxPendingJobs: int(env, 'MAX_PENDING_JOBS', 100_000, 0, 100_000_000),
     pendingCheckMs: int(env, 'PENDING_CHECK_MS', 500, 0, 60_000),

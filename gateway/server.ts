@@ -19,6 +19,7 @@ import type { SystemConfig } from '../config/config.ts';
 import { DeadLetterQueues } from '../messaging/dead-letter-queues.ts';
 import { JobEventPublisher } from '../messaging/job-events.ts';
 import { StallWatchdog } from './stall-watchdog.ts';
+import { OutboxRelay } from '../messaging/outbox-relay.ts';
 import { declareWorkTopology, topology } from '../messaging/topology.ts';
 import type { Store } from '../stores/store.ts';
 import { assertSafeToListen, authenticate, authenticateHttp, connectionAuthorization } from './auth/authenticate.ts';
@@ -69,9 +70,13 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const hub = new JobEventHub(broker, names, store, logger);
   await hub.start();
   const deadLetters = new DeadLetterQueues(broker, names);
+  // Publishes what ingest committed (the transactional outbox); started once the broker is set up.
+  const relay = new OutboxRelay(store, broker, logger, {
+    batchSize: config.outboxBatchSize, pollMs: config.outboxPollMs, leaseMs: config.outboxLeaseMs,
+  });
   const services: GatewayServices = {
     store,
-    ingest: new IngestService(store, broker, names, events, logger, new PendingWorkGauge(broker, {
+    ingest: new IngestService(store, broker, names, events, logger, relay, config.maxUnpublishedJobs, new PendingWorkGauge(broker, {
       queue: names.stageQueue('FETCH'), maxPendingJobs: config.maxPendingJobs, cacheMs: config.pendingCheckMs,
     })),
     search: new SearchService(store, embedder),
@@ -86,8 +91,9 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   // Every job reaches a terminal state: jobs without progress for STALL_TIMEOUT_MS are failed here.
   const watchdog = new StallWatchdog(store, events, logger, { stallTimeoutMs: config.stallTimeoutMs, intervalMs: config.stallCheckIntervalMs });
   watchdog.start();
+  relay.start();
   const connected = await broker.start(config.publishTimeoutMs);
-  if (!connected) logger.warn('RabbitMQ is not reachable yet; ingest mutations answer UNAVAILABLE until it is');
+  if (!connected) logger.warn('RabbitMQ is not reachable yet; accepted jobs wait in the outbox (up to MAX_UNPUBLISHED_JOBS) until it is');
 
   // Reads GraphiQL's files once, so a missing package fails here at start-up, not on a request.
   const ide = createIdeHandler({ graphqlPath: GRAPHQL_PATH });
@@ -173,6 +179,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
       unregisterGauges();
       await apollo.stop();
       await watchdog.stop();
+      await relay.stop();
       await hub.stop();
       await broker.close();
       if (!shared?.store) await store.close();

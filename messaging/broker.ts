@@ -204,7 +204,8 @@ export class Broker {
   }
 
   private async connectOnce(): Promise<void> {
-    const model = await amqp.connect(this.options.url, { clientProperties: { connection_name: this.options.name } });
+    // A connect that hangs (a peer that never answers the handshake) must not stall the reconnect loop.
+    const model = await amqp.connect(this.options.url, { clientProperties: { connection_name: this.options.name }, timeout: this.options.publishTimeoutMs });
     try {
       model.on('error', (error) => this.options.logger.warn('broker connection error', { error: String(error) }));
       model.on('blocked', (reason: string) => {

@@ -37,6 +37,16 @@ const setter: TextMapSetter<Headers> = {
 };
 
 /**
+ * The headers with the active trace context added, for a message published later by someone else
+ * (the outbox relay): its PRODUCER span then joins the trace of the operation that wrote it.
+ */
+export function withTraceContext(headers: Headers): Headers {
+  const carried: Headers = { ...headers };
+  propagation.inject(context.active(), carried, setter);
+  return carried;
+}
+
+/**
  * Publishes through `send` inside a PRODUCER span and with the span's context in the headers.
  * Publishes inside untraced() (job events) are sent as they are.
  */

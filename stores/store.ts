@@ -107,8 +107,43 @@ export interface ResumePoint {
   readonly savedAt: Date;
 }
 
+/**
+ * A message committed in the same transaction as its job (a transactional outbox): the relay
+ * (messaging/outbox-relay.ts) publishes it with a broker confirm and then completes it.
+ */
+export interface OutboxMessage {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly content: Buffer;
+  /** AMQP publish options (priority, contentType, messageId, type, headers with the trace context). */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** AMQP priority: higher is claimed first. */
+  readonly priority: number;
+}
+
+/** An outbox message as stored, with the id that completes it. */
+export interface OutboxEntry extends OutboxMessage {
+  readonly id: string;
+  readonly jobId: string;
+}
+
 export interface Store {
   createJob(job: NewJob): Promise<Job>;
+  /**
+   * The point of acceptance: records the job QUEUED and its first message in one transaction, so
+   * from the moment it returns the job survives any crash and any broker outage.
+   */
+  acceptJob(job: NewJob, message: OutboxMessage): Promise<Job>;
+  /**
+   * Leases up to `limit` unpublished outbox messages whose lease has expired, for `leaseMs`
+   * (highest priority first, then oldest): several relays never publish one message at once,
+   * and a relay that died leaves its messages to the next after the lease.
+   */
+  claimOutbox(limit: number, leaseMs: number): Promise<OutboxEntry[]>;
+  /** Removes outbox messages the broker confirmed. */
+  completeOutbox(ids: readonly string[]): Promise<void>;
+  /** Outbox messages not yet published (the acceptance backlog). */
+  countOutbox(): Promise<number>;
   getJob(id: string): Promise<Job | null>;
   listJobs(query: JobQuery): Promise<JobPage>;
   /** Applies the patch if allowed (see JobPatch); returns the job as it now is, or null if unknown. */

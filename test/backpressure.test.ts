@@ -30,8 +30,10 @@ describe('backpressure', function () {
     after(async () => { await system?.stop(); });
 
     it('should refuse the next ingest with BACKPRESSURE and retryAfterSeconds, and finish every job accepted before it', async () => {
-      const { accepted, error } = await ingestUntilRefused(system.url, 'full', 10);
-      assert.equal(accepted.length, 3);
+      // The outbox takes what the queue cannot until the broker's refusal reaches the relay: at
+      // least the queue's 3, at most a few more, each published once the queue drains.
+      const { accepted, error } = await ingestUntilRefused(system.url, 'full', 30);
+      assert.ok(accepted.length >= 3 && accepted.length < 30, `accepted ${accepted.length}`);
       assert.equal(error.extensions?.code, 'BACKPRESSURE');
       assert.ok(error.extensions?.retryAfterSeconds > 0, `retryAfterSeconds: ${error.extensions?.retryAfterSeconds}`);
       assert.match(error.message, /MAX_STAGE_QUEUE_LENGTH/);

@@ -167,6 +167,54 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       });
     });
 
+    describe('the outbox (point of acceptance)', () => {
+      const message = (routingKey: string, priority: number) => ({
+        exchange: 'rag.work', routingKey, content: Buffer.from(`{"to":"${routingKey}"}`), priority,
+        options: { priority, contentType: 'application/json', headers: { 'x-attempt': 1 } },
+      });
+
+      it('when a job is accepted, should record the job QUEUED and its message together', async () => {
+        const job = await store.acceptJob(newJob('docs', 'doc-1'), message('fetch', 2));
+        assert.equal((await store.getJob(job.id))?.status, 'QUEUED');
+        assert.equal(await store.countOutbox(), 1);
+        const [entry] = await store.claimOutbox(10, 60_000);
+        assert.equal(entry?.jobId, job.id);
+        assert.equal(entry?.routingKey, 'fetch');
+        assert.equal(entry?.content.toString(), '{"to":"fetch"}');
+        assert.deepEqual(entry?.options, { priority: 2, contentType: 'application/json', headers: { 'x-attempt': 1 } });
+      });
+
+      it('when the job id already exists, should record neither the job nor its message', async () => {
+        const job = newJob('docs', 'doc-1');
+        await store.createJob(job);
+        await assert.rejects(store.acceptJob(job, message('fetch', 2)), /already exists/);
+        assert.equal(await store.countOutbox(), 0);
+      });
+
+      it('when messages are claimed, should lease them highest priority first, oldest first, to one claimer at a time', async () => {
+        const low = await store.acceptJob(newJob('docs', 'low'), message('fetch', 0));
+        const urgent = await store.acceptJob(newJob('docs', 'urgent'), message('fetch', 3));
+        const normal = await store.acceptJob(newJob('docs', 'normal'), message('fetch', 2));
+        const first = await store.claimOutbox(2, 60_000);
+        assert.deepEqual(first.map((entry) => entry.jobId), [urgent.id, normal.id]);
+        const second = await store.claimOutbox(10, 60_000);
+        assert.deepEqual(second.map((entry) => entry.jobId), [low.id], 'leased messages are not claimed again');
+        assert.deepEqual(await store.claimOutbox(10, 60_000), []);
+      });
+
+      it('when a lease expires, should let the message be claimed again; once completed, never', async () => {
+        await store.acceptJob(newJob('docs', 'doc-1'), message('fetch', 2));
+        const [leased] = await store.claimOutbox(10, 1);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const [again] = await store.claimOutbox(10, 60_000);
+        assert.equal(again?.id, leased?.id, 'the expired lease is taken over');
+        await store.completeOutbox([again!.id]);
+        assert.equal(await store.countOutbox(), 0);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        assert.deepEqual(await store.claimOutbox(10, 1), []);
+      });
+    });
+
     describe('stalled jobs and resume points', () => {
       it('when jobs have not changed since a time, should list only the unfinished ones, least recent first', async () => {
         const queued = await store.createJob(newJob('docs', 'doc-1'));

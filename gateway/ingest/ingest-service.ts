@@ -1,8 +1,11 @@
 /**
- * The write path: record each job as QUEUED, publish its first message with a broker confirm,
- * and only then report it as accepted. A job whose publish was not confirmed is marked FAILED
- * ("not accepted") and the caller gets UNAVAILABLE or BACKPRESSURE, so no job returned to a
- * client can be lost.
+ * The write path: record each job as QUEUED together with its first message in one store
+ * transaction (the transactional outbox) and report it as accepted; the outbox relay publishes
+ * the message with a broker confirm. So a mutation costs one store write, not a confirm round
+ * trip, and no job returned to a client can be lost: the message survives any crash and any
+ * broker outage in the store. While the broker is unreachable, ingest keeps accepting until
+ * MAX_UNPUBLISHED_JOBS wait in the outbox, then answers UNAVAILABLE; while it blocks publishers
+ * (an alarm) or the backlog passes MAX_PENDING_JOBS, BACKPRESSURE. Refused jobs are not recorded.
  */
 import { randomUUID } from 'node:crypto';
 import { AMQP_PRIORITY, isTerminal, type Job } from '../../schema/domain.ts';
@@ -11,8 +14,11 @@ import { SpanKind } from '@opentelemetry/api';
 import { ATTR, SPAN } from '../../observability/attributes.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { inSpan, traceIdOf } from '../../observability/tracing.ts';
+import { withTraceContext } from '../../observability/amqp-tracing.ts';
 import type { Broker } from '../../messaging/broker.ts';
+import { BrokerBlockedError, BrokerUnavailableError } from '../../messaging/broker-errors.ts';
 import { HEADERS } from '../../messaging/headers.ts';
+import type { OutboxRelay } from '../../messaging/outbox-relay.ts';
 import type { JobEventPublisher } from '../../messaging/job-events.ts';
 import type { Topology } from '../../messaging/topology.ts';
 import type { Store } from '../../stores/store.ts';
@@ -27,6 +33,9 @@ export class IngestService {
     private readonly names: Topology,
     private readonly events: JobEventPublisher,
     private readonly logger: Logger,
+    private readonly relay: OutboxRelay,
+    /** Accepted jobs that may wait in the outbox while the broker is unreachable (config: MAX_UNPUBLISHED_JOBS). */
+    private readonly maxUnpublishedJobs: number,
     /** The high-water mark on pending work; none means no limit besides the queue bound. */
     private readonly pending: PendingWorkGauge | null = null,
   ) {}
@@ -36,6 +45,7 @@ export class IngestService {
    * A document id is the caller's own within its collection: nothing stored elsewhere is consulted.
    */
   async ingest(plans: readonly IngestPlan[]): Promise<Job[]> {
+    await this.checkBroker(plans.length).catch((error: unknown) => { throw this.toApiError(error, []); });
     const admission = await this.pending?.admit(plans.length);
     if (admission && !admission.admitted) {
       throw apiError(ErrorCode.BACKPRESSURE,
@@ -73,29 +83,47 @@ export class IngestService {
   }
 
   private async acceptTraced(plan: IngestPlan, traceId: string | null): Promise<Job> {
-    const job = await this.store.createJob({ id: randomUUID(), collection: plan.collection, documentId: plan.documentId, priority: plan.priority, traceId });
+    const newJob = { id: randomUUID(), collection: plan.collection, documentId: plan.documentId, priority: plan.priority, traceId };
     const message: FetchRequest = {
       type: 'fetch.request',
       version: 1,
-      job: { jobId: job.id, collection: job.collection, documentId: job.documentId, priority: job.priority },
+      job: { jobId: newJob.id, collection: newJob.collection, documentId: newJob.documentId, priority: newJob.priority },
       document: { title: plan.title, mimeType: plan.mimeType, sourceUrl: plan.source.kind === 'url' ? plan.source.url : null, metadata: plan.metadata, contentHash: null },
       source: plan.source,
     };
-    try {
-      await this.broker.publish(this.names.workExchange, this.names.stageKey('FETCH'), Buffer.from(JSON.stringify(message)), {
-        priority: AMQP_PRIORITY[job.priority],
+    const job = await this.store.acceptJob(newJob, {
+      exchange: this.names.workExchange,
+      routingKey: this.names.stageKey('FETCH'),
+      content: Buffer.from(JSON.stringify(message)),
+      priority: AMQP_PRIORITY[newJob.priority],
+      options: {
+        priority: AMQP_PRIORITY[newJob.priority],
         contentType: 'application/json',
-        messageId: `${job.id}:FETCH`,
+        messageId: `${newJob.id}:FETCH`,
         type: message.type,
-        headers: { [HEADERS.attempt]: 1 },
-      });
-    } catch (error) {
-      await this.store.updateJob(job.id, { status: 'FAILED', error: `not accepted: ${String((error as Error).message ?? error)}` });
-      throw error;
-    }
+        headers: withTraceContext({ [HEADERS.attempt]: 1 }),
+      },
+    });
+    this.relay.notify();
     this.pending?.accepted(1);
     await this.events.publish(job, 'queued');
     return job;
+  }
+
+  /**
+   * Refuses at once what the broker cannot take soon: nothing while it blocks publishers or
+   * refuses messages because their queue is full, and no more than MAX_UNPUBLISHED_JOBS waiting
+   * in the outbox while it is unreachable.
+   */
+  private async checkBroker(count: number): Promise<void> {
+    if (this.broker.blocked) throw new BrokerBlockedError(this.broker.blocked, 5);
+    const full = this.relay.saturation();
+    if (full) throw full;
+    if (this.broker.connected) return;
+    const waiting = await this.store.countOutbox();
+    if (waiting + count > this.maxUnpublishedJobs) {
+      throw new BrokerUnavailableError(`RabbitMQ is unreachable and ${waiting} accepted jobs already wait to be published (MAX_UNPUBLISHED_JOBS ${this.maxUnpublishedJobs})`);
+    }
   }
 
   private toApiError(error: unknown, accepted: readonly Job[]) {

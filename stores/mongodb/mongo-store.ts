@@ -18,9 +18,10 @@ import type { Db, Document, Filter } from 'mongodb';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit } from '../../schema/domain.ts';
 import { EmbedderMismatchError } from '../store.ts';
 import type {
-  CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store,
+  CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store, OutboxEntry, OutboxMessage,
 } from '../store.ts';
 import { indexDocument } from './index-document.ts';
+import { MongoOutbox } from './outbox.ts';
 import type { ChunkDocument, CollectionDocument, StoreCollections, StoredDocument } from './index-document.ts';
 import {
   afterCursor, documentToJob, jobToDocument, patchFilter, patchUpdate, validatePatch,
@@ -64,7 +65,8 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     const transactions = typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
     const collections = await prepare(db);
     await assertSearchSupported(collections.chunks);
-    return new MongoStore(client, collections, transactions, {
+    const outbox = await MongoOutbox.open(db);
+    return new MongoStore(client, collections, outbox, transactions, {
       numCandidatesFactor: options.numCandidatesFactor ?? DEFAULT_NUM_CANDIDATES_FACTOR,
       indexWaitMs: options.indexWaitMs ?? DEFAULT_INDEX_WAIT_MS,
       indexPollMs: options.indexPollMs ?? 500,
@@ -122,15 +124,54 @@ class MongoStore implements Store {
   constructor(
     private readonly client: MongoClient,
     private readonly c: StoreCollections,
+    private readonly outbox: MongoOutbox,
     private readonly transactions: boolean,
     private readonly tuning: Tuning,
   ) {}
 
   async createJob(job: NewJob): Promise<Job> {
+    return this.insertJob(job, null);
+  }
+
+  async acceptJob(job: NewJob, message: OutboxMessage): Promise<Job> {
+    return this.insertJob(job, message);
+  }
+
+  claimOutbox(limit: number, leaseMs: number): Promise<OutboxEntry[]> {
+    return this.outbox.claim(limit, leaseMs);
+  }
+
+  completeOutbox(ids: readonly string[]): Promise<void> {
+    return this.outbox.complete(ids);
+  }
+
+  countOutbox(): Promise<number> {
+    return this.outbox.count();
+  }
+
+  /** The job and its first message in one transaction where the deployment has them. */
+  private async insertJob(job: NewJob, message: OutboxMessage | null): Promise<Job> {
     const now = new Date();
     const created = queuedJob(job, now);
     try {
-      await this.c.jobs.insertOne(jobToDocument(created));
+      if (!message) {
+        await this.c.jobs.insertOne(jobToDocument(created));
+      } else if (!this.transactions) {
+        // Without transactions the job goes first: a crash in between leaves a QUEUED job with no
+        // message, which the stall watchdog fails; the client never got it as accepted.
+        await this.c.jobs.insertOne(jobToDocument(created));
+        await this.outbox.insert(created.id, message);
+      } else {
+        const session = this.client.startSession();
+        try {
+          await session.withTransaction(async () => {
+            await this.c.jobs.insertOne(jobToDocument(created), { session });
+            await this.outbox.insert(created.id, message, session);
+          }, { writeConcern: { w: 'majority' } });
+        } finally {
+          await session.endSession();
+        }
+      }
     } catch (error) {
       if (error instanceof MongoServerError && error.code === 11000) {
         throw new Error(`job "${job.id}" already exists: job ids must be unique`, { cause: error });

@@ -131,6 +131,20 @@ const MIGRATIONS: readonly string[] = [
   DROP INDEX IF EXISTS jobs_by_document;
   CREATE INDEX jobs_by_document ON jobs (collection, document_id, created_at DESC, id DESC);
   `,
+  // 4: the transactional outbox: a job and its first message commit together (the point of acceptance).
+  `
+  CREATE TABLE IF NOT EXISTS outbox (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id        TEXT NOT NULL,
+    exchange      TEXT NOT NULL,
+    routing_key   TEXT NOT NULL,
+    content       BLOB NOT NULL,
+    options       TEXT NOT NULL,
+    priority      INTEGER NOT NULL,
+    claimed_until INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS outbox_by_priority ON outbox (priority DESC, seq);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -13,8 +13,10 @@ import { isTerminal, JOB_STATUSES } from '../../schema/domain.ts';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit, Stage } from '../../schema/domain.ts';
 import { EmbedderMismatchError } from '../store.ts';
 import type {
-  CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store,
+  CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, OutboxEntry, OutboxMessage, ResumePoint,
+  SearchQuery, Store,
 } from '../store.ts';
+import { claimOutbox, completeOutbox, countOutbox, insertOutbox } from './outbox.ts';
 import { rowToDocument } from './document-rows.ts';
 import type { DocumentRow } from './document-rows.ts';
 import { indexDocumentInTransaction, removeChunks } from './index-document.ts';
@@ -66,15 +68,38 @@ class SqliteStore implements Store {
   constructor(private readonly db: Database.Database, private readonly searchPool: SearchPool | null) {}
 
   async createJob(job: NewJob): Promise<Job> {
+    return this.insertJob(job, null);
+  }
+
+  async acceptJob(job: NewJob, message: OutboxMessage): Promise<Job> {
+    return this.insertJob(job, message);
+  }
+
+  async claimOutbox(limit: number, leaseMs: number): Promise<OutboxEntry[]> {
+    return this.write(() => claimOutbox(this.db, limit, leaseMs));
+  }
+
+  async completeOutbox(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) this.write(() => completeOutbox(this.db, ids));
+  }
+
+  async countOutbox(): Promise<number> {
+    return countOutbox(this.db);
+  }
+
+  private insertJob(job: NewJob, message: OutboxMessage | null): Job {
     const now = new Date();
     const created = queuedJob(job, now);
     try {
-      this.write(() => this.db.prepare(
-        `INSERT INTO jobs (id, collection, document_id, status, stage, progress, attempts, error, chunk_count,
-           priority, seq, trace_id, created_at, updated_at, finished_at)
-         VALUES (@id, @collection, @document_id, @status, @stage, @progress, @attempts, @error, @chunk_count,
-           @priority, @seq, @trace_id, @created_at, @updated_at, @finished_at)`,
-      ).run(jobToParams(created)));
+      this.write(() => {
+        this.db.prepare(
+          `INSERT INTO jobs (id, collection, document_id, status, stage, progress, attempts, error, chunk_count,
+             priority, seq, trace_id, created_at, updated_at, finished_at)
+           VALUES (@id, @collection, @document_id, @status, @stage, @progress, @attempts, @error, @chunk_count,
+             @priority, @seq, @trace_id, @created_at, @updated_at, @finished_at)`,
+        ).run(jobToParams(created));
+        if (message) insertOutbox(this.db, created.id, message);
+      });
     } catch (error) {
       if (isConstraintError(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
         throw new Error(`job "${job.id}" already exists: job ids must be unique`, { cause: error });
