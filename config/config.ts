@@ -92,8 +92,18 @@ export interface SystemConfig {
   readonly apiKeys: string | null;
   /** API_KEYS_FILE: a JSON or YAML file of key entries; null when unset. With neither, the gateway is open (loopback only). */
   readonly apiKeysFile: string | null;
-  /** MAX_BODY_BYTES: largest HTTP request body, refused with 413 before parsing. Default: MAX_DOCUMENT_BYTES as base64 + 1 MiB. */
+  /** MAX_BODY_BYTES: largest HTTP request body (413 before parsing) and largest WebSocket message once connection_init is accepted. Default: MAX_DOCUMENT_BYTES as base64 + 1 MiB. */
   readonly maxBodyBytes: number;
+  /** MAX_WS_INIT_BYTES: largest WebSocket message before connection_init is accepted (the key has not been checked yet). Default 4096. */
+  readonly maxWsInitBytes: number;
+  /** MAX_WS_BUFFERED_BYTES: outgoing bytes a WebSocket may have waiting for a slow reader before it is disconnected. Default 8 MiB. */
+  readonly maxWsBufferedBytes: number;
+  /** MAX_SUBSCRIPTIONS_PER_SOCKET: operations (subscriptions above all) one WebSocket may run at once. Default 100. */
+  readonly maxSubscriptionsPerSocket: number;
+  /** MAX_SUBSCRIPTIONS_PER_KEY: the same over all WebSockets of one API key (open mode: of all clients). Default 1000. */
+  readonly maxSubscriptionsPerKey: number;
+  /** ALLOWED_ORIGINS: browser origins (or *) that may open a WebSocket besides the gateway's own; open mode allows loopback origins only. Default none. */
+  readonly allowedOrigins: readonly string[];
   /** MAX_QUERY_DEPTH: deepest field nesting of an operation. Default 10. */
   readonly maxQueryDepth: number;
   /** MAX_ALIASES: aliases in one operation. Default 15. */
@@ -186,6 +196,11 @@ export function readConfig(env: Env): SystemConfig {
     apiKeysFile: env.API_KEYS_FILE || null,
     // A document travels as base64 (4/3 of its size) plus the rest of the request.
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', Math.ceil(maxDocumentBytes * 1.37) + 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxWsInitBytes: int(env, 'MAX_WS_INIT_BYTES', 4096, 256, 1024 * 1024),
+    maxWsBufferedBytes: int(env, 'MAX_WS_BUFFERED_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxSubscriptionsPerSocket: int(env, 'MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 100_000),
+    maxSubscriptionsPerKey: int(env, 'MAX_SUBSCRIPTIONS_PER_KEY', 1000, 1, 10_000_000),
+    allowedOrigins: origins(env.ALLOWED_ORIGINS),
     maxQueryDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1, 100),
     maxAliases: int(env, 'MAX_ALIASES', 15, 0, 1000),
     maxQueryCost: int(env, 'MAX_QUERY_COST', 5000, 1, 1_000_000),
@@ -252,6 +267,19 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 
 function list(raw: string | undefined): string[] {
   return (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+/** ALLOWED_ORIGINS: `*` or origins (scheme://host[:port], nothing after), normalized as browsers send them. */
+function origins(raw: string | undefined): string[] {
+  return list(raw).map((entry) => {
+    if (entry === '*') return entry;
+    let url: URL | null = null;
+    try { url = new URL(entry); } catch { /* reported below */ }
+    if (!url || url.origin === 'null' || url.username || url.password || url.pathname !== '/' || url.search || url.hash) {
+      throw new Error(`ALLOWED_ORIGINS entries must be * or origins like https://app.example.com (scheme, host, optional port, no path), got "${entry}"`);
+    }
+    return url.origin;
+  });
 }
 
 function positive(name: string, raw: string): number {

@@ -10,8 +10,6 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.ts';
 import { QueueStatsReader, registerQueueGauges } from '../messaging/queue-stats.ts';
 import { createBroker, createEmbedder, createRetryPolicy, openStore } from '../config/components.ts';
@@ -28,9 +26,12 @@ import type { Principal } from './auth/principal.ts';
 import type { GatewayContext, GatewayServices } from './context.ts';
 import { DeletionService } from './deletion/deletion-service.ts';
 import { JobEventHub } from './events/job-event-hub.ts';
-import { apolloFormatError, maskResultErrors } from './hardening/mask-errors.ts';
-import { apolloLimits, wsLimits } from './hardening/query-limits.ts';
+import { apolloFormatError, formatForClient, formatResultErrors, type ErrorPolicy } from './hardening/mask-errors.ts';
+import { assertSafeOrigins, hostRefusal, originRefusal } from './hardening/origin-policy.ts';
+import { operationLimits } from './hardening/query-limits.ts';
+import { SubscriptionLimits } from './hardening/subscription-limits.ts';
 import { graphqlHttpHandler } from './http/graphql-http.ts';
+import { serveGraphqlWs, type SocketExtra } from './http/websocket-server.ts';
 import { createIdeHandler } from './ide/ide-handler.ts';
 import { IngestService } from './ingest/ingest-service.ts';
 import { PendingWorkGauge } from './ingest/pending-work-gauge.ts';
@@ -58,6 +59,8 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   // Refuse an unsafe configuration before opening anything.
   const keys = loadApiKeys(config);
   assertSafeToListen(keys, config.host);
+  const origins = { open: keys.open, allowedOrigins: config.allowedOrigins };
+  assertSafeOrigins(origins);
   const names = topology(config.namespace);
   const store = shared?.store ?? await openStore(config);
   const embedder = createEmbedder(config);
@@ -99,10 +102,13 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const ide = createIdeHandler({ graphqlPath: GRAPHQL_PATH });
   const schema = makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_FILE, 'utf8'), resolvers });
   const httpServer = createServer();
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-  // One set of armor rules for both transports.
-  const limits = apolloLimits(config);
-  const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
+  // One set of limits and one error policy for both transports (issue 12, findings 7 and 8).
+  const limits = operationLimits(config);
+  const errorPolicy: ErrorPolicy = { maskErrors: config.maskErrors, hideSuggestions: !config.introspection };
+  const subscriptions = new SubscriptionLimits({ perSocket: config.maxSubscriptionsPerSocket, perKey: config.maxSubscriptionsPerKey });
+  const ws = serveGraphqlWs<Record<string, unknown>, SocketExtra & { principal?: Principal }>(
+    httpServer,
+    GRAPHQL_PATH,
     {
       schema,
       // The key comes in connection_init: a missing one closes with 4401, an unknown one with 4403.
@@ -110,29 +116,39 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
         const result = authenticate(keys, connectionAuthorization(ctx.connectionParams));
         if (result.ok) {
           ctx.extra.principal = result.principal;
+          subscriptions.opened(result.principal.name, ctx);
           return true;
         }
         if (result.reason === 'missing') ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized: send { Authorization: "Bearer <key>" } in connection_init');
         return false;
       },
-      onSubscribe: wsLimits(config, schema, limits.validationRules),
-      onNext: (_ctx, _id, _payload, _args, result) => maskResultErrors(result, config.maskErrors, logger),
+      onClose: (ctx) => { if (ctx.extra.principal) subscriptions.closed(ctx.extra.principal.name, ctx); },
+      // graphql-ws lets only acknowledged sockets (so with a principal) subscribe.
+      onSubscribe: (ctx, _id, payload) => {
+        const refusal = subscriptions.refusal(ctx.extra.principal!.name, ctx);
+        return refusal ? [refusal] : limits.check(schema, payload);
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatForClient(error.toJSON(), error, errorPolicy, logger)),
+      onNext: (_ctx, _id, _payload, _args, result) => formatResultErrors(result, errorPolicy, logger),
       context: (ctx): GatewayContext => ({ services, principal: ctx.extra.principal ?? null }),
     },
-    wsServer,
+    (request) => hostRefusal(origins, request.headers.host) ?? originRefusal(origins, request.headers.origin, request.headers.host),
+    { maxMessageBytes: config.maxBodyBytes, maxInitBytes: config.maxWsInitBytes, maxBufferedBytes: config.maxWsBufferedBytes },
+    logger,
   );
   const apollo = new ApolloServer<GatewayContext>({
     schema,
-    introspection: config.introspection,
-    validationRules: limits.validationRules,
+    // Left on for Apollo: where INTROSPECTION is off, the shared validation rules refuse it on both transports.
+    introspection: true,
+    parseOptions: limits.parseOptions,
+    validationRules: [...limits.validationRules],
     includeStacktraceInErrorResponses: !config.maskErrors,
-    formatError: apolloFormatError(config.maskErrors, logger),
+    formatError: apolloFormatError(errorPolicy, logger),
     plugins: [
       // Apollo's own landing page loads from a CDN; the offline IDE above replaces it.
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
-      ...limits.plugins,
+      { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
     ],
   });
   await apollo.start();
@@ -143,6 +159,13 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   );
 
   httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    // Before anything else: an open gateway answers loopback names only (DNS rebinding).
+    const foreignHost = hostRefusal(origins, request.headers.host);
+    if (foreignHost !== null) {
+      response.writeHead(403, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ errors: [{ message: foreignHost, extensions: { code: 'FORBIDDEN' } }] }));
+      return;
+    }
     // First: browsers get the IDE page and its assets; everything else falls through.
     if (ide(request, response)) return;
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;

@@ -28,6 +28,7 @@ const DEFAULTED: Readonly<Record<string, string>> = {
   HASHING_DIMENSION: 'only the hashing embedder uses it; the stack runs EMBEDDER=ollama',
   FETCH_ALLOW_LIST: 'empty by default on purpose: the fetcher must not reach private addresses',
   API_KEYS: 'keys come from API_KEYS_FILE, written by the api-keys service',
+  ALLOWED_ORIGINS: 'empty by default on purpose: the IDE is served from the gateway\'s own origin, which is always allowed',
   MIN_WORKERS: 'read by the npm start supervisor only; compose scales actors with replicas',
   MAX_WORKERS: 'read by the npm start supervisor only; compose scales actors with replicas',
   SCALE_QUEUE_LENGTH: 'supervisor autoscaling only (compose: replicas; Kubernetes: KEDA)',

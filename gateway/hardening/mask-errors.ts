@@ -2,7 +2,8 @@
  * Error masking for production (MASK_ERRORS): errors the API raised on purpose (GraphQLErrors
  * with a code: BAD_USER_INPUT, FORBIDDEN, validation failures, …) reach the client as they are;
  * anything else (a bug, a driver error) becomes "internal error" with a request id, and the
- * details go to the log under that id. Stack traces are never sent when masking.
+ * details go to the log under that id. Stack traces are never sent when masking. Where the schema
+ * is private, schema suggestions are removed from messages too. Both apply over HTTP and WebSocket.
  */
 import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -37,17 +38,33 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown, logg
   };
 }
 
-/** Apollo's formatError, masking when `mask` is set. */
-export function apolloFormatError(mask: boolean, logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError =>
-    mask ? maskError(formatted, error, logger) : formatted;
+/** How errors reach clients, on every transport. */
+export interface ErrorPolicy {
+  /** MASK_ERRORS: internal errors become "internal error (request id …)". */
+  readonly maskErrors: boolean;
+  /** True where introspection is off: graphql-js's "Did you mean …" would reveal the schema anyway. */
+  readonly hideSuggestions: boolean;
 }
 
-/** graphql-ws: masks the errors of one result (`onNext`). */
-export function maskResultErrors<R extends { errors?: readonly GraphQLError[] }>(result: R, mask: boolean, logger: Logger): R {
-  if (!mask || !result.errors?.length) return result;
+/** graphql-js's suggestion sentence: `Did you mean "job" or "jobs"?`, `Did you mean the enum value "HIGH"?`. */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/** One error as a client sees it under `policy`. */
+export function formatForClient(formatted: GraphQLFormattedError, error: unknown, policy: ErrorPolicy, logger: Logger): GraphQLFormattedError {
+  const shown = policy.maskErrors ? maskError(formatted, error, logger) : formatted;
+  return policy.hideSuggestions ? { ...shown, message: shown.message.replace(SUGGESTION, '') } : shown;
+}
+
+/** Apollo's formatError. */
+export function apolloFormatError(policy: ErrorPolicy, logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => formatForClient(formatted, error, policy, logger);
+}
+
+/** graphql-ws: the errors of one result (`onNext`). */
+export function formatResultErrors<R extends { errors?: readonly GraphQLError[] }>(result: R, policy: ErrorPolicy, logger: Logger): R {
+  if (!result.errors?.length) return result;
   const errors = result.errors.map((error) => {
-    const formatted = maskError(error.toJSON(), error, logger);
+    const formatted = formatForClient(error.toJSON(), error, policy, logger);
     return new GraphQLError(formatted.message, { ...(error.path ? { path: error.path } : {}), extensions: formatted.extensions ?? {} });
   });
   return { ...result, errors };

@@ -1,52 +1,68 @@
 /**
- * What one GraphQL operation may cost, enforced by graphql-armor before execution: depth,
- * aliases, cost, directives and tokens. The same limits apply over HTTP (Apollo plugins and
- * validation rules) and over graphql-ws (its parse and validate hooks).
+ * What one GraphQL operation may cost, checked before execution: tokens (graphql-js's parser),
+ * depth, aliases, cost and directives (graphql-armor's validation rules), and introspection
+ * (graphql-js's rule). The same parse options and rule list serve Apollo over HTTP and
+ * graphql-ws over WebSocket, and WebSocket refusals carry Apollo's codes, so an abusive
+ * operation is refused the same way on either transport (issue 12, finding 8).
  */
-import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
   GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate,
-  type DocumentNode, type ExecutionArgs, type GraphQLSchema, type ValidationRule,
+  type DocumentNode, type ExecutionArgs, type GraphQLSchema, type ParseOptions, type ValidationRule,
 } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import type { SystemConfig } from '../../config/config.ts';
 
 /** The configuration entries that bound an operation. */
 export type QueryLimits = Pick<SystemConfig,
-  'maxQueryDepth' | 'maxAliases' | 'maxQueryCost' | 'maxDirectives' | 'maxTokens' | 'introspection' | 'maskErrors'>;
+  'maxQueryDepth' | 'maxAliases' | 'maxQueryCost' | 'maxDirectives' | 'maxTokens' | 'introspection'>;
 
-/** Apollo's part: plugins (token limit, suggestion masking) and validation rules. */
-export function apolloLimits(limits: QueryLimits): { plugins: ApolloServerPlugin[]; validationRules: ValidationRule[] } {
-  const { plugins, validationRules } = new ApolloArmor(armorConfig(limits)).protect();
-  // armor's types come from Apollo's CommonJS build; the plugins are the same objects at run time.
-  return { plugins: plugins as unknown as ApolloServerPlugin[], validationRules };
+export interface OperationLimits {
+  /** Apollo's `parseOptions`: the token limit. */
+  readonly parseOptions: ParseOptions;
+  /** Apollo's `validationRules` (added to graphql-js's specified rules). */
+  readonly validationRules: readonly ValidationRule[];
+  /** Parses and validates one graphql-ws operation like Apollo does: its execution arguments, or its refusal. */
+  check(schema: GraphQLSchema, payload: SubscribePayload): ExecutionArgs | GraphQLError[];
 }
 
-/**
- * graphql-ws's part, as its `onSubscribe` hook: parse with the token limit and validate with the
- * same rules as HTTP. A refused operation gets an error message; the socket stays open.
- */
-export function wsLimits(limits: QueryLimits, schema: GraphQLSchema, armorRules: readonly ValidationRule[]) {
-  const rules = [...specifiedRules, ...armorRules];
-  if (!limits.introspection) rules.push(NoSchemaIntrospectionCustomRule);
-  return (_ctx: unknown, _id: string, payload: SubscribePayload): ExecutionArgs | readonly GraphQLError[] => {
-    let document: DocumentNode;
-    try {
-      // graphql-js counts tokens itself (the limit armor's Apollo plugin applies over HTTP).
-      document = parse(payload.query, { maxTokens: limits.maxTokens });
-    } catch (error) {
-      return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
-    }
-    const errors = validate(schema, document, rules);
-    if (errors.length > 0) return errors;
-    return {
-      schema,
-      document,
-      ...(payload.operationName ? { operationName: payload.operationName } : {}),
-      ...(payload.variables ? { variableValues: payload.variables } : {}),
-    };
+export function operationLimits(limits: QueryLimits): OperationLimits {
+  const parseOptions: ParseOptions = { maxTokens: limits.maxTokens };
+  const validationRules: ValidationRule[] = [...new ApolloArmor(armorConfig(limits)).protect().validationRules];
+  // Apollo's own introspection switch is left on (see server.ts): this rule refuses it on both transports.
+  if (!limits.introspection) validationRules.push(NoSchemaIntrospectionCustomRule);
+  const rules = [...specifiedRules, ...validationRules];
+  return {
+    parseOptions,
+    validationRules,
+    check(schema, payload) {
+      let document: DocumentNode;
+      try {
+        document = parse(payload.query, parseOptions);
+      } catch (error) {
+        return [withCode(error instanceof GraphQLError ? error : new GraphQLError(String(error)), ApolloServerErrorCode.GRAPHQL_PARSE_FAILED)];
+      }
+      const errors = validate(schema, document, rules);
+      if (errors.length > 0) return errors.map((error) => withCode(error, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED));
+      return {
+        schema,
+        document,
+        ...(payload.operationName ? { operationName: payload.operationName } : {}),
+        ...(payload.variables ? { variableValues: payload.variables } : {}),
+      };
+    },
   };
+}
+
+/** The error with the code Apollo gives errors of that phase (it replaces armor's BAD_USER_INPUT too). */
+function withCode(error: GraphQLError, code: ApolloServerErrorCode): GraphQLError {
+  return new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
+    extensions: { ...error.extensions, code },
+  });
 }
 
 function armorConfig(limits: QueryLimits) {
@@ -56,8 +72,9 @@ function armorConfig(limits: QueryLimits) {
     maxAliases: { n: limits.maxAliases, exposeLimits: true, errorMessage: 'Aliases limit exceeded (MAX_ALIASES).' },
     costLimit: { maxCost: limits.maxQueryCost, exposeLimits: true, errorMessage: 'Query cost limit exceeded (MAX_QUERY_COST).' },
     maxDirectives: { n: limits.maxDirectives, exposeLimits: true, errorMessage: 'Directives limit exceeded (MAX_DIRECTIVES).' },
-    maxTokens: { n: limits.maxTokens, exposeLimits: true, errorMessage: 'Token limit exceeded (MAX_TOKENS).' },
-    // "Did you mean …" reveals the schema; hide it where introspection is off.
-    blockFieldSuggestion: { enabled: !limits.introspection },
+    // Tokens: graphql-js's own parser limit (parseOptions), which Apollo answers with 400; armor's
+    // Apollo plugin throws outside the parser and got 500. Suggestions: mask-errors.ts, on both transports.
+    maxTokens: { enabled: false },
+    blockFieldSuggestion: { enabled: false },
   };
 }
