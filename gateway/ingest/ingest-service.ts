@@ -82,7 +82,7 @@ export class IngestService {
       source: plan.source,
     };
     try {
-      await this.broker.publish(this.names.workExchange, this.names.stageKey('FETCH'), Buffer.from(JSON.stringify(message)), {
+      await this.broker.publish(this.names.workExchange, this.names.stageKey('FETCH', AMQP_PRIORITY[job.priority]), Buffer.from(JSON.stringify(message)), {
         priority: AMQP_PRIORITY[job.priority],
         contentType: 'application/json',
         messageId: `${job.id}:FETCH`,

@@ -50,7 +50,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const store = await openStore(config);
   const gateway = await startGateway(config, logger, { store });
   const system: TestSystem = {
-    config, names: topology(namespace), store, gateway, url: gateway.url, actors: null,
+    config, names: topology(namespace, config.queueType), store, gateway, url: gateway.url, actors: null,
     async startActors(stages = STAGES) {
       system.actors = await runActors(stages, config, logger, { store });
     },
@@ -62,7 +62,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       await system.stopActors();
       await gateway.stop();
       await store.close();
-      await deleteNamespace(system.names, createRetryPolicy(config).delays());
+      await deleteNamespace(config.amqpUrl, system.names, createRetryPolicy(config).delays());
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -70,8 +70,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   return system;
 }
 
-async function deleteNamespace(names: Topology, retryDelays: readonly number[]): Promise<void> {
-  const connection = await amqp.connect(AMQP_URL);
+async function deleteNamespace(amqpUrl: string, names: Topology, retryDelays: readonly number[]): Promise<void> {
+  // The first node of a cluster's list; every node sees the whole cluster's queues.
+  const connection = await amqp.connect(amqpUrl.split(',')[0]!.trim());
   try {
     const channel = await connection.createChannel();
     await deleteTopology(channel, names, retryDelays);
