@@ -6,7 +6,8 @@
  *                           queue with x-max-priority; quorum: routing key = <stage>.<band>
  *                           (fetch.urgent, …) → <ns>.stage.<stage>.<band>, one quorum queue per
  *                           priority band, since quorum queues on RabbitMQ 3.10 have no priorities
- *                           (messaging/priority-consumer.ts makes consumers prefer the higher band)
+ *                           (messaging/priority-consumer.ts makes consumers prefer the higher band;
+ *                           the bare stage key routes to the NORMAL band)
  *   <ns>.dead      direct   routing key = stage                    → <ns>.dlq.<stage>
  *   <ns>.retry.<T>ms fanout → queue <ns>.retry.<T>ms (TTL T, dead-letters back to <ns>.work with
  *                   the original routing key): one queue per delay, so no message waits behind a
@@ -115,6 +116,8 @@ export async function declareWorkTopology(channel: Channel, names: Topology, opt
         });
         await channel.bindQueue(names.stageQueue(stage, priority), names.workExchange, names.stageKey(stage, priority));
       }
+      // A message routed with the bare stage key (a tool, or a publisher from before QUEUE_TYPE) is NORMAL work.
+      await channel.bindQueue(names.stageQueue(stage), names.workExchange, stage.toLowerCase());
     }
     await assertQueue(channel, names.deadLetterQueue(stage), { 'x-queue-type': names.queueType });
     await channel.bindQueue(names.deadLetterQueue(stage), names.deadExchange, names.deadKey(stage));

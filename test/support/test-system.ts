@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { STAGES, type Stage } from '../../schema/domain.ts';
 import { createLogger, silentLogger } from '../../observability/logger.ts';
-import { defaultConfig, type SystemConfig } from '../../config/config.ts';
+import { defaultConfig, readConfig, type SystemConfig } from '../../config/config.ts';
 import { createRetryPolicy, openStore } from '../../config/components.ts';
 import { runActors, type RunningActors } from '../../services/run-actors.ts';
 import { deleteTopology, topology, type Topology } from '../../messaging/topology.ts';
@@ -44,6 +44,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const config = defaultConfig({
     amqpUrl: AMQP_URL, namespace, dataDir, port: 0, host: '127.0.0.1',
     retryDelaysMs: [50, 100], publishTimeoutMs: 3000, fetchAllowList: ['127.0.0.1/32'],
+    // QUEUE_TYPE=quorum npx mocha … runs the system tests on quorum queues.
+    queueType: readConfig({ QUEUE_TYPE: process.env.QUEUE_TYPE }).queueType,
     ...options.config,
   });
   const logger = process.env.TEST_LOG ? createLogger('test', 'debug') : silentLogger;
