@@ -7,13 +7,13 @@ import { gqlData, waitForJob } from './graphql-client.ts';
 import { startTestSystem, type TestSystem } from './test-system.ts';
 import type { QueueType } from '../../messaging/topology.ts';
 
-/** Registers the suite; `amqpUrl` points it at another broker (the test cluster). */
-export function describePriority(queueType: QueueType, amqpUrl?: string): void {
+/** Registers the suite; `amqpUrl` (read when the suite starts) points it at another broker, e.g. the test cluster. */
+export function describePriority(queueType: QueueType, amqpUrl?: () => string): void {
   describe(`priority (${queueType} queues)`, function () {
     this.timeout(120_000);
     let system: TestSystem;
 
-    before(async () => { system = await startTestSystem({ actors: false, config: { prefetch: 2, queueType, ...(amqpUrl ? { amqpUrl } : {}) } }); });
+    before(async () => { system = await startTestSystem({ actors: false, config: { prefetch: 2, queueType, ...(amqpUrl ? { amqpUrl: amqpUrl() } : {}) } }); });
     after(async () => { await system?.stop(); });
 
     it('when an URGENT job joins a backlog of LOW jobs, should finish before most of them', async () => {
