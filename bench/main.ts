@@ -14,6 +14,8 @@ import { STAGES } from '../schema/domain.ts';
 import { createEmbedder, createRetryPolicy, openStore } from '../config/components.ts';
 import { readConfig } from '../config/config.ts';
 import { deleteTopology, topology } from '../messaging/topology.ts';
+import { checkStageQueues } from '../messaging/stage-depth.ts';
+import { splitNodeUrls } from '../messaging/node-urls.ts';
 import { confirmLatency } from './broker-floor.ts';
 import { loadCorpus } from './corpus.ts';
 import { ingestRun } from './ingest-run.ts';
@@ -38,8 +40,9 @@ const config = readConfig(process.env);
 const namespace = `bench-${randomUUID().slice(0, 8)}`;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-bench-'));
 const dbPath = path.join(dataDir, 'rag.sqlite');
-const names = topology(namespace);
-const connection = await amqp.connect(config.amqpUrl);
+const names = topology(namespace, config.queueType);
+// Queue inspection through the first node (a cluster's nodes all see every queue).
+const connection = await amqp.connect(splitNodeUrls(config.amqpUrl)[0]!);
 const rabbitmq = String(connection.connection.serverProperties?.version ?? 'unknown');
 const processes: BenchProcess[] = [];
 
@@ -77,7 +80,7 @@ try {
       const check = await connection.createChannel();
       check.on('error', () => {});
       try {
-        if ((await check.checkQueue(names.stageQueue(stage))).consumerCount < 1) return false;
+        if ((await checkStageQueues(check, names.stageQueues(stage))).consumers < 1) return false;
       } finally { await check.close().catch(() => {}); }
     }
     return true;
@@ -121,16 +124,16 @@ try {
   const gatewayHalf = asyncGateway.memory();
   accepted += await publishPendingJobs(asyncUrl, 'pending2', PENDING_JOBS / 2);
   const publishSeconds = (Date.now() - pendingStarted) / 1000;
-  const queued = (await channel.checkQueue(names.stageQueue('FETCH'))).messageCount;
+  const queued = (await checkStageQueues(channel, names.stageQueues('FETCH'))).ready;
   const gatewayAfter = asyncGateway.memory();
   actors = startActors();
   processes.push(...actors);
   await waitFor('actors', consumersReady);
   await new Promise((resolve) => setTimeout(resolve, 10_000));
   const actorsWithBacklog = Object.fromEntries(actors.map((actor) => [actor.name, actor.memory()]));
-  const leftInQueue = (await channel.checkQueue(names.stageQueue('FETCH'))).messageCount;
+  const leftInQueue = (await checkStageQueues(channel, names.stageQueues('FETCH'))).ready;
   await Promise.all(actors.map((actor) => actor.stop()));
-  for (const stage of STAGES) await channel.purgeQueue(names.stageQueue(stage));
+  for (const stage of STAGES) for (const queue of names.stageQueues(stage)) await channel.purgeQueue(queue);
   log(`${accepted} accepted in ${publishSeconds.toFixed(0)} s; gateway RSS ${gatewayBefore?.rssMb} → ${gatewayAfter?.rssMb} MB`);
 
   const result: BenchResult = {

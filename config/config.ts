@@ -5,11 +5,20 @@
 import path from 'node:path';
 import type { LogLevel } from '../observability/logger.ts';
 import { STAGES, type Stage } from '../schema/domain.ts';
+import { QUEUE_TYPES, type QueueType } from '../messaging/topology.ts';
+import { splitNodeUrls } from '../messaging/node-urls.ts';
 
 /** The whole configuration of a process; see README "Configuration". */
 export interface SystemConfig {
-  /** AMQP_URL: RabbitMQ. */
+  /** AMQP_URL: RabbitMQ; several nodes of one cluster comma-separated, tried in turn on (re)connect. */
   readonly amqpUrl: string;
+  /**
+   * QUEUE_TYPE: classic (default: one node, priority inside each queue) or quorum (replicated on a
+   * cluster, one queue per priority band). See README "Reliability".
+   */
+  readonly queueType: QueueType;
+  /** DELIVERY_LIMIT: quorum queues dead-letter a message delivered this many times (poison that kills its consumer). */
+  readonly deliveryLimit: number;
   /** AMQP_NAMESPACE: prefix of every exchange and queue. */
   readonly namespace: string;
   /** DATA_DIR: where the embedded store keeps its file. */
@@ -145,8 +154,13 @@ export function readConfig(env: Env): SystemConfig {
   const production = env.NODE_ENV === 'production';
   const maxDocumentBytes = int(env, 'MAX_DOCUMENT_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024);
   return {
-    amqpUrl: env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    amqpUrl: splitNodeUrls(env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672').join(','),
     namespace: env.AMQP_NAMESPACE ?? 'rag',
+    // classic by default: the default deployment is one node, where a quorum queue has no replica to
+    // fail over to and 4-level priority inside one queue is what the broker does best.
+    queueType: oneOf(env, 'QUEUE_TYPE', QUEUE_TYPES, 'classic'),
+    // Generous: every lost consumer connection (a node fault, a restart) also counts a delivery.
+    deliveryLimit: int(env, 'DELIVERY_LIMIT', 20, 2, 1000),
     dataDir,
     port: int(env, 'PORT', 4000, 0, 65535),
     host: env.HOST ?? '127.0.0.1',

@@ -61,13 +61,13 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   assertSafeToListen(keys, config.host);
   const origins = { open: keys.open, allowedOrigins: config.allowedOrigins };
   assertSafeOrigins(origins);
-  const names = topology(config.namespace);
+  const names = topology(config.namespace, config.queueType);
   const store = shared?.store ?? await openStore(config);
   const embedder = createEmbedder(config);
   const broker = createBroker(config, 'gateway', logger);
   // The gateway publishes the first stage, so it declares the work topology too (idempotent).
   await broker.declare((channel) => declareWorkTopology(channel, names, {
-    retryDelaysMs: createRetryPolicy(config).delays(), maxStageLength: config.maxStageQueueLength,
+    retryDelaysMs: createRetryPolicy(config).delays(), maxStageLength: config.maxStageQueueLength, deliveryLimit: config.deliveryLimit,
   }));
   const events = new JobEventPublisher(broker, names, logger);
   const hub = new JobEventHub(broker, names, store, logger);
@@ -80,7 +80,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const services: GatewayServices = {
     store,
     ingest: new IngestService(store, broker, names, events, logger, relay, config.maxUnpublishedJobs, new PendingWorkGauge(broker, {
-      queue: names.stageQueue('FETCH'), maxPendingJobs: config.maxPendingJobs, cacheMs: config.pendingCheckMs,
+      queues: names.stageQueues('FETCH'), maxPendingJobs: config.maxPendingJobs, cacheMs: config.pendingCheckMs,
     })),
     search: new SearchService(store, embedder),
     deletion: new DeletionService(store, events, logger),

@@ -43,6 +43,7 @@ import { HEADERS, attemptOf, deadLetterHeaders, retryHeaders } from './headers.t
 import type { JobEventPublisher } from './job-events.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { Settlement } from './settlement.ts';
+import { consumeInPriorityOrder } from './priority-consumer.ts';
 import type { Topology } from './topology.ts';
 
 /** What a handler sees besides its message. */
@@ -111,15 +112,15 @@ export class ActorRuntime<M> {
   }
 
   start(): void {
-    const queue = this.deps.names.stageQueue(this.actor.stage);
-    this.consumer = this.deps.broker.consume(queue, this.prefetch, (message, channel) => {
+    const queues = this.deps.names.stageQueues(this.actor.stage);
+    this.consumer = consumeInPriorityOrder(this.deps.broker, queues, this.prefetch, (message, channel, queue) => {
       const settlement = new Settlement(channel, message);
       const work = tracedDelivery(this.actor.stage, queue, message, () => this.deliver(settlement))
         .catch((error) => this.deps.logger.error('delivery handling failed; returning the message to its queue', { error: errorMessage(error) }))
         .then(() => { if (!settlement.settled) return this.returnLater(settlement); });
       this.trackBusy();
       this.inFlight.add(work);
-      void work.finally(() => { this.trackBusy(); this.inFlight.delete(work); });
+      return work.finally(() => { this.trackBusy(); this.inFlight.delete(work); });
     });
   }
 
@@ -206,7 +207,7 @@ export class ActorRuntime<M> {
       const following = nextStage(stage);
       if (!following) throw new Error(`${stage} returned a next message but is the last stage`);
       try {
-        await this.deps.broker.publish(this.deps.names.workExchange, this.deps.names.stageKey(following), Buffer.from(JSON.stringify(result.next)), {
+        await this.deps.broker.publish(this.deps.names.workExchange, this.deps.names.stageKey(following, AMQP_PRIORITY[ref.priority]), Buffer.from(JSON.stringify(result.next)), {
           priority: AMQP_PRIORITY[ref.priority],
           contentType: 'application/json',
           messageId: `${job.id}:${following}`,
@@ -277,7 +278,7 @@ export class ActorRuntime<M> {
     const { stage } = this.actor;
     const { message } = settlement;
     const delay = this.deps.retry.delayAfter(attempt);
-    await this.deps.broker.publish(this.deps.names.retryExchange(delay), this.deps.names.stageKey(stage), message.content, {
+    await this.deps.broker.publish(this.deps.names.retryExchange(delay), this.deps.names.stageKey(stage, message.properties.priority), message.content, {
       ...message.properties,
       headers: retryHeaders(message, attempt + 1, text),
     });
@@ -346,7 +347,7 @@ export class ActorRuntime<M> {
 
   private async deadLetter(message: ConsumeMessage, jobId: string | null, attempt: number, error: string): Promise<void> {
     const { stage } = this.actor;
-    await this.deps.broker.publish(this.deps.names.deadExchange, this.deps.names.stageKey(stage), message.content, {
+    await this.deps.broker.publish(this.deps.names.deadExchange, this.deps.names.deadKey(stage), message.content, {
       ...message.properties,
       headers: deadLetterHeaders(message, { stage, jobId, attempt, error }),
     });

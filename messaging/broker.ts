@@ -2,7 +2,9 @@
  * One RabbitMQ connection per process, kept alive, with every channel recovered:
  *
  * - a lost connection reconnects with exponential back-off, re-declares the topology and re-opens
- *   the publisher channel and every consumer;
+ *   the publisher channel and every consumer; with several node URLs (a cluster), each attempt
+ *   goes to the next node, starting with the one after the node that was lost, and the back-off
+ *   grows only once every node has been tried;
  * - a channel the server closes (a 404 on a deleted queue or exchange, a 406) is re-opened the same
  *   way, with back-off, after the topology is declared again;
  * - a consumer the server cancels (its queue was deleted) is re-declared and consumed again;
@@ -16,10 +18,11 @@ import { tracedPublish } from '../observability/amqp-tracing.ts';
 import type { Logger } from '../observability/logger.ts';
 import { BrokerBlockedError, BrokerUnavailableError } from './broker-errors.ts';
 import { PublisherChannel } from './publisher-channel.ts';
+import { redact, splitNodeUrls } from './node-urls.ts';
 
 /** Options of the broker connection. */
 export interface BrokerOptions {
-  /** AMQP URL (config: AMQP_URL). */
+  /** AMQP URL, or several nodes' URLs comma-separated (config: AMQP_URL). */
   readonly url: string;
   /** Connection name shown in the RabbitMQ management UI. */
   readonly name: string;
@@ -70,8 +73,18 @@ export class Broker {
   private readonly waiters = new Set<() => void>();
   /** Rejecters of publishes awaiting their confirm: failed at once when the broker blocks publishers. */
   private readonly pending = new Set<(error: Error) => void>();
+  /** The cluster's nodes, tried in turn; `node` is the one connected to or tried next. */
+  private readonly urls: readonly string[];
+  private node = 0;
 
-  constructor(private readonly options: BrokerOptions) {}
+  constructor(private readonly options: BrokerOptions) {
+    this.urls = splitNodeUrls(options.url);
+  }
+
+  /** The node connected to (or tried next), password redacted: for logs and health details. */
+  get nodeUrl(): string {
+    return redact(this.urls[this.node]!);
+  }
 
   /** Starts connecting in the background; resolves once connected the first time or after `waitMs`. */
   async start(waitMs = this.options.publishTimeoutMs): Promise<boolean> {
@@ -133,7 +146,7 @@ export class Broker {
     const publisher = this.publisher;
     if (!publisher) {
       throw new BrokerUnavailableError(
-        `RabbitMQ at ${redact(this.options.url)} is unreachable (no connection within ${this.options.publishTimeoutMs} ms)`,
+        `RabbitMQ at ${this.allNodes()} is unreachable (no connection within ${this.options.publishTimeoutMs} ms)`,
       );
     }
     await new Promise<void>((resolve, reject) => {
@@ -187,14 +200,20 @@ export class Broker {
 
   private async connectLoop(): Promise<void> {
     let delay = RECOVERY_FIRST_DELAY_MS;
+    let failuresThisRound = 0;
     while (!this.closed) {
       try {
-        await this.connectOnce();
+        await this.connectOnce(this.urls[this.node]!);
         return;
       } catch (error) {
-        this.lastRecoveryError = String(error);
+        this.lastRecoveryError = `${this.nodeUrl}: ${String(error)}`;
+        const url = this.nodeUrl;
+        this.node = (this.node + 1) % this.urls.length;
+        // Another node may be up: try it at once; wait only after every node failed once.
+        if (++failuresThisRound < this.urls.length) continue;
+        failuresThisRound = 0;
         this.options.logger.warn('broker connect failed; retrying', {
-          url: redact(this.options.url), delayMs: delay, error: String(error),
+          url, nodes: this.urls.length, delayMs: delay, error: String(error),
           hint: 'start RabbitMQ (rabbitmq-server -detached) or set AMQP_URL',
         });
         await sleep(delay);
@@ -203,9 +222,9 @@ export class Broker {
     }
   }
 
-  private async connectOnce(): Promise<void> {
+  private async connectOnce(url: string): Promise<void> {
     // A connect that hangs (a peer that never answers the handshake) must not stall the reconnect loop.
-    const model = await amqp.connect(this.options.url, { clientProperties: { connection_name: this.options.name }, timeout: this.options.publishTimeoutMs });
+    const model = await amqp.connect(url, { clientProperties: { connection_name: this.options.name }, timeout: this.options.publishTimeoutMs });
     try {
       model.on('error', (error) => this.options.logger.warn('broker connection error', { error: String(error) }));
       model.on('blocked', (reason: string) => {
@@ -229,7 +248,7 @@ export class Broker {
       this.publisher = publisher;
       this.blockedReason = null;
       this.lastRecoveryError = null;
-      this.options.logger.info('broker connected', { url: redact(this.options.url) });
+      this.options.logger.info('broker connected', { url: this.nodeUrl });
       this.wakeWaiters();
     } catch (error) {
       await model.close().catch(() => {});
@@ -243,7 +262,9 @@ export class Broker {
     this.publisher = null;
     for (const spec of this.consumers) { spec.channel = null; spec.consumerTag = null; }
     if (this.closed) return;
-    this.options.logger.warn('broker connection lost; reconnecting');
+    this.options.logger.warn('broker connection lost; reconnecting', { url: this.nodeUrl });
+    // The lost node is likely down: start with the next one (a single node is tried again).
+    this.node = (this.node + 1) % this.urls.length;
     this.ensureConnecting();
   }
 
@@ -363,7 +384,7 @@ export class Broker {
 
   private async requireModel(): Promise<ChannelModel> {
     await this.waitConnected(this.options.publishTimeoutMs);
-    if (!this.model) throw new BrokerUnavailableError(`RabbitMQ at ${redact(this.options.url)} is unreachable`);
+    if (!this.model) throw new BrokerUnavailableError(`RabbitMQ at ${this.allNodes()} is unreachable`);
     return this.model;
   }
 
@@ -379,14 +400,15 @@ export class Broker {
     return this.connected;
   }
 
+  private allNodes(): string {
+    return this.urls.map(redact).join(', ');
+  }
+
   private logFailure(what: string, error: unknown): void {
     this.options.logger.warn(`broker ${what} failed`, { error: String(error) });
   }
 }
 
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@');
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -73,7 +73,7 @@ export class DeadLetterQueues {
             const matches = replayed.length < limit && (!wanted || (letter.jobId !== null && wanted.has(letter.jobId)));
             if (!matches) { channel.nack(message, false, true); continue; }
             await beforeReplay(letter);
-            await this.broker.publish(this.names.workExchange, this.names.stageKey(stage), message.content, {
+            await this.broker.publish(this.names.workExchange, this.names.stageKey(stage, message.properties.priority), message.content, {
               ...message.properties,
               headers: freshHeaders(message),
             });

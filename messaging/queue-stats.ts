@@ -12,6 +12,7 @@ import { metrics, type BatchObservableResult } from '@opentelemetry/api';
 import { STAGES, type Stage } from '../schema/domain.ts';
 import type { Broker } from './broker.ts';
 import type { Topology } from './topology.ts';
+import { checkStageQueues } from './stage-depth.ts';
 import { ATTR } from '../observability/attributes.ts';
 import { inFlight } from '../observability/in-flight.ts';
 import { METER_NAME } from '../observability/metrics.ts';
@@ -35,11 +36,11 @@ export class QueueStatsReader {
     return this.broker.withChannel(async (channel) => {
       const all: QueueStats[] = [];
       for (const stage of STAGES) {
-        const queue = this.names.stageQueue(stage);
-        const work = await channel.checkQueue(queue);
+        const queues = this.names.stageQueues(stage);
+        const work = await checkStageQueues(channel, queues);
         const dead = await channel.checkQueue(this.names.deadLetterQueue(stage));
         all.push({
-          stage, ready: work.messageCount, unacked: inFlight(queue), consumers: work.consumerCount,
+          stage, ready: work.ready, unacked: queues.reduce((sum, queue) => sum + inFlight(queue), 0), consumers: work.consumers,
           deadLettered: dead.messageCount, publishRate: null, ackRate: null,
         });
       }

@@ -31,13 +31,13 @@ export interface RunningActors {
 }
 
 export async function runActors(stages: readonly Stage[], config: SystemConfig, logger: Logger, shared?: SharedComponents): Promise<RunningActors> {
-  const names = topology(config.namespace);
+  const names = topology(config.namespace, config.queueType);
   const retry = createRetryPolicy(config);
   const store = shared?.store ?? await openStore(config);
   const embedder = shared?.embedder ?? createEmbedder(config);
   const wrap = shared?.wrapActor ?? ((actor) => actor);
   const broker = createBroker(config, `actor ${stages.join(',').toLowerCase()}`, logger);
-  await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: retry.delays(), maxStageLength: config.maxStageQueueLength }));
+  await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: retry.delays(), maxStageLength: config.maxStageQueueLength, deliveryLimit: config.deliveryLimit }));
   const cancellation = new CancellationRegistry();
   const listener = await cancellation.listen(broker, names);
   const events = new JobEventPublisher(broker, names, logger);

@@ -10,6 +10,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { ScalingConfig } from '../config/config.ts';
 import type { Broker } from '../messaging/broker.ts';
 import type { Topology } from '../messaging/topology.ts';
+import { checkStageQueues } from '../messaging/stage-depth.ts';
 import { decideScale, type ScalingPolicy } from './scaling-policy.ts';
 import { writeScalingStatus, type StageScalingStatus } from './scaling-status.ts';
 import type { Supervisor } from './supervisor.ts';
@@ -75,13 +76,13 @@ export class Autoscaler {
     this.ticking = true;
     try {
       for (const group of this.groups) {
-        const queue = this.names.stageQueue(group.stage);
+        const queues = this.names.stageQueues(group.stage);
         try {
-          const { messageCount, consumerCount } = await this.broker.withChannel((channel) => channel.checkQueue(queue));
-          group.ready = messageCount;
-          group.consumers = consumerCount;
+          const { ready, consumers } = await this.broker.withChannel((channel) => checkStageQueues(channel, queues));
+          group.ready = ready;
+          group.consumers = consumers;
         } catch (error) {
-          this.logger.debug('queue depth unavailable; skipping this tick', { queue, error: String(error) });
+          this.logger.debug('queue depth unavailable; skipping this tick', { queues, error: String(error) });
           continue;
         }
         const decision = decideScale(group.policy, {

@@ -19,7 +19,7 @@ supervisor.spawn('gateway', 'gateway/main.ts', []);
 // The supervisor only reads queue depths; the gateway and the actors declare the topology.
 const broker = createBroker(config, 'supervisor', logger);
 void broker.start();
-const autoscaler = new Autoscaler(supervisor, broker, topology(config.namespace), config.scaling, config.dataDir, logger);
+const autoscaler = new Autoscaler(supervisor, broker, topology(config.namespace, config.queueType), config.scaling, config.dataDir, logger);
 await autoscaler.start();
 
 let stopping = false;

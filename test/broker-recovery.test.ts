@@ -89,4 +89,20 @@ describe('broker: every channel recovered, every failure named', function () {
       await consumer.cancel();
     }
   });
+
+  it('when the first node named in AMQP_URL is down, should connect to the next one at once and publish there', async () => {
+    const url = `amqp://guest:guest@127.0.0.1:1,${AMQP_URL}`;
+    const failover = createBroker({ ...config, amqpUrl: url }, 'failover', silentLogger);
+    try {
+      const started = Date.now();
+      assert.ok(await failover.start(3000), 'connected through the second node');
+      assert.ok(Date.now() - started < 2000, 'no back-off before trying the second node');
+      assert.equal(failover.nodeUrl, AMQP_URL.replace(/:[^:@/]+@/, ':***@'));
+      await failover.publish(names.workExchange, 'fetch', Buffer.from('via the second node'));
+      const depth = await withAmqp(async (channel) => (await channel.checkQueue(names.stageQueue('FETCH'))).messageCount);
+      assert.equal(depth, 1);
+    } finally {
+      await failover.close();
+    }
+  });
 });

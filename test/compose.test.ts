@@ -89,6 +89,25 @@ describe('compose/compose.yaml', () => {
     }
   });
 
+  it('when run with the cluster profile, should start three clustered RabbitMQ nodes and give every process all three with quorum queues', async () => {
+    const nodes = ['rabbitmq-1', 'rabbitmq-2', 'rabbitmq-3'].map((name) => ({ name, node: service(name) as Service & { profiles?: string[]; hostname?: string } }));
+    const conf = await readFile(new URL('compose/rabbitmq-cluster.conf', root), 'utf8');
+    for (const { name, node } of nodes) {
+      assert.deepEqual(node.profiles, ['cluster'], `${name} runs only in the cluster profile`);
+      assert.equal(node.hostname, name);
+      assert.ok(node.volumes?.some((volume) => volume.startsWith('./rabbitmq-cluster.conf:')), `${name} reads the peer list`);
+      assert.ok((node.healthcheck?.test.length ?? 0) > 0, `${name} has a health check`);
+      assert.match(conf, new RegExp(`= rabbit@${name}$`, 'm'));
+      for (const app of ['gateway', ...ACTORS]) assert.equal(service(app).depends_on?.[name]?.condition, 'service_healthy', `${app} waits for ${name}`);
+    }
+    const env = Object.fromEntries((await readFile(new URL('compose/cluster.env', root), 'utf8')).split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    assert.equal(env.QUEUE_TYPE, 'quorum');
+    assert.deepEqual(env.AMQP_URL?.split(',').map((url: string) => new URL(url).hostname), ['rabbitmq-1', 'rabbitmq-2', 'rabbitmq-3']);
+    assert.match(String(service('gateway').environment?.AMQP_URL), /^\$\{AMQP_URL:-amqp:\/\/.*@rabbitmq:5672\}$/);
+    assert.match(String(service('gateway').environment?.QUEUE_TYPE), /^\$\{QUEUE_TYPE:-classic\}$/);
+  });
+
   it('when started, should pull the configured embedding model before the gateway and the actors start', () => {
     const pull = service('ollama-pull');
     const model = String(service('gateway').environment?.OLLAMA_MODEL);

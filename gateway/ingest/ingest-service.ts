@@ -93,7 +93,7 @@ export class IngestService {
     };
     const job = await this.store.acceptJob(newJob, {
       exchange: this.names.workExchange,
-      routingKey: this.names.stageKey('FETCH'),
+      routingKey: this.names.stageKey('FETCH', AMQP_PRIORITY[newJob.priority]),
       content: Buffer.from(JSON.stringify(message)),
       priority: AMQP_PRIORITY[newJob.priority],
       options: {

@@ -7,11 +7,12 @@
  * x-max-length is the hard bound.
  */
 import type { Broker } from '../../messaging/broker.ts';
+import { checkStageQueues } from '../../messaging/stage-depth.ts';
 
 /** Options of the gauge. */
 export interface PendingWorkOptions {
-  /** Queue whose ready messages count as pending work (the fetch stage queue). */
-  readonly queue: string;
+  /** Queues whose ready messages count as pending work (the fetch stage's queues). */
+  readonly queues: readonly string[];
   /** Pending jobs past which new work is refused; 0 turns the check off. */
   readonly maxPendingJobs: number;
   /** How long one depth reading is reused, in ms. Default 500. */
@@ -53,7 +54,7 @@ export class PendingWorkGauge {
     this.reading ??= (async () => {
       try {
         const before = { depth: this.depth + this.acceptedSinceRead, at: this.readAt };
-        const { messageCount } = await this.broker.withChannel((channel) => channel.checkQueue(this.options.queue));
+        const messageCount = (await this.broker.withChannel((channel) => checkStageQueues(channel, this.options.queues))).ready;
         const now = Date.now();
         if (Number.isFinite(before.at) && now > before.at) {
           // Observed drain rate, for the retry-after hint.

@@ -104,7 +104,7 @@ export class JobRetryService {
     }
     const queued = await this.requeue(job.id, point.stage, true);
     try {
-      await this.broker.publish(this.names.workExchange, this.names.stageKey(point.stage), Buffer.from(point.message), {
+      await this.broker.publish(this.names.workExchange, this.names.stageKey(point.stage, AMQP_PRIORITY[job.priority]), Buffer.from(point.message), {
         priority: AMQP_PRIORITY[job.priority],
         contentType: 'application/json',
         messageId: `${job.id}:${point.stage}`,

@@ -48,8 +48,9 @@ export class Ledger {
 
   private constructor(readonly fault: string, private readonly broker: Broker, private readonly listener: { stop(): Promise<void> }) {}
 
-  static async open(fault: string, names: Topology): Promise<Ledger> {
-    const broker = new Broker({ url: AMQP_URL, name: `${names.namespace} ledger`, publishTimeoutMs: defaultConfig().publishTimeoutMs, logger: silentLogger });
+  /** `url`: the broker (or a cluster's comma-separated nodes) the system under test uses. */
+  static async open(fault: string, names: Topology, url = AMQP_URL): Promise<Ledger> {
+    const broker = new Broker({ url, name: `${names.namespace} ledger`, publishTimeoutMs: defaultConfig().publishTimeoutMs, logger: silentLogger });
     let ledger: Ledger | null = null;
     const listener = await listenToEvents(broker, names, 'ledger', ['job.#'], (message) => {
       try {

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { STAGES, type Stage } from '../../schema/domain.ts';
 import { createLogger, silentLogger } from '../../observability/logger.ts';
-import { defaultConfig, type SystemConfig } from '../../config/config.ts';
+import { defaultConfig, readConfig, type SystemConfig } from '../../config/config.ts';
 import { createRetryPolicy, openStore } from '../../config/components.ts';
 import { runActors, type RunningActors } from '../../services/run-actors.ts';
 import { deleteTopology, topology, type Topology } from '../../messaging/topology.ts';
@@ -44,13 +44,15 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const config = defaultConfig({
     amqpUrl: AMQP_URL, namespace, dataDir, port: 0, host: '127.0.0.1',
     retryDelaysMs: [50, 100], publishTimeoutMs: 3000, fetchAllowList: ['127.0.0.1/32'],
+    // QUEUE_TYPE=quorum npx mocha … runs the system tests on quorum queues.
+    queueType: readConfig({ QUEUE_TYPE: process.env.QUEUE_TYPE }).queueType,
     ...options.config,
   });
   const logger = process.env.TEST_LOG ? createLogger('test', 'debug') : silentLogger;
   const store = await openStore(config);
   const gateway = await startGateway(config, logger, { store });
   const system: TestSystem = {
-    config, names: topology(namespace), store, gateway, url: gateway.url, actors: null,
+    config, names: topology(namespace, config.queueType), store, gateway, url: gateway.url, actors: null,
     async startActors(stages = STAGES) {
       system.actors = await runActors(stages, config, logger, { store });
     },
@@ -62,7 +64,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       await system.stopActors();
       await gateway.stop();
       await store.close();
-      await deleteNamespace(system.names, createRetryPolicy(config).delays());
+      await deleteNamespace(config.amqpUrl, system.names, createRetryPolicy(config).delays());
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -70,8 +72,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   return system;
 }
 
-async function deleteNamespace(names: Topology, retryDelays: readonly number[]): Promise<void> {
-  const connection = await amqp.connect(AMQP_URL);
+async function deleteNamespace(amqpUrl: string, names: Topology, retryDelays: readonly number[]): Promise<void> {
+  // The first node of a cluster's list; every node sees the whole cluster's queues.
+  const connection = await amqp.connect(amqpUrl.split(',')[0]!.trim());
   try {
     const channel = await connection.createChannel();
     await deleteTopology(channel, names, retryDelays);
