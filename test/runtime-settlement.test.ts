@@ -18,7 +18,8 @@ import type { Broker } from '../messaging/broker.ts';
 import { CancellationRegistry } from '../messaging/cancellation.ts';
 import { JobEventPublisher } from '../messaging/job-events.ts';
 import { declareWorkTopology, deleteTopology, topology, type Topology } from '../messaging/topology.ts';
-import { EmbedderMismatchError, type Store } from '../stores/store.ts';
+import { EmbedderMismatchError } from '../schema/embedder-mismatch.ts';
+import type { Store } from '../stores/store.ts';
 import { AMQP_URL, withAmqp } from './support/test-system.ts';
 
 /** The store, with the next `count` calls of each named method throwing. */

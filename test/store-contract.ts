@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { EmbedderIdentity, IndexedChunk, Job, Metadata, SearchHit } from '../schema/domain.ts';
-import { EmbedderMismatchError, JobDocumentMismatchError } from '../stores/store.ts';
+import { EmbedderMismatchError } from '../schema/embedder-mismatch.ts';
+import { JobDocumentMismatchError } from '../stores/store.ts';
 import type { DocumentVersion, IndexRequest, NewJob, Store } from '../stores/store.ts';
 
 /** Opens a fresh, empty store; `cleanup` closes it and removes what it created. */

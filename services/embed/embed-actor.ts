@@ -2,6 +2,7 @@
  * The embed actor: embeds chunks in batches with the configured embedder, after checking that
  * the collection was built with the same embedder (vectors of two models are not comparable).
  */
+import { EmbedderMismatchError, sameEmbedder } from '../../schema/embedder-mismatch.ts';
 import { parseEmbedRequest, type EmbedRequest } from '../../schema/messages/embed-request.ts';
 import { encodeVector, type IndexRequestMessage } from '../../schema/messages/index-request.ts';
 import type { Embedder } from '../../embedders/embedder.ts';
@@ -25,11 +26,9 @@ export function embedActor(embedder: Embedder, store: Store, options: EmbedActor
     async handle(message, context) {
       const identity = await embedder.identity(context.signal);
       const built = await store.getCollectionEmbedder(message.job.collection);
-      if (built && (built.name !== identity.name || built.dimension !== identity.dimension)) {
-        throw new PermanentError(
-          `collection "${message.job.collection}" was indexed with ${built.name} (${built.dimension} dimensions), ` +
-          `not ${identity.name} (${identity.dimension} dimensions): configure that embedder or use a new collection`,
-        );
+      if (built && !sameEmbedder(built, identity)) {
+        const mismatch = new EmbedderMismatchError(message.job.collection, built, identity);
+        throw new PermanentError(mismatch.message, { cause: mismatch });
       }
       const vectors: Float32Array[] = [];
       for (let start = 0; start < message.chunks.length; start += batchSize) {

@@ -6,7 +6,8 @@
 import { decodeVector, parseIndexRequest, type IndexRequestMessage } from '../../schema/messages/index-request.ts';
 import type { StageActor } from '../../messaging/actor-runtime.ts';
 import { PermanentError } from '../../messaging/errors.ts';
-import { EmbedderMismatchError, JobDocumentMismatchError, type Store } from '../../stores/store.ts';
+import { EmbedderMismatchError } from '../../schema/embedder-mismatch.ts';
+import { JobDocumentMismatchError, type Store } from '../../stores/store.ts';
 
 export function indexActor(store: Store): StageActor<IndexRequestMessage> {
   return {

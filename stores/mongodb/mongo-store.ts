@@ -16,7 +16,7 @@ import { documentKey, prepareDocumentIdentity } from './document-identity.ts';
 import { getResumePoint, saveResumePoint, type ResumePointDocument } from './resume-points.ts';
 import type { Db, Document, Filter } from 'mongodb';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit } from '../../schema/domain.ts';
-import { EmbedderMismatchError } from '../store.ts';
+import { EmbedderMismatchError } from '../../schema/embedder-mismatch.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store,
 } from '../store.ts';

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { isTerminal, JOB_STATUSES } from '../../schema/domain.ts';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit, Stage } from '../../schema/domain.ts';
-import { EmbedderMismatchError } from '../store.ts';
+import { EmbedderMismatchError } from '../../schema/embedder-mismatch.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store,
 } from '../store.ts';
