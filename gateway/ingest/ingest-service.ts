@@ -5,15 +5,15 @@
  * client can be lost.
  */
 import { randomUUID } from 'node:crypto';
-import { AMQP_PRIORITY, isTerminal, type Job } from '../../schema/domain.ts';
+import { isTerminal, type Job } from '../../schema/domain.ts';
 import type { FetchRequest } from '../../schema/messages/fetch-request.ts';
 import { SpanKind } from '@opentelemetry/api';
 import { ATTR, SPAN } from '../../observability/attributes.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { inSpan, traceIdOf } from '../../observability/tracing.ts';
 import type { Broker } from '../../messaging/broker.ts';
-import { HEADERS } from '../../messaging/headers.ts';
 import type { JobEventPublisher } from '../../messaging/job-events.ts';
+import { publishToStage } from '../../messaging/stage-publish.ts';
 import type { Topology } from '../../messaging/topology.ts';
 import type { Store } from '../../stores/store.ts';
 import { ErrorCode, apiError, brokerApiError } from '../errors.ts';
@@ -82,12 +82,8 @@ export class IngestService {
       source: plan.source,
     };
     try {
-      await this.broker.publish(this.names.workExchange, this.names.stageKey('FETCH'), Buffer.from(JSON.stringify(message)), {
-        priority: AMQP_PRIORITY[job.priority],
-        contentType: 'application/json',
-        messageId: `${job.id}:FETCH`,
-        type: message.type,
-        headers: { [HEADERS.attempt]: 1 },
+      await publishToStage(this.broker, this.names, {
+        stage: 'FETCH', jobId: job.id, priority: job.priority, body: JSON.stringify(message), type: message.type,
       });
     } catch (error) {
       await this.store.updateJob(job.id, { status: 'FAILED', error: `not accepted: ${String((error as Error).message ?? error)}` });

@@ -9,6 +9,7 @@
  * Writes use majority write concern; job changes are single conditional updates.
  */
 import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
+import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
 import { queuedJob } from '../new-job.ts';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { deleteCollection, deleteDocument } from './delete-documents.ts';
@@ -23,7 +24,7 @@ import type {
 import { indexDocument } from './index-document.ts';
 import type { ChunkDocument, CollectionDocument, StoreCollections, StoredDocument } from './index-document.ts';
 import {
-  afterCursor, documentToJob, jobToDocument, patchFilter, patchUpdate, validatePatch,
+  afterCursor, documentToJob, jobToDocument, patchFilter, patchUpdate,
 } from './job-documents.ts';
 import type { JobDocument } from './job-documents.ts';
 import { vectorSearchFilter } from './metadata-filter.ts';
@@ -133,7 +134,7 @@ class MongoStore implements Store {
       await this.c.jobs.insertOne(jobToDocument(created));
     } catch (error) {
       if (error instanceof MongoServerError && error.code === 11000) {
-        throw new Error(`job "${job.id}" already exists: job ids must be unique`, { cause: error });
+        throw new DuplicateJobError(job.id, { cause: error });
       }
       throw error;
     }
@@ -146,9 +147,7 @@ class MongoStore implements Store {
   }
 
   async listJobs(query: JobQuery): Promise<JobPage> {
-    if (!Number.isInteger(query.first) || query.first < 0) {
-      throw new Error(`first must be a non-negative integer, got ${query.first}`);
-    }
+    validateJobQuery(query);
     const conditions: Filter<JobDocument>[] = [];
     if (query.collection !== undefined) conditions.push({ collection: query.collection });
     if (query.collections !== undefined) conditions.push({ collection: { $in: [...query.collections] } });
@@ -163,7 +162,7 @@ class MongoStore implements Store {
   }
 
   async updateJob(id: string, patch: JobPatch): Promise<Job | null> {
-    validatePatch(patch);
+    validateJobPatch(patch);
     const updated = await this.c.jobs.findOneAndUpdate(patchFilter(id, patch), patchUpdate(patch, new Date()), {
       returnDocument: 'after',
     });

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { isTerminal, JOB_STATUSES } from '../../schema/domain.ts';
+import { isTerminal } from '../../schema/domain.ts';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit, Stage } from '../../schema/domain.ts';
 import { EmbedderMismatchError } from '../../schema/embedder-mismatch.ts';
 import type {
@@ -20,6 +20,7 @@ import type { DocumentRow } from './document-rows.ts';
 import { indexDocumentInTransaction, removeChunks } from './index-document.ts';
 import { jobToParams, rowToJob } from './job-rows.ts';
 import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
+import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
 import type { JobRow } from './job-rows.ts';
 import { migrate, vectorTableName } from './migrations.ts';
 import { SearchPool } from './search-pool.ts';
@@ -77,7 +78,7 @@ class SqliteStore implements Store {
       ).run(jobToParams(created)));
     } catch (error) {
       if (isConstraintError(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
-        throw new Error(`job "${job.id}" already exists: job ids must be unique`, { cause: error });
+        throw new DuplicateJobError(job.id, { cause: error });
       }
       throw error;
     }
@@ -90,9 +91,7 @@ class SqliteStore implements Store {
   }
 
   async listJobs(query: JobQuery): Promise<JobPage> {
-    if (!Number.isInteger(query.first) || query.first < 0) {
-      throw new Error(`first must be a non-negative integer, got ${query.first}`);
-    }
+    validateJobQuery(query);
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (query.collection !== undefined) {
@@ -126,12 +125,7 @@ class SqliteStore implements Store {
   }
 
   async updateJob(id: string, patch: JobPatch): Promise<Job | null> {
-    if (patch.status !== undefined && !JOB_STATUSES.includes(patch.status)) {
-      throw new Error(`status must be one of ${JOB_STATUSES.join(', ')}, got ${String(patch.status)}`);
-    }
-    if (patch.progress !== undefined && !(patch.progress >= 0 && patch.progress <= 1)) {
-      throw new Error(`progress must be between 0 and 1, got ${patch.progress}`);
-    }
+    validateJobPatch(patch);
     return this.write(() => {
       const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
       if (row === undefined) return null;
