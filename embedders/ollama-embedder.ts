@@ -16,19 +16,16 @@ import type { Embedder } from './embedder.ts';
 export interface OllamaEmbedderOptions {
   /** Ollama's base URL, e.g. http://127.0.0.1:11434. */
   readonly host: string;
-  /** Embedding model; default `nomic-embed-text`. */
-  readonly model?: string;
-  /** Longest one `/api/embed` call may take before it is aborted and retried later, in ms; default 60000. */
-  readonly timeoutMs?: number;
-  /** Texts per `/api/embed` call; default 32. */
-  readonly batchSize?: number;
+  /** Embedding model (OLLAMA_MODEL). */
+  readonly model: string;
+  /** Longest one `/api/embed` call may take before it is aborted and retried later, in ms (OLLAMA_TIMEOUT_MS). */
+  readonly timeoutMs: number;
+  /** Texts per `/api/embed` call (OLLAMA_BATCH_SIZE). */
+  readonly batchSize: number;
   /** fetch implementation (tests); default the global fetch. */
   readonly fetch?: typeof fetch;
 }
 
-export const DEFAULT_OLLAMA_MODEL = 'nomic-embed-text';
-const DEFAULT_TIMEOUT_MS = 60_000;
-const DEFAULT_BATCH_SIZE = 32;
 const PROBE_TEXT = 'dimension probe';
 
 export class OllamaEmbedder implements Embedder {
@@ -42,9 +39,9 @@ export class OllamaEmbedder implements Embedder {
 
   constructor(options: OllamaEmbedderOptions) {
     this.host = options.host.replace(/\/+$/, '');
-    this.model = options.model ?? DEFAULT_OLLAMA_MODEL;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.model = options.model;
+    this.timeoutMs = options.timeoutMs;
+    this.batchSize = options.batchSize;
     this.fetchImpl = options.fetch ?? globalThis.fetch;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new Error(`Ollama batchSize must be a positive integer, got ${this.batchSize}`);

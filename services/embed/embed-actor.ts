@@ -11,14 +11,10 @@ import type { StageActor } from '../../messaging/actor-runtime.ts';
 import { PermanentError } from '../../messaging/errors.ts';
 import type { Store } from '../../stores/store.ts';
 
-/** Options of the embed actor. */
-export interface EmbedActorOptions {
-  /** Texts per embedder call; default 64. */
-  readonly batchSize?: number;
-}
+/** Chunks handed to the embedder at once: progress is reported between batches. */
+const BATCH_SIZE = 64;
 
-export function embedActor(embedder: Embedder, store: Store, options: EmbedActorOptions = {}): StageActor<EmbedRequest> {
-  const batchSize = options.batchSize ?? 64;
+export function embedActor(embedder: Embedder, store: Store): StageActor<EmbedRequest> {
   return {
     stage: 'EMBED',
     parse: parseEmbedRequest,
@@ -31,10 +27,10 @@ export function embedActor(embedder: Embedder, store: Store, options: EmbedActor
         throw new PermanentError(mismatch.message, { cause: mismatch });
       }
       const vectors: Float32Array[] = [];
-      for (let start = 0; start < message.chunks.length; start += batchSize) {
-        const batch = message.chunks.slice(start, start + batchSize);
+      for (let start = 0; start < message.chunks.length; start += BATCH_SIZE) {
+        const batch = message.chunks.slice(start, start + BATCH_SIZE);
         vectors.push(...await embedder.embed(batch.map(textToEmbed), context.signal));
-        if (message.chunks.length > batchSize) await context.progress(vectors.length / message.chunks.length);
+        if (message.chunks.length > BATCH_SIZE) await context.progress(vectors.length / message.chunks.length);
       }
       const next: IndexRequestMessage = {
         type: 'index.request',

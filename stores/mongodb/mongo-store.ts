@@ -29,25 +29,23 @@ import {
 import type { JobDocument } from './job-documents.ts';
 import { vectorSearchFilter } from './metadata-filter.ts';
 import {
-  assertSearchSupported, definitionKey, ensureVectorIndex, vectorIndexDefinition, vectorIndexName, vectorPath,
+  INDEX_POLL_MS, assertSearchSupported, definitionKey, ensureVectorIndex, vectorIndexDefinition, vectorIndexName, vectorPath,
 } from './vector-index.ts';
 
 /** Options of the MongoDB store. */
 export interface MongoStoreOptions {
   /** Connection string, e.g. mongodb://127.0.0.1:27017/?directConnection=true (MONGODB_URI). */
   readonly uri: string;
-  /** Database name (MONGODB_DB); default `rag`. */
-  readonly db?: string;
-  /** `numCandidates` = this × k for `$vectorSearch` (more = better recall, slower); default 20. */
-  readonly numCandidatesFactor?: number;
-  /** How long to wait for a vector index to become queryable, in ms; default 120000. */
-  readonly indexWaitMs?: number;
-  /** Poll interval while waiting for an index, in ms; default 500. */
+  /** Database name (MONGODB_DB). */
+  readonly db: string;
+  /** `numCandidates` = this × k for `$vectorSearch` (more = better recall, slower) (MONGODB_NUM_CANDIDATES_FACTOR). */
+  readonly numCandidatesFactor: number;
+  /** How long to wait for a vector index to become queryable, in ms (MONGODB_INDEX_WAIT_MS). */
+  readonly indexWaitMs: number;
+  /** Poll interval while waiting for an index, in ms; default INDEX_POLL_MS (tests poll faster). */
   readonly indexPollMs?: number;
 }
 
-const DEFAULT_NUM_CANDIDATES_FACTOR = 20;
-const DEFAULT_INDEX_WAIT_MS = 120_000;
 /** Atlas limits: numCandidates and limit at most 10000. */
 export const MAX_NUM_CANDIDATES = 10_000;
 
@@ -59,16 +57,16 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
   const client = new MongoClient(options.uri, { writeConcern: { w: 'majority' }, serverSelectionTimeoutMS: 10_000 });
   try {
     await client.connect();
-    const db = client.db(options.db ?? 'rag');
+    const db = client.db(options.db);
     const hello = await db.admin().command({ hello: 1 });
     // Transactions need a replica set or a sharded cluster; Atlas and Atlas Local are both.
     const transactions = typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
     const collections = await prepare(db);
     await assertSearchSupported(collections.chunks);
     return new MongoStore(client, collections, transactions, {
-      numCandidatesFactor: options.numCandidatesFactor ?? DEFAULT_NUM_CANDIDATES_FACTOR,
-      indexWaitMs: options.indexWaitMs ?? DEFAULT_INDEX_WAIT_MS,
-      indexPollMs: options.indexPollMs ?? 500,
+      numCandidatesFactor: options.numCandidatesFactor,
+      indexWaitMs: options.indexWaitMs,
+      indexPollMs: options.indexPollMs ?? INDEX_POLL_MS,
     });
   } catch (error) {
     await client.close();
