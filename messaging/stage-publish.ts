@@ -23,7 +23,7 @@ export interface StageMessage {
 }
 
 /** The publish options of a stage message: a first attempt, at its job's priority, with a stable id per (job, stage). */
-export function stagePublishOptions(message: StageMessage): Options.Publish {
+function stagePublishOptions(message: StageMessage): Options.Publish {
   return {
     priority: AMQP_PRIORITY[message.priority],
     contentType: 'application/json',

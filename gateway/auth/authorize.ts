@@ -50,11 +50,6 @@ export function canSee(context: AuthContext, collection: string): boolean {
   return principal.roles.includes('admin') || principal.collections === '*' || principal.collections.includes(collection);
 }
 
-/** True when the caller holds `role` on `collection`. */
-export function canUse(context: AuthContext, collection: string, role: Role): boolean {
-  return canSee(context, collection) && hasRole(context.principal!, role);
-}
-
 /** Throws unless the caller holds `role` on `collection`. */
 export function requireCollection(context: AuthContext, collection: string, role: Role): Principal {
   const principal = requireRole(context, role);

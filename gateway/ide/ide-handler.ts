@@ -6,10 +6,6 @@ import { buildIdePage, idePageCsp } from './ide-page.ts';
 export interface IdeHandlerOptions {
   /** Path of the GraphQL endpoint, e.g. `/graphql`; the IDE is served there to browsers. */
   readonly graphqlPath: string;
-  /** Operation in the IDE's first tab; default a `jobs(first: 5)` query. */
-  readonly exampleQuery?: string;
-  /** Operation in the IDE's second tab; default a `jobEvents` subscription. */
-  readonly exampleSubscription?: string;
 }
 
 /** Serves the request and returns true, or returns false and leaves it to the next handler. */

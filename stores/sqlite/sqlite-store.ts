@@ -30,25 +30,22 @@ import { searchVectors } from './vector-search.ts';
 export interface SqliteStoreOptions {
   /** Database file; ':memory:' for tests. Its parent directory is created if missing. */
   readonly path: string;
-  /** How long a writer waits for another process's write lock before failing, in ms. Default 5000. */
-  readonly busyTimeoutMs?: number;
-  /**
-   * Worker threads that run vector searches off the event loop (file databases only). Default 1;
-   * 0 runs searches on the calling thread.
-   */
+  /** Worker threads that run vector searches off the event loop (file databases only); 0 runs them on the calling thread. */
   readonly searchThreads?: number;
 }
 
-const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** How long a writer waits for another process's write lock before failing, in ms. */
+const BUSY_TIMEOUT_MS = 5000;
+/** Search worker threads unless a caller asks otherwise. */
+const SEARCH_THREADS = 1;
 
 /** Opens (creating and migrating if needed) the store at `options.path`. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
-  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   const inMemory = options.path === ':memory:' || options.path === '';
   if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
-  const db = new Database(options.path, { timeout: busyTimeoutMs });
+  const db = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
   try {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     sqliteVec.load(db);
     // Switching to WAL is persistent and a no-op once done; it needs a brief exclusive lock on a new file.
     db.pragma('journal_mode = WAL');
@@ -59,8 +56,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db.close();
     throw error;
   }
-  const threads = options.searchThreads ?? 1;
-  return new SqliteStore(db, inMemory || threads === 0 ? null : new SearchPool(options.path, threads, busyTimeoutMs));
+  const threads = options.searchThreads ?? SEARCH_THREADS;
+  return new SqliteStore(db, inMemory || threads === 0 ? null : new SearchPool(options.path, threads, BUSY_TIMEOUT_MS));
 }
 
 class SqliteStore implements Store {
