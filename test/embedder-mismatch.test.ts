@@ -8,7 +8,7 @@ import type { EmbedderIdentity } from '../schema/domain.ts';
 import { EmbedderMismatchError } from '../schema/embedder-mismatch.ts';
 import type { Embedder } from '../embedders/embedder.ts';
 import { SearchService } from '../gateway/search-service.ts';
-import { PermanentError } from '../messaging/errors.ts';
+import { classify } from '../messaging/errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { embedActor } from '../services/embed/embed-actor.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
@@ -46,7 +46,7 @@ describe('embedder mismatch', () => {
       stage: 'EMBED' as const, attempt: 1, signal: new AbortController().signal,
       logger: createLogger('test', 'silent'), progress: async () => {},
     };
-    await assert.rejects(actor.handle(message, context), (error: unknown) => error instanceof PermanentError && error.message === EXPECTED);
+    await assert.rejects(actor.handle(message, context), (error: unknown) => error instanceof EmbedderMismatchError && error.message === EXPECTED && classify(error) === 'fail');
   });
 
   it('when the store indexes with another embedder, should throw EmbedderMismatchError with the one message', async () => {

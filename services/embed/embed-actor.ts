@@ -8,7 +8,6 @@ import { encodeVector, type IndexRequestMessage } from '../../schema/messages/in
 import type { Embedder } from '../../embedders/embedder.ts';
 import { textToEmbed } from '../../embedders/text-to-embed.ts';
 import type { StageActor } from '../../messaging/actor-runtime.ts';
-import { PermanentError } from '../../messaging/errors.ts';
 import type { Store } from '../../stores/store.ts';
 
 /** Chunks handed to the embedder at once: progress is reported between batches. */
@@ -22,10 +21,8 @@ export function embedActor(embedder: Embedder, store: Store): StageActor<EmbedRe
     async handle(message, context) {
       const identity = await embedder.identity(context.signal);
       const built = await store.getCollectionEmbedder(message.job.collection);
-      if (built && !sameEmbedder(built, identity)) {
-        const mismatch = new EmbedderMismatchError(message.job.collection, built, identity);
-        throw new PermanentError(mismatch.message, { cause: mismatch });
-      }
+      // Non-retryable: the job fails at once, before any embedding work.
+      if (built && !sameEmbedder(built, identity)) throw new EmbedderMismatchError(message.job.collection, built, identity);
       const vectors: Float32Array[] = [];
       for (let start = 0; start < message.chunks.length; start += BATCH_SIZE) {
         const batch = message.chunks.slice(start, start + BATCH_SIZE);
