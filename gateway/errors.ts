@@ -1,29 +1,13 @@
 /**
- * GraphQL error codes: every error a client sees carries one of these in `extensions.code`
- * (Apollo's own validation codes, such as GRAPHQL_VALIDATION_FAILED, aside).
+ * GraphQL errors the gateway raises: each carries a code of the one ErrorCode enum
+ * (schema/error-code.ts) in `extensions.code`.
  */
 import { GraphQLError } from 'graphql';
 import { ContractError } from '../schema/contract-error.ts';
+import { ErrorCode } from '../schema/error-code.ts';
 import { BrokerBlockedError, BrokerRejectedError, BrokerUnavailableError } from '../messaging/broker-errors.ts';
 
-export const ErrorCode = {
-  BAD_USER_INPUT: 'BAD_USER_INPUT',
-  NOT_FOUND: 'NOT_FOUND',
-  /** The system is saturated (queue full, broker alarm): retry after `extensions.retryAfterSeconds`. */
-  BACKPRESSURE: 'BACKPRESSURE',
-  /** The broker cannot be reached: nothing was accepted. */
-  UNAVAILABLE: 'UNAVAILABLE',
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  FORBIDDEN: 'FORBIDDEN',
-  CONFLICT: 'CONFLICT',
-  /** The HTTP request itself is unreadable (not JSON). */
-  BAD_REQUEST: 'BAD_REQUEST',
-  /** The HTTP body exceeds MAX_BODY_BYTES. */
-  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  /** A fault of the system, not of the request; details only in the log. */
-  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+export { ErrorCode };
 
 export function apiError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extensions } });
