@@ -159,7 +159,7 @@ describe('OllamaEmbedder against a local server speaking the embed API', functio
 describe('OllamaEmbedder against a real Ollama', function () {
   this.timeout(120_000);
   const host = process.env.OLLAMA_HOST;
-  const model = process.env.OLLAMA_MODEL ?? 'nomic-embed-text';
+  const model = process.env.OLLAMA_MODEL ?? defaultConfig().ollamaModel;
 
   before(function () {
     if (!host) {
