@@ -22,8 +22,6 @@ export interface OllamaEmbedderOptions {
   readonly timeoutMs: number;
   /** Texts per `/api/embed` call (OLLAMA_BATCH_SIZE). */
   readonly batchSize: number;
-  /** fetch implementation (tests); default the global fetch. */
-  readonly fetch?: typeof fetch;
 }
 
 const PROBE_TEXT = 'dimension probe';
@@ -33,7 +31,6 @@ export class OllamaEmbedder implements Embedder {
   private readonly host: string;
   private readonly timeoutMs: number;
   private readonly batchSize: number;
-  private readonly fetchImpl: typeof fetch;
   private dimension: number | undefined;
   private probe: Promise<EmbedderIdentity> | undefined;
 
@@ -42,7 +39,6 @@ export class OllamaEmbedder implements Embedder {
     this.model = options.model;
     this.timeoutMs = options.timeoutMs;
     this.batchSize = options.batchSize;
-    this.fetchImpl = options.fetch ?? globalThis.fetch;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new Error(`Ollama batchSize must be a positive integer, got ${this.batchSize}`);
     }
@@ -95,7 +91,7 @@ export class OllamaEmbedder implements Embedder {
     // The client's abort() reaches only streamed requests, so the signal goes in through fetch.
     const client = new Ollama({
       host: this.host,
-      fetch: (url, init) => this.fetchImpl(url, { ...init, signal: combined }),
+      fetch: (url, init) => fetch(url, { ...init, signal: combined }),
     });
     try {
       const response = await client.embed({ model: this.model, input });

@@ -10,11 +10,11 @@ import { untraced } from '../observability/tracing.ts';
 import type { Broker } from './broker.ts';
 import type { Topology } from './topology.ts';
 
-export function jobEventKey(collection: string, jobId: string): string {
+function jobEventKey(collection: string, jobId: string): string {
   return `job.${collection}.${jobId}`;
 }
 
-export function cancelKey(collection: string, jobId: string): string {
+function cancelKey(collection: string, jobId: string): string {
   return `control.cancel.${collection}.${jobId}`;
 }
 

@@ -30,7 +30,7 @@ export function requirePrincipal(context: AuthContext): Principal {
 }
 
 /** True when the caller holds `role` (admin holds every role). */
-export function hasRole(principal: Principal, role: Role): boolean {
+function hasRole(principal: Principal, role: Role): boolean {
   return principal.roles.includes('admin') || principal.roles.includes(role);
 }
 

@@ -106,7 +106,7 @@ function pathOf(url: string | undefined): string {
  * for its own landing page: a browser navigation gets the IDE, curl's `*\/*` and GraphQL clients
  * get the API. Each type takes the quality of its most specific matching range (RFC 9110 §12.5.1).
  */
-export function prefersHtml(accept: string | undefined): boolean {
+function prefersHtml(accept: string | undefined): boolean {
   if (accept === undefined || accept === '') return false;
   const ranges = accept.split(',').map((part) => {
     const [range = '', ...params] = part.split(';').map((piece) => piece.trim().toLowerCase());

@@ -46,7 +46,7 @@ export async function splitSections(doc: ParsedDocument, options?: Partial<Chunk
 }
 
 /** Merges options over the defaults and checks them, naming the option and its limit. */
-export function resolveChunkOptions(options?: Partial<ChunkOptions>): ChunkOptions {
+function resolveChunkOptions(options?: Partial<ChunkOptions>): ChunkOptions {
   const size = options?.size ?? DEFAULT_CHUNK_OPTIONS.size;
   // Setting only a small size must not trip the overlap check with the default 150.
   const overlap =
