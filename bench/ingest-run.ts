@@ -7,6 +7,7 @@
  * its chunks searchable) minus the moment its mutation was sent.
  */
 import Database from 'better-sqlite3';
+import { ErrorCode } from '../schema/error-code.ts';
 import type { CorpusDocument } from './corpus.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 
@@ -57,7 +58,7 @@ export async function ingestRun(options: {
         mutationMs.push(performance.now() - t0);
         const error = body.errors?.[0];
         if (!error) { sentAt.set(body.data!.ingestDocument.id, sent); break; }
-        if (error.extensions?.code !== 'BACKPRESSURE') throw new Error(`ingest failed: ${error.message}`);
+        if (error.extensions?.code !== ErrorCode.BACKPRESSURE) throw new Error(`ingest failed: ${error.message}`);
         refused += 1; // a well-behaved client waits as told, then sends again
         await new Promise((resolve) => setTimeout(resolve, (error.extensions?.retryAfterSeconds ?? 1) * 1000));
       }

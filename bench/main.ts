@@ -140,7 +140,7 @@ try {
     at: new Date().toISOString(),
     machine: describeMachine(rabbitmq),
     corpus: { source: corpus.source, documents: corpus.documents.length, megabytes: Math.round(corpus.bytes / 1e5) / 10 },
-    settings: { offeredDocumentsPerSecond: RATE, maxRequestsInFlight: CONCURRENCY, prefetch: config.prefetch, actorProcesses: ACTORS, embedder: 'hashing 384', searchK: 5, searchLoad: 'one query at a time, at most 10/s' },
+    settings: { offeredDocumentsPerSecond: RATE, maxRequestsInFlight: CONCURRENCY, prefetch: config.prefetch, actorProcesses: ACTORS, embedder: config.embedder === 'hashing' ? `hashing ${config.hashingDimension}` : `ollama ${config.ollamaModel}`, searchK: 5, searchLoad: 'one query at a time, at most 10/s' },
     brokerConfirmMs: brokerConfirm,
     sync, async10k, async100k,
     search: { idle10k: search10kIdle, during10k: search10kBusy, idle100k: search100kIdle, during100k: search100kBusy },

@@ -51,7 +51,7 @@ export function ingestCommand(context: CliContext): Command {
 }
 
 /** Runs one ingest and returns the exit code. */
-export async function runIngest(args: readonly string[], options: IngestOptions, connection: Connection, context: CliContext): Promise<number> {
+async function runIngest(args: readonly string[], options: IngestOptions, connection: Connection, context: CliContext): Promise<number> {
   const sources = await collectSources(args, context.cwd);
   if (sources.length === 0) throw new UsageError(`rag ingest: no files found in ${args.join(' ')}`);
   const view = createProgressView(context, { json: options.json || !options.watch });

@@ -1,5 +1,6 @@
 /** `rag job <id> [--watch]`: one job's state, or its live progress until it ends. */
 import { Command } from 'commander';
+import { ErrorCode } from '../schema/error-code.ts';
 import { connectionOf, type CliContext } from './context.ts';
 import { GraphQLRequestError, request, subscribe, subscriptionClient } from './graphql-client.ts';
 import { isFailure, JOB_EVENT_SELECTION, JOB_SELECTION, type JobEventState, type JobState } from './job-state.ts';
@@ -19,7 +20,7 @@ export function jobCommand(context: CliContext): Command {
       const connection = connectionOf(command, context);
       if (!options.watch) {
         const { job } = await request<{ job: JobState | null }>(connection, JOB, { id });
-        if (job === null) throw new GraphQLRequestError([{ code: 'NOT_FOUND', message: `job ${id} does not exist` }]);
+        if (job === null) throw new GraphQLRequestError([{ code: ErrorCode.NOT_FOUND, message: `job ${id} does not exist` }]);
         if (options.json) printJson(context, job);
         else printLine(context, formatTable(['FIELD', 'VALUE'], Object.entries(job).map(([key, value]) => [key, value === null ? '-' : String(value)])));
         return;

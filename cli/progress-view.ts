@@ -27,7 +27,7 @@ export function createProgressView(output: Output, options: { json: boolean }): 
 const silentView: ProgressView = { setTotal() {}, update() {}, note() {}, stop() {} };
 
 /** `<file>: STAGE status progress%`, and the terminal line; repeats of the same line are dropped. */
-export class LineView implements ProgressView {
+class LineView implements ProgressView {
   private readonly lastLine = new Map<string, string>();
   constructor(private readonly output: Output) {}
 

@@ -1,20 +1,13 @@
 /** `rag search "<query>" -c <collection>`: the nearest chunks, best first. */
 import { Command } from 'commander';
+import type { SearchHit } from '../schema/domain.ts';
 import { connectionOf, type CliContext } from './context.ts';
 import { request } from './graphql-client.ts';
 import { ExitCode, oneLine, printJson, printLine } from './output.ts';
 import { jsonObject, positiveInt } from './parse-options.ts';
 
-/** A search hit as the API returns it. */
-export interface SearchHit {
-  readonly chunkId: string;
-  readonly documentId: string;
-  readonly text: string;
-  readonly score: number;
-  readonly ordinal: number;
-  readonly title: string | null;
-  readonly metadata: Readonly<Record<string, unknown>> | null;
-}
+/** A search hit as the API returns it: the domain's, with `metadata` nullable as schema.graphql declares it. */
+type ApiSearchHit = Omit<SearchHit, 'metadata'> & { readonly metadata: SearchHit['metadata'] | null };
 
 const SEARCH = `query Search($collection: String!, $query: String!, $k: Int, $filter: JSON) {
   search(collection: $collection, query: $query, k: $k, filter: $filter) { chunkId documentId text score ordinal title metadata }
@@ -29,7 +22,7 @@ export function searchCommand(context: CliContext): Command {
     .option('--filter <json>', 'metadata equality filter, e.g. \'{"lang":"en"}\'', jsonObject('--filter'))
     .option('--json', 'print machine-readable JSON only', false)
     .action(async (query: string, options: { collection: string; k: number; filter?: Record<string, unknown>; json: boolean }, command: Command) => {
-      const { search } = await request<{ search: SearchHit[] }>(connectionOf(command, context), SEARCH, {
+      const { search } = await request<{ search: ApiSearchHit[] }>(connectionOf(command, context), SEARCH, {
         collection: options.collection, query, k: options.k, filter: options.filter ?? null,
       });
       if (options.json) {

@@ -9,10 +9,10 @@ import { tracedStore } from '../stores/traced-store.ts';
 import type { SystemConfig } from './config.ts';
 import type { Embedder } from '../embedders/embedder.ts';
 import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
-import { OllamaEmbedder } from '../embedders/ollama-embedder.ts';
+import { OllamaEmbedder, type OllamaEmbedderOptions } from '../embedders/ollama-embedder.ts';
 import { Broker } from '../messaging/broker.ts';
 import { RetryPolicy } from '../messaging/retry-policy.ts';
-import { openMongoStore } from '../stores/mongodb/mongo-store.ts';
+import { openMongoStore, type MongoStoreOptions } from '../stores/mongodb/mongo-store.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import type { Store } from '../stores/store.ts';
 
@@ -21,22 +21,20 @@ export async function openStore(config: SystemConfig): Promise<Store> {
   if (config.mongodbUri === null || config.mongodbUri === '') {
     throw new Error('STORE=mongodb needs MONGODB_URI (e.g. mongodb://127.0.0.1:27017/?directConnection=true for Atlas Local)');
   }
-  return tracedStore(await openMongoStore({
-    uri: config.mongodbUri,
-    db: config.mongodbDb,
-    numCandidatesFactor: config.mongodbNumCandidatesFactor,
-    indexWaitMs: config.mongodbIndexWaitMs,
-  }));
+  return tracedStore(await openMongoStore(mongoStoreOptions(config, config.mongodbUri)));
+}
+
+export function mongoStoreOptions(config: SystemConfig, uri: string): MongoStoreOptions {
+  return { uri, db: config.mongodbDb, numCandidatesFactor: config.mongodbNumCandidatesFactor, indexWaitMs: config.mongodbIndexWaitMs };
 }
 
 export function createEmbedder(config: SystemConfig): Embedder {
   if (config.embedder === 'hashing') return tracedEmbedder(new HashingEmbedder({ dimension: config.hashingDimension }));
-  return tracedEmbedder(new OllamaEmbedder({
-    host: config.ollamaHost,
-    model: config.ollamaModel,
-    timeoutMs: config.ollamaTimeoutMs,
-    batchSize: config.ollamaBatchSize,
-  }));
+  return tracedEmbedder(new OllamaEmbedder(ollamaOptions(config)));
+}
+
+export function ollamaOptions(config: SystemConfig): OllamaEmbedderOptions {
+  return { host: config.ollamaHost, model: config.ollamaModel, timeoutMs: config.ollamaTimeoutMs, batchSize: config.ollamaBatchSize };
 }
 
 export function createBroker(config: SystemConfig, name: string, logger: Logger): Broker {
@@ -45,5 +43,5 @@ export function createBroker(config: SystemConfig, name: string, logger: Logger)
 }
 
 export function createRetryPolicy(config: SystemConfig): RetryPolicy {
-  return new RetryPolicy({ tiersMs: config.retryDelaysMs, defaultMaxAttempts: config.maxAttempts, maxAttempts: config.maxAttemptsByStage });
+  return new RetryPolicy({ tiersMs: config.retryDelaysMs, maxAttempts: config.maxAttempts, maxAttemptsByStage: config.maxAttemptsByStage });
 }

@@ -149,6 +149,20 @@ export interface ScalingConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * Defaults that library code needs outside a process's configuration (a chunker called with
+ * only a size, the fetcher's limits in tests); readConfig uses the same values. Every other
+ * default is written once, in readConfig: components take their settings as required options.
+ */
+export const DEFAULTS = {
+  hashingDimension: 384,
+  chunkSize: 1000,
+  chunkOverlap: 150,
+  fetchTimeoutMs: 15_000,
+  fetchMaxBytes: 20 * 1024 * 1024,
+  fetchMaxRedirects: 5,
+} as const;
+
 export function readConfig(env: Env): SystemConfig {
   const dataDir = path.resolve(env.DATA_DIR ?? './data');
   const production = env.NODE_ENV === 'production';
@@ -170,18 +184,18 @@ export function readConfig(env: Env): SystemConfig {
     mongodbNumCandidatesFactor: int(env, 'MONGODB_NUM_CANDIDATES_FACTOR', 20, 1, 1000),
     mongodbIndexWaitMs: int(env, 'MONGODB_INDEX_WAIT_MS', 120_000, 1000, 3_600_000),
     embedder: oneOf(env, 'EMBEDDER', ['hashing', 'ollama'] as const, 'hashing'),
-    hashingDimension: int(env, 'HASHING_DIMENSION', 384, 8, 4096),
+    hashingDimension: int(env, 'HASHING_DIMENSION', DEFAULTS.hashingDimension, 8, 4096),
     ollamaHost: env.OLLAMA_HOST ?? 'http://127.0.0.1:11434',
     ollamaModel: env.OLLAMA_MODEL ?? 'nomic-embed-text',
     ollamaTimeoutMs: int(env, 'OLLAMA_TIMEOUT_MS', 60_000, 100, 3_600_000),
     ollamaBatchSize: int(env, 'OLLAMA_BATCH_SIZE', 32, 1, 2048),
-    chunkSize: int(env, 'CHUNK_SIZE', 1000, 50, 100_000),
-    chunkOverlap: int(env, 'CHUNK_OVERLAP', 150, 0, 50_000),
+    chunkSize: int(env, 'CHUNK_SIZE', DEFAULTS.chunkSize, 50, 100_000),
+    chunkOverlap: int(env, 'CHUNK_OVERLAP', DEFAULTS.chunkOverlap, 0, 50_000),
     maxDocumentBytes,
     maxBatchDocuments: int(env, 'MAX_BATCH_DOCUMENTS', 100, 1, 10_000),
-    fetchTimeoutMs: int(env, 'FETCH_TIMEOUT_MS', 15_000, 100, 600_000),
-    fetchMaxBytes: int(env, 'FETCH_MAX_BYTES', 20 * 1024 * 1024, 1, 512 * 1024 * 1024),
-    fetchMaxRedirects: int(env, 'FETCH_MAX_REDIRECTS', 5, 0, 20),
+    fetchTimeoutMs: int(env, 'FETCH_TIMEOUT_MS', DEFAULTS.fetchTimeoutMs, 100, 600_000),
+    fetchMaxBytes: int(env, 'FETCH_MAX_BYTES', DEFAULTS.fetchMaxBytes, 1, 512 * 1024 * 1024),
+    fetchMaxRedirects: int(env, 'FETCH_MAX_REDIRECTS', DEFAULTS.fetchMaxRedirects, 0, 20),
     fetchAllowList: list(env.FETCH_ALLOW_LIST),
     prefetch: int(env, 'PREFETCH', 16, 1, 1000),
     stageTimeoutMs: int(env, 'STAGE_TIMEOUT_MS', 120_000, 100, 3_600_000),

@@ -8,12 +8,11 @@ import type { Embedder } from './embedder.ts';
 
 /** Options of the hashing embedder. */
 export interface HashingEmbedderOptions {
-  /** Vector dimension; default 384. */
-  readonly dimension?: number;
+  /** Vector dimension (HASHING_DIMENSION). */
+  readonly dimension: number;
 }
 
 export const HASHING_EMBEDDER_NAME = 'local-hashing-lexical-v1';
-export const DEFAULT_HASHING_DIMENSION = 384;
 const BIGRAM_WEIGHT = 0.5;
 
 // Very common English words carry little signal and would make every text look alike.
@@ -26,8 +25,8 @@ const STOP_WORDS = new Set(
 export class HashingEmbedder implements Embedder {
   private readonly dimension: number;
 
-  constructor(options: HashingEmbedderOptions = {}) {
-    this.dimension = options.dimension ?? DEFAULT_HASHING_DIMENSION;
+  constructor(options: HashingEmbedderOptions) {
+    this.dimension = options.dimension;
     if (!Number.isInteger(this.dimension) || this.dimension < 8 || this.dimension > 4096) {
       throw new Error(`hashing embedder dimension must be an integer in 8..4096, got ${this.dimension}`);
     }

@@ -16,19 +16,14 @@ import type { Embedder } from './embedder.ts';
 export interface OllamaEmbedderOptions {
   /** Ollama's base URL, e.g. http://127.0.0.1:11434. */
   readonly host: string;
-  /** Embedding model; default `nomic-embed-text`. */
-  readonly model?: string;
-  /** Longest one `/api/embed` call may take before it is aborted and retried later, in ms; default 60000. */
-  readonly timeoutMs?: number;
-  /** Texts per `/api/embed` call; default 32. */
-  readonly batchSize?: number;
-  /** fetch implementation (tests); default the global fetch. */
-  readonly fetch?: typeof fetch;
+  /** Embedding model (OLLAMA_MODEL). */
+  readonly model: string;
+  /** Longest one `/api/embed` call may take before it is aborted and retried later, in ms (OLLAMA_TIMEOUT_MS). */
+  readonly timeoutMs: number;
+  /** Texts per `/api/embed` call (OLLAMA_BATCH_SIZE). */
+  readonly batchSize: number;
 }
 
-export const DEFAULT_OLLAMA_MODEL = 'nomic-embed-text';
-const DEFAULT_TIMEOUT_MS = 60_000;
-const DEFAULT_BATCH_SIZE = 32;
 const PROBE_TEXT = 'dimension probe';
 
 export class OllamaEmbedder implements Embedder {
@@ -36,16 +31,14 @@ export class OllamaEmbedder implements Embedder {
   private readonly host: string;
   private readonly timeoutMs: number;
   private readonly batchSize: number;
-  private readonly fetchImpl: typeof fetch;
   private dimension: number | undefined;
   private probe: Promise<EmbedderIdentity> | undefined;
 
   constructor(options: OllamaEmbedderOptions) {
     this.host = options.host.replace(/\/+$/, '');
-    this.model = options.model ?? DEFAULT_OLLAMA_MODEL;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    this.model = options.model;
+    this.timeoutMs = options.timeoutMs;
+    this.batchSize = options.batchSize;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new Error(`Ollama batchSize must be a positive integer, got ${this.batchSize}`);
     }
@@ -98,7 +91,7 @@ export class OllamaEmbedder implements Embedder {
     // The client's abort() reaches only streamed requests, so the signal goes in through fetch.
     const client = new Ollama({
       host: this.host,
-      fetch: (url, init) => this.fetchImpl(url, { ...init, signal: combined }),
+      fetch: (url, init) => fetch(url, { ...init, signal: combined }),
     });
     try {
       const response = await client.embed({ model: this.model, input });

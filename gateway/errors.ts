@@ -1,23 +1,13 @@
 /**
- * GraphQL error codes: every error a client sees carries one of these in `extensions.code`.
+ * GraphQL errors the gateway raises: each carries a code of the one ErrorCode enum
+ * (schema/error-code.ts) in `extensions.code`.
  */
 import { GraphQLError } from 'graphql';
+import { ContractError } from '../schema/contract-error.ts';
+import { ErrorCode } from '../schema/error-code.ts';
 import { BrokerBlockedError, BrokerRejectedError, BrokerUnavailableError } from '../messaging/broker-errors.ts';
 
-export const ErrorCode = {
-  BAD_USER_INPUT: 'BAD_USER_INPUT',
-  NOT_FOUND: 'NOT_FOUND',
-  /** The system is saturated (queue full, broker alarm): retry after `extensions.retryAfterSeconds`. */
-  BACKPRESSURE: 'BACKPRESSURE',
-  /** The broker cannot be reached: nothing was accepted. */
-  UNAVAILABLE: 'UNAVAILABLE',
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  FORBIDDEN: 'FORBIDDEN',
-  CONFLICT: 'CONFLICT',
-  /** A per-connection or per-key allowance is used up (`extensions.limit` names the setting). */
-  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+export { ErrorCode };
 
 export function apiError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extensions } });
@@ -26,6 +16,19 @@ export function apiError(code: ErrorCode, message: string, extensions: Record<st
 /** A bad argument: the message names the field and the limit. */
 export function badInput(field: string, message: string): GraphQLError {
   return apiError(ErrorCode.BAD_USER_INPUT, `${field}: ${message}`, { field });
+}
+
+/**
+ * Runs a check written in schema/ terms: a ContractError (a client's argument breaking its
+ * rule) becomes BAD_USER_INPUT naming the field; anything else passes through.
+ */
+export function checkArgument<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ContractError) throw apiError(ErrorCode.BAD_USER_INPUT, error.message, { field: error.field });
+    throw error;
+  }
 }
 
 /**

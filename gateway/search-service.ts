@@ -4,8 +4,10 @@
  */
 import { COLLECTION_NAME, type SearchHit } from '../schema/domain.ts';
 import type { Embedder } from '../embedders/embedder.ts';
-import type { MetadataFilter, Store } from '../stores/store.ts';
-import { ErrorCode, apiError, badInput } from './errors.ts';
+import { EmbedderMismatchError, sameEmbedder } from '../schema/embedder-mismatch.ts';
+import { parseMetadataFilter } from '../schema/metadata-filter.ts';
+import type { Store } from '../stores/store.ts';
+import { ErrorCode, apiError, badInput, checkArgument } from './errors.ts';
 
 export const MAX_K = 100;
 export const MAX_QUERY_CHARS = 10_000;
@@ -18,30 +20,12 @@ export class SearchService {
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw badInput('k', `must be an integer in 1..${MAX_K}, got ${k}`);
     if (query.trim().length === 0) throw badInput('query', 'must not be empty');
     if (query.length > MAX_QUERY_CHARS) throw badInput('query', `at most ${MAX_QUERY_CHARS} characters`);
-    const metadataFilter = checkFilter(filter);
+    const metadataFilter = checkArgument(() => parseMetadataFilter(filter, 'filter'));
     const built = await this.store.getCollectionEmbedder(collection);
     if (!built) return [];
     const identity = await this.embedder.identity();
-    if (built.name !== identity.name || built.dimension !== identity.dimension) {
-      throw apiError(ErrorCode.CONFLICT,
-        `collection "${collection}" was indexed with ${built.name} (${built.dimension} dimensions), ` +
-        `but this gateway embeds with ${identity.name} (${identity.dimension} dimensions): configure the same embedder`);
-    }
+    if (!sameEmbedder(built, identity)) throw apiError(ErrorCode.CONFLICT, new EmbedderMismatchError(collection, built, identity).message);
     const [vector] = await this.embedder.embed([query]);
     return this.store.search({ collection, vector: vector!, k, ...(metadataFilter ? { filter: metadataFilter } : {}) });
   }
-}
-
-function checkFilter(filter: unknown): MetadataFilter | undefined {
-  if (filter === undefined || filter === null) return undefined;
-  if (typeof filter !== 'object' || Array.isArray(filter)) throw badInput('filter', 'must be a JSON object of metadata fields to match');
-  const entries = Object.entries(filter);
-  if (entries.length > 20) throw badInput('filter', 'at most 20 fields');
-  for (const [key, value] of entries) {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(key)) throw badInput(`filter.${key}`, 'field names match [A-Za-z0-9_.-]{1,64}');
-    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
-      throw badInput(`filter.${key}`, 'must be a string, number, boolean or null (equality match)');
-    }
-  }
-  return filter as MetadataFilter;
 }

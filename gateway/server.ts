@@ -24,6 +24,7 @@ import { assertSafeToListen, authenticate, authenticateHttp, connectionAuthoriza
 import { loadApiKeys } from './auth/load-api-keys.ts';
 import type { Principal } from './auth/principal.ts';
 import type { GatewayContext, GatewayServices } from './context.ts';
+import { ErrorCode } from './errors.ts';
 import { DeletionService } from './deletion/deletion-service.ts';
 import { JobEventHub } from './events/job-event-hub.ts';
 import { apolloFormatError, formatForClient, formatResultErrors, type ErrorPolicy } from './hardening/mask-errors.ts';
@@ -184,7 +185,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
     handleGraphql(request, response).catch((error) => {
       logger.error('request failed', { error: String(error) });
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+      response.end(JSON.stringify({ errors: [{ message: 'internal error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] }));
     });
   });
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));

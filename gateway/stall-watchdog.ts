@@ -11,27 +11,26 @@ import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../stores/store.ts';
 import type { JobEventPublisher } from '../messaging/job-events.ts';
 
-/** Options of the stall watchdog. */
+/** Options of the stall watchdog (defaults in config/). */
 export interface StallWatchdogOptions {
-  /** A job unchanged for this long is stalled. Default 15 minutes: above any stage deadline and normal queue wait. */
-  readonly stallTimeoutMs?: number;
-  /** How often to look. Default 30 s. */
-  readonly intervalMs?: number;
-  /** Jobs failed per sweep at most (the next sweep takes the rest). Default 500. */
-  readonly batchSize?: number;
+  /** A job unchanged for this long is stalled (STALL_TIMEOUT_MS): above any stage deadline and normal queue wait. */
+  readonly stallTimeoutMs: number;
+  /** How often to look (STALL_CHECK_INTERVAL_MS). */
+  readonly intervalMs: number;
 }
+
+/** Jobs failed per sweep at most; the next sweep takes the rest. */
+const SWEEP_LIMIT = 500;
 
 export class StallWatchdog {
   private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<number> | null = null;
   private readonly stallTimeoutMs: number;
   private readonly intervalMs: number;
-  private readonly batchSize: number;
 
-  constructor(private readonly store: Store, private readonly events: JobEventPublisher, private readonly logger: Logger, options: StallWatchdogOptions = {}) {
-    this.stallTimeoutMs = options.stallTimeoutMs ?? 15 * 60_000;
-    this.intervalMs = options.intervalMs ?? 30_000;
-    this.batchSize = options.batchSize ?? 500;
+  constructor(private readonly store: Store, private readonly events: JobEventPublisher, private readonly logger: Logger, options: StallWatchdogOptions) {
+    this.stallTimeoutMs = options.stallTimeoutMs;
+    this.intervalMs = options.intervalMs;
   }
 
   start(): void {
@@ -53,7 +52,7 @@ export class StallWatchdog {
   }
 
   private async failStalled(): Promise<number> {
-    const stalled = await this.store.listStalledJobs(new Date(Date.now() - this.stallTimeoutMs), this.batchSize);
+    const stalled = await this.store.listStalledJobs(new Date(Date.now() - this.stallTimeoutMs), SWEEP_LIMIT);
     let count = 0;
     for (const job of stalled) {
       const current = await this.store.getJob(job.id);

@@ -43,6 +43,7 @@ import { HEADERS, attemptOf, deadLetterHeaders, retryHeaders } from './headers.t
 import type { JobEventPublisher } from './job-events.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { Settlement } from './settlement.ts';
+import { publishToStage } from './stage-publish.ts';
 import { consumeInPriorityOrder } from './priority-consumer.ts';
 import type { Topology } from './topology.ts';
 
@@ -141,7 +142,7 @@ export class ActorRuntime<M> {
   }
 
   /** Stops consuming, lets in-flight messages finish for up to `graceMs`, then aborts them. */
-  async stop(graceMs = 10_000): Promise<void> {
+  async stop(graceMs: number): Promise<void> {
     await this.consumer?.cancel();
     this.consumer = null;
     const all = Promise.allSettled([...this.inFlight]);
@@ -207,11 +208,8 @@ export class ActorRuntime<M> {
       const following = nextStage(stage);
       if (!following) throw new Error(`${stage} returned a next message but is the last stage`);
       try {
-        await this.deps.broker.publish(this.deps.names.workExchange, this.deps.names.stageKey(following, AMQP_PRIORITY[ref.priority]), Buffer.from(JSON.stringify(result.next)), {
-          priority: AMQP_PRIORITY[ref.priority],
-          contentType: 'application/json',
-          messageId: `${job.id}:${following}`,
-          headers: { ...passThroughHeaders(message), [HEADERS.attempt]: 1 },
+        await publishToStage(this.deps.broker, this.deps.names, {
+          stage: following, jobId: job.id, priority: ref.priority, body: JSON.stringify(result.next), headers: passThroughHeaders(message),
         });
       } catch (error) {
         if (!(error instanceof BrokerUnavailableError || error instanceof BrokerBlockedError)) throw error;

@@ -14,7 +14,7 @@ export function jobEventKey(collection: string, jobId: string): string {
   return `job.${collection}.${jobId}`;
 }
 
-export function cancelKey(collection: string, jobId: string): string {
+function cancelKey(collection: string, jobId: string): string {
   return `control.cancel.${collection}.${jobId}`;
 }
 

@@ -53,7 +53,7 @@ export function priorityBand(priority: number | undefined): Priority {
   return PRIORITIES[Math.min(MAX_AMQP_PRIORITY, Math.max(AMQP_PRIORITY.LOW, Math.round(priority))) - 1]!;
 }
 
-export function topology(namespace = 'rag', queueType: QueueType = 'classic'): Topology {
+export function topology(namespace: string, queueType: QueueType): Topology {
   if (!/^[a-zA-Z0-9_.-]{1,80}$/.test(namespace)) {
     throw new Error(`AMQP namespace "${namespace}" must match [a-zA-Z0-9_.-]{1,80}`);
   }

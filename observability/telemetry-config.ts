@@ -27,12 +27,13 @@ export function telemetryOptionsFromEnv(env: Env, defaultServiceName: string): T
     prometheusPort = value;
   }
   const interval = env.OTEL_METRIC_EXPORT_INTERVAL?.trim();
+  const host = env.METRICS_HOST?.trim();
   return {
     serviceName: env.OTEL_SERVICE_NAME?.trim() || defaultServiceName,
     otlpTracesEndpoint: signal(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, '/v1/traces', env.OTEL_TRACES_EXPORTER),
     otlpMetricsEndpoint: signal(env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, '/v1/metrics', env.OTEL_METRICS_EXPORTER),
     prometheusPort,
-    prometheusHost: env.METRICS_HOST?.trim() || '127.0.0.1',
+    ...(host ? { prometheusHost: host } : {}),
     ...(interval && Number(interval) > 0 ? { metricExportIntervalMs: Number(interval) } : {}),
   };
 }

@@ -26,8 +26,8 @@ export interface SharedComponents {
 export interface RunningActors {
   /** Mean consumer utilisation (0..1) of this process's actors since the previous call. */
   utilisation(): number;
-  /** Stops consuming, finishes in-flight work (up to graceMs), closes connections. */
-  stop(graceMs?: number): Promise<void>;
+  /** Stops consuming, finishes in-flight work (up to graceMs: SHUTDOWN_GRACE_MS), closes connections. */
+  stop(graceMs: number): Promise<void>;
 }
 
 export async function runActors(stages: readonly Stage[], config: SystemConfig, logger: Logger, shared?: SharedComponents): Promise<RunningActors> {
@@ -49,7 +49,7 @@ export async function runActors(stages: readonly Stage[], config: SystemConfig, 
   logger.info('actors running', { stages, namespace: config.namespace });
   return {
     utilisation: () => runtimes.reduce((sum, runtime) => sum + runtime.utilisation(), 0) / Math.max(1, runtimes.length),
-    async stop(graceMs = 10_000) {
+    async stop(graceMs) {
       await Promise.all(runtimes.map((runtime) => runtime.stop(graceMs)));
       await listener.stop();
       await broker.close();

@@ -2,6 +2,7 @@
  * Cursors of the job list, shared by every store: a job's position in the newest-first order
  * (created at, then id), opaque to clients as base64url.
  */
+import { ContractError } from '../schema/contract-error.ts';
 import type { Job } from '../schema/domain.ts';
 
 /** Position of a job in the newest-first order: (createdAt, id). */
@@ -14,7 +15,7 @@ export function encodeJobCursor(job: Job): string {
   return Buffer.from(JSON.stringify([job.createdAt.getTime(), job.id])).toString('base64url');
 }
 
-/** Parses a cursor from `encodeJobCursor`; throws naming `after` when it is not one. */
+/** Parses a cursor from `encodeJobCursor`; throws a ContractError naming `after` when it is not one. */
 export function decodeJobCursor(cursor: string): JobCursor {
   let value: unknown;
   try {
@@ -25,5 +26,5 @@ export function decodeJobCursor(cursor: string): JobCursor {
   if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') {
     return { createdAt: value[0] as number, id: value[1] };
   }
-  throw new Error('after: not a cursor returned by a previous page (pass endCursor unchanged)');
+  throw new ContractError('after', 'not a cursor returned by a previous page (pass endCursor unchanged)');
 }

@@ -6,6 +6,7 @@
 import type {
   DocumentRecord, EmbedderIdentity, IndexedChunk, Job, JobStatus, Metadata, Priority, SearchHit, Stage,
 } from '../schema/domain.ts';
+import type { MetadataFilter } from '../schema/metadata-filter.ts';
 
 /** What the gateway knows when it accepts a job. */
 export interface NewJob {
@@ -77,9 +78,6 @@ export interface IndexRequest {
 export type IndexOutcome =
   | { readonly kind: 'indexed'; readonly job: Job }
   | { readonly kind: 'skipped'; readonly job: Job };
-
-/** Equality filter on metadata fields: `{ lang: "en", year: 2024 }`. */
-export type MetadataFilter = Readonly<Record<string, string | number | boolean | null>>;
 
 export interface SearchQuery {
   readonly collection: string;
@@ -185,20 +183,6 @@ export interface Store {
   deleteCollection(name: string): Promise<number>;
 
   close(): Promise<void>;
-}
-
-/** Thrown when a collection is written or queried with an embedder other than the one it was built with. */
-export class EmbedderMismatchError extends Error {
-  /** Retrying cannot help: the runtime fails the job at once (messaging/errors.ts). */
-  readonly nonRetryable = true;
-
-  constructor(readonly collection: string, readonly expected: EmbedderIdentity, readonly actual: EmbedderIdentity) {
-    super(
-      `collection "${collection}" was indexed with embedder ${expected.name} (${expected.dimension} dimensions), ` +
-      `not ${actual.name} (${actual.dimension} dimensions): use the same embedder or a new collection`,
-    );
-    this.name = 'EmbedderMismatchError';
-  }
 }
 
 /**

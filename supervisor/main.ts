@@ -14,7 +14,8 @@ import { Supervisor } from './supervisor.ts';
 
 const config = readConfig(process.env);
 const logger = createLogger('supervisor', config.logLevel);
-const supervisor = new Supervisor(logger, { startLimit: config.startLimit });
+// A child finishes in-flight work for SHUTDOWN_GRACE_MS, then needs a moment to close and exit.
+const supervisor = new Supervisor(logger, { startLimit: config.startLimit, stopGraceMs: config.shutdownGraceMs + 5000 });
 supervisor.spawn('gateway', 'gateway/main.ts', []);
 // The supervisor only reads queue depths; the gateway and the actors declare the topology.
 const broker = createBroker(config, 'supervisor', logger);

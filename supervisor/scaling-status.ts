@@ -7,7 +7,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Stage } from '../schema/domain.ts';
 
-export const SCALING_STATUS_FILE = 'supervisor-status.json';
+const SCALING_STATUS_FILE = 'supervisor-status.json';
 
 /** One actor's workers and the last scaling decision. */
 export interface StageScalingStatus {
@@ -29,7 +29,7 @@ export interface ScalingStatus {
   readonly stages: Readonly<Partial<Record<Stage, StageScalingStatus>>>;
 }
 
-export function scalingStatusPath(dataDir: string): string {
+function scalingStatusPath(dataDir: string): string {
   return path.join(dataDir, SCALING_STATUS_FILE);
 }
 

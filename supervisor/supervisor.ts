@@ -32,6 +32,8 @@ export const READY_MESSAGE = { type: 'ready' } as const;
 export interface SupervisorOptions {
   /** Consecutive exits before ready that make the supervisor give up (config: START_LIMIT). */
   readonly startLimit: number;
+  /** How long a stopped child may take to exit before SIGKILL: its own SHUTDOWN_GRACE_MS plus a margin. */
+  readonly stopGraceMs: number;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -66,7 +68,7 @@ export class Supervisor {
   }
 
   /** Stops the named child for good (scaling down): SIGTERM, so it finishes or returns in-flight work. */
-  async stop(name: string, graceMs = 15_000): Promise<void> {
+  async stop(name: string, graceMs = this.options.stopGraceMs): Promise<void> {
     const child = [...this.children].find((candidate) => candidate.name === name);
     if (!child) return;
     this.children.delete(child);
@@ -80,7 +82,7 @@ export class Supervisor {
   }
 
   /** SIGTERM to every child, SIGKILL to those still running after `graceMs`. */
-  async stopAll(graceMs = 15_000): Promise<void> {
+  async stopAll(graceMs = this.options.stopGraceMs): Promise<void> {
     await Promise.all([...this.children].map((child) => this.stopChild(child, graceMs)));
   }
 

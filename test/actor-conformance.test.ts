@@ -34,7 +34,7 @@ describe('actor conformance', function () {
   before(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'rag-conformance-'));
     config = defaultConfig({ amqpUrl: AMQP_URL, namespace: `test-${randomUUID().slice(0, 8)}`, dataDir, retryDelaysMs: [50], logLevel: 'silent' });
-    names = topology(config.namespace);
+    names = topology(config.namespace, config.queueType);
     store = await openStore(config);
     broker = createBroker(config, 'conformance', silentLogger);
     await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: createRetryPolicy(config).delays() }));

@@ -55,6 +55,32 @@ describe('bad input', function () {
     });
   }
 
+  const SEARCH = 'query($f: JSON) { search(collection: "ok", query: "anything", filter: $f) { chunkId } }';
+  const filters: [string, Record<string, unknown>, RegExp][] = [
+    ['an empty segment (a..b)', { 'a..b': 'x' }, /^filter\.a\.\.b: field names are letters, digits/],
+    ['a trailing dot', { 'lang.': 'x' }, /^filter\.lang\.: field names/],
+    ['a character outside the rule', { 'a$b': 1 }, /^filter\.a\$b: field names/],
+    ['a key over 64 characters', { ['k'.repeat(65)]: 1 }, /at most 64 characters/],
+    ['more than 20 fields', Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`f${i}`, i])), /^filter: at most 20 fields, got 21/],
+    ['an object value', { lang: { $ne: 'en' } }, /^filter\.lang: must be a string, number, boolean or null/],
+  ];
+  for (const [name, filter, message] of filters) {
+    it(`when a search filter has ${name}, should answer BAD_USER_INPUT naming the key`, async () => {
+      const result = await gql(system.url, SEARCH, { f: filter });
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(result.errors));
+      assert.match(result.errors![0]!.message, message);
+    });
+  }
+
+  for (const after of ['not-a-cursor', Buffer.from('[1,2,3]').toString('base64url')]) {
+    it(`when jobs is paged after a cursor it never issued (${after}), should answer BAD_USER_INPUT naming after`, async () => {
+      const result = await gql(system.url, 'query($after: String) { jobs(first: 2, after: $after) { edges { cursor } } }', { after });
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(result.errors));
+      assert.equal(result.errors![0]!.extensions?.field, 'after');
+      assert.match(result.errors![0]!.message, /^after: not a cursor returned by a previous page/);
+    });
+  }
+
   it('when an unknown job is cancelled, should answer NOT_FOUND', async () => {
     const result = await gql(system.url, 'mutation { cancelJob(id: "nope") { id } }');
     assert.equal(result.errors?.[0]?.extensions?.code, 'NOT_FOUND');

@@ -33,7 +33,7 @@ describe('broker: every channel recovered, every failure named', function () {
 
   beforeEach(async () => {
     config = defaultConfig({ amqpUrl: AMQP_URL, namespace: `test-${randomUUID().slice(0, 8)}`, publishTimeoutMs: 3000, logLevel: 'silent' });
-    names = topology(config.namespace);
+    names = topology(config.namespace, config.queueType);
     broker = createBroker(config, 'recovery', silentLogger);
     await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: createRetryPolicy(config).delays() }));
     assert.ok(await broker.start(), 'connected');

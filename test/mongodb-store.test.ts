@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
+import { mongoStoreOptions } from '../config/components.ts';
+import { defaultConfig } from '../config/config.ts';
 import { openMongoStore } from '../stores/mongodb/mongo-store.ts';
 import { SearchNotSupportedError } from '../stores/mongodb/vector-index.ts';
 import { describeStoreContract } from './store-contract.ts';
@@ -60,7 +62,7 @@ describe('MongoDB store', function () {
 
   describeStoreContract('mongodb', async () => {
     const db = `rag_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-    const store = await openMongoStore({ uri, db, indexWaitMs: 120_000, indexPollMs: 200 });
+    const store = await openMongoStore({ ...mongoStoreOptions(defaultConfig({ mongodbDb: db }), uri), indexPollMs: 200 });
     return {
       store,
       cleanup: async () => {
@@ -88,7 +90,7 @@ describe('MongoDB store', function () {
         started.push(community);
       }
       await assert.rejects(
-        openMongoStore({ uri: communityUri ?? community!.uri, db: `rag_test_${randomUUID().slice(0, 8)}` }),
+        openMongoStore(mongoStoreOptions(defaultConfig({ mongodbDb: `rag_test_${randomUUID().slice(0, 8)}` }), communityUri ?? community!.uri)),
         (error: unknown) => error instanceof SearchNotSupportedError && /Atlas Local/.test(error.message),
       );
     });

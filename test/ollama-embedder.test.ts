@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OllamaEmbedder } from '../embedders/ollama-embedder.ts';
+import { ollamaOptions } from '../config/components.ts';
+import { defaultConfig } from '../config/config.ts';
+import { OllamaEmbedder, type OllamaEmbedderOptions } from '../embedders/ollama-embedder.ts';
 import { PermanentError, RetryableError } from '../messaging/errors.ts';
 
 /** A request the fake Ollama received. */
@@ -48,6 +50,11 @@ function norm(vector: Float32Array): number {
   return Math.hypot(...vector);
 }
 
+/** An embedder with the configuration's defaults but for what a test sets. */
+function ollama(options: Partial<OllamaEmbedderOptions> & { host: string }): OllamaEmbedder {
+  return new OllamaEmbedder({ ...ollamaOptions(defaultConfig()), ...options });
+}
+
 describe('OllamaEmbedder against a local server speaking the embed API', function () {
   this.timeout(20_000);
   const closers: (() => Promise<void>)[] = [];
@@ -63,7 +70,7 @@ describe('OllamaEmbedder against a local server speaking the embed API', functio
 
   it('when embedding more texts than a batch, should send batched /api/embed requests with the model', async () => {
     const server = await start(embedAnswer);
-    const embedder = new OllamaEmbedder({ host: server.host, model: 'tiny-embed', batchSize: 2 });
+    const embedder = ollama({ host: server.host, model: 'tiny-embed', batchSize: 2 });
     const texts = ['alpha', 'be', 'gamma ray', 'd', 'epsilon'];
     const vectors = await embedder.embed(texts);
     assert.deepEqual(server.seen.map((request) => request.path), ['/api/embed', '/api/embed', '/api/embed']);
@@ -84,7 +91,7 @@ describe('OllamaEmbedder against a local server speaking the embed API', functio
       const input = Array.isArray(request.body.input) ? request.body.input : [request.body.input];
       json(res, 200, { embeddings: input.map(() => [1, 2, 3, 4, 5]) });
     });
-    const embedder = new OllamaEmbedder({ host: server.host, model: 'five-dims' });
+    const embedder = ollama({ host: server.host, model: 'five-dims' });
     const [first, second] = await Promise.all([embedder.identity(), embedder.identity()]);
     assert.deepEqual(first, { name: 'ollama/five-dims', dimension: 5 });
     assert.deepEqual(second, first);
@@ -92,16 +99,16 @@ describe('OllamaEmbedder against a local server speaking the embed API', functio
     assert.equal(server.seen.length, 1, 'one probe shared by concurrent callers and cached');
   });
 
-  it('when no model is given, should use nomic-embed-text', async () => {
+  it('when built from the default configuration, should use nomic-embed-text', async () => {
     const server = await start(embedAnswer);
-    await new OllamaEmbedder({ host: server.host }).embed(['x']);
+    await new OllamaEmbedder(ollamaOptions(defaultConfig({ ollamaHost: server.host }))).embed(['x']);
     assert.equal(server.seen[0]?.body.model, 'nomic-embed-text');
   });
 
   it('when the model is not pulled, should fail permanently naming `ollama pull <model>`', async () => {
     const server = await start((request, res) =>
       json(res, 404, { error: `model "${request.body.model}" not found, try pulling it first` }));
-    const embedder = new OllamaEmbedder({ host: server.host, model: 'missing-model' });
+    const embedder = ollama({ host: server.host, model: 'missing-model' });
     await assert.rejects(embedder.embed(['x']), (error: unknown) =>
       error instanceof PermanentError && error.message.includes('ollama pull missing-model'));
     await assert.rejects(embedder.identity(), PermanentError);
@@ -110,7 +117,7 @@ describe('OllamaEmbedder against a local server speaking the embed API', functio
   it('when the server answers 503 or 429, should fail with a retryable error', async () => {
     for (const status of [503, 429]) {
       const server = await start((_request, res) => json(res, status, { error: 'server busy' }));
-      const embedder = new OllamaEmbedder({ host: server.host });
+      const embedder = ollama({ host: server.host });
       await assert.rejects(embedder.embed(['x']), (error: unknown) =>
         error instanceof RetryableError && error.message.includes(String(status)));
     }
@@ -118,7 +125,7 @@ describe('OllamaEmbedder against a local server speaking the embed API', functio
 
   it('when the server rejects the input (400), should fail permanently with its message', async () => {
     const server = await start((_request, res) => json(res, 400, { error: 'input length exceeds context' }));
-    await assert.rejects(new OllamaEmbedder({ host: server.host }).embed(['x']), (error: unknown) =>
+    await assert.rejects(ollama({ host: server.host }).embed(['x']), (error: unknown) =>
       error instanceof PermanentError && error.message.includes('input length exceeds context'));
   });
 
@@ -127,13 +134,13 @@ describe('OllamaEmbedder against a local server speaking the embed API', functio
     const { host } = server;
     await server.close();
     closers.pop();
-    await assert.rejects(new OllamaEmbedder({ host }).embed(['x']), (error: unknown) =>
+    await assert.rejects(ollama({ host }).embed(['x']), (error: unknown) =>
       error instanceof RetryableError && error.message.includes(host));
   });
 
   it('when the server does not answer in time, should abort the call and fail with a retryable error', async () => {
     const server = await start(() => { /* never answers */ });
-    const embedder = new OllamaEmbedder({ host: server.host, timeoutMs: 200 });
+    const embedder = ollama({ host: server.host, timeoutMs: 200 });
     const started = Date.now();
     await assert.rejects(embedder.embed(['x']), (error: unknown) =>
       error instanceof RetryableError && /200 ms/.test(error.message));
@@ -145,14 +152,14 @@ describe('OllamaEmbedder against a local server speaking the embed API', functio
     const controller = new AbortController();
     const reason = new Error('job cancelled');
     setTimeout(() => controller.abort(reason), 50);
-    await assert.rejects(new OllamaEmbedder({ host: server.host }).embed(['x'], controller.signal), (error: unknown) => error === reason);
+    await assert.rejects(ollama({ host: server.host }).embed(['x'], controller.signal), (error: unknown) => error === reason);
   });
 });
 
 describe('OllamaEmbedder against a real Ollama', function () {
   this.timeout(120_000);
   const host = process.env.OLLAMA_HOST;
-  const model = process.env.OLLAMA_MODEL ?? 'nomic-embed-text';
+  const model = process.env.OLLAMA_MODEL ?? defaultConfig().ollamaModel;
 
   before(function () {
     if (!host) {
@@ -162,7 +169,7 @@ describe('OllamaEmbedder against a real Ollama', function () {
   });
 
   it('when embedding related and unrelated texts, should return unit vectors that rank the related one higher', async () => {
-    const embedder = new OllamaEmbedder({ host: host!, model });
+    const embedder = ollama({ host: host!, model });
     const identity = await embedder.identity();
     assert.ok(identity.dimension > 0);
     const [query, related, unrelated] = await embedder.embed([

@@ -18,7 +18,8 @@ import type { Broker } from '../messaging/broker.ts';
 import { CancellationRegistry } from '../messaging/cancellation.ts';
 import { JobEventPublisher } from '../messaging/job-events.ts';
 import { declareWorkTopology, deleteTopology, topology, type Topology } from '../messaging/topology.ts';
-import { EmbedderMismatchError, type Store } from '../stores/store.ts';
+import { EmbedderMismatchError } from '../schema/embedder-mismatch.ts';
+import type { Store } from '../stores/store.ts';
 import { AMQP_URL, withAmqp } from './support/test-system.ts';
 
 /** The store, with the next `count` calls of each named method throwing. */
@@ -62,7 +63,7 @@ describe('actor runtime: every delivery settles', function () {
   before(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'rag-settle-'));
     config = defaultConfig({ amqpUrl: AMQP_URL, namespace: `test-${randomUUID().slice(0, 8)}`, dataDir, retryDelaysMs: [50], logLevel: 'silent' });
-    names = topology(config.namespace);
+    names = topology(config.namespace, config.queueType);
     store = await openStore(config);
     broker = createBroker(config, 'settlement', silentLogger);
     await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: createRetryPolicy(config).delays() }));

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { EmbedderIdentity, IndexedChunk, Job, Metadata, SearchHit } from '../schema/domain.ts';
-import { EmbedderMismatchError, JobDocumentMismatchError } from '../stores/store.ts';
+import { EmbedderMismatchError } from '../schema/embedder-mismatch.ts';
+import { DuplicateJobError } from '../stores/job-rules.ts';
+import { JobDocumentMismatchError } from '../stores/store.ts';
 import type { DocumentVersion, IndexRequest, NewJob, Store } from '../stores/store.ts';
 
 /** Opens a fresh, empty store; `cleanup` closes it and removes what it created. */
@@ -105,10 +107,18 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         assert.deepEqual(await store.getJob(created.id), created);
       });
 
-      it('when a job id is created twice, should reject the second', async () => {
+      it('when a job id is created twice, should reject the second with DuplicateJobError naming the id', async () => {
         const job = newJob('docs', 'doc-1');
         await store.createJob(job);
-        await assert.rejects(store.createJob(job));
+        await assert.rejects(store.createJob(job),
+          (error: unknown) => error instanceof DuplicateJobError && error.jobId === job.id && error.message.includes(job.id));
+      });
+
+      it('when a patch holds an unknown status or progress outside 0..1, should reject naming the field', async () => {
+        const { id } = await store.createJob(newJob('docs', 'doc-1'));
+        await assert.rejects(store.updateJob(id, { status: 'LOST' as never }), /^Error: status must be one of QUEUED/);
+        await assert.rejects(store.updateJob(id, { progress: 1.5 }), /^Error: progress must be between 0 and 1, got 1.5/);
+        await assert.rejects(store.listJobs({ first: -1 }), /^Error: first must be a non-negative integer/);
       });
 
       it('when a job is unknown, should return null from getJob and updateJob', async () => {

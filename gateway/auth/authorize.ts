@@ -30,7 +30,7 @@ export function requirePrincipal(context: AuthContext): Principal {
 }
 
 /** True when the caller holds `role` (admin holds every role). */
-export function hasRole(principal: Principal, role: Role): boolean {
+function hasRole(principal: Principal, role: Role): boolean {
   return principal.roles.includes('admin') || principal.roles.includes(role);
 }
 
@@ -48,11 +48,6 @@ export function canSee(context: AuthContext, collection: string): boolean {
   const principal = context.principal;
   if (!principal) return false;
   return principal.roles.includes('admin') || principal.collections === '*' || principal.collections.includes(collection);
-}
-
-/** True when the caller holds `role` on `collection`. */
-export function canUse(context: AuthContext, collection: string, role: Role): boolean {
-  return canSee(context, collection) && hasRole(context.principal!, role);
 }
 
 /** Throws unless the caller holds `role` on `collection`. */

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../../observability/logger.ts';
+import { ErrorCode } from '../errors.ts';
 
 /** True when the error was raised on purpose for the client to see. */
 function isUserFacing(error: unknown): boolean {
@@ -19,7 +20,7 @@ function isUserFacing(error: unknown): boolean {
 /** Masks one formatted error if it is internal; logs what was hidden. */
 export function maskError(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
   const code = formatted.extensions?.code;
-  if (isUserFacing(error) && code !== 'INTERNAL_SERVER_ERROR') {
+  if (isUserFacing(error) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
@@ -34,7 +35,7 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown, logg
   return {
     message: `internal error (request id ${requestId})`,
     ...(formatted.path ? { path: formatted.path } : {}),
-    extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId },
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { ErrorCode } from '../errors.ts';
 import { BodyTooLargeError, readBody } from './read-body.ts';
 
 export function graphqlHttpHandler<C extends BaseContext>(
@@ -24,7 +25,7 @@ export function graphqlHttpHandler<C extends BaseContext>(
         body = text.length > 0 && headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
       } catch (error) {
         const status = error instanceof BodyTooLargeError ? 413 : 400;
-        const code = error instanceof BodyTooLargeError ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+        const code = error instanceof BodyTooLargeError ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.BAD_REQUEST;
         response.writeHead(status, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ errors: [{ message: (error as Error).message, extensions: { code } }] }));
         if (status === 413) request.resume();

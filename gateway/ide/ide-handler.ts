@@ -6,10 +6,6 @@ import { buildIdePage, idePageCsp } from './ide-page.ts';
 export interface IdeHandlerOptions {
   /** Path of the GraphQL endpoint, e.g. `/graphql`; the IDE is served there to browsers. */
   readonly graphqlPath: string;
-  /** Operation in the IDE's first tab; default a `jobs(first: 5)` query. */
-  readonly exampleQuery?: string;
-  /** Operation in the IDE's second tab; default a `jobEvents` subscription. */
-  readonly exampleSubscription?: string;
 }
 
 /** Serves the request and returns true, or returns false and leaves it to the next handler. */
@@ -110,7 +106,7 @@ function pathOf(url: string | undefined): string {
  * for its own landing page: a browser navigation gets the IDE, curl's `*\/*` and GraphQL clients
  * get the API. Each type takes the quality of its most specific matching range (RFC 9110 §12.5.1).
  */
-export function prefersHtml(accept: string | undefined): boolean {
+function prefersHtml(accept: string | undefined): boolean {
   if (accept === undefined || accept === '') return false;
   const ranges = accept.split(',').map((part) => {
     const [range = '', ...params] = part.split(';').map((piece) => piece.trim().toLowerCase());

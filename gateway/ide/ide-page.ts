@@ -1,7 +1,7 @@
 import type { IdeAssets } from './ide-assets.ts';
 
 /** Example operation opened in the first tab when the caller gives none. */
-export const DEFAULT_EXAMPLE_QUERY = `query RecentJobs {
+const EXAMPLE_QUERY = `query RecentJobs {
   jobs(first: 5) {
     edges {
       node {
@@ -16,7 +16,7 @@ export const DEFAULT_EXAMPLE_QUERY = `query RecentJobs {
 `;
 
 /** Example operation opened in the second tab when the caller gives none. */
-export const DEFAULT_EXAMPLE_SUBSCRIPTION = `subscription JobEvents {
+const EXAMPLE_SUBSCRIPTION = `subscription JobEvents {
   jobEvents {
     job {
       id
@@ -37,10 +37,6 @@ export const AUTHORIZATION_PLACEHOLDER = 'Bearer <your API key>';
 export interface IdePageOptions {
   /** Path of the GraphQL endpoint: HTTP POST for queries, graphql-ws on the same path. */
   readonly graphqlPath: string;
-  /** Opened in the first tab; default DEFAULT_EXAMPLE_QUERY. */
-  readonly exampleQuery?: string;
-  /** Opened in the second tab; default DEFAULT_EXAMPLE_SUBSCRIPTION. */
-  readonly exampleSubscription?: string;
   readonly assets: IdeAssets;
 }
 
@@ -60,8 +56,8 @@ interface IdeBootConfig {
 export function buildIdePage(options: IdePageOptions): string {
   const config: IdeBootConfig = {
     graphqlPath: options.graphqlPath,
-    exampleQuery: options.exampleQuery ?? DEFAULT_EXAMPLE_QUERY,
-    exampleSubscription: options.exampleSubscription ?? DEFAULT_EXAMPLE_SUBSCRIPTION,
+    exampleQuery: EXAMPLE_QUERY,
+    exampleSubscription: EXAMPLE_SUBSCRIPTION,
     defaultHeaders: JSON.stringify({ Authorization: AUTHORIZATION_PLACEHOLDER }, null, 2),
     authorizationPlaceholder: AUTHORIZATION_PLACEHOLDER,
   };

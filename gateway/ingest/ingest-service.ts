@@ -8,7 +8,7 @@
  * (an alarm) or the backlog passes MAX_PENDING_JOBS, BACKPRESSURE. Refused jobs are not recorded.
  */
 import { randomUUID } from 'node:crypto';
-import { AMQP_PRIORITY, isTerminal, type Job } from '../../schema/domain.ts';
+import { isTerminal, type Job } from '../../schema/domain.ts';
 import type { FetchRequest } from '../../schema/messages/fetch-request.ts';
 import { SpanKind } from '@opentelemetry/api';
 import { ATTR, SPAN } from '../../observability/attributes.ts';
@@ -17,9 +17,9 @@ import { inSpan, traceIdOf } from '../../observability/tracing.ts';
 import { withTraceContext } from '../../observability/amqp-tracing.ts';
 import type { Broker } from '../../messaging/broker.ts';
 import { BrokerBlockedError, BrokerUnavailableError } from '../../messaging/broker-errors.ts';
-import { HEADERS } from '../../messaging/headers.ts';
 import type { OutboxRelay } from '../../messaging/outbox-relay.ts';
 import type { JobEventPublisher } from '../../messaging/job-events.ts';
+import { stageMessage } from '../../messaging/stage-publish.ts';
 import type { Topology } from '../../messaging/topology.ts';
 import type { Store } from '../../stores/store.ts';
 import { ErrorCode, apiError, brokerApiError } from '../errors.ts';
@@ -91,19 +91,10 @@ export class IngestService {
       document: { title: plan.title, mimeType: plan.mimeType, sourceUrl: plan.source.kind === 'url' ? plan.source.url : null, metadata: plan.metadata, contentHash: null },
       source: plan.source,
     };
-    const job = await this.store.acceptJob(newJob, {
-      exchange: this.names.workExchange,
-      routingKey: this.names.stageKey('FETCH', AMQP_PRIORITY[newJob.priority]),
-      content: Buffer.from(JSON.stringify(message)),
-      priority: AMQP_PRIORITY[newJob.priority],
-      options: {
-        priority: AMQP_PRIORITY[newJob.priority],
-        contentType: 'application/json',
-        messageId: `${newJob.id}:FETCH`,
-        type: message.type,
-        headers: withTraceContext({ [HEADERS.attempt]: 1 }),
-      },
-    });
+    const job = await this.store.acceptJob(newJob, stageMessage(this.names, {
+      stage: 'FETCH', jobId: newJob.id, priority: newJob.priority, body: JSON.stringify(message), type: message.type,
+      headers: withTraceContext({}),
+    }));
     this.relay.notify();
     this.pending?.accepted(1);
     await this.events.publish(job, 'queued');

@@ -15,8 +15,8 @@ export interface PendingWorkOptions {
   readonly queues: readonly string[];
   /** Pending jobs past which new work is refused; 0 turns the check off. */
   readonly maxPendingJobs: number;
-  /** How long one depth reading is reused, in ms. Default 500. */
-  readonly cacheMs?: number;
+  /** How long one depth reading is reused, in ms (PENDING_CHECK_MS). */
+  readonly cacheMs: number;
 }
 
 /** Result of an admission check. */
@@ -47,7 +47,7 @@ export class PendingWorkGauge {
   }
 
   private async refresh(): Promise<void> {
-    if (Date.now() - this.readAt < (this.options.cacheMs ?? 500)) return;
+    if (Date.now() - this.readAt < this.options.cacheMs) return;
     // Without a connection, do not wait for one here: the publish that follows waits (up to
     // PUBLISH_TIMEOUT_MS) and reports UNAVAILABLE, so the mutation fails within that bound once.
     if (!this.broker.connected) return;

@@ -3,9 +3,9 @@ import { JOB_STATUSES, type JobStatus } from '../../schema/domain.ts';
 import { canSee, requireCollection, requirePrincipal, requireVisible, visibleCollections } from '../auth/authorize.ts';
 import { timedSearch } from '../../observability/metrics.ts';
 import type { GatewayContext } from '../context.ts';
-import { badInput } from '../errors.ts';
-
-const MAX_PAGE = 100;
+import { pageSize } from './page-size.ts';
+import { badInput, checkArgument } from '../errors.ts';
+import { decodeJobCursor } from '../../stores/job-cursor.ts';
 
 export const queryResolvers = {
   async job(_: unknown, args: { id: string }, context: GatewayContext) {
@@ -16,9 +16,10 @@ export const queryResolvers = {
   },
 
   async jobs(_: unknown, args: { collection?: string | null; status?: JobStatus | null; first?: number | null; after?: string | null }, context: GatewayContext) {
-    const first = args.first ?? 20;
-    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw badInput('first', `must be in 1..${MAX_PAGE}, got ${first}`);
+    const first = pageSize(args.first);
     if (args.status && !JOB_STATUSES.includes(args.status)) throw badInput('status', 'unknown status');
+    // Checked here, with the rule the stores use, so a forged cursor is the client's error.
+    if (args.after) checkArgument(() => decodeJobCursor(args.after!));
     const visible = visibleCollections(context);
     // Naming a collection the key may not use is refused; without a name the list is filtered.
     if (args.collection) requireVisible(context, args.collection);

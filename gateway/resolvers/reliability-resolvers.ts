@@ -1,10 +1,9 @@
 /** Resolvers for dead letters and retries: system-wide operations (issue 3). */
 import type { JobStatus, Stage } from '../../schema/domain.ts';
 import type { GatewayContext } from '../context.ts';
+import { MAX_PAGE, pageSize } from './page-size.ts';
 import { canSee, requireCollection, requirePrincipal, requireRole, visibleCollections } from '../auth/authorize.ts';
 import { ErrorCode, apiError, badInput } from '../errors.ts';
-
-const MAX_PAGE = 100;
 
 /**
  * System-wide operations (replays, bulk retries) need the admin role. Listing dead letters is
@@ -18,8 +17,7 @@ function requireSystemAccess(context: GatewayContext): void {
 export const reliabilityQueries = {
   async deadLetters(_: unknown, args: { stage?: Stage | null; first?: number | null }, context: GatewayContext) {
     requirePrincipal(context);
-    const first = args.first ?? 20;
-    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw badInput('first', `must be in 1..${MAX_PAGE}, got ${first}`);
+    const first = pageSize(args.first);
     if (visibleCollections(context) === undefined) return context.services.deadLetters.list(args.stage ?? undefined, first);
     // Filtered, not refused: a key sees the dead letters of its own collections only.
     const all = await context.services.deadLetters.list(args.stage ?? undefined, MAX_PAGE);

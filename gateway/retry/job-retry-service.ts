@@ -12,12 +12,12 @@
  * would drop the message); if the publish fails, the job is restored and the caller gets
  * UNAVAILABLE or BACKPRESSURE.
  */
-import { AMQP_PRIORITY, STAGE_PROGRESS, type Job, type JobStatus, type Stage } from '../../schema/domain.ts';
+import { STAGE_PROGRESS, type Job, type JobStatus, type Stage } from '../../schema/domain.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Broker } from '../../messaging/broker.ts';
 import type { DeadLetter, DeadLetterQueues } from '../../messaging/dead-letter-queues.ts';
-import { HEADERS } from '../../messaging/headers.ts';
 import type { JobEventPublisher } from '../../messaging/job-events.ts';
+import { publishToStage } from '../../messaging/stage-publish.ts';
 import type { Topology } from '../../messaging/topology.ts';
 import type { ResumePoint, Store } from '../../stores/store.ts';
 import { ErrorCode, apiError, brokerApiError } from '../errors.ts';
@@ -104,12 +104,7 @@ export class JobRetryService {
     }
     const queued = await this.requeue(job.id, point.stage, true);
     try {
-      await this.broker.publish(this.names.workExchange, this.names.stageKey(point.stage, AMQP_PRIORITY[job.priority]), Buffer.from(point.message), {
-        priority: AMQP_PRIORITY[job.priority],
-        contentType: 'application/json',
-        messageId: `${job.id}:${point.stage}`,
-        headers: { [HEADERS.attempt]: 1 },
-      });
+      await publishToStage(this.broker, this.names, { stage: point.stage, jobId: job.id, priority: job.priority, body: point.message });
     } catch (error) {
       // Not resumed after all: put the job back as it was, so it can be retried later.
       await this.store.updateJob(job.id, { status: job.status, stage: job.stage, attempts: job.attempts, error: job.error, progress: job.progress, force: true });

@@ -24,7 +24,6 @@ export const documentHeaderSchema = z.object({
   /** sha256 of the fetched bytes, set by the fetch stage. */
   contentHash: z.string().nullable(),
 }).readonly();
-export type DocumentHeader = z.infer<typeof documentHeaderSchema>;
 
 /**
  * Validates `value` against `schema`, or throws a ContractError naming the first bad field

@@ -6,7 +6,7 @@ import { PermanentError } from '../../messaging/errors.ts';
 import { chunkId } from './chunk-id.ts';
 import { splitSections, type ChunkOptions } from './split-sections.ts';
 
-export function chunkActor(options: Partial<ChunkOptions> = {}): StageActor<ChunkRequest> {
+export function chunkActor(options: ChunkOptions): StageActor<ChunkRequest> {
   return {
     stage: 'CHUNK',
     parse: parseChunkRequest,

@@ -1,19 +1,20 @@
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
 import type { ParsedDocument } from '../parse/parsed-document.ts';
+import { DEFAULTS } from '../../config/config.ts';
 import { PermanentError } from '../../messaging/errors.ts';
 
-/** Chunk sizes in characters. Defaults: size 1000, overlap 150. */
+/** Chunk sizes in characters (CHUNK_SIZE, CHUNK_OVERLAP; defaults in config/). */
 export interface ChunkOptions {
-  /** Largest chunk, in characters; at least MIN_CHUNK_SIZE. Default 1000. */
+  /** Largest chunk, in characters; at least MIN_CHUNK_SIZE. */
   readonly size: number;
   /**
    * Characters repeated between consecutive chunks of one section; 0 ≤ overlap < size.
-   * Default 150, scaled down to 15% of size when only a smaller size is given.
+   * When only a size is given, the default overlap scaled to the same share of it.
    */
   readonly overlap: number;
 }
 
-export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { size: 1000, overlap: 150 };
+export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { size: DEFAULTS.chunkSize, overlap: DEFAULTS.chunkOverlap };
 
 /** Below this a chunk holds too little context to embed usefully. */
 export const MIN_CHUNK_SIZE = 50;
@@ -45,7 +46,7 @@ export async function splitSections(doc: ParsedDocument, options?: Partial<Chunk
 }
 
 /** Merges options over the defaults and checks them, naming the option and its limit. */
-export function resolveChunkOptions(options?: Partial<ChunkOptions>): ChunkOptions {
+function resolveChunkOptions(options?: Partial<ChunkOptions>): ChunkOptions {
   const size = options?.size ?? DEFAULT_CHUNK_OPTIONS.size;
   // Setting only a small size must not trip the overlap check with the default 150.
   const overlap =

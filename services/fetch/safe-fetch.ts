@@ -12,24 +12,27 @@ import { promises as dns, type LookupAddress } from 'node:dns';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP } from 'node:net';
+import { DEFAULTS } from '../../config/config.ts';
 import { checkAddress, parseAllowList, type AllowList } from './address-policy.ts';
 import { PermanentError, RetryableError } from '../../messaging/errors.ts';
 
-/** Limits for fetching a document by URL. Defaults in DEFAULT_FETCH_OPTIONS. */
+/** Limits for fetching a document by URL (FETCH_* settings; defaults in config/, gathered in DEFAULT_FETCH_OPTIONS). */
 export interface FetchOptions {
-  readonly timeoutMs: number; // whole request incl. body; default 15000
-  readonly maxBytes: number; // default 20 * 1024 * 1024
-  readonly maxRedirects: number; // default 5
-  readonly allowList: readonly string[]; // CIDRs/hosts permitted despite the policy; default []
-  readonly userAgent: string; // default 'rag-ingest/0.1'
+  /** The whole request, body included. */
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+  readonly maxRedirects: number;
+  /** CIDRs and hosts permitted despite the address policy. */
+  readonly allowList: readonly string[];
+  readonly userAgent: string;
   /** Host resolution; defaults to dns.promises.lookup(host, { all: true }). Injected in tests. */
   readonly resolve?: (host: string) => Promise<readonly string[]>;
 }
 
 export const DEFAULT_FETCH_OPTIONS: FetchOptions = {
-  timeoutMs: 15_000,
-  maxBytes: 20 * 1024 * 1024,
-  maxRedirects: 5,
+  timeoutMs: DEFAULTS.fetchTimeoutMs,
+  maxBytes: DEFAULTS.fetchMaxBytes,
+  maxRedirects: DEFAULTS.fetchMaxRedirects,
   allowList: [],
   userAgent: 'rag-ingest/0.1',
 };

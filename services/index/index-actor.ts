@@ -5,8 +5,7 @@
  */
 import { decodeVector, parseIndexRequest, type IndexRequestMessage } from '../../schema/messages/index-request.ts';
 import type { StageActor } from '../../messaging/actor-runtime.ts';
-import { PermanentError } from '../../messaging/errors.ts';
-import { EmbedderMismatchError, JobDocumentMismatchError, type Store } from '../../stores/store.ts';
+import type { Store } from '../../stores/store.ts';
 
 export function indexActor(store: Store): StageActor<IndexRequestMessage> {
   return {
@@ -16,23 +15,17 @@ export function indexActor(store: Store): StageActor<IndexRequestMessage> {
     async handle(message, context) {
       context.signal.throwIfAborted();
       const { job, document, embedder } = message;
-      try {
-        const outcome = await store.indexDocument({
-          jobId: job.jobId,
-          document: { id: job.documentId, collection: job.collection, ...document },
-          embedder,
-          chunks: message.chunks.map((chunk) => ({
-            id: chunk.id, ordinal: chunk.ordinal, text: chunk.text, heading: chunk.heading, vector: decodeVector(chunk.vectorBase64),
-          })),
-        });
-        return { done: outcome.job };
-      } catch (error) {
-        // Neither heals with a retry: another embedder, or a message naming another document than its job's.
-        if (error instanceof EmbedderMismatchError || error instanceof JobDocumentMismatchError) {
-          throw new PermanentError(error.message, { cause: error });
-        }
-        throw error;
-      }
+      // Another embedder (EmbedderMismatchError) or another document than the job's (JobDocumentMismatchError):
+      // both errors are non-retryable, so the job fails at once.
+      const outcome = await store.indexDocument({
+        jobId: job.jobId,
+        document: { id: job.documentId, collection: job.collection, ...document },
+        embedder,
+        chunks: message.chunks.map((chunk) => ({
+          id: chunk.id, ordinal: chunk.ordinal, text: chunk.text, heading: chunk.heading, vector: decodeVector(chunk.vectorBase64),
+        })),
+      });
+      return { done: outcome.job };
     },
   };
 }

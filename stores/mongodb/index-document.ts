@@ -9,7 +9,8 @@ import { TERMINAL_STATUSES } from '../../schema/domain.ts';
 import type { ResumePointDocument } from './resume-points.ts';
 import type { Job, Metadata } from '../../schema/domain.ts';
 import type { ClientSession, Collection, MongoClient, ObjectId } from 'mongodb';
-import { EmbedderMismatchError, JobDocumentMismatchError } from '../store.ts';
+import { EmbedderMismatchError, sameEmbedder } from '../../schema/embedder-mismatch.ts';
+import { JobDocumentMismatchError } from '../store.ts';
 import { documentKey } from './document-identity.ts';
 import type { IndexOutcome, IndexRequest } from '../store.ts';
 import { documentToJob } from './job-documents.ts';
@@ -132,11 +133,8 @@ async function writeAll(
 
   const now = new Date();
   const registered = await registry.findOne({ _id: document.collection }, options);
-  if (registered !== null && (registered.embedderName !== embedder.name || registered.dimension !== embedder.dimension)) {
-    throw new EmbedderMismatchError(
-      document.collection, { name: registered.embedderName, dimension: registered.dimension }, embedder,
-    );
-  }
+  const built = registered && { name: registered.embedderName, dimension: registered.dimension };
+  if (built !== null && !sameEmbedder(built, embedder)) throw new EmbedderMismatchError(document.collection, built, embedder);
   const known = new Set(registered?.filterPaths ?? []);
   const added = metadataPaths(document.metadata).filter((path) => !known.has(path)).slice(0, MAX_FILTER_PATHS - known.size);
   await registry.updateOne(

@@ -4,7 +4,7 @@
  */
 import type { JobCursor } from '../job-cursor.ts';
 import type { Filter, UpdateFilter } from 'mongodb';
-import { isTerminal, JOB_STATUSES, TERMINAL_STATUSES } from '../../schema/domain.ts';
+import { isTerminal, TERMINAL_STATUSES } from '../../schema/domain.ts';
 import type { Job, JobStatus, Priority, Stage } from '../../schema/domain.ts';
 import type { JobPatch } from '../store.ts';
 
@@ -50,16 +50,6 @@ export function documentToJob(doc: JobDocument): Job {
     updatedAt: doc.updatedAt,
     finishedAt: doc.finishedAt,
   };
-}
-
-/** Throws naming the field when a patch carries a value no job may hold. */
-export function validatePatch(patch: JobPatch): void {
-  if (patch.status !== undefined && !JOB_STATUSES.includes(patch.status)) {
-    throw new Error(`status must be one of ${JOB_STATUSES.join(', ')}, got ${String(patch.status)}`);
-  }
-  if (patch.progress !== undefined && !(patch.progress >= 0 && patch.progress <= 1)) {
-    throw new Error(`progress must be between 0 and 1, got ${patch.progress}`);
-  }
 }
 
 /** Which job a patch may touch: any state when forced, otherwise only a job that is not terminal. */

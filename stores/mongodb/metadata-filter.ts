@@ -11,10 +11,7 @@
  */
 import type { Document } from 'mongodb';
 import type { Metadata } from '../../schema/domain.ts';
-import type { MetadataFilter } from '../store.ts';
-
-/** Keys are dotted paths of plain names, as in the embedded store. */
-const FILTER_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+import { isFilterKeySegment, parseMetadataFilter, type MetadataFilter } from '../../schema/metadata-filter.ts';
 /** Past this many metadata paths per collection, new ones are not declared (Atlas index size). */
 export const MAX_FILTER_PATHS = 200;
 
@@ -22,7 +19,7 @@ export const MAX_FILTER_PATHS = 200;
 export function metadataPaths(metadata: Metadata, prefix = 'metadata'): string[] {
   const paths: string[] = [];
   for (const [key, value] of Object.entries(metadata)) {
-    if (!FILTER_KEY.test(key) || key.includes('.')) continue;
+    if (!isFilterKeySegment(key)) continue; // a filter could not address it
     const path = `${prefix}.${key}`;
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       paths.push(...metadataPaths(value as Metadata, path));
@@ -39,18 +36,7 @@ export function vectorSearchFilter(
   filter: MetadataFilter | undefined,
   knownPaths: ReadonlySet<string>,
 ): Document | 'no-match' {
-  const entries = Object.entries(filter ?? {});
-  for (const [key, value] of entries) {
-    if (!FILTER_KEY.test(key)) {
-      throw new Error(`filter key "${key}" is not allowed: use letters, digits, "_", "-" and "." between nested names`);
-    }
-    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
-      throw new Error(`filter value of "${key}" must be a string, number, boolean or null, got ${typeof value}`);
-    }
-    if (typeof value === 'number' && !Number.isFinite(value)) {
-      throw new Error(`filter value of "${key}" must be a finite number, got ${value}`);
-    }
-  }
+  const entries = Object.entries(parseMetadataFilter(filter) ?? {});
   const conditions: Document[] = [{ collection: { $eq: collection } }];
   for (const [key, value] of entries) {
     const path = `metadata.${key}`;

@@ -9,6 +9,7 @@
  * Writes use majority write concern; job changes are single conditional updates.
  */
 import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
+import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
 import { queuedJob } from '../new-job.ts';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { deleteCollection, deleteDocument } from './delete-documents.ts';
@@ -16,7 +17,7 @@ import { documentKey, prepareDocumentIdentity } from './document-identity.ts';
 import { getResumePoint, saveResumePoint, type ResumePointDocument } from './resume-points.ts';
 import type { Db, Document, Filter } from 'mongodb';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit } from '../../schema/domain.ts';
-import { EmbedderMismatchError } from '../store.ts';
+import { EmbedderMismatchError } from '../../schema/embedder-mismatch.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store, OutboxEntry, OutboxMessage,
 } from '../store.ts';
@@ -24,30 +25,28 @@ import { indexDocument } from './index-document.ts';
 import { MongoOutbox } from './outbox.ts';
 import type { ChunkDocument, CollectionDocument, StoreCollections, StoredDocument } from './index-document.ts';
 import {
-  afterCursor, documentToJob, jobToDocument, patchFilter, patchUpdate, validatePatch,
+  afterCursor, documentToJob, jobToDocument, patchFilter, patchUpdate,
 } from './job-documents.ts';
 import type { JobDocument } from './job-documents.ts';
 import { vectorSearchFilter } from './metadata-filter.ts';
 import {
-  assertSearchSupported, definitionKey, ensureVectorIndex, vectorIndexDefinition, vectorIndexName, vectorPath,
+  INDEX_POLL_MS, assertSearchSupported, definitionKey, ensureVectorIndex, vectorIndexDefinition, vectorIndexName, vectorPath,
 } from './vector-index.ts';
 
 /** Options of the MongoDB store. */
 export interface MongoStoreOptions {
   /** Connection string, e.g. mongodb://127.0.0.1:27017/?directConnection=true (MONGODB_URI). */
   readonly uri: string;
-  /** Database name (MONGODB_DB); default `rag`. */
-  readonly db?: string;
-  /** `numCandidates` = this × k for `$vectorSearch` (more = better recall, slower); default 20. */
-  readonly numCandidatesFactor?: number;
-  /** How long to wait for a vector index to become queryable, in ms; default 120000. */
-  readonly indexWaitMs?: number;
-  /** Poll interval while waiting for an index, in ms; default 500. */
+  /** Database name (MONGODB_DB). */
+  readonly db: string;
+  /** `numCandidates` = this × k for `$vectorSearch` (more = better recall, slower) (MONGODB_NUM_CANDIDATES_FACTOR). */
+  readonly numCandidatesFactor: number;
+  /** How long to wait for a vector index to become queryable, in ms (MONGODB_INDEX_WAIT_MS). */
+  readonly indexWaitMs: number;
+  /** Poll interval while waiting for an index, in ms; default INDEX_POLL_MS (tests poll faster). */
   readonly indexPollMs?: number;
 }
 
-const DEFAULT_NUM_CANDIDATES_FACTOR = 20;
-const DEFAULT_INDEX_WAIT_MS = 120_000;
 /** Atlas limits: numCandidates and limit at most 10000. */
 export const MAX_NUM_CANDIDATES = 10_000;
 
@@ -59,7 +58,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
   const client = new MongoClient(options.uri, { writeConcern: { w: 'majority' }, serverSelectionTimeoutMS: 10_000 });
   try {
     await client.connect();
-    const db = client.db(options.db ?? 'rag');
+    const db = client.db(options.db);
     const hello = await db.admin().command({ hello: 1 });
     // Transactions need a replica set or a sharded cluster; Atlas and Atlas Local are both.
     const transactions = typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
@@ -67,9 +66,9 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     await assertSearchSupported(collections.chunks);
     const outbox = await MongoOutbox.open(db);
     return new MongoStore(client, collections, outbox, transactions, {
-      numCandidatesFactor: options.numCandidatesFactor ?? DEFAULT_NUM_CANDIDATES_FACTOR,
-      indexWaitMs: options.indexWaitMs ?? DEFAULT_INDEX_WAIT_MS,
-      indexPollMs: options.indexPollMs ?? 500,
+      numCandidatesFactor: options.numCandidatesFactor,
+      indexWaitMs: options.indexWaitMs,
+      indexPollMs: options.indexPollMs ?? INDEX_POLL_MS,
     });
   } catch (error) {
     await client.close();
@@ -174,7 +173,7 @@ class MongoStore implements Store {
       }
     } catch (error) {
       if (error instanceof MongoServerError && error.code === 11000) {
-        throw new Error(`job "${job.id}" already exists: job ids must be unique`, { cause: error });
+        throw new DuplicateJobError(job.id, { cause: error });
       }
       throw error;
     }
@@ -187,9 +186,7 @@ class MongoStore implements Store {
   }
 
   async listJobs(query: JobQuery): Promise<JobPage> {
-    if (!Number.isInteger(query.first) || query.first < 0) {
-      throw new Error(`first must be a non-negative integer, got ${query.first}`);
-    }
+    validateJobQuery(query);
     const conditions: Filter<JobDocument>[] = [];
     if (query.collection !== undefined) conditions.push({ collection: query.collection });
     if (query.collections !== undefined) conditions.push({ collection: { $in: [...query.collections] } });
@@ -204,7 +201,7 @@ class MongoStore implements Store {
   }
 
   async updateJob(id: string, patch: JobPatch): Promise<Job | null> {
-    validatePatch(patch);
+    validateJobPatch(patch);
     const updated = await this.c.jobs.findOneAndUpdate(patchFilter(id, patch), patchUpdate(patch, new Date()), {
       returnDocument: 'after',
     });

@@ -80,12 +80,15 @@ interface SearchIndexInfo {
   readonly statusDetail?: unknown;
 }
 
+/** How often a build is polled while waiting for the index, in ms, unless a caller (a test) asks otherwise. */
+export const INDEX_POLL_MS = 500;
+
 /** Options of ensureVectorIndex. */
 export interface EnsureIndexOptions {
   /** How long to wait for the index to become queryable, in ms. */
   readonly waitMs: number;
-  /** Poll interval while waiting, in ms; default 500. */
-  readonly pollMs?: number;
+  /** Poll interval while waiting, in ms. */
+  readonly pollMs: number;
 }
 
 /**
@@ -128,6 +131,6 @@ async function waitUntilQueryable<T extends Document>(
         'Atlas may still be building it; raise MONGODB_INDEX_WAIT_MS or retry',
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
   }
 }

@@ -6,7 +6,8 @@
 import type Database from 'better-sqlite3';
 import { isTerminal } from '../../schema/domain.ts';
 import type { EmbedderIdentity, Job } from '../../schema/domain.ts';
-import { EmbedderMismatchError, JobDocumentMismatchError } from '../store.ts';
+import { EmbedderMismatchError, sameEmbedder } from '../../schema/embedder-mismatch.ts';
+import { JobDocumentMismatchError } from '../store.ts';
 import type { IndexOutcome, IndexRequest } from '../store.ts';
 import { rowToJob } from './job-rows.ts';
 import type { JobRow } from './job-rows.ts';
@@ -102,9 +103,8 @@ function ensureCollection(db: Database.Database, name: string, embedder: Embedde
   const row = db.prepare('SELECT id, embedder_name, embedder_dimension FROM collections WHERE name = ?')
     .get(name) as CollectionRow | undefined;
   if (row !== undefined) {
-    if (row.embedder_name !== embedder.name || row.embedder_dimension !== embedder.dimension) {
-      throw new EmbedderMismatchError(name, { name: row.embedder_name, dimension: row.embedder_dimension }, embedder);
-    }
+    const built = { name: row.embedder_name, dimension: row.embedder_dimension };
+    if (!sameEmbedder(built, embedder)) throw new EmbedderMismatchError(name, built, embedder);
     return row.id;
   }
   const { lastInsertRowid } = db.prepare(

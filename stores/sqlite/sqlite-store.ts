@@ -9,9 +9,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { isTerminal, JOB_STATUSES } from '../../schema/domain.ts';
+import { isTerminal } from '../../schema/domain.ts';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit, Stage } from '../../schema/domain.ts';
-import { EmbedderMismatchError } from '../store.ts';
+import { EmbedderMismatchError } from '../../schema/embedder-mismatch.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, OutboxEntry, OutboxMessage, ResumePoint,
   SearchQuery, Store,
@@ -22,6 +22,7 @@ import type { DocumentRow } from './document-rows.ts';
 import { indexDocumentInTransaction, removeChunks } from './index-document.ts';
 import { jobToParams, rowToJob } from './job-rows.ts';
 import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
+import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
 import type { JobRow } from './job-rows.ts';
 import { migrate, vectorTableName } from './migrations.ts';
 import { SearchPool } from './search-pool.ts';
@@ -31,25 +32,22 @@ import { searchVectors } from './vector-search.ts';
 export interface SqliteStoreOptions {
   /** Database file; ':memory:' for tests. Its parent directory is created if missing. */
   readonly path: string;
-  /** How long a writer waits for another process's write lock before failing, in ms. Default 5000. */
-  readonly busyTimeoutMs?: number;
-  /**
-   * Worker threads that run vector searches off the event loop (file databases only). Default 1;
-   * 0 runs searches on the calling thread.
-   */
+  /** Worker threads that run vector searches off the event loop (file databases only); 0 runs them on the calling thread. */
   readonly searchThreads?: number;
 }
 
-const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** How long a writer waits for another process's write lock before failing, in ms. */
+const BUSY_TIMEOUT_MS = 5000;
+/** Search worker threads unless a caller asks otherwise. */
+const SEARCH_THREADS = 1;
 
 /** Opens (creating and migrating if needed) the store at `options.path`. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
-  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   const inMemory = options.path === ':memory:' || options.path === '';
   if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
-  const db = new Database(options.path, { timeout: busyTimeoutMs });
+  const db = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
   try {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     sqliteVec.load(db);
     // Switching to WAL is persistent and a no-op once done; it needs a brief exclusive lock on a new file.
     db.pragma('journal_mode = WAL');
@@ -60,8 +58,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db.close();
     throw error;
   }
-  const threads = options.searchThreads ?? 1;
-  return new SqliteStore(db, inMemory || threads === 0 ? null : new SearchPool(options.path, threads, busyTimeoutMs));
+  const threads = options.searchThreads ?? SEARCH_THREADS;
+  return new SqliteStore(db, inMemory || threads === 0 ? null : new SearchPool(options.path, threads, BUSY_TIMEOUT_MS));
 }
 
 class SqliteStore implements Store {
@@ -102,7 +100,7 @@ class SqliteStore implements Store {
       });
     } catch (error) {
       if (isConstraintError(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
-        throw new Error(`job "${job.id}" already exists: job ids must be unique`, { cause: error });
+        throw new DuplicateJobError(job.id, { cause: error });
       }
       throw error;
     }
@@ -115,9 +113,7 @@ class SqliteStore implements Store {
   }
 
   async listJobs(query: JobQuery): Promise<JobPage> {
-    if (!Number.isInteger(query.first) || query.first < 0) {
-      throw new Error(`first must be a non-negative integer, got ${query.first}`);
-    }
+    validateJobQuery(query);
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (query.collection !== undefined) {
@@ -151,12 +147,7 @@ class SqliteStore implements Store {
   }
 
   async updateJob(id: string, patch: JobPatch): Promise<Job | null> {
-    if (patch.status !== undefined && !JOB_STATUSES.includes(patch.status)) {
-      throw new Error(`status must be one of ${JOB_STATUSES.join(', ')}, got ${String(patch.status)}`);
-    }
-    if (patch.progress !== undefined && !(patch.progress >= 0 && patch.progress <= 1)) {
-      throw new Error(`progress must be between 0 and 1, got ${patch.progress}`);
-    }
+    validateJobPatch(patch);
     return this.write(() => {
       const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
       if (row === undefined) return null;

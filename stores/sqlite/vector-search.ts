@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Metadata, SearchHit } from '../../schema/domain.ts';
-import type { MetadataFilter } from '../store.ts';
+import type { MetadataFilter } from '../../schema/metadata-filter.ts';
 import { metadataFilterSql } from './metadata-filter.ts';
 import { vectorTableName } from './migrations.ts';
 

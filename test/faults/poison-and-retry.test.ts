@@ -12,6 +12,7 @@ import { RetryableError } from '../../messaging/errors.ts';
 import type { StageActor } from '../../messaging/actor-runtime.ts';
 import { gql, gqlData, waitForJob } from '../support/graphql-client.ts';
 import { BURST, Ledger } from '../support/ledger.ts';
+import { defaultConfig } from '../../config/config.ts';
 import { startTestSystem, withAmqp, type TestSystem } from '../support/test-system.ts';
 
 const POISON_EMBED = 'quarantine-embedder-marker';
@@ -19,7 +20,7 @@ const HANG = 'hang-the-parser-marker';
 
 /** The real embedder, failing (retryably) for texts with the marker while `failing` is set. */
 function flakyEmbedder(state: { failing: boolean }): Embedder {
-  const real = new HashingEmbedder({ dimension: 384 });
+  const real = new HashingEmbedder({ dimension: defaultConfig().hashingDimension });
   return {
     identity: () => real.identity(),
     async embed(texts, signal) {

@@ -17,7 +17,7 @@ import { deleteTopology, topology, type Topology } from '../../messaging/topolog
 import type { Store } from '../../stores/store.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 
-export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const AMQP_URL = process.env.AMQP_URL ?? defaultConfig().amqpUrl;
 
 export interface TestSystem {
   readonly config: SystemConfig;

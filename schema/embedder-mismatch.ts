@@ -1,0 +1,24 @@
+/**
+ * A collection's vectors are comparable only with vectors of the same embedder: one check and
+ * one message for the gateway (search), the embed actor and the stores (index, search).
+ */
+import type { EmbedderIdentity } from './domain.ts';
+
+/** True when two identities name the same model and dimension. */
+export function sameEmbedder(a: EmbedderIdentity, b: EmbedderIdentity): boolean {
+  return a.name === b.name && a.dimension === b.dimension;
+}
+
+/** Thrown when a collection is written or queried with an embedder other than the one it was built with. */
+export class EmbedderMismatchError extends Error {
+  /** Retrying cannot help: the runtime fails the job at once (messaging/errors.ts). */
+  readonly nonRetryable = true;
+
+  constructor(readonly collection: string, readonly expected: EmbedderIdentity, readonly actual: EmbedderIdentity) {
+    super(
+      `collection "${collection}" was indexed with embedder ${expected.name} (${expected.dimension} dimensions), ` +
+      `not ${actual.name} (${actual.dimension} dimensions): use the same embedder or a new collection`,
+    );
+    this.name = 'EmbedderMismatchError';
+  }
+}
