@@ -16,7 +16,8 @@ interface Started {
   readonly stop: () => Promise<void>;
 }
 
-const ATLAS_LOCAL_IMAGE = 'mongodb/mongodb-atlas-local';
+/** The image compose/compose.yaml pins: it has `$exists` in `$vectorSearch` filters and `$rankFusion`. */
+const ATLAS_LOCAL_IMAGE = 'mongodb/mongodb-atlas-local:8.2.6-20260715T144108Z';
 const COMMUNITY_IMAGE = 'mongo:7';
 
 /** Starts `image` with port 27017 published and returns a direct-connection URI to it. */

@@ -6,6 +6,9 @@
  *
  * Semantics match the embedded store: equality with JSON types compared strictly (Atlas indexes
  * booleans, numbers and strings as distinct types), and `null` matching a null or absent field.
+ * `{$eq: null}` alone matches an explicit null only, so null is sent as `$eq: null` OR
+ * `$exists: false` (`$exists` is a `$vectorSearch` filter operator since November 2025:
+ * https://www.mongodb.com/docs/atlas/atlas-vector-search/vector-search-stage/#atlas-vector-search-pre-filter).
  * A key never seen in the collection matches no document, except with `null`, which then
  * matches them all.
  */
@@ -59,7 +62,9 @@ export function vectorSearchFilter(
       if (value === null) continue;
       return 'no-match';
     }
-    conditions.push({ [path]: { $eq: value } });
+    conditions.push(value === null
+      ? { $or: [{ [path]: { $eq: null } }, { [path]: { $exists: false } }] }
+      : { [path]: { $eq: value } });
   }
   return conditions.length === 1 ? conditions[0]! : { $and: conditions };
 }

@@ -18,6 +18,15 @@ describe('MongoDB store queries (no server needed)', () => {
     assert.deepEqual(vectorSearchFilter('docs', undefined, known), { collection: { $eq: 'docs' } });
   });
 
+  it('when a filter asks for null, should match an explicit null or a missing field', () => {
+    assert.deepEqual(vectorSearchFilter('docs', { reviewer: null }, new Set(['metadata.reviewer'])), {
+      $and: [
+        { collection: { $eq: 'docs' } },
+        { $or: [{ 'metadata.reviewer': { $eq: null } }, { 'metadata.reviewer': { $exists: false } }] },
+      ],
+    });
+  });
+
   it('when a filter key was never seen, should match nothing, or everything for null', () => {
     assert.equal(vectorSearchFilter('docs', { colour: 'red' }, new Set()), 'no-match');
     assert.deepEqual(vectorSearchFilter('docs', { colour: null }, new Set()), { collection: { $eq: 'docs' } });
