@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { openMongoStore } from '../stores/mongodb/mongo-store.ts';
-import { SearchNotSupportedError } from '../stores/mongodb/vector-index.ts';
+import { SearchNotSupportedError } from '../stores/mongodb/search-support.ts';
 import { describeStoreContract } from './store-contract.ts';
 import { containerEngineUnavailable, loadTestcontainers } from './support/container-engine.ts';
 

@@ -36,6 +36,11 @@ export function metadataPaths(metadata: Metadata, prefix = 'metadata'): string[]
   return paths;
 }
 
+/** The declared paths a filter conditions on: the index must serve these before the search runs. */
+export function filterPathsUsed(filter: MetadataFilter | undefined, knownPaths: ReadonlySet<string>): string[] {
+  return Object.keys(filter ?? {}).map((key) => `metadata.${key}`).filter((path) => knownPaths.has(path));
+}
+
 /** The `$vectorSearch` filter for a query, or `'no-match'` when a condition cannot hold. */
 export function vectorSearchFilter(
   collection: string,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { MongoServerError } from 'mongodb';
 import { patchUpdate } from './job-documents.ts';
 import { metadataPaths, vectorSearchFilter } from './metadata-filter.ts';
-import { definitionKey, isSearchUnsupported, vectorIndexDefinition } from './vector-index.ts';
+import { isSearchUnsupported } from './search-support.ts';
+import { definitionKey, vectorIndexDefinition } from './vector-index.ts';
 
 describe('MongoDB store queries (no server needed)', () => {
   it('when metadata nests objects, should declare a filter path for every scalar leaf and skip arrays', () => {
