@@ -26,6 +26,7 @@ export async function openStore(config: SystemConfig): Promise<Store> {
     db: config.mongodbDb,
     numCandidatesFactor: config.mongodbNumCandidatesFactor,
     indexWaitMs: config.mongodbIndexWaitMs,
+    quantization: config.mongodbQuantization,
   }));
 }
 

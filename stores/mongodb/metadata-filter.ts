@@ -18,8 +18,24 @@ import type { MetadataFilter } from '../store.ts';
 
 /** Keys are dotted paths of plain names, as in the embedded store. */
 const FILTER_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
-/** Past this many metadata paths per collection, new ones are not declared (Atlas index size). */
+/** At most this many metadata paths per collection are declared as filter fields (index size). */
 export const MAX_FILTER_PATHS = 200;
+
+/**
+ * Thrown when a document would take its collection past MAX_FILTER_PATHS metadata paths. Paths
+ * past the limit could not be declared, and filters on them would silently match nothing, so the
+ * write is refused instead. Retrying cannot help.
+ */
+export class TooManyFilterPathsError extends Error {
+  readonly nonRetryable = true;
+
+  constructor(readonly collection: string, readonly paths: number, readonly added: readonly string[]) {
+    super(`metadata: document would give collection "${collection}" ${paths} distinct metadata paths, ` +
+      `more than the ${MAX_FILTER_PATHS} the vector index can declare as filters (new: ${added.slice(0, 5).join(', ')}` +
+      `${added.length > 5 ? ', …' : ''}): keep metadata keys to a fixed set, or nest free-form data in an array`);
+    this.name = 'TooManyFilterPathsError';
+  }
+}
 
 /** Dotted `metadata.…` paths of every scalar (string, number, boolean, null) value in `metadata`. */
 export function metadataPaths(metadata: Metadata, prefix = 'metadata'): string[] {

@@ -1,12 +1,15 @@
 /**
  * The production store: MongoDB Atlas (or Atlas Local) with Atlas Vector Search.
  *
- * Collections: `jobs`, `documents`, `chunks` (text, metadata and the vector) and `collections`
- * (the registry: each collection's embedder and the metadata paths seen in it). The store creates
- * its own regular indexes and one vector search index per embedder dimension, keeps the latter's
- * filter fields in step with the metadata it has seen, and searches with `$vectorSearch`, the
- * collection and metadata filter inside the stage so it narrows the candidates before ranking.
- * Writes use majority write concern; job changes are single conditional updates.
+ * Collections: `jobs`, `documents`, `chunks` (text, metadata and the vector as BinData float32)
+ * and `collections` (the registry: each collection's embedder and the metadata paths seen in
+ * it). The store creates its own regular indexes and one vector search index per embedder
+ * dimension, keeps the latter's filter fields in step with the metadata it has seen without
+ * making writers wait for rebuilds (index-sync.ts), and searches with `$vectorSearch`, the
+ * collection and metadata filter inside the stage so it narrows the candidates before ranking;
+ * exactly (ENN) where at most 10,000 chunks can match. Writes use majority write concern; job
+ * changes are single conditional updates. Search indexes are eventually consistent: a chunk is
+ * found a moment after its job succeeded, not at once (see Store.indexDocument).
  */
 import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import { queuedJob } from '../new-job.ts';
