@@ -31,6 +31,7 @@ import {
 import type { JobDocument } from './job-documents.ts';
 import { filterPathsUsed, metadataPaths, vectorSearchFilter } from './metadata-filter.ts';
 import { VectorIndexes } from './index-sync.ts';
+import { TextIndex } from './text-index.ts';
 import { assertSearchSupported } from './search-support.ts';
 import { MAX_NUM_CANDIDATES, preferExact, vectorSearchStage } from './vector-query.ts';
 import type { Quantization } from './vector-index.ts';
@@ -70,7 +71,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     const { version } = await db.admin().command({ buildInfo: 1 });
     const collections = await prepare(db);
     await assertSearchSupported(collections.chunks, typeof version === 'string' ? version : null);
-    return new MongoStore(client, collections, transactions, {
+    return new MongoStore(client, collections, transactions, typeof version === 'string' ? version : null, {
       numCandidatesFactor: options.numCandidatesFactor ?? DEFAULT_NUM_CANDIDATES_FACTOR,
       indexWaitMs: options.indexWaitMs ?? DEFAULT_INDEX_WAIT_MS,
       indexPollMs: options.indexPollMs ?? 500,
@@ -123,6 +124,8 @@ interface Tuning {
 
 class MongoStore implements Store {
   private readonly indexes: VectorIndexes;
+  /** The full-text index LEXICAL and HYBRID search use (hybrid-search.ts). */
+  private readonly textIndex: TextIndex;
   /** Metadata paths this process has submitted to each dimension's index: skips refreshes that change nothing. */
   private readonly submitted = new Map<number, Set<string>>();
 
@@ -130,11 +133,15 @@ class MongoStore implements Store {
     private readonly client: MongoClient,
     private readonly c: StoreCollections,
     private readonly transactions: boolean,
+    /** The server's version (buildInfo): HYBRID search names it when `$rankFusion` is missing. */
+    readonly serverVersion: string | null,
     private readonly tuning: Tuning,
   ) {
-    this.indexes = new VectorIndexes(c.chunks as unknown as Collection<Document>, (dimension) => this.registryPaths(dimension), {
+    const chunks = c.chunks as unknown as Collection<Document>;
+    this.indexes = new VectorIndexes(chunks, (dimension) => this.registryPaths(dimension), {
       waitMs: tuning.indexWaitMs, pollMs: tuning.indexPollMs, quantization: tuning.quantization,
     });
+    this.textIndex = new TextIndex(chunks, { waitMs: tuning.indexWaitMs, pollMs: tuning.indexPollMs });
   }
 
   async createJob(job: NewJob): Promise<Job> {
@@ -212,6 +219,7 @@ class MongoStore implements Store {
       const submitted = this.submitted.get(dimension) ?? new Set<string>();
       const paths = metadataPaths(request.document.metadata);
       if (!this.submitted.has(dimension) || paths.some((path) => !submitted.has(path))) {
+        if (this.submitted.size === 0) this.textIndex.refresh();
         for (const path of paths) submitted.add(path);
         this.submitted.set(dimension, submitted);
         this.indexes.refresh(dimension);
