@@ -70,13 +70,18 @@ describe('MongoDB vector index maintenance (no server needed)', () => {
       assert.equal(probe[0]!.$vectorSearch.index, PROBE_INDEX);
     });
 
-    it('when the list is empty but $vectorSearch answers (a fresh Atlas), should accept; with indexes, should not probe', async () => {
-      const empty = fakeChunks([undefined]);
-      await assertSearchSupported(empty.chunks);
-      assert.deepEqual(methods(empty.calls), ['listSearchIndexes', 'aggregate']);
+    it('when the list is empty on 7.0.3 or later, or indexes exist, should not probe; a probe answered otherwise passes', async () => {
+      for (const version of ['7.0.3', '8.2.6']) {
+        const empty = fakeChunks([undefined]);
+        await assertSearchSupported(empty.chunks, version);
+        assert.deepEqual(methods(empty.calls), ['listSearchIndexes'], version);
+      }
       const listed = fakeChunks([index('READY', [])]);
-      await assertSearchSupported(listed.chunks);
+      await assertSearchSupported(listed.chunks, '6.0.5');
       assert.deepEqual(methods(listed.calls), ['listSearchIndexes']);
+      const odd = fakeChunks([undefined], { aggregate: new MongoServerError({ code: 8, errmsg: 'index not found' }) });
+      await assertSearchSupported(odd.chunks, '7.0.2');
+      assert.deepEqual(methods(odd.calls), ['listSearchIndexes', 'aggregate']);
     });
   });
 

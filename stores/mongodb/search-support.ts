@@ -4,9 +4,9 @@
  *
  * - an error: SearchNotEnabled (31082), an unknown stage (40324), `$listSearchIndexes` "only
  *   allowed on MongoDB Atlas" (6047401, a MongoDB 7 community server), and a few older forms;
- * - an empty list without an error: community servers before 7.0.3. An empty list is also what
- *   a fresh Atlas deployment answers, so then a `$vectorSearch` on an index that does not exist
- *   decides: Atlas answers no documents, a server without mongot refuses the stage.
+ * - an empty list without an error: community servers before 7.0.3. A fresh Atlas deployment
+ *   answers an empty list too, so on those versions a `$vectorSearch` on an index that does not
+ *   exist decides: a server without mongot refuses the stage; any other answer lets the store on.
  *
  * https://www.mongodb.com/docs/manual/reference/operator/aggregation/listSearchIndexes/
  */
@@ -46,18 +46,34 @@ export function isSearchUnsupported(error: unknown): boolean {
 /** An index name no deployment holds: the probe asks for it so that Atlas answers nothing. */
 export const PROBE_INDEX = 'rag_search_support_probe';
 
-/** Lists the collection's search indexes and, when none exist yet, probes `$vectorSearch`. */
+/** Servers from this version on refuse `$listSearchIndexes` without search instead of listing nothing. */
+const LISTS_HONESTLY_SINCE = [7, 0, 3];
+
+function before(version: string | null, since: readonly number[]): boolean {
+  const parts = /^(\d+)\.(\d+)\.(\d+)/.exec(version ?? '')?.slice(1).map(Number);
+  if (parts === undefined) return true; // unknown version: probe
+  for (let i = 0; i < since.length; i++) if (parts[i] !== since[i]) return parts[i]! < since[i]!;
+  return false;
+}
+
+/** Lists the collection's search indexes and, on a server old enough to list none silently, probes `$vectorSearch`. */
 export async function assertSearchSupported<T extends Document>(
   collection: Collection<T>, serverVersion: string | null = null,
 ): Promise<void> {
+  let indexes: Document[];
   try {
-    const indexes = await collection.listSearchIndexes().toArray();
-    if (indexes.length > 0) return;
+    indexes = await collection.listSearchIndexes().toArray();
+  } catch (error) {
+    if (isSearchUnsupported(error)) throw new SearchNotSupportedError(error, serverVersion);
+    throw error;
+  }
+  if (indexes.length > 0 || !before(serverVersion, LISTS_HONESTLY_SINCE)) return;
+  try {
     await collection.aggregate([
       { $vectorSearch: { index: PROBE_INDEX, path: 'rag_probe', queryVector: [1], numCandidates: 1, limit: 1 } },
     ]).toArray();
   } catch (error) {
+    // Only a refusal of search itself counts; any other answer came from a search engine.
     if (isSearchUnsupported(error)) throw new SearchNotSupportedError(error, serverVersion);
-    throw error;
   }
 }
