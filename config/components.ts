@@ -25,7 +25,10 @@ export async function openStore(config: SystemConfig): Promise<Store> {
 }
 
 export function mongoStoreOptions(config: SystemConfig, uri: string): MongoStoreOptions {
-  return { uri, db: config.mongodbDb, numCandidatesFactor: config.mongodbNumCandidatesFactor, indexWaitMs: config.mongodbIndexWaitMs };
+  return {
+    uri, db: config.mongodbDb, numCandidatesFactor: config.mongodbNumCandidatesFactor, indexWaitMs: config.mongodbIndexWaitMs,
+    quantization: config.mongodbQuantization,
+  };
 }
 
 export function createEmbedder(config: SystemConfig): Embedder {

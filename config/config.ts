@@ -34,8 +34,10 @@ export interface SystemConfig {
   readonly mongodbDb: string;
   /** MONGODB_NUM_CANDIDATES_FACTOR: `$vectorSearch` numCandidates = factor × k (recall vs. latency). */
   readonly mongodbNumCandidatesFactor: number;
-  /** MONGODB_INDEX_WAIT_MS: how long to wait for a vector search index to become queryable. */
+  /** MONGODB_INDEX_WAIT_MS: how long a search waits for the vector index to serve a filter path it needs. */
   readonly mongodbIndexWaitMs: number;
+  /** MONGODB_QUANTIZATION: none, scalar or binary automatic quantization in the vector indexes (past ~100,000 vectors). */
+  readonly mongodbQuantization: 'none' | 'scalar' | 'binary';
   /** EMBEDDER: hashing (local, lexical) or ollama. */
   readonly embedder: 'hashing' | 'ollama';
   readonly hashingDimension: number;
@@ -183,6 +185,7 @@ export function readConfig(env: Env): SystemConfig {
     mongodbDb: env.MONGODB_DB ?? 'rag',
     mongodbNumCandidatesFactor: int(env, 'MONGODB_NUM_CANDIDATES_FACTOR', 20, 1, 1000),
     mongodbIndexWaitMs: int(env, 'MONGODB_INDEX_WAIT_MS', 120_000, 1000, 3_600_000),
+    mongodbQuantization: oneOf(env, 'MONGODB_QUANTIZATION', ['none', 'scalar', 'binary'] as const, 'none'),
     embedder: oneOf(env, 'EMBEDDER', ['hashing', 'ollama'] as const, 'hashing'),
     hashingDimension: int(env, 'HASHING_DIMENSION', DEFAULTS.hashingDimension, 8, 4096),
     ollamaHost: env.OLLAMA_HOST ?? 'http://127.0.0.1:11434',

@@ -158,8 +158,12 @@ export interface Store {
    */
   getDocument(collection: string, id: string): Promise<DocumentRecord | null>;
   /**
-   * Replaces the document's chunks and vectors and marks the job SUCCEEDED, atomically. Throws
+   * Replaces the document's chunks and vectors and marks the job SUCCEEDED, atomically: reads of
+   * the document, its chunks and the job see all of it or none of it. Throws
    * JobDocumentMismatchError, writing nothing, when the document is not the job's own.
+   * Search indexes may lag: SQLite's are part of the same transaction, but Atlas Search indexes
+   * follow the collection's change stream, so on MongoDB `search` can return the old chunks (or
+   * none) for a moment after this returns. Search is eventually consistent there, never atomic.
    */
   indexDocument(request: IndexRequest): Promise<IndexOutcome>;
   /** Nearest chunks by cosine similarity within one collection; metadata filter applied inside the search. */

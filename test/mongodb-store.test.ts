@@ -9,7 +9,7 @@ import { MongoClient } from 'mongodb';
 import { mongoStoreOptions } from '../config/components.ts';
 import { defaultConfig } from '../config/config.ts';
 import { openMongoStore } from '../stores/mongodb/mongo-store.ts';
-import { SearchNotSupportedError } from '../stores/mongodb/vector-index.ts';
+import { SearchNotSupportedError } from '../stores/mongodb/search-support.ts';
 import { describeStoreContract } from './store-contract.ts';
 import { containerEngineUnavailable, loadTestcontainers } from './support/container-engine.ts';
 
@@ -18,7 +18,8 @@ interface Started {
   readonly stop: () => Promise<void>;
 }
 
-const ATLAS_LOCAL_IMAGE = 'mongodb/mongodb-atlas-local';
+/** The image compose/compose.yaml pins: it has `$exists` in `$vectorSearch` filters and `$rankFusion`. */
+const ATLAS_LOCAL_IMAGE = 'mongodb/mongodb-atlas-local:8.2.6-20260715T144108Z';
 const COMMUNITY_IMAGE = 'mongo:7';
 
 /** Starts `image` with port 27017 published and returns a direct-connection URI to it. */

@@ -548,6 +548,11 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         return store.search({ collection: 'docs', vector: query, k, filter });
       }
 
+      /** Ids of `entries` ordered by cosine similarity to the query, nearest first. */
+      function expectedIds(entries: readonly (typeof all)[number][]): string[] {
+        return [...entries].sort((a, b) => cosine(query, b.vector) - cosine(query, a.vector)).map((entry) => entry.doc.id);
+      }
+
       /** Documents whose own metadata equal every filter value (JSON types compared strictly). */
       function matching(filter: Record<string, unknown>): string[] {
         return all
@@ -588,6 +593,19 @@ export function describeStoreContract(name: string, open: OpenStore): void {
           assert.ok((await filtered({ reviewer: null }, 10)).some((hit) => hit.documentId === 'near'));
           assert.ok(!(await filtered({ reviewer: null }, 10)).some((hit) => hit.documentId === 'mid'));
           assert.deepEqual((await filtered({ 'nested.tag': 'x' }, 10)).map((hit) => hit.documentId), ['far']);
+        });
+      });
+
+      it('when filtering on null, should match documents without the field as well as an explicit null', async () => {
+        await seed();
+        // near holds reviewer: null, mid holds "ann", far and farthest have no reviewer at all.
+        const withoutAnn = all.filter((entry) => entry.doc.id !== 'mid');
+        await eventually(async () => {
+          assert.deepEqual((await filtered({ reviewer: null }, 10)).map((hit) => hit.documentId), expectedIds(withoutAnn));
+          // Combined with another condition, null still admits the documents lacking the field.
+          assert.deepEqual((await filtered({ reviewer: null, lang: 'de' }, 10)).map((hit) => hit.documentId), ['far']);
+          assert.deepEqual((await filtered({ 'nested.tag': null, lang: 'en' }, 10)).map((hit) => hit.documentId),
+            expectedIds(all.filter((entry) => entry.doc.metadata.lang === 'en')));
         });
       });
 

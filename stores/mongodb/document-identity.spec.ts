@@ -3,6 +3,7 @@
  * update and insert names the document by (collection, documentId), never by id alone.
  */
 import assert from 'node:assert/strict';
+import { Binary } from 'mongodb';
 import type { MongoClient } from 'mongodb';
 import type { JobDocument } from './job-documents.ts';
 import { JobDocumentMismatchError } from '../store.ts';
@@ -10,6 +11,8 @@ import type { IndexRequest } from '../store.ts';
 import { deleteDocument } from './delete-documents.ts';
 import { CHUNK_INDEXES, DOCUMENT_INDEXES, prepareDocumentIdentity } from './document-identity.ts';
 import { indexDocument, type StoreCollections } from './index-document.ts';
+import { MAX_FILTER_PATHS, TooManyFilterPathsError } from './metadata-filter.ts';
+import { VectorDimensionError } from './vector-index.ts';
 
 interface Call { readonly collection: string; readonly method: string; readonly args: readonly unknown[] }
 
@@ -87,5 +90,41 @@ describe('MongoDB document identity (no server needed)', () => {
     ]);
     assert.deepEqual(DOCUMENT_INDEXES.find((index) => index.unique)?.key, { collection: 1, documentId: 1 });
     assert.deepEqual(CHUNK_INDEXES.find((index) => index.unique)?.key, { collection: 1, chunkId: 1 });
+  });
+});
+
+describe('MongoDB index write (no server needed)', () => {
+  const succeeded = { 'jobs.findOne': job, 'jobs.findOneAndUpdate': { ...job, status: 'SUCCEEDED' } };
+
+  it('when chunks are written, should store each vector as BSON BinData float32', async () => {
+    const { c, calls } = recordingCollections(succeeded);
+    await indexDocument(client, c, { ...request, chunks: [{ ...request.chunks[0]!, vector: new Float32Array([0.25, -1]) }] }, false);
+    const [chunk] = calls.find((call) => call.method === 'insertMany')!.args[0] as { embeddings: Record<string, unknown> }[];
+    const stored = chunk!.embeddings.d2 as Binary;
+    assert.ok(stored instanceof Binary);
+    assert.equal(stored.sub_type, Binary.SUBTYPE_VECTOR);
+    assert.deepEqual(Array.from(stored.toFloat32Array()), [0.25, -1]);
+  });
+
+  it('when a document would take its collection past the metadata path limit, should refuse naming the limit and write nothing', async () => {
+    const full = Array.from({ length: MAX_FILTER_PATHS - 1 }, (_, i) => `metadata.k${i}`);
+    const registered = { _id: 'alpha', embedderName: 'e', dimension: 2, filterPaths: full, createdAt: now };
+    const { c, calls } = recordingCollections({ ...succeeded, 'registry.findOne': registered });
+    const document = { ...request.document, metadata: { k0: 'old', fresh1: 'x', fresh2: 'y' } };
+    await assert.rejects(indexDocument(client, c, { ...request, document }, false), (error: Error) =>
+      error instanceof TooManyFilterPathsError && error.nonRetryable && /metadata/.test(error.message) &&
+      error.message.includes(String(MAX_FILTER_PATHS)) && /fresh1/.test(error.message));
+    assert.deepEqual(calls.filter((call) => !call.method.startsWith('find')).map((call) => call.method), []);
+    // One new path still fits.
+    const fits = recordingCollections({ ...succeeded, 'registry.findOne': registered });
+    const outcome = await indexDocument(client, fits.c, { ...request, document: { ...document, metadata: { fresh1: 'x' } } }, false);
+    assert.equal(outcome.kind, 'indexed');
+  });
+
+  it('when the embedder has more than 8192 dimensions, should refuse before reading or writing anything', async () => {
+    const { c, calls } = recordingCollections(succeeded);
+    const wide = { ...request, embedder: { name: 'wide', dimension: 8193 }, chunks: [] };
+    await assert.rejects(indexDocument(client, c, wide, false), VectorDimensionError);
+    assert.deepEqual(calls, []);
   });
 });

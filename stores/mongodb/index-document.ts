@@ -15,8 +15,9 @@ import { documentKey } from './document-identity.ts';
 import type { IndexOutcome, IndexRequest } from '../store.ts';
 import { documentToJob } from './job-documents.ts';
 import type { JobDocument } from './job-documents.ts';
-import { MAX_FILTER_PATHS, metadataPaths } from './metadata-filter.ts';
-import { vectorPath } from './vector-index.ts';
+import { Binary } from 'mongodb';
+import { MAX_FILTER_PATHS, TooManyFilterPathsError, metadataPaths } from './metadata-filter.ts';
+import { assertDimension, vectorPath } from './vector-index.ts';
 
 /** The registry entry of a collection (`collections` collection, `_id` is its name). */
 export interface CollectionDocument {
@@ -48,8 +49,11 @@ export interface StoredDocument {
 }
 
 /**
- * A stored chunk (`chunks` collection): the vector sits under `embeddings.d<dimension>`. Chunk
- * ids are unique within a collection (by index); `_id` is the server's.
+ * A stored chunk (`chunks` collection): the vector sits under `embeddings.d<dimension>` as BSON
+ * BinData float32 (a third of the size of an array of doubles, the form Atlas recommends:
+ * https://www.mongodb.com/docs/atlas/atlas-vector-search/create-bson-vectors/);
+ * chunks written before hold arrays of doubles, which the index reads too. Chunk ids are unique
+ * within a collection (by index); `_id` is the server's.
  */
 export interface ChunkDocument {
   _id?: ObjectId | string;
@@ -62,7 +66,7 @@ export interface ChunkDocument {
   title: string | null;
   metadata: Metadata;
   dimension: number;
-  embeddings: Record<string, number[]>;
+  embeddings: Record<string, Binary | number[]>;
 }
 
 /** The collections the write touches. */
@@ -85,6 +89,7 @@ export async function indexDocument(
   client: MongoClient, collections: StoreCollections, request: IndexRequest, transactions: boolean,
 ): Promise<IndexOutcome> {
   const { embedder, chunks } = request;
+  assertDimension(embedder.dimension);
   chunks.forEach((chunk, index) => {
     if (chunk.vector.length !== embedder.dimension) {
       throw new Error(
@@ -136,7 +141,10 @@ async function writeAll(
   const built = registered && { name: registered.embedderName, dimension: registered.dimension };
   if (built !== null && !sameEmbedder(built, embedder)) throw new EmbedderMismatchError(document.collection, built, embedder);
   const known = new Set(registered?.filterPaths ?? []);
-  const added = metadataPaths(document.metadata).filter((path) => !known.has(path)).slice(0, MAX_FILTER_PATHS - known.size);
+  const added = metadataPaths(document.metadata).filter((path) => !known.has(path));
+  if (known.size + added.length > MAX_FILTER_PATHS) {
+    throw new TooManyFilterPathsError(document.collection, known.size + added.length, added);
+  }
   await registry.updateOne(
     { _id: document.collection },
     {
@@ -178,7 +186,7 @@ async function writeAll(
       title: document.title,
       metadata: document.metadata,
       dimension: embedder.dimension,
-      embeddings: { [path]: Array.from(chunk.vector) },
+      embeddings: { [path]: Binary.fromFloat32Array(chunk.vector) },
     })), options);
   }
 

@@ -2,7 +2,23 @@ import assert from 'node:assert/strict';
 import { MongoServerError } from 'mongodb';
 import { patchUpdate } from './job-documents.ts';
 import { metadataPaths, vectorSearchFilter } from './metadata-filter.ts';
-import { definitionKey, isSearchUnsupported, vectorIndexDefinition } from './vector-index.ts';
+import { isSearchUnsupported } from './search-support.ts';
+import { definitionKey, vectorIndexDefinition } from './vector-index.ts';
+import { EXACT_MAX_CANDIDATES, candidateQuery, preferExact, vectorSearchStage } from './vector-query.ts';
+import type { Collection, Document } from 'mongodb';
+
+/** A chunks collection whose countDocuments answers `answer` (or throws it) and records its arguments. */
+function countingChunks(answer: number | Error): { chunks: Collection<Document>; counts: unknown[][] } {
+  const counts: unknown[][] = [];
+  const chunks = {
+    countDocuments: async (...args: unknown[]) => {
+      counts.push(args);
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+  } as unknown as Collection<Document>;
+  return { chunks, counts };
+}
 
 describe('MongoDB store queries (no server needed)', () => {
   it('when metadata nests objects, should declare a filter path for every scalar leaf and skip arrays', () => {
@@ -16,6 +32,15 @@ describe('MongoDB store queries (no server needed)', () => {
       $and: [{ collection: { $eq: 'docs' } }, { 'metadata.lang': { $eq: 'en' } }, { 'metadata.year': { $eq: 2024 } }],
     });
     assert.deepEqual(vectorSearchFilter('docs', undefined, known), { collection: { $eq: 'docs' } });
+  });
+
+  it('when a filter asks for null, should match an explicit null or a missing field', () => {
+    assert.deepEqual(vectorSearchFilter('docs', { reviewer: null }, new Set(['metadata.reviewer'])), {
+      $and: [
+        { collection: { $eq: 'docs' } },
+        { $or: [{ 'metadata.reviewer': { $eq: null } }, { 'metadata.reviewer': { $exists: false } }] },
+      ],
+    });
   });
 
   it('when a filter key was never seen, should match nothing, or everything for null', () => {
@@ -42,6 +67,29 @@ describe('MongoDB store queries (no server needed)', () => {
     assert.equal(isSearchUnsupported(notEnabled), true);
     assert.equal(isSearchUnsupported(unknownStage), true);
     assert.equal(isSearchUnsupported(other), false);
+  });
+
+  it('when the search is exact, should send exact: true without numCandidates; otherwise numCandidates = factor × k', () => {
+    const input = { dimension: 8, vector: new Float32Array(8).fill(0.5), k: 5, filter: { collection: { $eq: 'docs' } }, numCandidatesFactor: 20 };
+    const exact = vectorSearchStage({ ...input, exact: true }).$vectorSearch;
+    assert.equal(exact.exact, true);
+    assert.ok(!('numCandidates' in exact));
+    assert.deepEqual([exact.index, exact.path, exact.limit], ['rag_vectors_8', 'embeddings.d8', 5]);
+    const approximate = vectorSearchStage({ ...input, exact: false }).$vectorSearch;
+    assert.equal(approximate.numCandidates, 100);
+    assert.ok(!('exact' in approximate));
+    assert.equal(vectorSearchStage({ ...input, k: 1000, exact: false }).$vectorSearch.numCandidates, 10_000);
+  });
+
+  it('when at most 10,000 chunks can match, should prefer exact search, counting no further than one past the limit', async () => {
+    const small = countingChunks(EXACT_MAX_CANDIDATES);
+    assert.equal(await preferExact(small.chunks, 'docs', { lang: 'en', reviewer: null }), true);
+    assert.deepEqual(small.counts[0]![0], { collection: 'docs', 'metadata.lang': 'en', 'metadata.reviewer': null });
+    assert.equal((small.counts[0]![1] as { limit: number }).limit, EXACT_MAX_CANDIDATES + 1);
+    assert.equal(await preferExact(countingChunks(EXACT_MAX_CANDIDATES + 1).chunks, 'docs', undefined), false);
+    const slow = new MongoServerError({ code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' });
+    assert.equal(await preferExact(countingChunks(slow).chunks, 'docs', undefined), false);
+    assert.deepEqual(candidateQuery('docs', undefined), { collection: 'docs' });
   });
 
   it('when a patch lowers progress, should raise with $max unless forced, and always bump seq', () => {

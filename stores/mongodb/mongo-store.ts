@@ -1,12 +1,15 @@
 /**
  * The production store: MongoDB Atlas (or Atlas Local) with Atlas Vector Search.
  *
- * Collections: `jobs`, `documents`, `chunks` (text, metadata and the vector) and `collections`
- * (the registry: each collection's embedder and the metadata paths seen in it). The store creates
- * its own regular indexes and one vector search index per embedder dimension, keeps the latter's
- * filter fields in step with the metadata it has seen, and searches with `$vectorSearch`, the
- * collection and metadata filter inside the stage so it narrows the candidates before ranking.
- * Writes use majority write concern; job changes are single conditional updates.
+ * Collections: `jobs`, `documents`, `chunks` (text, metadata and the vector as BinData float32)
+ * and `collections` (the registry: each collection's embedder and the metadata paths seen in
+ * it). The store creates its own regular indexes and one vector search index per embedder
+ * dimension, keeps the latter's filter fields in step with the metadata it has seen without
+ * making writers wait for rebuilds (index-sync.ts), and searches with `$vectorSearch`, the
+ * collection and metadata filter inside the stage so it narrows the candidates before ranking;
+ * exactly (ENN) where at most 10,000 chunks can match. Writes use majority write concern; job
+ * changes are single conditional updates. Search indexes are eventually consistent: a chunk is
+ * found a moment after its job succeeded, not at once (see Store.indexDocument).
  */
 import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
@@ -15,7 +18,7 @@ import { MongoClient, MongoServerError } from 'mongodb';
 import { deleteCollection, deleteDocument } from './delete-documents.ts';
 import { documentKey, prepareDocumentIdentity } from './document-identity.ts';
 import { getResumePoint, saveResumePoint, type ResumePointDocument } from './resume-points.ts';
-import type { Db, Document, Filter } from 'mongodb';
+import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit } from '../../schema/domain.ts';
 import { EmbedderMismatchError } from '../../schema/embedder-mismatch.ts';
 import type {
@@ -28,10 +31,14 @@ import {
   afterCursor, documentToJob, jobToDocument, patchFilter, patchUpdate,
 } from './job-documents.ts';
 import type { JobDocument } from './job-documents.ts';
-import { vectorSearchFilter } from './metadata-filter.ts';
-import {
-  INDEX_POLL_MS, assertSearchSupported, definitionKey, ensureVectorIndex, vectorIndexDefinition, vectorIndexName, vectorPath,
-} from './vector-index.ts';
+import { filterPathsUsed, metadataPaths, vectorSearchFilter } from './metadata-filter.ts';
+import { VectorIndexes } from './index-sync.ts';
+import { TextIndex } from './text-index.ts';
+import { assertSearchSupported } from './search-support.ts';
+import { MAX_NUM_CANDIDATES, preferExact, vectorSearchStage } from './vector-query.ts';
+import type { Quantization } from './vector-index.ts';
+/** How often an index build is polled while waiting for it, in ms, unless a caller (a test) asks otherwise. */
+const INDEX_POLL_MS = 500;
 
 /** Options of the MongoDB store. */
 export interface MongoStoreOptions {
@@ -45,10 +52,11 @@ export interface MongoStoreOptions {
   readonly indexWaitMs: number;
   /** Poll interval while waiting for an index, in ms; default INDEX_POLL_MS (tests poll faster). */
   readonly indexPollMs?: number;
+  /** Automatic quantization inside the vector indexes (MONGODB_QUANTIZATION); default `none`. */
+  readonly quantization?: Quantization;
 }
 
-/** Atlas limits: numCandidates and limit at most 10000. */
-export const MAX_NUM_CANDIDATES = 10_000;
+export { MAX_NUM_CANDIDATES };
 
 /**
  * Connects, checks that the deployment has search support (failing with a hint at Atlas Local
@@ -62,13 +70,15 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
     const hello = await db.admin().command({ hello: 1 });
     // Transactions need a replica set or a sharded cluster; Atlas and Atlas Local are both.
     const transactions = typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
+    const { version } = await db.admin().command({ buildInfo: 1 });
     const collections = await prepare(db);
-    await assertSearchSupported(collections.chunks);
+    await assertSearchSupported(collections.chunks, typeof version === 'string' ? version : null);
     const outbox = await MongoOutbox.open(db);
-    return new MongoStore(client, collections, outbox, transactions, {
+    return new MongoStore(client, collections, outbox, transactions, typeof version === 'string' ? version : null, {
       numCandidatesFactor: options.numCandidatesFactor,
       indexWaitMs: options.indexWaitMs,
       indexPollMs: options.indexPollMs ?? INDEX_POLL_MS,
+      quantization: options.quantization ?? 'none',
     });
   } catch (error) {
     await client.close();
@@ -112,21 +122,31 @@ interface Tuning {
   readonly numCandidatesFactor: number;
   readonly indexWaitMs: number;
   readonly indexPollMs: number;
+  readonly quantization: Quantization;
 }
 
 class MongoStore implements Store {
-  /** Definition last applied per dimension by this process: skips index round trips when nothing changed. */
-  private readonly applied = new Map<number, string>();
-  /** One index change at a time per dimension within this process. */
-  private readonly pending = new Map<number, Promise<void>>();
+  private readonly indexes: VectorIndexes;
+  /** The full-text index LEXICAL and HYBRID search use (hybrid-search.ts). */
+  private readonly textIndex: TextIndex;
+  /** Metadata paths this process has submitted to each dimension's index: skips refreshes that change nothing. */
+  private readonly submitted = new Map<number, Set<string>>();
 
   constructor(
     private readonly client: MongoClient,
     private readonly c: StoreCollections,
     private readonly outbox: MongoOutbox,
     private readonly transactions: boolean,
+    /** The server's version (buildInfo): HYBRID search names it when `$rankFusion` is missing. */
+    readonly serverVersion: string | null,
     private readonly tuning: Tuning,
-  ) {}
+  ) {
+    const chunks = c.chunks as unknown as Collection<Document>;
+    this.indexes = new VectorIndexes(chunks, (dimension) => this.registryPaths(dimension), {
+      waitMs: tuning.indexWaitMs, pollMs: tuning.indexPollMs, quantization: tuning.quantization,
+    });
+    this.textIndex = new TextIndex(chunks, { waitMs: tuning.indexWaitMs, pollMs: tuning.indexPollMs });
+  }
 
   async createJob(job: NewJob): Promise<Job> {
     return this.insertJob(job, null);
@@ -233,8 +253,18 @@ class MongoStore implements Store {
 
   async indexDocument(request: IndexRequest): Promise<IndexOutcome> {
     const outcome = await indexDocument(this.client, this.c, request, this.transactions);
-    // New metadata paths or a new dimension need the vector index (re)declared before filters on them work.
-    if (outcome.kind === 'indexed') await this.syncVectorIndex(request.embedder.dimension);
+    // New metadata paths or a new dimension need the index (re)declared; the write never waits for the build.
+    if (outcome.kind === 'indexed') {
+      const dimension = request.embedder.dimension;
+      const submitted = this.submitted.get(dimension) ?? new Set<string>();
+      const paths = metadataPaths(request.document.metadata);
+      if (!this.submitted.has(dimension) || paths.some((path) => !submitted.has(path))) {
+        if (this.submitted.size === 0) this.textIndex.refresh();
+        for (const path of paths) submitted.add(path);
+        this.submitted.set(dimension, submitted);
+        this.indexes.refresh(dimension);
+      }
+    }
     return outcome;
   }
 
@@ -254,22 +284,13 @@ class MongoStore implements Store {
       );
     }
     const dimension = registered.dimension;
-    // The index may lag behind the registry (another process added paths): bring it in step first.
-    if (this.applied.get(dimension) !== definitionKey(await this.wantedDefinition(dimension))) {
-      await this.syncVectorIndex(dimension);
-    }
-    const numCandidates = Math.min(MAX_NUM_CANDIDATES, Math.max(query.k, query.k * this.tuning.numCandidatesFactor));
+    // Wait only if the filter names a path the served definition lacks; a rebuild otherwise runs unnoticed.
+    await this.indexes.ready(dimension, filterPathsUsed(query.filter, new Set(registered.filterPaths ?? [])));
+    const exact = await preferExact(this.c.chunks as unknown as Collection<Document>, query.collection, query.filter);
     const pipeline: Document[] = [
-      {
-        $vectorSearch: {
-          index: vectorIndexName(dimension),
-          path: vectorPath(dimension),
-          queryVector: Array.from(query.vector),
-          numCandidates,
-          limit: query.k,
-          filter,
-        },
-      },
+      vectorSearchStage({
+        dimension, vector: query.vector, k: query.k, filter, exact, numCandidatesFactor: this.tuning.numCandidatesFactor,
+      }),
       { $project: { _id: 0, chunkId: 1, documentId: 1, text: 1, ordinal: 1, title: 1, metadata: 1, score: { $meta: 'vectorSearchScore' } } },
     ];
     const rows = await this.c.chunks.aggregate<ChunkDocument & { score: number }>(pipeline).toArray();
@@ -321,34 +342,9 @@ class MongoStore implements Store {
     await this.client.close();
   }
 
-  /** The index definition the registry calls for: every metadata path of every collection of this dimension. */
-  private async wantedDefinition(dimension: number): Promise<Document> {
+  /** The metadata paths of every registered collection of this dimension (they share its index). */
+  private async registryPaths(dimension: number): Promise<string[]> {
     const registered = await this.c.registry.find({ dimension }, { projection: { filterPaths: 1 } }).toArray();
-    return vectorIndexDefinition(dimension, registered.flatMap((entry) => entry.filterPaths ?? []));
-  }
-
-  /**
-   * Creates or updates the dimension's vector index to what the registry calls for and waits until
-   * it is queryable. Reading the registry afresh each time makes concurrent writers converge on the
-   * union of their paths, whichever updates the index last.
-   */
-  private async syncVectorIndex(dimension: number): Promise<void> {
-    const previous = this.pending.get(dimension) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(async () => {
-      const definition = await this.wantedDefinition(dimension);
-      const key = definitionKey(definition);
-      if (this.applied.get(dimension) === key) return;
-      await ensureVectorIndex(this.c.chunks, vectorIndexName(dimension), definition, {
-        waitMs: this.tuning.indexWaitMs,
-        pollMs: this.tuning.indexPollMs,
-      });
-      this.applied.set(dimension, key);
-    });
-    this.pending.set(dimension, next);
-    try {
-      await next;
-    } finally {
-      if (this.pending.get(dimension) === next) this.pending.delete(dimension);
-    }
+    return registered.flatMap((entry) => entry.filterPaths ?? []);
   }
 }
