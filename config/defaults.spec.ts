@@ -37,7 +37,7 @@ describe('one default per setting', () => {
       host: config.ollamaHost, model: config.ollamaModel, timeoutMs: config.ollamaTimeoutMs, batchSize: config.ollamaBatchSize,
     });
     assert.deepEqual(mongoStoreOptions(config, 'mongodb://x'), {
-      uri: 'mongodb://x', db: config.mongodbDb, numCandidatesFactor: config.mongodbNumCandidatesFactor, indexWaitMs: config.mongodbIndexWaitMs,
+      uri: 'mongodb://x', db: config.mongodbDb, numCandidatesFactor: config.mongodbNumCandidatesFactor, indexWaitMs: config.mongodbIndexWaitMs, quantization: config.mongodbQuantization,
     });
   });
 
