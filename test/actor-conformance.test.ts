@@ -5,47 +5,34 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { GetMessage } from 'amqplib';
 import { STAGES, nextStage, type Stage } from '../schema/domain.ts';
 import { silentLogger } from '../observability/logger.ts';
-import { defaultConfig, type SystemConfig } from '../config/config.ts';
-import { createBroker, createEmbedder, createRetryPolicy, openStore } from '../config/components.ts';
-import { ActorRuntime, type HandlerContext, type StageActor } from '../messaging/actor-runtime.ts';
+import type { SystemConfig } from '../config/config.ts';
+import { createEmbedder } from '../config/components.ts';
+import type { HandlerContext, StageActor } from '../messaging/actor-runtime.ts';
 import type { Broker } from '../messaging/broker.ts';
-import { CancellationRegistry } from '../messaging/cancellation.ts';
 import { RetryableError } from '../messaging/errors.ts';
-import { JobEventPublisher } from '../messaging/job-events.ts';
-import { declareWorkTopology, deleteTopology, topology, type Topology } from '../messaging/topology.ts';
+import type { Topology } from '../messaging/topology.ts';
 import { stageActor } from '../services/stage-actors.ts';
 import type { Store } from '../stores/store.ts';
-import { AMQP_URL, withAmqp } from './support/test-system.ts';
+import { nextMessage, statusOnceIs } from './support/probes.ts';
+import { openRuntimeHarness, type RuntimeHarness } from './support/runtime-harness.ts';
+import { withAmqp } from './support/test-system.ts';
 
 describe('actor conformance', function () {
   this.timeout(60_000);
+  let harness: RuntimeHarness;
   let config: SystemConfig;
   let names: Topology;
   let store: Store;
   let broker: Broker;
-  let dataDir: string;
 
   before(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'rag-conformance-'));
-    config = defaultConfig({ amqpUrl: AMQP_URL, namespace: `test-${randomUUID().slice(0, 8)}`, dataDir, retryDelaysMs: [50], logLevel: 'silent' });
-    names = topology(config.namespace, config.queueType);
-    store = await openStore(config);
-    broker = createBroker(config, 'conformance', silentLogger);
-    await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: createRetryPolicy(config).delays() }));
-    await broker.start();
+    harness = await openRuntimeHarness('conformance');
+    ({ config, names, store, broker } = harness);
   });
-  after(async () => {
-    await broker.close();
-    await withAmqp((channel) => deleteTopology(channel, names, createRetryPolicy(config).delays()));
-    await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => harness.close());
 
   /** A valid message for every stage, made by running the stages before it. */
   async function messagesFor(jobId: string): Promise<Record<Stage, unknown>> {
@@ -67,34 +54,15 @@ describe('actor conformance', function () {
     return messages as Record<Stage, unknown>;
   }
 
-  function run(actor: StageActor<unknown>) {
-    const runtime = new ActorRuntime(actor, {
-      broker, names, store, retry: createRetryPolicy(config), logger: silentLogger,
-      events: new JobEventPublisher(broker, names, silentLogger), cancellation: new CancellationRegistry(),
-    }, { prefetch: 2, stageTimeoutMs: config.stageTimeoutMs });
-    runtime.start();
-    return runtime;
-  }
+  const run = (actor: StageActor<unknown>) => harness.run(actor, { prefetch: 2 });
 
   async function takeOne(queue: string): Promise<GetMessage> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const message = await withAmqp((channel) => channel.get(queue, { noAck: true }));
-      if (message) return message;
-      if (Date.now() > deadline) throw new Error(`nothing arrived in ${queue}`);
-      await new Promise((resolve) => setTimeout(resolve, 30));
-    }
+    const message = await nextMessage(queue, 10_000);
+    if (!message) throw new Error(`nothing arrived in ${queue}`);
+    return message;
   }
 
-  /** The job's status once it is `wanted`, or whatever it is after 10 s (the runtime writes it after the broker confirm). */
-  async function statusOf(jobId: string, wanted: string): Promise<string | undefined> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const status = (await store.getJob(jobId))?.status;
-      if (status === wanted || Date.now() > deadline) return status;
-      await new Promise((resolve) => setTimeout(resolve, 30));
-    }
-  }
+  const statusOf = (jobId: string, wanted: string) => statusOnceIs(store, jobId, wanted, 10_000);
 
   async function depth(queue: string): Promise<number> {
     return withAmqp(async (channel) => (await channel.checkQueue(queue)).messageCount);

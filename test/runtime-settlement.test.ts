@@ -5,22 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { GetMessage } from 'amqplib';
-import { silentLogger } from '../observability/logger.ts';
-import { defaultConfig, type SystemConfig } from '../config/config.ts';
-import { createBroker, createRetryPolicy, openStore } from '../config/components.ts';
 import { ContractError } from '../schema/contract-error.ts';
-import { ActorRuntime, type StageActor } from '../messaging/actor-runtime.ts';
+import type { StageActor } from '../messaging/actor-runtime.ts';
 import type { Broker } from '../messaging/broker.ts';
-import { CancellationRegistry } from '../messaging/cancellation.ts';
-import { JobEventPublisher } from '../messaging/job-events.ts';
-import { declareWorkTopology, deleteTopology, topology, type Topology } from '../messaging/topology.ts';
+import type { Topology } from '../messaging/topology.ts';
 import { EmbedderMismatchError } from '../schema/embedder-mismatch.ts';
 import type { Store } from '../stores/store.ts';
-import { AMQP_URL, withAmqp } from './support/test-system.ts';
+import { nextMessage, statusOnceIs } from './support/probes.ts';
+import { openRuntimeHarness, type RuntimeHarness } from './support/runtime-harness.ts';
+import { withAmqp } from './support/test-system.ts';
 
 /** The store, with the next `count` calls of each named method throwing. */
 function failingStore(store: Store, failures: Partial<Record<keyof Store, number>>): Store {
@@ -53,45 +46,25 @@ function chunkStageActor(handle: StageActor<{ jobId: string }>['handle']): Stage
 
 describe('actor runtime: every delivery settles', function () {
   this.timeout(60_000);
-  let config: SystemConfig;
+  let harness: RuntimeHarness;
   let names: Topology;
   let store: Store;
   let broker: Broker;
-  let dataDir: string;
-  const runtimes: ActorRuntime<unknown>[] = [];
 
   before(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'rag-settle-'));
-    config = defaultConfig({ amqpUrl: AMQP_URL, namespace: `test-${randomUUID().slice(0, 8)}`, dataDir, retryDelaysMs: [50], logLevel: 'silent' });
-    names = topology(config.namespace, config.queueType);
-    store = await openStore(config);
-    broker = createBroker(config, 'settlement', silentLogger);
-    await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: createRetryPolicy(config).delays() }));
-    await broker.start();
+    harness = await openRuntimeHarness('settlement');
+    ({ names, store, broker } = harness);
   });
   afterEach(async () => {
-    await Promise.all(runtimes.splice(0).map((runtime) => runtime.stop(2000)));
+    await harness.stopRuntimes();
     await withAmqp(async (channel) => {
       await channel.purgeQueue(names.stageQueue('CHUNK'));
       await channel.purgeQueue(names.stageQueue('EMBED'));
     });
   });
-  after(async () => {
-    await broker.close();
-    await withAmqp((channel) => deleteTopology(channel, names, createRetryPolicy(config).delays()));
-    await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => harness.close());
 
-  function run(actor: StageActor<any>, runtimeStore: Store, prefetch = 1) {
-    const runtime = new ActorRuntime(actor, {
-      broker, names, store: runtimeStore, retry: createRetryPolicy(config), logger: silentLogger,
-      events: new JobEventPublisher(broker, names, silentLogger), cancellation: new CancellationRegistry(),
-    }, { prefetch, stageTimeoutMs: config.stageTimeoutMs });
-    runtime.start();
-    runtimes.push(runtime);
-    return runtime;
-  }
+  const run = (actor: StageActor<any>, runtimeStore: Store) => harness.run(actor, { prefetch: 1, store: runtimeStore });
 
   async function newJob(): Promise<string> {
     const jobId = randomUUID();
@@ -103,23 +76,8 @@ describe('actor runtime: every delivery settles', function () {
     await broker.publish(names.workExchange, names.stageKey('CHUNK'), Buffer.from(JSON.stringify({ jobId })), { headers: { 'x-attempt': 1 } });
   }
 
-  async function takeOne(queue: string, timeoutMs = 15_000): Promise<GetMessage | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const message = await withAmqp((channel) => channel.get(queue, { noAck: true }));
-      if (message || Date.now() > deadline) return message || null;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  async function waitForStatus(jobId: string, wanted: string): Promise<string | undefined> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const status = (await store.getJob(jobId))?.status;
-      if (status === wanted || Date.now() > deadline) return status;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  const takeOne = nextMessage;
+  const waitForStatus = (jobId: string, wanted: string) => statusOnceIs(store, jobId, wanted);
 
   async function queueCounts(queue: string): Promise<{ ready: number; consumers: number }> {
     return withAmqp(async (channel) => {
