@@ -45,23 +45,23 @@ const namespace = `bench-${randomUUID().slice(0, 8)}`;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-bench-'));
 const dbPath = path.join(dataDir, 'rag.sqlite');
 const names = topology(namespace);
+log('loading the corpus (apt-get download nodejs-doc on first run)');
+const corpus = loadCorpus(path.join(ROOT, '.cache'));
+log(`${corpus.documents.length} documents, ${(corpus.bytes / 1e6).toFixed(1)} MB: ${corpus.source}`);
+const queries = corpus.documents.map((doc) => doc.title);
+const htmlPages = loadHtmlPages(path.join(ROOT, '.cache'));
+const pageDocuments: CorpusDocument[] = Array.from({ length: PAGE_ROUNDS }, (_, round) =>
+  htmlPages.documents.map((doc) => ({ ...doc, id: `${doc.id}-${round + 1}` }))).flat();
+
+// Before connecting to the broker: a slow parser would block heartbeats for minutes.
+log(`parser speed: ${htmlPages.documents.length} HTML pages (${(htmlPages.bytes / 1e6).toFixed(1)} MB), the Markdown pages, PDFs made from them`);
+const parse = await measureParseSpeed(htmlPages, loadMarkdownPages(path.join(ROOT, '.cache')));
+log(`parse MB per CPU second: HTML ${parse.html.mbPerCpuSecond}, Markdown ${parse.markdown.mbPerCpuSecond}, PDF ${parse.pdf.mbPerCpuSecond}`);
 const connection = await amqp.connect(config.amqpUrl);
 const rabbitmq = String(connection.connection.serverProperties?.version ?? 'unknown');
 const processes: BenchProcess[] = [];
 
 try {
-  log('loading the corpus (apt-get download nodejs-doc on first run)');
-  const corpus = loadCorpus(path.join(ROOT, '.cache'));
-  log(`${corpus.documents.length} documents, ${(corpus.bytes / 1e6).toFixed(1)} MB: ${corpus.source}`);
-  const queries = corpus.documents.map((doc) => doc.title);
-  const htmlPages = loadHtmlPages(path.join(ROOT, '.cache'));
-  const pageDocuments: CorpusDocument[] = Array.from({ length: PAGE_ROUNDS }, (_, round) =>
-    htmlPages.documents.map((doc) => ({ ...doc, id: `${doc.id}-${round + 1}` }))).flat();
-
-  log(`parser speed: ${htmlPages.documents.length} HTML pages (${(htmlPages.bytes / 1e6).toFixed(1)} MB), the Markdown pages, PDFs made from them`);
-  const parse = await measureParseSpeed(htmlPages, loadMarkdownPages(path.join(ROOT, '.cache')));
-  log(`parse MB per CPU second: HTML ${parse.html.mbPerCpuSecond}, Markdown ${parse.markdown.mbPerCpuSecond}, PDF ${parse.pdf.mbPerCpuSecond}`);
-
   const env = (port: number): NodeJS.ProcessEnv => ({
     ...process.env, AMQP_NAMESPACE: namespace, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1',
     LOG_LEVEL: 'error', MAX_PENDING_JOBS: String(PENDING_JOBS + 50_000),

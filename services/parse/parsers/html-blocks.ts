@@ -29,6 +29,13 @@ interface Container {
   number: number | null;
 }
 
+/**
+ * Containers nested deeper than this are read as plain blocks of the deepest one. Each level
+ * copies its children's text once when it ends, so unbounded nesting (`<ul><li>` × n) would cost
+ * n² (the parse-stage issue's hostile inputs); real pages nest lists and tables a few levels.
+ */
+const MAX_CONTAINER_DEPTH = 32;
+
 /** HTML's white space (not U+00A0, which is a character of the text). */
 const WHITE_SPACE = /[ \t\n\r\f]+/g;
 
@@ -47,6 +54,8 @@ export class HtmlBlocks {
   /** Depth of nested `<pre>` elements, and their text so far. */
   #preDepth = 0;
   #pre = '';
+  /** Containers opened past MAX_CONTAINER_DEPTH and not yet closed (not on the stack). */
+  #overflow = 0;
 
   constructor(builder: SectionBuilder) {
     this.#builder = builder;
@@ -73,6 +82,10 @@ export class HtmlBlocks {
       this.#preDepth = 1;
     } else if (Object.hasOwn(CONTAINERS, name)) {
       this.endBlock();
+      if (this.#stack.length >= MAX_CONTAINER_DEPTH) {
+        this.#overflow += 1;
+        return;
+      }
       const kind = CONTAINERS[name as keyof typeof CONTAINERS];
       const start = Number.parseInt(attributes.start ?? '1', 10);
       this.#stack.push({ kind, tag: name, parts: [], number: name === 'ol' ? (Number.isFinite(start) ? start : 1) : null });
@@ -93,6 +106,13 @@ export class HtmlBlocks {
         this.#add(this.#pre.replace(/^\r?\n/, '').trimEnd());
         this.#pre = '';
       }
+      return;
+    }
+    // Closes come balanced (htmlparser2 closes what was left open), so while containers past the
+    // depth cap are open, a container's close is theirs.
+    if (this.#overflow > 0 && Object.hasOwn(CONTAINERS, name)) {
+      this.#overflow -= 1;
+      this.endBlock();
       return;
     }
     const top = this.#stack[this.#stack.length - 1];

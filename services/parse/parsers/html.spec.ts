@@ -104,4 +104,16 @@ describe('parseHtml', () => {
       assert.deepEqual(doc.sections, [{ headings: ['Top'], text: 'inner\nwords' }]);
     });
   });
+
+  describe('when elements nest thousands deep', () => {
+    it('should keep every word of nested lists, quotes, tables and divs', () => {
+      const depth = 10_000;
+      for (const open of ['<ul><li>', '<blockquote>', '<table><tr><td>', '<div>']) {
+        const doc = parseHtml(`<h1>Deep</h1>${`${open}w `.repeat(depth)}`);
+        const words = doc.sections.flatMap((s) => s.text.split(/[\s|]+/)).filter((word) => word === 'w');
+        assert.equal(words.length, depth, `${open} × ${depth}`);
+        assert.deepEqual(doc.sections[0]?.headings, ['Deep']);
+      }
+    });
+  });
 });
