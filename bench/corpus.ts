@@ -1,9 +1,10 @@
 /**
- * The benchmark corpus: Debian's `nodejs-doc` package (the Node.js API reference as Markdown),
- * fetched with `apt-get download` and unpacked with `dpkg -x` into `.cache/corpus/` (git-ignored).
- * Never `apt-get install`: on these machines that would replace the installed Node.js. Each API
- * page is cut at its `##` and `###` headings into documents, so the corpus is thousands of real
- * documents of realistic size instead of sixty very large ones.
+ * The benchmark corpora: Debian's `nodejs-doc` package (the Node.js API reference as Markdown and
+ * as HTML), fetched with `apt-get download` and unpacked with `dpkg -x` into `.cache/corpus/`
+ * (git-ignored). Never `apt-get install`: on these machines that would replace the installed
+ * Node.js. The sections corpus cuts each Markdown page at its `##` and `###` headings, so it is
+ * thousands of real documents of realistic size; the pages corpus is the HTML pages as they are
+ * (what users upload), whose parse cost the sections corpus hides.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ export interface CorpusDocument {
   readonly id: string;
   readonly title: string;
   readonly text: string;
+  readonly mimeType: 'text/markdown' | 'text/html';
 }
 
 /** The corpus and where it came from. */
@@ -27,7 +29,8 @@ export interface Corpus {
 const PACKAGE = 'nodejs-doc';
 const API_DIR = 'usr/share/doc/nodejs/api';
 
-export function loadCorpus(cacheDir: string): Corpus {
+/** The unpacked package's API directory and the .deb's name, downloading and unpacking on first use. */
+function nodejsDoc(cacheDir: string): { api: string; deb: string } {
   const dir = path.join(cacheDir, 'corpus');
   const unpacked = path.join(dir, 'root');
   if (!existsSync(path.join(unpacked, API_DIR))) {
@@ -47,7 +50,12 @@ export function loadCorpus(cacheDir: string): Corpus {
     execFileSync('dpkg', ['-x', path.join(dir, deb), unpacked]);
   }
   const deb = readdirSync(dir).find((name) => name.endsWith('.deb')) ?? PACKAGE;
-  const api = path.join(unpacked, API_DIR);
+  return { api: path.join(unpacked, API_DIR), deb: deb.replace(/\.deb$/, '') };
+}
+
+/** The Markdown pages cut at `##` and `###` headings into documents of a few KB. */
+export function loadCorpus(cacheDir: string): Corpus {
+  const { api, deb } = nodejsDoc(cacheDir);
   const documents: CorpusDocument[] = [];
   let bytes = 0;
   for (const name of readdirSync(api).sort()) {
@@ -58,11 +66,40 @@ export function loadCorpus(cacheDir: string): Corpus {
     const page = name.replace(/\.md(\.gz)?$/, '');
     for (const [index, section] of splitAtHeadings(markdown).entries()) {
       if (section.text.length < 200) continue;
-      documents.push({ id: `${page}-${index}`, title: section.title, text: section.text });
+      documents.push({ id: `${page}-${index}`, title: section.title, text: section.text, mimeType: 'text/markdown' });
       bytes += Buffer.byteLength(section.text);
     }
   }
-  return { source: `Debian ${deb.replace(/\.deb$/, '')}, ${API_DIR}/*.md cut at "## " and "### " headings`, documents, bytes };
+  return { source: `Debian ${deb}, ${API_DIR}/*.md cut at "## " and "### " headings`, documents, bytes };
+}
+
+/** The whole Markdown pages, for the parser's own speed (all.md, every page in one, left out). */
+export function loadMarkdownPages(cacheDir: string): Corpus {
+  return pages(cacheDir, '.md.gz', 'text/markdown');
+}
+
+/**
+ * The HTML pages as they are, head, navigation and all (all.html, every page in one, left out):
+ * 64 pages, 6.9 MB. The title is the page's `<title>`, as a client that knows it would send it.
+ */
+export function loadHtmlPages(cacheDir: string): Corpus {
+  return pages(cacheDir, '.html', 'text/html');
+}
+
+function pages(cacheDir: string, extension: string, mimeType: CorpusDocument['mimeType']): Corpus {
+  const { api, deb } = nodejsDoc(cacheDir);
+  const documents: CorpusDocument[] = [];
+  let bytes = 0;
+  for (const name of readdirSync(api).sort()) {
+    if (!name.endsWith(extension) || name.startsWith('all.')) continue;
+    const content = readFileSync(path.join(api, name));
+    const text = (extension.endsWith('.gz') ? gunzipSync(content) : content).toString('utf8');
+    const page = name.slice(0, -extension.length);
+    const title = /<title>([^<]*)<\/title>/.exec(text)?.[1]?.trim() ?? page;
+    documents.push({ id: page, title, text, mimeType });
+    bytes += Buffer.byteLength(text);
+  }
+  return { source: `Debian ${deb}, ${API_DIR}/*${extension} whole pages, all.* left out`, documents, bytes };
 }
 
 function splitAtHeadings(markdown: string): { title: string; text: string }[] {

@@ -21,6 +21,8 @@ export interface IngestRunResult {
   readonly searchableMs: LatencySummary;
   readonly seconds: number;
   readonly documentsPerSecond: number;
+  /** MB of document text per second. */
+  readonly megabytesPerSecond: number;
   readonly chunksPerSecond: number;
 }
 
@@ -47,7 +49,7 @@ export async function ingestRun(options: {
       // Open loop: document i is due at start + i / rate, whenever the previous one returned.
       const due = started + (index * 1000) / options.ratePerSecond - Date.now();
       if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
-      const input = { collection: options.collection, documentId: `${options.collection}-${doc.id}`, title: doc.title, text: doc.text, mimeType: 'text/markdown' };
+      const input = { collection: options.collection, documentId: `${options.collection}-${doc.id}`, title: doc.title, text: doc.text, mimeType: doc.mimeType };
       for (;;) {
         const sent = Date.now();
         const t0 = performance.now();
@@ -90,6 +92,7 @@ export async function ingestRun(options: {
       searchableMs: summarize(succeeded.map((row) => row.finished_at! - sentAt.get(row.id)!)),
       seconds: Math.round(seconds * 100) / 100,
       documentsPerSecond: Math.round(succeeded.length / seconds),
+      megabytesPerSecond: Math.round(options.documents.reduce((sum, doc) => sum + Buffer.byteLength(doc.text), 0) / 1e4 / seconds) / 100,
       chunksPerSecond: Math.round(chunks / seconds),
     };
   } finally {

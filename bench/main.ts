@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: the synchronous baseline against the asynchronous pipeline, side by side in
  * one run, on the Node.js API documentation (Debian nodejs-doc), with the local hashing
- * embedder, against the real RabbitMQ under a namespace of its own (deleted afterwards).
+ * embedder, against the real RabbitMQ under a namespace of its own (deleted afterwards): first
+ * the parsers' own speed, then the sections corpus (small Markdown documents) and the pages
+ * corpus (whole HTML pages), each with the CPU seconds every process spent on it.
  * Prints a table against the targets and writes bench/results/<timestamp>.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,12 +19,14 @@ import { deleteTopology, topology } from '../messaging/topology.ts';
 import { checkStageQueues } from '../messaging/stage-depth.ts';
 import { splitNodeUrls } from '../messaging/node-urls.ts';
 import { confirmLatency } from './broker-floor.ts';
-import { loadCorpus } from './corpus.ts';
+import { brokerPid, cpuSeconds, ownCpuSeconds, startCpuCount } from './cpu.ts';
+import { loadCorpus, loadHtmlPages, loadMarkdownPages, type CorpusDocument } from './corpus.ts';
 import { ingestRun } from './ingest-run.ts';
 import { describeMachine } from './machine.ts';
 import { publishPendingJobs } from './pending-jobs.ts';
 import { Preloader } from './preload.ts';
 import { startProcess, waitFor, type BenchProcess } from './processes.ts';
+import { measureParseSpeed } from './parse-speed.ts';
 import { printReport, type BenchResult } from './report.ts';
 import { searchIdle, searchWhile } from './search-load.ts';
 
@@ -31,6 +35,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const ACTORS = process.env.BENCH_ACTORS ?? 'per-stage';
 const PENDING_JOBS = Number(process.env.BENCH_PENDING_JOBS ?? 100_000);
+/** The pages corpus is ingested this many times over (new document ids each time), for a run long enough to measure. */
+const PAGE_ROUNDS = Number(process.env.BENCH_PAGE_ROUNDS ?? 3);
 const IDLE_QUERIES = 200;
 const SEARCH_COLLECTION = 'search';
 const started = Date.now();
@@ -41,17 +47,24 @@ const namespace = `bench-${randomUUID().slice(0, 8)}`;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-bench-'));
 const dbPath = path.join(dataDir, 'rag.sqlite');
 const names = topology(namespace, config.queueType);
+log('loading the corpus (apt-get download nodejs-doc on first run)');
+const corpus = loadCorpus(path.join(ROOT, '.cache'));
+log(`${corpus.documents.length} documents, ${(corpus.bytes / 1e6).toFixed(1)} MB: ${corpus.source}`);
+const queries = corpus.documents.map((doc) => doc.title);
+const htmlPages = loadHtmlPages(path.join(ROOT, '.cache'));
+const pageDocuments: CorpusDocument[] = Array.from({ length: PAGE_ROUNDS }, (_, round) =>
+  htmlPages.documents.map((doc) => ({ ...doc, id: `${doc.id}-${round + 1}` }))).flat();
+
+// Before connecting to the broker: a slow parser would block heartbeats for minutes.
+log(`parser speed: ${htmlPages.documents.length} HTML pages (${(htmlPages.bytes / 1e6).toFixed(1)} MB), the Markdown pages, PDFs made from them`);
+const parse = await measureParseSpeed(htmlPages, loadMarkdownPages(path.join(ROOT, '.cache')));
+log(`parse MB per CPU second: HTML ${parse.html.mbPerCpuSecond}, Markdown ${parse.markdown.mbPerCpuSecond}, PDF ${parse.pdf.mbPerCpuSecond}`);
 // Queue inspection through the first node (a cluster's nodes all see every queue).
 const connection = await amqp.connect(splitNodeUrls(config.amqpUrl)[0]!);
 const rabbitmq = String(connection.connection.serverProperties?.version ?? 'unknown');
 const processes: BenchProcess[] = [];
 
 try {
-  log('loading the corpus (apt-get download nodejs-doc on first run)');
-  const corpus = loadCorpus(path.join(ROOT, '.cache'));
-  log(`${corpus.documents.length} documents, ${(corpus.bytes / 1e6).toFixed(1)} MB: ${corpus.source}`);
-  const queries = corpus.documents.map((doc) => doc.title);
-
   const env = (port: number): NodeJS.ProcessEnv => ({
     ...process.env, AMQP_NAMESPACE: namespace, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1',
     LOG_LEVEL: 'error', MAX_PENDING_JOBS: String(PENDING_JOBS + 50_000),
@@ -88,6 +101,12 @@ try {
   await waitFor('gateways', async () => (await fetch(asyncUrl.replace('/graphql', '/healthz'))).ok && (await fetch(syncUrl.replace('/graphql', '/healthz'))).ok);
   await waitFor('actors', consumersReady);
   log('all processes ready');
+  const broker = brokerPid();
+  const cpuProbes = {
+    ...Object.fromEntries(processes.map((proc) => [proc.name, () => cpuSeconds(proc.pid)])),
+    'bench (clients)': ownCpuSeconds,
+    ...(broker === null ? {} : { 'rabbitmq (shared)': () => cpuSeconds(broker) }),
+  };
 
   const brokerConfirm = await confirmLatency(connection, `${namespace}.confirm-probe`, RATE);
   log(`broker confirm latency at ${RATE}/s: p50 ${brokerConfirm.p50} ms, p99 ${brokerConfirm.p99} ms`);
@@ -100,9 +119,18 @@ try {
 
   log('asynchronous pipeline with search running beside it (10k chunks)');
   const during10k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
+  const countSectionsCpu = startCpuCount(cpuProbes);
   const async10k = await ingestRun({ url: asyncUrl, dbPath, collection: 'async10k', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
+  const sectionsCpu = countSectionsCpu();
   const search10kBusy = await during10k.stop();
   log(`async: ${async10k.documentsPerSecond} docs/s, mutation p99 ${async10k.mutationMs.p99} ms, search p95 ${search10kBusy.p95} ms`);
+  log(`CPU s: ${JSON.stringify(sectionsCpu)}`);
+
+  log(`asynchronous pipeline, whole HTML pages: ${pageDocuments.length} (${PAGE_ROUNDS} × ${htmlPages.documents.length} pages)`);
+  const countPagesCpu = startCpuCount(cpuProbes);
+  const pages = await ingestRun({ url: asyncUrl, dbPath, collection: 'pages', documents: pageDocuments, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 900_000 });
+  const pagesCpu = countPagesCpu();
+  log(`pages: ${pages.documentsPerSecond} docs/s, ${pages.megabytesPerSecond} MB/s; CPU s: ${JSON.stringify(pagesCpu)}`);
 
   log('pre-loading the search collection to 100k chunks');
   await preloader.fillTo(100_000);
@@ -140,9 +168,12 @@ try {
     at: new Date().toISOString(),
     machine: describeMachine(rabbitmq),
     corpus: { source: corpus.source, documents: corpus.documents.length, megabytes: Math.round(corpus.bytes / 1e5) / 10 },
+    pagesCorpus: { source: htmlPages.source, documents: pageDocuments.length, megabytes: Math.round((PAGE_ROUNDS * htmlPages.bytes) / 1e5) / 10 },
+    parse,
     settings: { offeredDocumentsPerSecond: RATE, maxRequestsInFlight: CONCURRENCY, prefetch: config.prefetch, actorProcesses: ACTORS, embedder: config.embedder === 'hashing' ? `hashing ${config.hashingDimension}` : `ollama ${config.ollamaModel}`, searchK: 5, searchLoad: 'one query at a time, at most 10/s' },
     brokerConfirmMs: brokerConfirm,
-    sync, async10k, async100k,
+    sync, async10k, async100k, pages,
+    cpuSeconds: { sections: sectionsCpu, pages: pagesCpu },
     search: { idle10k: search10kIdle, during10k: search10kBusy, idle100k: search100kIdle, during100k: search100kBusy },
     peakMemoryMb: peakMemory,
     pending: {

@@ -1,5 +1,6 @@
-/** The benchmark's result and its table against the targets of issue 6. */
+/** The benchmark's result and its tables against the targets of issues 6 and 19. */
 import type { IngestRunResult } from './ingest-run.ts';
+import { PARSE_TARGETS_MB_PER_CPU_SECOND, type ParseSpeedResult } from './parse-speed.ts';
 import type { MachineInfo } from './machine.ts';
 import type { LatencySummary } from './stats.ts';
 
@@ -8,12 +9,18 @@ export interface BenchResult {
   readonly at: string;
   readonly machine: MachineInfo;
   readonly corpus: { readonly source: string; readonly documents: number; readonly megabytes: number };
+  /** The whole HTML pages, ingested `BENCH_PAGE_ROUNDS` times over. */
+  readonly pagesCorpus: { readonly source: string; readonly documents: number; readonly megabytes: number };
+  readonly parse: ParseSpeedResult;
   readonly settings: Record<string, unknown>;
   /** Publisher-confirm latency of the bare broker at the offered rate: the floor under a mutation. */
   readonly brokerConfirmMs: LatencySummary;
   readonly sync: IngestRunResult;
   readonly async10k: IngestRunResult;
   readonly async100k: IngestRunResult;
+  readonly pages: IngestRunResult;
+  /** CPU seconds each process spent during the sections run (async, 10k) and the pages run. */
+  readonly cpuSeconds: { readonly sections: Record<string, number | null>; readonly pages: Record<string, number | null> };
   readonly search: { readonly idle10k: LatencySummary; readonly during10k: LatencySummary; readonly idle100k: LatencySummary; readonly during100k: LatencySummary };
   readonly peakMemoryMb: Record<string, number | null>;
   readonly pending: {
@@ -49,14 +56,13 @@ export function printReport(result: BenchResult): void {
     ['search during ingestion p50/p95/p99', '', latency(search.during10k), latency(search.during100k),
       `100k p95 ≤ 50: ${check(search.during100k.p95 <= 50)}; ≤ 1.5× idle: ${check(search.during100k.p95 <= 1.5 * search.idle100k.p95)} (${(search.during100k.p95 / search.idle100k.p95).toFixed(2)}×)`],
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const line = (row: readonly string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
   console.log(`\nMachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, RabbitMQ ${machine.rabbitmq}, ${machine.platform}`);
   console.log(`Corpus: ${result.corpus.documents} documents (${result.corpus.megabytes} MB), ${result.corpus.source}`);
+  console.log(`Pages corpus: ${result.pagesCorpus.documents} documents (${result.pagesCorpus.megabytes} MB), ${result.pagesCorpus.source}`);
   console.log(`Settings: ${JSON.stringify(result.settings)}\n`);
-  console.log(line(rows[0]!));
-  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
-  for (const row of rows.slice(1)) console.log(line(row));
+  printTable(rows);
+  printParse(result.parse);
+  printPages(result);
   console.log(`\nBroker floor: a bare confirmed publish at the offered rate takes p50 / p95 / p99 ${latency(result.brokerConfirmMs)} ms`);
   console.log(`Peak RSS (VmHWM) per process, MB: ${Object.entries(result.peakMemoryMb).map(([name, mb]) => `${name} ${mb}`).join(', ')}`);
   const growth = (pending.gatewayRssMb.after ?? 0) - (pending.gatewayRssMb.half ?? 0);
@@ -65,4 +71,45 @@ export function printReport(result: BenchResult): void {
     `gateway RSS ${pending.gatewayRssMb.before} → ${pending.gatewayRssMb.half} (half) → ${pending.gatewayRssMb.after} MB, actors with the backlog ≤ ${actorMax} MB: ` +
     `bounded (second half adds ≤${BOUNDED_GATEWAY_GROWTH_MB} MB to the gateway, actors ≤${BOUNDED_ACTOR_RSS_MB} MB) ${check(growth <= BOUNDED_GATEWAY_GROWTH_MB && actorMax <= BOUNDED_ACTOR_RSS_MB)}`);
   console.log(`Run time ${result.seconds} s`);
+}
+
+function printTable(rows: readonly (readonly string[])[]): void {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: readonly string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  console.log(line(rows[0]!));
+  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
+  for (const row of rows.slice(1)) console.log(line(row));
+  console.log('');
+}
+
+function printParse(parse: ParseSpeedResult): void {
+  const target = (mbPerCpuSecond: number, goal: number) => `≥ ${goal}: ${mbPerCpuSecond >= goal ? 'met' : 'MISSED'}`;
+  printTable([
+    ['parser (one process)', 'documents', 'MB', 'CPU s', 'MB per CPU s (per core)', 'MB/s wall', 'target'],
+    ['HTML pages', String(parse.html.documents), String(parse.html.megabytes), String(parse.html.cpuSeconds), String(parse.html.mbPerCpuSecond),
+      String(parse.html.mbPerSecond), target(parse.html.mbPerCpuSecond, PARSE_TARGETS_MB_PER_CPU_SECOND.html)],
+    ['Markdown pages', String(parse.markdown.documents), String(parse.markdown.megabytes), String(parse.markdown.cpuSeconds), String(parse.markdown.mbPerCpuSecond),
+      String(parse.markdown.mbPerSecond), target(parse.markdown.mbPerCpuSecond, PARSE_TARGETS_MB_PER_CPU_SECOND.markdown)],
+    ['PDF (text extracted)', String(parse.pdf.documents), `${parse.pdf.megabytes} (${parse.pdf.textMegabytes} text)`, String(parse.pdf.cpuSeconds),
+      `${parse.pdf.mbPerCpuSecond} (${parse.pdf.textMbPerCpuSecond} text)`, String(parse.pdf.mbPerSecond), 'reported'],
+  ]);
+  console.log(`Hostile Markdown at 1 MB, CPU ms: ${Object.entries(parse.hostileMarkdownCpuMs).map(([name, ms]) => `${name} ${ms}`).join('; ')}\n`);
+}
+
+function printPages(result: BenchResult): void {
+  const { async10k, pages, cpuSeconds } = result;
+  printTable([
+    ['async pipeline', 'documents', 'documents/s', 'MB/s', 'chunks/s', 'ingest→searchable p50 / p95 ms'],
+    ['sections (Markdown)', String(async10k.documents), String(async10k.documentsPerSecond), String(async10k.megabytesPerSecond), String(async10k.chunksPerSecond),
+      `${async10k.searchableMs.p50} / ${async10k.searchableMs.p95}`],
+    ['whole pages (HTML)', String(pages.documents), String(pages.documentsPerSecond), String(pages.megabytesPerSecond), String(pages.chunksPerSecond),
+      `${pages.searchableMs.p50} / ${pages.searchableMs.p95}`],
+  ]);
+  const names = Object.keys(cpuSeconds.pages);
+  const cell = (value: number | null | undefined) => (value == null ? '' : value.toFixed(1));
+  printTable([
+    ['CPU s per process', ...names],
+    ['sections run', ...names.map((name) => cell(cpuSeconds.sections[name]))],
+    ['pages run', ...names.map((name) => cell(cpuSeconds.pages[name]))],
+  ]);
 }

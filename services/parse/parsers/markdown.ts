@@ -1,13 +1,40 @@
-import { fromMarkdown } from 'mdast-util-from-markdown';
-import { toString } from 'mdast-util-to-string';
-import type { ParsedDocument, Section } from '../parsed-document.ts';
+import MarkdownIt from 'markdown-it';
+import type { ParsedDocument } from '../parsed-document.ts';
+import { SectionBuilder } from './section-builder.ts';
 
-// Node types derived from the parser itself, so we need no direct dependency on @types/mdast.
-type Root = ReturnType<typeof fromMarkdown>;
-type MdNode = Root | Root['children'][number];
+type Token = ReturnType<InstanceType<typeof MarkdownIt>['parse']>[number];
 
-/** Blocks inside one section are separated by a blank line, which the chunker splits on first. */
+/** Blocks inside a container (a block quote) are separated by a blank line, like sections' blocks. */
 const BLOCK_SEPARATOR = '\n\n';
+
+/**
+ * CommonMark (no GFM, like the mdast parser this replaced), raw HTML recognised so that it can
+ * be dropped. markdown-it's token stream is about ten times faster than building an mdast tree,
+ * and it has no quadratic cases on nested brackets or link-reference definitions.
+ *
+ * Nesting is what stays costly: each level re-reads its lines, and past `maxNesting` markdown-it
+ * silently drops the rest of the document. A container level needs at least one column of line
+ * prefix (`>`, or an indent or `- ` per list), so capping every line's prefix of container marks
+ * at MAX_PREFIX_COLUMNS bounds the depth below MAX_NESTING: parsing stays linear and no text is
+ * dropped (lines nested deeper join the deepest container). Real documents nest a few levels.
+ * (The same cap bounds inline nesting, whose cost grows with it: `[` × n costs n × maxNesting.)
+ */
+const MAX_PREFIX_COLUMNS = 64;
+const MAX_NESTING = 2 * MAX_PREFIX_COLUMNS + 8;
+const parser = new MarkdownIt('commonmark', { maxNesting: MAX_NESTING });
+/** A line's run of container marks: white space, `>`, and list markers followed by white space. */
+const LONG_PREFIX = new RegExp(String.raw`^(?:[ 	>]|[-*+][ 	]|\d{1,9}[.)][ 	]){${MAX_PREFIX_COLUMNS},}`, 'gm');
+
+/** Keeps the first MAX_PREFIX_COLUMNS columns of a prefix (tabs stop every 4 columns, as CommonMark's). */
+function capPrefix(prefix: string): string {
+  let column = 0;
+  let end = 0;
+  while (end < prefix.length && column < MAX_PREFIX_COLUMNS) {
+    column = prefix[end] === '\t' ? column + 4 - (column % 4) : column + 1;
+    end += 1;
+  }
+  return prefix.slice(0, end);
+}
 
 /**
  * Markdown → one Section per heading, carrying the heading path (h1 > h2 > h3), with the text
@@ -15,79 +42,102 @@ const BLOCK_SEPARATOR = '\n\n';
  * list items become lines. Raw HTML is dropped. Title = the first h1, if any.
  */
 export function parseMarkdown(markdown: string): ParsedDocument {
-  const root = fromMarkdown(markdown);
-  const sections: Section[] = [];
-  // levels[d - 1] holds the current heading of depth d; deeper levels reset on each heading.
-  const levels: (string | undefined)[] = [];
-  let headings: string[] = [];
-  let blocks: string[] = [];
-  let title: string | null = null;
-
-  const flush = () => {
-    const text = blocks.join(BLOCK_SEPARATOR).trim();
-    if (text !== '') sections.push({ headings, text });
-    blocks = [];
-  };
-
-  for (const node of root.children) {
-    if (node.type === 'heading') {
-      flush();
-      const heading = inlineText(node).replace(/\s+/g, ' ').trim();
-      if (node.depth === 1 && title === null && heading !== '') title = heading;
-      levels.length = node.depth - 1;
-      levels[node.depth - 1] = heading;
-      headings = levels.filter((h): h is string => h !== undefined && h !== '');
+  const tokens = parser.parse(markdown.replace(LONG_PREFIX, capPrefix), {});
+  const builder = new SectionBuilder();
+  let i = 0;
+  while (i < tokens.length) {
+    const token = tokens[i]!;
+    // Only top-level headings start sections; one inside a list or quote is text of its block.
+    if (token.type === 'heading_open') {
+      builder.heading(Number(token.tag.slice(1)), inlineText(tokens[i + 1]!));
+      i += 3;
       continue;
     }
-    const text = blockText(node);
-    if (text.trim() !== '') blocks.push(text);
+    const [text, next] = block(tokens, i);
+    builder.block(text);
+    i = next;
   }
-  flush();
-  return { title, sections };
+  return builder.finish();
 }
 
-/** Readable text of a block node (and anything nested in it). */
-function blockText(node: MdNode): string {
-  switch (node.type) {
-    case 'code':
-      return node.value;
-    case 'html':
-    case 'thematicBreak':
-    case 'definition':
-      return '';
-    case 'paragraph':
-    case 'heading':
-      return inlineText(node);
-    case 'list': {
-      let number = node.start ?? 1;
-      return node.children
-        .map((item) => {
-          const line = item.children.map(blockText).filter((t) => t.trim() !== '').join('\n');
-          // Ordered-list numbers carry meaning (steps); bullets do not.
-          return node.ordered ? `${number++}. ${line}` : line;
-        })
-        .join('\n');
-    }
+/** Readable text of the block starting at tokens[i], and the index after it. */
+function block(tokens: readonly Token[], i: number): [string, number] {
+  const token = tokens[i]!;
+  switch (token.type) {
+    case 'paragraph_open':
+    case 'heading_open':
+      return [inlineText(tokens[i + 1]!), i + 3];
+    case 'inline':
+      return [inlineText(token), i + 1];
+    case 'fence':
+    case 'code_block':
+      // markdown-it keeps the newline that ends the last line; mdast (and readers) do not.
+      return [token.content.replace(/\n+$/, ''), i + 1];
+    case 'bullet_list_open':
+    case 'ordered_list_open':
+      return list(tokens, i);
     default:
-      if ('children' in node) {
-        return node.children
-          .map((child) => blockText(child))
-          .filter((t) => t.trim() !== '')
-          .join(BLOCK_SEPARATOR);
-      }
-      return toString(node, { includeHtml: false });
+      if (token.nesting === 1) return container(tokens, i);
+      // html_block, hr and anything else without readable text.
+      return ['', i + 1];
   }
 }
 
-/**
- * Readable text of phrasing content. mdast-util-to-string joins children with nothing, which
- * would glue the words on either side of a hard line break (`<br>` in converted HTML) together.
- */
-function inlineText(node: MdNode): string {
-  if (node.type === 'break') return '\n';
-  if (node.type === 'html') return '';
-  if ('children' in node) {
-    return node.children.map((child) => inlineText(child)).join('');
+/** A list: one line per item; ordered-list numbers carry meaning (steps), bullets do not. */
+function list(tokens: readonly Token[], i: number): [string, number] {
+  const open = tokens[i]!;
+  const ordered = open.type === 'ordered_list_open';
+  let number = Number(open.attrGet('start') ?? 1);
+  const lines: string[] = [];
+  i += 1;
+  while (tokens[i]!.type === 'list_item_open') {
+    const [parts, next] = children(tokens, i);
+    const line = parts.join('\n');
+    lines.push(ordered ? `${number++}. ${line}` : line);
+    i = next;
   }
-  return toString(node, { includeHtml: false });
+  return [lines.join('\n'), i + 1];
+}
+
+/** Any other container (block quote, …): its blocks separated by a blank line. */
+function container(tokens: readonly Token[], i: number): [string, number] {
+  const [parts, next] = children(tokens, i);
+  return [parts.join(BLOCK_SEPARATOR), next];
+}
+
+/** The non-blank blocks inside the container opened at tokens[i], and the index after its close. */
+function children(tokens: readonly Token[], i: number): [string[], number] {
+  const level = tokens[i]!.level;
+  const parts: string[] = [];
+  i += 1;
+  while (i < tokens.length && !(tokens[i]!.nesting === -1 && tokens[i]!.level === level)) {
+    const [text, next] = block(tokens, i);
+    if (text.trim() !== '') parts.push(text);
+    i = next;
+  }
+  return [parts, i + 1];
+}
+
+/** Readable text of an inline token: line breaks kept as newlines, raw HTML dropped. */
+function inlineText(token: Token): string {
+  let text = '';
+  for (const child of token.children ?? []) {
+    switch (child.type) {
+      case 'text':
+      case 'code_inline':
+        text += child.content;
+        break;
+      case 'softbreak':
+      case 'hardbreak':
+        text += '\n';
+        break;
+      case 'image':
+        text += inlineText(child);
+        break;
+      default:
+        // Link and emphasis open/close, html_inline: no text of their own.
+        break;
+    }
+  }
+  return text;
 }

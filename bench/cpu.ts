@@ -1,0 +1,61 @@
+/**
+ * CPU seconds per process, from /proc/<pid>/stat (utime + stime), so every run shows where the
+ * machine's time went: the bench's own children, the bench itself (the clients) and the broker.
+ * The broker is shared with anything else using it at the time, which its figure includes.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Clock ticks per second, the unit of /proc/<pid>/stat's times (100 on Linux almost always). */
+const TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User plus system CPU seconds a process has used so far, or null if it is gone. */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, so split after its closing paren):
+    // state is field 3, utime field 14 and stime field 15 (proc(5)).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** The RabbitMQ node's Erlang VM on this machine, if it runs here. */
+export function brokerPid(): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'beam.smp') return Number(entry);
+    } catch {
+      // gone while we looked
+    }
+  }
+  return null;
+}
+
+/** Named processes whose CPU time a run reports. */
+export type CpuProbes = Readonly<Record<string, () => number | null>>;
+
+/** Starts counting; the returned function gives the CPU seconds each process spent since, rounded to 0.1 s. */
+export function startCpuCount(probes: CpuProbes): () => Record<string, number | null> {
+  const before = Object.fromEntries(Object.entries(probes).map(([name, probe]) => [name, probe()]));
+  return () => Object.fromEntries(Object.entries(probes).map(([name, probe]) => {
+    const start = before[name];
+    const now = probe();
+    return [name, start == null || now === null ? null : Math.round((now - start) * 10) / 10];
+  }));
+}
+
+/** The bench process's own CPU seconds (its clients), from the same counters. */
+export function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}

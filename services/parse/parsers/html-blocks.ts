@@ -1,0 +1,171 @@
+import type { SectionBuilder } from './section-builder.ts';
+
+/**
+ * Elements that end the running text before and after them (a browser's block boxes). Any other
+ * element is inline: its text joins its neighbours' (`foo<b>bar</b>` reads "foobar").
+ */
+const BLOCK_ELEMENTS: ReadonlySet<string> = new Set([
+  'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'center', 'dd', 'details', 'dialog',
+  'dir', 'div', 'dl', 'dt', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3',
+  'h4', 'h5', 'h6', 'header', 'hgroup', 'hr', 'html', 'legend', 'li', 'main', 'menu', 'ol', 'p',
+  'pre', 'section', 'summary', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul',
+]);
+
+export function isBlockElement(name: string): boolean {
+  return BLOCK_ELEMENTS.has(name);
+}
+
+/** Elements whose blocks are gathered and joined in a way of their own. */
+const CONTAINERS = {
+  ul: 'list', ol: 'list', menu: 'list', li: 'item', blockquote: 'quote', tr: 'row', td: 'cell', th: 'cell',
+} as const satisfies Record<string, string>;
+type ContainerKind = (typeof CONTAINERS)[keyof typeof CONTAINERS];
+
+interface Container {
+  readonly kind: ContainerKind;
+  readonly tag: string;
+  readonly parts: string[];
+  /** The next item's number in an ordered list, null in any other container. */
+  number: number | null;
+}
+
+/**
+ * Containers nested deeper than this are read as plain blocks of the deepest one. Each level
+ * copies its children's text once when it ends, so unbounded nesting (`<ul><li>` × n) would cost
+ * n² (the parse-stage issue's hostile inputs); real pages nest lists and tables a few levels.
+ */
+const MAX_CONTAINER_DEPTH = 32;
+
+/** HTML's white space (not U+00A0, which is a character of the text). */
+const WHITE_SPACE = /[ \t\n\r\f]+/g;
+
+/**
+ * Turns the body's tag and text events into blocks, the way the Markdown parser shapes them:
+ * a list is one block of lines (`1. ` before ordered items), a block quote one block of
+ * paragraphs, a table row one line of cells joined by ` | `, a `<pre>` one block of its text as
+ * is. Blocks outside any such container go to the section builder.
+ */
+export class HtmlBlocks {
+  readonly #builder: SectionBuilder;
+  readonly #stack: Container[] = [];
+  /** Finished lines of the running text (ended by `<br>`), and the line being written. */
+  #lines: string[] = [];
+  #line = '';
+  /** Depth of nested `<pre>` elements, and their text so far. */
+  #preDepth = 0;
+  #pre = '';
+  /** Containers opened past MAX_CONTAINER_DEPTH and not yet closed (not on the stack). */
+  #overflow = 0;
+
+  constructor(builder: SectionBuilder) {
+    this.#builder = builder;
+  }
+
+  /** True outside lists, quotes and tables: only there does a heading start a section. */
+  atTopLevel(): boolean {
+    return this.#stack.length === 0 && this.#preDepth === 0;
+  }
+
+  open(name: string, attributes: Readonly<Record<string, string>>): void {
+    if (this.#preDepth > 0) {
+      if (name === 'pre') this.#preDepth += 1;
+      else if (name === 'br') this.#pre += '\n';
+      return;
+    }
+    if (name === 'br') {
+      this.#lines.push(this.#line);
+      this.#line = '';
+    } else if (name === 'img') {
+      this.#line += attributes.alt ?? '';
+    } else if (name === 'pre') {
+      this.endBlock();
+      this.#preDepth = 1;
+    } else if (Object.hasOwn(CONTAINERS, name)) {
+      this.endBlock();
+      if (this.#stack.length >= MAX_CONTAINER_DEPTH) {
+        this.#overflow += 1;
+        return;
+      }
+      const kind = CONTAINERS[name as keyof typeof CONTAINERS];
+      const start = Number.parseInt(attributes.start ?? '1', 10);
+      this.#stack.push({ kind, tag: name, parts: [], number: name === 'ol' ? (Number.isFinite(start) ? start : 1) : null });
+    } else if (BLOCK_ELEMENTS.has(name)) {
+      this.endBlock();
+    }
+  }
+
+  text(text: string): void {
+    if (this.#preDepth > 0) this.#pre += text;
+    else this.#line += text;
+  }
+
+  close(name: string): void {
+    if (this.#preDepth > 0) {
+      if (name === 'pre' && --this.#preDepth === 0) {
+        // The HTML parser drops a newline right after <pre>; the last line's end is not content.
+        this.#add(this.#pre.replace(/^\r?\n/, '').trimEnd());
+        this.#pre = '';
+      }
+      return;
+    }
+    // Closes come balanced (htmlparser2 closes what was left open), so while containers past the
+    // depth cap are open, a container's close is theirs.
+    if (this.#overflow > 0 && Object.hasOwn(CONTAINERS, name)) {
+      this.#overflow -= 1;
+      this.endBlock();
+      return;
+    }
+    const top = this.#stack[this.#stack.length - 1];
+    if (top !== undefined && top.tag === name) this.#finish(top);
+    else if (BLOCK_ELEMENTS.has(name)) this.endBlock();
+  }
+
+  /** Ends the running text: its lines, white space collapsed, become one block. */
+  endBlock(): void {
+    if (this.#lines.length === 0 && this.#line === '') return;
+    this.#lines.push(this.#line);
+    const text = this.#lines.map((line) => line.replace(WHITE_SPACE, ' ').trim()).join('\n').trim();
+    this.#lines = [];
+    this.#line = '';
+    this.#add(text);
+  }
+
+  #finish(container: Container): void {
+    this.endBlock();
+    this.#stack.pop();
+    const parent = this.#stack[this.#stack.length - 1];
+    const { parts } = container;
+    switch (container.kind) {
+      case 'item': {
+        const line = parts.join('\n');
+        if (parent?.kind !== 'list') return this.#add(line);
+        const number = parent.number;
+        if (number !== null) parent.number = number + 1;
+        if (line !== '') parent.parts.push(number !== null ? `${number}. ${line}` : line);
+        return;
+      }
+      case 'list':
+        return this.#add(parts.join('\n'));
+      case 'quote':
+        return this.#add(parts.join('\n\n'));
+      case 'cell': {
+        // A cell is one value of its row, whatever blocks it holds; empty cells keep their column.
+        const value = parts.join(' ').replace(WHITE_SPACE, ' ').trim();
+        if (parent?.kind === 'row') parent.parts.push(value);
+        else this.#add(value);
+        return;
+      }
+      case 'row':
+        if (parts.some((cell) => cell !== '')) this.#add(parts.join(' | '));
+        return;
+    }
+  }
+
+  /** A finished block goes to the innermost container, or to the current section. */
+  #add(text: string): void {
+    if (text.trim() === '') return;
+    const top = this.#stack[this.#stack.length - 1];
+    if (top === undefined) this.#builder.block(text);
+    else top.parts.push(text);
+  }
+}

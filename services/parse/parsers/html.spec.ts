@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { DomUtils, ElementType, parseDocument } from 'htmlparser2';
+import type { ParsedDocument } from '../parsed-document.ts';
+import { parseHtml, UNREADABLE_ELEMENTS } from './html.ts';
+
+/** Real pages of the Node.js API reference (MIT, see test/fixtures/nodejs-doc/LICENSE). */
+const PAGES = ['intl.html', 'string_decoder.html', 'documentation.html'];
+const page = (name: string) => readFileSync(new URL(`../../../test/fixtures/nodejs-doc/${name}`, import.meta.url), 'utf8');
+const collapse = (text: string) => text.replace(/\s+/g, ' ').trim();
+const sectionUnder = (doc: ParsedDocument, heading: string) =>
+  doc.sections.find((s) => s.headings[s.headings.length - 1] === heading);
+
+type DomNode = ReturnType<typeof parseDocument>['children'][number];
+
+/** Every text node under <body> outside script, style, nav and the like, in document order, an independent DOM parse. */
+function bodyTexts(html: string): string[] {
+  const body = DomUtils.findOne((element) => element.name === 'body', parseDocument(html).children);
+  assert.ok(body, 'fixture has a <body>');
+  const texts: string[] = [];
+  const walk = (nodes: readonly DomNode[]) => {
+    for (const node of nodes) {
+      if (node.type === ElementType.Text && 'data' in node) {
+        const text = collapse(node.data);
+        if (text !== '') texts.push(text);
+      } else if ('name' in node && 'children' in node && !UNREADABLE_ELEMENTS.has(node.name)) {
+        walk(node.children);
+      }
+    }
+  };
+  walk(body.children);
+  return texts;
+}
+
+/** The parse read back in order: each heading where it first enters the path, then each section's text. */
+function readBack(doc: ParsedDocument): string {
+  let previous: readonly string[] = [];
+  const out: string[] = [];
+  for (const section of doc.sections) {
+    const shared = section.headings.findIndex((heading, i) => previous[i] !== heading);
+    if (shared !== -1) out.push(...section.headings.slice(shared));
+    out.push(section.text);
+    previous = section.headings;
+  }
+  return collapse(out.join(' '));
+}
+
+describe('parseHtml', () => {
+  for (const name of PAGES) {
+    describe(`when given the real page ${name}`, () => {
+      it('should keep every text node of the body, in document order', () => {
+        const html = page(name);
+        const parsed = readBack(parseHtml(html));
+        const texts = bodyTexts(html);
+        assert.ok(texts.length > 100, `${name} has ${texts.length} text nodes`);
+        let cursor = 0;
+        const lost: string[] = [];
+        for (const text of texts) {
+          const at = parsed.indexOf(text, cursor);
+          if (at === -1) lost.push(text);
+          else cursor = at + text.length;
+        }
+        assert.deepEqual(lost, [], `text nodes of ${name} missing from its sections (or out of order)`);
+      });
+    });
+  }
+
+  describe('when a page has headings, tables and code', () => {
+    it('should give each section its heading path and the page its <title>', () => {
+      const doc = parseHtml(page('string_decoder.html'));
+      assert.equal(doc.title, 'String decoder | Node.js v18.20.4 Documentation');
+      // Headings carry the page's "#" permalink, as they did when HTML went through Markdown.
+      assert.deepEqual(sectionUnder(doc, 'stringDecoder.write(buffer)#')?.headings, [
+        'Node.js v18.20.4 documentation', 'String decoder#', 'Class: StringDecoder#', 'stringDecoder.write(buffer)#',
+      ]);
+    });
+
+    it('should put each table row on one line of cells', () => {
+      const doc = parseHtml(page('intl.html'));
+      const text = doc.sections.map((s) => s.text).join('\n');
+      assert.match(text, /^Feature \| none \| system-icu \| small-icu \| full-icu$/m);
+      assert.match(text, /^String\.prototype\.to\*Case\(\) \| full \| full \| full \| full$/m);
+    });
+
+    it('should keep a code block\u2019s lines and indentation as they are', () => {
+      const doc = parseHtml(page('string_decoder.html'));
+      const text = doc.sections.map((s) => s.text).join('\n');
+      assert.ok(text.includes("const { StringDecoder } = require('node:string_decoder');\nconst decoder = new StringDecoder('utf8');"));
+    });
+  });
+
+  describe('when lists, quotes and line breaks are nested', () => {
+    it('should make list items lines, number ordered ones from start, and keep a quote\u2019s paragraphs', () => {
+      const doc = parseHtml(
+        '<h2>Steps</h2><ol start="3"><li>mix<ul><li>flour</li><li>water</li></ul></li><li><p>rest</p></li></ol>' +
+          '<blockquote><p>one</p><p>two<br>three</p></blockquote><p>a&amp;b <img alt="logo"> c</p>',
+      );
+      assert.deepEqual(doc.sections, [{ headings: ['Steps'], text: '3. mix\nflour\nwater\n4. rest\n\none\n\ntwo\nthree\n\na&b logo c' }]);
+    });
+
+    it('should not start a section at a heading inside a list item, and not take an SVG title', () => {
+      const doc = parseHtml('<svg><title>icon</title></svg><h1>Top</h1><ul><li><h3>inner</h3> words</li></ul>');
+      assert.equal(doc.title, 'Top');
+      assert.deepEqual(doc.sections, [{ headings: ['Top'], text: 'inner\nwords' }]);
+    });
+  });
+
+  describe('when elements nest thousands deep', () => {
+    it('should keep every word of nested lists, quotes, tables and divs', () => {
+      const depth = 10_000;
+      for (const open of ['<ul><li>', '<blockquote>', '<table><tr><td>', '<div>']) {
+        const doc = parseHtml(`<h1>Deep</h1>${`${open}w `.repeat(depth)}`);
+        const words = doc.sections.flatMap((s) => s.text.split(/[\s|]+/)).filter((word) => word === 'w');
+        assert.equal(words.length, depth, `${open} × ${depth}`);
+        assert.deepEqual(doc.sections[0]?.headings, ['Deep']);
+      }
+    });
+  });
+});
