@@ -8,7 +8,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { STAGES } from '../schema/domain.ts';
 import { createEmbedder, createRetryPolicy, openStore } from '../config/components.ts';
@@ -22,9 +21,9 @@ import { publishPendingJobs } from './pending-jobs.ts';
 import { Preloader } from './preload.ts';
 import { startProcess, waitFor, type BenchProcess } from './processes.ts';
 import { printReport, type BenchResult } from './report.ts';
+import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { searchIdle, searchWhile } from './search-load.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const ACTORS = process.env.BENCH_ACTORS ?? 'per-stage';
@@ -45,7 +44,7 @@ const processes: BenchProcess[] = [];
 
 try {
   log('loading the corpus (apt-get download nodejs-doc on first run)');
-  const corpus = loadCorpus(path.join(ROOT, '.cache'));
+  const corpus = loadCorpus(path.join(PROJECT_ROOT, '.cache'));
   log(`${corpus.documents.length} documents, ${(corpus.bytes / 1e6).toFixed(1)} MB: ${corpus.source}`);
   const queries = corpus.documents.map((doc) => doc.title);
 
@@ -151,11 +150,11 @@ try {
   };
   await store.close();
   printReport(result);
-  const resultsDir = path.join(ROOT, 'bench', 'results');
+  const resultsDir = path.join(PROJECT_ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `${result.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  log(`wrote ${path.relative(ROOT, file)}`);
+  log(`wrote ${path.relative(PROJECT_ROOT, file)}`);
 } finally {
   await Promise.all(processes.map((proc) => proc.stop()));
   const channel = await connection.createChannel();

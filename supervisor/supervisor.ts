@@ -1,14 +1,12 @@
 /**
- * Keeps child processes alive: each is a Node process running a TypeScript entry point through
- * tsx; one that exits unexpectedly is restarted with back-off. Children inherit the environment
+ * Keeps child processes alive: each is a Node process running an entry point (see node-command.ts);
+ * one that exits unexpectedly is restarted with back-off. Children inherit the environment
  * (so they read the same configuration) and stdout/stderr, plus an IPC channel on which actor
  * workers report their utilisation (see services/actor-main.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from '../observability/logger.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { nodeArgs, PROJECT_ROOT } from './node-command.ts';
 
 /** A message a child sent over IPC. */
 export type ChildMessageHandler = (name: string, message: unknown) => void;
@@ -54,8 +52,8 @@ export class Supervisor {
 
   private launch(child: Child): void {
     const started = Date.now();
-    const proc = spawn(process.execPath, ['--import', 'tsx', child.entry, ...child.args], {
-      cwd: ROOT, env: this.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    const proc = spawn(process.execPath, [...nodeArgs(child.entry), ...child.args], {
+      cwd: PROJECT_ROOT, env: this.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.process = proc;
     proc.on('message', (message) => { for (const handler of this.messageHandlers) handler(child.name, message); });
