@@ -1,6 +1,6 @@
 /**
- * Keeps child processes alive: each is a Node process running an entry point (see node-command.ts);
- * one that exits unexpectedly is restarted with back-off. Children inherit the environment
+ * Keeps child processes alive: each is a Node process running a TypeScript entry point through
+ * tsx; one that exits unexpectedly is restarted with back-off. Children inherit the environment
  * (so they read the same configuration) and stdout/stderr, plus an IPC channel on which actor
  * workers report their utilisation (see services/actor-main.ts).
  */
