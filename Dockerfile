@@ -1,5 +1,6 @@
 # One image for the gateway and every actor: `npm run gateway` or `npm run actor -- <stage>`.
-# No build step: tsx runs the TypeScript sources directly.
+# `npm ci` compiles the TypeScript sources into dist/ (the `prepare` script), which the processes
+# run: no compiler at start-up.
 FROM node:20-bookworm-slim
 
 WORKDIR /app
@@ -10,10 +11,8 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 
-COPY package.json package-lock.json ./
-# tsx is a runtime dependency; dev dependencies (tests, type-checker) stay out of the image.
-RUN npm ci --omit=dev && npm cache clean --force
-
+COPY package.json package-lock.json tsconfig.json ./
+COPY build ./build
 COPY schema ./schema
 COPY config ./config
 COPY messaging ./messaging
@@ -23,7 +22,11 @@ COPY services ./services
 COPY supervisor ./supervisor
 COPY gateway ./gateway
 COPY observability ./observability
-COPY tsconfig.json ./
+
+# The build needs the dev dependencies (esbuild); the image keeps only the runtime ones.
+RUN npm ci --include=dev --no-audit --no-fund \
+  && npm prune --omit=dev --no-audit --no-fund \
+  && npm cache clean --force
 
 USER node
 EXPOSE 4000

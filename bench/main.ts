@@ -10,7 +10,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { STAGES } from '../schema/domain.ts';
 import { createEmbedder, createRetryPolicy, openStore } from '../config/components.ts';
@@ -28,9 +27,9 @@ import { Preloader } from './preload.ts';
 import { startProcess, waitFor, type BenchProcess } from './processes.ts';
 import { measureParseSpeed } from './parse-speed.ts';
 import { printReport, type BenchResult } from './report.ts';
+import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { searchIdle, searchWhile } from './search-load.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const ACTORS = process.env.BENCH_ACTORS ?? 'per-stage';
@@ -48,16 +47,16 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-bench-'));
 const dbPath = path.join(dataDir, 'rag.sqlite');
 const names = topology(namespace, config.queueType);
 log('loading the corpus (apt-get download nodejs-doc on first run)');
-const corpus = loadCorpus(path.join(ROOT, '.cache'));
+const corpus = loadCorpus(path.join(PROJECT_ROOT, '.cache'));
 log(`${corpus.documents.length} documents, ${(corpus.bytes / 1e6).toFixed(1)} MB: ${corpus.source}`);
 const queries = corpus.documents.map((doc) => doc.title);
-const htmlPages = loadHtmlPages(path.join(ROOT, '.cache'));
+const htmlPages = loadHtmlPages(path.join(PROJECT_ROOT, '.cache'));
 const pageDocuments: CorpusDocument[] = Array.from({ length: PAGE_ROUNDS }, (_, round) =>
   htmlPages.documents.map((doc) => ({ ...doc, id: `${doc.id}-${round + 1}` }))).flat();
 
 // Before connecting to the broker: a slow parser would block heartbeats for minutes.
 log(`parser speed: ${htmlPages.documents.length} HTML pages (${(htmlPages.bytes / 1e6).toFixed(1)} MB), the Markdown pages, PDFs made from them`);
-const parse = await measureParseSpeed(htmlPages, loadMarkdownPages(path.join(ROOT, '.cache')));
+const parse = await measureParseSpeed(htmlPages, loadMarkdownPages(path.join(PROJECT_ROOT, '.cache')));
 log(`parse MB per CPU second: HTML ${parse.html.mbPerCpuSecond}, Markdown ${parse.markdown.mbPerCpuSecond}, PDF ${parse.pdf.mbPerCpuSecond}`);
 // Queue inspection through the first node (a cluster's nodes all see every queue).
 const connection = await amqp.connect(splitNodeUrls(config.amqpUrl)[0]!);
@@ -185,11 +184,11 @@ try {
   };
   await store.close();
   printReport(result);
-  const resultsDir = path.join(ROOT, 'bench', 'results');
+  const resultsDir = path.join(PROJECT_ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `${result.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  log(`wrote ${path.relative(ROOT, file)}`);
+  log(`wrote ${path.relative(PROJECT_ROOT, file)}`);
 } finally {
   await Promise.all(processes.map((proc) => proc.stop()));
   const channel = await connection.createChannel();

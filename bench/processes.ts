@@ -1,12 +1,10 @@
 /**
- * The benchmark's child processes: a gateway or actor entry point run with tsx under the
+ * The benchmark's child processes: a gateway or actor entry point (compiled when the bench is) under the
  * bench environment, with its peak resident memory read from /proc/<pid>/status (VmHWM).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+import { nodeArgs, PROJECT_ROOT } from '../supervisor/node-command.ts';
 
 /** A running child process. */
 export interface BenchProcess {
@@ -18,9 +16,9 @@ export interface BenchProcess {
 }
 
 export function startProcess(name: string, entry: string, args: readonly string[], env: NodeJS.ProcessEnv): BenchProcess {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs(entry), ...args], {
     // Own process group: a signal to the bench is handled once, by its clean-up, not twice.
-    cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
+    cwd: PROJECT_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
   });
   let stderr = '';
   child.stderr?.on('data', (data: Buffer) => { stderr = (stderr + data.toString()).slice(-4000); });

@@ -12,7 +12,7 @@ import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
 import { OllamaEmbedder, type OllamaEmbedderOptions } from '../embedders/ollama-embedder.ts';
 import { Broker } from '../messaging/broker.ts';
 import { RetryPolicy } from '../messaging/retry-policy.ts';
-import { openMongoStore, type MongoStoreOptions } from '../stores/mongodb/mongo-store.ts';
+import type { MongoStoreOptions } from '../stores/mongodb/mongo-store.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import type { Store } from '../stores/store.ts';
 
@@ -21,6 +21,8 @@ export async function openStore(config: SystemConfig): Promise<Store> {
   if (config.mongodbUri === null || config.mongodbUri === '') {
     throw new Error('STORE=mongodb needs MONGODB_URI (e.g. mongodb://127.0.0.1:27017/?directConnection=true for Atlas Local)');
   }
+  // Imported only for STORE=mongodb: the driver costs every process a tenth of a second of start-up.
+  const { openMongoStore } = await import('../stores/mongodb/mongo-store.ts');
   return tracedStore(await openMongoStore(mongoStoreOptions(config, config.mongodbUri)));
 }
 

@@ -40,12 +40,13 @@ export function telemetryOptionsFromEnv(env: Env, defaultServiceName: string): T
 
 /**
  * The service name of this process from its entry point: `gateway`, or `actor-<stages>` for
- * `services/actor-main.ts <stages…>`; OTEL_SERVICE_NAME overrides it.
+ * `services/actor-main <stages…>`; OTEL_SERVICE_NAME overrides it.
  */
 export function serviceNameOf(argv: readonly string[]): string {
   const script = (argv[1] ?? '').replace(/\\/g, '/');
-  if (script.endsWith('gateway/main.ts')) return 'gateway';
-  if (script.endsWith('services/actor-main.ts')) {
+  // .ts run from the sources, .js from the compiled output in dist/.
+  if (/gateway\/main\.[jt]s$/.test(script)) return 'gateway';
+  if (/services\/actor-main\.[jt]s$/.test(script)) {
     const stages = argv.slice(2).map((stage) => stage.toLowerCase()).filter((stage) => /^[a-z]+$/.test(stage));
     return stages.length ? `actor-${stages.join('-')}` : 'actor';
   }

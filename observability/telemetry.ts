@@ -10,11 +10,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-// The SDK classes come through sdk-node's re-exports, so they are the very versions NodeSDK uses.
-import { NodeSDK, metrics as sdkMetrics, tracing } from '@opentelemetry/sdk-node';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { metrics as sdkMetrics, tracing } from '@opentelemetry/sdk-node';
 
 /** What to export, and where. */
 export interface TelemetryOptions {
@@ -50,29 +47,37 @@ let current: Telemetry | null = null;
 
 export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
   if (current) throw new Error(`telemetry already runs in this process (service ${current.serviceName}); call shutdown() first`);
+  const prometheusOn = options.prometheusPort !== undefined && options.prometheusPort !== null;
+  if (!options.otlpTracesEndpoint && !options.otlpMetricsEndpoint && !prometheusOn) {
+    current = disabled(options.serviceName);
+    return current;
+  }
+  // Loaded only when telemetry is on: the SDK and its exporters are a large share of a process's
+  // start-up (every process imports this module first), and telemetry is off by default.
+  // The SDK classes come through sdk-node's re-exports, so they are the very versions NodeSDK uses.
+  const { NodeSDK, metrics: sdkMetricsModule, tracing: tracingModule } = await import('@opentelemetry/sdk-node');
   const spanProcessors: tracing.SpanProcessor[] = [];
   const readers: sdkMetrics.MetricReader[] = [];
   if (options.otlpTracesEndpoint) {
-    spanProcessors.push(new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpTracesEndpoint }), {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
+    spanProcessors.push(new tracingModule.BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpTracesEndpoint }), {
       scheduledDelayMillis: options.spanExportDelayMs ?? 1000,
     }));
   }
   if (options.otlpMetricsEndpoint) {
-    readers.push(new sdkMetrics.PeriodicExportingMetricReader({
+    const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-proto');
+    readers.push(new sdkMetricsModule.PeriodicExportingMetricReader({
       exporter: new OTLPMetricExporter({ url: options.otlpMetricsEndpoint }),
       exportIntervalMillis: options.metricExportIntervalMs ?? 15_000,
     }));
   }
   let scrape: { server: Server; url: string } | null = null;
   if (options.prometheusPort !== undefined && options.prometheusPort !== null) {
+    const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
     const prometheus = new PrometheusExporter({ preventServerStart: true });
     // Same sdk-metrics release as NodeSDK's, installed as a separate copy: only the declarations differ.
     readers.push(prometheus as unknown as sdkMetrics.MetricReader);
     scrape = await serveMetrics(prometheus, options.prometheusPort, options.prometheusHost ?? '127.0.0.1');
-  }
-  if (spanProcessors.length === 0 && readers.length === 0) {
-    current = disabled(options.serviceName);
-    return current;
   }
 
   const sdk = new NodeSDK({

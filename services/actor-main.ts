@@ -7,7 +7,6 @@ import os from 'node:os';
 import { STAGES, type Stage } from '../schema/domain.ts';
 import { createLogger } from '../observability/logger.ts';
 import { readConfig } from '../config/config.ts';
-import { runActors } from './run-actors.ts';
 import { onShutdown, startOrExit } from '../supervisor/shutdown.ts';
 import { READY_MESSAGE } from '../supervisor/supervisor.ts';
 
@@ -28,6 +27,9 @@ const logger = createLogger(`actor-${stages.join('-').toLowerCase()}`, config.lo
 if (config.actorNice > 0) {
   try { os.setPriority(config.actorNice); } catch (error) { logger.warn('could not lower the CPU priority', { error: String(error) }); }
 }
+// Loaded after lowering the priority: loading the actors, the broker client and the store is
+// most of a worker's start-up, and a gateway starting beside it (npm start) should not wait on it.
+const { runActors } = await import('./run-actors.ts');
 const actors = await startOrExit(`actor ${stages.join(',').toLowerCase()}`, () => runActors(stages, config, logger));
 onShutdown(logger, () => actors.stop(config.shutdownGraceMs));
 // Under the supervisor (an IPC channel exists): started, then consumer utilisation for autoscaling.

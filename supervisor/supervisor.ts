@@ -1,6 +1,6 @@
 /**
- * Keeps child processes alive: each is a Node process running a TypeScript entry point through
- * tsx; one that exits unexpectedly is restarted with back-off. Children inherit the environment
+ * Keeps child processes alive: each is a Node process running an entry point the way this process
+ * runs (compiled from dist/, or through tsx; see node-command.ts); one that exits unexpectedly is restarted with back-off. Children inherit the environment
  * (so they read the same configuration) and stdout; their stderr passes through the supervisor,
  * which keeps each child's last line. An IPC channel carries `ready` (sent once a child serves)
  * and actor workers' utilisation (see services/actor-main.ts).
@@ -10,10 +10,9 @@
  * error, so the supervisor gives up, as systemd's start limit does, and its owner stops everything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from '../observability/logger.ts';
+import { nodeArgs, PROJECT_ROOT } from './node-command.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** Restart back-off: doubles from the first delay up to the last. */
 const RESTART_FIRST_DELAY_MS = 250;
 const RESTART_MAX_DELAY_MS = 10_000;
@@ -89,8 +88,8 @@ export class Supervisor {
   private launch(child: Child): void {
     const started = Date.now();
     let ready = false;
-    const proc = spawn(process.execPath, ['--import', 'tsx', child.entry, ...child.args], {
-      cwd: ROOT, env: this.options.env ?? process.env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    const proc = spawn(process.execPath, [...nodeArgs(child.entry), ...child.args], {
+      cwd: PROJECT_ROOT, env: this.options.env ?? process.env, stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
     child.process = proc;
     this.passStderr(child, proc);

@@ -7,10 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makePdf } from './fixtures/make-pdf.ts';
+import { COMPILED, nodeArgs, PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { gqlData } from './support/graphql-client.ts';
 import { startTestSystem, type TestSystem } from './support/test-system.ts';
 
-const RAG = fileURLToPath(new URL('../cli/rag.js', import.meta.url));
+// The bin npm links runs the compiled CLI; run from the sources, the test runs them too.
+const RAG = COMPILED ? [path.join(PROJECT_ROOT, 'cli/rag.js')] : nodeArgs('cli/main.ts');
 const FIXTURES = fileURLToPath(new URL('./fixtures/docs', import.meta.url));
 
 /** What one run of the CLI printed and how it ended. */
@@ -23,7 +25,7 @@ interface CliRun {
 /** Runs `node cli/rag.js …` with pipes (not a TTY), as a script or CI job would. */
 function runCli(args: readonly string[], env: Record<string, string>, options: { cwd?: string; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RAG, ...args], {
+    const child = spawn(process.execPath, [...RAG, ...args], {
       cwd: options.cwd ?? process.cwd(),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
+import { pathToFileURL } from 'node:url';
 import { STAGES } from '../schema/domain.ts';
+import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 
 interface Service {
   readonly image?: string;
@@ -38,7 +40,7 @@ const DEFAULTED: Readonly<Record<string, string>> = {
   START_LIMIT: 'read by the npm start supervisor only; compose restarts containers itself',
 };
 
-const root = new URL('..', import.meta.url);
+const root = pathToFileURL(`${PROJECT_ROOT}/`);
 const ACTORS = STAGES.map((stage) => `actor-${stage.toLowerCase()}`);
 
 async function loadCompose(): Promise<Record<string, Service>> {

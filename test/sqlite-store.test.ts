@@ -3,14 +3,14 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import type { Store } from '../stores/store.ts';
+import { entryPath, NODE_FLAGS, PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { describeStoreContract } from './store-contract.ts';
 
 const run = promisify(execFile);
-const storeModule = fileURLToPath(new URL('../stores/sqlite/sqlite-store.ts', import.meta.url));
+const storeModule = entryPath('stores/sqlite/sqlite-store.ts');
 
 describeStoreContract('sqlite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'rag-sqlite-store-'));
@@ -87,8 +87,8 @@ describe('SqliteStore on a file shared by several processes', function () {
     const writers = ['writer-a', 'writer-bb'];
     await Promise.all(writers.map((writer) => run(
       process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', WRITER, path, writer, String(rounds)],
-      { cwd: fileURLToPath(new URL('..', import.meta.url)) },
+      [...NODE_FLAGS, '--input-type=module', '-e', WRITER, path, writer, String(rounds)],
+      { cwd: PROJECT_ROOT },
     )));
 
     const store = openSqliteStore({ path });

@@ -9,10 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nodeArgs, PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { AMQP_URL } from './support/test-system.ts';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 describe('supervisor: a child that cannot start', function () {
   this.timeout(180_000);
@@ -22,8 +20,8 @@ describe('supervisor: a child that cannot start', function () {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('when the store is unreachable, should give up after START_LIMIT failed starts and exit 1 with the error last', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'supervisor/main.ts'], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, nodeArgs('supervisor/main.ts'), {
+      cwd: PROJECT_ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: {
         ...process.env,

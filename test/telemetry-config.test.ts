@@ -52,5 +52,7 @@ describe('telemetry configuration', () => {
     assert.equal(serviceNameOf(['node', '/app/gateway/main.ts']), 'gateway');
     assert.equal(serviceNameOf(['node', '/app/services/actor-main.ts', 'embed']), 'actor-embed');
     assert.equal(serviceNameOf(['node', '/app/services/actor-main.ts', 'parse', 'chunk']), 'actor-parse-chunk');
+    assert.equal(serviceNameOf(['node', '/app/dist/gateway/main.js']), 'gateway');
+    assert.equal(serviceNameOf(['node', '/app/dist/services/actor-main.js', 'embed']), 'actor-embed');
   });
 });

@@ -7,10 +7,14 @@ import { Worker } from 'node:worker_threads';
 import type { SearchHit } from '../../schema/domain.ts';
 import type { VectorSearch } from './vector-search.ts';
 
-// The worker is TypeScript like the rest of the project: register tsx in the thread (loader
-// flags given to the parent do not reach worker threads on Node 20), then load it.
-const BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./search-worker.ts', import.meta.url).href)}); })`;
+// Compiled (dist/), the worker is the JavaScript file beside this one. Run from the TypeScript
+// sources, register tsx in the thread (loader flags given to the parent do not reach worker
+// threads on Node 20), then load it.
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+const WORKER: string | URL = FROM_SOURCES
+  ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./search-worker.ts', import.meta.url).href)}); })`
+  : new URL('./search-worker.js', import.meta.url);
 
 interface Pending {
   resolve(hits: SearchHit[]): void;
@@ -44,7 +48,7 @@ export class SearchPool {
 
   private start(): void {
     for (let i = 0; i < this.size; i++) {
-      const worker = new Worker(BOOT, { eval: true, workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs } });
+      const worker = new Worker(WORKER, { eval: FROM_SOURCES, workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs } });
       worker.unref();
       worker.on('message', (message: { id: number; hits?: SearchHit[]; error?: string }) => {
         const waiter = this.pending.get(message.id);

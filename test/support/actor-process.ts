@@ -4,13 +4,11 @@
  * and store, so a test can SIGKILL or SIGTERM it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Stage } from '../../schema/domain.ts';
 import type { SystemConfig } from '../../config/config.ts';
 import { withAmqp } from './test-system.ts';
 import type { Topology } from '../../messaging/topology.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { nodeArgs, PROJECT_ROOT } from '../../supervisor/node-command.ts';
 
 export interface ActorProcess {
   readonly child: ChildProcess;
@@ -40,8 +38,8 @@ export async function spawnActor(
   entry = 'test/support/fault-actor-main.ts',
 ): Promise<ActorProcess> {
   const before = await consumerCounts(stages, names);
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...stages.map((stage) => stage.toLowerCase())], {
-    cwd: ROOT, env: envOf(config, extra), stdio: ['ignore', 'inherit', 'inherit'],
+  const child = spawn(process.execPath, [...nodeArgs(entry), ...stages.map((stage) => stage.toLowerCase())], {
+    cwd: PROJECT_ROOT, env: envOf(config, extra), stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
