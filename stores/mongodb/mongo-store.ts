@@ -15,7 +15,8 @@ import { deleteCollection, deleteDocument } from './delete-documents.ts';
 import { getResumePoint, saveResumePoint, type ResumePointDocument } from './resume-points.ts';
 import type { Db, Document, Filter } from 'mongodb';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit } from '../../schema/domain.ts';
-import { EmbedderMismatchError } from '../store.ts';
+import { checkSearchQuery, EmbedderMismatchError, UnsupportedSearchModeError } from '../store.ts';
+import { withSignal } from '../rank-fusion.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store,
 } from '../store.ts';
@@ -201,15 +202,18 @@ class MongoStore implements Store {
     if (!Number.isInteger(query.k) || query.k < 1 || query.k > MAX_NUM_CANDIDATES) {
       throw new Error(`k must be an integer from 1 to ${MAX_NUM_CANDIDATES}, got ${query.k}`);
     }
+    const { mode, vector } = checkSearchQuery(query);
+    // Atlas Search ($search with $rankFusion) for LEXICAL and HYBRID follows in its own issue.
+    if (mode !== 'VECTOR' || vector === null) throw new UnsupportedSearchModeError('MongoDB', mode);
     const registered = await this.c.registry.findOne({ _id: query.collection });
     // Validate the filter even when there is nothing to search, so a bad key is reported either way.
     const filter = vectorSearchFilter(query.collection, query.filter, new Set(registered?.filterPaths ?? []));
     if (registered === null || filter === 'no-match') return [];
-    if (query.vector.length !== registered.dimension) {
+    if (vector.length !== registered.dimension) {
       throw new EmbedderMismatchError(
         query.collection,
         { name: registered.embedderName, dimension: registered.dimension },
-        { name: 'query vector', dimension: query.vector.length },
+        { name: 'query vector', dimension: vector.length },
       );
     }
     const dimension = registered.dimension;
@@ -223,7 +227,7 @@ class MongoStore implements Store {
         $vectorSearch: {
           index: vectorIndexName(dimension),
           path: vectorPath(dimension),
-          queryVector: Array.from(query.vector),
+          queryVector: Array.from(vector),
           numCandidates,
           limit: query.k,
           filter,
@@ -232,7 +236,7 @@ class MongoStore implements Store {
       { $project: { _id: 1, documentId: 1, text: 1, ordinal: 1, title: 1, metadata: 1, score: { $meta: 'vectorSearchScore' } } },
     ];
     const rows = await this.c.chunks.aggregate<ChunkDocument & { score: number }>(pipeline).toArray();
-    return rows.map((row) => ({
+    return withSignal('VECTOR', rows.map((row) => ({
       chunkId: row._id,
       documentId: row.documentId,
       text: row.text,
@@ -241,7 +245,7 @@ class MongoStore implements Store {
       ordinal: row.ordinal,
       title: row.title,
       metadata: row.metadata,
-    }));
+    })));
   }
 
   async getCollection(name: string): Promise<CollectionInfo | null> {

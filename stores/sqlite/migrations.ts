@@ -82,6 +82,27 @@ const MIGRATIONS: readonly string[] = [
     saved_at INTEGER NOT NULL
   ) STRICT;
   `,
+  `
+  -- The lexical index of hybrid search (issue 14): FTS5 over the chunks' text, heading and title,
+  -- porter-stemmed ("echoing" matches "echo"). External content: the text lives once, in chunks.
+  -- Triggers keep it in the transaction that writes or deletes the chunks, however they go.
+  CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, heading, title, content = 'chunks', content_rowid = 'rowid',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+  );
+  CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts (rowid, text, heading, title) VALUES (new.rowid, new.text, new.heading, new.title);
+  END;
+  CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts (chunks_fts, rowid, text, heading, title) VALUES ('delete', old.rowid, old.text, old.heading, old.title);
+  END;
+  CREATE TRIGGER IF NOT EXISTS chunks_fts_update AFTER UPDATE OF text, heading, title ON chunks BEGIN
+    INSERT INTO chunks_fts (chunks_fts, rowid, text, heading, title) VALUES ('delete', old.rowid, old.text, old.heading, old.title);
+    INSERT INTO chunks_fts (rowid, text, heading, title) VALUES (new.rowid, new.text, new.heading, new.title);
+  END;
+  -- Chunks written before this version.
+  INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

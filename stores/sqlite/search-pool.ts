@@ -1,11 +1,11 @@
 /**
- * Runs vector searches in worker threads (see search-worker.ts), round robin, one request at
+ * Runs searches in worker threads (see search-worker.ts), round robin, one request at
  * a time per worker queueing in its message port. Started on the first search, so processes
  * that never search (the actors) never start a thread.
  */
 import { Worker } from 'node:worker_threads';
 import type { SearchHit } from '../../schema/domain.ts';
-import type { VectorSearch } from './vector-search.ts';
+import type { SqliteSearch } from './run-search.ts';
 
 // The worker is TypeScript like the rest of the project: register tsx in the thread (loader
 // flags given to the parent do not reach worker threads on Node 20), then load it.
@@ -25,7 +25,7 @@ export class SearchPool {
 
   constructor(private readonly path: string, private readonly size: number, private readonly busyTimeoutMs: number) {}
 
-  search(search: VectorSearch): Promise<SearchHit[]> {
+  search(search: SqliteSearch): Promise<SearchHit[]> {
     if (this.workers.length === 0) this.start();
     const id = this.nextId++;
     const worker = this.workers[this.turn++ % this.workers.length]!;

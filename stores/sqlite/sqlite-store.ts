@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { isTerminal, JOB_STATUSES } from '../../schema/domain.ts';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit, Stage } from '../../schema/domain.ts';
-import { EmbedderMismatchError } from '../store.ts';
+import { checkSearchQuery, EmbedderMismatchError } from '../store.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store,
 } from '../store.ts';
@@ -23,7 +23,7 @@ import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import type { JobRow } from './job-rows.ts';
 import { migrate, vectorTableName } from './migrations.ts';
 import { SearchPool } from './search-pool.ts';
-import { searchVectors } from './vector-search.ts';
+import { runSearch, type SqliteSearch } from './run-search.ts';
 
 /** Options of the embedded SQLite store. */
 export interface SqliteStoreOptions {
@@ -199,26 +199,29 @@ class SqliteStore implements Store {
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
+    const { mode, vector, text } = checkSearchQuery(query);
     const collection = this.db.prepare(
       'SELECT id, embedder_name, embedder_dimension FROM collections WHERE name = ?',
     ).get(query.collection) as { id: number; embedder_name: string; embedder_dimension: number } | undefined;
     if (collection === undefined) return [];
-    if (query.vector.length !== collection.embedder_dimension) {
+    if (vector !== null && vector.length !== collection.embedder_dimension) {
       // The query carries no embedder name: report the vector's dimension, which is what differs.
       throw new EmbedderMismatchError(
         query.collection,
         { name: collection.embedder_name, dimension: collection.embedder_dimension },
-        { name: 'query vector', dimension: query.vector.length },
+        { name: 'query vector', dimension: vector.length },
       );
     }
-    const search = {
+    const search: SqliteSearch = {
       collection: query.collection,
       collectionRowId: collection.id,
-      vector: query.vector,
+      mode,
+      vector,
+      text,
       k: query.k,
       ...(query.filter === undefined ? {} : { filter: query.filter }),
     };
-    return this.searchPool ? this.searchPool.search(search) : searchVectors(this.db, search);
+    return this.searchPool ? this.searchPool.search(search) : runSearch(this.db, search);
   }
 
   async getCollection(name: string): Promise<CollectionInfo | null> {

@@ -37,7 +37,7 @@ export function vectorToBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
-export function searchVectors(db: Database.Database, search: VectorSearch): SearchHit[] {
+export function searchVectors(db: Database.Database, search: VectorSearch): Omit<SearchHit, 'signals'>[] {
   if (!Number.isInteger(search.k) || search.k < 1 || search.k > MAX_K) {
     throw new Error(`k must be an integer from 1 to ${MAX_K}, got ${search.k}`);
   }
