@@ -115,6 +115,19 @@ describe('SqliteStore on a file shared by several processes', function () {
   });
 });
 
+// The same contract with every vector search going through the approximate index.
+describeStoreContract('sqlite, approximate index', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'rag-sqlite-ann-'));
+  const store = openSqliteStore({ path: join(dir, 'store.db'), annMinChunks: 0 });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
 describe('SqliteStore lexical index migration', () => {
   it('when a file from before the lexical index is opened, should index its existing chunks', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rag-sqlite-fts-'));

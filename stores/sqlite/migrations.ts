@@ -103,6 +103,26 @@ const MIGRATIONS: readonly string[] = [
   -- Chunks written before this version.
   INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild');
   `,
+  `
+  -- The change sequence the approximate vector index follows (issue 14): every chunk written or
+  -- deleted appends here in the same transaction, so each gateway's index catches up by reading
+  -- what came after the last sequence number it applied. op 1 = added, 0 = removed.
+  CREATE TABLE IF NOT EXISTS chunk_changes (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    collection   TEXT NOT NULL,
+    chunk_rowid  INTEGER NOT NULL,
+    op           INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS chunk_changes_by_collection ON chunk_changes (collection, seq);
+  CREATE TRIGGER IF NOT EXISTS chunk_changes_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunk_changes (collection, chunk_rowid, op) VALUES (new.collection, new.rowid, 1);
+  END;
+  CREATE TRIGGER IF NOT EXISTS chunk_changes_delete AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunk_changes (collection, chunk_rowid, op) VALUES (old.collection, old.rowid, 0);
+  END;
+  -- Chunks written before this version.
+  INSERT INTO chunk_changes (collection, chunk_rowid, op) SELECT collection, rowid, 1 FROM chunks ORDER BY rowid;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -12,6 +12,9 @@ import type { SqliteSearch } from './run-search.ts';
 const BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
   .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./search-worker.ts', import.meta.url).href)}); })`;
 
+/** How long close waits for a worker to save its approximate index. */
+const CLOSE_SAVE_TIMEOUT_MS = 10_000;
+
 interface Pending {
   resolve(hits: SearchHit[]): void;
   reject(error: Error): void;
@@ -23,7 +26,12 @@ export class SearchPool {
   private nextId = 0;
   private turn = 0;
 
-  constructor(private readonly path: string, private readonly size: number, private readonly busyTimeoutMs: number) {}
+  constructor(
+    private readonly path: string,
+    private readonly size: number,
+    private readonly busyTimeoutMs: number,
+    private readonly annMinChunks: number,
+  ) {}
 
   search(search: SqliteSearch): Promise<SearchHit[]> {
     if (this.workers.length === 0) this.start();
@@ -37,6 +45,14 @@ export class SearchPool {
 
   async close(): Promise<void> {
     const workers = this.workers.splice(0);
+    // Each worker saves its approximate index first, so the next start loads it instead of rebuilding.
+    await Promise.all(workers.map((worker) => new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_SAVE_TIMEOUT_MS);
+      const done = () => { clearTimeout(timer); resolve(); };
+      worker.on('message', (message: { closed?: boolean }) => { if (message.closed) done(); });
+      worker.once('exit', done);
+      worker.postMessage({ close: true });
+    })));
     await Promise.all(workers.map((worker) => worker.terminate()));
     for (const { reject } of this.pending.values()) reject(new Error('the store was closed during the search'));
     this.pending.clear();
@@ -44,7 +60,9 @@ export class SearchPool {
 
   private start(): void {
     for (let i = 0; i < this.size; i++) {
-      const worker = new Worker(BOOT, { eval: true, workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs } });
+      const worker = new Worker(BOOT, {
+        eval: true, workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs, annMinChunks: this.annMinChunks },
+      });
       worker.unref();
       worker.on('message', (message: { id: number; hits?: SearchHit[]; error?: string }) => {
         const waiter = this.pending.get(message.id);

@@ -36,9 +36,15 @@ export interface SqliteStoreOptions {
    * 0 runs searches on the calling thread.
    */
   readonly searchThreads?: number;
+  /**
+   * Collections with at least this many chunks are searched through the approximate (HNSW) index
+   * of each search thread; smaller ones, and every search with a filter, exactly. Default 10000.
+   */
+  readonly annMinChunks?: number;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const DEFAULT_ANN_MIN_CHUNKS = 10_000;
 
 /** Opens (creating and migrating if needed) the store at `options.path`. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
@@ -59,7 +65,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     throw error;
   }
   const threads = options.searchThreads ?? 1;
-  return new SqliteStore(db, inMemory || threads === 0 ? null : new SearchPool(options.path, threads, busyTimeoutMs));
+  const annMinChunks = options.annMinChunks ?? DEFAULT_ANN_MIN_CHUNKS;
+  return new SqliteStore(db, inMemory || threads === 0 ? null : new SearchPool(options.path, threads, busyTimeoutMs, annMinChunks));
 }
 
 class SqliteStore implements Store {
@@ -201,8 +208,8 @@ class SqliteStore implements Store {
   async search(query: SearchQuery): Promise<SearchHit[]> {
     const { mode, vector, text } = checkSearchQuery(query);
     const collection = this.db.prepare(
-      'SELECT id, embedder_name, embedder_dimension FROM collections WHERE name = ?',
-    ).get(query.collection) as { id: number; embedder_name: string; embedder_dimension: number } | undefined;
+      'SELECT id, created_at, embedder_name, embedder_dimension FROM collections WHERE name = ?',
+    ).get(query.collection) as { id: number; created_at: number; embedder_name: string; embedder_dimension: number } | undefined;
     if (collection === undefined) return [];
     if (vector !== null && vector.length !== collection.embedder_dimension) {
       // The query carries no embedder name: report the vector's dimension, which is what differs.
@@ -215,6 +222,8 @@ class SqliteStore implements Store {
     const search: SqliteSearch = {
       collection: query.collection,
       collectionRowId: collection.id,
+      collectionCreatedAt: collection.created_at,
+      dimension: collection.embedder_dimension,
       mode,
       vector,
       text,

@@ -67,7 +67,27 @@ export function searchVectors(db: Database.Database, search: VectorSearch): Omit
        ORDER BY knn.distance, c.id`,
     ).all(blob, search.k, search.collection, ...condition.params) as HitRow[];
   }
-  return rows.map((row) => ({
+  return rows.map(rowToHit);
+}
+
+/**
+ * Exact scores for candidate chunks (from the approximate index), best k first. Joining the
+ * chunks table drops candidates deleted since the index saw them; the stored vector, not the
+ * index's quantized copy, gives the score, so a replaced chunk is ranked by what it is now.
+ */
+export function rescoreCandidates(db: Database.Database, search: VectorSearch, rowIds: readonly bigint[]): Omit<SearchHit, 'signals'>[] {
+  const table = vectorTableName(search.collectionRowId);
+  const rows = db.prepare(
+    `SELECT ${HIT_COLUMNS}, vec_distance_cosine(v.embedding, ?) AS distance
+     FROM chunks c JOIN ${table} v ON v.rowid = c.rowid
+     WHERE c.rowid IN (SELECT value FROM json_each(?)) AND c.collection = ?
+     ORDER BY distance, c.id LIMIT ?`,
+  ).all(vectorToBlob(search.vector), JSON.stringify(rowIds.map(Number)), search.collection, search.k) as HitRow[];
+  return rows.map(rowToHit);
+}
+
+function rowToHit(row: HitRow): Omit<SearchHit, 'signals'> {
+  return {
     chunkId: row.id,
     documentId: row.document_id,
     text: row.text,
@@ -75,5 +95,5 @@ export function searchVectors(db: Database.Database, search: VectorSearch): Omit
     ordinal: row.ordinal,
     title: row.title,
     metadata: JSON.parse(row.metadata) as Metadata,
-  }));
+  };
 }
