@@ -26,9 +26,9 @@ const usearch = createRequire(import.meta.url)('usearch') as typeof import('usea
 type Graph = InstanceType<typeof usearch.Index>;
 
 /** Changes applied inside one search before answering (more wait for idle time or exact search). */
-const CATCH_UP_BUDGET = 2_000;
+const CATCH_UP_BUDGET = 500;
 /** Changes applied per idle step. */
-const IDLE_STEP = 5_000;
+const IDLE_STEP = 500;
 /** Save the graph after this many applied changes (and when the thread closes). */
 const SAVE_EVERY_CHANGES = 20_000;
 
