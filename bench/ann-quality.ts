@@ -8,7 +8,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Embedder } from '../embedders/embedder.ts';
 import type { Store } from '../stores/store.ts';
-import { searchHits } from './search-load.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 
 /** Waits until a saved index has applied every change of the collection; returns seconds waited and the index's size on disk. */
@@ -34,12 +33,13 @@ export async function waitForAnnIndex(dataDir: string, dbPath: string, collectio
 }
 
 /**
- * recall@10: the share of the gateway's 10 VECTOR hits that belong in the exact top 10. Duplicate
+ * recall@10: the share of the 10 approximate VECTOR hits that belong in the exact top 10. Duplicate
  * vectors make ids ambiguous (the pre-load repeats texts), so a hit counts when its score reaches
  * the exact 10th score. Also times the exact search in-process, for comparison.
  */
 export async function recallAt10(
-  url: string, collection: string, exactStore: Store, embedder: Embedder, queries: readonly string[],
+  collection: string, exactStore: Store, embedder: Embedder, queries: readonly string[],
+  approximate: (query: string, vector: Float32Array) => Promise<readonly { score: number }[]>,
 ): Promise<{ recall: number; queries: number; exactMs: LatencySummary }> {
   let found = 0;
   const exactMs: number[] = [];
@@ -48,9 +48,9 @@ export async function recallAt10(
     const t0 = performance.now();
     const exact = await exactStore.search({ collection, vector: vector!, k: 10, mode: 'VECTOR' });
     exactMs.push(performance.now() - t0);
-    const approximate = await searchHits(url, collection, query, 'VECTOR', 10);
+    const hits = await approximate(query, vector!);
     const floor = exact.at(-1)!.score - 1e-5;
-    found += Math.min(exact.length, approximate.filter((hit) => hit.score >= floor).length);
+    found += Math.min(exact.length, hits.filter((hit) => hit.score >= floor).length);
   }
   return { recall: Math.round((found / (queries.length * 10)) * 1000) / 1000, queries: queries.length, exactMs: summarize(exactMs) };
 }

@@ -5,10 +5,10 @@
  * page is cut at its `##` and `###` headings into documents, so the corpus is thousands of real
  * documents of realistic size instead of sixty very large ones.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { unpackDebianPackage } from './debian-package.ts';
 
 /** One benchmark document. */
 export interface CorpusDocument {
@@ -30,23 +30,7 @@ const API_DIR = 'usr/share/doc/nodejs/api';
 export function loadCorpus(cacheDir: string): Corpus {
   const dir = path.join(cacheDir, 'corpus');
   const unpacked = path.join(dir, 'root');
-  if (!existsSync(path.join(unpacked, API_DIR))) {
-    mkdirSync(dir, { recursive: true });
-    let deb = readdirSync(dir).find((name) => name.startsWith(`${PACKAGE}_`) && name.endsWith('.deb'));
-    if (!deb) {
-      try {
-        execFileSync('apt-get', ['download', PACKAGE], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-      } catch {
-        // The package lists may be missing on a fresh machine.
-        execFileSync('apt-get', ['update'], { stdio: 'ignore' });
-        execFileSync('apt-get', ['download', PACKAGE], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-      }
-      deb = readdirSync(dir).find((name) => name.startsWith(`${PACKAGE}_`) && name.endsWith('.deb'));
-      if (!deb) throw new Error(`apt-get download ${PACKAGE} left no .deb in ${dir}: check the Debian mirror in /etc/apt/sources.list`);
-    }
-    execFileSync('dpkg', ['-x', path.join(dir, deb), unpacked]);
-  }
-  const deb = readdirSync(dir).find((name) => name.endsWith('.deb')) ?? PACKAGE;
+  const deb = unpackDebianPackage(dir, PACKAGE);
   const api = path.join(unpacked, API_DIR);
   const documents: CorpusDocument[] = [];
   let bytes = 0;

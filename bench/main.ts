@@ -22,7 +22,7 @@ import { publishPendingJobs } from './pending-jobs.ts';
 import { Preloader } from './preload.ts';
 import { startProcess, waitFor, type BenchProcess } from './processes.ts';
 import { printReport, type BenchResult } from './report.ts';
-import { searchIdle, searchWhile } from './search-load.ts';
+import { searchHits, searchIdle, searchWhile } from './search-load.ts';
 import { recallAt10, waitForAnnIndex } from './ann-quality.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 
@@ -111,7 +111,8 @@ try {
   const annIndex = await waitForAnnIndex(dataDir, dbPath, SEARCH_COLLECTION, 900_000);
   log(`approximate index caught up in ${annIndex.seconds} s (${annIndex.megabytes} MB saved)`);
   const exactStore = openSqliteStore({ path: dbPath, searchThreads: 0 });
-  const quality = await recallAt10(asyncUrl, SEARCH_COLLECTION, exactStore, createEmbedder(config), queries.slice(0, RECALL_QUERIES));
+  const quality = await recallAt10(SEARCH_COLLECTION, exactStore, createEmbedder(config), queries.slice(0, RECALL_QUERIES),
+    (query) => searchHits(asyncUrl, SEARCH_COLLECTION, query, 'VECTOR', 10));
   await exactStore.close();
   log(`recall@10 ${quality.recall}; exact KNN in-process p50 ${quality.exactMs.p50} ms`);
   const search100kIdle = await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES);

@@ -181,10 +181,14 @@ function sameIdentity(a: CollectionIdentity, b: CollectionIdentity): boolean {
   return a.rowId === b.rowId && a.createdAt === b.createdAt && a.dimension === b.dimension;
 }
 
-/** HNSW parameters: 16 links per node, search breadth 128 (enough for the re-scored candidates). */
+/**
+ * HNSW parameters, chosen by measurement on hashing vectors of the bench corpus at 100k
+ * (recall@10 after re-scoring: 16 links, breadth 128, 100 candidates 0.73; 16/512/400 0.95;
+ * 32/512/400 0.98 at ~1.6 ms a query): 32 links per node, search breadth 512.
+ */
 function newIndex(dimension: number): Graph {
   return new usearch.Index({
     dimensions: dimension, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.I8,
-    connectivity: 16, expansion_add: 64, expansion_search: 128, multi: false,
+    connectivity: 32, expansion_add: 64, expansion_search: 512, multi: false,
   });
 }

@@ -4,7 +4,8 @@
  * user input is read as FTS5 query syntax and a chunk matching more (and rarer) words ranks higher.
  */
 import type Database from 'better-sqlite3';
-import type { Metadata, SearchHit } from '../../schema/domain.ts';
+import type { SearchHit } from '../../schema/domain.ts';
+import { HIT_COLUMNS, rowToHit, type HitRow } from './chunk-hits.ts';
 import type { MetadataFilter } from '../store.ts';
 import { metadataFilterSql } from './metadata-filter.ts';
 
@@ -36,34 +37,16 @@ export interface LexicalSearch {
   readonly filter?: MetadataFilter;
 }
 
-interface LexicalRow {
-  readonly id: string;
-  readonly document_id: string;
-  readonly text: string;
-  readonly ordinal: number;
-  readonly title: string | null;
-  readonly metadata: string;
-  readonly rank: number;
-}
-
 /** The k chunks of the collection with the best BM25, best first; score is -bm25 (higher is better). */
 export function searchLexical(db: Database.Database, search: LexicalSearch): Omit<SearchHit, 'signals'>[] {
   const match = lexicalMatchExpression(search.text);
   if (match === null) return [];
   const condition = search.filter === undefined ? { sql: '1', params: [] } : metadataFilterSql(search.filter, 'c');
   const rows = db.prepare(
-    `SELECT c.id, c.document_id, c.text, c.ordinal, c.title, c.metadata, bm25(chunks_fts) AS rank
+    `SELECT ${HIT_COLUMNS}, -bm25(chunks_fts) AS score
      FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
      WHERE chunks_fts MATCH ? AND c.collection = ? AND ${condition.sql}
-     ORDER BY rank, c.id LIMIT ?`,
-  ).all(match, search.collection, ...condition.params, search.k) as LexicalRow[];
-  return rows.map((row) => ({
-    chunkId: row.id,
-    documentId: row.document_id,
-    text: row.text,
-    score: -row.rank,
-    ordinal: row.ordinal,
-    title: row.title,
-    metadata: JSON.parse(row.metadata) as Metadata,
-  }));
+     ORDER BY score DESC, c.id LIMIT ?`,
+  ).all(match, search.collection, ...condition.params, search.k) as HitRow[];
+  return rows.map(rowToHit);
 }

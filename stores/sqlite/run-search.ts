@@ -18,8 +18,12 @@ export interface Approximate {
   readonly minChunks: number;
 }
 
-/** Candidates taken from the approximate index for re-scoring: at least this many, or 2k. */
-const ANN_CANDIDATES = 100;
+/**
+ * Candidates taken from the approximate index and re-scored exactly: at least this many, or 2k
+ * (see ann-index.ts). Re-scoring only the first 50 in the index's int8 order measured recall@10
+ * 0.945 at 100k instead of 0.951, so all are re-scored.
+ */
+const ANN_CANDIDATES = 400;
 
 /** A checked search in a collection whose vector table is known. */
 export interface SqliteSearch {
