@@ -6,10 +6,10 @@
  * thousands of real documents of realistic size; the pages corpus is the HTML pages as they are
  * (what users upload), whose parse cost the sections corpus hides.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { unpackDebianPackage } from './debian-package.ts';
 
 /** One benchmark document. */
 export interface CorpusDocument {
@@ -33,23 +33,7 @@ const API_DIR = 'usr/share/doc/nodejs/api';
 function nodejsDoc(cacheDir: string): { api: string; deb: string } {
   const dir = path.join(cacheDir, 'corpus');
   const unpacked = path.join(dir, 'root');
-  if (!existsSync(path.join(unpacked, API_DIR))) {
-    mkdirSync(dir, { recursive: true });
-    let deb = readdirSync(dir).find((name) => name.startsWith(`${PACKAGE}_`) && name.endsWith('.deb'));
-    if (!deb) {
-      try {
-        execFileSync('apt-get', ['download', PACKAGE], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-      } catch {
-        // The package lists may be missing on a fresh machine.
-        execFileSync('apt-get', ['update'], { stdio: 'ignore' });
-        execFileSync('apt-get', ['download', PACKAGE], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-      }
-      deb = readdirSync(dir).find((name) => name.startsWith(`${PACKAGE}_`) && name.endsWith('.deb'));
-      if (!deb) throw new Error(`apt-get download ${PACKAGE} left no .deb in ${dir}: check the Debian mirror in /etc/apt/sources.list`);
-    }
-    execFileSync('dpkg', ['-x', path.join(dir, deb), unpacked]);
-  }
-  const deb = readdirSync(dir).find((name) => name.endsWith('.deb')) ?? PACKAGE;
+  const deb = unpackDebianPackage(dir, PACKAGE);
   return { api: path.join(unpacked, API_DIR), deb: deb.replace(/\.deb$/, '') };
 }
 

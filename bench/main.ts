@@ -28,7 +28,9 @@ import { startProcess, waitFor, type BenchProcess } from './processes.ts';
 import { measureParseSpeed } from './parse-speed.ts';
 import { printReport, type BenchResult } from './report.ts';
 import { PROJECT_ROOT } from '../supervisor/node-command.ts';
-import { searchIdle, searchWhile } from './search-load.ts';
+import { searchHits, searchIdle, searchWhile } from './search-load.ts';
+import { recallAt10, waitForAnnIndex } from './ann-quality.ts';
+import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -37,6 +39,7 @@ const PENDING_JOBS = Number(process.env.BENCH_PENDING_JOBS ?? 100_000);
 /** The pages corpus is ingested this many times over (new document ids each time), for a run long enough to measure. */
 const PAGE_ROUNDS = Number(process.env.BENCH_PAGE_ROUNDS ?? 3);
 const IDLE_QUERIES = 200;
+const RECALL_QUERIES = 200;
 const SEARCH_COLLECTION = 'search';
 const started = Date.now();
 const log = (message: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
@@ -133,12 +136,24 @@ try {
 
   log('pre-loading the search collection to 100k chunks');
   await preloader.fillTo(100_000);
+  // The first search makes the gateway's search thread bring its approximate index up to date.
+  await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, 1, 'VECTOR');
+  const annIndex = await waitForAnnIndex(dataDir, dbPath, SEARCH_COLLECTION, 900_000);
+  log(`approximate index caught up in ${annIndex.seconds} s (${annIndex.megabytes} MB saved)`);
+  const exactStore = openSqliteStore({ path: dbPath, searchThreads: 0 });
+  const quality = await recallAt10(SEARCH_COLLECTION, exactStore, createEmbedder(config), queries.slice(0, RECALL_QUERIES),
+    (query) => searchHits(asyncUrl, SEARCH_COLLECTION, query, 'VECTOR', 10));
+  await exactStore.close();
+  log(`recall@10 ${quality.recall}; exact KNN in-process p50 ${quality.exactMs.p50} ms`);
   const search100kIdle = await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES);
-  log(`search at 100k chunks, idle: p95 ${search100kIdle.p95} ms`);
+  const vector100kIdle = await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES, 'VECTOR');
+  log(`search at 100k chunks, idle: HYBRID p95 ${search100kIdle.p95} ms, VECTOR p95 ${vector100kIdle.p95} ms`);
   const during100k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
+  const vectorDuring100k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries, 'VECTOR');
   const async100k = await ingestRun({ url: asyncUrl, dbPath, collection: 'async100k', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
   const search100kBusy = await during100k.stop();
-  log(`async at 100k: ${async100k.documentsPerSecond} docs/s, search p95 ${search100kBusy.p95} ms`);
+  const vector100kBusy = await vectorDuring100k.stop();
+  log(`async at 100k: ${async100k.documentsPerSecond} docs/s, search p95 HYBRID ${search100kBusy.p95} ms, VECTOR ${vector100kBusy.p95} ms`);
 
   const peakMemory = Object.fromEntries(processes.map((proc) => [proc.name, proc.memory()?.peakMb ?? null]));
 
@@ -169,11 +184,15 @@ try {
     corpus: { source: corpus.source, documents: corpus.documents.length, megabytes: Math.round(corpus.bytes / 1e5) / 10 },
     pagesCorpus: { source: htmlPages.source, documents: pageDocuments.length, megabytes: Math.round((PAGE_ROUNDS * htmlPages.bytes) / 1e5) / 10 },
     parse,
-    settings: { offeredDocumentsPerSecond: RATE, maxRequestsInFlight: CONCURRENCY, prefetch: config.prefetch, actorProcesses: ACTORS, embedder: config.embedder === 'hashing' ? `hashing ${config.hashingDimension}` : `ollama ${config.ollamaModel}`, searchK: 5, searchLoad: 'one query at a time, at most 10/s' },
+    settings: { offeredDocumentsPerSecond: RATE, maxRequestsInFlight: CONCURRENCY, prefetch: config.prefetch, actorProcesses: ACTORS, embedder: config.embedder === 'hashing' ? `hashing ${config.hashingDimension}` : `ollama ${config.ollamaModel}`, searchK: 5, searchMode: 'HYBRID unless named', searchLoad: 'one query at a time per mode, at most 10/s each' },
     brokerConfirmMs: brokerConfirm,
     sync, async10k, async100k, pages,
     cpuSeconds: { sections: sectionsCpu, pages: pagesCpu },
     search: { idle10k: search10kIdle, during10k: search10kBusy, idle100k: search100kIdle, during100k: search100kBusy },
+    vector100k: {
+      idle: vector100kIdle, during: vector100kBusy, exactInProcessMs: quality.exactMs, recallAt10: quality.recall,
+      recallQueries: quality.queries, indexCatchUpSeconds: annIndex.seconds, indexMegabytes: annIndex.megabytes,
+    },
     peakMemoryMb: peakMemory,
     pending: {
       jobs: accepted, inQueue: queued, publishSeconds: Math.round(publishSeconds), leftAfter10sOfActors: leftInQueue,

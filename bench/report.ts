@@ -22,6 +22,16 @@ export interface BenchResult {
   /** CPU seconds each process spent during the sections run (async, 10k) and the pages run. */
   readonly cpuSeconds: { readonly sections: Record<string, number | null>; readonly pages: Record<string, number | null> };
   readonly search: { readonly idle10k: LatencySummary; readonly during10k: LatencySummary; readonly idle100k: LatencySummary; readonly during100k: LatencySummary };
+  /** At 100k chunks: VECTOR mode through the approximate index, exact KNN in-process, recall@10, index build. */
+  readonly vector100k: {
+    readonly idle: LatencySummary;
+    readonly during: LatencySummary;
+    readonly exactInProcessMs: LatencySummary;
+    readonly recallAt10: number;
+    readonly recallQueries: number;
+    readonly indexCatchUpSeconds: number;
+    readonly indexMegabytes: number;
+  };
   readonly peakMemoryMb: Record<string, number | null>;
   readonly pending: {
     readonly jobs: number;
@@ -40,7 +50,7 @@ export const BOUNDED_GATEWAY_GROWTH_MB = 32;
 export const BOUNDED_ACTOR_RSS_MB = 300;
 
 export function printReport(result: BenchResult): void {
-  const { machine, sync, async10k, async100k, search, pending } = result;
+  const { machine, sync, async10k, async100k, search, pending, vector100k } = result;
   const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const latency = (summary: LatencySummary) => `${summary.p50} / ${summary.p95} / ${summary.p99}`;
   const rows: [string, string, string, string, string][] = [
@@ -55,6 +65,12 @@ export function printReport(result: BenchResult): void {
     ['search idle p50 / p95 / p99 ms', '', latency(search.idle10k), latency(search.idle100k), ''],
     ['search during ingestion p50/p95/p99', '', latency(search.during10k), latency(search.during100k),
       `100k p95 ≤ 50: ${check(search.during100k.p95 <= 50)}; ≤ 1.5× idle: ${check(search.during100k.p95 <= 1.5 * search.idle100k.p95)} (${(search.during100k.p95 / search.idle100k.p95).toFixed(2)}×)`],
+    ['VECTOR search idle (approximate)', '', '', latency(vector100k.idle), `p95 ≤ 10: ${check(vector100k.idle.p95 <= 10)}`],
+    ['VECTOR search during ingestion', '', '', latency(vector100k.during),
+      `p95 ≤ 50: ${check(vector100k.during.p95 <= 50)}; ≤ 1.5× idle: ${check(vector100k.during.p95 <= 1.5 * vector100k.idle.p95)} (${(vector100k.during.p95 / vector100k.idle.p95).toFixed(2)}×)`],
+    ['exact KNN in-process (no HTTP) ms', '', '', latency(vector100k.exactInProcessMs), ''],
+    ['recall@10 vs exact', '', '', `${vector100k.recallAt10} (${vector100k.recallQueries} queries)`, `≥ 0.95: ${check(vector100k.recallAt10 >= 0.95)}`],
+    ['index catch-up s / saved MB', '', '', `${vector100k.indexCatchUpSeconds} / ${vector100k.indexMegabytes}`, ''],
   ];
   console.log(`\nMachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, RabbitMQ ${machine.rabbitmq}, ${machine.platform}`);
   console.log(`Corpus: ${result.corpus.documents} documents (${result.corpus.megabytes} MB), ${result.corpus.source}`);

@@ -1,30 +1,39 @@
 /**
  * Search latency as a client sees it: `search` queries sent one after another to the gateway
- * (which embeds the query and runs the store's KNN), with corpus titles as query texts.
+ * (which embeds the query and runs the store's search in the given mode), with corpus titles as query texts.
  */
 import { summarize, type LatencySummary } from './stats.ts';
 
-const SEARCH = 'query($c: String!, $q: String!) { search(collection: $c, query: $q, k: 5) { chunkId score } }';
+const SEARCH = 'query($c: String!, $q: String!, $m: SearchMode, $k: Int) { search(collection: $c, query: $q, k: $k, mode: $m) { chunkId score } }';
 
-async function searchOnce(url: string, collection: string, query: string, retried = false): Promise<number> {
-  const t0 = performance.now();
+/** HYBRID is the API's default; VECTOR shows the vector index alone. */
+export type BenchMode = 'HYBRID' | 'VECTOR' | 'LEXICAL';
+
+/** One search through the API; its hits (chunk id, score). */
+export async function searchHits(url: string, collection: string, query: string, mode: BenchMode, k: number, retried = false): Promise<{ chunkId: string; score: number }[]> {
   // The server closes idle keep-alive sockets after 5 s; a request racing that close is sent again.
   const response = await fetch(url, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SEARCH, variables: { c: collection, q: query } }),
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SEARCH, variables: { c: collection, q: query, m: mode, k } }),
   }).catch((error: unknown) => {
     if (retried) throw error;
     return null;
   });
-  if (response === null) return searchOnce(url, collection, query, true);
-  const body = await response.json() as { data?: { search: unknown[] }; errors?: { message: string }[] };
+  if (response === null) return searchHits(url, collection, query, mode, k, true);
+  const body = await response.json() as { data?: { search: { chunkId: string; score: number }[] }; errors?: { message: string }[] };
   if (body.errors?.length || !body.data?.search.length) throw new Error(`search failed: ${JSON.stringify(body.errors ?? body)}`);
+  return body.data.search;
+}
+
+async function searchOnce(url: string, collection: string, query: string, mode: BenchMode): Promise<number> {
+  const t0 = performance.now();
+  await searchHits(url, collection, query, mode, 5);
   return performance.now() - t0;
 }
 
 /** `count` queries on an otherwise idle system. */
-export async function searchIdle(url: string, collection: string, queries: readonly string[], count: number): Promise<LatencySummary> {
+export async function searchIdle(url: string, collection: string, queries: readonly string[], count: number, mode: BenchMode = 'HYBRID'): Promise<LatencySummary> {
   const samples: number[] = [];
-  for (let i = 0; i < count; i++) samples.push(await searchOnce(url, collection, queries[i % queries.length]!));
+  for (let i = 0; i < count; i++) samples.push(await searchOnce(url, collection, queries[i % queries.length]!, mode));
   return summarize(samples);
 }
 
@@ -32,13 +41,13 @@ export async function searchIdle(url: string, collection: string, queries: reado
  * Queries until `stop()` is called, one at a time, starting one every `intervalMs` at most
  * (a steady query rate, not a second full-speed load); returns the latencies seen meanwhile.
  */
-export function searchWhile(url: string, collection: string, queries: readonly string[], intervalMs = 100): { stop(): Promise<LatencySummary> } {
+export function searchWhile(url: string, collection: string, queries: readonly string[], mode: BenchMode = 'HYBRID', intervalMs = 100): { stop(): Promise<LatencySummary> } {
   const samples: number[] = [];
   let running = true;
   const loop = (async () => {
     for (let i = 0; running; i++) {
       const started = performance.now();
-      samples.push(await searchOnce(url, collection, queries[i % queries.length]!));
+      samples.push(await searchOnce(url, collection, queries[i % queries.length]!, mode));
       const rest = intervalMs - (performance.now() - started);
       if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
     }

@@ -25,3 +25,12 @@ export function jsonObject(flag: string): (value: string) => Record<string, unkn
     return parsed as Record<string, unknown>;
   };
 }
+
+/** Parses one of a few words, case-insensitively, e.g. --mode lexical; returns it upper-case. */
+export function oneOf<T extends string>(flag: string, choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    const upper = value.toUpperCase() as T;
+    if (!choices.includes(upper)) throw new InvalidArgumentError(`${flag} must be one of ${choices.map((c) => c.toLowerCase()).join(', ')}, got "${value}"`);
+    return upper;
+  };
+}

@@ -1,29 +1,34 @@
-/** `rag search "<query>" -c <collection>`: the nearest chunks, best first. */
+/** `rag search "<query>" -c <collection> [--mode hybrid|vector|lexical]`: the best chunks, best first. */
 import { Command } from 'commander';
 import type { SearchHit } from '../schema/domain.ts';
 import { connectionOf, type CliContext } from './context.ts';
 import { request } from './graphql-client.ts';
 import { ExitCode, oneLine, printJson, printLine } from './output.ts';
-import { jsonObject, positiveInt } from './parse-options.ts';
+import { jsonObject, oneOf, positiveInt } from './parse-options.ts';
+
+const MODES = ['HYBRID', 'VECTOR', 'LEXICAL'] as const;
 
 /** A search hit as the API returns it: the domain's, with `metadata` nullable as schema.graphql declares it. */
 type ApiSearchHit = Omit<SearchHit, 'metadata'> & { readonly metadata: SearchHit['metadata'] | null };
 
-const SEARCH = `query Search($collection: String!, $query: String!, $k: Int, $filter: JSON) {
-  search(collection: $collection, query: $query, k: $k, filter: $filter) { chunkId documentId text score ordinal title metadata }
+const SEARCH = `query Search($collection: String!, $query: String!, $k: Int, $filter: JSON, $mode: SearchMode) {
+  search(collection: $collection, query: $query, k: $k, filter: $filter, mode: $mode) {
+    chunkId documentId text score ordinal title metadata signals { signal rank score }
+  }
 }`;
 
 export function searchCommand(context: CliContext): Command {
   return new Command('search')
-    .description('find the chunks nearest to a query in a collection')
+    .description('find the chunks that best match a query in a collection')
     .argument('<query>', 'the text to search for (quote it)')
     .requiredOption('-c, --collection <name>', 'collection to search')
     .option('-k, --k <n>', 'number of hits (1..100)', positiveInt('-k'), 5)
     .option('--filter <json>', 'metadata equality filter, e.g. \'{"lang":"en"}\'', jsonObject('--filter'))
+    .option('--mode <mode>', 'hybrid (words and vectors fused), vector or lexical', oneOf('--mode', MODES), 'HYBRID')
     .option('--json', 'print machine-readable JSON only', false)
-    .action(async (query: string, options: { collection: string; k: number; filter?: Record<string, unknown>; json: boolean }, command: Command) => {
+    .action(async (query: string, options: { collection: string; k: number; filter?: Record<string, unknown>; mode: string; json: boolean }, command: Command) => {
       const { search } = await request<{ search: ApiSearchHit[] }>(connectionOf(command, context), SEARCH, {
-        collection: options.collection, query, k: options.k, filter: options.filter ?? null,
+        collection: options.collection, query, k: options.k, filter: options.filter ?? null, mode: options.mode,
       });
       if (options.json) {
         printJson(context, search);
@@ -32,7 +37,8 @@ export function searchCommand(context: CliContext): Command {
       } else {
         search.forEach((hit, index) => {
           const where = typeof hit.metadata?.path === 'string' ? hit.metadata.path : hit.title ?? hit.documentId;
-          printLine(context, `${index + 1}. ${hit.score.toFixed(3)}  ${where}  (document ${hit.documentId}, chunk ${hit.ordinal})`);
+          const signals = hit.signals.map((match) => `${match.signal.toLowerCase()} #${match.rank}`).join(', ');
+          printLine(context, `${index + 1}. ${hit.score.toFixed(3)}  ${where}  (document ${hit.documentId}, chunk ${hit.ordinal}; ${signals})`);
           printLine(context, `   ${oneLine(hit.text, 160)}`);
         });
       }

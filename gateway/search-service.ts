@@ -1,12 +1,13 @@
 /**
- * The read path: embed the query in-process with the collection's embedder and ask the store.
+ * The read path: embed the query in-process with the collection's embedder and ask the store
+ * (HYBRID by default: lexical and vector rankings fused).
  * No queue on this path: queries never wait behind ingestion.
  */
-import { COLLECTION_NAME, type SearchHit } from '../schema/domain.ts';
+import { COLLECTION_NAME, SEARCH_MODES, type SearchHit, type SearchMode } from '../schema/domain.ts';
 import type { Embedder } from '../embedders/embedder.ts';
 import { EmbedderMismatchError, sameEmbedder } from '../schema/embedder-mismatch.ts';
 import { parseMetadataFilter } from '../schema/metadata-filter.ts';
-import type { Store } from '../stores/store.ts';
+import { UnsupportedSearchModeError, type Store } from '../stores/store.ts';
 import { ErrorCode, apiError, badInput, checkArgument } from './errors.ts';
 
 export const MAX_K = 100;
@@ -15,17 +16,29 @@ export const MAX_QUERY_CHARS = 10_000;
 export class SearchService {
   constructor(private readonly store: Store, private readonly embedder: Embedder) {}
 
-  async search(collection: string, query: string, k: number, filter: unknown): Promise<SearchHit[]> {
+  async search(collection: string, query: string, k: number, filter: unknown, mode: SearchMode = 'HYBRID'): Promise<SearchHit[]> {
     if (!COLLECTION_NAME.test(collection)) throw badInput('collection', 'must match [a-z0-9_-]{1,64}');
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw badInput('k', `must be an integer in 1..${MAX_K}, got ${k}`);
+    if (!SEARCH_MODES.includes(mode)) throw badInput('mode', `must be one of ${SEARCH_MODES.join(', ')}`);
     if (query.trim().length === 0) throw badInput('query', 'must not be empty');
     if (query.length > MAX_QUERY_CHARS) throw badInput('query', `at most ${MAX_QUERY_CHARS} characters`);
     const metadataFilter = checkArgument(() => parseMetadataFilter(filter, 'filter'));
     const built = await this.store.getCollectionEmbedder(collection);
     if (!built) return [];
-    const identity = await this.embedder.identity();
-    if (!sameEmbedder(built, identity)) throw apiError(ErrorCode.CONFLICT, new EmbedderMismatchError(collection, built, identity).message);
-    const [vector] = await this.embedder.embed([query]);
-    return this.store.search({ collection, vector: vector!, k, ...(metadataFilter ? { filter: metadataFilter } : {}) });
+    // A lexical search needs no embedding, so it works whatever embedder this gateway has.
+    let vector: Float32Array | undefined;
+    if (mode !== 'LEXICAL') {
+      const identity = await this.embedder.identity();
+      if (!sameEmbedder(built, identity)) throw apiError(ErrorCode.CONFLICT, new EmbedderMismatchError(collection, built, identity).message);
+      [vector] = await this.embedder.embed([query]);
+    }
+    try {
+      return await this.store.search({
+        collection, mode, text: query, k, ...(vector ? { vector } : {}), ...(metadataFilter ? { filter: metadataFilter } : {}),
+      });
+    } catch (error) {
+      if (error instanceof UnsupportedSearchModeError) throw badInput('mode', error.message);
+      throw error;
+    }
   }
 }

@@ -94,7 +94,25 @@ export interface IndexedChunk {
   readonly vector: Float32Array;
 }
 
-/** One search result; score is cosine similarity (higher is better). */
+/** How a search ranks chunks: by vector similarity, by lexical (BM25) relevance, or both fused. */
+export const SEARCH_MODES = ['HYBRID', 'VECTOR', 'LEXICAL'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+/** A ranking signal a hit can be found by. */
+export type SearchSignal = 'VECTOR' | 'LEXICAL';
+
+/** Where one signal ranked a hit: rank 1 is its best; score is that signal's own (cosine, or BM25 with higher better). */
+export interface SignalMatch {
+  readonly signal: SearchSignal;
+  readonly rank: number;
+  readonly score: number;
+}
+
+/**
+ * One search result. `score` is higher-is-better: cosine similarity in VECTOR mode, BM25
+ * relevance in LEXICAL mode, the reciprocal-rank-fusion score in HYBRID mode. `signals` lists
+ * the signals that found the hit and its rank in each.
+ */
 export interface SearchHit {
   readonly chunkId: string;
   readonly documentId: string;
@@ -103,6 +121,7 @@ export interface SearchHit {
   readonly ordinal: number;
   readonly title: string | null;
   readonly metadata: Metadata;
+  readonly signals: readonly SignalMatch[];
 }
 
 /** The embedder a collection was indexed with; queries must use the same. */

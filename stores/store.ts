@@ -4,9 +4,10 @@
  * Every implementation passes the same contract suite (test/store-contract.ts).
  */
 import type {
-  DocumentRecord, EmbedderIdentity, IndexedChunk, Job, JobStatus, Metadata, Priority, SearchHit, Stage,
+  DocumentRecord, EmbedderIdentity, IndexedChunk, Job, JobStatus, Metadata, Priority, SearchHit, SearchMode, Stage,
 } from '../schema/domain.ts';
 import type { MetadataFilter } from '../schema/metadata-filter.ts';
+import { SEARCH_MODES } from '../schema/domain.ts';
 
 /** What the gateway knows when it accepts a job. */
 export interface NewJob {
@@ -79,11 +80,42 @@ export type IndexOutcome =
   | { readonly kind: 'indexed'; readonly job: Job }
   | { readonly kind: 'skipped'; readonly job: Job };
 
+/**
+ * A search in one collection. VECTOR needs `vector`, LEXICAL needs `text`, HYBRID both (the
+ * query text and its embedding). `mode` defaults to VECTOR here; the API's default is HYBRID.
+ * `k` and `filter` mean the same in every mode: at most k hits, each matching the filter.
+ */
 export interface SearchQuery {
   readonly collection: string;
-  readonly vector: Float32Array;
+  readonly mode?: SearchMode;
+  readonly vector?: Float32Array;
+  readonly text?: string;
   readonly k: number;
   readonly filter?: MetadataFilter;
+}
+
+/** Thrown when a store cannot rank by the requested mode (the gateway answers BAD_USER_INPUT). */
+export class UnsupportedSearchModeError extends Error {
+  constructor(
+    readonly store: string,
+    readonly mode: SearchMode,
+    message = `search mode ${mode} is not available with the ${store} store: use mode VECTOR`,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'UnsupportedSearchModeError';
+  }
+}
+
+/** The parts a mode needs, or an error naming the missing one. */
+export function checkSearchQuery(query: SearchQuery): { mode: SearchMode; vector: Float32Array | null; text: string | null } {
+  const mode = query.mode ?? 'VECTOR';
+  if (!SEARCH_MODES.includes(mode)) throw new Error(`mode must be one of ${SEARCH_MODES.join(', ')}, got ${String(mode)}`);
+  const vector = query.vector ?? null;
+  const text = query.text ?? null;
+  if (mode !== 'LEXICAL' && vector === null) throw new Error(`vector: required in ${mode} mode`);
+  if (mode !== 'VECTOR' && (text === null || text.trim() === '')) throw new Error(`text: required in ${mode} mode`);
+  return { mode, vector, text };
 }
 
 export interface CollectionInfo {
@@ -166,7 +198,10 @@ export interface Store {
    * none) for a moment after this returns. Search is eventually consistent there, never atomic.
    */
   indexDocument(request: IndexRequest): Promise<IndexOutcome>;
-  /** Nearest chunks by cosine similarity within one collection; metadata filter applied inside the search. */
+  /**
+   * The best chunks within one collection by the query's mode (see SearchQuery); the metadata
+   * filter is applied inside each ranking, never by trimming a cut list.
+   */
   search(query: SearchQuery): Promise<SearchHit[]>;
   getCollection(name: string): Promise<CollectionInfo | null>;
   /** The embedder a collection was built with, or null: getCollection without the counts, for hot paths. */

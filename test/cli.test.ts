@@ -125,6 +125,17 @@ describe('rag command line against a running system', function () {
       assert.equal(hits[0]?.metadata.path, path.join(folder, 'guide.md'));
     });
 
+    it('then search --mode lexical should rank by words alone and name the signal', async () => {
+      const search = await runCli(['search', 'sourdough starter', '-c', 'cli-docs', '--mode', 'lexical', '--json'], env);
+      assert.equal(search.code, 0, describeRun(search));
+      const hits = JSON.parse(search.stdout) as { title: string; signals: { signal: string }[] }[];
+      assert.equal(hits[0]?.title, 'guide.md');
+      assert.ok(hits.every((hit) => hit.signals.length === 1 && hit.signals[0]!.signal === 'LEXICAL'));
+      const bad = await runCli(['search', 'sourdough', '-c', 'cli-docs', '--mode', 'fuzzy'], env);
+      assert.equal(bad.code, 1, describeRun(bad));
+      assert.match(bad.stderr, /--mode must be one of hybrid, vector, lexical/);
+    });
+
     it('then jobs --json should list the four jobs and job <id> --json should show one', async () => {
       const jobs = await runCli(['jobs', '--collection', 'cli-docs', '--json'], env);
       assert.equal(jobs.code, 0, describeRun(jobs));

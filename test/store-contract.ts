@@ -10,27 +10,14 @@ import type { EmbedderIdentity, IndexedChunk, Job, Metadata, SearchHit } from '.
 import { EmbedderMismatchError } from '../schema/embedder-mismatch.ts';
 import { DuplicateJobError } from '../stores/job-rules.ts';
 import { JobDocumentMismatchError } from '../stores/store.ts';
+import { describeSearchModes } from './store-contract-modes.ts';
+import { cosine, DIMENSION, eventually, unit } from './support/contract-vectors.ts';
 import type { DocumentVersion, IndexRequest, NewJob, Store } from '../stores/store.ts';
 
 /** Opens a fresh, empty store; `cleanup` closes it and removes what it created. */
 export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 
-const DIMENSION = 8;
 const EMBEDDER: EmbedderIdentity = { name: 'contract-test', dimension: DIMENSION };
-
-/** A unit vector from raw components (padded with zeros to DIMENSION). */
-function unit(...components: number[]): Float32Array {
-  const vector = new Float32Array(DIMENSION);
-  components.forEach((value, index) => { vector[index] = value; });
-  const norm = Math.hypot(...vector);
-  return vector.map((value) => value / norm);
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
-  return dot / (Math.hypot(...a) * Math.hypot(...b));
-}
 
 /** Chunk ids of `chunks` ordered by cosine similarity to `query`, best first. */
 function expectedOrder(query: Float32Array, chunks: readonly IndexedChunk[]): string[] {
@@ -48,26 +35,19 @@ function documentVersion(id: string, collection: string, metadata: Metadata = {}
   return { id, collection, title: `Title of ${id}`, mimeType: 'text/plain', sourceUrl: null, metadata, contentHash };
 }
 
-/** Retries `check` until it stops throwing (for eventually consistent vector indexes), up to 15 s. */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
 function sortNewestFirst(jobs: readonly Job[]): string[] {
   return [...jobs]
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
     .map((job) => job.id);
 }
 
-export function describeStoreContract(name: string, open: OpenStore): void {
+/** What a store implements so far; the suite expects the rest to be refused clearly. */
+export interface StoreFeatures {
+  /** LEXICAL and HYBRID search (default true). */
+  readonly lexical?: boolean;
+}
+
+export function describeStoreContract(name: string, open: OpenStore, features: StoreFeatures = {}): void {
   describe(`Store contract: ${name}`, function () {
     this.timeout(60_000);
     let store: Store;
@@ -530,6 +510,8 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         assert.equal(await store.getDocument('other', 'not-the-jobs-document'), null);
       });
     });
+
+    describeSearchModes(() => store, ingest, features.lexical ?? true);
 
     describe('search with a metadata filter', () => {
       const query = unit(1);

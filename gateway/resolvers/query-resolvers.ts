@@ -1,5 +1,5 @@
 /** Query resolvers: jobs, documents and search, read straight from the store, within the caller's collections. */
-import { JOB_STATUSES, type JobStatus } from '../../schema/domain.ts';
+import { JOB_STATUSES, type JobStatus, type SearchMode } from '../../schema/domain.ts';
 import { canSee, requireCollection, requirePrincipal, requireVisible, visibleCollections } from '../auth/authorize.ts';
 import { timedSearch } from '../../observability/metrics.ts';
 import type { GatewayContext } from '../context.ts';
@@ -42,8 +42,9 @@ export const queryResolvers = {
     return context.services.store.getDocument(args.collection, args.id);
   },
 
-  search(_: unknown, args: { collection: string; query: string; k?: number | null; filter?: unknown }, context: GatewayContext) {
+  search(_: unknown, args: { collection: string; query: string; k?: number | null; filter?: unknown; mode?: SearchMode | null }, context: GatewayContext) {
     requireCollection(context, args.collection, 'search');
-    return timedSearch(args.collection, () => context.services.search.search(args.collection, args.query, args.k ?? 5, args.filter));
+    return timedSearch(args.collection, () =>
+      context.services.search.search(args.collection, args.query, args.k ?? 5, args.filter, args.mode ?? 'HYBRID'));
   },
 };

@@ -17,6 +17,7 @@ import { MongoServerError } from 'mongodb';
 import type { Collection, Document } from 'mongodb';
 import type { Metadata, SearchHit } from '../../schema/domain.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
+import { UnsupportedSearchModeError } from '../store.ts';
 import type { VectorIndexes } from './index-sync.ts';
 import type { CollectionDocument } from './index-document.ts';
 import { filterPathsUsed, vectorSearchFilter } from './metadata-filter.ts';
@@ -46,11 +47,12 @@ const PIPELINES: Record<RankingSignal, string> = { VECTOR: 'vector', LEXICAL: 'l
 const RANK_FUSION_SINCE: readonly [number, number] = [8, 0];
 
 /** Thrown when HYBRID is asked of a server without `$rankFusion`; retrying cannot help. */
-export class RankFusionUnsupportedError extends Error {
+export class RankFusionUnsupportedError extends UnsupportedSearchModeError {
   readonly nonRetryable = true;
 
   constructor(readonly serverVersion: string | null, cause?: unknown) {
     super(
+      'MongoDB', 'HYBRID',
       `search mode HYBRID needs $rankFusion, MongoDB 8.1 or later (8.0 where Atlas enabled it): this server runs MongoDB ` +
       `${serverVersion ?? 'of an unknown version'}. Upgrade the deployment, or search with mode VECTOR or LEXICAL`,
       cause === undefined ? undefined : { cause },

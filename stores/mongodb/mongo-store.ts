@@ -21,6 +21,9 @@ import { getResumePoint, saveResumePoint, type ResumePointDocument } from './res
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit } from '../../schema/domain.ts';
 import { EmbedderMismatchError } from '../../schema/embedder-mismatch.ts';
+import { checkSearchQuery } from '../store.ts';
+import { fusionDepth, withSignal } from '../rank-fusion.ts';
+import { searchByText } from './hybrid-search.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store, OutboxEntry, OutboxMessage,
 } from '../store.ts';
@@ -272,16 +275,23 @@ class MongoStore implements Store {
     if (!Number.isInteger(query.k) || query.k < 1 || query.k > MAX_NUM_CANDIDATES) {
       throw new Error(`k must be an integer from 1 to ${MAX_NUM_CANDIDATES}, got ${query.k}`);
     }
+    const { mode, vector, text } = checkSearchQuery(query);
     const registered = await this.c.registry.findOne({ _id: query.collection });
     // Validate the filter even when there is nothing to search, so a bad key is reported either way.
     const filter = vectorSearchFilter(query.collection, query.filter, new Set(registered?.filterPaths ?? []));
     if (registered === null || filter === 'no-match') return [];
-    if (query.vector.length !== registered.dimension) {
+    if (vector !== null && vector.length !== registered.dimension) {
       throw new EmbedderMismatchError(
         query.collection,
         { name: registered.embedderName, dimension: registered.dimension },
-        { name: 'query vector', dimension: query.vector.length },
+        { name: 'query vector', dimension: vector.length },
       );
+    }
+    if (mode !== 'VECTOR') {
+      return searchByText({
+        chunks: this.c.chunks as unknown as Collection<Document>, vectorIndexes: this.indexes, textIndex: this.textIndex,
+        serverVersion: this.serverVersion, numCandidatesFactor: this.tuning.numCandidatesFactor,
+      }, { mode, collection: query.collection, registered, text: text!, vector, k: query.k, depth: fusionDepth(query.k), filter: query.filter });
     }
     const dimension = registered.dimension;
     // Wait only if the filter names a path the served definition lacks; a rebuild otherwise runs unnoticed.
@@ -289,12 +299,12 @@ class MongoStore implements Store {
     const exact = await preferExact(this.c.chunks as unknown as Collection<Document>, query.collection, query.filter);
     const pipeline: Document[] = [
       vectorSearchStage({
-        dimension, vector: query.vector, k: query.k, filter, exact, numCandidatesFactor: this.tuning.numCandidatesFactor,
+        dimension, vector: vector!, k: query.k, filter, exact, numCandidatesFactor: this.tuning.numCandidatesFactor,
       }),
       { $project: { _id: 0, chunkId: 1, documentId: 1, text: 1, ordinal: 1, title: 1, metadata: 1, score: { $meta: 'vectorSearchScore' } } },
     ];
     const rows = await this.c.chunks.aggregate<ChunkDocument & { score: number }>(pipeline).toArray();
-    return rows.map((row) => ({
+    return withSignal('VECTOR', rows.map((row) => ({
       chunkId: row.chunkId,
       documentId: row.documentId,
       text: row.text,
@@ -303,7 +313,7 @@ class MongoStore implements Store {
       ordinal: row.ordinal,
       title: row.title,
       metadata: row.metadata,
-    }));
+    })));
   }
 
   async getCollection(name: string): Promise<CollectionInfo | null> {

@@ -145,6 +145,48 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX IF NOT EXISTS outbox_by_priority ON outbox (priority DESC, seq);
   `,
+  // 5: hybrid search's lexical index; 6: the change sequence the approximate vector index follows.
+  `
+  -- The lexical index of hybrid search (issue 14): FTS5 over the chunks' text, heading and title,
+  -- porter-stemmed ("echoing" matches "echo"). External content: the text lives once, in chunks.
+  -- Triggers keep it in the transaction that writes or deletes the chunks, however they go.
+  CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, heading, title, content = 'chunks', content_rowid = 'rowid',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+  );
+  CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts (rowid, text, heading, title) VALUES (new.rowid, new.text, new.heading, new.title);
+  END;
+  CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts (chunks_fts, rowid, text, heading, title) VALUES ('delete', old.rowid, old.text, old.heading, old.title);
+  END;
+  CREATE TRIGGER IF NOT EXISTS chunks_fts_update AFTER UPDATE OF text, heading, title ON chunks BEGIN
+    INSERT INTO chunks_fts (chunks_fts, rowid, text, heading, title) VALUES ('delete', old.rowid, old.text, old.heading, old.title);
+    INSERT INTO chunks_fts (rowid, text, heading, title) VALUES (new.rowid, new.text, new.heading, new.title);
+  END;
+  -- Chunks written before this version.
+  INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild');
+  `,
+  `
+  -- The change sequence the approximate vector index follows (issue 14): every chunk written or
+  -- deleted appends here in the same transaction, so each gateway's index catches up by reading
+  -- what came after the last sequence number it applied. op 1 = added, 0 = removed.
+  CREATE TABLE IF NOT EXISTS chunk_changes (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    collection   TEXT NOT NULL,
+    chunk_rowid  INTEGER NOT NULL,
+    op           INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS chunk_changes_by_collection ON chunk_changes (collection, seq);
+  CREATE TRIGGER IF NOT EXISTS chunk_changes_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunk_changes (collection, chunk_rowid, op) VALUES (new.collection, new.rowid, 1);
+  END;
+  CREATE TRIGGER IF NOT EXISTS chunk_changes_delete AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunk_changes (collection, chunk_rowid, op) VALUES (old.collection, old.rowid, 0);
+  END;
+  -- Chunks written before this version.
+  INSERT INTO chunk_changes (collection, chunk_rowid, op) SELECT collection, rowid, 1 FROM chunks ORDER BY rowid;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -12,6 +12,7 @@ import * as sqliteVec from 'sqlite-vec';
 import { isTerminal } from '../../schema/domain.ts';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit, Stage } from '../../schema/domain.ts';
 import { EmbedderMismatchError } from '../../schema/embedder-mismatch.ts';
+import { checkSearchQuery } from '../store.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, OutboxEntry, OutboxMessage, ResumePoint,
   SearchQuery, Store,
@@ -26,7 +27,7 @@ import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-ru
 import type { JobRow } from './job-rows.ts';
 import { migrate, vectorTableName } from './migrations.ts';
 import { SearchPool } from './search-pool.ts';
-import { searchVectors } from './vector-search.ts';
+import { runSearch, type SqliteSearch } from './run-search.ts';
 
 /** Options of the embedded SQLite store. */
 export interface SqliteStoreOptions {
@@ -34,12 +35,19 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** Worker threads that run vector searches off the event loop (file databases only); 0 runs them on the calling thread. */
   readonly searchThreads?: number;
+  /**
+   * Collections with at least this many chunks are searched through the approximate (HNSW) index
+   * of each search thread; smaller ones, and every search with a filter, exactly. Default 10000.
+   */
+  readonly annMinChunks?: number;
 }
 
 /** How long a writer waits for another process's write lock before failing, in ms. */
 const BUSY_TIMEOUT_MS = 5000;
 /** Search worker threads unless a caller asks otherwise. */
 const SEARCH_THREADS = 1;
+/** Collections this large are searched through the approximate index unless a caller asks otherwise. */
+const ANN_MIN_CHUNKS = 10_000;
 
 /** Opens (creating and migrating if needed) the store at `options.path`. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
@@ -59,7 +67,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     throw error;
   }
   const threads = options.searchThreads ?? SEARCH_THREADS;
-  return new SqliteStore(db, inMemory || threads === 0 ? null : new SearchPool(options.path, threads, BUSY_TIMEOUT_MS));
+  const annMinChunks = options.annMinChunks ?? ANN_MIN_CHUNKS;
+  return new SqliteStore(db, inMemory || threads === 0 ? null : new SearchPool(options.path, threads, BUSY_TIMEOUT_MS, annMinChunks));
 }
 
 class SqliteStore implements Store {
@@ -215,26 +224,31 @@ class SqliteStore implements Store {
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
+    const { mode, vector, text } = checkSearchQuery(query);
     const collection = this.db.prepare(
-      'SELECT id, embedder_name, embedder_dimension FROM collections WHERE name = ?',
-    ).get(query.collection) as { id: number; embedder_name: string; embedder_dimension: number } | undefined;
+      'SELECT id, created_at, embedder_name, embedder_dimension FROM collections WHERE name = ?',
+    ).get(query.collection) as { id: number; created_at: number; embedder_name: string; embedder_dimension: number } | undefined;
     if (collection === undefined) return [];
-    if (query.vector.length !== collection.embedder_dimension) {
+    if (vector !== null && vector.length !== collection.embedder_dimension) {
       // The query carries no embedder name: report the vector's dimension, which is what differs.
       throw new EmbedderMismatchError(
         query.collection,
         { name: collection.embedder_name, dimension: collection.embedder_dimension },
-        { name: 'query vector', dimension: query.vector.length },
+        { name: 'query vector', dimension: vector.length },
       );
     }
-    const search = {
+    const search: SqliteSearch = {
       collection: query.collection,
       collectionRowId: collection.id,
-      vector: query.vector,
+      collectionCreatedAt: collection.created_at,
+      dimension: collection.embedder_dimension,
+      mode,
+      vector,
+      text,
       k: query.k,
       ...(query.filter === undefined ? {} : { filter: query.filter }),
     };
-    return this.searchPool ? this.searchPool.search(search) : searchVectors(this.db, search);
+    return this.searchPool ? this.searchPool.search(search) : runSearch(this.db, search);
   }
 
   async getCollection(name: string): Promise<CollectionInfo | null> {

@@ -4,25 +4,14 @@
  * before ranking instead of trimming an already cut top-k (which could return nothing).
  */
 import type Database from 'better-sqlite3';
-import type { Metadata, SearchHit } from '../../schema/domain.ts';
+import type { SearchHit } from '../../schema/domain.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
+import { HIT_COLUMNS, rowToHit, type HitRow } from './chunk-hits.ts';
 import { metadataFilterSql } from './metadata-filter.ts';
 import { vectorTableName } from './migrations.ts';
 
 /** Largest k the vec0 KNN query accepts (sqlite-vec limit). */
 export const MAX_K = 4096;
-
-interface HitRow {
-  readonly id: string;
-  readonly document_id: string;
-  readonly text: string;
-  readonly ordinal: number;
-  readonly title: string | null;
-  readonly metadata: string;
-  readonly distance: number;
-}
-
-const HIT_COLUMNS = 'c.id, c.document_id, c.text, c.ordinal, c.title, c.metadata';
 
 /** Arguments of one search in a collection whose vector table is known. */
 export interface VectorSearch {
@@ -37,7 +26,7 @@ export function vectorToBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
-export function searchVectors(db: Database.Database, search: VectorSearch): SearchHit[] {
+export function searchVectors(db: Database.Database, search: VectorSearch): Omit<SearchHit, 'signals'>[] {
   if (!Number.isInteger(search.k) || search.k < 1 || search.k > MAX_K) {
     throw new Error(`k must be an integer from 1 to ${MAX_K}, got ${search.k}`);
   }
@@ -48,7 +37,7 @@ export function searchVectors(db: Database.Database, search: VectorSearch): Sear
   if (filter === undefined) {
     rows = db.prepare(
       `WITH knn AS (SELECT rowid, distance FROM ${table} WHERE embedding MATCH ? AND k = ?)
-       SELECT ${HIT_COLUMNS}, knn.distance AS distance
+       SELECT ${HIT_COLUMNS}, 1 - knn.distance AS score
        FROM knn JOIN chunks c ON c.rowid = knn.rowid
        ORDER BY knn.distance, c.id`,
     ).all(blob, search.k) as HitRow[];
@@ -62,18 +51,26 @@ export function searchVectors(db: Database.Database, search: VectorSearch): Sear
          WHERE embedding MATCH ? AND k = ?
            AND rowid IN (SELECT c.rowid FROM chunks c WHERE c.collection = ? AND ${condition.sql})
        )
-       SELECT ${HIT_COLUMNS}, knn.distance AS distance
+       SELECT ${HIT_COLUMNS}, 1 - knn.distance AS score
        FROM knn JOIN chunks c ON c.rowid = knn.rowid
        ORDER BY knn.distance, c.id`,
     ).all(blob, search.k, search.collection, ...condition.params) as HitRow[];
   }
-  return rows.map((row) => ({
-    chunkId: row.id,
-    documentId: row.document_id,
-    text: row.text,
-    score: 1 - row.distance,
-    ordinal: row.ordinal,
-    title: row.title,
-    metadata: JSON.parse(row.metadata) as Metadata,
-  }));
+  return rows.map(rowToHit);
+}
+
+/**
+ * Exact scores for candidate chunks (from the approximate index), best k first. Joining the
+ * chunks table drops candidates deleted since the index saw them; the stored vector, not the
+ * index's quantized copy, gives the score, so a replaced chunk is ranked by what it is now.
+ */
+export function rescoreCandidates(db: Database.Database, search: VectorSearch, rowIds: readonly bigint[]): Omit<SearchHit, 'signals'>[] {
+  const table = vectorTableName(search.collectionRowId);
+  const rows = db.prepare(
+    `SELECT ${HIT_COLUMNS}, 1 - vec_distance_cosine(v.embedding, ?) AS score
+     FROM chunks c JOIN ${table} v ON v.rowid = c.rowid
+     WHERE c.rowid IN (SELECT value FROM json_each(?)) AND c.collection = ?
+     ORDER BY score DESC, c.id LIMIT ?`,
+  ).all(vectorToBlob(search.vector), JSON.stringify(rowIds.map(Number)), search.collection, search.k) as HitRow[];
+  return rows.map(rowToHit);
 }

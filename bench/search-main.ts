@@ -1,0 +1,90 @@
+/**
+ * `npm run bench:search`: the read path alone, without RabbitMQ (so it needs no broker lock):
+ * a collection pre-loaded to BENCH_SEARCH_CHUNKS (default 100k) through the store, then exact
+ * KNN, VECTOR through the approximate index and HYBRID, p50/p95 idle and while two processes
+ * write through indexDocument at full speed (the index actors' write), recall@10 against exact
+ * on the same queries, and the index's catch-up time and size. Searches go through the store as
+ * the gateway calls it (its search thread). Writes bench/results/search-<timestamp>.json.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
+import type { SearchMode } from '../schema/domain.ts';
+import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
+import type { Store } from '../stores/store.ts';
+import { recallAt10, waitForAnnIndex } from './ann-quality.ts';
+import { loadCorpus } from './corpus.ts';
+import { describeMachine } from './machine.ts';
+import { Preloader } from './preload.ts';
+import { startProcess } from './processes.ts';
+import { summarize, type LatencySummary } from './stats.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const CHUNKS = Number(process.env.BENCH_SEARCH_CHUNKS ?? 100_000);
+const QUERIES = 200;
+const COLLECTION = 'search';
+const started = Date.now();
+const log = (message: string) => console.error(`[bench:search ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-bench-search-'));
+const dbPath = path.join(dataDir, 'rag.sqlite');
+const embedder = new HashingEmbedder({ dimension: 384 });
+const writers: { stop(): Promise<void> }[] = [];
+const stores: Store[] = [];
+try {
+  const corpus = loadCorpus(path.join(ROOT, '.cache'));
+  const queries = corpus.documents.map((doc) => doc.title);
+  const vectors = await embedder.embed(queries.slice(0, QUERIES));
+  const loader = openSqliteStore({ path: dbPath, searchThreads: 0 });
+  stores.push(loader);
+  const preloader = new Preloader(loader, embedder, COLLECTION);
+  await preloader.prepare(corpus.documents);
+  await preloader.fillTo(CHUNKS);
+  log(`pre-loaded ${CHUNKS} chunks`);
+
+  const exact = openSqliteStore({ path: dbPath, searchThreads: 0 });
+  const gateway = openSqliteStore({ path: dbPath });
+  stores.push(exact, gateway);
+  await gateway.search({ collection: COLLECTION, vector: vectors[0]!, k: 10, mode: 'VECTOR' });
+  const index = await waitForAnnIndex(dataDir, dbPath, COLLECTION, 1_800_000);
+  log(`approximate index caught up in ${index.seconds} s, ${index.megabytes} MB saved`);
+
+  const timed = async (store: Store, mode: SearchMode, count = QUERIES): Promise<LatencySummary> => {
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      await store.search({ collection: COLLECTION, mode, vector: vectors[i % vectors.length]!, text: queries[i % vectors.length]!, k: 10 });
+      samples.push(performance.now() - t0);
+    }
+    return summarize(samples);
+  };
+  const quality = await recallAt10(COLLECTION, exact, embedder, queries.slice(0, QUERIES),
+    (query, vector) => gateway.search({ collection: COLLECTION, mode: 'VECTOR', vector, text: query, k: 10 }));
+  log(`recall@10 ${quality.recall}`);
+  const idle = { exact: quality.exactMs, vector: await timed(gateway, 'VECTOR'), hybrid: await timed(gateway, 'HYBRID'), lexical: await timed(gateway, 'LEXICAL') };
+  log(`idle p95: exact ${idle.exact.p95}, VECTOR ${idle.vector.p95}, HYBRID ${idle.hybrid.p95}, LEXICAL ${idle.lexical.p95} ms`);
+
+  for (let i = 0; i < 2; i++) writers.push(startProcess(`writer-${i}`, 'bench/index-writer-main.ts', [dbPath, 'ingest'], process.env));
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  const busy = { exact: await timed(exact, 'VECTOR', 50), vector: await timed(gateway, 'VECTOR'), hybrid: await timed(gateway, 'HYBRID') };
+  const written = (await gateway.getCollection('ingest'))?.chunkCount ?? 0;
+  await Promise.all(writers.splice(0).map((writer) => writer.stop()));
+  log(`during writes p95: exact ${busy.exact.p95}, VECTOR ${busy.vector.p95}, HYBRID ${busy.hybrid.p95} ms; ${written} chunks written meanwhile`);
+
+  const result = {
+    at: new Date().toISOString(), machine: describeMachine('not used'), chunks: CHUNKS, queries: QUERIES, k: 10,
+    index: { catchUpSeconds: index.seconds, savedMegabytes: index.megabytes }, recallAt10: quality.recall,
+    idle, duringWrites: { ...busy, chunksWritten: written },
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  console.log(JSON.stringify(result, null, 2));
+  const resultsDir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, `search-${result.at.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  await Promise.all(writers.map((writer) => writer.stop()));
+  for (const store of stores) await store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}

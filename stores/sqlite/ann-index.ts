@@ -1,0 +1,194 @@
+/**
+ * The approximate vector index of the embedded store (issue 14): one usearch HNSW graph per
+ * collection, held by each search thread, following the `chunk_changes` sequence that every chunk
+ * write and delete appends to in its own transaction. SQLite stays the source of truth:
+ *
+ * - fresh: before each search the index applies the changes committed since its last sequence
+ *   number (at most CATCH_UP_BUDGET per search, more while idle); an index still further behind
+ *   is not used: that search runs exact, so nothing committed is ever missing for long;
+ * - never stale: candidates are joined with the chunks table and re-scored with their stored
+ *   vectors, so a deleted or replaced chunk is never returned, even before its removal is applied;
+ * - persisted: the graph is saved with its sequence number under `<db dir>/ann/`, so a restart
+ *   loads it and applies only what changed since.
+ *
+ * Vectors are stored as int8 in the graph (4× smaller, measured 2.4× faster to insert here);
+ * the exact re-score over `fusionDepth` candidates restores exact scores and order.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+
+// The CommonJS build: the ESM build finds its native binary by walking up from a stack-trace file
+// name, which loops forever inside a worker thread booted from eval (as the search workers are).
+const usearch = createRequire(import.meta.url)('usearch') as typeof import('usearch');
+
+type Graph = InstanceType<typeof usearch.Index>;
+
+/** Changes applied inside one search before answering (more wait for idle time or exact search). */
+const CATCH_UP_BUDGET = 500;
+/** Changes applied per idle step. */
+const IDLE_STEP = 500;
+/** Save the graph after this many applied changes (and when the thread closes). */
+const SAVE_EVERY_CHANGES = 20_000;
+
+/** A collection as the index knows it; a deleted and re-created collection gets a new identity. */
+export interface CollectionIdentity {
+  readonly name: string;
+  readonly rowId: number;
+  readonly createdAt: number;
+  readonly dimension: number;
+}
+
+interface Entry {
+  readonly identity: CollectionIdentity;
+  readonly index: Graph;
+  seq: number;
+  unsaved: number;
+}
+
+interface ChangeRow { readonly seq: number; readonly chunk_rowid: number; readonly op: number }
+
+export class AnnIndexes {
+  private readonly entries = new Map<string, Entry>();
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  /** `dir`: where graphs are saved, or null to keep them in memory only. */
+  constructor(private readonly db: Database.Database, private readonly dir: string | null, private readonly vectorTable: (rowId: number) => string) {}
+
+  /**
+   * Brings the collection's graph up to date within the budget and returns it, or null when it
+   * is still behind (the caller searches exactly).
+   */
+  ready(identity: CollectionIdentity): Graph | null {
+    const entry = this.entry(identity);
+    const caughtUp = this.apply(entry, CATCH_UP_BUDGET);
+    if (!caughtUp) this.scheduleIdle();
+    return caughtUp ? entry.index : null;
+  }
+
+  /** Saves every graph with changes (called when the thread closes). */
+  saveAll(): void {
+    for (const entry of this.entries.values()) if (entry.unsaved > 0) this.save(entry);
+  }
+
+  close(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.saveAll();
+  }
+
+  private entry(identity: CollectionIdentity): Entry {
+    const existing = this.entries.get(identity.name);
+    if (existing && sameIdentity(existing.identity, identity)) return existing;
+    if (existing) {
+      // The collection was deleted and built again: its old graph means nothing now.
+      this.entries.delete(identity.name);
+      this.removeFiles(existing.identity);
+    }
+    const entry = this.load(identity) ?? { identity, index: newIndex(identity.dimension), seq: 0, unsaved: 0 };
+    this.entries.set(identity.name, entry);
+    return entry;
+  }
+
+  /** Applies up to `budget` changes; true when none are left. */
+  private apply(entry: Entry, budget: number): boolean {
+    const changes = this.db.prepare(
+      'SELECT seq, chunk_rowid, op FROM chunk_changes WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ).all(entry.identity.name, entry.seq, budget + 1) as ChangeRow[];
+    const batch = changes.slice(0, budget);
+    if (batch.length > 0) {
+      const vectorOf = this.db.prepare(`SELECT embedding FROM ${this.vectorTable(entry.identity.rowId)} WHERE rowid = ?`).pluck();
+      for (const change of batch) {
+        const key = BigInt(change.chunk_rowid);
+        // A rowid can be reused after a delete: drop whatever the key held before adding.
+        if (entry.index.contains(key)) entry.index.remove(key);
+        if (change.op === 1) {
+          const blob = vectorOf.get(key) as Buffer | undefined;
+          // Deleted again since (a later change says so): nothing to add.
+          if (blob !== undefined) {
+            entry.index.add(key, new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength)), 1);
+          }
+        }
+      }
+      entry.seq = batch.at(-1)!.seq;
+      entry.unsaved += batch.length;
+      if (entry.unsaved >= SAVE_EVERY_CHANGES) this.save(entry);
+    }
+    return changes.length <= budget;
+  }
+
+  /** Keeps catching up while the thread has nothing else to do. */
+  private scheduleIdle(): void {
+    if (this.idleTimer) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      let behind = false;
+      for (const entry of this.entries.values()) {
+        if (!this.collectionStillExists(entry.identity)) continue;
+        if (!this.apply(entry, IDLE_STEP)) behind = true;
+      }
+      if (behind) this.scheduleIdle();
+      else this.saveAll();
+    }, 0);
+    this.idleTimer.unref();
+  }
+
+  private collectionStillExists(identity: CollectionIdentity): boolean {
+    const row = this.db.prepare('SELECT id, created_at FROM collections WHERE name = ?').get(identity.name) as
+      | { id: number; created_at: number } | undefined;
+    return row !== undefined && row.id === identity.rowId && row.created_at === identity.createdAt;
+  }
+
+  private files(identity: CollectionIdentity): { graph: string; meta: string } | null {
+    if (this.dir === null) return null;
+    const base = path.join(this.dir, `c${identity.rowId}-${identity.createdAt}-${identity.dimension}`);
+    return { graph: `${base}.usearch`, meta: `${base}.json` };
+  }
+
+  private load(identity: CollectionIdentity): Entry | null {
+    const files = this.files(identity);
+    if (files === null || !existsSync(files.graph) || !existsSync(files.meta)) return null;
+    try {
+      const { seq } = JSON.parse(readFileSync(files.meta, 'utf8')) as { seq: number };
+      const index = newIndex(identity.dimension);
+      index.load(files.graph);
+      return { identity, index, seq, unsaved: 0 };
+    } catch {
+      return null; // A damaged file is rebuilt from the sequence.
+    }
+  }
+
+  private save(entry: Entry): void {
+    const files = this.files(entry.identity);
+    entry.unsaved = 0;
+    if (files === null) return;
+    mkdirSync(path.dirname(files.graph), { recursive: true });
+    // Write aside, then rename: another gateway on the same directory never reads half a file.
+    const suffix = `.${process.pid}-${entry.seq}.tmp`;
+    entry.index.save(files.graph + suffix);
+    writeFileSync(files.meta + suffix, JSON.stringify({ seq: entry.seq, size: entry.index.size() }));
+    renameSync(files.graph + suffix, files.graph);
+    renameSync(files.meta + suffix, files.meta);
+  }
+
+  private removeFiles(identity: CollectionIdentity): void {
+    const files = this.files(identity);
+    if (files) for (const file of [files.graph, files.meta]) rmSync(file, { force: true });
+  }
+}
+
+function sameIdentity(a: CollectionIdentity, b: CollectionIdentity): boolean {
+  return a.rowId === b.rowId && a.createdAt === b.createdAt && a.dimension === b.dimension;
+}
+
+/**
+ * HNSW parameters, chosen by measurement on hashing vectors of the bench corpus at 100k
+ * (recall@10 after re-scoring: 16 links, breadth 128, 100 candidates 0.73; 16/512/400 0.95;
+ * 32/512/400 0.98 at ~1.6 ms a query): 32 links per node, search breadth 512.
+ */
+function newIndex(dimension: number): Graph {
+  return new usearch.Index({
+    dimensions: dimension, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.I8,
+    connectivity: 32, expansion_add: 64, expansion_search: 512, multi: false,
+  });
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IndexedChunk } from '../schema/domain.ts';
+import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
+import type { Store } from '../stores/store.ts';
+
+const EMBEDDER = { name: 'ann-test', dimension: 16 };
+
+/** A deterministic pseudo-random unit vector. */
+function vector(seed: number): Float32Array {
+  const out = new Float32Array(EMBEDDER.dimension);
+  let x = seed * 2654435761 % 4294967296;
+  for (let i = 0; i < out.length; i++) {
+    x = (x * 1664525 + 1013904223) % 4294967296;
+    out[i] = x / 4294967296 - 0.5;
+  }
+  const norm = Math.hypot(...out);
+  return out.map((v) => v / norm);
+}
+
+async function index(store: Store, documentId: string, chunks: IndexedChunk[]): Promise<void> {
+  const jobId = `job-${documentId}-${chunks[0]?.id ?? 'empty'}`;
+  await store.createJob({ id: jobId, collection: 'ann', documentId, priority: 'NORMAL' });
+  await store.indexDocument({
+    jobId,
+    document: { id: documentId, collection: 'ann', title: null, mimeType: null, sourceUrl: null, metadata: {}, contentHash: null },
+    embedder: EMBEDDER,
+    chunks,
+  });
+}
+
+const chunksOf = (documentId: string, version: string, seeds: number[]): IndexedChunk[] =>
+  seeds.map((seed, ordinal) => ({ id: `${documentId}:${version}:${ordinal}`, ordinal, text: `${documentId} ${version}`, heading: null, vector: vector(seed) }));
+
+describe('SqliteStore approximate vector index', function () {
+  this.timeout(60_000);
+  let dir: string;
+  const stores: Store[] = [];
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'rag-ann-')); });
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('when another process writes, replaces and deletes, should find the new chunks and never the old ones', async () => {
+    const path = join(dir, 'store.db');
+    // The writer stands for an index actor, the reader for a gateway with its own index.
+    const writer = openSqliteStore({ path, searchThreads: 0 });
+    const reader = openSqliteStore({ path, annMinChunks: 0 });
+    stores.push(writer, reader);
+    for (let d = 0; d < 20; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2, d * 10 + 3]));
+    const first = await reader.search({ collection: 'ann', vector: vector(51), k: 1 });
+    assert.equal(first[0]?.chunkId, 'doc-5:v1:0');
+
+    // Replaced: the old version's vector was the query's; the new one must win with its own score.
+    await index(writer, 'doc-5', chunksOf('doc-5', 'v2', [9001]));
+    const replaced = await reader.search({ collection: 'ann', vector: vector(51), k: 5 });
+    assert.ok(!replaced.some((hit) => hit.chunkId.startsWith('doc-5:v1')), JSON.stringify(replaced.map((h) => h.chunkId)));
+    assert.equal((await reader.search({ collection: 'ann', vector: vector(9001), k: 1 }))[0]?.chunkId, 'doc-5:v2:0');
+
+    await writer.deleteDocument('ann', 'doc-7');
+    const afterDelete = await reader.search({ collection: 'ann', vector: vector(71), k: 10 });
+    assert.ok(!afterDelete.some((hit) => hit.documentId === 'doc-7'));
+    assert.equal(afterDelete.length, 10);
+  });
+
+  it('when the store closes, should save the index with its sequence number and load it on the next start', async () => {
+    const path = join(dir, 'store.db');
+    let store = openSqliteStore({ path, annMinChunks: 0 });
+    for (let d = 0; d < 10; d++) await index(store, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));
+    await store.search({ collection: 'ann', vector: vector(11), k: 3 });
+    await store.close();
+    const saved = readdirSync(join(dir, 'ann'));
+    const meta = saved.find((name) => name.endsWith('.json'))!;
+    assert.ok(saved.some((name) => name.endsWith('.usearch')), saved.join(', '));
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: 20, size: 20 });
+
+    store = openSqliteStore({ path, annMinChunks: 0 });
+    stores.push(store);
+    await index(store, 'doc-new', chunksOf('doc-new', 'v1', [777]));
+    assert.equal((await store.search({ collection: 'ann', vector: vector(777), k: 1 }))[0]?.chunkId, 'doc-new:v1:0');
+    assert.equal((await store.search({ collection: 'ann', vector: vector(11), k: 1 }))[0]?.chunkId, 'doc-1:v1:0');
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * The store contract for search modes (issue 14): LEXICAL ranks by stemmed words, VECTOR by
+ * cosine, HYBRID fuses both by reciprocal rank; k and filters mean the same in every mode; a
+ * deleted or replaced chunk is never found by either index. A store without a lexical index yet
+ * must refuse LEXICAL and HYBRID with an error naming itself.
+ */
+import assert from 'node:assert/strict';
+import type { IndexedChunk, Metadata, SearchHit, SearchMode } from '../schema/domain.ts';
+import { RRF_K } from '../stores/rank-fusion.ts';
+import type { DocumentVersion, IndexRequest, Store } from '../stores/store.ts';
+import type { MetadataFilter } from '../schema/metadata-filter.ts';
+import { cosine, eventually, unit } from './support/contract-vectors.ts';
+
+type Ingest = (document: DocumentVersion, chunks: readonly IndexedChunk[]) => Promise<IndexRequest>;
+
+function page(id: string, metadata: Metadata): DocumentVersion {
+  return { id, collection: 'modes', title: null, mimeType: 'text/plain', sourceUrl: null, metadata, contentHash: null };
+}
+
+const QUERY_TEXT = 'read a password without echo';
+const QUERY_VECTOR = unit(1);
+
+// Texts decide the lexical ranking, vectors the vector ranking; they disagree on purpose.
+const PAGES = [
+  { doc: page('getpass', { lang: 'en' }), text: 'getpass prompts for a password without echoing it', vector: unit(0, 1) },
+  { doc: page('readlines', { lang: 'en' }), text: 'read lines from a file one at a time', vector: unit(1, 0.1) },
+  { doc: page('socket', { lang: 'de' }), text: 'open a socket and send bytes', vector: unit(1, 0.5) },
+] as const;
+
+function pageChunk(page: (typeof PAGES)[number], version = 'v1'): IndexedChunk {
+  return { id: `${page.doc.id}:${version}:0`, ordinal: 0, text: page.text, heading: null, vector: page.vector };
+}
+
+export function describeSearchModes(store: () => Store, ingest: Ingest, lexical: boolean): void {
+  async function seed(): Promise<void> {
+    for (const page of PAGES) await ingest(page.doc, [pageChunk(page)]);
+  }
+
+  function search(mode: SearchMode, k = 10, filter?: MetadataFilter, text = QUERY_TEXT): Promise<SearchHit[]> {
+    return store().search({ collection: 'modes', mode, text, vector: QUERY_VECTOR, k, ...(filter ? { filter } : {}) });
+  }
+
+  const ids = (hits: readonly SearchHit[]) => hits.map((hit) => hit.documentId);
+
+  describe('search modes', () => {
+    it('when searching in VECTOR mode, should mark every hit with its vector rank and cosine', async () => {
+      await seed();
+      await eventually(async () => {
+        const hits = await search('VECTOR');
+        const expected = [...PAGES].sort((a, b) => cosine(QUERY_VECTOR, b.vector) - cosine(QUERY_VECTOR, a.vector));
+        assert.deepEqual(ids(hits), expected.map((page) => page.doc.id));
+        hits.forEach((hit, index) => {
+          assert.equal(hit.signals.length, 1);
+          assert.equal(hit.signals[0]!.signal, 'VECTOR');
+          assert.equal(hit.signals[0]!.rank, index + 1);
+          assert.ok(Math.abs(hit.signals[0]!.score - hit.score) < 1e-9);
+        });
+      });
+    });
+
+    if (!lexical) {
+      for (const mode of ['LEXICAL', 'HYBRID'] as const) {
+        it(`when searching in ${mode} mode, should refuse naming the store and the mode`, async () => {
+          await seed();
+          await assert.rejects(search(mode), (error: Error) => error.message.includes(mode) && /store/.test(error.message));
+        });
+      }
+      return;
+    }
+
+    it('when searching in LEXICAL mode, should rank by stemmed words ("echo" finds "echoing") and skip chunks without them', async () => {
+      await seed();
+      const hits = await search('LEXICAL');
+      assert.deepEqual(ids(hits), ['getpass', 'readlines']);
+      assert.ok(hits[0]!.score > hits[1]!.score, 'higher score first');
+      assert.deepEqual(hits.map((hit) => hit.signals.map(({ signal, rank }) => ({ signal, rank }))),
+        [[{ signal: 'LEXICAL', rank: 1 }], [{ signal: 'LEXICAL', rank: 2 }]]);
+      assert.deepEqual(ids(await search('LEXICAL', 10, undefined, 'echo')), ['getpass']);
+      assert.equal(hits[0]!.text, PAGES[0].text);
+      assert.deepEqual(hits[0]!.metadata, PAGES[0].doc.metadata);
+    });
+
+    it('when the query text holds FTS syntax or no word at all, should treat it as plain words', async () => {
+      await seed();
+      assert.deepEqual(ids(await search('LEXICAL', 10, undefined, 'password" OR NEAR(* -')), ['getpass']);
+      assert.deepEqual(await search('LEXICAL', 10, undefined, '"*" () -'), []);
+    });
+
+    it('when searching in HYBRID mode, should fuse the two rankings by reciprocal rank with both ranks on each hit', async () => {
+      await seed();
+      const [vector, lexicalHits, hybrid] = [await search('VECTOR'), await search('LEXICAL'), await search('HYBRID')];
+      const fused = new Map<string, number>();
+      for (const hits of [vector, lexicalHits]) hits.forEach((hit, i) => fused.set(hit.chunkId, (fused.get(hit.chunkId) ?? 0) + 1 / (RRF_K + i + 1)));
+      const expected = [...fused.entries()].sort((a, b) => b[1] - a[1]).map(([chunkId]) => chunkId);
+      assert.deepEqual(hybrid.map((hit) => hit.chunkId), expected);
+      // readlines is 1st by vector and 2nd by words; getpass last by vector but 1st by words.
+      assert.deepEqual(ids(hybrid), ['readlines', 'getpass', 'socket']);
+      assert.deepEqual(hybrid[0]!.signals.map(({ signal, rank }) => [signal, rank]), [['VECTOR', 1], ['LEXICAL', 2]]);
+      assert.deepEqual(hybrid[2]!.signals.map(({ signal, rank }) => [signal, rank]), [['VECTOR', 2]]);
+      for (const hit of hybrid) assert.ok(Math.abs(hit.score - fused.get(hit.chunkId)!) < 1e-12);
+    });
+
+    it('when k and a filter are given, should return at most k hits that all match, in every mode', async () => {
+      await seed();
+      for (const mode of ['VECTOR', 'LEXICAL', 'HYBRID'] as const) {
+        assert.equal((await search(mode, 1)).length, 1, mode);
+        const english = await search(mode, 10, { lang: 'en' });
+        assert.ok(english.length > 0 && english.every((hit) => hit.metadata.lang === 'en'), mode);
+        assert.ok((await search(mode, 10, { lang: 'xx' })).length === 0, mode);
+      }
+      // The filter narrows each ranking before it is cut: the one German page is found by vector.
+      assert.deepEqual(ids(await search('HYBRID', 1, { lang: 'de' })), ['socket']);
+      assert.deepEqual(await search('LEXICAL', 1, { lang: 'de' }), []);
+    });
+
+    it('when a mode lacks its input, should reject naming it', async () => {
+      await seed();
+      await assert.rejects(store().search({ collection: 'modes', mode: 'LEXICAL', k: 3 }), /text/);
+      await assert.rejects(store().search({ collection: 'modes', mode: 'HYBRID', text: 'password', k: 3 }), /vector/);
+    });
+
+    it('when a document is deleted or replaced, should never find its old chunks by words or by vector', async () => {
+      await seed();
+      assert.equal(await store().deleteDocument('modes', 'getpass'), true);
+      await ingest(PAGES[1].doc, [{ ...pageChunk(PAGES[1], 'v2'), text: 'write records to a socket' }]);
+      for (const mode of ['VECTOR', 'LEXICAL', 'HYBRID'] as const) {
+        const hits = await search(mode);
+        assert.ok(!hits.some((hit) => hit.documentId === 'getpass' || hit.chunkId === 'readlines:v1:0'), mode);
+      }
+      assert.deepEqual(await search('LEXICAL', 10, undefined, 'password echo read'), []);
+      assert.deepEqual(ids(await search('LEXICAL', 10, undefined, 'records')), ['readlines']);
+      assert.equal(await store().deleteCollection('modes'), 2);
+      assert.deepEqual(await search('HYBRID'), []);
+    });
+  });
+}
