@@ -5,6 +5,7 @@ import {
   SUPPORTED_MIME_TYPES,
   type SupportedMimeType,
 } from '../../schema/mime-types.ts';
+import { guardMarkdown } from './markdown-guard.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 import { parseHtml } from './parsers/html.ts';
 import { parseMarkdown } from './parsers/markdown.ts';
@@ -16,8 +17,8 @@ type Parser = (content: Uint8Array, signal?: AbortSignal) => ParsedDocument | Pr
 /** One parser per supported type; the Record type makes a missing entry a compile error. */
 const PARSERS: Readonly<Record<SupportedMimeType, Parser>> = {
   'text/plain': (bytes) => parsePlainText(decodeUtf8(bytes, 'text/plain')),
-  'text/markdown': (bytes) => parseMarkdown(decodeUtf8(bytes, 'text/markdown')),
-  'text/x-markdown': (bytes) => parseMarkdown(decodeUtf8(bytes, 'text/x-markdown')),
+  'text/markdown': (bytes) => parseMarkdown(guardMarkdown(decodeUtf8(bytes, 'text/markdown'))),
+  'text/x-markdown': (bytes) => parseMarkdown(guardMarkdown(decodeUtf8(bytes, 'text/x-markdown'))),
   'text/html': (bytes) => parseHtml(decodeUtf8(bytes, 'text/html')),
   'application/xhtml+xml': (bytes) => parseHtml(decodeUtf8(bytes, 'application/xhtml+xml')),
   'application/pdf': parsePdf,
