@@ -24,12 +24,14 @@ const MIME_TYPES = [
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   'application/epub+zip',
   'application/vnd.oasis.opendocument.text',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
   ...PLAIN_TEXT_GROUP,
 ] as const;
 
 export const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 export const ODT = 'application/vnd.oasis.opendocument.text';
 export const EPUB = 'application/epub+zip';
+export const PPTX = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
 
 /** One of SUPPORTED_MIME_TYPES. */
 export type SupportedMimeType = (typeof MIME_TYPES)[number];
@@ -65,6 +67,7 @@ const BY_EXTENSION: Readonly<Record<string, SupportedMimeType>> = {
   docx: DOCX,
   epub: EPUB,
   odt: ODT,
+  pptx: PPTX,
   log: 'text/x-log',
   py: 'text/x-python',
   js: 'text/javascript',
@@ -99,8 +102,8 @@ const SNIFF_BYTES = 512;
 
 /**
  * Guesses a supported MIME type when the client sent none: a PDF signature wins (it is
- * unambiguous, and servers often mislabel PDFs), then a ZIP container's own markers (DOCX, EPUB,
- * ODT), then the file extension of the name or URL path, then the content: a leading
+ * unambiguous, and servers often mislabel PDFs), then a ZIP container's own markers (DOCX, PPTX,
+ * EPUB, ODT), then the file extension of the name or URL path, then the content: a leading
  * `<!doctype html` / `<html`, JSON, rows of CSV or TSV, and finally any UTF-8 text without NUL
  * bytes (code, logs) as text/plain. Returns null when nothing matches (binary content).
  */
@@ -136,6 +139,7 @@ function zipContainerType(bytes: Uint8Array): SupportedMimeType | null {
   if (head.includes('mimetypeapplication/epub+zip')) return EPUB;
   if (head.includes(`mimetype${ODT}`)) return ODT;
   if (buffer.includes('word/document.xml', 0, 'latin1')) return DOCX;
+  if (buffer.includes('ppt/presentation.xml', 0, 'latin1')) return PPTX;
   return null;
 }
 

@@ -13,6 +13,7 @@ const DOCUMENT = 'query($id: ID!) { document(id: $id) { mimeType } }';
 const CASES = [
   { file: 'zstd-readme.docx', mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', phrase: 'zstd --train FullPathToTrainingSet' },
   { file: 'zstd-readme.odt', mimeType: 'application/vnd.oasis.opendocument.text', phrase: 'zstd --train FullPathToTrainingSet' },
+  { file: 'zstd-readme.pptx', mimeType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation', phrase: 'quick local smoke tests' },
   { file: 'zstd-readme.epub', mimeType: 'application/epub+zip', phrase: 'zstd --train FullPathToTrainingSet' },
   { file: 'debian-releases.csv', mimeType: 'text/csv', phrase: 'Squeeze' },
   { file: 'iso3166.tsv', mimeType: 'text/tab-separated-values', phrase: 'Greenland' },
@@ -20,7 +21,7 @@ const CASES = [
   { file: 'colorsys.py', mimeType: 'text/plain', phrase: 'rgb_to_yiq' },
 ];
 
-describe('ingesting office, e-book, table, data and code files', function () {
+describe('ingesting office, slide, e-book, table, data and code files', function () {
   this.timeout(60_000);
   let system: TestSystem;
 

@@ -5,6 +5,7 @@ import {
   isSupportedMimeType,
   ODT,
   PLAIN_TEXT_TYPES,
+  PPTX,
   normalizeMimeType,
   SUPPORTED_MIME_TYPES,
   type SupportedMimeType,
@@ -19,6 +20,7 @@ import { parseDocx } from './parsers/docx.ts';
 import { parseEpub } from './parsers/epub.ts';
 import { parseJson } from './parsers/json.ts';
 import { parseOdt } from './parsers/odt.ts';
+import { parsePptx } from './parsers/pptx.ts';
 import { parseTable } from './parsers/table.ts';
 
 type Parser = (content: Uint8Array, signal?: AbortSignal) => ParsedDocument | Promise<ParsedDocument>;
@@ -37,6 +39,7 @@ const PARSERS: Readonly<Record<SupportedMimeType, Parser>> = {
   [DOCX]: parseDocx,
   [EPUB]: parseEpub,
   [ODT]: parseOdt,
+  [PPTX]: parsePptx,
   ...Object.fromEntries(PLAIN_TEXT_TYPES.map((type) => [type, (bytes: Uint8Array) => parsePlainText(decodeUtf8(bytes, type))])) as
     Record<(typeof PLAIN_TEXT_TYPES)[number], Parser>,
 };

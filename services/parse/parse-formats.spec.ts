@@ -27,6 +27,15 @@ describe('parsing the office, e-book, table and data formats', function () {
     });
   }
 
+  it('when a PPTX made by pandoc is given without a type, should detect it and put each slide under its title', async () => {
+    const bytes = fixture('zstd-readme.pptx');
+    const type = detectMimeType(bytes);
+    assert.equal(type, 'application/vnd.openxmlformats-officedocument.presentationml.presentation');
+    const doc = await parseDocument(bytes, type!);
+    assert.deepEqual(sectionWith(doc, 'is the officially maintained build system')?.headings, ['Build instructions']);
+    assert.deepEqual(sectionWith(doc, 'quick local smoke tests')?.headings, ['Testing']);
+  });
+
   it('when a CSV is given without a type, should detect it and keep each row on a line under its header', async () => {
     const bytes = fixture('debian-releases.csv');
     assert.equal(detectMimeType(bytes), 'text/csv');

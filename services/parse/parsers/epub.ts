@@ -6,7 +6,7 @@ import { parseHtml } from './html.ts';
 import { zipEntries, zipText } from './zip-entries.ts';
 
 const FORMAT = 'EPUB';
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', removeNSPrefix: true, isArray: (name) => ['item', 'itemref', 'rootfile'].includes(name) });
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', removeNSPrefix: true, htmlEntities: true, isArray: (name) => ['item', 'itemref', 'rootfile'].includes(name) });
 
 /**
  * EPUB → its spine's XHTML documents in reading order, each through the HTML parser, so

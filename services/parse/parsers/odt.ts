@@ -4,7 +4,7 @@ import { zipEntries, zipText } from './zip-entries.ts';
 
 const FORMAT = 'ODT';
 /** preserveOrder keeps headings and paragraphs in document order. */
-const xml = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '', trimValues: false });
+const xml = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '', trimValues: false, htmlEntities: true });
 
 type XmlNode = Record<string, unknown> & { ':@'?: Record<string, string> };
 
