@@ -4,7 +4,7 @@ import { JOB_FIELDS, gql, gqlData, waitForJob } from './support/graphql-client.t
 import { startTestSystem, type TestSystem } from './support/test-system.ts';
 
 /** Files made outside this project (see services/parse/parse-formats.spec.ts). */
-const fixture = (name: string) => readFileSync(new URL(`./fixtures/docs/formats/${name}`, import.meta.url)).toString('base64');
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/formats/${name}`, import.meta.url)).toString('base64');
 
 const INGEST = `mutation($input: IngestInput!) { ingestDocument(input: $input) { ${JOB_FIELDS} } }`;
 const SEARCH = 'query($c: String!, $q: String!) { search(collection: $c, query: $q, k: 3) { documentId text } }';

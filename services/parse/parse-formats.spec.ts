@@ -8,7 +8,7 @@ import type { ParsedDocument } from './parsed-document.ts';
 import { ParsePool } from './pool/parse-pool.ts';
 
 /** Files made outside this project: pandoc renderings of zstd's README, Debian and tz data, Node's API JSON. */
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../test/fixtures/docs/formats/${name}`, import.meta.url)));
+const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../test/fixtures/formats/${name}`, import.meta.url)));
 const sectionWith = (doc: ParsedDocument, phrase: string) => doc.sections.find((section) => section.text.includes(phrase));
 
 describe('parsing the office, e-book, table and data formats', function () {
