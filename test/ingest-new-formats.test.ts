@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { JOB_FIELDS, gql, gqlData, waitForJob } from './support/graphql-client.ts';
 import { startTestSystem, type TestSystem } from './support/test-system.ts';
 
@@ -39,6 +41,31 @@ describe('ingesting office, slide, e-book, table, data and code files', function
       const { search } = await gqlData(system.url, SEARCH, { c: `formats-${i}`, q: phrase });
       assert.equal(search[0]?.documentId, job.documentId, file);
       assert.ok(search.some((hit: { text: string }) => hit.text.includes(phrase)), `${file}: "${phrase}" in a chunk`);
+    }
+  });
+
+  it('when a URL serves a supported type, should pass its Content-Type through; when a generic one, should detect the type from the content', async () => {
+    const served: Record<string, { type: string; file: string }> = {
+      '/releases': { type: 'text/csv; charset=utf-8', file: 'debian-releases.csv' },
+      '/slides': { type: 'application/zip', file: 'zstd-readme.pptx' },
+    };
+    const server = createServer((request, response) => {
+      const entry = served[request.url ?? ''];
+      if (!entry) return void response.writeHead(404).end();
+      response.writeHead(200, { 'content-type': entry.type }).end(Buffer.from(fixture(entry.file), 'base64'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const expected = { '/releases': 'text/csv', '/slides': 'application/vnd.openxmlformats-officedocument.presentationml.presentation' };
+      for (const [path, mimeType] of Object.entries(expected)) {
+        const { ingestDocument } = await gqlData(system.url, INGEST, { input: { collection: 'formats-url', url: `${base}${path}` } });
+        const job = await waitForJob(system.url, ingestDocument.id);
+        assert.equal(job.status, 'SUCCEEDED', `${path}: ${job.error}`);
+        assert.equal((await gqlData(system.url, DOCUMENT, { id: job.documentId })).document.mimeType, mimeType, path);
+      }
+    } finally {
+      server.close();
     }
   });
 
