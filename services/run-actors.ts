@@ -42,7 +42,8 @@ export async function runActors(stages: readonly Stage[], config: SystemConfig, 
   const listener = await cancellation.listen(broker, names);
   const events = new JobEventPublisher(broker, names, logger);
   const parsePool = stages.includes('PARSE') ? createParsePool(config, logger.child({ actor: 'parse' })) : undefined;
-  parsePool?.warm();
+  // Consume only once the workers can parse: their start must not count against a stage deadline.
+  await parsePool?.warm();
   const runtimes = stages.map((stage) => new ActorRuntime(wrap(stageActor(stage, config, store, embedder, parsePool)), {
     broker, names, store, events, cancellation, retry, logger: logger.child({ actor: stage.toLowerCase() }),
   }, { prefetch: config.prefetch, stageTimeoutMs: config.stageTimeoutMs }));

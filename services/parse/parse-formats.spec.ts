@@ -79,7 +79,7 @@ describe('parsing the office, e-book, table and data formats', function () {
     // A warm worker per bomb, so no test waits for the replacement of the one before.
     before(() => {
       pool = new ParsePool({ workers: 4, timeoutMs: 30_000, maxMemoryMb: 256 });
-      pool.warm();
+      return pool.warm();
     });
     after(() => pool.close());
 

@@ -14,7 +14,7 @@ describe('ParsePool', function () {
 
   before(() => {
     pool = new ParsePool({ workers: 2, timeoutMs: TIMEOUT_MS, maxMemoryMb: 256 });
-    pool.warm();
+    return pool.warm();
   });
   after(() => pool.close());
 

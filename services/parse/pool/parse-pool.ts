@@ -49,6 +49,8 @@ interface Worker {
   timers: NodeJS.Timeout[];
   /** The last bytes of its stderr: how V8 reports running out of heap. */
   stderrTail: string;
+  /** Settles when it reports ready or exits. */
+  readonly started: Promise<void>;
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL('./parse-worker.ts', import.meta.url));
@@ -67,9 +69,14 @@ export class ParsePool {
     this.memoryCheckMs = options.memoryCheckMs ?? 20;
   }
 
-  /** Starts every worker now, so the first documents do not wait for a process to start. */
-  warm(): void {
+  /**
+   * Starts every worker now, so the first documents do not wait for a process to start (a
+   * second or two, which a short stage deadline would count against them). Resolves when each
+   * has started or failed to.
+   */
+  warm(): Promise<void> {
     while (!this.closed && this.workers.size < this.options.workers) this.spawn();
+    return Promise.all([...this.workers].map((worker) => worker.started)).then(() => undefined);
   }
 
   /**
@@ -119,7 +126,9 @@ export class ParsePool {
       serialization: 'advanced', // Uint8Array content crosses as bytes, not JSON
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const worker: Worker = { child, ready: false, task: null, timers: [], stderrTail: '' };
+    let started!: () => void;
+    const worker: Worker = { child, ready: false, task: null, timers: [], stderrTail: '', started: new Promise((resolve) => { started = resolve; }) };
+    child.once('exit', () => started());
     this.workers.add(worker);
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       worker.stderrTail = (worker.stderrTail + text).slice(-STDERR_TAIL_CHARS);
@@ -127,6 +136,7 @@ export class ParsePool {
     child.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') {
         worker.ready = true;
+        started();
         this.pump();
       } else {
         this.complete(worker, message);
@@ -171,7 +181,7 @@ export class ParsePool {
       else worker.child.once('exit', () => resolve());
     });
     worker.child.kill('SIGKILL');
-    if (!this.closed) this.warm(); // a replacement, so the pool keeps its size
+    if (!this.closed) void this.warm(); // a replacement, so the pool keeps its size
     this.pump();
     return exited;
   }
