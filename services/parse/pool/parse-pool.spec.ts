@@ -13,7 +13,8 @@ describe('ParsePool', function () {
   let pool: ParsePool;
 
   before(() => {
-    pool = new ParsePool({ workers: 2, timeoutMs: TIMEOUT_MS, maxMemoryMb: 256 });
+    // Memory to spare: the hostile Markdown below must meet the time budget, not this one.
+    pool = new ParsePool({ workers: 2, timeoutMs: TIMEOUT_MS, maxMemoryMb: 2048 });
     return pool.warm();
   });
   after(() => pool.close());

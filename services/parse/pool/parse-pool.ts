@@ -115,9 +115,9 @@ export class ParsePool {
     }
     const starting = () => [...this.workers].filter((worker) => !worker.ready).length;
     while (this.queue.length > starting() && this.workers.size < this.options.workers) this.spawn();
-    // A worker is referenced while it parses or documents wait for it to start, so a process with
-    // nothing else to do stays up for them; idle ones do not keep it alive.
-    for (const worker of this.workers) this.setReferenced(worker, worker.task !== null || (!worker.ready && this.queue.length > 0));
+    // A worker is referenced while it starts (someone may await warm(), or documents wait for it)
+    // and while it parses, so a process with nothing else to do stays up; idle ones do not keep it alive.
+    for (const worker of this.workers) this.setReferenced(worker, worker.task !== null || !worker.ready);
   }
 
   private spawn(): void {
@@ -130,6 +130,7 @@ export class ParsePool {
     const worker: Worker = { child, ready: false, task: null, timers: [], stderrTail: '', started: new Promise((resolve) => { started = resolve; }) };
     child.once('exit', () => started());
     this.workers.add(worker);
+    this.setReferenced(worker, true); // until it is ready: see pump()
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       worker.stderrTail = (worker.stderrTail + text).slice(-STDERR_TAIL_CHARS);
     });
@@ -180,6 +181,7 @@ export class ParsePool {
       if (worker.child.exitCode !== null || worker.child.signalCode !== null) resolve();
       else worker.child.once('exit', () => resolve());
     });
+    this.setReferenced(worker, true); // so whoever awaits its exit (close()) sees it
     worker.child.kill('SIGKILL');
     if (!this.closed) void this.warm(); // a replacement, so the pool keeps its size
     this.pump();
