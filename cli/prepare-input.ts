@@ -1,11 +1,11 @@
 /** Builds the IngestInput of one source: URLs as `url`, files as base64 with their detected type. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { detectMimeType } from '../schema/mime-types.ts';
+import { detectMimeType, KNOWN_EXTENSIONS } from '../schema/mime-types.ts';
 import type { Source } from './collect-sources.ts';
 
-/** What detectMimeType recognises by name (HTML and PDF are also recognised by content). */
-const SUPPORTED_EXTENSIONS = '.md .markdown .txt .html .htm .xhtml .pdf';
+/** What detectMimeType recognises by name (most formats, and any UTF-8 text, are also recognised by content). */
+const SUPPORTED_EXTENSIONS = KNOWN_EXTENSIONS.join(' ');
 
 /** Options every document of one `rag ingest` shares. */
 export interface IngestDefaults {

@@ -60,6 +60,12 @@ export interface SystemConfig {
   readonly fetchMaxRedirects: number;
   /** FETCH_ALLOW_LIST: comma-separated CIDRs or hosts the fetcher may reach despite being private. */
   readonly fetchAllowList: readonly string[];
+  /** PARSE_WORKERS: worker processes of each parse actor process, i.e. documents it parses at once. */
+  readonly parseWorkers: number;
+  /** PARSE_TIMEOUT_MS: wall-clock time one document may take to parse; past it the worker is killed and the job FAILS. */
+  readonly parseTimeoutMs: number;
+  /** PARSE_MAX_MEMORY_MB: resident memory a parse worker may reach; past it the worker is killed and the job FAILS. */
+  readonly parseMaxMemoryMb: number;
   /** PREFETCH: unacked messages per actor consumer. */
   readonly prefetch: number;
   /** STAGE_TIMEOUT_MS: a handler running longer is aborted and the attempt fails. */
@@ -200,6 +206,9 @@ export function readConfig(env: Env): SystemConfig {
     fetchMaxBytes: int(env, 'FETCH_MAX_BYTES', DEFAULTS.fetchMaxBytes, 1, 512 * 1024 * 1024),
     fetchMaxRedirects: int(env, 'FETCH_MAX_REDIRECTS', DEFAULTS.fetchMaxRedirects, 0, 20),
     fetchAllowList: list(env.FETCH_ALLOW_LIST),
+    parseWorkers: int(env, 'PARSE_WORKERS', 2, 1, 64),
+    parseTimeoutMs: int(env, 'PARSE_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    parseMaxMemoryMb: int(env, 'PARSE_MAX_MEMORY_MB', 512, 64, 65_536),
     prefetch: int(env, 'PREFETCH', 16, 1, 1000),
     stageTimeoutMs: int(env, 'STAGE_TIMEOUT_MS', 120_000, 100, 3_600_000),
     retryDelaysMs: list(env.RETRY_DELAYS_MS ?? '1000,4000,16000,64000').map((value) => positive('RETRY_DELAYS_MS', value)),

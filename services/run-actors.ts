@@ -10,7 +10,7 @@ import { ActorRuntime } from '../messaging/actor-runtime.ts';
 import { CancellationRegistry } from '../messaging/cancellation.ts';
 import { JobEventPublisher } from '../messaging/job-events.ts';
 import { declareWorkTopology, topology } from '../messaging/topology.ts';
-import { stageActor } from './stage-actors.ts';
+import { createParsePool, stageActor } from './stage-actors.ts';
 import type { Embedder } from '../embedders/embedder.ts';
 import type { StageActor } from '../messaging/actor-runtime.ts';
 import type { Store } from '../stores/store.ts';
@@ -41,7 +41,10 @@ export async function runActors(stages: readonly Stage[], config: SystemConfig, 
   const cancellation = new CancellationRegistry();
   const listener = await cancellation.listen(broker, names);
   const events = new JobEventPublisher(broker, names, logger);
-  const runtimes = stages.map((stage) => new ActorRuntime(wrap(stageActor(stage, config, store, embedder)), {
+  const parsePool = stages.includes('PARSE') ? createParsePool(config, logger.child({ actor: 'parse' })) : undefined;
+  // Consume only once the workers can parse: their start must not count against a stage deadline.
+  await parsePool?.warm();
+  const runtimes = stages.map((stage) => new ActorRuntime(wrap(stageActor(stage, config, store, embedder, parsePool)), {
     broker, names, store, events, cancellation, retry, logger: logger.child({ actor: stage.toLowerCase() }),
   }, { prefetch: config.prefetch, stageTimeoutMs: config.stageTimeoutMs }));
   for (const runtime of runtimes) runtime.start();
@@ -51,6 +54,7 @@ export async function runActors(stages: readonly Stage[], config: SystemConfig, 
     utilisation: () => runtimes.reduce((sum, runtime) => sum + runtime.utilisation(), 0) / Math.max(1, runtimes.length),
     async stop(graceMs) {
       await Promise.all(runtimes.map((runtime) => runtime.stop(graceMs)));
+      await parsePool?.close();
       await listener.stop();
       await broker.close();
       if (!shared?.store) await store.close();

@@ -8,10 +8,24 @@ import { fetchActor } from './fetch/fetch-actor.ts';
 import { DEFAULT_FETCH_OPTIONS } from './fetch/safe-fetch.ts';
 import { indexActor } from './index/index-actor.ts';
 import { parseActor } from './parse/parse-actor.ts';
+import { ParsePool } from './parse/pool/parse-pool.ts';
 import type { StageActor } from '../messaging/actor-runtime.ts';
 import type { Store } from '../stores/store.ts';
+import type { Logger } from '../observability/logger.ts';
 
-export function stageActor(stage: Stage, config: SystemConfig, store: Store, embedder: Embedder): StageActor<any> {
+/** The parse actor's worker pool, built from the configuration; its owner closes it. */
+export function createParsePool(config: SystemConfig, logger?: Logger): ParsePool {
+  return new ParsePool({ workers: config.parseWorkers, timeoutMs: config.parseTimeoutMs, maxMemoryMb: config.parseMaxMemoryMb, logger });
+}
+
+let sharedPool: ParsePool | null = null;
+
+/**
+ * The actor for `stage`. The parse actor uses `parsePool`; without one (callers that run a
+ * handler or two and do not manage lifetimes), one pool shared by the whole process, whose idle
+ * workers do not keep it alive and exit with it.
+ */
+export function stageActor(stage: Stage, config: SystemConfig, store: Store, embedder: Embedder, parsePool?: ParsePool): StageActor<any> {
   switch (stage) {
     case 'FETCH':
       return fetchActor({
@@ -21,7 +35,7 @@ export function stageActor(stage: Stage, config: SystemConfig, store: Store, emb
         maxRedirects: config.fetchMaxRedirects,
         allowList: config.fetchAllowList,
       });
-    case 'PARSE': return parseActor();
+    case 'PARSE': return parseActor(parsePool ?? (sharedPool ??= createParsePool(config)));
     case 'CHUNK': return chunkActor({ size: config.chunkSize, overlap: config.chunkOverlap });
     case 'EMBED': return embedActor(embedder, store);
     case 'INDEX': return indexActor(store);

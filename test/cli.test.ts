@@ -84,7 +84,7 @@ describe('rag command line against a running system', function () {
       cpSync(FIXTURES, folder, { recursive: true });
       mkdirSync(path.join(folder, 'manuals'));
       writeFileSync(path.join(folder, 'manuals', 'lighthouse.pdf'), makePdf(['Lighthouse keepers trim the lamp wick every evening', 'and polish the Fresnel lens at dawn.']));
-      writeFileSync(path.join(folder, 'table.csv'), 'a,b\n1,2\n');
+      writeFileSync(path.join(folder, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
       writeFileSync(path.join(folder, '.hidden.md'), '# Hidden\n\nNot to be ingested.');
       mkdirSync(path.join(folder, 'node_modules'));
       writeFileSync(path.join(folder, 'node_modules', 'dependency.md'), '# Dependency\n\nNot to be ingested.');
@@ -102,7 +102,7 @@ describe('rag command line against a running system', function () {
     });
 
     it('should report the unsupported file as skipped and ignore dotfiles and node_modules', () => {
-      assert.match(run.stdout, new RegExp(`${escapeRegExp(path.join(folder, 'table.csv'))}: skipped \\(unsupported file type`));
+      assert.match(run.stdout, new RegExp(`${escapeRegExp(path.join(folder, 'logo.png'))}: skipped \\(unsupported file type`));
       assert.doesNotMatch(run.stdout, /\.hidden\.md|dependency\.md/);
     });
 

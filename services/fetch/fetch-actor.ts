@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { parseFetchRequest, type FetchRequest } from '../../schema/messages/fetch-request.ts';
 import type { ParseRequest } from '../../schema/messages/parse-request.ts';
-import { detectMimeType } from '../../schema/mime-types.ts';
+import { detectMimeType, isSupportedMimeType, normalizeMimeType } from '../../schema/mime-types.ts';
 import { ATTR, SPAN } from '../../observability/attributes.ts';
 import { inSpan } from '../../observability/tracing.ts';
 import type { StageActor } from '../../messaging/actor-runtime.ts';
@@ -26,7 +26,13 @@ export function fetchActor(options: FetchOptions): StageActor<FetchRequest> {
       } else {
         const fetched = await inSpan({ name: SPAN.fetchUrl, attributes: { [ATTR.url]: source.url } }, () => safeFetch(source.url, options, context.signal));
         bytes = fetched.bytes;
-        mimeType ??= fetched.mimeType === 'application/octet-stream' ? null : fetched.mimeType;
+        // The response's type is passed through when it is one we parse. A generic or unknown one
+        // (application/octet-stream, application/zip for a DOCX) gives way to detection from the
+        // content, and is kept only when detection finds nothing, so the failure names it.
+        const served = fetched.mimeType === null ? null : normalizeMimeType(fetched.mimeType);
+        mimeType ??= served !== null && isSupportedMimeType(served)
+          ? served
+          : detectMimeType(bytes, fetched.finalUrl) ?? (served === 'application/octet-stream' ? null : served);
         sourceUrl = fetched.finalUrl;
       }
       mimeType ??= detectMimeType(bytes, sourceUrl ?? document.title ?? undefined) ?? 'text/plain';

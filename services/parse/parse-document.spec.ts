@@ -217,11 +217,18 @@ describe('detectMimeType', () => {
     });
   });
 
+  describe('when only UTF-8 text identifies the content (code, logs, notes)', () => {
+    it('should read it as plain text', () => {
+      assert.equal(detectMimeType(utf8('plain words')), 'text/plain');
+      assert.equal(detectMimeType(utf8('<htmlish>'), 'README'), 'text/plain');
+    });
+  });
+
   describe('when nothing identifies the content', () => {
-    it('should return null', () => {
-      assert.equal(detectMimeType(utf8('plain words')), null);
-      assert.equal(detectMimeType(utf8('<htmlish>'), 'README'), null);
-      assert.equal(detectMimeType(utf8('a'), 'archive.tar.gz'), null);
+    it('should return null for binary content', () => {
+      assert.equal(detectMimeType(Uint8Array.from([0x1f, 0x8b, 0x08, 0x00, 0xff]), 'archive.tar.gz'), null);
+      assert.equal(detectMimeType(utf8('a\u0000b')), null);
+      assert.equal(detectMimeType(utf8('PK\u0003\u0004 not an office document')), null);
     });
   });
 });

@@ -1,26 +1,47 @@
 import { PermanentError } from '../../messaging/errors.ts';
 import {
+  DOCX,
+  EPUB,
   isSupportedMimeType,
+  ODT,
+  PLAIN_TEXT_TYPES,
+  PPTX,
   normalizeMimeType,
   SUPPORTED_MIME_TYPES,
   type SupportedMimeType,
 } from '../../schema/mime-types.ts';
+import { guardMarkdown } from './markdown-guard.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 import { parseHtml } from './parsers/html.ts';
 import { parseMarkdown } from './parsers/markdown.ts';
 import { parsePdf } from './parsers/pdf.ts';
 import { parsePlainText } from './parsers/plain-text.ts';
+import { parseDocx } from './parsers/docx.ts';
+import { parseEpub } from './parsers/epub.ts';
+import { parseJson } from './parsers/json.ts';
+import { parseOdt } from './parsers/odt.ts';
+import { parsePptx } from './parsers/pptx.ts';
+import { parseTable } from './parsers/table.ts';
 
 type Parser = (content: Uint8Array, signal?: AbortSignal) => ParsedDocument | Promise<ParsedDocument>;
 
 /** One parser per supported type; the Record type makes a missing entry a compile error. */
 const PARSERS: Readonly<Record<SupportedMimeType, Parser>> = {
   'text/plain': (bytes) => parsePlainText(decodeUtf8(bytes, 'text/plain')),
-  'text/markdown': (bytes) => parseMarkdown(decodeUtf8(bytes, 'text/markdown')),
-  'text/x-markdown': (bytes) => parseMarkdown(decodeUtf8(bytes, 'text/x-markdown')),
+  'text/markdown': (bytes) => parseMarkdown(guardMarkdown(decodeUtf8(bytes, 'text/markdown'))),
+  'text/x-markdown': (bytes) => parseMarkdown(guardMarkdown(decodeUtf8(bytes, 'text/x-markdown'))),
   'text/html': (bytes) => parseHtml(decodeUtf8(bytes, 'text/html')),
   'application/xhtml+xml': (bytes) => parseHtml(decodeUtf8(bytes, 'application/xhtml+xml')),
   'application/pdf': parsePdf,
+  'text/csv': (bytes) => parseTable(decodeUtf8(bytes, 'text/csv'), ','),
+  'text/tab-separated-values': (bytes) => parseTable(decodeUtf8(bytes, 'text/tab-separated-values'), '\t'),
+  'application/json': (bytes) => parseJson(decodeUtf8(bytes, 'application/json')),
+  [DOCX]: parseDocx,
+  [EPUB]: parseEpub,
+  [ODT]: parseOdt,
+  [PPTX]: parsePptx,
+  ...Object.fromEntries(PLAIN_TEXT_TYPES.map((type) => [type, (bytes: Uint8Array) => parsePlainText(decodeUtf8(bytes, type))])) as
+    Record<(typeof PLAIN_TEXT_TYPES)[number], Parser>,
 };
 
 /**

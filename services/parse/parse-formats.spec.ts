@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { PermanentError } from '../../messaging/errors.ts';
+import { detectMimeType } from '../../schema/mime-types.ts';
+import { containerBombs } from '../../test/fixtures/make-zip-bomb.ts';
+import { parseDocument } from './parse-document.ts';
+import type { ParsedDocument } from './parsed-document.ts';
+import { ParsePool } from './pool/parse-pool.ts';
+
+/** Files made outside this project: pandoc renderings of zstd's README, Debian and tz data, Node's API JSON. */
+const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../test/fixtures/formats/${name}`, import.meta.url)));
+const sectionWith = (doc: ParsedDocument, phrase: string) => doc.sections.find((section) => section.text.includes(phrase));
+
+describe('parsing the office, e-book, table and data formats', function () {
+  this.timeout(60_000);
+
+  for (const extension of ['docx', 'odt', 'epub']) {
+    it(`when a ${extension.toUpperCase()} made by pandoc is given without a type, should detect it and keep its headings as section paths`, async () => {
+      const bytes = fixture(`zstd-readme.${extension}`);
+      const type = detectMimeType(bytes);
+      assert.ok(type, 'detected from content');
+      const doc = await parseDocument(bytes, type);
+      const section = sectionWith(doc, 'zstd --train FullPathToTrainingSet');
+      assert.ok(section, JSON.stringify(doc.sections.map((s) => s.headings)));
+      assert.deepEqual(section.headings.slice(-2), ['The case for Small Data compression', 'Dictionary compression How To:']);
+      assert.ok(doc.sections.some((s) => s.headings.includes('Build instructions')));
+    });
+  }
+
+  it('when a PPTX made by pandoc is given without a type, should detect it and put each slide under its title', async () => {
+    const bytes = fixture('zstd-readme.pptx');
+    const type = detectMimeType(bytes);
+    assert.equal(type, 'application/vnd.openxmlformats-officedocument.presentationml.presentation');
+    const doc = await parseDocument(bytes, type!);
+    assert.deepEqual(sectionWith(doc, 'is the officially maintained build system')?.headings, ['Build instructions']);
+    assert.deepEqual(sectionWith(doc, 'quick local smoke tests')?.headings, ['Testing']);
+  });
+
+  it('when a CSV is given without a type, should detect it and keep each row on a line under its header', async () => {
+    const bytes = fixture('debian-releases.csv');
+    assert.equal(detectMimeType(bytes), 'text/csv');
+    const doc = await parseDocument(bytes, 'text/csv');
+    assert.equal(doc.sections.length, 1);
+    assert.deepEqual(doc.sections[0]!.headings, ['version | codename | series | created | release | eol | eol-lts | eol-elts']);
+    assert.match(doc.sections[0]!.text, /^1\.1 \| Buzz \| buzz \| 1993-08-16 \| 1996-06-17 \| 1997-06-05$/m);
+  });
+
+  it('when a TSV is given without a type, should detect it and read tab-separated cells', async () => {
+    const bytes = fixture('iso3166.tsv');
+    assert.equal(detectMimeType(bytes), 'text/tab-separated-values');
+    const doc = await parseDocument(bytes, 'text/tab-separated-values');
+    assert.deepEqual(doc.sections[0]!.headings, ['code | country']);
+    assert.match(doc.sections[0]!.text, /^AE \| United Arab Emirates$/m);
+  });
+
+  it('when JSON is given without a type, should detect it and give each value with its path under its top-level key', async () => {
+    const bytes = fixture('node-synopsis.json');
+    assert.equal(detectMimeType(bytes), 'application/json');
+    const doc = await parseDocument(bytes, 'application/json');
+    const modules = doc.sections.find((s) => s.headings[0] === 'modules');
+    assert.match(modules!.text, /^\[0\]\.textRaw: Usage and example$/m);
+  });
+
+  it('when source code or a log arrives, should read it as plain text, detected by extension or as UTF-8 text', async () => {
+    const code = new TextEncoder().encode('def greet(name):\n    return f"hello {name}"\n');
+    assert.equal(detectMimeType(code, 'greet.py'), 'text/x-python');
+    assert.equal(detectMimeType(code), 'text/plain');
+    const doc = await parseDocument(code, 'text/x-python');
+    assert.match(doc.sections[0]!.text, /def greet/);
+    assert.equal(detectMimeType(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1])), null, 'binary is not text');
+  });
+
+  it('when a ZIP is not a complete container, should fail permanently naming the format', async () => {
+    await assert.rejects(parseDocument(new TextEncoder().encode('PK\x03\x04 broken'), 'application/epub+zip'), PermanentError);
+  });
+
+  describe('archive bombs', () => {
+    let pool: ParsePool;
+    // A warm worker per bomb, so no test waits for the replacement of the one before.
+    before(() => {
+      pool = new ParsePool({ workers: 4, timeoutMs: 30_000, maxMemoryMb: 256 });
+      return pool.warm();
+    });
+    after(() => pool.close());
+
+    for (const bomb of containerBombs(400)) {
+      it(`when a ${bomb.name} holds a part that inflates to 400 MB, should be refused by the memory cap`, async () => {
+        assert.equal(detectMimeType(bomb.bytes), bomb.mimeType);
+        await assert.rejects(pool.parse(bomb.bytes, bomb.mimeType), (error: unknown) =>
+          error instanceof PermanentError && /needed more than PARSE_MAX_MEMORY_MB \(256 MB\)/.test(error.message));
+      });
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { PermanentError, RetryableError } from '../../../messaging/errors.ts';
+import { makePdfBomb } from '../../../test/fixtures/make-pdf-bomb.ts';
+import { ParsePool } from './parse-pool.ts';
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+/** Super-linear for the Markdown parser in time (not memory): minutes at this size, so only the budget ends it. */
+const definitionStarts = (n: number) => utf8('[a]: <'.repeat(n));
+
+describe('ParsePool', function () {
+  this.timeout(60_000);
+  const TIMEOUT_MS = 4000;
+  let pool: ParsePool;
+
+  before(() => {
+    // Memory to spare: the hostile Markdown below must meet the time budget, not this one.
+    pool = new ParsePool({ workers: 2, timeoutMs: TIMEOUT_MS, maxMemoryMb: 2048 });
+    return pool.warm();
+  });
+  after(() => pool.close());
+
+  it('when a document is valid, should return what parseDocument returns, parsed in a worker', async () => {
+    const parsed = await pool.parse(utf8('# Kites\n\nBox kites fly in strong wind.'), 'text/markdown');
+    assert.deepEqual(parsed, { title: 'Kites', sections: [{ headings: ['Kites'], text: 'Box kites fly in strong wind.' }] });
+  });
+
+  it('when a document takes longer than the budget, should fail it permanently while another document parses', async () => {
+    const started = Date.now();
+    const hostile = pool.parse(definitionStarts(40_000), 'text/markdown');
+    const small = await pool.parse(utf8('Gulls follow the ferry.'), 'text/plain');
+    assert.equal(small.sections[0]?.text, 'Gulls follow the ferry.');
+    await assert.rejects(hostile, (error: unknown) => {
+      assert.ok(error instanceof PermanentError, String(error));
+      assert.match(error.message, new RegExp(`took longer than PARSE_TIMEOUT_MS \\(${TIMEOUT_MS} ms\\) to parse`));
+      return true;
+    });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < TIMEOUT_MS + 3000, `stopped within its budget (${elapsed} ms)`);
+  });
+
+  it('when a PDF inflates past the memory cap, should fail it permanently with the limit named', async () => {
+    // A time budget it cannot reach first, however busy the machine.
+    const roomy = new ParsePool({ workers: 1, timeoutMs: 60_000, maxMemoryMb: 256 });
+    try {
+      await assert.rejects(roomy.parse(makePdfBomb({ inflatedMb: 200 }), 'application/pdf'), (error: unknown) => {
+        assert.ok(error instanceof PermanentError, String(error));
+        assert.match(error.message, /needed more than PARSE_MAX_MEMORY_MB \(256 MB\) to parse/);
+        return true;
+      });
+    } finally {
+      await roomy.close();
+    }
+  });
+
+  it('when a parser overflows its stack, should fail the document permanently', async () => {
+    await assert.rejects(pool.parse(utf8('<div>'.repeat(3000) + 'deep'), 'text/html'), (error: unknown) => {
+      assert.ok(error instanceof PermanentError, String(error));
+      assert.match(error.message, /nested too deeply/);
+      return true;
+    });
+  });
+
+  it('when the type is unsupported, should fail permanently listing the supported types', async () => {
+    await assert.rejects(pool.parse(utf8('x'), 'image/png'), (error: unknown) =>
+      error instanceof PermanentError && /supported types are .*text\/markdown/.test(error.message));
+  });
+
+  it('when its signal aborts mid-parse, should reject with the reason at once and keep parsing others', async () => {
+    const controller = new AbortController();
+    const reason = new Error('cancelled by the test');
+    const hostile = pool.parse(definitionStarts(40_000), 'text/markdown', controller.signal);
+    setTimeout(() => controller.abort(reason), 300);
+    const started = Date.now();
+    await assert.rejects(hostile, (error) => error === reason);
+    assert.ok(Date.now() - started < 2000, 'did not wait for the parse');
+    const after = await pool.parse(utf8('Still parsing.'), 'text/plain');
+    assert.equal(after.sections[0]?.text, 'Still parsing.');
+  });
+
+  it('when closed, should refuse new documents retryably (another process takes them)', async () => {
+    const closed = new ParsePool({ workers: 1, timeoutMs: 1000, maxMemoryMb: 128 });
+    await closed.close();
+    await assert.rejects(closed.parse(utf8('x'), 'text/plain'), RetryableError);
+  });
+});
