@@ -10,7 +10,7 @@ const fixture = (name: string) => readFileSync(new URL(`./fixtures/formats/${nam
 
 const INGEST = `mutation($input: IngestInput!) { ingestDocument(input: $input) { ${JOB_FIELDS} } }`;
 const SEARCH = 'query($c: String!, $q: String!) { search(collection: $c, query: $q, k: 3) { documentId text } }';
-const DOCUMENT = 'query($id: ID!) { document(id: $id) { mimeType } }';
+const DOCUMENT = 'query($collection: String!, $id: ID!) { document(collection: $collection, id: $id) { mimeType } }';
 
 const CASES = [
   { file: 'zstd-readme.docx', mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', phrase: 'zstd --train FullPathToTrainingSet' },
@@ -36,7 +36,7 @@ describe('ingesting office, slide, e-book, table, data and code files', function
     for (const [i, { file, mimeType, phrase }] of CASES.entries()) {
       const job = await waitForJob(system.url, jobs[i].id);
       assert.equal(job.status, 'SUCCEEDED', `${file}: ${job.error}`);
-      const { document } = await gqlData(system.url, DOCUMENT, { id: job.documentId });
+      const { document } = await gqlData(system.url, DOCUMENT, { collection: `formats-${i}`, id: job.documentId });
       assert.equal(document.mimeType, mimeType, file);
       const { search } = await gqlData(system.url, SEARCH, { c: `formats-${i}`, q: phrase });
       assert.equal(search[0]?.documentId, job.documentId, file);
@@ -62,7 +62,7 @@ describe('ingesting office, slide, e-book, table, data and code files', function
         const { ingestDocument } = await gqlData(system.url, INGEST, { input: { collection: 'formats-url', url: `${base}${path}` } });
         const job = await waitForJob(system.url, ingestDocument.id);
         assert.equal(job.status, 'SUCCEEDED', `${path}: ${job.error}`);
-        assert.equal((await gqlData(system.url, DOCUMENT, { id: job.documentId })).document.mimeType, mimeType, path);
+        assert.equal((await gqlData(system.url, DOCUMENT, { collection: 'formats-url', id: job.documentId })).document.mimeType, mimeType, path);
       }
     } finally {
       server.close();
