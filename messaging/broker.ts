@@ -142,7 +142,9 @@ export class Broker {
     if (this.blockedReason) throw new BrokerBlockedError(this.blockedReason, 5);
     const deadline = Date.now() + this.options.publishTimeoutMs;
     await this.waitConnected(this.options.publishTimeoutMs);
-    if (this.redeclaring) await this.redeclaring;
+    // After a return, the topology is declared again before anything else goes out; bounded by
+    // the same deadline, as a declaration on a dying connection may never answer.
+    if (this.redeclaring) await Promise.race([this.redeclaring, sleep(Math.max(0, deadline - Date.now()))]);
     const publisher = this.publisher;
     if (!publisher) {
       throw new BrokerUnavailableError(
@@ -260,6 +262,7 @@ export class Broker {
     if (this.model !== model) return;
     this.model = null;
     this.publisher = null;
+    this.redeclaring = null; // it ran on the lost connection; the reconnect declares everything anyway
     for (const spec of this.consumers) { spec.channel = null; spec.consumerTag = null; }
     if (this.closed) return;
     this.options.logger.warn('broker connection lost; reconnecting', { url: this.nodeUrl });
@@ -313,12 +316,13 @@ export class Broker {
   /** Declares the topology again (after a return); publishes wait for it, concurrent returns share it. */
   private redeclare(model: ChannelModel): void {
     if (this.redeclaring) return;
-    this.redeclaring = this.runSetups(model, this.topologies)
+    const running: Promise<void> = this.runSetups(model, this.topologies)
       .catch((error) => {
         this.lastRecoveryError = `declaring the topology failed: ${String(error)}`;
         this.logFailure('re-declare', error);
       })
-      .finally(() => { this.redeclaring = null; });
+      .finally(() => { if (this.redeclaring === running) this.redeclaring = null; });
+    this.redeclaring = running;
   }
 
   private async openConsumer(model: ChannelModel, spec: ConsumerSpec): Promise<void> {
