@@ -25,6 +25,7 @@ const MIME_TYPES = [
   'application/epub+zip',
   'application/vnd.oasis.opendocument.text',
   'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   ...PLAIN_TEXT_GROUP,
 ] as const;
 
@@ -32,6 +33,7 @@ export const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessin
 export const ODT = 'application/vnd.oasis.opendocument.text';
 export const EPUB = 'application/epub+zip';
 export const PPTX = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
+export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** One of SUPPORTED_MIME_TYPES. */
 export type SupportedMimeType = (typeof MIME_TYPES)[number];
@@ -68,6 +70,7 @@ const BY_EXTENSION: Readonly<Record<string, SupportedMimeType>> = {
   epub: EPUB,
   odt: ODT,
   pptx: PPTX,
+  xlsx: XLSX,
   log: 'text/x-log',
   py: 'text/x-python',
   js: 'text/javascript',
@@ -103,7 +106,7 @@ const SNIFF_BYTES = 512;
 /**
  * Guesses a supported MIME type when the client sent none: a PDF signature wins (it is
  * unambiguous, and servers often mislabel PDFs), then a ZIP container's own markers (DOCX, PPTX,
- * EPUB, ODT), then the file extension of the name or URL path, then the content: a leading
+ * XLSX, EPUB, ODT), then the file extension of the name or URL path, then the content: a leading
  * `<!doctype html` / `<html`, JSON, rows of CSV or TSV, and finally any UTF-8 text without NUL
  * bytes (code, logs) as text/plain. Returns null when nothing matches (binary content).
  */
@@ -140,6 +143,7 @@ function zipContainerType(bytes: Uint8Array): SupportedMimeType | null {
   if (head.includes(`mimetype${ODT}`)) return ODT;
   if (buffer.includes('word/document.xml', 0, 'latin1')) return DOCX;
   if (buffer.includes('ppt/presentation.xml', 0, 'latin1')) return PPTX;
+  if (buffer.includes('xl/workbook.xml', 0, 'latin1')) return XLSX;
   return null;
 }
 

@@ -16,6 +16,7 @@ const CASES = [
   { file: 'zstd-readme.docx', mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', phrase: 'zstd --train FullPathToTrainingSet' },
   { file: 'zstd-readme.odt', mimeType: 'application/vnd.oasis.opendocument.text', phrase: 'zstd --train FullPathToTrainingSet' },
   { file: 'zstd-readme.pptx', mimeType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation', phrase: 'quick local smoke tests' },
+  { file: 'xlsx2csv-sheets.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', phrase: 'Полный код (номер) сценария' },
   { file: 'zstd-readme.epub', mimeType: 'application/epub+zip', phrase: 'zstd --train FullPathToTrainingSet' },
   { file: 'debian-releases.csv', mimeType: 'text/csv', phrase: 'Squeeze' },
   { file: 'iso3166.tsv', mimeType: 'text/tab-separated-values', phrase: 'Greenland' },

@@ -6,6 +6,7 @@ import {
   ODT,
   PLAIN_TEXT_TYPES,
   PPTX,
+  XLSX,
   normalizeMimeType,
   SUPPORTED_MIME_TYPES,
   type SupportedMimeType,
@@ -22,6 +23,7 @@ import { parseJson } from './parsers/json.ts';
 import { parseOdt } from './parsers/odt.ts';
 import { parsePptx } from './parsers/pptx.ts';
 import { parseTable } from './parsers/table.ts';
+import { parseXlsx } from './parsers/xlsx.ts';
 
 type Parser = (content: Uint8Array, signal?: AbortSignal) => ParsedDocument | Promise<ParsedDocument>;
 
@@ -40,6 +42,7 @@ const PARSERS: Readonly<Record<SupportedMimeType, Parser>> = {
   [EPUB]: parseEpub,
   [ODT]: parseOdt,
   [PPTX]: parsePptx,
+  [XLSX]: parseXlsx,
   ...Object.fromEntries(PLAIN_TEXT_TYPES.map((type) => [type, (bytes: Uint8Array) => parsePlainText(decodeUtf8(bytes, type))])) as
     Record<(typeof PLAIN_TEXT_TYPES)[number], Parser>,
 };

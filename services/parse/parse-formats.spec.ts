@@ -2,12 +2,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { PermanentError } from '../../messaging/errors.ts';
 import { detectMimeType } from '../../schema/mime-types.ts';
-import { containerBombs } from '../../test/fixtures/make-zip-bomb.ts';
+import { containerBombs, makeZip } from '../../test/fixtures/make-zip-bomb.ts';
 import { parseDocument } from './parse-document.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 import { ParsePool } from './pool/parse-pool.ts';
 
-/** Files made outside this project: pandoc renderings of zstd's README, Debian and tz data, Node's API JSON. */
+/**
+ * Files made outside this project: pandoc renderings of zstd's README, Debian and tz data, Node's API JSON,
+ * and xlsx2csv-sheets.xlsx, an Excel workbook from xlsx2csv's test suite (Debian package xlsx2csv 0.7.8,
+ * /usr/share/doc/xlsx2csv/examples/test/sheets.xlsx; GPL-2+, © Dilshod Temirkhodjaev).
+ */
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../test/fixtures/formats/${name}`, import.meta.url)));
 const sectionWith = (doc: ParsedDocument, phrase: string) => doc.sections.find((section) => section.text.includes(phrase));
 
@@ -34,6 +38,34 @@ describe('parsing the office, e-book, table and data formats', function () {
     const doc = await parseDocument(bytes, type!);
     assert.deepEqual(sectionWith(doc, 'is the officially maintained build system')?.headings, ['Build instructions']);
     assert.deepEqual(sectionWith(doc, 'quick local smoke tests')?.headings, ['Testing']);
+  });
+
+  it('when an XLSX made by Excel is given without a type, should detect it and read each sheet like a CSV under its name', async () => {
+    const bytes = fixture('xlsx2csv-sheets.xlsx');
+    const type = detectMimeType(bytes);
+    assert.equal(type, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    const doc = await parseDocument(bytes, type!);
+    assert.deepEqual(doc.sections.map((s) => s.headings), [
+      ['Реестр', '№ | URL | Название | Вер. | Сост. | Аналитик | Заказчик'],
+      ['Вариант использования', '№ | Элемент | Описание | Результат шага (Выход) | Ссылки'],
+    ]);
+    assert.match(doc.sections[0]!.text, /^1 \| url \| <<Шаблон сценария>> \| 1\.0 \| Подп\. \| Фамилия \| Фамилия$/m);
+    assert.match(doc.sections[1]!.text, /^7\.1 \| Цель \| Одна или несколько определенных целей для сценария \| Целевой показатель$/m);
+  });
+
+  it('when XLSX cells are inline strings, booleans, numbers or skip columns, should keep each value in its column', async () => {
+    const bytes = makeZip([
+      { name: 'xl/workbook.xml', text: '<workbook xmlns:r="r"><sheets><sheet name="Stock" sheetId="1" r:id="rId1"/></sheets></workbook>' },
+      { name: 'xl/_rels/workbook.xml.rels', text: '<Relationships><Relationship Id="rId1" Target="/xl/worksheets/stock.xml"/></Relationships>' },
+      { name: 'xl/worksheets/stock.xml', text: '<worksheet><sheetData>' +
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Item</t></is></c><c r="B1" t="inlineStr"><is><t>Count</t></is></c><c r="C1" t="inlineStr"><is><t>In stock</t></is></c></row>' +
+        '<row r="3"><c r="A3" t="inlineStr"><is><r><t>Bolt </t></r><r><t>M&amp;6</t></r></is></c><c r="B3"><v>007.50</v></c><c r="C3" t="b"><v>1</v></c></row>' +
+        '<row r="4"><c r="A4" t="str"><v>Nut</v></c><c r="C4" t="b"><v>0</v></c></row>' +
+        '</sheetData></worksheet>' },
+    ]);
+    assert.equal(detectMimeType(bytes), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    const doc = await parseDocument(bytes, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    assert.deepEqual(doc.sections, [{ headings: ['Stock', 'Item | Count | In stock'], text: 'Bolt M&6 | 007.50 | TRUE\nNut |  | FALSE' }]);
   });
 
   it('when a CSV is given without a type, should detect it and keep each row on a line under its header', async () => {
@@ -78,7 +110,7 @@ describe('parsing the office, e-book, table and data formats', function () {
     let pool: ParsePool;
     // A warm worker per bomb, so no test waits for the replacement of the one before.
     before(() => {
-      pool = new ParsePool({ workers: 4, timeoutMs: 30_000, maxMemoryMb: 256 });
+      pool = new ParsePool({ workers: containerBombs(1).length, timeoutMs: 30_000, maxMemoryMb: 256 });
       return pool.warm();
     });
     after(() => pool.close());

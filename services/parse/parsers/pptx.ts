@@ -1,6 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { posix } from 'node:path';
 import type { ParsedDocument, Section } from '../parsed-document.ts';
+import { at, textOf, type XmlNode } from './xml-nodes.ts';
 import { zipEntries, zipText } from './zip-entries.ts';
 
 const FORMAT = 'PPTX';
@@ -9,7 +10,7 @@ const ARRAYS = new Set(['p:sldId', 'Relationship', 'p:sp', 'a:p', 'a:r', 'a:fld'
 const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', trimValues: false, htmlEntities: true, isArray: (name) => ARRAYS.has(name) });
 const TITLE_PLACEHOLDERS = new Set(['title', 'ctrTitle']);
 
-type Node = Record<string, unknown>;
+type Node = XmlNode;
 
 /**
  * PPTX → one section per slide, in presentation order (`ppt/presentation.xml`'s slide list
@@ -43,11 +44,6 @@ export function parsePptx(content: Uint8Array): ParsedDocument {
   return { title, sections };
 }
 
-function at(node: unknown, ...path: string[]): unknown {
-  let current = node;
-  for (const key of path) current = typeof current === 'object' && current !== null ? (current as Node)[key] : undefined;
-  return current;
-}
 
 /** Every shape of a shape tree, inside groups too. */
 function allShapes(tree: unknown): Node[] {
@@ -65,10 +61,4 @@ function paragraphs(shape: Node): string[] {
     .map((paragraph) => [...((paragraph['a:r'] as Node[] | undefined) ?? []), ...((paragraph['a:fld'] as Node[] | undefined) ?? [])]
       .map((run) => textOf(run['a:t'])).join(''))
     .filter((line) => line.trim() !== '');
-}
-
-function textOf(value: unknown): string {
-  if (typeof value === 'string' || typeof value === 'number') return String(value);
-  if (typeof value === 'object' && value !== null && '#text' in value) return String((value as Node)['#text']);
-  return '';
 }

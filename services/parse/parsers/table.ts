@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { PermanentError } from '../../../messaging/errors.ts';
-import type { ParsedDocument } from '../parsed-document.ts';
+import type { ParsedDocument, Section } from '../parsed-document.ts';
 
 /**
  * CSV or TSV → one section whose heading is the header row ("Name | Size | Colour") and whose
@@ -15,10 +15,17 @@ export function parseTable(text: string, delimiter: ',' | '\t'): ParsedDocument 
   } catch (error) {
     throw new PermanentError(`cannot read the ${delimiter === ',' ? 'CSV' : 'TSV'} (${(error as Error).message}): check its quoting`, { cause: error });
   }
+  return { title: null, sections: rows.length ? [tableSection(rows, [])] : [] };
+}
+
+/**
+ * Rows of cells → one section: the first row (the header) joined "a | b | c" after `headings`,
+ * each later row one line joined the same way; rows with no value are dropped. Shared with XLSX.
+ */
+export function tableSection(rows: readonly (readonly string[])[], headings: readonly string[]): Section {
   const [header, ...body] = rows;
-  if (header === undefined) return { title: null, sections: [] };
   const line = (row: readonly string[]) => row.map((cell) => cell.replace(/\s+/g, ' ')).join(' | ');
-  const heading = line(header);
+  const heading = header === undefined ? '' : line(header);
   const lines = body.map(line).filter((row) => row.replace(/[\s|]/g, '') !== '');
-  return { title: null, sections: [{ headings: heading === '' ? [] : [heading], text: lines.length ? lines.join('\n') : heading }] };
+  return { headings: heading === '' ? headings : [...headings, heading], text: lines.length ? lines.join('\n') : heading };
 }

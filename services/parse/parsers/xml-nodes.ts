@@ -1,0 +1,17 @@
+/** Walking the objects fast-xml-parser returns (non-preserveOrder mode), shared by the PPTX and XLSX parsers. */
+
+export type XmlNode = Record<string, unknown>;
+
+/** The value at `path` below `node`, or undefined where any step is missing. */
+export function at(node: unknown, ...path: string[]): unknown {
+  let current = node;
+  for (const key of path) current = typeof current === 'object' && current !== null ? (current as XmlNode)[key] : undefined;
+  return current;
+}
+
+/** An element's text, whether it came back as a string, a number or `{ '#text': … }` (element with attributes). */
+export function textOf(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  if (typeof value === 'object' && value !== null && '#text' in value) return String((value as XmlNode)['#text']);
+  return '';
+}
