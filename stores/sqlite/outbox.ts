@@ -23,6 +23,14 @@ export function insertOutbox(db: Database.Database, jobId: string, message: Outb
   ).run(jobId, message.exchange, message.routingKey, message.content, JSON.stringify(message.options), message.priority);
 }
 
+/**
+ * Whether any message waits unclaimed: a plain read, so a relay polling an empty outbox never
+ * takes the write lock that every actor's store write queues for.
+ */
+export function hasClaimableOutbox(db: Database.Database, now = Date.now()): boolean {
+  return db.prepare('SELECT 1 FROM outbox WHERE claimed_until <= ? LIMIT 1').get(now) !== undefined;
+}
+
 export function claimOutbox(db: Database.Database, limit: number, leaseMs: number, now = Date.now()): OutboxEntry[] {
   const rows = db.prepare(
     `UPDATE outbox SET claimed_until = @until

@@ -17,7 +17,7 @@ import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, OutboxEntry, OutboxMessage, ResumePoint,
   SearchQuery, Store,
 } from '../store.ts';
-import { claimOutbox, completeOutbox, countOutbox, insertOutbox } from './outbox.ts';
+import { claimOutbox, completeOutbox, countOutbox, hasClaimableOutbox, insertOutbox } from './outbox.ts';
 import { rowToDocument } from './document-rows.ts';
 import type { DocumentRow } from './document-rows.ts';
 import { indexDocumentInTransaction, removeChunks } from './index-document.ts';
@@ -83,6 +83,7 @@ class SqliteStore implements Store {
   }
 
   async claimOutbox(limit: number, leaseMs: number): Promise<OutboxEntry[]> {
+    if (!hasClaimableOutbox(this.db)) return [];
     return this.write(() => claimOutbox(this.db, limit, leaseMs));
   }
 
