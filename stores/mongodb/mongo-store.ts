@@ -40,6 +40,7 @@ import { TextIndex } from './text-index.ts';
 import { assertSearchSupported } from './search-support.ts';
 import { MAX_NUM_CANDIDATES, preferExact, vectorSearchStage } from './vector-query.ts';
 import type { Quantization } from './vector-index.ts';
+
 /** How often an index build is polled while waiting for it, in ms, unless a caller (a test) asks otherwise. */
 const INDEX_POLL_MS = 500;
 

@@ -54,7 +54,14 @@ export class AnnIndexes {
   private idleTimer: NodeJS.Timeout | null = null;
 
   /** `dir`: where graphs are saved, or null to keep them in memory only. */
-  constructor(private readonly db: Database.Database, private readonly dir: string | null, private readonly vectorTable: (rowId: number) => string) {}
+  /** Fixed SQL, prepared once per connection: apply() runs before every approximate search. */
+  private readonly changesAfter: Database.Statement;
+  private readonly collectionRow: Database.Statement;
+
+  constructor(private readonly db: Database.Database, private readonly dir: string | null, private readonly vectorTable: (rowId: number) => string) {
+    this.changesAfter = db.prepare('SELECT seq, chunk_rowid, op FROM chunk_changes WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?');
+    this.collectionRow = db.prepare('SELECT id, created_at FROM collections WHERE name = ?');
+  }
 
   /**
    * Brings the collection's graph up to date within the budget and returns it, or null when it
@@ -92,9 +99,7 @@ export class AnnIndexes {
 
   /** Applies up to `budget` changes; true when none are left. */
   private apply(entry: Entry, budget: number): boolean {
-    const changes = this.db.prepare(
-      'SELECT seq, chunk_rowid, op FROM chunk_changes WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?',
-    ).all(entry.identity.name, entry.seq, budget + 1) as ChangeRow[];
+    const changes = this.changesAfter.all(entry.identity.name, entry.seq, budget + 1) as ChangeRow[];
     const batch = changes.slice(0, budget);
     if (batch.length > 0) {
       const vectorOf = this.db.prepare(`SELECT embedding FROM ${this.vectorTable(entry.identity.rowId)} WHERE rowid = ?`).pluck();
@@ -134,7 +139,7 @@ export class AnnIndexes {
   }
 
   private collectionStillExists(identity: CollectionIdentity): boolean {
-    const row = this.db.prepare('SELECT id, created_at FROM collections WHERE name = ?').get(identity.name) as
+    const row = this.collectionRow.get(identity.name) as
       | { id: number; created_at: number } | undefined;
     return row !== undefined && row.id === identity.rowId && row.created_at === identity.createdAt;
   }

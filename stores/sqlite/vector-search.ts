@@ -26,13 +26,11 @@ export function vectorToBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
+/** Exact KNN; `k` was checked and an empty filter dropped by runSearch, its one caller. */
 export function searchVectors(db: Database.Database, search: VectorSearch): Omit<SearchHit, 'signals'>[] {
-  if (!Number.isInteger(search.k) || search.k < 1 || search.k > MAX_K) {
-    throw new Error(`k must be an integer from 1 to ${MAX_K}, got ${search.k}`);
-  }
   const table = vectorTableName(search.collectionRowId);
   const blob = vectorToBlob(search.vector);
-  const filter = search.filter !== undefined && Object.keys(search.filter).length > 0 ? search.filter : undefined;
+  const { filter } = search;
   let rows: HitRow[];
   if (filter === undefined) {
     rows = db.prepare(
