@@ -11,6 +11,12 @@ const PLAIN_TEXT_GROUP = [
 /** Types whose content is read as plain text (code, logs, configuration), besides text/plain. */
 export const PLAIN_TEXT_TYPES: readonly (typeof PLAIN_TEXT_GROUP)[number][] = PLAIN_TEXT_GROUP;
 
+export const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+export const ODT = 'application/vnd.oasis.opendocument.text';
+export const EPUB = 'application/epub+zip';
+export const PPTX = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
+export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 const MIME_TYPES = [
   'text/plain',
   'text/markdown',
@@ -21,19 +27,14 @@ const MIME_TYPES = [
   'text/csv',
   'text/tab-separated-values',
   'application/json',
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  'application/epub+zip',
-  'application/vnd.oasis.opendocument.text',
-  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  DOCX,
+  EPUB,
+  ODT,
+  PPTX,
+  XLSX,
   ...PLAIN_TEXT_GROUP,
 ] as const;
 
-export const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-export const ODT = 'application/vnd.oasis.opendocument.text';
-export const EPUB = 'application/epub+zip';
-export const PPTX = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
-export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** One of SUPPORTED_MIME_TYPES. */
 export type SupportedMimeType = (typeof MIME_TYPES)[number];

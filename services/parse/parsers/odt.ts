@@ -1,5 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
-import type { ParsedDocument, Section } from '../parsed-document.ts';
+import type { ParsedDocument } from '../parsed-document.ts';
+import { SectionBuilder } from './section-builder.ts';
 import { zipEntries, zipText } from './zip-entries.ts';
 
 const FORMAT = 'ODT';
@@ -16,38 +17,21 @@ type XmlNode = Record<string, unknown> & { ':@'?: Record<string, string> };
 export function parseOdt(content: Uint8Array): ParsedDocument {
   const entries = zipEntries(content, FORMAT, (name) => name === 'content.xml');
   const tree = xml.parse(zipText(entries, 'content.xml', FORMAT)) as XmlNode[];
-  const sections: Section[] = [];
-  const levels: string[] = [];
-  let headings: string[] = [];
-  let blocks: string[] = [];
-  let title: string | null = null;
-  const flush = () => {
-    const text = blocks.join('\n\n').trim();
-    if (text !== '') sections.push({ headings, text });
-    blocks = [];
-  };
+  const builder = new SectionBuilder();
   const visit = (nodes: readonly XmlNode[]) => {
     for (const node of nodes) {
       const name = elementName(node);
       if (name === 'text:h') {
-        flush();
-        const level = Math.max(1, Number(node[':@']?.['text:outline-level'] ?? 1) || 1);
-        const heading = inlineText(node).replace(/\s+/g, ' ').trim();
-        if (level === 1 && title === null && heading !== '') title = heading;
-        levels.length = level - 1;
-        levels[level - 1] = heading;
-        headings = levels.filter((h) => h !== undefined && h !== '');
+        builder.heading(Math.max(1, Number(node[':@']?.['text:outline-level'] ?? 1) || 1), inlineText(node));
       } else if (name === 'text:p') {
-        const text = inlineText(node).trim();
-        if (text !== '') blocks.push(text);
+        builder.block(inlineText(node).trim());
       } else if (name !== undefined && !name.startsWith('office:annotation')) {
         visit(node[name] as XmlNode[]);
       }
     }
   };
   visit(tree);
-  flush();
-  return { title, sections };
+  return builder.finish();
 }
 
 function elementName(node: XmlNode): string | undefined {
