@@ -75,41 +75,49 @@ export class OutboxRelay {
     await this.loop;
   }
 
+  /** Runs until stop(); an unexpected error is logged and the loop goes on after a poll interval. */
   private async run(): Promise<void> {
-    let delay = RETRY_FIRST_DELAY_MS;
+    const backoff = { delay: RETRY_FIRST_DELAY_MS };
     while (this.running) {
-      let batch: OutboxEntry[];
       try {
-        const room = this.options.batchSize - this.held.length;
-        batch = [...this.held, ...(room > 0 ? await this.store.claimOutbox(room, this.options.leaseMs) : [])];
+        await this.step(backoff);
       } catch (error) {
-        this.logger.warn('outbox not readable; trying again', { error: errorMessage(error) });
+        this.logger.error('outbox relay step failed; going on', { error: errorMessage(error) });
         await this.idle(this.options.pollMs);
-        continue;
       }
-      if (batch.length === 0) {
-        await this.idle(this.options.pollMs);
-        continue;
-      }
-      const results = await Promise.allSettled(batch.map((entry) =>
-        this.broker.publish(entry.exchange, entry.routingKey, entry.content, entry.options)));
-      const sent = batch.filter((_, index) => results[index]!.status === 'fulfilled');
-      this.held = batch.filter((_, index) => results[index]!.status === 'rejected');
-      this.rejection = results.map((result) => (result.status === 'rejected' ? result.reason : null))
-        .find((reason): reason is BrokerRejectedError => reason instanceof BrokerRejectedError) ?? null;
-      await this.store.completeOutbox(sent.map((entry) => entry.id)).catch((error) => {
-        // They are published: after the lease they go out again, which idempotent stages absorb.
-        this.logger.warn('published outbox messages not removed', { count: sent.length, error: errorMessage(error) });
-      });
-      if (this.held.length === 0) {
-        delay = RETRY_FIRST_DELAY_MS;
-        continue;
-      }
-      const reason = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')?.reason;
-      this.logger.warn('outbox messages not published; trying again', { count: this.held.length, delayMs: delay, error: errorMessage(reason) });
-      await this.idle(delay);
-      delay = Math.min(delay * 2, RETRY_MAX_DELAY_MS);
     }
+  }
+
+  /** Claims (after what it holds), publishes and completes one batch, then waits as the outcome asks. */
+  private async step(backoff: { delay: number }): Promise<void> {
+    let batch: OutboxEntry[];
+    try {
+      const room = this.options.batchSize - this.held.length;
+      batch = [...this.held, ...(room > 0 ? await this.store.claimOutbox(room, this.options.leaseMs) : [])];
+    } catch (error) {
+      this.logger.warn('outbox not readable; trying again', { error: errorMessage(error) });
+      return this.idle(this.options.pollMs);
+    }
+    if (batch.length === 0) return this.idle(this.options.pollMs);
+    // Each publish as a promise of its own: a synchronous throw fails that message, not the batch.
+    const results = await Promise.allSettled(batch.map(async (entry) =>
+      this.broker.publish(entry.exchange, entry.routingKey, entry.content, entry.options)));
+    const sent = batch.filter((_, index) => results[index]!.status === 'fulfilled');
+    this.held = batch.filter((_, index) => results[index]!.status === 'rejected');
+    this.rejection = results.map((result) => (result.status === 'rejected' ? result.reason : null))
+      .find((reason): reason is BrokerRejectedError => reason instanceof BrokerRejectedError) ?? null;
+    await this.store.completeOutbox(sent.map((entry) => entry.id)).catch((error) => {
+      // They are published: after the lease they go out again, which idempotent stages absorb.
+      this.logger.warn('published outbox messages not removed', { count: sent.length, error: errorMessage(error) });
+    });
+    if (this.held.length === 0) {
+      backoff.delay = RETRY_FIRST_DELAY_MS;
+      return;
+    }
+    const reason = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')?.reason;
+    this.logger.warn('outbox messages not published; trying again', { count: this.held.length, delayMs: backoff.delay, error: errorMessage(reason) });
+    await this.idle(backoff.delay);
+    backoff.delay = Math.min(backoff.delay * 2, RETRY_MAX_DELAY_MS);
   }
 
   /** Waits `ms`, or less when notified. */
