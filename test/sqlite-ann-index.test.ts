@@ -67,6 +67,23 @@ describe('SqliteStore approximate vector index', function () {
     assert.equal(afterDelete.length, 10);
   });
 
+  it('when a deleted chunk\'s row id is reused by a new chunk, should score the new chunk by its own vector', async () => {
+    const path = join(dir, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: 0 });
+    const reader = openSqliteStore({ path, annMinChunks: 0 });
+    stores.push(writer, reader);
+    for (let d = 0; d < 5; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
+    await reader.search({ collection: 'ann', vector: vector(41), k: 1 });
+    // SQLite hands the highest row id out again once its row is gone: doc-4's chunk row id goes to doc-new.
+    await writer.deleteDocument('ann', 'doc-4');
+    await index(writer, 'doc-new', chunksOf('doc-new', 'v1', [9999]));
+    const hits = await reader.search({ collection: 'ann', vector: vector(41), k: 5 });
+    assert.ok(!hits.some((hit) => hit.documentId === 'doc-4'));
+    const reused = hits.find((hit) => hit.documentId === 'doc-new');
+    const expected = vector(41).reduce((sum, value, i) => sum + value * vector(9999)[i]!, 0);
+    assert.ok(reused !== undefined && Math.abs(reused.score - expected) < 1e-5, JSON.stringify(hits.map((hit) => [hit.chunkId, hit.score])));
+  });
+
   it('when the store closes, should save the index with its sequence number and load it on the next start', async () => {
     const path = join(dir, 'store.db');
     let store = openSqliteStore({ path, annMinChunks: 0 });

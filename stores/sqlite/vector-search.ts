@@ -57,18 +57,36 @@ export function searchVectors(db: Database.Database, search: VectorSearch): Omit
   return rows.map(rowToHit);
 }
 
+/** The approximate index's nearest chunks: their keys (chunk rowids) and exact cosine distances, best first. */
+export interface IndexMatches {
+  readonly keys: BigUint64Array;
+  readonly distances: Float32Array;
+}
+
+/** Per connection, the one statement approximateHits runs (it runs on every approximate search). */
+const chunkRowsByConnection = new WeakMap<Database.Database, Database.Statement>();
+
 /**
- * Exact scores for candidate chunks (from the approximate index), best k first. Joining the
- * chunks table drops candidates deleted since the index saw them; the stored vector, not the
- * index's quantized copy, gives the score, so a replaced chunk is ranked by what it is now.
+ * The hits for the approximate index's matches. The index holds float32 vectors, so its distances
+ * are the exact cosine distances and no stored vector is read again; the chunks table supplies the
+ * rows. The caller reads the index and this in one read transaction with the index caught up to
+ * that snapshot, so every key names a live chunk with the vector the index holds; the join on the
+ * collection still drops anything else rather than trust that.
  */
-export function rescoreCandidates(db: Database.Database, search: VectorSearch, rowIds: readonly bigint[]): Omit<SearchHit, 'signals'>[] {
-  const table = vectorTableName(search.collectionRowId);
-  const rows = db.prepare(
-    `SELECT ${HIT_COLUMNS}, 1 - vec_distance_cosine(v.embedding, ?) AS score
-     FROM chunks c JOIN ${table} v ON v.rowid = c.rowid
-     WHERE c.rowid IN (SELECT value FROM json_each(?)) AND c.collection = ?
-     ORDER BY score DESC, c.id LIMIT ?`,
-  ).all(vectorToBlob(search.vector), JSON.stringify(rowIds.map(Number)), search.collection, search.k) as HitRow[];
-  return rows.map(rowToHit);
+export function approximateHits(db: Database.Database, search: VectorSearch, matches: IndexMatches): Omit<SearchHit, 'signals'>[] {
+  let statement = chunkRowsByConnection.get(db);
+  if (statement === undefined) {
+    statement = db.prepare(
+      `SELECT c.rowid AS key, ${HIT_COLUMNS}, 0 AS score FROM chunks c
+       WHERE c.rowid IN (SELECT value FROM json_each(?)) AND c.collection = ?`,
+    );
+    chunkRowsByConnection.set(db, statement);
+  }
+  const scores = new Map<number, number>();
+  matches.keys.forEach((key, i) => scores.set(Number(key), 1 - matches.distances[i]!));
+  const rows = statement.all(JSON.stringify([...scores.keys()]), search.collection) as (HitRow & { key: number })[];
+  return rows
+    .map((row) => rowToHit({ ...row, score: scores.get(row.key)! }))
+    .sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0))
+    .slice(0, search.k);
 }
