@@ -26,3 +26,22 @@ export function rowToHit(row: HitRow): Omit<SearchHit, 'signals'> {
     metadata: JSON.parse(row.metadata) as Metadata,
   };
 }
+
+/** A hit row with its chunk rowid, for rankings scored outside SQL (the approximate index, the FTS index alone). */
+export type KeyedHitRow = HitRow & { readonly key: number };
+
+/**
+ * Selects the collection's chunks among a JSON array of rowids, as KeyedHitRows whose score the
+ * caller fills in; `condition` is a WHERE fragment on `c` (a metadata filter, or `1`).
+ */
+export function keyedRowsSql(condition: string): string {
+  return `SELECT c.rowid AS key, ${HIT_COLUMNS}, 0 AS score FROM chunks c
+     WHERE c.rowid IN (SELECT value FROM json_each(?)) AND c.collection = ? AND ${condition}`;
+}
+
+/** The rows scored from `scores` (by rowid), best first, ties by chunk id as the SQL rankings break them. */
+export function rankKeyedRows(rows: readonly KeyedHitRow[], scores: ReadonlyMap<number, number>): Omit<SearchHit, 'signals'>[] {
+  return rows
+    .map((row) => rowToHit({ ...row, score: scores.get(row.key)! }))
+    .sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0));
+}

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { SearchHit } from '../../schema/domain.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
-import { HIT_COLUMNS, rowToHit, type HitRow } from './chunk-hits.ts';
+import { HIT_COLUMNS, keyedRowsSql, rankKeyedRows, rowToHit, type HitRow, type KeyedHitRow } from './chunk-hits.ts';
 import { metadataFilterSql } from './metadata-filter.ts';
 import { vectorTableName } from './migrations.ts';
 
@@ -76,17 +76,11 @@ const chunkRowsByConnection = new WeakMap<Database.Database, Database.Statement>
 export function approximateHits(db: Database.Database, search: VectorSearch, matches: IndexMatches): Omit<SearchHit, 'signals'>[] {
   let statement = chunkRowsByConnection.get(db);
   if (statement === undefined) {
-    statement = db.prepare(
-      `SELECT c.rowid AS key, ${HIT_COLUMNS}, 0 AS score FROM chunks c
-       WHERE c.rowid IN (SELECT value FROM json_each(?)) AND c.collection = ?`,
-    );
+    statement = db.prepare(keyedRowsSql('1'));
     chunkRowsByConnection.set(db, statement);
   }
   const scores = new Map<number, number>();
   matches.keys.forEach((key, i) => scores.set(Number(key), 1 - matches.distances[i]!));
-  const rows = statement.all(JSON.stringify([...scores.keys()]), search.collection) as (HitRow & { key: number })[];
-  return rows
-    .map((row) => rowToHit({ ...row, score: scores.get(row.key)! }))
-    .sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0))
-    .slice(0, search.k);
+  const rows = statement.all(JSON.stringify([...scores.keys()]), search.collection) as KeyedHitRow[];
+  return rankKeyedRows(rows, scores).slice(0, search.k);
 }
