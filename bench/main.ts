@@ -27,6 +27,7 @@ import { Preloader } from './preload.ts';
 import { startProcess, waitFor, type BenchProcess } from './processes.ts';
 import { measureParseSpeed } from './parse-speed.ts';
 import { printReport, type BenchResult } from './report.ts';
+import { printSlowEmbedderReport, runSlowEmbedderScenario } from './slow-embedder.ts';
 import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { searchHits, searchIdle, searchWhile } from './search-load.ts';
 import { recallAt10, waitForAnnIndex } from './ann-quality.ts';
@@ -178,6 +179,9 @@ try {
   for (const stage of STAGES) for (const queue of names.stageQueues(stage)) await channel.purgeQueue(queue);
   log(`${accepted} accepted in ${publishSeconds.toFixed(0)} s; gateway RSS ${gatewayBefore?.rssMb} → ${gatewayAfter?.rssMb} MB`);
 
+  // A slow embedding box and the supervisor scaling to it, in a namespace of its own (BENCH_SLOW_EMBEDDER=0 skips it).
+  const slowEmbedder = process.env.BENCH_SLOW_EMBEDDER === '0' ? null : await runSlowEmbedderScenario(config, corpus.documents, log);
+
   const result: BenchResult = {
     at: new Date().toISOString(),
     machine: describeMachine(rabbitmq),
@@ -199,10 +203,12 @@ try {
       gatewayRssMb: { before: gatewayBefore?.rssMb ?? null, half: gatewayHalf?.rssMb ?? null, after: gatewayAfter?.rssMb ?? null, peak: gatewayAfter?.peakMb ?? null },
       actorsRssMbWithBacklog: Object.fromEntries(Object.entries(actorsWithBacklog).map(([name, memory]) => [name, memory?.rssMb ?? null])),
     },
+    slowEmbedder,
     seconds: Math.round((Date.now() - started) / 1000),
   };
   await store.close();
   printReport(result);
+  if (slowEmbedder) printSlowEmbedderReport(slowEmbedder);
   const resultsDir = path.join(PROJECT_ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `${result.at.replace(/[:.]/g, '-')}.json`);

@@ -3,6 +3,7 @@ import type { IngestRunResult } from './ingest-run.ts';
 import { PARSE_TARGETS_MB_PER_CPU_SECOND, type ParseSpeedResult } from './parse-speed.ts';
 import type { MachineInfo } from './machine.ts';
 import type { LatencySummary } from './stats.ts';
+import type { SlowEmbedderResult } from './slow-embedder.ts';
 
 /** Everything one `npm run bench` measured (the JSON written to bench/results/). */
 export interface BenchResult {
@@ -41,6 +42,8 @@ export interface BenchResult {
     readonly gatewayRssMb: { readonly before: number | null; readonly half: number | null; readonly after: number | null; readonly peak: number | null };
     readonly actorsRssMbWithBacklog: Record<string, number | null>;
   };
+  /** The slow-embedder scenario (bench/slow-embedder.ts), or null when BENCH_SLOW_EMBEDDER=0. */
+  readonly slowEmbedder: SlowEmbedderResult | null;
   readonly seconds: number;
 }
 
@@ -89,7 +92,7 @@ export function printReport(result: BenchResult): void {
   console.log(`Run time ${result.seconds} s`);
 }
 
-function printTable(rows: readonly (readonly string[])[]): void {
+export function printTable(rows: readonly (readonly string[])[]): void {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const line = (row: readonly string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
   console.log(line(rows[0]!));
