@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { isTerminal } from '../../schema/domain.ts';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit, Stage } from '../../schema/domain.ts';
-import { EmbedderMismatchError } from '../../schema/embedder-mismatch.ts';
+import { checkQueryEmbedder } from '../../schema/embedder-mismatch.ts';
 import { checkSearchQuery } from '../store.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, OutboxEntry, OutboxMessage, ResumePoint,
@@ -230,14 +230,7 @@ class SqliteStore implements Store {
       'SELECT id, created_at, embedder_name, embedder_dimension FROM collections WHERE name = ?',
     ).get(query.collection) as { id: number; created_at: number; embedder_name: string; embedder_dimension: number } | undefined;
     if (collection === undefined) return [];
-    if (vector !== null && vector.length !== collection.embedder_dimension) {
-      // The query carries no embedder name: report the vector's dimension, which is what differs.
-      throw new EmbedderMismatchError(
-        query.collection,
-        { name: collection.embedder_name, dimension: collection.embedder_dimension },
-        { name: 'query vector', dimension: vector.length },
-      );
-    }
+    checkQueryEmbedder(query.collection, { name: collection.embedder_name, dimension: collection.embedder_dimension }, vector, query.embedder);
     const search: SqliteSearch = {
       collection: query.collection,
       collectionRowId: collection.id,
