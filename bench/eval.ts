@@ -11,17 +11,16 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SearchMode } from '../schema/domain.ts';
+import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { rankingMetrics } from './eval-metrics.ts';
 import { EVAL_COLLECTION, EVAL_HITS, evalPages, pageRank, withIndexedCorpus } from './eval-index.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const QUERIES = Number(process.env.EVAL_QUERIES ?? 600);
 const MODES: readonly SearchMode[] = ['LEXICAL', 'VECTOR', 'HYBRID'];
 const log = (message: string) => console.error(`[eval] ${message}`);
 
-await withIndexedCorpus(ROOT, log, async ({ store, embedder, identity, pages, source, chunkCount }) => {
+await withIndexedCorpus(PROJECT_ROOT, log, async ({ store, embedder, identity, pages, source, chunkCount }) => {
   const judged = evalPages(pages, QUERIES);
   const results: Record<string, ReturnType<typeof rankingMetrics>> = {};
   for (const mode of MODES) {
@@ -40,9 +39,9 @@ await withIndexedCorpus(ROOT, log, async ({ store, embedder, identity, pages, so
   console.log('| --- | --- | --- | --- |');
   for (const mode of MODES) console.log(`| ${mode} | ${results[mode]!.hitAt5} | ${results[mode]!.mrrAt10} | ${results[mode]!.ndcgAt10} |`);
   const at = new Date().toISOString();
-  const resultsDir = path.join(ROOT, 'bench', 'results');
+  const resultsDir = path.join(PROJECT_ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `eval-${at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify({ at, source, pages: pages.length, chunks: chunkCount, queries: judged.length, embedder: identity, results }, null, 2)}\n`);
-  log(`wrote ${path.relative(ROOT, file)}`);
+  log(`wrote ${path.relative(PROJECT_ROOT, file)}`);
 });

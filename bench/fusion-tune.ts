@@ -6,17 +6,16 @@
  * prints hit@5, MRR@10 and nDCG@10 of LEXICAL, VECTOR and the fusion at each lexical weight
  * from 0.5 to 0.95; the best mean of the three is the one to put in FUSION_WEIGHTS.
  */
-import { fileURLToPath } from 'node:url';
 import { fuseRankings, fusionDepth, type Ranking } from '../stores/rank-fusion.ts';
+import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { rankingMetrics } from './eval-metrics.ts';
 import { EVAL_COLLECTION, EVAL_HITS, heldOutPages, pageRank, withIndexedCorpus } from './eval-index.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const EVAL_QUERIES = Number(process.env.EVAL_QUERIES ?? 600);
 const WEIGHTS = Array.from({ length: 10 }, (_, i) => 0.5 + i * 0.05);
 const log = (message: string) => console.error(`[tune] ${message}`);
 
-await withIndexedCorpus(ROOT, log, async ({ store, embedder, pages }) => {
+await withIndexedCorpus(PROJECT_ROOT, log, async ({ store, embedder, pages }) => {
   const held = heldOutPages(pages, EVAL_QUERIES, pages.length);
   const depth = fusionDepth(EVAL_HITS);
   const queries: { id: string; rankings: Ranking[] }[] = [];
