@@ -32,6 +32,8 @@ import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { searchHits, searchIdle, searchWhile } from './search-load.ts';
 import { recallAt10, waitForAnnIndex } from './ann-quality.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
+import { measureQueueTypes } from './queue-types.ts';
+import { QUEUE_TYPES_DOCUMENTS } from './queue-types-report.ts';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -179,6 +181,11 @@ try {
   for (const stage of STAGES) for (const queue of names.stageQueues(stage)) await channel.purgeQueue(queue);
   log(`${accepted} accepted in ${publishSeconds.toFixed(0)} s; gateway RSS ${gatewayBefore?.rssMb} → ${gatewayAfter?.rssMb} MB`);
 
+  // BENCH_QUEUE_TYPES=0 leaves out the classic-against-quorum runs (they start a three-node cluster).
+  const queueTypes = process.env.BENCH_QUEUE_TYPES === '0' ? [] : await measureQueueTypes({
+    amqpUrl: config.amqpUrl, documents: corpus.documents.slice(0, QUEUE_TYPES_DOCUMENTS), concurrency: CONCURRENCY,
+    ratePerSecond: RATE, port: 4721, retryDelaysMs: createRetryPolicy(config).delays(), log,
+  });
   // A slow embedding box and the supervisor scaling to it, in a namespace of its own (BENCH_SLOW_EMBEDDER=0 skips it).
   const slowEmbedder = process.env.BENCH_SLOW_EMBEDDER === '0' ? null : await runSlowEmbedderScenario(config, corpus.documents, log);
 
@@ -203,6 +210,7 @@ try {
       gatewayRssMb: { before: gatewayBefore?.rssMb ?? null, half: gatewayHalf?.rssMb ?? null, after: gatewayAfter?.rssMb ?? null, peak: gatewayAfter?.peakMb ?? null },
       actorsRssMbWithBacklog: Object.fromEntries(Object.entries(actorsWithBacklog).map(([name, memory]) => [name, memory?.rssMb ?? null])),
     },
+    queueTypes,
     slowEmbedder,
     seconds: Math.round((Date.now() - started) / 1000),
   };

@@ -3,6 +3,8 @@ import type { IngestRunResult } from './ingest-run.ts';
 import { PARSE_TARGETS_MB_PER_CPU_SECOND, type ParseSpeedResult } from './parse-speed.ts';
 import type { MachineInfo } from './machine.ts';
 import type { LatencySummary } from './stats.ts';
+import type { QueueTypeRun } from './queue-types.ts';
+import { printQueueTypes } from './queue-types-report.ts';
 import type { SlowEmbedderResult } from './slow-embedder.ts';
 
 /** Everything one `npm run bench` measured (the JSON written to bench/results/). */
@@ -42,6 +44,8 @@ export interface BenchResult {
     readonly gatewayRssMb: { readonly before: number | null; readonly half: number | null; readonly after: number | null; readonly peak: number | null };
     readonly actorsRssMbWithBacklog: Record<string, number | null>;
   };
+  /** The same documents through classic queues on one node and quorum queues on three (issue 17). */
+  readonly queueTypes: readonly QueueTypeRun[];
   /** The slow-embedder scenario (bench/slow-embedder.ts), or null when BENCH_SLOW_EMBEDDER=0. */
   readonly slowEmbedder: SlowEmbedderResult | null;
   readonly seconds: number;
@@ -89,6 +93,7 @@ export function printReport(result: BenchResult): void {
   console.log(`${pending.jobs} pending jobs (${pending.inQueue} in the fetch queue, published in ${pending.publishSeconds} s): ` +
     `gateway RSS ${pending.gatewayRssMb.before} → ${pending.gatewayRssMb.half} (half) → ${pending.gatewayRssMb.after} MB, actors with the backlog ≤ ${actorMax} MB: ` +
     `bounded (second half adds ≤${BOUNDED_GATEWAY_GROWTH_MB} MB to the gateway, actors ≤${BOUNDED_ACTOR_RSS_MB} MB) ${check(growth <= BOUNDED_GATEWAY_GROWTH_MB && actorMax <= BOUNDED_ACTOR_RSS_MB)}`);
+  if (result.queueTypes.length > 0) printQueueTypes(result.queueTypes);
   console.log(`Run time ${result.seconds} s`);
 }
 

@@ -101,13 +101,13 @@ export async function runSlowEmbedderScenario(config: SystemConfig, corpus: read
   let autoscaler: Autoscaler | null = null;
   try {
     log(`slow embedder: a box serving ${SERVER_CONCURRENCY} calls at once, ${SERVER_LATENCY_MS} ms each, at ${server.host}`);
-    const asyncGateway = startProcess('embed-gateway', 'gateway/main.ts', [], env(4721));
-    const syncGateway = startProcess('embed-sync-gateway', 'bench/sync-gateway-main.ts', [], env(4722));
+    const asyncGateway = startProcess('embed-gateway', 'gateway/main.ts', [], env(4731));
+    const syncGateway = startProcess('embed-sync-gateway', 'bench/sync-gateway-main.ts', [], env(4732));
     processes.push(asyncGateway, syncGateway, ...FRONT_STAGES.map((stage) =>
       startProcess(`embed-${stage.toLowerCase()}`, 'services/actor-main.ts', [stage.toLowerCase()], env(0))));
-    const asyncUrl = 'http://127.0.0.1:4721/graphql';
-    const syncUrl = 'http://127.0.0.1:4722/graphql';
-    await waitFor('gateways', async () => (await fetch('http://127.0.0.1:4721/healthz')).ok && (await fetch('http://127.0.0.1:4722/healthz')).ok);
+    const asyncUrl = 'http://127.0.0.1:4731/graphql';
+    const syncUrl = 'http://127.0.0.1:4732/graphql';
+    await waitFor('gateways', async () => (await fetch('http://127.0.0.1:4731/healthz')).ok && (await fetch('http://127.0.0.1:4732/healthz')).ok);
     await waitFor('actors', async () => {
       for (const stage of FRONT_STAGES) if ((await checkStageQueues(channel, names.stageQueues(stage))).consumers < 1) return false;
       return true;
