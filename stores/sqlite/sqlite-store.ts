@@ -26,6 +26,7 @@ import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
 import type { JobRow } from './job-rows.ts';
 import { migrate, vectorTableName } from './migrations.ts';
+import { timedWrite } from './write-timing.ts';
 import { SearchPool } from './search-pool.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
 
@@ -84,11 +85,11 @@ class SqliteStore implements Store {
 
   async claimOutbox(limit: number, leaseMs: number): Promise<OutboxEntry[]> {
     if (!hasClaimableOutbox(this.db)) return [];
-    return this.write(() => claimOutbox(this.db, limit, leaseMs));
+    return this.write(() => claimOutbox(this.db, limit, leaseMs), 'claimOutbox');
   }
 
   async completeOutbox(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) this.write(() => completeOutbox(this.db, ids));
+    if (ids.length > 0) this.write(() => completeOutbox(this.db, ids), 'completeOutbox');
   }
 
   async countOutbox(): Promise<number> {
@@ -107,7 +108,7 @@ class SqliteStore implements Store {
              @priority, @seq, @trace_id, @created_at, @updated_at, @finished_at)`,
         ).run(jobToParams(created));
         if (message) insertOutbox(this.db, created.id, message);
-      });
+      }, message ? 'acceptJob' : 'createJob');
     } catch (error) {
       if (isConstraintError(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
         throw new DuplicateJobError(job.id, { cause: error });
@@ -190,7 +191,7 @@ class SqliteStore implements Store {
          WHERE id = @id`,
       ).run(jobToParams(updated));
       return updated;
-    });
+    }, `updateJob ${patch.status ?? 'progress'}`);
   }
 
   async listStalledJobs(before: Date, limit: number): Promise<Job[]> {
@@ -205,7 +206,7 @@ class SqliteStore implements Store {
       `INSERT INTO resume_points (job_id, stage, message, saved_at)
        SELECT @jobId, @stage, @message, @now WHERE EXISTS (SELECT 1 FROM jobs WHERE id = @jobId)
        ON CONFLICT (job_id) DO UPDATE SET stage = excluded.stage, message = excluded.message, saved_at = excluded.saved_at`,
-    ).run({ jobId: point.jobId, stage: point.stage, message: point.message, now: Date.now() }));
+    ).run({ jobId: point.jobId, stage: point.stage, message: point.message, now: Date.now() }), 'saveResumePoint');
   }
 
   async getResumePoint(jobId: string): Promise<ResumePoint | null> {
@@ -221,7 +222,7 @@ class SqliteStore implements Store {
   }
 
   async indexDocument(request: IndexRequest): Promise<IndexOutcome> {
-    return this.write(() => indexDocumentInTransaction(this.db, request, Date.now()));
+    return this.write(() => indexDocumentInTransaction(this.db, request, Date.now()), 'indexDocument');
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
@@ -308,8 +309,8 @@ class SqliteStore implements Store {
   }
 
   /** Runs `fn` in a BEGIN IMMEDIATE transaction: the write lock is taken up front, waiting up to busy_timeout. */
-  private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  private write<T>(fn: () => T, operation = 'other'): T {
+    return timedWrite(operation, (body) => this.db.transaction(body).immediate(), fn);
   }
 }
 
