@@ -19,7 +19,8 @@ export interface BenchProcess {
 }
 
 /**
- * BENCH_PROFILE=<folder>: every child writes a V8 CPU profile there when it exits and accounts
+ * BENCH_PROFILE=<folder>: every child writes V8 CPU profiles (one per thread) into a folder of its
+ * own there when it exits, and accounts
  * its store writes (stores/sqlite/write-timing.ts); bench/profile-report.ts reads both.
  */
 export const PROFILE_DIR = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : null;
@@ -27,7 +28,7 @@ export const PROFILE_DIR = process.env.BENCH_PROFILE ? path.resolve(process.env.
 let started = 0;
 
 export function startProcess(name: string, entry: string, args: readonly string[], env: NodeJS.ProcessEnv): BenchProcess {
-  const profile = PROFILE_DIR === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}-${++started}.cpuprofile`];
+  const profile = PROFILE_DIR === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, `${name}-${++started}`)}`];
   const child: ChildProcess = spawn(process.execPath, [...profile, ...nodeArgs(entry), ...args], {
     // Own process group: a signal to the bench is handled once, by its clean-up, not twice.
     cwd: PROJECT_ROOT, env: PROFILE_DIR === null ? env : { ...env, RAG_STORE_TIMING_DIR: PROFILE_DIR, RAG_STORE_TIMING_NAME: name }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
@@ -36,6 +37,7 @@ export function startProcess(name: string, entry: string, args: readonly string[
   child.stderr?.on('data', (data: Buffer) => { stderr = (stderr + data.toString()).slice(-4000); });
   child.on('exit', (code, signal) => {
     if (code !== 0 && code !== 130 && signal !== 'SIGTERM' && code !== null) process.stderr.write(`${name} exited with ${code}:\n${stderr}\n`);
+    if (signal !== null && signal !== 'SIGTERM' && signal !== 'SIGKILL') process.stderr.write(`${name} killed by ${signal}:\n${stderr}\n`);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {

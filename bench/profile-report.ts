@@ -35,8 +35,14 @@ const window = JSON.parse(readFileSync(path.join(folder, 'window.json'), 'utf8')
 const seconds = (window.endUs - window.startUs) / 1e6;
 console.log(`window: ${seconds.toFixed(1)} s`);
 
-for (const file of readdirSync(folder).filter((name) => name.endsWith('.cpuprofile')).sort()) {
-  const profile = JSON.parse(readFileSync(path.join(folder, file), 'utf8')) as CpuProfile;
+// One folder per child process, one profile per thread: CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile (thread 0 is the main one).
+const profiles = readdirSync(folder, { withFileTypes: true }).filter((entry) => entry.isDirectory()).flatMap((entry) =>
+  readdirSync(path.join(folder, entry.name)).filter((name) => name.endsWith('.cpuprofile')).sort().map((name) => ({
+    file: path.join(folder, entry.name, name),
+    label: `${entry.name.replace(/-\d+$/, '')}${name.split('.')[4] === '0' ? '' : ` (worker thread ${name.split('.')[4]})`}`,
+  })));
+for (const { file, label } of profiles) {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -64,7 +70,7 @@ for (const file of readdirSync(folder).filter((name) => name.endsWith('.cpuprofi
   }
   if (inWindow === 0) continue;
   const busy = inWindow - (totals.get('idle') ?? 0);
-  console.log(`\n${file.replace(/-\d+\.cpuprofile$/, '')}: busy ${(busy / 1e6).toFixed(2)} s of ${(inWindow / 1e6).toFixed(1)} s`);
+  console.log(`\n${label}: busy ${(busy / 1e6).toFixed(2)} s of ${(inWindow / 1e6).toFixed(1)} s`);
   for (const [category, us] of [...totals].sort((a, b) => b[1] - a[1])) {
     if (category === 'idle') continue;
     console.log(`  ${category.padEnd(32)} ${(us / 1e6).toFixed(2).padStart(6)} s  ${((100 * us) / busy).toFixed(0).padStart(3)} %`);
