@@ -26,7 +26,7 @@ import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
 import type { JobRow } from './job-rows.ts';
 import { migrate, vectorTableName } from './migrations.ts';
-import { timedWrite } from './write-timing.ts';
+import { WriteQueue } from './write-queue.ts';
 import { SearchPool } from './search-pool.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
 
@@ -73,7 +73,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 }
 
 class SqliteStore implements Store {
-  constructor(private readonly db: Database.Database, private readonly searchPool: SearchPool | null) {}
+  private readonly writes: WriteQueue;
+
+  constructor(private readonly db: Database.Database, private readonly searchPool: SearchPool | null) {
+    this.writes = new WriteQueue(db, BUSY_TIMEOUT_MS);
+  }
 
   async createJob(job: NewJob): Promise<Job> {
     return this.insertJob(job, null);
@@ -89,18 +93,18 @@ class SqliteStore implements Store {
   }
 
   async completeOutbox(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) this.write(() => completeOutbox(this.db, ids), 'completeOutbox');
+    if (ids.length > 0) await this.write(() => completeOutbox(this.db, ids), 'completeOutbox');
   }
 
   async countOutbox(): Promise<number> {
     return countOutbox(this.db);
   }
 
-  private insertJob(job: NewJob, message: OutboxMessage | null): Job {
+  private async insertJob(job: NewJob, message: OutboxMessage | null): Promise<Job> {
     const now = new Date();
     const created = queuedJob(job, now);
     try {
-      this.write(() => {
+      await this.write(() => {
         this.db.prepare(
           `INSERT INTO jobs (id, collection, document_id, status, stage, progress, attempts, error, chunk_count,
              priority, seq, trace_id, created_at, updated_at, finished_at)
@@ -202,7 +206,7 @@ class SqliteStore implements Store {
   }
 
   async saveResumePoint(point: Omit<ResumePoint, 'savedAt'>): Promise<void> {
-    this.write(() => this.db.prepare(
+    await this.write(() => this.db.prepare(
       `INSERT INTO resume_points (job_id, stage, message, saved_at)
        SELECT @jobId, @stage, @message, @now WHERE EXISTS (SELECT 1 FROM jobs WHERE id = @jobId)
        ON CONFLICT (job_id) DO UPDATE SET stage = excluded.stage, message = excluded.message, saved_at = excluded.saved_at`,
@@ -304,13 +308,17 @@ class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.writes.drain();
     await this.searchPool?.close();
     if (this.db.open) this.db.close();
   }
 
-  /** Runs `fn` in a BEGIN IMMEDIATE transaction: the write lock is taken up front, waiting up to busy_timeout. */
-  private write<T>(fn: () => T, operation = 'other'): T {
-    return timedWrite(operation, (body) => this.db.transaction(body).immediate(), fn);
+  /**
+   * Runs `fn` in a BEGIN IMMEDIATE transaction shared with the other writes asked for meanwhile
+   * (group commit, write-queue.ts); resolves once committed.
+   */
+  private write<T>(fn: () => T, operation = 'other'): Promise<T> {
+    return this.writes.run(operation, fn);
   }
 }
 

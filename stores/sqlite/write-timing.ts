@@ -35,19 +35,3 @@ export function recordWrite(operation: string, waitMs: number, workMs: number, c
   entry.maxWaitMs = Math.max(entry.maxWaitMs, waitMs);
   totals.set(operation, entry);
 }
-
-/** Runs `transaction(fn)` (one synchronous transaction), accounting it under `operation` when enabled. */
-export function timedWrite<T>(operation: string, transaction: (fn: () => T) => T, fn: () => T): T {
-  if (!DIR) return transaction(fn);
-  const asked = performance.now();
-  let began = 0;
-  let worked = 0;
-  const result = transaction(() => {
-    began = performance.now();
-    const value = fn();
-    worked = performance.now();
-    return value;
-  });
-  recordWrite(operation, began - asked, worked - began, performance.now() - worked);
-  return result;
-}
