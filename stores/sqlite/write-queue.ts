@@ -73,6 +73,11 @@ export class WriteQueue {
         results.push({ ok: true, value: this.db.transaction(write.fn)(), workMs: performance.now() - started });
       } catch (error) {
         results.push({ ok: false, value: error, workMs: performance.now() - started });
+        // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then none of the batch is written.
+        if (!this.db.inTransaction) {
+          for (const failed of batch) failed.reject(error);
+          return;
+        }
       }
     }
     const committing = performance.now();
