@@ -22,15 +22,20 @@ interface Queued {
 
 /** Writes per transaction at most, so one batch never holds the lock for long. */
 const MAX_BATCH = 128;
-/** Pause between attempts to take the write lock, in ms. */
-const LOCK_POLL_MS = 1;
+/** Pauses between attempts to take the write lock, in ms: short at first, then capped (each failed attempt costs CPU). */
+const LOCK_POLL_MS = [1, 2, 4, 8] as const;
 
 export class WriteQueue {
   private queued: Queued[] = [];
   private flushing: Promise<void> | null = null;
 
+  /** Prepared once: an attempt to take a busy lock should cost as little as possible. */
+  private readonly beginImmediate: Database.Statement;
+
   /** `busyTimeoutMs`: how long a batch waits for the lock before its writes fail with SQLITE_BUSY. */
-  constructor(private readonly db: Database.Database, private readonly busyTimeoutMs: number) {}
+  constructor(private readonly db: Database.Database, private readonly busyTimeoutMs: number) {
+    this.beginImmediate = db.prepare('BEGIN IMMEDIATE');
+  }
 
   /** Runs `fn` (synchronous statements) in the next batch; resolves with its result once committed. */
   run<T>(operation: string, fn: () => T): Promise<T> {
@@ -97,20 +102,23 @@ export class WriteQueue {
     });
   }
 
-  /** BEGIN IMMEDIATE without SQLite's blocking busy handler: tried again every LOCK_POLL_MS until busyTimeoutMs. */
+  /** BEGIN IMMEDIATE without SQLite's blocking busy handler: tried again after LOCK_POLL_MS until busyTimeoutMs. */
   private async begin(): Promise<void> {
     const deadline = performance.now() + this.busyTimeoutMs;
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
+      // Only this statement goes without the busy timeout: reads keep it. (A prepared PRAGMA
+      // statement run again does not change the timeout, so these are prepared each time.)
       this.db.pragma('busy_timeout = 0');
       try {
-        this.db.exec('BEGIN IMMEDIATE');
+        this.beginImmediate.run();
         return;
       } catch (error) {
         if (!isBusy(error) || performance.now() > deadline) throw error;
       } finally {
         this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+      const pause = LOCK_POLL_MS[Math.min(attempt, LOCK_POLL_MS.length - 1)];
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 }
