@@ -1,8 +1,8 @@
 /**
  * The embedded default store: one SQLite file with sqlite-vec for vectors, shared safely by
  * several processes (gateway and actors). WAL lets readers run beside the single writer; every
- * write is a `BEGIN IMMEDIATE` transaction so writers queue on the busy timeout instead of
- * failing half-way with SQLITE_BUSY on a lock upgrade.
+ * write runs in a `BEGIN IMMEDIATE` transaction (the lock taken up front, never failing half-way
+ * with SQLITE_BUSY on a lock upgrade), shared with the writes asked for meanwhile (write-queue.ts).
  */
 import { queuedJob } from '../new-job.ts';
 import { mkdirSync } from 'node:fs';
