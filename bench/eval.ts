@@ -7,63 +7,28 @@
  * hits. Prints hit@5, MRR@10 and nDCG@10 and writes bench/results/eval-<timestamp>.json.
  *
  * EVAL_QUERIES (default 600) queries are taken evenly across the pages; every page is indexed.
+ * HYBRID's fusion weights were tuned on other pages (fusion-tune.ts), never on these queries.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createEmbedder } from '../config/components.ts';
-import { readConfig } from '../config/config.ts';
-import { textToEmbed } from '../embedders/text-to-embed.ts';
 import type { SearchMode } from '../schema/domain.ts';
-import { splitSections } from '../services/chunk/split-sections.ts';
-import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
-import { loadManPages } from './eval-corpus.ts';
+import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { rankingMetrics } from './eval-metrics.ts';
+import { EVAL_COLLECTION, EVAL_HITS, evalPages, pageRank, withIndexedCorpus } from './eval-index.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const QUERIES = Number(process.env.EVAL_QUERIES ?? 600);
 const MODES: readonly SearchMode[] = ['LEXICAL', 'VECTOR', 'HYBRID'];
-/** Chunk hits read per query: enough to see 10 distinct pages. */
-const HITS = 60;
-const COLLECTION = 'manpages';
 const log = (message: string) => console.error(`[eval] ${message}`);
 
-const config = readConfig(process.env);
-const embedder = createEmbedder(config);
-const identity = await embedder.identity();
-const { pages, source } = loadManPages(path.join(ROOT, '.cache'));
-log(`${pages.length} pages from ${source}`);
-const dir = mkdtempSync(path.join(tmpdir(), 'rag-eval-'));
-// Exact vector search on the calling thread: the eval measures ranking quality, not the index.
-const store = openSqliteStore({ path: path.join(dir, 'eval.sqlite'), searchThreads: 0 });
-try {
-  let chunkCount = 0;
-  for (const page of pages) {
-    const chunks = await splitSections(page.document);
-    const vectors = await embedder.embed(chunks.map(textToEmbed));
-    await store.createJob({ id: page.id, collection: COLLECTION, documentId: page.id, priority: 'NORMAL' });
-    await store.indexDocument({
-      jobId: page.id,
-      document: { id: page.id, collection: COLLECTION, title: null, mimeType: 'text/plain', sourceUrl: null, metadata: {}, contentHash: null },
-      embedder: identity,
-      chunks: chunks.map((chunk, i) => ({ id: `${page.id}:${chunk.ordinal}`, ordinal: chunk.ordinal, text: chunk.text, heading: chunk.heading, vector: vectors[i]! })),
-    });
-    chunkCount += chunks.length;
-  }
-  log(`indexed ${chunkCount} chunks with ${identity.name}`);
-
-  const step = Math.max(1, pages.length / QUERIES);
-  const judged = Array.from({ length: Math.min(QUERIES, pages.length) }, (_, i) => pages[Math.floor(i * step)]!);
+await withIndexedCorpus(PROJECT_ROOT, log, async ({ store, embedder, identity, pages, source, chunkCount }) => {
+  const judged = evalPages(pages, QUERIES);
   const results: Record<string, ReturnType<typeof rankingMetrics>> = {};
   for (const mode of MODES) {
     const ranks: (number | null)[] = [];
     for (const page of judged) {
       const [vector] = mode === 'LEXICAL' ? [undefined] : await embedder.embed([page.query]);
-      const hits = await store.search({ collection: COLLECTION, mode, text: page.query, k: HITS, ...(vector ? { vector } : {}) });
-      const documents = [...new Set(hits.map((hit) => hit.documentId))];
-      const rank = documents.indexOf(page.id);
-      ranks.push(rank < 0 ? null : rank + 1);
+      const hits = await store.search({ collection: EVAL_COLLECTION, mode, text: page.query, k: EVAL_HITS, ...(vector ? { vector } : {}) });
+      ranks.push(pageRank(hits, page.id));
     }
     results[mode] = rankingMetrics(ranks);
     log(`${mode}: ${JSON.stringify(results[mode])}`);
@@ -74,12 +39,9 @@ try {
   console.log('| --- | --- | --- | --- |');
   for (const mode of MODES) console.log(`| ${mode} | ${results[mode]!.hitAt5} | ${results[mode]!.mrrAt10} | ${results[mode]!.ndcgAt10} |`);
   const at = new Date().toISOString();
-  const resultsDir = path.join(ROOT, 'bench', 'results');
+  const resultsDir = path.join(PROJECT_ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `eval-${at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify({ at, source, pages: pages.length, chunks: chunkCount, queries: judged.length, embedder: identity, results }, null, 2)}\n`);
-  log(`wrote ${path.relative(ROOT, file)}`);
-} finally {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-}
+  log(`wrote ${path.relative(PROJECT_ROOT, file)}`);
+});

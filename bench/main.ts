@@ -27,10 +27,13 @@ import { Preloader } from './preload.ts';
 import { PROFILE_DIR, startProcess, waitFor, type BenchProcess } from './processes.ts';
 import { measureParseSpeed } from './parse-speed.ts';
 import { printReport, type BenchResult } from './report.ts';
+import { printSlowEmbedderReport, runSlowEmbedderScenario } from './slow-embedder.ts';
 import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { searchHits, searchIdle, searchWhile } from './search-load.ts';
 import { recallAt10, waitForAnnIndex } from './ann-quality.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
+import { measureQueueTypes } from './queue-types.ts';
+import { QUEUE_TYPES_DOCUMENTS } from './queue-types-report.ts';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -187,6 +190,14 @@ try {
   for (const stage of STAGES) for (const queue of names.stageQueues(stage)) await channel.purgeQueue(queue);
   log(`${accepted} accepted in ${publishSeconds.toFixed(0)} s; gateway RSS ${gatewayBefore?.rssMb} → ${gatewayAfter?.rssMb} MB`);
 
+  // BENCH_QUEUE_TYPES=0 leaves out the classic-against-quorum runs (they start a three-node cluster).
+  const queueTypes = process.env.BENCH_QUEUE_TYPES === '0' ? [] : await measureQueueTypes({
+    amqpUrl: config.amqpUrl, documents: corpus.documents.slice(0, QUEUE_TYPES_DOCUMENTS), concurrency: CONCURRENCY,
+    ratePerSecond: RATE, port: 4721, retryDelaysMs: createRetryPolicy(config).delays(), log,
+  });
+  // A slow embedding box and the supervisor scaling to it, in a namespace of its own (BENCH_SLOW_EMBEDDER=0 skips it).
+  const slowEmbedder = process.env.BENCH_SLOW_EMBEDDER === '0' ? null : await runSlowEmbedderScenario(config, corpus.documents, log);
+
   const result: BenchResult = {
     at: new Date().toISOString(),
     machine: describeMachine(rabbitmq),
@@ -208,10 +219,13 @@ try {
       gatewayRssMb: { before: gatewayBefore?.rssMb ?? null, half: gatewayHalf?.rssMb ?? null, after: gatewayAfter?.rssMb ?? null, peak: gatewayAfter?.peakMb ?? null },
       actorsRssMbWithBacklog: Object.fromEntries(Object.entries(actorsWithBacklog).map(([name, memory]) => [name, memory?.rssMb ?? null])),
     },
+    queueTypes,
+    slowEmbedder,
     seconds: Math.round((Date.now() - started) / 1000),
   };
   await store.close();
   printReport(result);
+  if (slowEmbedder) printSlowEmbedderReport(slowEmbedder);
   const resultsDir = path.join(PROJECT_ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `${result.at.replace(/[:.]/g, '-')}.json`);

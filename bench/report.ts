@@ -3,6 +3,9 @@ import type { IngestRunResult } from './ingest-run.ts';
 import { PARSE_TARGETS_MB_PER_CPU_SECOND, type ParseSpeedResult } from './parse-speed.ts';
 import type { MachineInfo } from './machine.ts';
 import type { LatencySummary } from './stats.ts';
+import type { QueueTypeRun } from './queue-types.ts';
+import { printQueueTypes } from './queue-types-report.ts';
+import type { SlowEmbedderResult } from './slow-embedder.ts';
 
 /** Everything one `npm run bench` measured (the JSON written to bench/results/). */
 export interface BenchResult {
@@ -41,6 +44,10 @@ export interface BenchResult {
     readonly gatewayRssMb: { readonly before: number | null; readonly half: number | null; readonly after: number | null; readonly peak: number | null };
     readonly actorsRssMbWithBacklog: Record<string, number | null>;
   };
+  /** The same documents through classic queues on one node and quorum queues on three (issue 17). */
+  readonly queueTypes: readonly QueueTypeRun[];
+  /** The slow-embedder scenario (bench/slow-embedder.ts), or null when BENCH_SLOW_EMBEDDER=0. */
+  readonly slowEmbedder: SlowEmbedderResult | null;
   readonly seconds: number;
 }
 
@@ -86,10 +93,11 @@ export function printReport(result: BenchResult): void {
   console.log(`${pending.jobs} pending jobs (${pending.inQueue} in the fetch queue, published in ${pending.publishSeconds} s): ` +
     `gateway RSS ${pending.gatewayRssMb.before} → ${pending.gatewayRssMb.half} (half) → ${pending.gatewayRssMb.after} MB, actors with the backlog ≤ ${actorMax} MB: ` +
     `bounded (second half adds ≤${BOUNDED_GATEWAY_GROWTH_MB} MB to the gateway, actors ≤${BOUNDED_ACTOR_RSS_MB} MB) ${check(growth <= BOUNDED_GATEWAY_GROWTH_MB && actorMax <= BOUNDED_ACTOR_RSS_MB)}`);
+  if (result.queueTypes.length > 0) printQueueTypes(result.queueTypes);
   console.log(`Run time ${result.seconds} s`);
 }
 
-function printTable(rows: readonly (readonly string[])[]): void {
+export function printTable(rows: readonly (readonly string[])[]): void {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const line = (row: readonly string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
   console.log(line(rows[0]!));

@@ -68,6 +68,11 @@ export interface SystemConfig {
   readonly parseMaxMemoryMb: number;
   /** PREFETCH: unacked messages per actor consumer. */
   readonly prefetch: number;
+  /**
+   * PREFETCH_<STAGE> (e.g. PREFETCH_EMBED): overrides PREFETCH for one stage. PREFETCH_EMBED=1
+   * makes each embed worker one client of a remote embedder, so worker processes are the knob.
+   */
+  readonly prefetchByStage: Partial<Record<Stage, number>>;
   /** STAGE_TIMEOUT_MS: a handler running longer is aborted and the attempt fails. */
   readonly stageTimeoutMs: number;
   /** RETRY_DELAYS_MS: comma-separated back-off tiers. */
@@ -147,8 +152,11 @@ export interface ScalingConfig {
   readonly maxWorkers: Readonly<Record<Stage, number>>;
   /** SCALE_QUEUE_LENGTH: ready messages per worker above which the actor scales up (KEDA QueueLength). */
   readonly targetQueueLength: number;
-  /** SCALE_UTILISATION: consumer utilisation (0..1) above which a backlog counts as saturated. */
-  readonly targetUtilisation: number;
+  /**
+   * SCALE_UTILISATION: consumer utilisation (0..1) above which a backlog counts as saturated;
+   * `off` (null) scales on queue depth alone, as KEDA's QueueLength mode does.
+   */
+  readonly targetUtilisation: number | null;
   /** SCALE_INTERVAL_MS: how often queue depths are polled. */
   readonly intervalMs: number;
   /** SCALE_COOLDOWN_MS: how long depth must stay low before removing a worker (KEDA cooldownPeriod). */
@@ -210,13 +218,11 @@ export function readConfig(env: Env): SystemConfig {
     parseTimeoutMs: int(env, 'PARSE_TIMEOUT_MS', 60_000, 100, 3_600_000),
     parseMaxMemoryMb: int(env, 'PARSE_MAX_MEMORY_MB', 512, 64, 65_536),
     prefetch: int(env, 'PREFETCH', 16, 1, 1000),
+    prefetchByStage: byStage(env, 'PREFETCH', 1, 1000),
     stageTimeoutMs: int(env, 'STAGE_TIMEOUT_MS', 120_000, 100, 3_600_000),
     retryDelaysMs: list(env.RETRY_DELAYS_MS ?? '1000,4000,16000,64000').map((value) => positive('RETRY_DELAYS_MS', value)),
     maxAttempts: int(env, 'MAX_ATTEMPTS', 5, 1, 100),
-    maxAttemptsByStage: Object.fromEntries(STAGES.flatMap((stage) => {
-      const name = `MAX_ATTEMPTS_${stage}`;
-      return env[name] === undefined || env[name] === '' ? [] : [[stage, int(env, name, 5, 1, 100)]];
-    })),
+    maxAttemptsByStage: byStage(env, 'MAX_ATTEMPTS', 1, 100),
     stallTimeoutMs: int(env, 'STALL_TIMEOUT_MS', 15 * 60_000, 1000, 7 * 24 * 3_600_000),
     stallCheckIntervalMs: int(env, 'STALL_CHECK_INTERVAL_MS', 30_000, 100, 3_600_000),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
@@ -264,8 +270,10 @@ function readScaling(env: Env): ScalingConfig {
       throw new Error(`MIN_WORKERS_${stage} (${minWorkers[stage]}) must not exceed MAX_WORKERS_${stage} (${maxWorkers[stage]})`);
     }
   }
-  const utilisation = Number(env.SCALE_UTILISATION ?? '0.8');
-  if (!(utilisation > 0 && utilisation <= 1)) throw new Error(`SCALE_UTILISATION must be in (0, 1], got "${env.SCALE_UTILISATION}"`);
+  const utilisation = env.SCALE_UTILISATION === 'off' ? null : Number(env.SCALE_UTILISATION || '0.8');
+  if (utilisation !== null && !(utilisation > 0 && utilisation <= 1)) {
+    throw new Error(`SCALE_UTILISATION must be in (0, 1] or off, got "${env.SCALE_UTILISATION}"`);
+  }
   return {
     minWorkers, maxWorkers,
     targetQueueLength: int(env, 'SCALE_QUEUE_LENGTH', 50, 1, 1_000_000),
@@ -278,6 +286,14 @@ function readScaling(env: Env): ScalingConfig {
 /** The configuration with every default: the base for tests. */
 export function defaultConfig(overrides: Partial<SystemConfig> = {}): SystemConfig {
   return { ...readConfig({}), ...overrides };
+}
+
+/** `<prefix>_<STAGE>` overrides of one setting, for the stages that set one. */
+function byStage(env: Env, prefix: string, min: number, max: number): Partial<Record<Stage, number>> {
+  return Object.fromEntries(STAGES.flatMap((stage) => {
+    const name = `${prefix}_${stage}`;
+    return env[name] === undefined || env[name] === '' ? [] : [[stage, int(env, name, min, min, max)]];
+  }));
 }
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {

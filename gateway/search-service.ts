@@ -3,9 +3,9 @@
  * (HYBRID by default: lexical and vector rankings fused).
  * No queue on this path: queries never wait behind ingestion.
  */
-import { COLLECTION_NAME, SEARCH_MODES, type SearchHit, type SearchMode } from '../schema/domain.ts';
+import { COLLECTION_NAME, SEARCH_MODES, type EmbedderIdentity, type SearchHit, type SearchMode } from '../schema/domain.ts';
 import type { Embedder } from '../embedders/embedder.ts';
-import { EmbedderMismatchError, sameEmbedder } from '../schema/embedder-mismatch.ts';
+import { EmbedderMismatchError } from '../schema/embedder-mismatch.ts';
 import { parseMetadataFilter } from '../schema/metadata-filter.ts';
 import { UnsupportedSearchModeError, type Store } from '../stores/store.ts';
 import { ErrorCode, apiError, badInput, checkArgument } from './errors.ts';
@@ -23,21 +23,22 @@ export class SearchService {
     if (query.trim().length === 0) throw badInput('query', 'must not be empty');
     if (query.length > MAX_QUERY_CHARS) throw badInput('query', `at most ${MAX_QUERY_CHARS} characters`);
     const metadataFilter = checkArgument(() => parseMetadataFilter(filter, 'filter'));
-    const built = await this.store.getCollectionEmbedder(collection);
-    if (!built) return [];
-    // A lexical search needs no embedding, so it works whatever embedder this gateway has.
+    // A lexical search needs no embedding, so it works whatever embedder this gateway has. The
+    // store checks the embedder in the one lookup that finds the collection (none: no hits).
     let vector: Float32Array | undefined;
+    let embedder: EmbedderIdentity | undefined;
     if (mode !== 'LEXICAL') {
-      const identity = await this.embedder.identity();
-      if (!sameEmbedder(built, identity)) throw apiError(ErrorCode.CONFLICT, new EmbedderMismatchError(collection, built, identity).message);
+      embedder = await this.embedder.identity();
       [vector] = await this.embedder.embed([query]);
     }
     try {
       return await this.store.search({
-        collection, mode, text: query, k, ...(vector ? { vector } : {}), ...(metadataFilter ? { filter: metadataFilter } : {}),
+        collection, mode, text: query, k,
+        ...(vector ? { vector, embedder } : {}), ...(metadataFilter ? { filter: metadataFilter } : {}),
       });
     } catch (error) {
       if (error instanceof UnsupportedSearchModeError) throw badInput('mode', error.message);
+      if (error instanceof EmbedderMismatchError) throw apiError(ErrorCode.CONFLICT, error.message);
       throw error;
     }
   }

@@ -110,8 +110,8 @@ export interface SignalMatch {
 
 /**
  * One search result. `score` is higher-is-better: cosine similarity in VECTOR mode, BM25
- * relevance in LEXICAL mode, the reciprocal-rank-fusion score in HYBRID mode. `signals` lists
- * the signals that found the hit and its rank in each.
+ * relevance in LEXICAL mode, the fused score (stores/rank-fusion.ts) in HYBRID mode. `signals`
+ * lists the signals that found the hit and its rank in each.
  */
 export interface SearchHit {
   readonly chunkId: string;

@@ -22,3 +22,18 @@ export class EmbedderMismatchError extends Error {
     this.name = 'EmbedderMismatchError';
   }
 }
+
+/**
+ * Refuses a search vector the collection cannot be compared with: made by another embedder (when
+ * the query names its embedder) or of another dimension. LEXICAL searches carry no vector.
+ */
+export function checkQueryEmbedder(
+  collection: string, built: EmbedderIdentity, vector: Float32Array | null, embedder: EmbedderIdentity | undefined,
+): void {
+  if (vector === null) return;
+  if (embedder !== undefined && !sameEmbedder(built, embedder)) throw new EmbedderMismatchError(collection, built, embedder);
+  // Without a name, report the vector's dimension, which is what differs.
+  if (vector.length !== built.dimension) {
+    throw new EmbedderMismatchError(collection, built, { name: 'query vector', dimension: vector.length });
+  }
+}

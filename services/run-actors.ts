@@ -46,7 +46,7 @@ export async function runActors(stages: readonly Stage[], config: SystemConfig, 
   await parsePool?.warm();
   const runtimes = stages.map((stage) => new ActorRuntime(wrap(stageActor(stage, config, store, embedder, parsePool)), {
     broker, names, store, events, cancellation, retry, logger: logger.child({ actor: stage.toLowerCase() }),
-  }, { prefetch: config.prefetch, stageTimeoutMs: config.stageTimeoutMs }));
+  }, { prefetch: config.prefetchByStage[stage] ?? config.prefetch, stageTimeoutMs: config.stageTimeoutMs }));
   for (const runtime of runtimes) runtime.start();
   await broker.start();
   logger.info('actors running', { stages, namespace: config.namespace });

@@ -90,6 +90,12 @@ export interface SearchQuery {
   readonly mode?: SearchMode;
   readonly vector?: Float32Array;
   readonly text?: string;
+  /**
+   * The embedder that made `vector`: a collection built with another is refused
+   * (EmbedderMismatchError) by the same lookup that finds the collection. Without it only the
+   * vector's dimension is checked.
+   */
+  readonly embedder?: EmbedderIdentity;
   readonly k: number;
   readonly filter?: MetadataFilter;
 }

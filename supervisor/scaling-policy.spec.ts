@@ -20,6 +20,12 @@ describe('scaling policy', () => {
     assert.equal(decideScale(policy, seen({ workers: 2, ready: 5, utilisation: 0.95 })).workers, 3);
   });
 
+  it('when scaling on depth alone (SCALE_UTILISATION=off), should not add a worker for saturated consumers', () => {
+    const depthAlone = { ...policy, targetUtilisation: null };
+    assert.equal(decideScale(depthAlone, seen({ workers: 2, ready: 5, utilisation: 1 })).workers, 2);
+    assert.equal(decideScale(depthAlone, seen({ workers: 2, ready: 120, utilisation: 1 })).workers, 3);
+  });
+
   it('when consumers are saturated but nothing waits, should not scale up', () => {
     assert.equal(decideScale(policy, seen({ workers: 2, ready: 0, utilisation: 1 })).workers, 2);
   });

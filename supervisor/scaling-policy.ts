@@ -15,8 +15,8 @@ export interface ScalingPolicy {
   readonly maxWorkers: number;
   /** Ready messages per worker above which another worker is wanted. */
   readonly targetQueueLength: number;
-  /** Mean consumer utilisation (0..1) at which the workers count as saturated. */
-  readonly targetUtilisation: number;
+  /** Mean consumer utilisation (0..1) at which the workers count as saturated; null: depth alone. */
+  readonly targetUtilisation: number | null;
   /** How long a lower worker count must be wanted before scaling down, in ms. */
   readonly cooldownMs: number;
 }
@@ -43,7 +43,8 @@ export interface ScalingDecision {
 export function decideScale(policy: ScalingPolicy, seen: ScalingObservation): ScalingDecision {
   const { minWorkers: min, maxWorkers: max } = policy;
   const byDepth = Math.ceil(seen.ready / policy.targetQueueLength);
-  const saturated = seen.utilisation !== null && seen.utilisation >= policy.targetUtilisation && seen.ready > 0;
+  const saturated = policy.targetUtilisation !== null && seen.utilisation !== null &&
+    seen.utilisation >= policy.targetUtilisation && seen.ready > 0;
   const wanted = Math.max(byDepth, saturated ? seen.workers + 1 : 0);
   const desired = Math.min(max, Math.max(min, wanted));
   const why = `ready=${seen.ready} (target ${policy.targetQueueLength}/worker)` +

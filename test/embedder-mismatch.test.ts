@@ -23,15 +23,38 @@ const otherEmbedder: Embedder = {
   identity: async () => OTHER,
   embed: async (texts) => texts.map(() => new Float32Array(OTHER.dimension).fill(1 / Math.sqrt(OTHER.dimension))),
 };
-/** A store whose "docs" collection was built with BUILT: only what the two callers read. */
+/** A store whose "docs" collection was built with BUILT: only what the embed actor reads. */
 const builtStore = { getCollectionEmbedder: async (name: string) => (name === 'docs' ? BUILT : null) } as unknown as Store;
+
+/** Indexes one chunk about seals into "docs" with `embedder`. */
+function write(store: Store, jobId: string, embedder: EmbedderIdentity) {
+  return store.createJob({ id: jobId, collection: 'docs', documentId: jobId, priority: 'NORMAL' })
+    .then(() => store.indexDocument({
+      jobId,
+      document: { id: jobId, collection: 'docs', title: null, mimeType: null, sourceUrl: null, metadata: {}, contentHash: null },
+      embedder,
+      chunks: [{ id: `${jobId}-0`, ordinal: 0, text: 'seals', heading: null, vector: new Float32Array(embedder.dimension).fill(0.5) }],
+    }));
+}
 
 describe('embedder mismatch', () => {
   it('when the gateway searches a collection built with another embedder, should answer CONFLICT with the one message', async () => {
-    const error = await new SearchService(builtStore, otherEmbedder).search('docs', 'seals', 5, null).then(() => null, (e: unknown) => e);
-    assert.ok(error instanceof GraphQLError);
-    assert.equal(error.extensions.code, 'CONFLICT');
-    assert.equal(error.message, EXPECTED);
+    const store = openSqliteStore({ path: ':memory:' });
+    try {
+      await write(store, 'j1', BUILT);
+      for (const embedder of [otherEmbedder, { ...otherEmbedder, identity: async () => ({ ...OTHER, dimension: BUILT.dimension }) }]) {
+        const error = await new SearchService(store, embedder).search('docs', 'seals', 5, null).then(() => null, (e: unknown) => e);
+        assert.ok(error instanceof GraphQLError);
+        assert.equal(error.extensions.code, 'CONFLICT');
+        assert.match(error.message, /^collection "docs" was indexed with embedder hashing-v1 \(4 dimensions\), not nomic-embed-text/);
+      }
+      const error = await new SearchService(store, otherEmbedder).search('docs', 'seals', 5, null).then(() => null, (e: unknown) => e);
+      assert.equal((error as Error).message, EXPECTED);
+      // LEXICAL needs no embedding: any gateway may run it.
+      assert.equal((await new SearchService(store, otherEmbedder).search('docs', 'seals', 5, null, 'LEXICAL')).length, 1);
+    } finally {
+      await store.close();
+    }
   });
 
   it('when the embed actor embeds for a collection built with another embedder, should fail the job with the one message', async () => {
@@ -52,15 +75,8 @@ describe('embedder mismatch', () => {
   it('when the store indexes with another embedder, should throw EmbedderMismatchError with the one message', async () => {
     const store = openSqliteStore({ path: ':memory:' });
     try {
-      const write = (jobId: string, embedder: EmbedderIdentity) => store.createJob({ id: jobId, collection: 'docs', documentId: jobId, priority: 'NORMAL' })
-        .then(() => store.indexDocument({
-          jobId,
-          document: { id: jobId, collection: 'docs', title: null, mimeType: null, sourceUrl: null, metadata: {}, contentHash: null },
-          embedder,
-          chunks: [{ id: `${jobId}-0`, ordinal: 0, text: 'seals', heading: null, vector: new Float32Array(embedder.dimension).fill(0.5) }],
-        }));
-      await write('j1', BUILT);
-      await assert.rejects(write('j2', OTHER), (error: unknown) => error instanceof EmbedderMismatchError && error.message === EXPECTED);
+      await write(store, 'j1', BUILT);
+      await assert.rejects(write(store, 'j2', OTHER), (error: unknown) => error instanceof EmbedderMismatchError && error.message === EXPECTED);
     } finally {
       await store.close();
     }

@@ -18,7 +18,7 @@ interface Started {
   readonly stop: () => Promise<void>;
 }
 
-/** The image compose/compose.yaml pins: it has `$exists` in `$vectorSearch` filters and `$rankFusion`. */
+/** The image compose/compose.yaml pins: it has `$exists` in `$vectorSearch` filters and `$search`. */
 const ATLAS_LOCAL_IMAGE = 'mongodb/mongodb-atlas-local:8.2.6-20260715T144108Z';
 const COMMUNITY_IMAGE = 'mongo:7';
 
@@ -76,8 +76,8 @@ describe('MongoDB store', function () {
         }
       },
     };
-    // Atlas Search ($search, $rankFusion) for LEXICAL and HYBRID follows in its own issue.
-  }, { lexical: false });
+    // LEXICAL on Atlas Search ($search); HYBRID fuses it with $vectorSearch as the embedded store does.
+  }, { lexical: true });
 
   describe('on a MongoDB without search support', () => {
     it('when the store opens, should fail naming Atlas Local as the fix', async function () {

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { IndexedChunk } from '../schema/domain.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import type { Store } from '../stores/store.ts';
@@ -83,5 +84,44 @@ describe('SqliteStore approximate vector index', function () {
     await index(store, 'doc-new', chunksOf('doc-new', 'v1', [777]));
     assert.equal((await store.search({ collection: 'ann', vector: vector(777), k: 1 }))[0]?.chunkId, 'doc-new:v1:0');
     assert.equal((await store.search({ collection: 'ann', vector: vector(11), k: 1 }))[0]?.chunkId, 'doc-1:v1:0');
+  });
+
+  it('when the changes a gateway had not applied were pruned, should rebuild it: fresh hits, never deleted ones', async () => {
+    const path = join(dir, 'store.db');
+    // Keep 5 changes: every document below writes more than that.
+    const writer = openSqliteStore({ path, searchThreads: 0, changeRetention: 5 });
+    let reader = openSqliteStore({ path, annMinChunks: 0 });
+    stores.push(writer);
+    for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));
+    assert.equal((await reader.search({ collection: 'ann', vector: vector(31), k: 1 }))[0]?.chunkId, 'doc-3:v1:0');
+    await reader.close(); // saves its graph at the sequence number it applied
+
+    // While it is away: new, replaced and deleted documents, and their changes pruned.
+    for (let d = 10; d < 20; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));
+    await index(writer, 'doc-4', chunksOf('doc-4', 'v2', [4004]));
+    await writer.deleteDocument('ann', 'doc-3');
+    const db = new Database(path, { readonly: true });
+    const { first, last, rows } = db.prepare('SELECT min(seq) AS first, max(seq) AS last, count(*) AS rows FROM chunk_changes').get() as
+      { first: number; last: number; rows: number };
+    const pruned = db.prepare("SELECT through_seq FROM chunk_changes_pruned WHERE collection = 'ann'").pluck().get() as number;
+    const chunkCount = db.prepare("SELECT count(*) FROM chunks WHERE collection = 'ann'").pluck().get() as number;
+    db.close();
+    assert.ok(rows <= 6 && first > 20 && pruned === first - 1, JSON.stringify({ first, last, rows, pruned }));
+
+    reader = openSqliteStore({ path, annMinChunks: 0 });
+    const check = async () => {
+      assert.equal((await reader.search({ collection: 'ann', vector: vector(151), k: 1 }))[0]?.chunkId, 'doc-15:v1:0');
+      assert.equal((await reader.search({ collection: 'ann', vector: vector(4004), k: 1 }))[0]?.chunkId, 'doc-4:v2:0');
+      const near = await reader.search({ collection: 'ann', vector: vector(31), k: 50 });
+      assert.ok(!near.some((hit) => hit.documentId === 'doc-3' || hit.chunkId.startsWith('doc-4:v1')), JSON.stringify(near.map((h) => h.chunkId)));
+      assert.equal(near.length, chunkCount);
+    };
+    // The first search finds the gap and runs exact; the next ones rebuild, replay and use the graph.
+    await check();
+    await check();
+    await reader.close();
+    // The saved graph holds exactly the live chunks, at the last change: it was rebuilt, not replayed.
+    const meta = readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json'))!;
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: last, size: chunkCount });
   });
 });

@@ -9,8 +9,9 @@ import { ParsePool } from './pool/parse-pool.ts';
 
 /**
  * Files made outside this project: pandoc renderings of zstd's README, Debian and tz data, Node's API JSON,
- * and xlsx2csv-sheets.xlsx, an Excel workbook from xlsx2csv's test suite (Debian package xlsx2csv 0.7.8,
- * /usr/share/doc/xlsx2csv/examples/test/sheets.xlsx; GPL-2+, © Dilshod Temirkhodjaev).
+ * and xlsx2csv-{sheets,datetime,timeformat}.xlsx, Excel workbooks from xlsx2csv's test suite (Debian package
+ * xlsx2csv 0.7.8, /usr/share/doc/xlsx2csv/examples/test/; GPL-2+, © Dilshod Temirkhodjaev), whose expected
+ * values are that suite's datetime.csv and timeformat.csv.
  */
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../test/fixtures/formats/${name}`, import.meta.url)));
 const sectionWith = (doc: ParsedDocument, phrase: string) => doc.sections.find((section) => section.text.includes(phrase));
@@ -66,6 +67,19 @@ describe('parsing the office, e-book, table and data formats', function () {
     assert.equal(detectMimeType(bytes), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     const doc = await parseDocument(bytes, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     assert.deepEqual(doc.sections, [{ headings: ['Stock', 'Item | Count | In stock'], text: 'Bolt M&6 | 007.50 | TRUE\nNut |  | FALSE' }]);
+  });
+
+  it('when XLSX cells are dates in the 1904 date system, should read them as ISO date and time', async () => {
+    const doc = await parseDocument(fixture('xlsx2csv-datetime.xlsx'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    // xlsx2csv's datetime.csv: 2011-09-15 15:22:00 (the serial 39339.64 would be 2007 in the 1900 system).
+    assert.deepEqual(doc.sections.flatMap((section) => section.headings.slice(-1)), ['2011-09-15 15:22:00']);
+  });
+
+  it('when XLSX cells carry custom date-time and time-only formats, should read each as its date or time', async () => {
+    const doc = await parseDocument(fixture('xlsx2csv-timeformat.xlsx'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    // xlsx2csv's timeformat.csv: 03-08-2017 14:35:00 | 14:40, … | 11:30, … 15:40:00 | 00:01 (it drops the seconds).
+    assert.deepEqual(doc.sections.map((section) => [section.headings.at(-1), section.text]),
+      [['2017-08-03 14:35:00 | 14:40:30', '2017-08-03 00:00:00 | 11:30:00\n2017-08-03 15:40:00 | 00:01:59']]);
   });
 
   it('when a CSV is given without a type, should detect it and keep each row on a line under its header', async () => {

@@ -1,17 +1,13 @@
 /**
- * The LEXICAL and HYBRID pipelines the MongoDB store sends, checked without a server: the
- * `$search` with its filter clauses, the `$rankFusion` of `$search` and `$vectorSearch`, the hits
- * read back from `scoreDetails`, and the refusal naming the server version where `$rankFusion`
- * is missing.
+ * The pipelines the MongoDB store sends per search mode, checked without a server: the `$search`
+ * with its filter clauses, and HYBRID as a `$vectorSearch` and a `$search` read depth deep and
+ * fused by the embedded store's own fusion (stores/rank-fusion.ts).
  */
 import assert from 'node:assert/strict';
-import { MongoServerError } from 'mongodb';
 import type { Collection, Document } from 'mongodb';
-import {
-  RankFusionUnsupportedError, assertRankFusion, hybridPipeline, lexicalPipeline, rankedHits, searchByText,
-  searchFilterClauses, searchStage,
-} from './hybrid-search.ts';
-import type { HitRow, TextSearchContext, TextSearchRequest } from './hybrid-search.ts';
+import { fuseRankings } from '../rank-fusion.ts';
+import { lexicalPipeline, searchChunks, searchFilterClauses, searchStage } from './hybrid-search.ts';
+import type { HitRow, SearchContext, SearchRequest } from './hybrid-search.ts';
 import { VectorIndexes } from './index-sync.ts';
 import type { CollectionDocument } from './index-document.ts';
 import { TEXT_INDEX, TextIndex, textIndexDefinition } from './text-index.ts';
@@ -19,8 +15,8 @@ import { vectorIndexDefinition, vectorIndexName } from './vector-index.ts';
 
 const known = new Set(['metadata.lang', 'metadata.year', 'metadata.draft', 'metadata.reviewer']);
 
-/** A chunks collection whose indexes are all READY and whose aggregate answers `rows` (or throws them). */
-function fakeChunks(rows: HitRow[] | Error, indexes: Document[] = []) {
+/** A chunks collection whose indexes are all READY and whose aggregate answers `rows` (per pipeline when a function). */
+function fakeChunks(rows: HitRow[] | ((pipeline: Document[]) => HitRow[]), indexes: Document[] = []) {
   const pipelines: Document[][] = [];
   const created: Document[] = [];
   const chunks = {
@@ -36,8 +32,7 @@ function fakeChunks(rows: HitRow[] | Error, indexes: Document[] = []) {
     aggregate: (pipeline: Document[]) => ({
       toArray: async () => {
         pipelines.push(pipeline);
-        if (rows instanceof Error) throw rows;
-        return rows;
+        return typeof rows === 'function' ? rows(pipeline) : rows;
       },
     }),
   } as unknown as Collection<Document>;
@@ -48,20 +43,19 @@ const registered: CollectionDocument = {
   _id: 'docs', embedderName: 'e', dimension: 8, filterPaths: [...known], createdAt: new Date(0),
 };
 
-function context(chunks: Collection<Document>, serverVersion: string | null = '8.2.6'): TextSearchContext {
+function context(chunks: Collection<Document>): SearchContext {
   const options = { waitMs: 1_000, pollMs: 1 };
   return {
     chunks,
     vectorIndexes: new VectorIndexes(chunks, async () => [...known], { ...options, quantization: 'none' }),
     textIndex: new TextIndex(chunks, options),
-    serverVersion,
     numCandidatesFactor: 20,
   };
 }
 
 const vectorIndex = { name: vectorIndexName(8), status: 'READY', queryable: true, latestDefinition: vectorIndexDefinition(8, known) };
-const request: TextSearchRequest = {
-  mode: 'HYBRID', collection: 'docs', registered, text: 'read a password', vector: new Float32Array(8).fill(0.1), k: 2, depth: 50,
+const request: SearchRequest = {
+  mode: 'HYBRID', collection: 'docs', registered, text: 'read a password', vector: new Float32Array(8).fill(0.1), k: 2,
   filter: { lang: 'en' },
 };
 
@@ -98,83 +92,43 @@ describe('MongoDB LEXICAL and HYBRID search (no server needed)', () => {
     assert.deepEqual(pipeline[2]!.$project.score, { $meta: 'searchScore' });
   });
 
-  it('when searching HYBRID, should $rankFusion a $vectorSearch and a limited $search, equal weights, then cut to k', () => {
-    const vector = { $vectorSearch: { index: 'rag_vectors_8', limit: 50 } };
-    const search = searchStage('password', []);
-    const [fusion, limit, project] = hybridPipeline(vector, search, 50, 5);
-    assert.deepEqual(fusion, {
-      $rankFusion: {
-        input: { pipelines: { vector: [vector], lexical: [search, { $limit: 50 }] } },
-        combination: { weights: { vector: 1, lexical: 1 } },
-        scoreDetails: true,
-      },
-    });
-    // Input pipelines may only select and rank: no $project inside them.
-    for (const stages of Object.values(fusion!.$rankFusion.input.pipelines as Record<string, Document[]>)) {
-      assert.ok(stages.every((stage) => ['$vectorSearch', '$search', '$limit'].includes(Object.keys(stage)[0]!)));
-    }
-    assert.deepEqual(limit, { $limit: 5 });
-    assert.deepEqual([project!.$project.score, project!.$project.scoreDetails], [{ $meta: 'score' }, { $meta: 'scoreDetails' }]);
+  it('when HYBRID rankings come back, should fuse them as the embedded store does, vector scores as cosine', async () => {
+    const vectorRows = [row('a:0', { score: 0.95 }), row('b:0', { score: 0.6 })];
+    const lexicalRows = [row('b:0', { score: 4 }), row('c:0', { score: 1 })];
+    const { chunks } = fakeChunks((pipeline) => ('$search' in pipeline[0]! ? lexicalRows : vectorRows), [vectorIndex]);
+    const hits = await searchChunks(context(chunks), { ...request, k: 3 });
+    const expected = fuseRankings([
+      { signal: 'VECTOR', hits: [{ ...vectorRows[0]!, score: 0.9 }, { ...vectorRows[1]!, score: 0.2 }] },
+      { signal: 'LEXICAL', hits: lexicalRows },
+    ], 3);
+    assert.deepEqual(hits.map((hit) => [hit.chunkId, hit.score]), expected.map((hit) => [hit.chunkId, hit.score]));
+    const b = hits.find((hit) => hit.chunkId === 'b:0')!;
+    assert.deepEqual(b.signals.map(({ signal, rank }) => [signal, rank]), [['VECTOR', 2], ['LEXICAL', 1]]);
+    assert.ok(Math.abs(b.signals[0]!.score - 0.2) < 1e-12);
   });
 
-  it('when HYBRID rows come back, should carry each pipeline\'s rank and score, cosine for the vector, none for rank 0', () => {
-    const hits = rankedHits('HYBRID', [
-      row('a:0', { score: 1 / 61 + 1 / 62, scoreDetails: { details: [
-        { inputPipelineName: 'lexical', rank: 2, weight: 1, value: 3.5 },
-        { inputPipelineName: 'vector', rank: 1, weight: 1, value: 0.9 },
-      ] } }),
-      row('b:0', { score: 1 / 61, scoreDetails: { details: [
-        { inputPipelineName: 'lexical', rank: 1, weight: 1, value: 4 },
-        { inputPipelineName: 'vector', rank: 0, weight: 1 },
-      ] } }),
-    ]);
-    assert.deepEqual(hits.map((hit) => hit.signals.map(({ signal, rank }) => [signal, rank])), [[['VECTOR', 1], ['LEXICAL', 2]], [['LEXICAL', 1]]]);
-    assert.ok(Math.abs(hits[0]!.signals[0]!.score - 0.8) < 1e-12);
-    assert.equal(hits[0]!.score, 1 / 61 + 1 / 62);
-    assert.ok(!('scoreDetails' in hits[0]!));
-    assert.deepEqual(rankedHits('LEXICAL', [row('a:0', { score: 2 })])[0]!.signals, [{ signal: 'LEXICAL', rank: 1, score: 2 }]);
-  });
-
-  it('when the server is older than $rankFusion, should refuse HYBRID naming its version before sending anything', async () => {
-    assert.throws(() => assertRankFusion('7.0.12'), (error: Error) =>
-      error instanceof RankFusionUnsupportedError && /MongoDB 7\.0\.12/.test(error.message) && /8\.1/.test(error.message));
-    for (const version of ['8.0.4', '8.1.0', '8.2.6', null]) assert.doesNotThrow(() => assertRankFusion(version));
-    const { chunks, pipelines } = fakeChunks([], [vectorIndex]);
-    await assert.rejects(searchByText(context(chunks, '7.0.12'), request), RankFusionUnsupportedError);
-    assert.deepEqual(pipelines, []);
-  });
-
-  it('when the server refuses the $rankFusion stage, should answer with the same error naming the version', async () => {
-    for (const refusal of [
-      new MongoServerError({ code: 40324, errmsg: "Unrecognized pipeline stage name: '$rankFusion'" }),
-      new MongoServerError({ code: 224, codeName: 'QueryFeatureNotAllowed', errmsg: '$rankFusion is not allowed in the current configuration' }),
-    ]) {
-      const { chunks } = fakeChunks(refusal, [vectorIndex]);
-      await assert.rejects(searchByText(context(chunks, '8.0.3'), request), (error: Error) =>
-        error instanceof RankFusionUnsupportedError && /8\.0\.3/.test(error.message) && error.cause === refusal);
-    }
-  });
-
-  it('when searching HYBRID, should create the full-text index, read depth deep and fuse', async () => {
-    const { chunks, pipelines, created } = fakeChunks([row('a:0', { scoreDetails: { details: [] } })], [vectorIndex]);
-    const hits = await searchByText(context(chunks), request);
+  it('when searching HYBRID, should create the full-text index and read both rankings depth deep within the filter', async () => {
+    const { chunks, pipelines, created } = fakeChunks([row('a:0')], [vectorIndex]);
+    const hits = await searchChunks(context(chunks), request);
     assert.equal(hits.length, 1);
     assert.deepEqual(created, [{ name: TEXT_INDEX, latestDefinition: textIndexDefinition() }]);
-    const fusion = pipelines[0]![0]!.$rankFusion;
-    const vector = fusion.input.pipelines.vector[0].$vectorSearch;
+    const vectorPipeline = pipelines.find((pipeline) => '$vectorSearch' in pipeline[0]!)!;
+    const lexical = pipelines.find((pipeline) => '$search' in pipeline[0]!)!;
+    const vector = vectorPipeline[0]!.$vectorSearch;
     assert.equal(vector.limit, 50);
     assert.equal(vector.numCandidates, 1000); // 20 × depth; 20,000 candidates: approximate
     assert.deepEqual(vector.filter, { $and: [{ collection: { $eq: 'docs' } }, { 'metadata.lang': { $eq: 'en' } }] });
-    assert.deepEqual(fusion.input.pipelines.lexical[1], { $limit: 50 });
-    assert.deepEqual(pipelines[0]![1], { $limit: 2 });
+    assert.deepEqual(vectorPipeline[1]!.$project.score, { $meta: 'vectorSearchScore' });
+    assert.deepEqual(lexical[1], { $limit: 50 });
+    assert.deepEqual(lexical[0]!.$search.compound.filter, searchFilterClauses('docs', { lang: 'en' }, known));
   });
 
   it('when a LEXICAL filter names a key never seen, should answer nothing without a query; a bad key is refused', async () => {
     const { chunks, pipelines } = fakeChunks([row('a:0')]);
-    assert.deepEqual(await searchByText(context(chunks), { ...request, mode: 'LEXICAL', filter: { colour: 'red' } }), []);
-    await assert.rejects(searchByText(context(chunks), { ...request, mode: 'LEXICAL', filter: { 'a$b': 1 } }), /filter\.a\$b:/);
+    assert.deepEqual(await searchChunks(context(chunks), { ...request, mode: 'LEXICAL', filter: { colour: 'red' } }), []);
+    await assert.rejects(searchChunks(context(chunks), { ...request, mode: 'LEXICAL', filter: { 'a$b': 1 } }), /filter\.a\$b:/);
     assert.equal(pipelines.length, 0);
-    const hits = await searchByText(context(chunks), { ...request, mode: 'LEXICAL' });
+    const hits = await searchChunks(context(chunks), { ...request, mode: 'LEXICAL' });
     assert.deepEqual(hits.map((hit) => hit.signals), [[{ signal: 'LEXICAL', rank: 1, score: 0.5 }]]);
     assert.equal(pipelines[0]![0]!.$search.index, TEXT_INDEX);
   });

@@ -20,10 +20,9 @@ import { documentKey, prepareDocumentIdentity } from './document-identity.ts';
 import { getResumePoint, saveResumePoint, type ResumePointDocument } from './resume-points.ts';
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit } from '../../schema/domain.ts';
-import { EmbedderMismatchError } from '../../schema/embedder-mismatch.ts';
+import { checkQueryEmbedder } from '../../schema/embedder-mismatch.ts';
 import { checkSearchQuery } from '../store.ts';
-import { fusionDepth, withSignal } from '../rank-fusion.ts';
-import { searchByText } from './hybrid-search.ts';
+import { searchChunks } from './hybrid-search.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store, OutboxEntry, OutboxMessage,
 } from '../store.ts';
@@ -34,11 +33,11 @@ import {
   afterCursor, documentToJob, jobToDocument, patchFilter, patchUpdate,
 } from './job-documents.ts';
 import type { JobDocument } from './job-documents.ts';
-import { filterPathsUsed, metadataPaths, vectorSearchFilter } from './metadata-filter.ts';
+import { metadataPaths, vectorSearchFilter } from './metadata-filter.ts';
 import { VectorIndexes } from './index-sync.ts';
 import { TextIndex } from './text-index.ts';
 import { assertSearchSupported } from './search-support.ts';
-import { MAX_NUM_CANDIDATES, preferExact, vectorSearchStage } from './vector-query.ts';
+import { MAX_NUM_CANDIDATES } from './vector-query.ts';
 import type { Quantization } from './vector-index.ts';
 
 /** How often an index build is polled while waiting for it, in ms, unless a caller (a test) asks otherwise. */
@@ -141,7 +140,7 @@ class MongoStore implements Store {
     private readonly c: StoreCollections,
     private readonly outbox: MongoOutbox,
     private readonly transactions: boolean,
-    /** The server's version (buildInfo): HYBRID search names it when `$rankFusion` is missing. */
+    /** The server's version (buildInfo), named in errors about missing search support. */
     readonly serverVersion: string | null,
     private readonly tuning: Tuning,
   ) {
@@ -281,40 +280,11 @@ class MongoStore implements Store {
     // Validate the filter even when there is nothing to search, so a bad key is reported either way.
     const filter = vectorSearchFilter(query.collection, query.filter, new Set(registered?.filterPaths ?? []));
     if (registered === null || filter === 'no-match') return [];
-    if (vector !== null && vector.length !== registered.dimension) {
-      throw new EmbedderMismatchError(
-        query.collection,
-        { name: registered.embedderName, dimension: registered.dimension },
-        { name: 'query vector', dimension: vector.length },
-      );
-    }
-    if (mode !== 'VECTOR') {
-      return searchByText({
-        chunks: this.c.chunks as unknown as Collection<Document>, vectorIndexes: this.indexes, textIndex: this.textIndex,
-        serverVersion: this.serverVersion, numCandidatesFactor: this.tuning.numCandidatesFactor,
-      }, { mode, collection: query.collection, registered, text: text!, vector, k: query.k, depth: fusionDepth(query.k), filter: query.filter });
-    }
-    const dimension = registered.dimension;
-    // Wait only if the filter names a path the served definition lacks; a rebuild otherwise runs unnoticed.
-    await this.indexes.ready(dimension, filterPathsUsed(query.filter, new Set(registered.filterPaths ?? [])));
-    const exact = await preferExact(this.c.chunks as unknown as Collection<Document>, query.collection, query.filter);
-    const pipeline: Document[] = [
-      vectorSearchStage({
-        dimension, vector: vector!, k: query.k, filter, exact, numCandidatesFactor: this.tuning.numCandidatesFactor,
-      }),
-      { $project: { _id: 0, chunkId: 1, documentId: 1, text: 1, ordinal: 1, title: 1, metadata: 1, score: { $meta: 'vectorSearchScore' } } },
-    ];
-    const rows = await this.c.chunks.aggregate<ChunkDocument & { score: number }>(pipeline).toArray();
-    return withSignal('VECTOR', rows.map((row) => ({
-      chunkId: row.chunkId,
-      documentId: row.documentId,
-      text: row.text,
-      // Atlas reports cosine as (1 + cos) / 2 to keep scores in 0..1; the port promises cosine itself.
-      score: 2 * row.score - 1,
-      ordinal: row.ordinal,
-      title: row.title,
-      metadata: row.metadata,
-    })));
+    checkQueryEmbedder(query.collection, { name: registered.embedderName, dimension: registered.dimension }, vector, query.embedder);
+    return searchChunks({
+      chunks: this.c.chunks as unknown as Collection<Document>, vectorIndexes: this.indexes, textIndex: this.textIndex,
+      numCandidatesFactor: this.tuning.numCandidatesFactor,
+    }, { mode, collection: query.collection, registered, text, vector, k: query.k, ...(query.filter ? { filter: query.filter } : {}) });
   }
 
   async getCollection(name: string): Promise<CollectionInfo | null> {

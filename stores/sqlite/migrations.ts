@@ -187,6 +187,14 @@ const MIGRATIONS: readonly string[] = [
   -- Chunks written before this version.
   INSERT INTO chunk_changes (collection, chunk_rowid, op) SELECT collection, rowid, 1 FROM chunks ORDER BY rowid;
   `,
+  `
+  -- How far chunk_changes was pruned (change-log.ts): per collection, the highest sequence number
+  -- removed. A follower that applied less than this rebuilds its index from the chunks table.
+  CREATE TABLE IF NOT EXISTS chunk_changes_pruned (
+    collection   TEXT PRIMARY KEY,
+    through_seq  INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,6 @@
 /**
  * One search in the embedded store, in any mode: the vector ranking, the lexical ranking, or both
- * fused by reciprocal rank fusion. Runs on whichever connection it is given (a search worker's, or
+ * fused (rank-fusion.ts). Runs on whichever connection it is given (a search worker's, or
  * the store's own when searches run on the calling thread).
  */
 import type Database from 'better-sqlite3';
@@ -46,14 +46,15 @@ export function runSearch(db: Database.Database, search: SqliteSearch, approxima
     throw new Error(`k must be an integer from 1 to ${MAX_K}, got ${search.k}`);
   }
   const filter = search.filter !== undefined && Object.keys(search.filter).length > 0 ? { filter: search.filter } : {};
-  const vectorHits = (k: number) => withSignal('VECTOR', nearestChunks(db, {
+  const vectorHits = (k: number) => nearestChunks(db, {
     collection: search.collection, collectionRowId: search.collectionRowId, vector: search.vector!, k, ...filter,
-  }, search, approximate));
-  const lexicalHits = (k: number) => withSignal('LEXICAL', searchLexical(db, { collection: search.collection, text: search.text!, k, ...filter }));
+  }, search, approximate);
+  const lexicalHits = (k: number) => searchLexical(db, { collection: search.collection, text: search.text!, k, ...filter });
   switch (search.mode) {
-    case 'VECTOR': return vectorHits(search.k);
-    case 'LEXICAL': return lexicalHits(search.k);
+    case 'VECTOR': return withSignal('VECTOR', vectorHits(search.k));
+    case 'LEXICAL': return withSignal('LEXICAL', lexicalHits(search.k));
     case 'HYBRID': {
+      // Each ranking's raw hits: fuseRankings marks the signals once, for the hits it keeps.
       const depth = Math.min(MAX_K, fusionDepth(search.k));
       return fuseRankings([{ signal: 'VECTOR', hits: vectorHits(depth) }, { signal: 'LEXICAL', hits: lexicalHits(depth) }], search.k);
     }

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { isTerminal } from '../../schema/domain.ts';
 import type { DocumentRecord, EmbedderIdentity, Job, SearchHit, Stage } from '../../schema/domain.ts';
-import { EmbedderMismatchError } from '../../schema/embedder-mismatch.ts';
+import { checkQueryEmbedder } from '../../schema/embedder-mismatch.ts';
 import { checkSearchQuery } from '../store.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, OutboxEntry, OutboxMessage, ResumePoint,
@@ -27,6 +27,7 @@ import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-ru
 import type { JobRow } from './job-rows.ts';
 import { migrate, vectorTableName } from './migrations.ts';
 import { WriteQueue } from './write-queue.ts';
+import { CHANGE_RETENTION, pruneChanges } from './change-log.ts';
 import { SearchPool } from './search-pool.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
 
@@ -41,6 +42,11 @@ export interface SqliteStoreOptions {
    * of each search thread; smaller ones, and every search with a filter, exactly. Default 10000.
    */
   readonly annMinChunks?: number;
+  /**
+   * Chunk changes kept for the approximate indexes to follow (change-log.ts); older ones are
+   * pruned by the writers. Default CHANGE_RETENTION.
+   */
+  readonly changeRetention?: number;
 }
 
 /** How long a writer waits for another process's write lock before failing, in ms. */
@@ -69,13 +75,18 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
   const threads = options.searchThreads ?? SEARCH_THREADS;
   const annMinChunks = options.annMinChunks ?? ANN_MIN_CHUNKS;
-  return new SqliteStore(db, inMemory || threads === 0 ? null : new SearchPool(options.path, threads, BUSY_TIMEOUT_MS, annMinChunks));
+  const searchPool = inMemory || threads === 0 ? null : new SearchPool(options.path, threads, BUSY_TIMEOUT_MS, annMinChunks);
+  return new SqliteStore(db, searchPool, options.changeRetention ?? CHANGE_RETENTION);
 }
 
 class SqliteStore implements Store {
   private readonly writes: WriteQueue;
 
-  constructor(private readonly db: Database.Database, private readonly searchPool: SearchPool | null) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly searchPool: SearchPool | null,
+    private readonly changeRetention: number,
+  ) {
     this.writes = new WriteQueue(db, BUSY_TIMEOUT_MS);
   }
 
@@ -226,7 +237,7 @@ class SqliteStore implements Store {
   }
 
   async indexDocument(request: IndexRequest): Promise<IndexOutcome> {
-    return this.write(() => indexDocumentInTransaction(this.db, request, Date.now()), 'indexDocument');
+    return this.writeChunks(() => indexDocumentInTransaction(this.db, request, Date.now()), 'indexDocument');
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
@@ -235,14 +246,7 @@ class SqliteStore implements Store {
       'SELECT id, created_at, embedder_name, embedder_dimension FROM collections WHERE name = ?',
     ).get(query.collection) as { id: number; created_at: number; embedder_name: string; embedder_dimension: number } | undefined;
     if (collection === undefined) return [];
-    if (vector !== null && vector.length !== collection.embedder_dimension) {
-      // The query carries no embedder name: report the vector's dimension, which is what differs.
-      throw new EmbedderMismatchError(
-        query.collection,
-        { name: collection.embedder_name, dimension: collection.embedder_dimension },
-        { name: 'query vector', dimension: vector.length },
-      );
-    }
+    checkQueryEmbedder(query.collection, { name: collection.embedder_name, dimension: collection.embedder_dimension }, vector, query.embedder);
     const search: SqliteSearch = {
       collection: query.collection,
       collectionRowId: collection.id,
@@ -289,14 +293,14 @@ class SqliteStore implements Store {
   }
 
   async deleteDocument(collection: string, id: string): Promise<boolean> {
-    return this.write(() => {
+    return this.writeChunks(() => {
       removeChunks(this.db, collection, id);
       return this.db.prepare('DELETE FROM documents WHERE collection = ? AND id = ?').run(collection, id).changes > 0;
     });
   }
 
   async deleteCollection(name: string): Promise<number> {
-    return this.write(() => {
+    return this.writeChunks(() => {
       const row = this.db.prepare('SELECT id FROM collections WHERE name = ?').get(name) as { id: number } | undefined;
       if (row === undefined) return 0;
       this.db.exec(`DROP TABLE IF EXISTS ${vectorTableName(row.id)}`);
@@ -319,6 +323,15 @@ class SqliteStore implements Store {
    */
   private write<T>(fn: () => T, operation = 'other'): Promise<T> {
     return this.writes.run(operation, fn);
+  }
+
+  /** A write that changes chunks (and so appends to chunk_changes): prunes the sequence in the same transaction. */
+  private writeChunks<T>(fn: () => T, operation = 'other'): Promise<T> {
+    return this.write(() => {
+      const result = fn();
+      pruneChanges(this.db, this.changeRetention);
+      return result;
+    }, operation);
   }
 }
 

@@ -1,7 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { posix } from 'node:path';
 import type { ParsedDocument, Section } from '../parsed-document.ts';
-import { at, textOf, type XmlNode } from './xml-nodes.ts';
+import { at, relationshipTargets, textOf, type XmlNode } from './xml-nodes.ts';
 import { zipEntries, zipText } from './zip-entries.ts';
 
 const FORMAT = 'PPTX';
@@ -22,9 +22,7 @@ export function parsePptx(content: Uint8Array): ParsedDocument {
   const entries = zipEntries(content, FORMAT, (name) =>
     name === 'ppt/presentation.xml' || name === 'ppt/_rels/presentation.xml.rels' || /^ppt\/slides\/slide\d+\.xml$/.test(name));
   const presentation = xml.parse(zipText(entries, 'ppt/presentation.xml', FORMAT)) as Node;
-  const rels = xml.parse(zipText(entries, 'ppt/_rels/presentation.xml.rels', FORMAT)) as Node;
-  const targets = new Map<string, string>();
-  for (const rel of (at(rels, 'Relationships', 'Relationship') as Node[] | undefined) ?? []) targets.set(String(rel.Id), String(rel.Target));
+  const targets = relationshipTargets(xml.parse(zipText(entries, 'ppt/_rels/presentation.xml.rels', FORMAT)));
   const slideIds = (at(presentation, 'p:presentation', 'p:sldIdLst', 'p:sldId') as Node[] | undefined) ?? [];
 
   const sections: Section[] = [];

@@ -2,11 +2,12 @@ import { XMLParser } from 'fast-xml-parser';
 import { posix } from 'node:path';
 import type { ParsedDocument, Section } from '../parsed-document.ts';
 import { tableSection } from './table.ts';
-import { at, textOf, type XmlNode } from './xml-nodes.ts';
+import { at, relationshipTargets, textOf, type XmlNode } from './xml-nodes.ts';
+import { formatSerial, styleKinds, type NumberKind } from './xlsx-dates.ts';
 import { zipEntries, zipText } from './zip-entries.ts';
 
 const FORMAT = 'XLSX';
-const ARRAYS = new Set(['sheet', 'Relationship', 'si', 'r', 'row', 'c']);
+const ARRAYS = new Set(['sheet', 'Relationship', 'si', 'r', 'row', 'c', 'xf', 'numFmt']);
 // parseTagValue off: cell values stay the text the file holds ("007" is not 7); htmlEntities decodes &#39;.
 const xml = new XMLParser({
   ignoreAttributes: false, attributeNamePrefix: '', trimValues: false, parseTagValue: false, parseAttributeValue: false,
@@ -19,20 +20,22 @@ type Node = XmlNode;
  * XLSX → one section per worksheet, in workbook order (`xl/workbook.xml`'s sheet list through its
  * relationships), read like a CSV: the sheet name then its first non-empty row (the header) in the
  * heading path, each later row one `a | b | c` line. Cells are placed by their reference (B7), so
- * skipped cells keep the columns aligned. Values as stored: shared and inline strings, numbers
- * (dates stay serial numbers: their format lives in the styles, which are not read), booleans as
+ * skipped cells keep the columns aligned. Values as stored: shared and inline strings, numbers,
+ * dates and times as ISO text where the cell's style says so (xlsx-dates.ts), booleans as
  * TRUE/FALSE, formula results, error codes. (ECMA-376 part 1, §18.2 workbook, §18.3 sheets, §18.4 shared strings.)
  */
 export function parseXlsx(content: Uint8Array): ParsedDocument {
   const entries = zipEntries(content, FORMAT, (name) =>
-    name === 'xl/workbook.xml' || name === 'xl/_rels/workbook.xml.rels' || name === 'xl/sharedStrings.xml' || /^xl\/worksheets\/[^/]+\.xml$/.test(name));
+    name === 'xl/workbook.xml' || name === 'xl/_rels/workbook.xml.rels' || name === 'xl/sharedStrings.xml' || name === 'xl/styles.xml' || /^xl\/worksheets\/[^/]+\.xml$/.test(name));
   const workbook = xml.parse(zipText(entries, 'xl/workbook.xml', FORMAT)) as Node;
-  const rels = xml.parse(zipText(entries, 'xl/_rels/workbook.xml.rels', FORMAT)) as Node;
-  const targets = new Map<string, string>();
-  for (const rel of (at(rels, 'Relationships', 'Relationship') as Node[] | undefined) ?? []) targets.set(String(rel.Id), String(rel.Target));
+  const targets = relationshipTargets(xml.parse(zipText(entries, 'xl/_rels/workbook.xml.rels', FORMAT)));
   const shared = entries.has('xl/sharedStrings.xml')
     ? ((at(xml.parse(zipText(entries, 'xl/sharedStrings.xml', FORMAT)), 'sst', 'si') as unknown[] | undefined) ?? []).map(richText)
     : [];
+  const numbers: CellNumbers = {
+    kinds: entries.has('xl/styles.xml') ? styleKinds(xml.parse(zipText(entries, 'xl/styles.xml', FORMAT)) as Node) : [],
+    date1904: ['1', 'true'].includes(String(at(workbook, 'workbook', 'workbookPr', 'date1904'))),
+  };
 
   const sections: Section[] = [];
   for (const sheet of (at(workbook, 'workbook', 'sheets', 'sheet') as Node[] | undefined) ?? []) {
@@ -41,7 +44,7 @@ export function parseXlsx(content: Uint8Array): ParsedDocument {
     // Targets are relative to xl/, or absolute from the package root.
     const bytes = entries.get(target.startsWith('/') ? target.slice(1) : posix.normalize(posix.join('xl', target)));
     if (bytes === undefined) continue;
-    const rows = sheetRows(xml.parse(new TextDecoder().decode(bytes)) as Node, shared);
+    const rows = sheetRows(xml.parse(new TextDecoder().decode(bytes)) as Node, shared, numbers);
     const name = String(sheet.name ?? '').trim();
     if (rows.length > 0) sections.push(tableSection(rows, name === '' ? [] : [name]));
   }
@@ -49,13 +52,19 @@ export function parseXlsx(content: Uint8Array): ParsedDocument {
 }
 
 /** The sheet's non-empty rows, each cell at its column; trailing empty cells dropped. */
-function sheetRows(worksheet: Node, shared: readonly string[]): string[][] {
+/** How the workbook's numbers read: each cell style's kind and the date epoch. */
+interface CellNumbers {
+  readonly kinds: readonly NumberKind[];
+  readonly date1904: boolean;
+}
+
+function sheetRows(worksheet: Node, shared: readonly string[], numbers: CellNumbers): string[][] {
   const rows: string[][] = [];
   for (const row of (at(worksheet, 'worksheet', 'sheetData', 'row') as Node[] | undefined) ?? []) {
     const cells: string[] = [];
     for (const cell of (row.c as Node[] | undefined) ?? []) {
       const column = typeof cell.r === 'string' ? columnIndex(cell.r) : cells.length;
-      cells[column] = cellText(cell, shared).trim();
+      cells[column] = cellText(cell, shared, numbers).trim();
     }
     const filled = Array.from(cells, (cell) => cell ?? '');
     while (filled.length > 0 && filled[filled.length - 1] === '') filled.pop();
@@ -64,13 +73,18 @@ function sheetRows(worksheet: Node, shared: readonly string[]): string[][] {
   return rows;
 }
 
-function cellText(cell: Node, shared: readonly string[]): string {
+function cellText(cell: Node, shared: readonly string[], numbers: CellNumbers): string {
   const value = textOf(cell.v);
   switch (cell.t) {
+    case undefined: case 'n': {
+      const kind = numbers.kinds[Number(cell.s ?? 0)] ?? 'number';
+      const serial = Number(value);
+      return kind === 'number' || value === '' || !Number.isFinite(serial) ? value : formatSerial(serial, kind, numbers.date1904);
+    }
     case 's': return shared[Number(value)] ?? '';
     case 'inlineStr': return richText(cell.is);
     case 'b': return value === '1' ? 'TRUE' : value === '0' ? 'FALSE' : value;
-    default: return value; // n (number), str (formula string), e (error such as #DIV/0!), d (ISO date)
+    default: return value; // str (formula string), e (error such as #DIV/0!), d (ISO date)
   }
 }
 

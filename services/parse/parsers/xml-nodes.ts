@@ -15,3 +15,10 @@ export function textOf(value: unknown): string {
   if (typeof value === 'object' && value !== null && '#text' in value) return String((value as XmlNode)['#text']);
   return '';
 }
+
+/** An OPC relationships part (`_rels/*.rels`, parsed with `Relationship` as an array): each Id's target. */
+export function relationshipTargets(rels: unknown): Map<string, string> {
+  const targets = new Map<string, string>();
+  for (const rel of (at(rels, 'Relationships', 'Relationship') as XmlNode[] | undefined) ?? []) targets.set(String(rel.Id), String(rel.Target));
+  return targets;
+}

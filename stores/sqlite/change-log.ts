@@ -1,0 +1,38 @@
+/**
+ * Pruning the `chunk_changes` sequence (migrations 6 and 7), which every chunk write and delete
+ * appends to and which each gateway's approximate index follows (ann-index.ts). Without pruning
+ * it grows by every change ever made.
+ *
+ * Rule: keep the latest `retain` changes; remove older ones in batches, inside the writer's own
+ * transaction, and record per collection the highest sequence number removed
+ * (`chunk_changes_pruned`). A follower whose last applied change is below that mark may have
+ * missed a removed change: it rebuilds its graph from the chunks table instead of replaying.
+ * Followers need not register anywhere (a gateway that stopped for good never holds pruning up);
+ * one that was away for more than `retain` changes pays a rebuild, as a new gateway would.
+ */
+import type Database from 'better-sqlite3';
+
+/**
+ * Changes kept by default: ten times the interval at which a follower saves its graph
+ * (ann-index.ts), so a gateway that restarts from its last save replays instead of rebuilding.
+ */
+export const CHANGE_RETENTION = 200_000;
+
+/** Prunes when the sequence holds this much more than `retain`, so pruning runs in batches, not per write. */
+function slack(retain: number): number {
+  return Math.max(1, Math.ceil(retain / 10));
+}
+
+/** Removes the changes older than the latest `retain`, in the caller's write transaction; returns how many. */
+export function pruneChanges(db: Database.Database, retain: number): number {
+  const { first, last } = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM chunk_changes').get() as
+    { first: number | null; last: number | null };
+  if (first === null || last === null || last - first + 1 <= retain + slack(retain)) return 0;
+  const through = last - retain;
+  db.prepare(
+    `INSERT INTO chunk_changes_pruned (collection, through_seq)
+     SELECT collection, max(seq) FROM chunk_changes WHERE seq <= ? GROUP BY collection
+     ON CONFLICT (collection) DO UPDATE SET through_seq = max(through_seq, excluded.through_seq)`,
+  ).run(through);
+  return db.prepare('DELETE FROM chunk_changes WHERE seq <= ?').run(through).changes;
+}
