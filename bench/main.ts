@@ -24,7 +24,7 @@ import { ingestRun } from './ingest-run.ts';
 import { describeMachine } from './machine.ts';
 import { publishPendingJobs } from './pending-jobs.ts';
 import { Preloader } from './preload.ts';
-import { startProcess, waitFor, type BenchProcess } from './processes.ts';
+import { PROFILE_DIR, startProcess, waitFor, type BenchProcess } from './processes.ts';
 import { measureParseSpeed } from './parse-speed.ts';
 import { printReport, type BenchResult } from './report.ts';
 import { printSlowEmbedderReport, runSlowEmbedderScenario } from './slow-embedder.ts';
@@ -45,6 +45,11 @@ const IDLE_QUERIES = 200;
 const RECALL_QUERIES = 200;
 const SEARCH_COLLECTION = 'search';
 const started = Date.now();
+/** Marks the profiled window in every child; returns the monotonic clock in µs, the clock of V8's CPU profiles. */
+const markProfiles = (children: readonly BenchProcess[]) => {
+  for (const child of children) child.markProfile();
+  return Number(process.hrtime.bigint() / 1000n);
+};
 const log = (message: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
 
 const config = readConfig(process.env);
@@ -125,8 +130,12 @@ try {
   log('asynchronous pipeline with search running beside it (10k chunks)');
   const during10k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
   const countSectionsCpu = startCpuCount(cpuProbes);
+  const profileStart = markProfiles(processes);
   const async10k = await ingestRun({ url: asyncUrl, dbPath, collection: 'async10k', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
   const sectionsCpu = countSectionsCpu();
+  if (PROFILE_DIR !== null) {
+    writeFileSync(path.join(PROFILE_DIR, 'window.json'), JSON.stringify({ startUs: profileStart, endUs: markProfiles(processes), cpuSeconds: sectionsCpu }));
+  }
   const search10kBusy = await during10k.stop();
   log(`async: ${async10k.documentsPerSecond} docs/s, mutation p99 ${async10k.mutationMs.p99} ms, search p95 ${search10kBusy.p95} ms`);
   log(`CPU s: ${JSON.stringify(sectionsCpu)}`);

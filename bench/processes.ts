@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { nodeArgs, PROJECT_ROOT } from '../supervisor/node-command.ts';
 
 /** A running child process. */
@@ -12,24 +13,38 @@ export interface BenchProcess {
   readonly pid: number;
   /** Peak and current resident set size in MB (from /proc), or null once exited. */
   memory(): { readonly peakMb: number; readonly rssMb: number } | null;
+  /** Asks the child to write its store-write accounting (BENCH_PROFILE only) and start counting again. */
+  markProfile(): void;
   stop(): Promise<void>;
 }
 
+/**
+ * BENCH_PROFILE=<folder>: every child writes V8 CPU profiles (one per thread) into a folder of its
+ * own there when it exits, and accounts
+ * its store writes (stores/sqlite/write-timing.ts); bench/profile-report.ts reads both.
+ */
+export const PROFILE_DIR = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : null;
+
+let started = 0;
+
 export function startProcess(name: string, entry: string, args: readonly string[], env: NodeJS.ProcessEnv): BenchProcess {
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs(entry), ...args], {
+  const profile = PROFILE_DIR === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, `${name}-${++started}`)}`];
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...nodeArgs(entry), ...args], {
     // Own process group: a signal to the bench is handled once, by its clean-up, not twice.
-    cwd: PROJECT_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
+    cwd: PROJECT_ROOT, env: PROFILE_DIR === null ? env : { ...env, RAG_STORE_TIMING_DIR: PROFILE_DIR, RAG_STORE_TIMING_NAME: name }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
   });
   let stderr = '';
   child.stderr?.on('data', (data: Buffer) => { stderr = (stderr + data.toString()).slice(-4000); });
   child.on('exit', (code, signal) => {
     if (code !== 0 && code !== 130 && signal !== 'SIGTERM' && code !== null) process.stderr.write(`${name} exited with ${code}:\n${stderr}\n`);
+    if (signal !== null && signal !== 'SIGTERM' && signal !== 'SIGKILL') process.stderr.write(`${name} killed by ${signal}:\n${stderr}\n`);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     name,
     pid: child.pid!,
     memory: () => readMemory(child.pid!),
+    markProfile: () => { if (PROFILE_DIR !== null && child.exitCode === null) child.kill('SIGUSR2'); },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTelemetry, type Telemetry } from '../observability/telemetry.ts';
+import { eventually } from './support/contract-vectors.ts';
 import { gqlData, waitForJob } from './support/graphql-client.ts';
 import { startTestSystem, withAmqp, type TestSystem } from './support/test-system.ts';
 
@@ -52,9 +53,13 @@ describe('metrics', function () {
   it('when actors are stopped and jobs arrive, should report the backlog on FETCH in queues and in the gauges', async () => {
     const jobs = [];
     for (let i = 0; i < 3; i++) jobs.push((await gqlData(system.url, INGEST, { input: { collection: 'metered', text: `backlog ${i}` } })).ingestDocument);
-    const { queues } = await gqlData(system.url, QUEUES);
-    assert.deepEqual(queues.map((queue: any) => queue.stage), ['FETCH', 'PARSE', 'CHUNK', 'EMBED', 'INDEX']);
-    assert.deepEqual(queues[0], { stage: 'FETCH', ready: 3, unacked: 0, consumers: 0, deadLettered: 0, publishRate: null, ackRate: null });
+    // An accepted job reaches its queue when the outbox relay has published it, just after the mutation answered.
+    const queues = await eventually(async () => {
+      const { queues } = await gqlData(system.url, QUEUES);
+      assert.deepEqual(queues.map((queue: any) => queue.stage), ['FETCH', 'PARSE', 'CHUNK', 'EMBED', 'INDEX']);
+      assert.deepEqual(queues[0], { stage: 'FETCH', ready: 3, unacked: 0, consumers: 0, deadLettered: 0, publishRate: null, ackRate: null });
+      return queues;
+    });
     assert.ok(queues.slice(1).every((queue: any) => queue.ready === 0));
     const text = await scrape();
     assert.equal(sample(text, 'rag_queue_ready', { rag_stage: 'FETCH' }), 3);

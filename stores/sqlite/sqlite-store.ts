@@ -1,8 +1,8 @@
 /**
  * The embedded default store: one SQLite file with sqlite-vec for vectors, shared safely by
  * several processes (gateway and actors). WAL lets readers run beside the single writer; every
- * write is a `BEGIN IMMEDIATE` transaction so writers queue on the busy timeout instead of
- * failing half-way with SQLITE_BUSY on a lock upgrade.
+ * write runs in a `BEGIN IMMEDIATE` transaction (the lock taken up front, never failing half-way
+ * with SQLITE_BUSY on a lock upgrade), shared with the writes asked for meanwhile (write-queue.ts).
  */
 import { queuedJob } from '../new-job.ts';
 import { mkdirSync } from 'node:fs';
@@ -26,6 +26,7 @@ import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
 import type { JobRow } from './job-rows.ts';
 import { migrate, vectorTableName } from './migrations.ts';
+import { WriteQueue } from './write-queue.ts';
 import { CHANGE_RETENTION, pruneChanges } from './change-log.ts';
 import { SearchPool } from './search-pool.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
@@ -79,11 +80,15 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 }
 
 class SqliteStore implements Store {
+  private readonly writes: WriteQueue;
+
   constructor(
     private readonly db: Database.Database,
     private readonly searchPool: SearchPool | null,
     private readonly changeRetention: number,
-  ) {}
+  ) {
+    this.writes = new WriteQueue(db, BUSY_TIMEOUT_MS);
+  }
 
   async createJob(job: NewJob): Promise<Job> {
     return this.insertJob(job, null);
@@ -95,22 +100,22 @@ class SqliteStore implements Store {
 
   async claimOutbox(limit: number, leaseMs: number): Promise<OutboxEntry[]> {
     if (!hasClaimableOutbox(this.db)) return [];
-    return this.write(() => claimOutbox(this.db, limit, leaseMs));
+    return this.write(() => claimOutbox(this.db, limit, leaseMs), 'claimOutbox');
   }
 
   async completeOutbox(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) this.write(() => completeOutbox(this.db, ids));
+    if (ids.length > 0) await this.write(() => completeOutbox(this.db, ids), 'completeOutbox');
   }
 
   async countOutbox(): Promise<number> {
     return countOutbox(this.db);
   }
 
-  private insertJob(job: NewJob, message: OutboxMessage | null): Job {
+  private async insertJob(job: NewJob, message: OutboxMessage | null): Promise<Job> {
     const now = new Date();
     const created = queuedJob(job, now);
     try {
-      this.write(() => {
+      await this.write(() => {
         this.db.prepare(
           `INSERT INTO jobs (id, collection, document_id, status, stage, progress, attempts, error, chunk_count,
              priority, seq, trace_id, created_at, updated_at, finished_at)
@@ -118,7 +123,7 @@ class SqliteStore implements Store {
              @priority, @seq, @trace_id, @created_at, @updated_at, @finished_at)`,
         ).run(jobToParams(created));
         if (message) insertOutbox(this.db, created.id, message);
-      });
+      }, message ? 'acceptJob' : 'createJob');
     } catch (error) {
       if (isConstraintError(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
         throw new DuplicateJobError(job.id, { cause: error });
@@ -201,7 +206,7 @@ class SqliteStore implements Store {
          WHERE id = @id`,
       ).run(jobToParams(updated));
       return updated;
-    });
+    }, `updateJob ${patch.status ?? 'progress'}`);
   }
 
   async listStalledJobs(before: Date, limit: number): Promise<Job[]> {
@@ -212,11 +217,11 @@ class SqliteStore implements Store {
   }
 
   async saveResumePoint(point: Omit<ResumePoint, 'savedAt'>): Promise<void> {
-    this.write(() => this.db.prepare(
+    await this.write(() => this.db.prepare(
       `INSERT INTO resume_points (job_id, stage, message, saved_at)
        SELECT @jobId, @stage, @message, @now WHERE EXISTS (SELECT 1 FROM jobs WHERE id = @jobId)
        ON CONFLICT (job_id) DO UPDATE SET stage = excluded.stage, message = excluded.message, saved_at = excluded.saved_at`,
-    ).run({ jobId: point.jobId, stage: point.stage, message: point.message, now: Date.now() }));
+    ).run({ jobId: point.jobId, stage: point.stage, message: point.message, now: Date.now() }), 'saveResumePoint');
   }
 
   async getResumePoint(jobId: string): Promise<ResumePoint | null> {
@@ -232,7 +237,7 @@ class SqliteStore implements Store {
   }
 
   async indexDocument(request: IndexRequest): Promise<IndexOutcome> {
-    return this.writeChunks(() => indexDocumentInTransaction(this.db, request, Date.now()));
+    return this.writeChunks(() => indexDocumentInTransaction(this.db, request, Date.now()), 'indexDocument');
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
@@ -307,22 +312,26 @@ class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.writes.drain();
     await this.searchPool?.close();
     if (this.db.open) this.db.close();
   }
 
-  /** Runs `fn` in a BEGIN IMMEDIATE transaction: the write lock is taken up front, waiting up to busy_timeout. */
-  private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  /**
+   * Runs `fn` in a BEGIN IMMEDIATE transaction shared with the other writes asked for meanwhile
+   * (group commit, write-queue.ts); resolves once committed.
+   */
+  private write<T>(fn: () => T, operation = 'other'): Promise<T> {
+    return this.writes.run(operation, fn);
   }
 
   /** A write that changes chunks (and so appends to chunk_changes): prunes the sequence in the same transaction. */
-  private writeChunks<T>(fn: () => T): T {
+  private writeChunks<T>(fn: () => T, operation = 'other'): Promise<T> {
     return this.write(() => {
       const result = fn();
       pruneChanges(this.db, this.changeRetention);
       return result;
-    });
+    }, operation);
   }
 }
 

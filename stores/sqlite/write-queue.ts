@@ -1,0 +1,129 @@
+/**
+ * Group commit for one connection's writes. SQLite has one writer per file, shared here by the
+ * gateway and every actor process; each write transaction takes that lock, and better-sqlite3
+ * waits for it synchronously, blocking the whole event loop in SQLite's sleeping busy handler.
+ * So writes are queued instead: the writes asked for while the lock is being taken (and while the
+ * previous batch commits) go into the next batch, one `BEGIN IMMEDIATE … COMMIT` for all of them,
+ * each in a savepoint of its own so one that throws rolls back alone and fails alone. The lock is
+ * polled with the event loop free, so a process keeps working (and collecting its next writes)
+ * while another holds it. A write's promise settles only after its batch commits: durability and
+ * errors are as for one transaction per write.
+ */
+import type Database from 'better-sqlite3';
+import { recordWrite } from './write-timing.ts';
+
+interface Queued {
+  readonly operation: string;
+  readonly fn: () => unknown;
+  readonly enqueuedAt: number;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** Writes per transaction at most, so one batch never holds the lock for long. */
+const MAX_BATCH = 128;
+/** Pauses between attempts to take the write lock, in ms: short at first, then capped (each failed attempt costs CPU). */
+const LOCK_POLL_MS = [1, 2, 4, 8] as const;
+
+export class WriteQueue {
+  private queued: Queued[] = [];
+  private flushing: Promise<void> | null = null;
+
+  /** Prepared once: an attempt to take a busy lock should cost as little as possible. */
+  private readonly beginImmediate: Database.Statement;
+
+  /** `busyTimeoutMs`: how long a batch waits for the lock before its writes fail with SQLITE_BUSY. */
+  constructor(private readonly db: Database.Database, private readonly busyTimeoutMs: number) {
+    this.beginImmediate = db.prepare('BEGIN IMMEDIATE');
+  }
+
+  /** Runs `fn` (synchronous statements) in the next batch; resolves with its result once committed. */
+  run<T>(operation: string, fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ operation, fn, enqueuedAt: performance.now(), resolve: resolve as (value: unknown) => void, reject });
+      this.flushing ??= this.flushAll();
+    });
+  }
+
+  /** Settles every queued write (before closing the connection). */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async flushAll(): Promise<void> {
+    try {
+      // One macrotask later: the writes asked for in the same turn of the event loop share the batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.queued.length > 0) await this.flushBatch();
+    } finally {
+      // Synchronously after the last look at the queue: a write queued from here on starts a new flush.
+      this.flushing = null;
+    }
+  }
+
+  private async flushBatch(): Promise<void> {
+    try {
+      await this.begin();
+    } catch (error) {
+      for (const write of this.queued.splice(0)) write.reject(error);
+      return;
+    }
+    const lockedAt = performance.now();
+    const batch = this.queued.splice(0, MAX_BATCH);
+    const results: { ok: boolean; value: unknown; workMs: number }[] = [];
+    for (const write of batch) {
+      const started = performance.now();
+      try {
+        // Nested in the open transaction, better-sqlite3 runs it in a savepoint.
+        results.push({ ok: true, value: this.db.transaction(write.fn)(), workMs: performance.now() - started });
+      } catch (error) {
+        results.push({ ok: false, value: error, workMs: performance.now() - started });
+        // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then none of the batch is written.
+        if (!this.db.inTransaction) {
+          for (const failed of batch) failed.reject(error);
+          return;
+        }
+      }
+    }
+    const committing = performance.now();
+    try {
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const write of batch) write.reject(error);
+      return;
+    }
+    const commitMs = performance.now() - committing;
+    batch.forEach((write, i) => {
+      const result = results[i]!;
+      recordWrite(write.operation, lockedAt - write.enqueuedAt, result.workMs, commitMs / batch.length);
+      if (result.ok) write.resolve(result.value);
+      else write.reject(result.value);
+    });
+  }
+
+  /** BEGIN IMMEDIATE without SQLite's blocking busy handler: tried again after LOCK_POLL_MS until busyTimeoutMs. */
+  private async begin(): Promise<void> {
+    const deadline = performance.now() + this.busyTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      // Only this statement goes without the busy timeout: reads keep it. (A prepared PRAGMA
+      // statement run again does not change the timeout, so these are prepared each time.)
+      this.db.pragma('busy_timeout = 0');
+      try {
+        this.beginImmediate.run();
+        return;
+      } catch (error) {
+        if (!isBusy(error) || performance.now() > deadline) throw error;
+      } finally {
+        this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+      }
+      const pause = LOCK_POLL_MS[Math.min(attempt, LOCK_POLL_MS.length - 1)];
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
