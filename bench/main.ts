@@ -39,6 +39,9 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const ACTORS = process.env.BENCH_ACTORS ?? 'per-stage';
 const PENDING_JOBS = Number(process.env.BENCH_PENDING_JOBS ?? 100_000);
+/** An offered rate below the pipeline's capacity, where mutation latency and ingest→searchable have targets of their own. */
+const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 50);
+const STEADY_DOCUMENTS = 600;
 /** The pages corpus is ingested this many times over (new document ids each time), for a run long enough to measure. */
 const PAGE_ROUNDS = Number(process.env.BENCH_PAGE_ROUNDS ?? 3);
 const IDLE_QUERIES = 200;
@@ -140,6 +143,10 @@ try {
   log(`async: ${async10k.documentsPerSecond} docs/s, mutation p99 ${async10k.mutationMs.p99} ms, search p95 ${search10kBusy.p95} ms`);
   log(`CPU s: ${JSON.stringify(sectionsCpu)}`);
 
+  log(`asynchronous pipeline below capacity: ${STEADY_DOCUMENTS} documents offered at ${STEADY_RATE}/s`);
+  const steady = await ingestRun({ url: asyncUrl, dbPath, collection: 'steady', documents: corpus.documents.slice(0, STEADY_DOCUMENTS), concurrency: CONCURRENCY, ratePerSecond: STEADY_RATE, timeoutMs: 120_000 });
+  log(`steady: mutation p99 ${steady.mutationMs.p99} ms, ingest→searchable p95 ${steady.searchableMs.p95} ms`);
+
   log(`asynchronous pipeline, whole HTML pages: ${pageDocuments.length} (${PAGE_ROUNDS} × ${htmlPages.documents.length} pages)`);
   const countPagesCpu = startCpuCount(cpuProbes);
   const pages = await ingestRun({ url: asyncUrl, dbPath, collection: 'pages', documents: pageDocuments, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 900_000 });
@@ -206,7 +213,7 @@ try {
     parse,
     settings: { offeredDocumentsPerSecond: RATE, maxRequestsInFlight: CONCURRENCY, prefetch: config.prefetch, actorProcesses: ACTORS, embedder: config.embedder === 'hashing' ? `hashing ${config.hashingDimension}` : `ollama ${config.ollamaModel}`, searchK: 5, searchMode: 'HYBRID unless named', searchLoad: 'one query at a time per mode, at most 10/s each' },
     brokerConfirmMs: brokerConfirm,
-    sync, async10k, async100k, pages,
+    sync, async10k, async100k, pages, steady, steadyRate: STEADY_RATE,
     cpuSeconds: { sections: sectionsCpu, pages: pagesCpu },
     search: { idle10k: search10kIdle, during10k: search10kBusy, idle100k: search100kIdle, during100k: search100kBusy },
     vector100k: {

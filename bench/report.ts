@@ -20,6 +20,9 @@ export interface BenchResult {
   readonly brokerConfirmMs: LatencySummary;
   readonly sync: IngestRunResult;
   readonly async10k: IngestRunResult;
+  /** The async pipeline offered `steadyRate` documents/s, below its capacity. */
+  readonly steady: IngestRunResult;
+  readonly steadyRate: number;
   readonly async100k: IngestRunResult;
   readonly pages: IngestRunResult;
   /** CPU seconds each process spent during the sections run (async, 10k) and the pages run. */
@@ -57,18 +60,20 @@ export const BOUNDED_GATEWAY_GROWTH_MB = 32;
 export const BOUNDED_ACTOR_RSS_MB = 300;
 
 export function printReport(result: BenchResult): void {
-  const { machine, sync, async10k, async100k, search, pending, vector100k } = result;
+  const { machine, sync, async10k, async100k, search, pending, vector100k, steady } = result;
   const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const latency = (summary: LatencySummary) => `${summary.p50} / ${summary.p95} / ${summary.p99}`;
   const rows: [string, string, string, string, string][] = [
     ['measure', 'sync baseline', 'async (10k)', 'async (100k)', 'target'],
     ['documents/s end to end', String(sync.documentsPerSecond), String(async10k.documentsPerSecond), String(async100k.documentsPerSecond),
-      `≥ 200: ${check(Math.min(async10k.documentsPerSecond, async100k.documentsPerSecond) >= 200)}`],
+      `≥ 1.5× sync (${Math.round(1.5 * sync.documentsPerSecond)}): ${check(Math.min(async10k.documentsPerSecond, async100k.documentsPerSecond) >= 1.5 * sync.documentsPerSecond)} (${(async10k.documentsPerSecond / sync.documentsPerSecond).toFixed(2)}×)`],
     ['chunks/s end to end', String(sync.chunksPerSecond), String(async10k.chunksPerSecond), String(async100k.chunksPerSecond), ''],
     ['mutation p50 / p95 / p99 ms', latency(sync.mutationMs), latency(async10k.mutationMs), latency(async100k.mutationMs),
       `p99 ≤ 20: ${check(Math.max(async10k.mutationMs.p99, async100k.mutationMs.p99) <= 20)}`],
     ['ingest→searchable p50 / p95 ms', `${sync.searchableMs.p50} / ${sync.searchableMs.p95}`, `${async10k.searchableMs.p50} / ${async10k.searchableMs.p95}`,
       `${async100k.searchableMs.p50} / ${async100k.searchableMs.p95}`, ''],
+    [`below capacity (${result.steadyRate}/s offered): mutation p50/p95/p99`, '', latency(steady.mutationMs), '', `p99 ≤ 20: ${check(steady.mutationMs.p99 <= 20)}`],
+    ['below capacity: ingest→searchable p50 / p95 ms', '', `${steady.searchableMs.p50} / ${steady.searchableMs.p95}`, '', `p95 ≤ 1000: ${check(steady.searchableMs.p95 <= 1000)}`],
     ['search idle p50 / p95 / p99 ms', '', latency(search.idle10k), latency(search.idle100k), ''],
     ['search during ingestion p50/p95/p99', '', latency(search.during10k), latency(search.during100k),
       `100k p95 ≤ 50: ${check(search.during100k.p95 <= 50)}; ≤ 1.5× idle: ${check(search.during100k.p95 <= 1.5 * search.idle100k.p95)} (${(search.during100k.p95 / search.idle100k.p95).toFixed(2)}×)`],
