@@ -9,7 +9,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
 import type { SearchMode } from '../schema/domain.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
@@ -19,9 +18,9 @@ import { loadCorpus } from './corpus.ts';
 import { describeMachine } from './machine.ts';
 import { Preloader } from './preload.ts';
 import { startProcess } from './processes.ts';
+import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CHUNKS = Number(process.env.BENCH_SEARCH_CHUNKS ?? 100_000);
 const QUERIES = 200;
 const COLLECTION = 'search';
@@ -34,7 +33,7 @@ const embedder = new HashingEmbedder({ dimension: 384 });
 const writers: { stop(): Promise<void> }[] = [];
 const stores: Store[] = [];
 try {
-  const corpus = loadCorpus(path.join(ROOT, '.cache'));
+  const corpus = loadCorpus(path.join(PROJECT_ROOT, '.cache'));
   const queries = corpus.documents.map((doc) => doc.title);
   const vectors = await embedder.embed(queries.slice(0, QUERIES));
   const loader = openSqliteStore({ path: dbPath, searchThreads: 0 });
@@ -80,7 +79,7 @@ try {
     seconds: Math.round((Date.now() - started) / 1000),
   };
   console.log(JSON.stringify(result, null, 2));
-  const resultsDir = path.join(ROOT, 'bench', 'results');
+  const resultsDir = path.join(PROJECT_ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(path.join(resultsDir, `search-${result.at.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
 } finally {
