@@ -24,7 +24,7 @@ import { ingestRun } from './ingest-run.ts';
 import { describeMachine } from './machine.ts';
 import { publishPendingJobs } from './pending-jobs.ts';
 import { Preloader } from './preload.ts';
-import { PROFILE_DIR, startProcess, waitFor, type BenchProcess } from './processes.ts';
+import { PROFILE_DIR, stagesConsumed, startProcess, waitFor, type BenchProcess } from './processes.ts';
 import { measureParseSpeed } from './parse-speed.ts';
 import { printReport, type BenchResult } from './report.ts';
 import { printSlowEmbedderReport, runSlowEmbedderScenario } from './slow-embedder.ts';
@@ -101,16 +101,7 @@ try {
   const syncUrl = 'http://127.0.0.1:4712/graphql';
   const channel = await connection.createChannel();
   channel.on('error', () => {});
-  const consumersReady = async () => {
-    for (const stage of STAGES) {
-      const check = await connection.createChannel();
-      check.on('error', () => {});
-      try {
-        if ((await checkStageQueues(check, names.stageQueues(stage))).consumers < 1) return false;
-      } finally { await check.close().catch(() => {}); }
-    }
-    return true;
-  };
+  const consumersReady = () => stagesConsumed(connection, names, STAGES);
   await waitFor('gateways', async () => (await fetch(asyncUrl.replace('/graphql', '/healthz'))).ok && (await fetch(syncUrl.replace('/graphql', '/healthz'))).ok);
   await waitFor('actors', consumersReady);
   log('all processes ready');

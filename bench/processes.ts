@@ -5,6 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ChannelModel } from 'amqplib';
+import type { Stage } from '../schema/domain.ts';
+import { checkStageQueues } from '../messaging/stage-depth.ts';
+import type { Topology } from '../messaging/topology.ts';
 import { nodeArgs, PROJECT_ROOT } from '../supervisor/node-command.ts';
 
 /** A running child process. */
@@ -72,5 +76,20 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     if (await check().catch(() => false)) return;
     if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * True when every stage in `stages` has a consumer. On a channel of its own: a passive declare of a
+ * queue not declared yet closes its channel.
+ */
+export async function stagesConsumed(connection: ChannelModel, names: Topology, stages: readonly Stage[]): Promise<boolean> {
+  const channel = await connection.createChannel();
+  channel.on('error', () => {});
+  try {
+    for (const stage of stages) if ((await checkStageQueues(channel, names.stageQueues(stage))).consumers < 1) return false;
+    return true;
+  } finally {
+    await channel.close().catch(() => {});
   }
 }

@@ -13,12 +13,11 @@ import amqp from 'amqplib';
 import { STAGES } from '../schema/domain.ts';
 import type { QueueType } from '../messaging/topology.ts';
 import { deleteTopology, topology } from '../messaging/topology.ts';
-import { checkStageQueues } from '../messaging/stage-depth.ts';
 import { splitNodeUrls } from '../messaging/node-urls.ts';
 import { clusterUnavailable, RabbitCluster } from '../test/support/rabbit-cluster.ts';
 import type { CorpusDocument } from './corpus.ts';
 import { ingestRun, type IngestRunResult } from './ingest-run.ts';
-import { startProcess, waitFor } from './processes.ts';
+import { stagesConsumed, startProcess, waitFor } from './processes.ts';
 
 /** One queue type's run, or why it did not run. */
 export interface QueueTypeRun {
@@ -72,14 +71,7 @@ async function pipelineRun(options: QueueTypesOptions, amqpUrl: string, queueTyp
   try {
     const url = `http://127.0.0.1:${options.port}/graphql`;
     await waitFor(`the ${queueType} gateway`, async () => (await fetch(url.replace('/graphql', '/healthz'))).ok);
-    await waitFor(`the ${queueType} actors`, async () => {
-      const channel = await connection.createChannel();
-      channel.on('error', () => {});
-      try {
-        for (const stage of STAGES) if ((await checkStageQueues(channel, names.stageQueues(stage))).consumers < 1) return false;
-        return true;
-      } finally { await channel.close().catch(() => {}); }
-    });
+    await waitFor(`the ${queueType} actors`, () => stagesConsumed(connection, names, STAGES));
     return await ingestRun({
       url, dbPath: path.join(dataDir, 'rag.sqlite'), collection: queueType, documents: options.documents,
       concurrency: options.concurrency, ratePerSecond: options.ratePerSecond, timeoutMs: 300_000,

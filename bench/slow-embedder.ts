@@ -34,7 +34,7 @@ import { readScalingStatus } from '../supervisor/scaling-status.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import type { CorpusDocument } from './corpus.ts';
 import { ingestRun, type IngestRunResult } from './ingest-run.ts';
-import { startProcess, waitFor, type BenchProcess } from './processes.ts';
+import { stagesConsumed, startProcess, waitFor, type BenchProcess } from './processes.ts';
 import { printTable } from './report.ts';
 import { startSlowEmbedServer, type SlowEmbedServerStats } from './slow-embed-server.ts';
 
@@ -108,10 +108,7 @@ export async function runSlowEmbedderScenario(config: SystemConfig, corpus: read
     const asyncUrl = 'http://127.0.0.1:4731/graphql';
     const syncUrl = 'http://127.0.0.1:4732/graphql';
     await waitFor('gateways', async () => (await fetch('http://127.0.0.1:4731/healthz')).ok && (await fetch('http://127.0.0.1:4732/healthz')).ok);
-    await waitFor('actors', async () => {
-      for (const stage of FRONT_STAGES) if ((await checkStageQueues(channel, names.stageQueues(stage))).consumers < 1) return false;
-      return true;
-    });
+    await waitFor('actors', () => stagesConsumed(connection, names, FRONT_STAGES));
 
     // 1. Fixed worker counts, each on the same documents (a collection of its own).
     const embedWorkers: BenchProcess[] = [];
