@@ -35,8 +35,6 @@ type Graph = InstanceType<typeof usearch.Index>;
 const CATCH_UP_BUDGET = 500;
 /** Changes applied per idle step. */
 const IDLE_STEP = 500;
-/** Threads of a rebuild's batch insert (usearch: 0 = as many as the machine has cores). */
-const REBUILD_THREADS = 0;
 /** Save the graph after this many applied changes (and when the thread closes). */
 const SAVE_EVERY_CHANGES = 20_000;
 
@@ -162,14 +160,10 @@ export class AnnIndexes {
       `SELECT c.rowid AS rowid, v.embedding AS embedding FROM chunks c JOIN ${this.vectorTable(entry.identity.rowId)} v ON v.rowid = c.rowid
        WHERE c.collection = ? AND c.rowid > ? ORDER BY c.rowid LIMIT ?`,
     ).all(entry.identity.name, rebuild.afterRowId, budget) as VectorRow[];
-    if (rows.length > 0) {
-      const keys = BigUint64Array.from(rows, (row) => BigInt(row.rowid));
-      for (const key of keys) if (entry.index.contains(key)) entry.index.remove(key);
-      // One batch insert on every core: a graph built from empty (a new gateway, or one behind the
-      // pruned change log) is the slow part of catching up, and searches run exact until it is done.
-      const vectors = new Float32Array(rows.length * entry.identity.dimension);
-      rows.forEach((row, i) => vectors.set(toVector(row.embedding), i * entry.identity.dimension));
-      entry.index.add(keys, vectors, REBUILD_THREADS);
+    for (const row of rows) {
+      const key = BigInt(row.rowid);
+      if (entry.index.contains(key)) entry.index.remove(key);
+      entry.index.add(key, toVector(row.embedding), 1);
     }
     if (rows.length === budget) {
       rebuild.afterRowId = rows.at(-1)!.rowid;
