@@ -37,7 +37,7 @@ export async function withIndexedCorpus<T>(root: string, log: (message: string) 
   const { pages, source } = loadManPages(path.join(root, '.cache'));
   log(`${pages.length} pages from ${source}`);
   const dir = mkdtempSync(path.join(tmpdir(), 'rag-eval-'));
-  const store = openSqliteStore({ path: path.join(dir, 'eval.sqlite'), searchThreads: 0 });
+  const store = openSqliteStore({ path: path.join(dir, 'eval.sqlite'), searchThreads: false });
   try {
     const chunkCount = await indexPages(store, embedder, pages, EVAL_COLLECTION);
     log(`indexed ${chunkCount} chunks with ${identity.name}`);

@@ -7,7 +7,7 @@ import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 
 const [dbPath, collection] = process.argv.slice(2) as [string, string];
-const store = openSqliteStore({ path: dbPath, searchThreads: 0 });
+const store = openSqliteStore({ path: dbPath, searchThreads: false });
 const embedder = new HashingEmbedder({ dimension: 384 });
 const identity = await embedder.identity();
 let running = true;

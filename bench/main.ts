@@ -150,7 +150,7 @@ try {
   await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, 1, 'VECTOR');
   const annIndex = await waitForAnnIndex(dataDir, dbPath, SEARCH_COLLECTION, 900_000);
   log(`approximate index caught up in ${annIndex.seconds} s (${annIndex.megabytes} MB saved)`);
-  const exactStore = openSqliteStore({ path: dbPath, searchThreads: 0 });
+  const exactStore = openSqliteStore({ path: dbPath, searchThreads: false });
   const quality = await recallAt10(SEARCH_COLLECTION, exactStore, createEmbedder(config), queries.slice(0, RECALL_QUERIES),
     (query) => searchHits(asyncUrl, SEARCH_COLLECTION, query, 'VECTOR', 10));
   await exactStore.close();

@@ -36,14 +36,14 @@ try {
   const corpus = loadCorpus(path.join(PROJECT_ROOT, '.cache'));
   const queries = corpus.documents.map((doc) => doc.title);
   const vectors = await embedder.embed(queries.slice(0, QUERIES));
-  const loader = openSqliteStore({ path: dbPath, searchThreads: 0 });
+  const loader = openSqliteStore({ path: dbPath, searchThreads: false });
   stores.push(loader);
   const preloader = new Preloader(loader, embedder, COLLECTION);
   await preloader.prepare(corpus.documents);
   await preloader.fillTo(CHUNKS);
   log(`pre-loaded ${CHUNKS} chunks`);
 
-  const exact = openSqliteStore({ path: dbPath, searchThreads: 0 });
+  const exact = openSqliteStore({ path: dbPath, searchThreads: false });
   const gateway = openSqliteStore({ path: dbPath });
   stores.push(exact, gateway);
   await gateway.search({ collection: COLLECTION, vector: vectors[0]!, k: 10, mode: 'VECTOR' });

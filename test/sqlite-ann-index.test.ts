@@ -49,7 +49,7 @@ describe('SqliteStore approximate vector index', function () {
   it('when another process writes, replaces and deletes, should find the new chunks and never the old ones', async () => {
     const path = join(dir, 'store.db');
     // The writer stands for an index actor, the reader for a gateway with its own index.
-    const writer = openSqliteStore({ path, searchThreads: 0 });
+    const writer = openSqliteStore({ path, searchThreads: false });
     const reader = openSqliteStore({ path, annMinChunks: 0 });
     stores.push(writer, reader);
     for (let d = 0; d < 20; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2, d * 10 + 3]));
@@ -70,7 +70,7 @@ describe('SqliteStore approximate vector index', function () {
 
   it('when a deleted chunk\'s row id is reused by a new chunk, should score the new chunk by its own vector', async () => {
     const path = join(dir, 'store.db');
-    const writer = openSqliteStore({ path, searchThreads: 0 });
+    const writer = openSqliteStore({ path, searchThreads: false });
     const reader = openSqliteStore({ path, annMinChunks: 0 });
     stores.push(writer, reader);
     for (let d = 0; d < 5; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
@@ -103,10 +103,26 @@ describe('SqliteStore approximate vector index', function () {
     assert.equal((await store.search({ collection: 'ann', vector: vector(11), k: 1 }))[0]?.chunkId, 'doc-1:v1:0');
   });
 
+  it('when writers commit and nobody searches, should follow the changes in the background', async () => {
+    const path = join(dir, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    const reader = openSqliteStore({ path, annMinChunks: 0 });
+    stores.push(writer);
+    for (let d = 0; d < 5; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
+    await reader.search({ collection: 'ann', vector: vector(11), k: 1 }); // holds the graph from now on
+    // 100 chunks in 20 writes, more than one background step, and no search to apply them.
+    for (let d = 5; d < 25; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [1, 2, 3, 4, 5].map((i) => d * 10 + i)));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Closing saves the graph at the sequence number it reached: the follower's, since no search ran.
+    await reader.close();
+    const meta = readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json'))!;
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: 105, size: 105 });
+  });
+
   it('when the changes a gateway had not applied were pruned, should rebuild it: fresh hits, never deleted ones', async () => {
     const path = join(dir, 'store.db');
     // Keep 5 changes: every document below writes more than that.
-    const writer = openSqliteStore({ path, searchThreads: 0, changeRetention: 5 });
+    const writer = openSqliteStore({ path, searchThreads: false, changeRetention: 5 });
     let reader = openSqliteStore({ path, annMinChunks: 0 });
     stores.push(writer);
     for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));

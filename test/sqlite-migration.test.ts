@@ -67,7 +67,7 @@ describe('SQLite schema migration', function () {
   it('when a version-2 file is opened, should keep its data and key documents by (collection, documentId)', async () => {
     const path = join(dir, 'store.db');
     writeVersion2(path);
-    store = openSqliteStore({ path, searchThreads: 0 });
+    store = openSqliteStore({ path, searchThreads: false });
 
     const document = await store.getDocument('docs', 'doc-1');
     assert.equal(document?.title, 'Old title');
@@ -101,8 +101,8 @@ describe('SQLite schema migration', function () {
   it('when a migrated file is opened again, should find it at the current version and change nothing', async () => {
     const path = join(dir, 'store.db');
     writeVersion2(path);
-    await openSqliteStore({ path, searchThreads: 0 }).close();
-    store = openSqliteStore({ path, searchThreads: 0 });
+    await openSqliteStore({ path, searchThreads: false }).close();
+    store = openSqliteStore({ path, searchThreads: false });
     assert.equal(await store.countChunks('docs', 'doc-1'), 2);
     const db = new Database(path, { readonly: true });
     try {

@@ -133,7 +133,7 @@ describe('SqliteStore lexical index migration', () => {
     const dir = await mkdtemp(join(tmpdir(), 'rag-sqlite-fts-'));
     const path = join(dir, 'store.db');
     try {
-      let store = openSqliteStore({ path, searchThreads: 0 });
+      let store = openSqliteStore({ path, searchThreads: false });
       await store.createJob({ id: 'job-1', collection: 'docs', documentId: 'doc-1', priority: 'LOW' });
       await store.indexDocument({
         jobId: 'job-1',
@@ -146,7 +146,7 @@ describe('SqliteStore lexical index migration', () => {
       const db = new Database(path);
       db.exec('DROP TRIGGER chunks_fts_insert; DROP TRIGGER chunks_fts_delete; DROP TRIGGER chunks_fts_update; DROP TABLE chunks_fts; PRAGMA user_version = 4');
       db.close();
-      store = openSqliteStore({ path, searchThreads: 0 });
+      store = openSqliteStore({ path, searchThreads: false });
       const hits = await store.search({ collection: 'docs', mode: 'LEXICAL', text: 'lighthouse', k: 5 });
       await store.close();
       assert.deepEqual(hits.map((hit) => hit.chunkId), ['doc-1:0']);

@@ -3,9 +3,10 @@
  * collection, held by each search thread, following the `chunk_changes` sequence that every chunk
  * write and delete appends to in its own transaction. SQLite stays the source of truth:
  *
- * - fresh: before each search the index applies the changes committed since its last sequence
- *   number (at most CATCH_UP_BUDGET per search, more while idle); an index still further behind
- *   is not used: that search runs exact, so nothing committed is ever missing for long;
+ * - fresh: the thread follows the sequence in the background, a few changes per step between
+ *   searches, so the graph stays a few milliseconds behind the writers; a search then applies
+ *   only what was committed since the last step (at most CATCH_UP_BUDGET); an index still further
+ *   behind is not used: that search runs exact, so nothing committed is ever missing;
  * - never stale: a search applies the changes and reads the graph and the chunk rows in one read
  *   transaction (run-search.ts), so the graph answers for exactly the snapshot the rows come from:
  *   a deleted or replaced chunk is never returned, even while writers commit meanwhile;
@@ -31,10 +32,17 @@ const usearch = createRequire(import.meta.url)('usearch') as typeof import('usea
 
 type Graph = InstanceType<typeof usearch.Index>;
 
-/** Changes applied inside one search before answering (more wait for idle time or exact search). */
+/** Changes applied inside one search before answering (more wait for the follower or exact search). */
 const CATCH_UP_BUDGET = 500;
-/** Changes applied per idle step. */
-const IDLE_STEP = 500;
+/**
+ * Changes (or rebuild rows) applied per background step. A search that arrives during a step waits
+ * for it: 32 inserts are ~11 ms at 0.35 ms each. Applying the changes inside the searches instead
+ * made each search during full-speed ingestion insert the ~30 chunks written since the one before:
+ * VECTOR p95 126 ms through the API at 100k chunks against 6.7 ms idle.
+ */
+const FOLLOW_STEP = 32;
+/** How often a caught-up follower looks for new changes. */
+const FOLLOW_INTERVAL_MS = 20;
 /** Save the graph after this many applied changes (and when the thread closes). */
 const SAVE_EVERY_CHANGES = 20_000;
 
@@ -60,7 +68,8 @@ interface VectorRow { readonly rowid: number; readonly embedding: Buffer }
 
 export class AnnIndexes {
   private readonly entries = new Map<string, Entry>();
-  private idleTimer: NodeJS.Timeout | null = null;
+  private followTimer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   /** `dir`: where graphs are saved, or null to keep them in memory only. */
   /** Fixed SQL, prepared once per connection: apply() runs before every approximate search. */
@@ -83,9 +92,7 @@ export class AnnIndexes {
    */
   ready(identity: CollectionIdentity): Graph | null {
     const entry = this.entry(identity);
-    const caughtUp = this.apply(entry, CATCH_UP_BUDGET);
-    if (!caughtUp) this.scheduleIdle();
-    return caughtUp ? entry.index : null;
+    return this.apply(entry, CATCH_UP_BUDGET) ? entry.index : null;
   }
 
   /** Saves every graph with changes (called when the thread closes). */
@@ -95,7 +102,9 @@ export class AnnIndexes {
   }
 
   close(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.followTimer) clearTimeout(this.followTimer);
+    this.followTimer = null;
+    this.closed = true;
     this.saveAll();
   }
 
@@ -109,6 +118,7 @@ export class AnnIndexes {
     }
     const entry = this.load(identity) ?? { identity, index: newIndex(identity.dimension), seq: 0, unsaved: 0, rebuild: null };
     this.entries.set(identity.name, entry);
+    this.follow(0);
     return entry;
   }
 
@@ -171,24 +181,33 @@ export class AnnIndexes {
     }
     entry.seq = rebuild.seq;
     entry.rebuild = null;
-    entry.unsaved = Math.max(1, entry.index.size());
+    // Saved at once: a restart loads the rebuilt graph instead of scanning the chunks again.
+    this.save(entry);
     return true;
   }
 
-  /** Keeps catching up while the thread has nothing else to do. */
-  private scheduleIdle(): void {
-    if (this.idleTimer) return;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
+  /**
+   * Follows the change sequence of every graph this thread holds, one small step at a time: the
+   * next step comes at once while a graph is behind (searches queued in the port run between
+   * steps), otherwise after FOLLOW_INTERVAL_MS.
+   */
+  private follow(delayMs: number): void {
+    if (this.followTimer || this.closed) return;
+    this.followTimer = setTimeout(() => {
+      this.followTimer = null;
       let behind = false;
-      for (const entry of this.entries.values()) {
-        if (!this.collectionStillExists(entry.identity)) continue;
-        if (!this.apply(entry, IDLE_STEP)) behind = true;
+      for (const entry of [...this.entries.values()]) {
+        if (!this.collectionStillExists(entry.identity)) {
+          // Deleted (or deleted and made again, which the next search's entry() sees): drop the graph.
+          this.entries.delete(entry.identity.name);
+          this.removeFiles(entry.identity);
+          continue;
+        }
+        if (!this.apply(entry, FOLLOW_STEP)) behind = true;
       }
-      if (behind) this.scheduleIdle();
-      else this.saveAll();
-    }, 0);
-    this.idleTimer.unref();
+      if (this.entries.size > 0) this.follow(behind ? 0 : FOLLOW_INTERVAL_MS);
+    }, delayMs);
+    this.followTimer.unref();
   }
 
   private collectionStillExists(identity: CollectionIdentity): boolean {

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { SearchHit, SearchMode } from '../../schema/domain.ts';
-import { fuseRankings, fusionDepth, withSignal } from '../rank-fusion.ts';
+import { fuseRankings, fusionDepth, withSignal, type RankedHit } from '../rank-fusion.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
 import { searchLexical } from './lexical-search.ts';
 import type { AnnIndexes } from './ann-index.ts';
@@ -53,11 +53,20 @@ function rankings(db: Database.Database, search: SqliteSearch, approximate: Appr
     case 'VECTOR': return withSignal('VECTOR', vectorHits(search.k));
     case 'LEXICAL': return withSignal('LEXICAL', lexicalHits(search.k));
     case 'HYBRID': {
-      // Each ranking's raw hits: fuseRankings marks the signals once, for the hits it keeps.
-      const depth = Math.min(MAX_K, fusionDepth(search.k));
-      return fuseRankings([{ signal: 'VECTOR', hits: vectorHits(depth) }, { signal: 'LEXICAL', hits: lexicalHits(depth) }], search.k);
+      const depth = hybridDepth(search);
+      return fuseHybrid(vectorHits(depth), lexicalHits(depth), search.k);
     }
   }
+}
+
+/** How deep each of HYBRID's two rankings is read. */
+export function hybridDepth(search: SqliteSearch): number {
+  return Math.min(MAX_K, fusionDepth(search.k));
+}
+
+/** HYBRID's answer from its two rankings, read hybridDepth deep (any signals they carry are replaced). */
+export function fuseHybrid(vector: readonly RankedHit[], lexical: readonly RankedHit[], k: number): SearchHit[] {
+  return fuseRankings([{ signal: 'VECTOR', hits: vector }, { signal: 'LEXICAL', hits: lexical }], k);
 }
 
 /**

@@ -1,11 +1,15 @@
 /**
- * Runs searches in worker threads (see search-worker.ts), round robin, one request at
- * a time per worker queueing in its message port. Started on the first search, so processes
- * that never search (the actors) never start a thread.
+ * Runs searches in two worker threads (see search-worker.ts), one request at a time per worker
+ * queueing in its message port: the vector thread holds the approximate indexes and answers
+ * vector rankings, the lexical thread answers FTS5 rankings. HYBRID asks both at once and fuses
+ * their rankings here, so a lexical ranking that scores tens of thousands of matches (tens of ms
+ * at 100k chunks) never holds up a vector search queued behind it, and HYBRID takes the longer of
+ * its halves instead of their sum. Started on the first search, so processes that never search
+ * (the actors) never start a thread.
  */
 import { Worker } from 'node:worker_threads';
 import type { SearchHit } from '../../schema/domain.ts';
-import type { SqliteSearch } from './run-search.ts';
+import { fuseHybrid, hybridDepth, type SqliteSearch } from './run-search.ts';
 
 // Compiled (dist/), the worker is the JavaScript file beside this one. Run from the TypeScript
 // sources, register tsx in the thread (loader flags given to the parent do not reach worker
@@ -19,28 +23,48 @@ const WORKER: string | URL = FROM_SOURCES
 /** How long close waits for a worker to save its approximate index. */
 const CLOSE_SAVE_TIMEOUT_MS = 10_000;
 
+/** Which rankings a thread answers; only the vector thread keeps approximate indexes. */
+export type SearchRole = 'vector' | 'lexical';
+const ROLES: readonly SearchRole[] = ['vector', 'lexical'];
+
 interface Pending {
   resolve(hits: SearchHit[]): void;
   reject(error: Error): void;
 }
 
 export class SearchPool {
-  private readonly workers: Worker[] = [];
+  private readonly workers = new Map<SearchRole, Worker>();
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  private turn = 0;
 
   constructor(
     private readonly path: string,
-    private readonly size: number,
     private readonly busyTimeoutMs: number,
     private readonly annMinChunks: number,
   ) {}
 
-  search(search: SqliteSearch): Promise<SearchHit[]> {
-    if (this.workers.length === 0) this.start();
+  async search(search: SqliteSearch): Promise<SearchHit[]> {
+    switch (search.mode) {
+      case 'VECTOR': return this.run('vector', search);
+      case 'LEXICAL': return this.run('lexical', search);
+      case 'HYBRID': {
+        // Two read transactions, so two snapshots a moment apart: a chunk written or deleted in
+        // between is in one ranking and not the other, as it would be for a search a moment earlier
+        // or later. Neither ranking returns a chunk that its own snapshot does not hold.
+        const k = hybridDepth(search);
+        const [vector, lexical] = await Promise.all([
+          this.run('vector', { ...search, mode: 'VECTOR', k }),
+          this.run('lexical', { ...search, mode: 'LEXICAL', k }),
+        ]);
+        return fuseHybrid(vector, lexical, search.k);
+      }
+    }
+  }
+
+  private run(role: SearchRole, search: SqliteSearch): Promise<SearchHit[]> {
+    if (this.workers.size === 0) this.start();
     const id = this.nextId++;
-    const worker = this.workers[this.turn++ % this.workers.length]!;
+    const worker = this.workers.get(role)!;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ id, search });
@@ -48,7 +72,8 @@ export class SearchPool {
   }
 
   async close(): Promise<void> {
-    const workers = this.workers.splice(0);
+    const workers = [...this.workers.values()];
+    this.workers.clear();
     // Each worker saves its approximate index first, so the next start loads it instead of rebuilding.
     await Promise.all(workers.map((worker) => new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, CLOSE_SAVE_TIMEOUT_MS);
@@ -63,9 +88,9 @@ export class SearchPool {
   }
 
   private start(): void {
-    for (let i = 0; i < this.size; i++) {
+    for (const role of ROLES) {
       const worker = new Worker(WORKER, {
-        eval: FROM_SOURCES, workerData: { path: this.path, busyTimeoutMs: this.busyTimeoutMs, annMinChunks: this.annMinChunks },
+        eval: FROM_SOURCES, workerData: { role, path: this.path, busyTimeoutMs: this.busyTimeoutMs, annMinChunks: this.annMinChunks },
       });
       worker.unref();
       worker.on('message', (message: { id: number; hits?: SearchHit[]; error?: string }) => {
@@ -81,7 +106,7 @@ export class SearchPool {
         this.pending.clear();
         void this.close();
       });
-      this.workers.push(worker);
+      this.workers.set(role, worker);
     }
   }
 }

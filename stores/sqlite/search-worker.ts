@@ -1,7 +1,8 @@
 /**
- * A worker thread that runs searches (vector, lexical, hybrid) on its own read-only connection, so a KNN scan
- * (tens of ms at 100k chunks, synchronous in better-sqlite3) never blocks the gateway's event
- * loop: mutations keep answering while searches run. WAL lets this reader run beside writers.
+ * A worker thread that runs one kind of ranking (vector or lexical, see search-pool.ts) on its own
+ * read-only connection, so a KNN scan or an FTS5 ranking (tens of ms at 100k chunks, synchronous in
+ * better-sqlite3) never blocks the gateway's event loop: mutations keep answering while searches
+ * run. WAL lets this reader run beside writers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -10,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { AnnIndexes } from './ann-index.ts';
 import { vectorTableName } from './migrations.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
+import type { SearchRole } from './search-pool.ts';
 
 /** A request from the pool. */
 export interface SearchRequest {
@@ -17,15 +19,18 @@ export interface SearchRequest {
   readonly search: SqliteSearch;
 }
 
-const { path: dbPath, busyTimeoutMs, annMinChunks } = workerData as { path: string; busyTimeoutMs: number; annMinChunks: number };
+const { role, path: dbPath, busyTimeoutMs, annMinChunks } = workerData as { role: SearchRole; path: string; busyTimeoutMs: number; annMinChunks: number };
 const db = new Database(dbPath, { readonly: true, timeout: busyTimeoutMs });
 sqliteVec.load(db);
 // Graphs are saved beside the database, one directory shared by every gateway on this file.
-const approximate = { indexes: new AnnIndexes(db, join(dirname(dbPath), 'ann'), vectorTableName), minChunks: annMinChunks };
+// Only the vector thread keeps graphs: the lexical thread never ranks vectors.
+const approximate = role === 'vector'
+  ? { indexes: new AnnIndexes(db, join(dirname(dbPath), 'ann'), vectorTableName), minChunks: annMinChunks }
+  : null;
 
 parentPort!.on('message', (message: SearchRequest | { close: true }) => {
   if ('close' in message) {
-    try { approximate.indexes.close(); } finally { parentPort!.postMessage({ closed: true }); }
+    try { approximate?.indexes.close(); } finally { parentPort!.postMessage({ closed: true }); }
     return;
   }
   const { id, search } = message;

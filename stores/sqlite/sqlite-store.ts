@@ -35,8 +35,11 @@ import { runSearch, type SqliteSearch } from './run-search.ts';
 export interface SqliteStoreOptions {
   /** Database file; ':memory:' for tests. Its parent directory is created if missing. */
   readonly path: string;
-  /** Worker threads that run vector searches off the event loop (file databases only); 0 runs them on the calling thread. */
-  readonly searchThreads?: number;
+  /**
+   * Whether searches run in worker threads off the event loop (file databases only; default true):
+   * one for vector rankings, one for lexical (search-pool.ts). False runs them on the calling thread.
+   */
+  readonly searchThreads?: boolean;
   /**
    * Collections with at least this many chunks are searched through the approximate (HNSW) index
    * of each search thread; smaller ones, and every search with a filter, exactly. Default 10000.
@@ -51,8 +54,6 @@ export interface SqliteStoreOptions {
 
 /** How long a writer waits for another process's write lock before failing, in ms. */
 const BUSY_TIMEOUT_MS = 5000;
-/** Search worker threads unless a caller asks otherwise. */
-const SEARCH_THREADS = 1;
 /** Collections this large are searched through the approximate index unless a caller asks otherwise. */
 const ANN_MIN_CHUNKS = 10_000;
 
@@ -73,9 +74,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db.close();
     throw error;
   }
-  const threads = options.searchThreads ?? SEARCH_THREADS;
   const annMinChunks = options.annMinChunks ?? ANN_MIN_CHUNKS;
-  const searchPool = inMemory || threads === 0 ? null : new SearchPool(options.path, threads, BUSY_TIMEOUT_MS, annMinChunks);
+  const searchPool = inMemory || options.searchThreads === false ? null : new SearchPool(options.path, BUSY_TIMEOUT_MS, annMinChunks);
   return new SqliteStore(db, searchPool, options.changeRetention ?? CHANGE_RETENTION);
 }
 
