@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
-import { STAGES } from '../schema/domain.ts';
+import { ENTRY_STAGES, STAGES } from '../schema/domain.ts';
 import { createEmbedder, createRetryPolicy, openStore } from '../config/components.ts';
 import { readConfig } from '../config/config.ts';
 import { deleteTopology, topology } from '../messaging/topology.ts';
@@ -176,14 +176,16 @@ try {
   const gatewayHalf = asyncGateway.memory();
   accepted += await publishPendingJobs(asyncUrl, 'pending2', PENDING_JOBS / 2);
   const publishSeconds = (Date.now() - pendingStarted) / 1000;
-  const queued = (await checkStageQueues(channel, names.stageQueues('FETCH'))).ready;
+  // Pending jobs wait in the stage their first message went to: parse for these inline texts.
+  const entryQueues = ENTRY_STAGES.flatMap((stage) => names.stageQueues(stage));
+  const queued = (await checkStageQueues(channel, entryQueues)).ready;
   const gatewayAfter = asyncGateway.memory();
   actors = startActors();
   processes.push(...actors);
   await waitFor('actors', consumersReady);
   await new Promise((resolve) => setTimeout(resolve, 10_000));
   const actorsWithBacklog = Object.fromEntries(actors.map((actor) => [actor.name, actor.memory()]));
-  const leftInQueue = (await checkStageQueues(channel, names.stageQueues('FETCH'))).ready;
+  const leftInQueue = (await checkStageQueues(channel, entryQueues)).ready;
   await Promise.all(actors.map((actor) => actor.stop()));
   for (const stage of STAGES) for (const queue of names.stageQueues(stage)) await channel.purgeQueue(queue);
   log(`${accepted} accepted in ${publishSeconds.toFixed(0)} s; gateway RSS ${gatewayBefore?.rssMb} → ${gatewayAfter?.rssMb} MB`);

@@ -1,7 +1,8 @@
 /**
  * Holding a large backlog: with the actors stopped, `count` small jobs go through the gateway
- * (ingestDocuments in batches) into the fetch queue; then the gateway's memory is read, the
- * actors are started against the full queue for a while and theirs is read too. Memory must
+ * (ingestDocuments in batches) into the parse queue (inline text skips the fetch stage); then the
+ * gateway's memory is read, the actors are started against the full queue for a while and theirs
+ * is read too. Memory must
  * not grow with the backlog: the gateway keeps no per-job state and each actor holds at most
  * its prefetch window. The queue is purged afterwards.
  */

@@ -1,14 +1,14 @@
 /**
  * The synchronous baseline, bench only: the real gateway (same GraphQL server, same validation)
- * whose ingest runs fetch, parse, chunk, embed and index inside the mutation, calling the very
- * same actor handlers in turn instead of publishing to the first queue. What a client sees is
- * what a system without the queue would give it.
+ * whose ingest runs fetch (for a URL), parse, chunk, embed and index inside the mutation, calling
+ * the very same actor handlers in turn on the same first message instead of publishing it. What a
+ * client sees is what a system without the queue would give it.
  */
 import { randomUUID } from 'node:crypto';
 import { STAGES, type Job } from '../schema/domain.ts';
-import type { FetchRequest } from '../schema/messages/fetch-request.ts';
 import { createLogger } from '../observability/logger.ts';
 import { startGateway } from '../gateway/server.ts';
+import { firstMessage } from '../gateway/ingest/first-message.ts';
 import type { IngestPlan } from '../gateway/ingest/ingest-plan.ts';
 import { createEmbedder } from '../config/components.ts';
 import { readConfig } from '../config/config.ts';
@@ -26,13 +26,10 @@ const actors = STAGES.map((stage) => stageActor(stage, config, store, embedder))
 
 async function ingestSynchronously(plan: IngestPlan): Promise<Job> {
   const job = await store.createJob({ id: randomUUID(), collection: plan.collection, documentId: plan.documentId, priority: plan.priority });
-  let message: unknown = {
-    type: 'fetch.request', version: 1,
-    job: { jobId: job.id, collection: job.collection, documentId: job.documentId, priority: job.priority },
-    document: { title: plan.title, mimeType: plan.mimeType, sourceUrl: plan.source.kind === 'url' ? plan.source.url : null, metadata: plan.metadata, contentHash: null },
-    source: plan.source,
-  } satisfies FetchRequest;
-  for (const actor of actors) {
+  // The same first message and stage as the pipeline: inline content starts at PARSE.
+  const first = firstMessage(plan, { jobId: job.id, collection: job.collection, documentId: job.documentId, priority: job.priority });
+  let message: unknown = first.message;
+  for (const actor of actors.slice(STAGES.indexOf(first.stage))) {
     const context: HandlerContext = { stage: actor.stage, attempt: 1, signal: new AbortController().signal, logger, progress: async () => {} };
     let result;
     try {

@@ -61,7 +61,7 @@ export function percent(progress: number): string {
   return `${Math.round(progress * 100)}%`;
 }
 
-/** `EMBED RUNNING 60%` (`QUEUED 0%` before any stage), `SUCCEEDED (3 chunks)`, `FAILED: reason`. */
+/** `EMBED RUNNING 60%` (`PARSE QUEUED 0%` while it waits for that stage), `SUCCEEDED (3 chunks)`, `FAILED: reason`. */
 export function describeJob(job: JobState): string {
   if (job.status === 'SUCCEEDED') return `SUCCEEDED (${job.chunkCount ?? 0} chunks)`;
   if (isTerminal(job.status)) return job.error ? `${job.status}: ${job.error}` : job.status;

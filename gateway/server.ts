@@ -10,6 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { CloseCode } from 'graphql-ws';
+import { ENTRY_STAGES } from '../schema/domain.ts';
 import type { Logger } from '../observability/logger.ts';
 import { QueueStatsReader, registerQueueGauges } from '../messaging/queue-stats.ts';
 import { createBroker, createEmbedder, createRetryPolicy, openStore } from '../config/components.ts';
@@ -81,7 +82,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const services: GatewayServices = {
     store,
     ingest: new IngestService(store, broker, names, events, logger, relay, config.maxUnpublishedJobs, new PendingWorkGauge(broker, {
-      queues: names.stageQueues('FETCH'), maxPendingJobs: config.maxPendingJobs, cacheMs: config.pendingCheckMs,
+      queues: ENTRY_STAGES.flatMap((stage) => names.stageQueues(stage)), maxPendingJobs: config.maxPendingJobs, cacheMs: config.pendingCheckMs,
     })),
     search: new SearchService(store, embedder),
     deletion: new DeletionService(store, events, logger),

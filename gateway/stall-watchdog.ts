@@ -69,7 +69,8 @@ export class StallWatchdog {
 }
 
 function stallMessage(job: Job, stallTimeoutMs: number): string {
-  // A QUEUED job with no stage never reached its first stage.
+  // A job records the stage its first message went to when it is accepted; one without a stage
+  // was accepted before jobs did, when every first message went to FETCH.
   const stage = job.stage ?? 'FETCH';
   return `stalled in stage ${stage}: no progress for ${Math.round(stallTimeoutMs / 1000)} s while ${job.status} ` +
     '(check that the actors of this stage run; retryJob resumes it)';

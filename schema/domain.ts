@@ -7,6 +7,12 @@
 export const STAGES = ['FETCH', 'PARSE', 'CHUNK', 'EMBED', 'INDEX'] as const;
 export type Stage = (typeof STAGES)[number];
 
+/**
+ * The stages a job's first message goes to: FETCH for a URL, PARSE for content sent inline, whose
+ * bytes the gateway already holds (issue 15). Accepted work waits in these stages' queues.
+ */
+export const ENTRY_STAGES: readonly Stage[] = ['FETCH', 'PARSE'];
+
 export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'URGENT'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 

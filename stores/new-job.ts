@@ -1,4 +1,4 @@
-/** A job as every store records it on creation: QUEUED, no stage, no progress, seq 1. */
+/** A job as every store records it on creation: QUEUED at the stage it waits for (if given), no progress, seq 1. */
 import type { Job } from '../schema/domain.ts';
 import type { NewJob } from './store.ts';
 
@@ -8,7 +8,7 @@ export function queuedJob(job: NewJob, now: Date): Job {
     collection: job.collection,
     documentId: job.documentId,
     status: 'QUEUED',
-    stage: null,
+    stage: job.stage ?? null,
     progress: 0,
     attempts: 0,
     error: null,

@@ -16,6 +16,12 @@ export interface NewJob {
   readonly documentId: string;
   readonly priority: Priority;
   readonly traceId?: string | null;
+  /**
+   * The stage its first message goes to (FETCH for a URL, PARSE for inline content), recorded
+   * while it is QUEUED so that `job(id)` and the stall watchdog name where it waits; none for a
+   * job created without a message.
+   */
+  readonly stage?: Stage | null;
 }
 
 /**

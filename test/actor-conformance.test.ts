@@ -37,6 +37,8 @@ describe('actor conformance', function () {
   /** A valid message for every stage, made by running the stages before it. */
   async function messagesFor(jobId: string): Promise<Record<Stage, unknown>> {
     await store.createJob({ id: jobId, collection: 'conformance', documentId: `doc-${jobId}`, priority: 'NORMAL' });
+    // The fetch message carries inline content: the gateway sends such content to PARSE, but the
+    // fetch actor still takes one (a resume point or dead letter kept from before) and needs no server.
     const messages: Partial<Record<Stage, unknown>> = {
       FETCH: {
         type: 'fetch.request', version: 1,

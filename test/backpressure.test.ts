@@ -22,7 +22,7 @@ async function ingestUntilRefused(url: string, collection: string, limit: number
 describe('backpressure', function () {
   this.timeout(120_000);
 
-  describe('when the fetch stage queue is full (MAX_STAGE_QUEUE_LENGTH)', () => {
+  describe('when the first stage\'s queue is full (MAX_STAGE_QUEUE_LENGTH; parse, for inline text)', () => {
     let system: TestSystem;
     before(async () => {
       system = await startTestSystem({ actors: false, config: { maxStageQueueLength: 3, maxPendingJobs: 0 } });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { eventually } from './support/contract-vectors.ts';
 import { gql } from './support/graphql-client.ts';
 import { queueDepths, startTestSystem, type TestSystem } from './support/test-system.ts';
 
@@ -92,11 +93,19 @@ describe('bad input', function () {
     assert.equal(result.data.job, null);
   });
 
-  it('when a valid input arrives, should publish exactly one message to the fetch queue', async () => {
-    const before = await queueDepths(system.names);
-    const result = await gql(system.url, INGEST, { input: { collection: 'ok', text: 'A valid little document.' } });
-    assert.equal(result.errors, undefined);
-    const after = await queueDepths(system.names);
-    assert.equal(after[system.names.stageQueue('FETCH')], before[system.names.stageQueue('FETCH')]! + 1);
-  });
+  // Inline content goes straight to the parse stage (the gateway has its bytes); a URL to fetch.
+  const valid: [string, Record<string, unknown>, 'FETCH' | 'PARSE'][] = [
+    ['inline text', { collection: 'ok', text: 'A valid little document.' }, 'PARSE'],
+    ['a URL', { collection: 'ok', url: 'https://example.com/valid.txt' }, 'FETCH'],
+  ];
+  for (const [name, input, stage] of valid) {
+    it(`when a valid input with ${name} arrives, should publish exactly one message, to the ${stage.toLowerCase()} queue`, async () => {
+      const before = await queueDepths(system.names);
+      const result = await gql(system.url, INGEST, { input });
+      assert.equal(result.errors, undefined);
+      const expected = { ...before, [system.names.stageQueue(stage)]: before[system.names.stageQueue(stage)]! + 1 };
+      // The outbox relay publishes just after the mutation answers.
+      await eventually(async () => assert.deepEqual(await queueDepths(system.names), expected));
+    });
+  }
 });

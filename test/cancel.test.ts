@@ -63,7 +63,8 @@ describe('cancellation', function () {
       await system.startActors();
       const final = await waitForJob(system.url, job.id);
       assert.equal(final.status, 'CANCELLED');
-      assert.equal(final.stage, null, 'no stage ever ran');
+      assert.equal(final.attempts, 0, 'no stage ever ran');
+      assert.equal(final.stage, 'PARSE', 'inline text waited in the parse stage');
       assert.equal(await system.store.countChunks('slow', job.documentId), 0);
     } finally {
       if (!system.actors) await system.startActors();

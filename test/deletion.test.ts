@@ -60,8 +60,8 @@ describe('deleting documents and collections', function () {
   });
 
   it('when a document is deleted while its job runs, should end the job CANCELLED and write nothing afterwards', async () => {
-    // Every stage but INDEX runs, so the job stays RUNNING with its index message waiting.
-    await system.startActors(['FETCH', 'PARSE', 'CHUNK', 'EMBED']);
+    // Every stage but INDEX runs (inline text starts at PARSE), so the job stays RUNNING with its index message waiting.
+    await system.startActors(['PARSE', 'CHUNK', 'EMBED']);
     const job = await ingest(system, 'running', 'Swifts sleep on the wing.');
     const deadline = Date.now() + 20_000;
     while ((await system.store.getJob(job.id))?.stage !== 'EMBED' || (await queueDepths(system.names))[system.names.stageQueue('INDEX')] !== 1) {

@@ -163,9 +163,12 @@ export function describeStoreContract(name: string, open: OpenStore, features: S
         options: { priority, contentType: 'application/json', headers: { 'x-attempt': 1 } },
       });
 
-      it('when a job is accepted, should record the job QUEUED and its message together', async () => {
-        const job = await store.acceptJob(newJob('docs', 'doc-1'), message('fetch', 2));
-        assert.equal((await store.getJob(job.id))?.status, 'QUEUED');
+      it('when a job is accepted, should record the job QUEUED at the stage its message goes to, and its message, together', async () => {
+        const job = await store.acceptJob(newJob('docs', 'doc-1', { stage: 'FETCH' }), message('fetch', 2));
+        assert.equal(job.status, 'QUEUED');
+        assert.equal(job.stage, 'FETCH');
+        assert.equal(job.progress, 0);
+        assert.deepEqual(await store.getJob(job.id), job);
         assert.equal(await store.countOutbox(), 1);
         const [entry] = await store.claimOutbox(10, 60_000);
         assert.equal(entry?.jobId, job.id);

@@ -30,7 +30,8 @@ export interface IngestPlan {
   readonly title: string | null;
   readonly mimeType: string | null;
   readonly metadata: Metadata;
-  readonly source: { readonly kind: 'url'; readonly url: string } | { readonly kind: 'inline'; readonly contentBase64: string };
+  /** A URL to fetch, or the bytes sent inline (decoded once here, published as they are to the parse stage). */
+  readonly source: { readonly kind: 'url'; readonly url: string } | { readonly kind: 'inline'; readonly bytes: Buffer };
 }
 
 export interface IngestLimits {
@@ -84,7 +85,7 @@ export function planIngest(input: IngestInput, limits: IngestLimits, field = 'in
       detected = mimeType ?? detectMimeType(bytes, input.title ?? undefined);
       if (!detected) throw badInput(`${field}.mimeType`, `could not detect the type of the content: give one of ${SUPPORTED_MIME_TYPES.join(', ')}`);
     }
-    source = { kind: 'inline', contentBase64: bytes.toString('base64') };
+    source = { kind: 'inline', bytes };
     identity = `content\u0000${createHash('sha256').update(bytes).digest('hex')}`;
   }
   const effectiveMime = mimeType ?? detected;

@@ -1,6 +1,7 @@
 /**
  * The write path: record each job as QUEUED together with its first message in one store
- * transaction (the transactional outbox) and report it as accepted; the outbox relay publishes
+ * transaction (the transactional outbox; a URL's message goes to the fetch stage, inline content's
+ * straight to the parse stage) and report it as accepted; the outbox relay publishes
  * the message with a broker confirm. So a mutation costs one store write, not a confirm round
  * trip, and no job returned to a client can be lost: the message survives any crash and any
  * broker outage in the store. While the broker is unreachable, ingest keeps accepting until
@@ -9,7 +10,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isTerminal, type Job } from '../../schema/domain.ts';
-import type { FetchRequest } from '../../schema/messages/fetch-request.ts';
 import { SpanKind } from '@opentelemetry/api';
 import { ATTR, SPAN } from '../../observability/attributes.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -23,6 +23,7 @@ import { stageMessage } from '../../messaging/stage-publish.ts';
 import type { Topology } from '../../messaging/topology.ts';
 import type { Store } from '../../stores/store.ts';
 import { ErrorCode, apiError, brokerApiError } from '../errors.ts';
+import { firstMessage } from './first-message.ts';
 import type { IngestPlan } from './ingest-plan.ts';
 import type { PendingWorkGauge } from './pending-work-gauge.ts';
 
@@ -83,16 +84,12 @@ export class IngestService {
   }
 
   private async acceptTraced(plan: IngestPlan, traceId: string | null): Promise<Job> {
-    const newJob = { id: randomUUID(), collection: plan.collection, documentId: plan.documentId, priority: plan.priority, traceId };
-    const message: FetchRequest = {
-      type: 'fetch.request',
-      version: 1,
-      job: { jobId: newJob.id, collection: newJob.collection, documentId: newJob.documentId, priority: newJob.priority },
-      document: { title: plan.title, mimeType: plan.mimeType, sourceUrl: plan.source.kind === 'url' ? plan.source.url : null, metadata: plan.metadata, contentHash: null },
-      source: plan.source,
-    };
+    const id = randomUUID();
+    const { stage, message } = firstMessage(plan, { jobId: id, collection: plan.collection, documentId: plan.documentId, priority: plan.priority });
+    // QUEUED at the stage its message waits in: job(id) and the stall watchdog name it.
+    const newJob = { id, collection: plan.collection, documentId: plan.documentId, priority: plan.priority, traceId, stage };
     const job = await this.store.acceptJob(newJob, stageMessage(this.names, {
-      stage: 'FETCH', jobId: newJob.id, priority: newJob.priority, body: JSON.stringify(message), type: message.type,
+      stage, jobId: id, priority: plan.priority, body: JSON.stringify(message), type: message.type,
       headers: withTraceContext({}),
     }));
     this.relay.notify();

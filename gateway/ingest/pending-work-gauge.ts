@@ -1,6 +1,7 @@
 /**
- * The gateway's high-water mark on pending work: the ready messages of the fetch stage queue,
- * read with a passive queue.declare (checkQueue) at most once per `cacheMs`, plus the jobs this
+ * The gateway's high-water mark on pending work: the ready messages of the queues accepted jobs
+ * enter (fetch for URLs, parse for inline content), read with passive queue.declares
+ * (checkQueue) at most once per `cacheMs`, plus the jobs this
  * replica accepted since that read. Past the mark, ingest mutations answer BACKPRESSURE before
  * anything is recorded, so a client retries later and nothing accepted is ever dropped. The
  * mark is soft (another replica's accepts show up at the next read); the stage queue's
@@ -11,7 +12,7 @@ import { checkStageQueues } from '../../messaging/stage-depth.ts';
 
 /** Options of the gauge. */
 export interface PendingWorkOptions {
-  /** Queues whose ready messages count as pending work (the fetch stage's queues). */
+  /** Queues whose ready messages count as pending work (those of the entry stages, ENTRY_STAGES). */
   readonly queues: readonly string[];
   /** Pending jobs past which new work is refused; 0 turns the check off. */
   readonly maxPendingJobs: number;

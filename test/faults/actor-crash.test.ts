@@ -10,19 +10,25 @@ import path from 'node:path';
 import { STAGES, type Stage } from '../../schema/domain.ts';
 import { collect, wsClient } from '../support/graphql-client.ts';
 import { spawnActor, type ActorProcess } from '../support/actor-process.ts';
+import { startDocumentServer, type DocumentServer } from '../support/document-server.ts';
 import { BURST, Ledger } from '../support/ledger.ts';
 import { startTestSystem, type TestSystem } from '../support/test-system.ts';
 
 describe('fault: actor process killed mid-message', function () {
   this.timeout(120_000);
   let system: TestSystem;
+  let documents: DocumentServer;
   const children: ActorProcess[] = [];
 
-  before(async () => { system = await startTestSystem({ actors: false }); });
+  before(async () => {
+    documents = await startDocumentServer();
+    system = await startTestSystem({ actors: false });
+  });
   after(async () => {
     for (const child of children) child.kill('SIGKILL');
     await Promise.all(children.map((child) => child.exited));
     await system?.stop();
+    await documents?.close();
   });
 
   /** Waits until some accepted job is RUNNING in `stage`. */
@@ -40,7 +46,8 @@ describe('fault: actor process killed mid-message', function () {
 
   for (const stage of STAGES) {
     it(`when the ${stage} actor is killed while handling messages, should redeliver them to its replacement and lose nothing`, async () => {
-      const ledger = await Ledger.open(`SIGKILL ${stage}`, system.names);
+      // Only documents sent by URL pass the fetch stage; inline text starts at parse.
+      const ledger = await Ledger.open(`SIGKILL ${stage}`, system.names, undefined, stage === 'FETCH' ? documents : null);
       try {
         await system.startActors(STAGES.filter((other) => other !== stage));
         const victim = await spawnActor([stage], system.config, system.names, { RAG_TEST_STAGE_DELAY_MS: '300' });

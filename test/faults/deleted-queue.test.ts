@@ -12,6 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { STAGES } from '../../schema/domain.ts';
+import { startDocumentServer, type DocumentServer } from '../support/document-server.ts';
 import { Ledger } from '../support/ledger.ts';
 import { startTestSystem, withAmqp, type TestSystem } from '../support/test-system.ts';
 
@@ -22,9 +23,16 @@ const AFTER = 4;
 describe('fault: a stage queue deleted while the system runs', function () {
   this.timeout(120_000);
   let system: TestSystem;
+  let documents: DocumentServer;
 
-  before(async () => { system = await startTestSystem({ config: { publishTimeoutMs: 3000 } }); });
-  after(async () => { await system?.stop(); });
+  before(async () => {
+    documents = await startDocumentServer();
+    system = await startTestSystem({ config: { publishTimeoutMs: 3000 } });
+  });
+  after(async () => {
+    await system?.stop();
+    await documents?.close();
+  });
 
   /** Deletes the queue once it holds no ready message (the broker refuses otherwise). */
   async function deleteWhenEmpty(queue: string): Promise<void> {
@@ -39,14 +47,15 @@ describe('fault: a stage queue deleted while the system runs', function () {
 
   for (const stage of STAGES) {
     it(`when the ${stage.toLowerCase()} queue is deleted under its consumer, should declare it again, and every job accepted afterwards succeeds`, async () => {
-      const ledger = await Ledger.open(`deleted ${stage}`, system.names);
+      // Only documents sent by URL pass the fetch stage; inline text starts at parse.
+      const ledger = await Ledger.open(`deleted ${stage}`, system.names, undefined, stage === 'FETCH' ? documents : null);
       const queue = system.names.stageQueue(stage);
       try {
         await ledger.burst(system.url, BEFORE, `before-${stage.toLowerCase()}`);
         await ledger.settle(system.store);
         await deleteWhenEmpty(queue);
         for (let index = 0; index < DURING; index += 1) {
-          await ledger.ingest(system.url, { collection: 'faults', text: `# ${stage} ${index}\n\nIngested after ${queue} was deleted: herons and tides.` });
+          await ledger.ingest(system.url, { collection: 'faults', ...ledger.source(`# ${stage} ${index}\n\nIngested after ${queue} was deleted: herons and tides.`) });
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
         const afterwards = await ledger.burst(system.url, AFTER, `after-${stage.toLowerCase()}`);

@@ -10,6 +10,7 @@ import type { Embedder } from '../../embedders/embedder.ts';
 import { HashingEmbedder } from '../../embedders/hashing-embedder.ts';
 import { RetryableError } from '../../messaging/errors.ts';
 import type { StageActor } from '../../messaging/actor-runtime.ts';
+import { startDocumentServer, type DocumentServer } from '../support/document-server.ts';
 import { gql, gqlData, waitForJob } from '../support/graphql-client.ts';
 import { BURST, Ledger } from '../support/ledger.ts';
 import { defaultConfig } from '../../config/config.ts';
@@ -195,25 +196,38 @@ describe('fault: poison, failing dependencies, hangs and stalls', function () {
 describe('fault: a job without progress', function () {
   this.timeout(60_000);
   let system: TestSystem;
+  let documents: DocumentServer;
 
   before(async () => {
+    documents = await startDocumentServer();
     system = await startTestSystem({ actors: false, config: { stallTimeoutMs: 300, stallCheckIntervalMs: 100 } });
   });
-  after(async () => { await system?.stop(); });
+  after(async () => {
+    await system?.stop();
+    await documents?.close();
+  });
 
-  it('when no actor takes a job for the stall timeout, should mark it FAILED "stalled in stage FETCH", and a retry resumes it', async () => {
-    const { ingestDocument } = await gqlData(system.url, 'mutation { ingestDocument(input: { collection: "stall", text: "Tortoises are patient." }) { id } }');
-    const stalled = await waitForJob(system.url, ingestDocument.id, 10_000);
-    assert.equal(stalled.status, 'FAILED');
-    assert.match(stalled.error, /^stalled in stage FETCH/);
-    // The message was still queued: once actors run they drop it and keep it as the resume point.
-    await system.startActors();
-    const deadline = Date.now() + 10_000;
-    while (!await system.store.getResumePoint(ingestDocument.id)) {
-      if (Date.now() > deadline) throw new Error('no resume point kept');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+  it('when no actor takes a job for the stall timeout, should mark it FAILED "stalled in stage X" at the stage it waits in (PARSE inline, FETCH by URL), and a retry resumes it', async () => {
+    const ingest = async (input: Record<string, unknown>) =>
+      (await gqlData(system.url, 'mutation($input: IngestInput!) { ingestDocument(input: $input) { id } }', { input })).ingestDocument.id as string;
+    const inline = await ingest({ collection: 'stall', text: 'Tortoises are patient.' });
+    const byUrl = await ingest({ collection: 'stall', url: documents.urlOf('Tortoises live long.') });
+    for (const [id, stage] of [[inline, 'PARSE'], [byUrl, 'FETCH']] as const) {
+      const stalled = await waitForJob(system.url, id, 10_000);
+      assert.equal(stalled.status, 'FAILED');
+      assert.match(stalled.error, new RegExp(`^stalled in stage ${stage}: .* while QUEUED`));
     }
-    await gqlData(system.url, 'mutation($id: ID!) { retryJob(id: $id) { id } }', { id: ingestDocument.id });
-    assert.equal((await waitForJob(system.url, ingestDocument.id)).status, 'SUCCEEDED');
+    // The messages were still queued: once actors run they drop them and keep them as resume points.
+    await system.startActors();
+    for (const [id, stage] of [[inline, 'PARSE'], [byUrl, 'FETCH']] as const) {
+      const deadline = Date.now() + 10_000;
+      while (!await system.store.getResumePoint(id)) {
+        if (Date.now() > deadline) throw new Error('no resume point kept');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const { retryJob } = await gqlData(system.url, 'mutation($id: ID!) { retryJob(id: $id) { id stage } }', { id });
+      assert.equal(retryJob.stage, stage, 'resumed at the stage it stalled in');
+      assert.equal((await waitForJob(system.url, id)).status, 'SUCCEEDED');
+    }
   });
 });

@@ -112,12 +112,13 @@ describe('fault: shutdown, unreachable broker, reconnecting subscriber', functio
       const published = new Set<string>();
       const deadline = Date.now() + 20_000;
       while (published.size < ids.length && Date.now() < deadline) {
-        const message = await withAmqp((channel) => channel.get(system.names.stageQueue('FETCH'), { noAck: true }));
+        // Inline text goes straight to the parse stage.
+        const message = await withAmqp((channel) => channel.get(system.names.stageQueue('PARSE'), { noAck: true }));
         const jobId = message ? JSON.parse(message.content.toString()).job.jobId as string : null;
         if (jobId && ids.includes(jobId)) published.add(jobId); // earlier tests may have left messages there
         if (!message) await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      assert.deepEqual([...published].sort(), [...ids].sort(), 'both accepted jobs reached the fetch queue once the broker returned');
+      assert.deepEqual([...published].sort(), [...ids].sort(), 'both accepted jobs reached the parse queue once the broker returned');
       assert.equal(await system.store.countOutbox(), 0, 'the outbox is empty again');
       for (const id of ids) await gqlData(system.url, 'mutation($id: ID!) { cancelJob(id: $id) { id } }', { id });
     } finally {

@@ -14,6 +14,7 @@ import { listenToEvents } from '../../messaging/event-listener.ts';
 import type { Topology } from '../../messaging/topology.ts';
 import type { Store } from '../../stores/store.ts';
 import { gql } from './graphql-client.ts';
+import type { DocumentServer } from './document-server.ts';
 import { AMQP_URL } from './test-system.ts';
 import { defaultConfig } from '../../config/config.ts';
 
@@ -46,10 +47,19 @@ export class Ledger {
   recoveryMs: number | null = null;
   private redeliveries = 0;
 
-  private constructor(readonly fault: string, private readonly broker: Broker, private readonly listener: { stop(): Promise<void> }) {}
+  private constructor(
+    readonly fault: string,
+    private readonly broker: Broker,
+    private readonly listener: { stop(): Promise<void> },
+    private readonly documents: DocumentServer | null,
+  ) {}
 
-  /** `url`: the broker (or a cluster's comma-separated nodes) the system under test uses. */
-  static async open(fault: string, names: Topology, url = AMQP_URL): Promise<Ledger> {
+  /**
+   * `url`: the broker (or a cluster's comma-separated nodes) the system under test uses.
+   * `documents`: send every document by URL from this server, so each job passes the fetch stage
+   * (inline text starts at the parse stage).
+   */
+  static async open(fault: string, names: Topology, url = AMQP_URL, documents: DocumentServer | null = null): Promise<Ledger> {
     const broker = new Broker({ url, name: `${names.namespace} ledger`, publishTimeoutMs: defaultConfig().publishTimeoutMs, logger: silentLogger });
     let ledger: Ledger | null = null;
     const listener = await listenToEvents(broker, names, 'ledger', ['job.#'], (message) => {
@@ -59,15 +69,20 @@ export class Ledger {
       } catch { /* not an event */ }
     });
     await broker.start();
-    ledger = new Ledger(fault, broker, listener);
+    ledger = new Ledger(fault, broker, listener, documents);
     return ledger;
+  }
+
+  /** The IngestInput fields that send `text`: inline, or by URL when the ledger has a document server. */
+  source(text: string): { text: string } | { url: string } {
+    return this.documents ? { url: this.documents.urlOf(text) } : { text };
   }
 
   /** Ingests `count` distinct documents concurrently; accepted jobs are recorded, refusals counted. */
   async burst(url: string, count: number, label: string, extra: Record<string, unknown> = {}): Promise<string[]> {
     const ids = await Promise.all(Array.from({ length: count }, (_, index) => this.ingest(url, {
       collection: 'faults',
-      text: `# ${label} ${index}\n\nDocument ${index} of the ${label} burst talks about ${WORDS[index % WORDS.length]} and ${WORDS[(index * 7 + 3) % WORDS.length]}.`,
+      ...this.source(`# ${label} ${index}\n\nDocument ${index} of the ${label} burst talks about ${WORDS[index % WORDS.length]} and ${WORDS[(index * 7 + 3) % WORDS.length]}.`),
       ...extra,
     })));
     return ids.filter((id): id is string => id !== null);
@@ -86,7 +101,7 @@ export class Ledger {
   async measureRecovery(url: string, store: Store, since: number, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const id = await this.ingest(url, { collection: 'faults', text: `Recovery probe ${Date.now()} about lighthouses.` });
+      const id = await this.ingest(url, { collection: 'faults', ...this.source(`Recovery probe ${Date.now()} about lighthouses.`) });
       if (id) {
         await this.settle(store, Math.max(1000, deadline - Date.now()), [id]);
         this.recoveryMs = Date.now() - since;
