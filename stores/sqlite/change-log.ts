@@ -25,7 +25,11 @@ function slack(retain: number): number {
 
 /** Removes the changes older than the latest `retain`, in the caller's write transaction; returns how many. */
 export function pruneChanges(db: Database.Database, retain: number): number {
-  const { first, last } = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM chunk_changes').get() as
+  // Two subqueries, not min() and max() in one SELECT: SQLite answers a lone min() or max() from
+  // the key, but both together scan every row (60% of the index actor's time at 100k changes).
+  const { first, last } = db.prepare(
+    'SELECT (SELECT min(seq) FROM chunk_changes) AS first, (SELECT max(seq) FROM chunk_changes) AS last',
+  ).get() as
     { first: number | null; last: number | null };
   if (first === null || last === null || last - first + 1 <= retain + slack(retain)) return 0;
   const through = last - retain;
