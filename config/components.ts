@@ -13,11 +13,19 @@ import { OllamaEmbedder, type OllamaEmbedderOptions } from '../embedders/ollama-
 import { Broker } from '../messaging/broker.ts';
 import { RetryPolicy } from '../messaging/retry-policy.ts';
 import type { MongoStoreOptions } from '../stores/mongodb/mongo-store.ts';
+import { BACKGROUND_WRITER, FOREGROUND_WRITER } from '../stores/sqlite/write-queue.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import type { Store } from '../stores/store.ts';
 
-export async function openStore(config: SystemConfig): Promise<Store> {
-  if (config.store === 'sqlite') return tracedStore(openSqliteStore({ path: path.join(config.dataDir, 'rag.sqlite') }));
+/**
+ * `writer`: whether a client waits for this process's writes (the gateway's accepts: take
+ * SQLite's write lock as soon as it is free) or not (the actors: back off, leave gaps).
+ */
+export async function openStore(config: SystemConfig, writer: 'foreground' | 'background' = 'background'): Promise<Store> {
+  if (config.store === 'sqlite') {
+    const lockWaiting = writer === 'foreground' ? FOREGROUND_WRITER : BACKGROUND_WRITER;
+    return tracedStore(openSqliteStore({ path: path.join(config.dataDir, 'rag.sqlite'), lockWaiting }));
+  }
   if (config.mongodbUri === null || config.mongodbUri === '') {
     throw new Error('STORE=mongodb needs MONGODB_URI (e.g. mongodb://127.0.0.1:27017/?directConnection=true for Atlas Local)');
   }

@@ -64,7 +64,8 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const origins = { open: keys.open, allowedOrigins: config.allowedOrigins };
   assertSafeOrigins(origins);
   const names = topology(config.namespace, config.queueType);
-  const store = shared?.store ?? await openStore(config);
+  // The gateway's accepts are what clients wait for: its writes take the lock as soon as it is free.
+  const store = shared?.store ?? await openStore(config, 'foreground');
   const embedder = createEmbedder(config);
   const broker = createBroker(config, 'gateway', logger);
   // The gateway publishes the first stage, so it declares the work topology too (idempotent).

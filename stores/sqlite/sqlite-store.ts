@@ -26,7 +26,7 @@ import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
 import type { JobRow } from './job-rows.ts';
 import { migrate, vectorTableName } from './migrations.ts';
-import { WriteQueue } from './write-queue.ts';
+import { BACKGROUND_WRITER, WriteQueue, type LockWaiting } from './write-queue.ts';
 import { CHANGE_RETENTION, pruneChanges } from './change-log.ts';
 import { SearchPool } from './search-pool.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
@@ -40,6 +40,8 @@ export interface SqliteStoreOptions {
    * one for vector rankings, one for lexical (search-pool.ts). False runs them on the calling thread.
    */
   readonly searchThreads?: boolean;
+  /** How this process waits for SQLite's write lock (write-queue.ts); default BACKGROUND_WRITER. */
+  readonly lockWaiting?: LockWaiting;
   /**
    * Collections with at least this many chunks are searched through the approximate (HNSW) index
    * of each search thread; smaller ones, and every search with a filter, exactly. Default 10000.
@@ -76,7 +78,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
   const annMinChunks = options.annMinChunks ?? ANN_MIN_CHUNKS;
   const searchPool = inMemory || options.searchThreads === false ? null : new SearchPool(options.path, BUSY_TIMEOUT_MS, annMinChunks);
-  return new SqliteStore(db, searchPool, options.changeRetention ?? CHANGE_RETENTION);
+  return new SqliteStore(db, searchPool, options.changeRetention ?? CHANGE_RETENTION, options.lockWaiting ?? BACKGROUND_WRITER);
 }
 
 class SqliteStore implements Store {
@@ -86,8 +88,9 @@ class SqliteStore implements Store {
     private readonly db: Database.Database,
     private readonly searchPool: SearchPool | null,
     private readonly changeRetention: number,
+    lockWaiting: LockWaiting,
   ) {
-    this.writes = new WriteQueue(db, BUSY_TIMEOUT_MS);
+    this.writes = new WriteQueue(db, BUSY_TIMEOUT_MS, lockWaiting);
   }
 
   async createJob(job: NewJob): Promise<Job> {

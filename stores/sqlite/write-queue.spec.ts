@@ -40,6 +40,23 @@ describe('WriteQueue (group commit)', () => {
     assert.deepEqual(rows(), [1, 3]);
   });
 
+  it('when the writes of one turn take longer than a batch may hold the lock, should commit them in several transactions', async () => {
+    const reader = new Database(path.join(dir, 'q.db'), { readonly: true });
+    const committedBefore: number[] = [];
+    const slowInsert = (id: number) => () => {
+      committedBefore.push((reader.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n);
+      const until = performance.now() + 10;
+      while (performance.now() < until); // a write whose statements run for 10 ms
+      return insert(id, 'x')();
+    };
+    await Promise.all([1, 2, 3, 4].map((id) => queue.run('slow', slowInsert(id))));
+    reader.close();
+    assert.deepEqual(rows(), [1, 2, 3, 4]);
+    // Each 10 ms write passes the 8 ms bound alone: every write starts a transaction of its own,
+    // after the ones before it committed (in one transaction, each would see 0).
+    assert.deepEqual(committedBefore, [0, 1, 2, 3]);
+  });
+
   it('when a write is asked for from the continuation of a committed one, should still run it', async () => {
     await queue.run('a', insert(1, 'x'));
     await queue.run('b', insert(2, 'y'));

@@ -22,8 +22,33 @@ interface Queued {
 
 /** Writes per transaction at most, so one batch never holds the lock for long. */
 const MAX_BATCH = 128;
-/** Pauses between attempts to take the write lock, in ms: short at first, then capped (each failed attempt costs CPU). */
-const LOCK_POLL_MS = [1, 2, 4, 8] as const;
+/**
+ * A batch stops taking writes once its statements have run this long: an index write of a large
+ * document takes milliseconds, and every other process, the gateway's accepts included, waits
+ * for the lock meanwhile.
+ */
+const MAX_BATCH_MS = 8;
+
+/** How a process waits for SQLite's write lock. */
+export interface LockWaiting {
+  /**
+   * Pauses between attempts to take the lock, in ms; the last repeats. Short and constant for a
+   * process whose writes a client waits for (the gateway's accepts), backing off for background
+   * writers (each failed attempt costs CPU).
+   */
+  readonly pollMs: readonly number[];
+  /**
+   * Pause before taking the lock again for writes queued behind a batch, in ms, so that another
+   * process polling for the lock finds it free: without it a busy writer commits and takes the lock
+   * again at once, and a poller can miss every gap.
+   */
+  readonly yieldMs: number;
+}
+
+/** Background writers (the actors): back off, and leave a gap between batches. */
+export const BACKGROUND_WRITER: LockWaiting = { pollMs: [1, 2, 4, 8], yieldMs: 2 };
+/** A writer a client waits for (the gateway): poll every millisecond, take the next batch at once. */
+export const FOREGROUND_WRITER: LockWaiting = { pollMs: [1], yieldMs: 0 };
 
 export class WriteQueue {
   private queued: Queued[] = [];
@@ -33,7 +58,7 @@ export class WriteQueue {
   private readonly beginImmediate: Database.Statement;
 
   /** `busyTimeoutMs`: how long a batch waits for the lock before its writes fail with SQLITE_BUSY. */
-  constructor(private readonly db: Database.Database, private readonly busyTimeoutMs: number) {
+  constructor(private readonly db: Database.Database, private readonly busyTimeoutMs: number, private readonly waiting: LockWaiting = BACKGROUND_WRITER) {
     this.beginImmediate = db.prepare('BEGIN IMMEDIATE');
   }
 
@@ -54,7 +79,10 @@ export class WriteQueue {
     try {
       // One macrotask later: the writes asked for in the same turn of the event loop share the batch.
       await new Promise((resolve) => setImmediate(resolve));
-      while (this.queued.length > 0) await this.flushBatch();
+      while (this.queued.length > 0) {
+        await this.flushBatch();
+        if (this.queued.length > 0 && this.waiting.yieldMs > 0) await new Promise((resolve) => setTimeout(resolve, this.waiting.yieldMs));
+      }
     } finally {
       // Synchronously after the last look at the queue: a write queued from here on starts a new flush.
       this.flushing = null;
@@ -69,9 +97,11 @@ export class WriteQueue {
       return;
     }
     const lockedAt = performance.now();
-    const batch = this.queued.splice(0, MAX_BATCH);
+    const batch: Queued[] = [];
     const results: { ok: boolean; value: unknown; workMs: number }[] = [];
-    for (const write of batch) {
+    while (this.queued.length > 0 && batch.length < MAX_BATCH && performance.now() - lockedAt < MAX_BATCH_MS) {
+      const write = this.queued.shift()!;
+      batch.push(write);
       const started = performance.now();
       try {
         // Nested in the open transaction, better-sqlite3 runs it in a savepoint.
@@ -102,7 +132,7 @@ export class WriteQueue {
     });
   }
 
-  /** BEGIN IMMEDIATE without SQLite's blocking busy handler: tried again after LOCK_POLL_MS until busyTimeoutMs. */
+  /** BEGIN IMMEDIATE without SQLite's blocking busy handler: tried again after `waiting.pollMs` until busyTimeoutMs. */
   private async begin(): Promise<void> {
     const deadline = performance.now() + this.busyTimeoutMs;
     for (let attempt = 0; ; attempt++) {
@@ -117,7 +147,8 @@ export class WriteQueue {
       } finally {
         this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
       }
-      const pause = LOCK_POLL_MS[Math.min(attempt, LOCK_POLL_MS.length - 1)];
+      const { pollMs } = this.waiting;
+      const pause = pollMs[Math.min(attempt, pollMs.length - 1)];
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
