@@ -3,7 +3,7 @@
  * bench environment, with its peak resident memory read from /proc/<pid>/status (VmHWM).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChannelModel } from 'amqplib';
 import type { Stage } from '../schema/domain.ts';
@@ -17,6 +17,12 @@ export interface BenchProcess {
   readonly pid: number;
   /** Peak and current resident set size in MB (from /proc), or null once exited. */
   memory(): { readonly peakMb: number; readonly rssMb: number } | null;
+  /**
+   * Starts the peak over from the current RSS, so the next memory() reads the peak since now:
+   * a measure of a stretch of work that does not depend on where V8's garbage sawtooth stood at
+   * one instant.
+   */
+  resetPeak(): void;
   /** Asks the child to write its store-write accounting (BENCH_PROFILE only) and start counting again. */
   markProfile(): void;
   stop(): Promise<void>;
@@ -31,9 +37,10 @@ export const PROFILE_DIR = process.env.BENCH_PROFILE ? path.resolve(process.env.
 
 let started = 0;
 
-export function startProcess(name: string, entry: string, args: readonly string[], env: NodeJS.ProcessEnv): BenchProcess {
+/** `nodeFlags` go to Node itself (before the entry), `args` to the entry point. */
+export function startProcess(name: string, entry: string, args: readonly string[], env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): BenchProcess {
   const profile = PROFILE_DIR === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, `${name}-${++started}`)}`];
-  const child: ChildProcess = spawn(process.execPath, [...profile, ...nodeArgs(entry), ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...nodeFlags, ...nodeArgs(entry), ...args], {
     // Own process group: a signal to the bench is handled once, by its clean-up, not twice.
     cwd: PROJECT_ROOT, env: PROFILE_DIR === null ? env : { ...env, RAG_STORE_TIMING_DIR: PROFILE_DIR, RAG_STORE_TIMING_NAME: name }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
   });
@@ -48,6 +55,8 @@ export function startProcess(name: string, entry: string, args: readonly string[
     name,
     pid: child.pid!,
     memory: () => readMemory(child.pid!),
+    // Linux: writing 5 to clear_refs resets VmHWM to the current RSS (proc(5)).
+    resetPeak: () => { try { writeFileSync(`/proc/${child.pid!}/clear_refs`, '5'); } catch { /* exited */ } },
     markProfile: () => { if (PROFILE_DIR !== null && child.exitCode === null) child.kill('SIGUSR2'); },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
