@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,7 +103,7 @@ describe('SqliteStore approximate vector index', function () {
     assert.equal((await store.search({ collection: 'ann', vector: vector(11), k: 1 }))[0]?.chunkId, 'doc-1:v1:0');
   });
 
-  it('when writers commit and nobody searches, should follow the changes in the background', async () => {
+  it('when writers commit and nobody searches, should follow the changes in the background and save the graph once they are quiet', async () => {
     const path = join(dir, 'store.db');
     const writer = openSqliteStore({ path, searchThreads: false });
     const reader = openSqliteStore({ path, annMinChunks: 0 });
@@ -112,11 +112,16 @@ describe('SqliteStore approximate vector index', function () {
     await reader.search({ collection: 'ann', vector: vector(11), k: 1 }); // holds the graph from now on
     // 100 chunks in 20 writes, more than one background step, and no search to apply them.
     for (let d = 5; d < 25; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [1, 2, 3, 4, 5].map((i) => d * 10 + i)));
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    // Closing saves the graph at the sequence number it reached: the follower's, since no search ran.
+    // Once the writers are quiet (2 s), the follower saves the graph at the sequence number it
+    // reached, with no search and no close: what a burst added is on disk soon after it.
+    const saved = () => {
+      const meta = existsSync(join(dir, 'ann')) ? readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json')) : undefined;
+      return meta === undefined ? null : JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')) as { seq: number; size: number };
+    };
+    const deadline = Date.now() + 10_000;
+    while (saved()?.seq !== 105 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(saved(), { seq: 105, size: 105 });
     await reader.close();
-    const meta = readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json'))!;
-    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: 105, size: 105 });
   });
 
   it('when the changes a gateway had not applied were pruned, should rebuild it: fresh hits, never deleted ones', async () => {
