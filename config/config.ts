@@ -7,6 +7,7 @@ import type { LogLevel } from '../observability/logger.ts';
 import { STAGES, type Stage } from '../schema/domain.ts';
 import { QUEUE_TYPES, type QueueType } from '../messaging/topology.ts';
 import { splitNodeUrls } from '../messaging/node-urls.ts';
+import { FUSION_WEIGHTS } from '../stores/rank-fusion.ts';
 
 /** The whole configuration of a process; see README "Configuration". */
 export interface SystemConfig {
@@ -103,6 +104,12 @@ export interface SystemConfig {
   readonly maxPendingJobs: number;
   /** PENDING_CHECK_MS: how long the gateway caches the fetch queue's depth. */
   readonly pendingCheckMs: number;
+  /**
+   * HYBRID_LEXICAL_WEIGHT: the lexical ranking's weight in HYBRID search when a query gives none
+   * (0..1, the vector ranking gets the rest). 0.9 is tuned for the hashing embedder; a semantic
+   * embedder (Ollama) deserves its own (see README "Search").
+   */
+  readonly hybridLexicalWeight: number;
   /** ACTOR_NICE: CPU niceness of actor processes (0..19); the gateway keeps 0, so serving clients wins the CPU over background work. */
   readonly actorNice: number;
   /** Autoscaling of `npm start`'s actor processes (see supervisor/scaling-policy.ts). */
@@ -235,6 +242,7 @@ export function readConfig(env: Env): SystemConfig {
     maxPendingJobs: int(env, 'MAX_PENDING_JOBS', 100_000, 0, 100_000_000),
     pendingCheckMs: int(env, 'PENDING_CHECK_MS', 500, 0, 60_000),
     actorNice: int(env, 'ACTOR_NICE', 10, 0, 19),
+    hybridLexicalWeight: fraction(env, 'HYBRID_LEXICAL_WEIGHT', FUSION_WEIGHTS.LEXICAL),
     scaling: readScaling(env),
     startLimit: int(env, 'START_LIMIT', 5, 1, 1000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
@@ -303,6 +311,14 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new Error(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
   }
+  return value;
+}
+
+function fraction(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1) throw new Error(`${name} must be a number from 0 to 1, got "${raw}"`);
   return value;
 }
 

@@ -85,7 +85,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
     ingest: new IngestService(store, broker, names, events, logger, relay, config.maxUnpublishedJobs, new PendingWorkGauge(broker, {
       queues: ENTRY_STAGES.flatMap((stage) => names.stageQueues(stage)), maxPendingJobs: config.maxPendingJobs, cacheMs: config.pendingCheckMs,
     })),
-    search: new SearchService(store, embedder),
+    search: new SearchService(store, embedder, config.hybridLexicalWeight),
     deletion: new DeletionService(store, events, logger),
     hub,
     deadLetters,

@@ -22,6 +22,15 @@ import type { SearchHit, SearchSignal } from '../schema/domain.ts';
  */
 export const FUSION_WEIGHTS: Readonly<Record<SearchSignal, number>> = { LEXICAL: 0.9, VECTOR: 0.1 };
 
+/**
+ * The weights for a lexical weight from 0 to 1 (the vector ranking gets the rest), or
+ * FUSION_WEIGHTS when none is given. A semantic embedder's vector ranking may deserve more than the
+ * hashing embedder's 0.1: the search API's `lexicalWeight` and HYBRID_LEXICAL_WEIGHT set it.
+ */
+export function fusionWeights(lexicalWeight?: number): Readonly<Record<SearchSignal, number>> {
+  return lexicalWeight === undefined ? FUSION_WEIGHTS : { LEXICAL: lexicalWeight, VECTOR: 1 - lexicalWeight };
+}
+
 /** How deep each ranking is read before fusing k hits: deeper lists let a hit found by both rise. */
 export function fusionDepth(k: number): number {
   return Math.max(50, 2 * k);

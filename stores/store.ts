@@ -104,6 +104,8 @@ export interface SearchQuery {
   readonly embedder?: EmbedderIdentity;
   readonly k: number;
   readonly filter?: MetadataFilter;
+  /** HYBRID only: the lexical ranking's weight from 0 to 1, the vector ranking's is the rest (default FUSION_WEIGHTS). */
+  readonly lexicalWeight?: number;
 }
 
 /** Thrown when a store cannot rank by the requested mode (the gateway answers BAD_USER_INPUT). */
@@ -127,6 +129,10 @@ export function checkSearchQuery(query: SearchQuery): { mode: SearchMode; vector
   const text = query.text ?? null;
   if (mode !== 'LEXICAL' && vector === null) throw new Error(`vector: required in ${mode} mode`);
   if (mode !== 'VECTOR' && (text === null || text.trim() === '')) throw new Error(`text: required in ${mode} mode`);
+  if (query.lexicalWeight !== undefined) {
+    if (mode !== 'HYBRID') throw new Error(`lexicalWeight: applies to HYBRID only, not ${mode}`);
+    if (!(query.lexicalWeight >= 0 && query.lexicalWeight <= 1)) throw new Error(`lexicalWeight: must be from 0 to 1, got ${query.lexicalWeight}`);
+  }
   return { mode, vector, text };
 }
 

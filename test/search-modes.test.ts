@@ -41,6 +41,45 @@ describe('search modes through the API', function () {
     assert.ok(vector.every((hit: { signals: { signal: string }[] }) => hit.signals.length === 1 && hit.signals[0]!.signal === 'VECTOR'));
   });
 
+  it('when lexicalWeight is given, should fuse each ranking\'s scaled scores with that weight and the vector ranking with the rest', async () => {
+    const texts = [
+      'The getpass module prompts the user for a password without echoing it to the terminal.',
+      'Choose a strong password.',
+      'High-level file operations: copy trees, move directories, remove files.',
+    ];
+    for (const text of texts) await waitForJob(system.url, (await gqlData(system.url, INGEST, { input: { collection: 'weights-api', text } })).ingestDocument.id);
+    const WEIGHTED = `query($w: Float) { search(collection: "weights-api", query: "password without echo", k: 5, lexicalWeight: $w) {
+      chunkId score signals { signal score } } }`;
+    for (const weight of [0, 0.5, 1]) {
+      const hits: { chunkId: string; score: number; signals: { signal: string; score: number }[] }[] = (await gqlData(system.url, WEIGHTED, { w: weight })).search;
+      assert.equal(hits.length, 3);
+      // Every chunk of the collection is in the answer, so each ranking's scores are all here.
+      const scaled = (signal: string) => {
+        const scores = hits.flatMap((hit) => hit.signals.filter((s) => s.signal === signal).map((s) => s.score));
+        const [min, max] = [Math.min(...scores), Math.max(...scores)];
+        return (score: number) => (max === min ? 1 : (score - min) / (max - min));
+      };
+      const [lexical, vector] = [scaled('LEXICAL'), scaled('VECTOR')];
+      for (const hit of hits) {
+        const expected = hit.signals.reduce((sum, s) => sum + (s.signal === 'LEXICAL' ? weight * lexical(s.score) : (1 - weight) * vector(s.score)), 0);
+        assert.ok(Math.abs(hit.score - expected) < 1e-9, `weight ${weight}: ${JSON.stringify(hit)} should score ${expected}`);
+      }
+    }
+  });
+
+  it('when lexicalWeight is outside 0..1 or given with another mode, should refuse naming it', async () => {
+    const query = 'query($w: Float, $mode: SearchMode) { search(collection: "modes-api", query: "echo", lexicalWeight: $w, mode: $mode) { chunkId } }';
+    for (const [variables, message] of [
+      [{ w: 1.5 }, /lexicalWeight.*from 0 to 1, got 1\.5/],
+      [{ w: -0.1 }, /lexicalWeight.*from 0 to 1/],
+      [{ w: 0.5, mode: 'VECTOR' }, /lexicalWeight.*HYBRID only/],
+    ] as const) {
+      const result = await gql(system.url, query, variables);
+      assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(result));
+      assert.match(result.errors?.[0]?.message ?? '', message);
+    }
+  });
+
   it('when the mode is not one of HYBRID, VECTOR, LEXICAL, should refuse naming the argument', async () => {
     const result = await gql(system.url, SEARCH, { q: 'echo', mode: 'FUZZY' });
     assert.match(result.errors?.[0]?.message ?? '', /\$mode.*SearchMode/s);

@@ -112,6 +112,18 @@ export function describeSearchModes(store: () => Store, ingest: Ingest, lexical:
       for (const hit of hybrid) assert.ok(Math.abs(hit.score - fused.get(hit.chunkId)!) < 1e-12);
     });
 
+    it('when a lexical weight is given, should weight the lexical ranking by it and the vector ranking by the rest', async () => {
+      await seed();
+      const weighted = (lexicalWeight: number) =>
+        store().search({ collection: 'modes', mode: 'HYBRID', text: QUERY_TEXT, vector: QUERY_VECTOR, k: 10, lexicalWeight });
+      // getpass is 1st by words and last by vector; readlines 1st by vector and last by words.
+      assert.deepEqual(ids(await weighted(1)).slice(0, 2), ['getpass', 'readlines']);
+      assert.equal((await weighted(1)).at(-1)!.score, 0, 'found by vector alone, it weighs nothing');
+      assert.deepEqual(ids(await weighted(0))[0], 'readlines');
+      await assert.rejects(weighted(1.5), /lexicalWeight: must be from 0 to 1, got 1\.5/);
+      await assert.rejects(store().search({ collection: 'modes', mode: 'VECTOR', vector: QUERY_VECTOR, k: 10, lexicalWeight: 0.5 }), /lexicalWeight: applies to HYBRID only/);
+    });
+
     it('when k and a filter are given, should return at most k hits that all match, in every mode', async () => {
       await seed();
       for (const mode of ['VECTOR', 'LEXICAL', 'HYBRID'] as const) {

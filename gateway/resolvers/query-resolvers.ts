@@ -42,9 +42,13 @@ export const queryResolvers = {
     return context.services.store.getDocument(args.collection, args.id);
   },
 
-  search(_: unknown, args: { collection: string; query: string; k?: number | null; filter?: unknown; mode?: SearchMode | null }, context: GatewayContext) {
+  search(
+    _: unknown,
+    args: { collection: string; query: string; k?: number | null; filter?: unknown; mode?: SearchMode | null; lexicalWeight?: number | null },
+    context: GatewayContext,
+  ) {
     requireCollection(context, args.collection, 'search');
     return timedSearch(args.collection, () =>
-      context.services.search.search(args.collection, args.query, args.k ?? 5, args.filter, args.mode ?? 'HYBRID'));
+      context.services.search.search(args.collection, args.query, args.k ?? 5, args.filter, args.mode ?? 'HYBRID', args.lexicalWeight ?? undefined));
   },
 };

@@ -14,7 +14,7 @@
 import type { Collection, Document } from 'mongodb';
 import type { Metadata, SearchHit, SearchMode } from '../../schema/domain.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
-import { fuseRankings, fusionDepth, withSignal, type RankedHit } from '../rank-fusion.ts';
+import { fuseRankings, fusionDepth, fusionWeights, withSignal, type RankedHit } from '../rank-fusion.ts';
 import type { VectorIndexes } from './index-sync.ts';
 import type { CollectionDocument } from './index-document.ts';
 import { filterPathsUsed, vectorSearchFilter } from './metadata-filter.ts';
@@ -99,6 +99,8 @@ export interface SearchRequest {
   readonly vector: Float32Array | null;
   readonly k: number;
   readonly filter?: MetadataFilter;
+  /** HYBRID only: the lexical ranking's weight (rank-fusion.ts fusionWeights). */
+  readonly lexicalWeight?: number;
 }
 
 export async function searchChunks(context: SearchContext, request: SearchRequest): Promise<SearchHit[]> {
@@ -131,7 +133,7 @@ export async function searchChunks(context: SearchContext, request: SearchReques
     case 'HYBRID': {
       const depth = Math.min(MAX_NUM_CANDIDATES, fusionDepth(request.k));
       const [vector, lexical] = await Promise.all([vectorHits(depth), lexicalHits(depth)]);
-      return fuseRankings([{ signal: 'VECTOR', hits: vector }, { signal: 'LEXICAL', hits: lexical }], request.k);
+      return fuseRankings([{ signal: 'VECTOR', hits: vector }, { signal: 'LEXICAL', hits: lexical }], request.k, fusionWeights(request.lexicalWeight));
     }
   }
 }

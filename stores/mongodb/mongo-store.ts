@@ -284,7 +284,8 @@ class MongoStore implements Store {
     return searchChunks({
       chunks: this.c.chunks as unknown as Collection<Document>, vectorIndexes: this.indexes, textIndex: this.textIndex,
       numCandidatesFactor: this.tuning.numCandidatesFactor,
-    }, { mode, collection: query.collection, registered, text, vector, k: query.k, ...(query.filter ? { filter: query.filter } : {}) });
+    }, { mode, collection: query.collection, registered, text, vector, k: query.k, ...(query.filter ? { filter: query.filter } : {}),
+      ...(query.lexicalWeight === undefined ? {} : { lexicalWeight: query.lexicalWeight }) });
   }
 
   async getCollection(name: string): Promise<CollectionInfo | null> {

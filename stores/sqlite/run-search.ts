@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { SearchHit, SearchMode } from '../../schema/domain.ts';
-import { fuseRankings, fusionDepth, withSignal, type RankedHit } from '../rank-fusion.ts';
+import { fuseRankings, fusionDepth, fusionWeights, withSignal, type RankedHit } from '../rank-fusion.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
 import { searchLexical } from './lexical-search.ts';
 import type { AnnIndexes } from './ann-index.ts';
@@ -32,6 +32,8 @@ export interface SqliteSearch {
   readonly text: string | null;
   readonly k: number;
   readonly filter?: MetadataFilter;
+  /** HYBRID only: the lexical ranking's weight (rank-fusion.ts fusionWeights). */
+  readonly lexicalWeight?: number;
 }
 
 export function runSearch(db: Database.Database, search: SqliteSearch, approximate: Approximate | null = null): SearchHit[] {
@@ -54,7 +56,7 @@ function rankings(db: Database.Database, search: SqliteSearch, approximate: Appr
     case 'LEXICAL': return withSignal('LEXICAL', lexicalHits(search.k));
     case 'HYBRID': {
       const depth = hybridDepth(search);
-      return fuseHybrid(vectorHits(depth), lexicalHits(depth), search.k);
+      return fuseHybrid(vectorHits(depth), lexicalHits(depth), search.k, search.lexicalWeight);
     }
   }
 }
@@ -65,8 +67,8 @@ export function hybridDepth(search: SqliteSearch): number {
 }
 
 /** HYBRID's answer from its two rankings, read hybridDepth deep (any signals they carry are replaced). */
-export function fuseHybrid(vector: readonly RankedHit[], lexical: readonly RankedHit[], k: number): SearchHit[] {
-  return fuseRankings([{ signal: 'VECTOR', hits: vector }, { signal: 'LEXICAL', hits: lexical }], k);
+export function fuseHybrid(vector: readonly RankedHit[], lexical: readonly RankedHit[], k: number, lexicalWeight?: number): SearchHit[] {
+  return fuseRankings([{ signal: 'VECTOR', hits: vector }, { signal: 'LEXICAL', hits: lexical }], k, fusionWeights(lexicalWeight));
 }
 
 /**

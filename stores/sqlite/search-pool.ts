@@ -56,7 +56,7 @@ export class SearchPool {
           this.run('vector', { ...search, mode: 'VECTOR', k }),
           this.run('lexical', { ...search, mode: 'LEXICAL', k }),
         ]);
-        return fuseHybrid(vector, lexical, search.k);
+        return fuseHybrid(vector, lexical, search.k, search.lexicalWeight);
       }
     }
   }

@@ -260,6 +260,7 @@ class SqliteStore implements Store {
       text,
       k: query.k,
       ...(query.filter === undefined ? {} : { filter: query.filter }),
+      ...(query.lexicalWeight === undefined ? {} : { lexicalWeight: query.lexicalWeight }),
     };
     return this.searchPool ? this.searchPool.search(search) : runSearch(this.db, search);
   }
