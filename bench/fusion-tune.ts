@@ -4,7 +4,8 @@
  * Indexes the same corpus as the eval, asks the NAME line of every page outside the eval's
  * EVAL_QUERIES (default 600), reads each ranking as deep as HYBRID does for the eval's k, and
  * prints hit@5, MRR@10 and nDCG@10 of LEXICAL, VECTOR and the fusion at each lexical weight
- * from 0.5 to 0.95; the best mean of the three is the one to put in FUSION_WEIGHTS.
+ * from 0.5 to 0.95; the best mean of the three is the one to put in FUSION_WEIGHTS
+ * (the default) or, for another embedder, in HYBRID_LEXICAL_WEIGHT.
  */
 import { fuseRankings, fusionDepth, type Ranking } from '../stores/rank-fusion.ts';
 import { PROJECT_ROOT } from '../supervisor/node-command.ts';
