@@ -5,9 +5,8 @@
  * full GC. Heap used after GC flat while RSS moves means V8's garbage between collections, native
  * memory or the allocator, not objects kept.
  */
-import { readFileSync } from 'node:fs';
 import type { InspectorClient } from './inspector-client.ts';
-import type { BenchProcess } from './processes.ts';
+import { residentMb, type BenchProcess } from './processes.ts';
 
 /** One reading, in MB (CPU in seconds). */
 export interface MemoryReading {
@@ -27,12 +26,6 @@ export interface MemoryReading {
 }
 
 const MB = 1024 * 1024;
-
-export function residentMb(pid: number): { rss: number; peak: number; anon: number; file: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const mb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
-  return { rss: mb('VmRSS'), peak: mb('VmHWM'), anon: mb('RssAnon'), file: mb('RssFile') };
-}
 
 /**
  * Reads `child` now and starts its peak and CPU count over. `collect` forces the full GC (a heap

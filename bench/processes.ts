@@ -70,12 +70,18 @@ export function startProcess(name: string, entry: string, args: readonly string[
 
 function readMemory(pid: number): { peakMb: number; rssMb: number } | null {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-    return { peakMb: Math.round(kb('VmHWM') / 1024), rssMb: Math.round(kb('VmRSS') / 1024) };
+    const { rss, peak } = residentMb(pid);
+    return { peakMb: Math.round(peak), rssMb: Math.round(rss) };
   } catch {
     return null;
   }
+}
+
+/** A process's resident memory in MB from /proc/<pid>/status: now, its peak (VmHWM), anonymous and file-backed. */
+export function residentMb(pid: number): { rss: number; peak: number; anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
+  return { rss: mb('VmRSS'), peak: mb('VmHWM'), anon: mb('RssAnon'), file: mb('RssFile') };
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes. */

@@ -100,7 +100,7 @@ export function printReport(result: BenchResult): void {
   const gateway = pending.gatewayRssMb;
   const growth = (gateway.peakSecondHalf ?? 0) - (gateway.peakFirstHalf ?? 0);
   const actorMax = Math.max(...Object.values(pending.actorsRssMbWithBacklog).map((mb) => mb ?? 0));
-  console.log(`${pending.jobs} pending jobs (${pending.inQueue} in the fetch queue, published in ${pending.publishSeconds} s): ` +
+  console.log(`${pending.jobs} pending jobs (${pending.inQueue} in the entry stages' queues, published in ${pending.publishSeconds} s): ` +
     `gateway RSS ${gateway.before} → ${gateway.half} (half) → ${gateway.after} MB, peak ${gateway.peakFirstHalf} (first half) → ${gateway.peakSecondHalf} MB (second), ` +
     `actors with the backlog ≤ ${actorMax} MB: ` +
     `bounded (second half adds ≤${BOUNDED_GATEWAY_GROWTH_MB} MB to the gateway's peak, actors ≤${BOUNDED_ACTOR_RSS_MB} MB) ${check(growth <= BOUNDED_GATEWAY_GROWTH_MB && actorMax <= BOUNDED_ACTOR_RSS_MB)}`);

@@ -7,7 +7,7 @@ import { COLLECTION_NAME, SEARCH_MODES, type EmbedderIdentity, type SearchHit, t
 import type { Embedder } from '../embedders/embedder.ts';
 import { EmbedderMismatchError } from '../schema/embedder-mismatch.ts';
 import { parseMetadataFilter } from '../schema/metadata-filter.ts';
-import { UnsupportedSearchModeError, type Store } from '../stores/store.ts';
+import { UnsupportedSearchModeError, checkLexicalWeight, type Store } from '../stores/store.ts';
 import { FUSION_WEIGHTS } from '../stores/rank-fusion.ts';
 import { ErrorCode, apiError, badInput, checkArgument } from './errors.ts';
 
@@ -24,10 +24,7 @@ export class SearchService {
     if (!SEARCH_MODES.includes(mode)) throw badInput('mode', `must be one of ${SEARCH_MODES.join(', ')}`);
     if (query.trim().length === 0) throw badInput('query', 'must not be empty');
     if (query.length > MAX_QUERY_CHARS) throw badInput('query', `at most ${MAX_QUERY_CHARS} characters`);
-    if (lexicalWeight !== undefined) {
-      if (mode !== 'HYBRID') throw badInput('lexicalWeight', `applies to mode HYBRID only, not ${mode}`);
-      if (!(lexicalWeight >= 0 && lexicalWeight <= 1)) throw badInput('lexicalWeight', `must be from 0 to 1, got ${lexicalWeight}`);
-    }
+    checkArgument(() => checkLexicalWeight(mode, lexicalWeight));
     const metadataFilter = checkArgument(() => parseMetadataFilter(filter, 'filter'));
     // A lexical search needs no embedding, so it works whatever embedder this gateway has. The
     // store checks the embedder in the one lookup that finds the collection (none: no hits).

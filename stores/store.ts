@@ -8,6 +8,7 @@ import type {
 } from '../schema/domain.ts';
 import type { MetadataFilter } from '../schema/metadata-filter.ts';
 import { SEARCH_MODES } from '../schema/domain.ts';
+import { ContractError } from '../schema/contract-error.ts';
 
 /** What the gateway knows when it accepts a job. */
 export interface NewJob {
@@ -129,11 +130,15 @@ export function checkSearchQuery(query: SearchQuery): { mode: SearchMode; vector
   const text = query.text ?? null;
   if (mode !== 'LEXICAL' && vector === null) throw new Error(`vector: required in ${mode} mode`);
   if (mode !== 'VECTOR' && (text === null || text.trim() === '')) throw new Error(`text: required in ${mode} mode`);
-  if (query.lexicalWeight !== undefined) {
-    if (mode !== 'HYBRID') throw new Error(`lexicalWeight: applies to HYBRID only, not ${mode}`);
-    if (!(query.lexicalWeight >= 0 && query.lexicalWeight <= 1)) throw new Error(`lexicalWeight: must be from 0 to 1, got ${query.lexicalWeight}`);
-  }
+  checkLexicalWeight(mode, query.lexicalWeight);
   return { mode, vector, text };
+}
+
+/** A lexical weight is for HYBRID only, from 0 to 1 (ContractError naming `lexicalWeight`; the API answers BAD_USER_INPUT). */
+export function checkLexicalWeight(mode: SearchMode, lexicalWeight: number | undefined): void {
+  if (lexicalWeight === undefined) return;
+  if (mode !== 'HYBRID') throw new ContractError('lexicalWeight', `applies to HYBRID only, not ${mode}`);
+  if (!(lexicalWeight >= 0 && lexicalWeight <= 1)) throw new ContractError('lexicalWeight', `must be from 0 to 1, got ${lexicalWeight}`);
 }
 
 export interface CollectionInfo {

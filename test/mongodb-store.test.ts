@@ -48,7 +48,7 @@ describe('MongoDB store', function () {
     }
     const reason = await containerEngineUnavailable();
     if (reason !== null) {
-      console.log(`    MongoDB store: skipped — set MONGODB_URI or run a container engine (${reason})`);
+      console.log(`    MongoDB store: skipped — set MONGODB_URI (and MONGODB_COMMUNITY_URI for the plain-mongod check) or run a container engine (${reason})`);
       this.skip();
     }
     const atlas = await startMongoContainer(ATLAS_LOCAL_IMAGE);

@@ -15,7 +15,7 @@ export type FirstMessage =
 
 export function firstMessage(plan: IngestPlan, job: JobRef): FirstMessage {
   const document = { title: plan.title, mimeType: plan.mimeType, sourceUrl: null, metadata: plan.metadata, contentHash: null };
-  if (plan.source.kind === 'inline') return { stage: 'PARSE', message: inlineParseRequest(job, document, plan.source.bytes) };
+  if (plan.source.kind === 'inline') return { stage: 'PARSE', message: inlineParseRequest(job, document, plan.source.bytes, plan.source.sha256) };
   return {
     stage: 'FETCH',
     message: { type: 'fetch.request', version: 1, job, document: { ...document, sourceUrl: plan.source.url }, source: plan.source },

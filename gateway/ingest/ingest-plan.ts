@@ -30,8 +30,11 @@ export interface IngestPlan {
   readonly title: string | null;
   readonly mimeType: string | null;
   readonly metadata: Metadata;
-  /** A URL to fetch, or the bytes sent inline (decoded once here, published as they are to the parse stage). */
-  readonly source: { readonly kind: 'url'; readonly url: string } | { readonly kind: 'inline'; readonly bytes: Buffer };
+  /**
+   * A URL to fetch, or the bytes sent inline (decoded and hashed once here, published as they are
+   * to the parse stage with that hash as their contentHash).
+   */
+  readonly source: { readonly kind: 'url'; readonly url: string } | { readonly kind: 'inline'; readonly bytes: Buffer; readonly sha256: string };
 }
 
 export interface IngestLimits {
@@ -85,8 +88,9 @@ export function planIngest(input: IngestInput, limits: IngestLimits, field = 'in
       detected = mimeType ?? detectMimeType(bytes, input.title ?? undefined);
       if (!detected) throw badInput(`${field}.mimeType`, `could not detect the type of the content: give one of ${SUPPORTED_MIME_TYPES.join(', ')}`);
     }
-    source = { kind: 'inline', bytes };
-    identity = `content\u0000${createHash('sha256').update(bytes).digest('hex')}`;
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    source = { kind: 'inline', bytes, sha256 };
+    identity = `content\u0000${sha256}`;
   }
   const effectiveMime = mimeType ?? detected;
   if (effectiveMime && !SUPPORTED_MIME_TYPES.includes(effectiveMime)) {

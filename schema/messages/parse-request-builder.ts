@@ -21,21 +21,24 @@ export interface BytesOrigin {
 
 /**
  * The parse.request for `bytes`. A type not known is detected from the bytes and the URL or title,
- * and is plain text when detection finds nothing; contentHash is the sha256 of the bytes.
+ * and is plain text when detection finds nothing; contentHash is the sha256 of the bytes (hex),
+ * computed here unless the caller already has it.
  */
-export function parseRequestOf(job: JobRef, document: DocumentHeader, bytes: Uint8Array, origin: BytesOrigin): ParseRequest {
+export function parseRequestOf(
+  job: JobRef, document: DocumentHeader, bytes: Uint8Array, origin: BytesOrigin, sha256 = createHash('sha256').update(bytes).digest('hex'),
+): ParseRequest {
   const mimeType = origin.mimeType ?? detectMimeType(bytes, origin.sourceUrl ?? document.title ?? undefined) ?? 'text/plain';
   return {
     type: 'parse.request',
     version: 1,
     job,
-    document: { ...document, mimeType, sourceUrl: origin.sourceUrl, contentHash: createHash('sha256').update(bytes).digest('hex') },
+    document: { ...document, mimeType, sourceUrl: origin.sourceUrl, contentHash: sha256 },
     mimeType,
     contentBase64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
   };
 }
 
 /** The parse.request for content sent inline: no URL, the document's own type if it has one. */
-export function inlineParseRequest(job: JobRef, document: DocumentHeader, bytes: Uint8Array): ParseRequest {
-  return parseRequestOf(job, document, bytes, { mimeType: document.mimeType, sourceUrl: null });
+export function inlineParseRequest(job: JobRef, document: DocumentHeader, bytes: Uint8Array, sha256?: string): ParseRequest {
+  return parseRequestOf(job, document, bytes, { mimeType: document.mimeType, sourceUrl: null }, sha256);
 }
