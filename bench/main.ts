@@ -36,8 +36,8 @@ import { measureQueueTypes } from './queue-types.ts';
 import { QUEUE_TYPES_DOCUMENTS } from './queue-types-report.ts';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
-const RATE = Number(process.env.BENCH_RATE ?? 200);
-const ACTORS = process.env.BENCH_ACTORS ?? 'per-stage';
+/** Above the capacity of both the baseline and the pipeline, so each runs at its own full speed. */
+const RATE = Number(process.env.BENCH_RATE ?? 400);
 const PENDING_JOBS = Number(process.env.BENCH_PENDING_JOBS ?? 100_000);
 /** An offered rate below the pipeline's capacity, where mutation latency and ingest→searchable have targets of their own. */
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 50);
@@ -56,6 +56,13 @@ const markProfiles = (children: readonly BenchProcess[]) => {
 const log = (message: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
 
 const config = readConfig(process.env);
+/**
+ * How the actors run: `pipeline:N`, N processes each running every actor and handing work on in
+ * process (npm start's layout), or `per-stage`, one process per actor. The sections corpus also
+ * goes through the other layout, in the same run, for comparison.
+ */
+const ACTORS = process.env.BENCH_ACTORS ?? (config.scaling.pipelineWorkers > 0 ? `pipeline:${config.scaling.pipelineWorkers}` : 'per-stage');
+const OTHER_LAYOUT = ACTORS === 'per-stage' ? 'pipeline:1' : 'per-stage';
 const namespace = `bench-${randomUUID().slice(0, 8)}`;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-bench-'));
 const dbPath = path.join(dataDir, 'rag.sqlite');
@@ -90,11 +97,10 @@ try {
   log('starting the async gateway, the synchronous gateway and one process per actor');
   const asyncGateway = startProcess('gateway', 'gateway/main.ts', [], env(4711));
   const syncGateway = startProcess('sync-gateway', 'bench/sync-gateway-main.ts', [], env(4712));
-  // BENCH_ACTORS=per-stage: one process per actor; =all:N: N processes each running every actor.
-  const startActors = () => ACTORS === 'per-stage'
+  const startActors = (layout = ACTORS) => layout === 'per-stage'
     ? STAGES.map((stage) => startProcess(`actor-${stage.toLowerCase()}`, 'services/actor-main.ts', [stage.toLowerCase()], env(0)))
-    : Array.from({ length: Number(ACTORS.split(':')[1] ?? 2) }, (_, i) =>
-      startProcess(`actors-all-${i + 1}`, 'services/actor-main.ts', STAGES.map((stage) => stage.toLowerCase()), env(0)));
+    : Array.from({ length: Number(layout.split(':')[1] ?? 1) }, (_, i) =>
+      startProcess(`actor-pipeline-${i + 1}`, 'services/actor-main.ts', STAGES.map((stage) => stage.toLowerCase()), env(0)));
   let actors = startActors();
   processes.push(asyncGateway, syncGateway, ...actors);
   const asyncUrl = 'http://127.0.0.1:4711/graphql';
@@ -106,11 +112,12 @@ try {
   await waitFor('actors', consumersReady);
   log('all processes ready');
   const broker = brokerPid();
-  const cpuProbes = {
-    ...Object.fromEntries(processes.map((proc) => [proc.name, () => cpuSeconds(proc.pid)])),
+  const probesOf = (measured: readonly BenchProcess[]) => ({
+    ...Object.fromEntries(measured.map((proc) => [proc.name, () => cpuSeconds(proc.pid)])),
     'bench (clients)': ownCpuSeconds,
     ...(broker === null ? {} : { 'rabbitmq (shared)': () => cpuSeconds(broker) }),
-  };
+  });
+  const cpuProbes = probesOf(processes);
 
   const brokerConfirm = await confirmLatency(connection, `${namespace}.confirm-probe`, RATE);
   log(`broker confirm latency at ${RATE}/s: p50 ${brokerConfirm.p50} ms, p99 ${brokerConfirm.p99} ms`);
@@ -118,8 +125,14 @@ try {
   log(`search at 10k chunks, idle: p95 ${search10kIdle.p95} ms`);
 
   log('synchronous baseline: every document parsed, chunked, embedded and indexed inside its mutation');
+  // The same search load beside it as beside the pipeline: what a query costs while ingestion runs inside requests.
+  await searchIdle(syncUrl, SEARCH_COLLECTION, queries, 20);
+  const duringSync = searchWhile(syncUrl, SEARCH_COLLECTION, queries);
+  const countSyncCpu = startCpuCount(cpuProbes);
   const sync = await ingestRun({ url: syncUrl, dbPath, collection: 'sync', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
-  log(`sync: ${sync.documentsPerSecond} docs/s, mutation p99 ${sync.mutationMs.p99} ms`);
+  const syncCpu = countSyncCpu();
+  const searchDuringSync = await duringSync.stop();
+  log(`sync: ${sync.documentsPerSecond} docs/s, mutation p99 ${sync.mutationMs.p99} ms, search p95 ${searchDuringSync.p95} ms`);
 
   log('asynchronous pipeline with search running beside it (10k chunks)');
   const during10k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
@@ -134,12 +147,28 @@ try {
   log(`async: ${async10k.documentsPerSecond} docs/s, mutation p99 ${async10k.mutationMs.p99} ms, search p95 ${search10kBusy.p95} ms`);
   log(`CPU s: ${JSON.stringify(sectionsCpu)}`);
 
+  log(`the same sections through the other actor layout (${OTHER_LAYOUT}), search beside it`);
+  await Promise.all(actors.map((actor) => actor.stop()));
+  const otherActors = startActors(OTHER_LAYOUT);
+  processes.push(...otherActors);
+  await waitFor('actors', consumersReady);
+  const duringOther = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
+  const countOtherCpu = startCpuCount(probesOf([asyncGateway, syncGateway, ...otherActors]));
+  const otherLayout = await ingestRun({ url: asyncUrl, dbPath, collection: 'layout', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
+  const otherLayoutCpu = countOtherCpu();
+  const searchOther = await duringOther.stop();
+  log(`${OTHER_LAYOUT}: ${otherLayout.documentsPerSecond} docs/s, search p95 ${searchOther.p95} ms; CPU s: ${JSON.stringify(otherLayoutCpu)}`);
+  await Promise.all(otherActors.map((actor) => actor.stop()));
+  actors = startActors();
+  processes.push(...actors);
+  await waitFor('actors', consumersReady);
+
   log(`asynchronous pipeline below capacity: ${STEADY_DOCUMENTS} documents offered at ${STEADY_RATE}/s`);
   const steady = await ingestRun({ url: asyncUrl, dbPath, collection: 'steady', documents: corpus.documents.slice(0, STEADY_DOCUMENTS), concurrency: CONCURRENCY, ratePerSecond: STEADY_RATE, timeoutMs: 120_000 });
   log(`steady: mutation p99 ${steady.mutationMs.p99} ms, ingest→searchable p95 ${steady.searchableMs.p95} ms`);
 
   log(`asynchronous pipeline, whole HTML pages: ${pageDocuments.length} (${PAGE_ROUNDS} × ${htmlPages.documents.length} pages)`);
-  const countPagesCpu = startCpuCount(cpuProbes);
+  const countPagesCpu = startCpuCount(probesOf([asyncGateway, syncGateway, ...actors]));
   const pages = await ingestRun({ url: asyncUrl, dbPath, collection: 'pages', documents: pageDocuments, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 900_000 });
   const pagesCpu = countPagesCpu();
   log(`pages: ${pages.documentsPerSecond} docs/s, ${pages.megabytesPerSecond} MB/s; CPU s: ${JSON.stringify(pagesCpu)}`);
@@ -212,8 +241,9 @@ try {
     settings: { offeredDocumentsPerSecond: RATE, maxRequestsInFlight: CONCURRENCY, prefetch: config.prefetch, actorProcesses: ACTORS, embedder: config.embedder === 'hashing' ? `hashing ${config.hashingDimension}` : `ollama ${config.ollamaModel}`, searchK: 5, searchMode: 'HYBRID unless named', searchLoad: 'one query at a time per mode, at most 10/s each' },
     brokerConfirmMs: brokerConfirm,
     sync, async10k, async100k, pages, steady, steadyRate: STEADY_RATE,
-    cpuSeconds: { sections: sectionsCpu, pages: pagesCpu },
-    search: { idle10k: search10kIdle, during10k: search10kBusy, idle100k: search100kIdle, during100k: search100kBusy },
+    otherLayout: { layout: OTHER_LAYOUT, run: otherLayout, cpuSeconds: otherLayoutCpu, searchDuring: searchOther },
+    cpuSeconds: { sync: syncCpu, sections: sectionsCpu, pages: pagesCpu },
+    search: { idle10k: search10kIdle, duringSync10k: searchDuringSync, during10k: search10kBusy, idle100k: search100kIdle, during100k: search100kBusy },
     vector100k: {
       idle: vector100kIdle, during: vector100kBusy, exactInProcessMs: quality.exactMs, recallAt10: quality.recall,
       recallQueries: quality.queries, indexCatchUpSeconds: annIndex.seconds, indexMegabytes: annIndex.megabytes,

@@ -46,7 +46,8 @@ const DOCUMENTS_PER_COUNT = Number(process.env.BENCH_EMBED_DOCUMENTS ?? 150);
 const COMPARED_DOCUMENTS = 1000;
 /** A backlog of 1,501 to 2,000 waiting documents asks for 4 workers under the seed's 500 per worker. */
 const AUTOSCALED_DOCUMENTS = Number(process.env.BENCH_EMBED_AUTOSCALED_DOCUMENTS ?? 2000);
-const SCALING: Omit<ScalingConfig, 'minWorkers' | 'maxWorkers'> = { targetQueueLength: 500, targetUtilisation: null, intervalMs: 1000, cooldownMs: 60_000 };
+// The scenario starts every other actor itself, one process per stage: the autoscaler runs embed workers only.
+const SCALING: Omit<ScalingConfig, 'minWorkers' | 'maxWorkers'> = { pipelineWorkers: 0, targetQueueLength: 500, targetUtilisation: null, intervalMs: 1000, cooldownMs: 60_000 };
 const EMBED_MAX_WORKERS = 8;
 const CONCURRENCY = 64;
 const RATE = 200;

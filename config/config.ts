@@ -110,6 +110,11 @@ export interface SystemConfig {
    * embedder (Ollama) deserves its own (see README "Search").
    */
   readonly hybridLexicalWeight: number;
+  /**
+   * HAND_OVER: an actor hands its result straight to the next stage's actor when that runs in the
+   * same process and has a free slot, instead of through the broker (messaging/hand-over.ts).
+   */
+  readonly handOverInProcess: boolean;
   /** ACTOR_NICE: CPU niceness of actor processes (0..19); the gateway keeps 0, so serving clients wins the CPU over background work. */
   readonly actorNice: number;
   /** Autoscaling of `npm start`'s actor processes (see supervisor/scaling-policy.ts). */
@@ -153,9 +158,14 @@ export interface SystemConfig {
 
 /** Worker bounds and scaling targets of the supervisor. */
 export interface ScalingConfig {
-  /** MIN_WORKERS / MIN_WORKERS_<STAGE>: fewest worker processes per actor. */
+  /**
+   * PIPELINE_WORKERS: processes that run every actor and hand work on in process (HAND_OVER); each
+   * counts as a worker of every stage. The supervisor adds single-stage workers beside them.
+   */
+  readonly pipelineWorkers: number;
+  /** MIN_WORKERS / MIN_WORKERS_<STAGE>: fewest worker processes per actor, pipeline workers included. */
   readonly minWorkers: Readonly<Record<Stage, number>>;
-  /** MAX_WORKERS / MAX_WORKERS_<STAGE>: most worker processes per actor. */
+  /** MAX_WORKERS / MAX_WORKERS_<STAGE>: most worker processes per actor, pipeline workers included. */
   readonly maxWorkers: Readonly<Record<Stage, number>>;
   /** SCALE_QUEUE_LENGTH: ready messages per worker above which the actor scales up (KEDA QueueLength). */
   readonly targetQueueLength: number;
@@ -242,6 +252,7 @@ export function readConfig(env: Env): SystemConfig {
     maxPendingJobs: int(env, 'MAX_PENDING_JOBS', 100_000, 0, 100_000_000),
     pendingCheckMs: int(env, 'PENDING_CHECK_MS', 500, 0, 60_000),
     actorNice: int(env, 'ACTOR_NICE', 10, 0, 19),
+    handOverInProcess: bool(env, 'HAND_OVER', true),
     hybridLexicalWeight: fraction(env, 'HYBRID_LEXICAL_WEIGHT', FUSION_WEIGHTS.LEXICAL),
     scaling: readScaling(env),
     startLimit: int(env, 'START_LIMIT', 5, 1, 1000),
@@ -273,9 +284,13 @@ function readScaling(env: Env): ScalingConfig {
     [stage, int(env, `${prefix}_${stage}`, fallback, low, 64)])) as Record<Stage, number>;
   const minWorkers = perStage('MIN_WORKERS', min, 0);
   const maxWorkers = perStage('MAX_WORKERS', max, 1);
+  const pipelineWorkers = int(env, 'PIPELINE_WORKERS', 1, 0, 64);
   for (const stage of STAGES) {
     if (minWorkers[stage] > maxWorkers[stage]) {
       throw new Error(`MIN_WORKERS_${stage} (${minWorkers[stage]}) must not exceed MAX_WORKERS_${stage} (${maxWorkers[stage]})`);
+    }
+    if (pipelineWorkers > maxWorkers[stage]) {
+      throw new Error(`PIPELINE_WORKERS (${pipelineWorkers}) must not exceed MAX_WORKERS_${stage} (${maxWorkers[stage]}): each pipeline worker is a worker of every stage`);
     }
   }
   const utilisation = env.SCALE_UTILISATION === 'off' ? null : Number(env.SCALE_UTILISATION || '0.8');
@@ -283,7 +298,7 @@ function readScaling(env: Env): ScalingConfig {
     throw new Error(`SCALE_UTILISATION must be in (0, 1] or off, got "${env.SCALE_UTILISATION}"`);
   }
   return {
-    minWorkers, maxWorkers,
+    pipelineWorkers, minWorkers, maxWorkers,
     targetQueueLength: int(env, 'SCALE_QUEUE_LENGTH', 50, 1, 1_000_000),
     targetUtilisation: utilisation,
     intervalMs: int(env, 'SCALE_INTERVAL_MS', 2000, 100, 600_000),

@@ -6,7 +6,7 @@
  *
  * | outcome                                   | action                                                        |
  * | ----------------------------------------- | ------------------------------------------------------------- |
- * | returns { next }                          | publish next stage (confirm) → ack                             |
+ * | returns { next }                          | hand on to the next stage (in process, or confirmed publish) → ack |
  * | returns { done }                          | (store already wrote the final state) → event → ack           |
  * | job unknown                               | dead-letter as poison (see below)                             |
  * | job already terminal                      | (FAILED/CANCELLED: keep as resume point) → event → ack (drop) |
@@ -43,7 +43,8 @@ import { HEADERS, attemptOf, deadLetterHeaders, retryHeaders } from './headers.t
 import type { JobEventPublisher } from './job-events.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { Settlement } from './settlement.ts';
-import { publishToStage } from './stage-publish.ts';
+import { stageMessage, type StagePublish } from './stage-publish.ts';
+import { handedOverDelivery, type InProcessStage, type InProcessStages } from './hand-over.ts';
 import { consumeInPriorityOrder } from './priority-consumer.ts';
 import type { Topology } from './topology.ts';
 
@@ -96,8 +97,10 @@ const REJECTED_REQUEUE_DELAY_MS = 1000;
  */
 const FAILURE_REQUEUE_DELAY_MS = 1000;
 
-export class ActorRuntime<M> {
+export class ActorRuntime<M> implements InProcessStage {
   private consumer: { cancel(): Promise<void> } | null = null;
+  /** The actors of other stages in this process, which take work in process when they have room. */
+  private neighbours: InProcessStages = () => undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
   private readonly prefetch: number;
@@ -114,15 +117,35 @@ export class ActorRuntime<M> {
 
   start(): void {
     const queues = this.deps.names.stageQueues(this.actor.stage);
-    this.consumer = consumeInPriorityOrder(this.deps.broker, queues, this.prefetch, (message, channel, queue) => {
-      const settlement = new Settlement(channel, message);
-      const work = tracedDelivery(this.actor.stage, queue, message, () => this.deliver(settlement))
-        .catch((error) => this.deps.logger.error('delivery handling failed; returning the message to its queue', { error: errorMessage(error) }))
-        .then(() => { if (!settlement.settled) return this.returnLater(settlement); });
-      this.trackBusy();
-      this.inFlight.add(work);
-      return work.finally(() => { this.trackBusy(); this.inFlight.delete(work); });
-    });
+    this.consumer = consumeInPriorityOrder(this.deps.broker, queues, this.prefetch, (message, channel, queue) =>
+      this.run(Settlement.fromBroker(channel, message), queue));
+  }
+
+  /** Lets this actor hand its results to the actors of later stages running in the same process. */
+  handOverTo(neighbours: InProcessStages): void {
+    this.neighbours = neighbours;
+  }
+
+  hasRoom(): boolean {
+    return this.consumer !== null && this.inFlight.size < this.prefetch;
+  }
+
+  /** A message handed over by the stage before, run like a delivery; queued if it has to go back. */
+  async takeOver(message: ConsumeMessage, publish: StagePublish): Promise<void> {
+    const settlement = Settlement.handedOver(message, () => this.deps.broker.publish(publish.exchange, publish.routingKey, message.content, {
+      ...publish.options, headers: message.properties.headers,
+    }));
+    await this.run(settlement, this.deps.names.stageQueues(this.actor.stage)[0]!);
+    await settlement.ended;
+  }
+
+  private run(settlement: Settlement, queue: string): Promise<void> {
+    const work = tracedDelivery(this.actor.stage, queue, settlement.message, () => this.deliver(settlement))
+      .catch((error) => this.deps.logger.error('delivery handling failed; returning the message to its queue', { error: errorMessage(error) }))
+      .then(() => { if (!settlement.settled) return this.returnLater(settlement); });
+    this.trackBusy();
+    this.inFlight.add(work);
+    return work.finally(() => { this.trackBusy(); this.inFlight.delete(work); });
   }
 
   /** Mean share of the prefetch window in use since the previous call (0..1): consumer utilisation. */
@@ -208,9 +231,9 @@ export class ActorRuntime<M> {
       const following = nextStage(stage);
       if (!following) throw new Error(`${stage} returned a next message but is the last stage`);
       try {
-        await publishToStage(this.deps.broker, this.deps.names, {
+        await this.handOn(following, stageMessage(this.deps.names, {
           stage: following, jobId: job.id, priority: ref.priority, body: JSON.stringify(result.next), headers: passThroughHeaders(message),
-        });
+        }));
       } catch (error) {
         if (!(error instanceof BrokerUnavailableError || error instanceof BrokerBlockedError)) throw error;
         // The work succeeded but its result could not be handed on: not the handler's fault, so no
@@ -238,6 +261,13 @@ export class ActorRuntime<M> {
     } finally {
       cancel.release();
     }
+  }
+
+  /** To the next stage's actor in this process if it has room, else (with confirm) to its queue. */
+  private handOn(stage: Stage, publish: StagePublish): Promise<void> {
+    const local = this.neighbours(stage);
+    if (local?.hasRoom()) return local.takeOver(handedOverDelivery(publish), publish);
+    return this.deps.broker.publish(publish.exchange, publish.routingKey, publish.content, publish.options);
   }
 
   private async failed(settlement: Settlement, job: Job, attempt: number, error: unknown, logger: Logger): Promise<void> {

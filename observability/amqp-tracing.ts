@@ -73,6 +73,9 @@ export function tracedPublish(
   });
 }
 
+/** The consumer tag of a delivery handed over in process, not delivered by the broker. */
+export const IN_PROCESS_CONSUMER_TAG = 'in-process';
+
 /** How a delivery ended; each maps to a counter in metrics.ts (processed, failed, …). */
 export type DeliveryOutcome = 'processed' | 'failed' | 'retried' | 'dead_lettered' | 'cancelled' | 'dropped';
 
@@ -104,6 +107,7 @@ export function tracedDelivery(stage: Stage, queue: string, message: ConsumeMess
       ...messagingAttributes('process', message.fields.exchange, message.fields.routingKey, message.content, message.properties.messageId),
       [ATTR.messagingDeliveryTag]: message.fields.deliveryTag,
       [ATTR.stage]: stage,
+      ...(message.fields.consumerTag === IN_PROCESS_CONSUMER_TAG ? { [ATTR.handedOver]: true } : {}),
     },
   }, async (span) => {
     const state: DeliveryState = { span, stage, outcome: null };

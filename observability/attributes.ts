@@ -22,6 +22,8 @@ export const ATTR = {
   outcome: 'rag.outcome',
   /** Texts embedded in one embedder call. */
   embedTexts: 'rag.embed.texts',
+  /** True on a delivery handed over in process by the stage before (no broker hop; messaging/hand-over.ts). */
+  handedOver: 'rag.handed_over',
   /** Store operation (indexDocument, updateJob, search, …). */
   storeOperation: 'db.operation.name',
   url: 'url.full',

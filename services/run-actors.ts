@@ -47,6 +47,10 @@ export async function runActors(stages: readonly Stage[], config: SystemConfig, 
   const runtimes = stages.map((stage) => new ActorRuntime(wrap(stageActor(stage, config, store, embedder, parsePool)), {
     broker, names, store, events, cancellation, retry, logger: logger.child({ actor: stage.toLowerCase() }),
   }, { prefetch: config.prefetchByStage[stage] ?? config.prefetch, stageTimeoutMs: config.stageTimeoutMs }));
+  if (config.handOverInProcess) {
+    const byStage = new Map(stages.map((stage, i) => [stage, runtimes[i]!]));
+    for (const runtime of runtimes) runtime.handOverTo((stage) => byStage.get(stage));
+  }
   for (const runtime of runtimes) runtime.start();
   await broker.start();
   logger.info('actors running', { stages, namespace: config.namespace });

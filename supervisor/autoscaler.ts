@@ -3,6 +3,12 @@
  * `intervalMs` it reads each stage queue's ready messages (passive queue.declare, no plugin
  * needed) and the workers' reported utilisation, asks the scaling policy, starts or stops
  * workers, logs every change and writes the status file the gateway can read.
+ *
+ * The pipeline workers (PIPELINE_WORKERS) run every actor and hand work on in process, so a
+ * document crosses the broker once when nothing backs up. They always run and count as a worker
+ * of every stage; what scales is the single-stage workers beside them, for the stage whose queue
+ * grows (a slow embedder: the pipeline workers' embed slots fill, chunk results go to the embed
+ * queue, and embed workers are added until it drains).
  */
 import { mkdir } from 'node:fs/promises';
 import { STAGES, type Stage } from '../schema/domain.ts';
@@ -30,6 +36,7 @@ interface StageGroup {
 
 export class Autoscaler {
   private readonly groups: StageGroup[];
+  private readonly pipeline: string[] = [];
   private readonly utilisation = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
@@ -56,9 +63,15 @@ export class Autoscaler {
     });
   }
 
-  /** Starts each actor's minimum workers, then scales every intervalMs. */
+  /** Starts the pipeline workers and each actor's minimum workers, then scales every intervalMs. */
   async start(): Promise<void> {
     await mkdir(this.dataDir, { recursive: true });
+    const stages = STAGES.map((stage) => stage.toLowerCase());
+    for (let id = 1; id <= this.config.pipelineWorkers; id++) {
+      const name = `actor-pipeline-${id}`;
+      this.pipeline.push(name);
+      this.supervisor.spawn(name, ACTOR_ENTRY, stages);
+    }
     for (const group of this.groups) this.resize(group, group.policy.minWorkers);
     this.timer = setInterval(() => void this.tick(), this.config.intervalMs);
     await this.writeStatus();
@@ -68,7 +81,8 @@ export class Autoscaler {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await Promise.all(this.groups.flatMap((group) => group.workers.splice(0).map((name) => this.supervisor.stop(name))));
+    const workers = [...this.pipeline.splice(0), ...this.groups.flatMap((group) => group.workers.splice(0))];
+    await Promise.all(workers.map((name) => this.supervisor.stop(name)));
   }
 
   private async tick(): Promise<void> {
@@ -85,13 +99,14 @@ export class Autoscaler {
           this.logger.debug('queue depth unavailable; skipping this tick', { queues, error: String(error) });
           continue;
         }
+        const workers = this.workersOf(group);
         const decision = decideScale(group.policy, {
-          now: Date.now(), workers: group.workers.length, ready: group.ready, utilisation: this.stageUtilisation(group), lowSince: group.lowSince,
+          now: Date.now(), workers, ready: group.ready, utilisation: this.stageUtilisation(group), lowSince: group.lowSince,
         });
         group.lowSince = decision.lowSince;
-        if (decision.workers !== group.workers.length) {
-          this.logger.info('scaling actor', { stage: group.stage, from: group.workers.length, to: decision.workers, reason: decision.reason });
-          group.lastDecision = { at: new Date().toISOString(), from: group.workers.length, to: decision.workers, reason: decision.reason };
+        if (decision.workers !== workers) {
+          this.logger.info('scaling actor', { stage: group.stage, from: workers, to: decision.workers, reason: decision.reason });
+          group.lastDecision = { at: new Date().toISOString(), from: workers, to: decision.workers, reason: decision.reason };
           this.resize(group, decision.workers);
         }
       }
@@ -103,8 +118,15 @@ export class Autoscaler {
     }
   }
 
-  private resize(group: StageGroup, workers: number): void {
+  /** Processes consuming the stage: the pipeline workers and the stage's own. */
+  private workersOf(group: StageGroup): number {
+    return this.pipeline.length + group.workers.length;
+  }
+
+  /** To `total` workers of the stage, the pipeline workers counted: starts or stops the stage's own. */
+  private resize(group: StageGroup, total: number): void {
     const stage = group.stage.toLowerCase();
+    const workers = Math.max(0, total - this.pipeline.length);
     while (group.workers.length < workers) {
       const name = `actor-${stage}-${group.nextId++}`;
       group.workers.push(name);
@@ -117,6 +139,7 @@ export class Autoscaler {
     }
   }
 
+  /** Of the stage's own workers: a pipeline worker reports one figure for all its actors. */
   private stageUtilisation(group: StageGroup): number | null {
     const values = group.workers.map((name) => this.utilisation.get(name)).filter((value): value is number => value !== undefined);
     return values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -124,7 +147,7 @@ export class Autoscaler {
 
   private async writeStatus(): Promise<void> {
     const stages = Object.fromEntries(this.groups.map((group): [Stage, StageScalingStatus] => [group.stage, {
-      workers: group.workers.length, minWorkers: group.policy.minWorkers, maxWorkers: group.policy.maxWorkers,
+      workers: this.workersOf(group), minWorkers: group.policy.minWorkers, maxWorkers: group.policy.maxWorkers,
       ready: group.ready, consumers: group.consumers, utilisation: this.stageUtilisation(group), lastDecision: group.lastDecision,
     }]));
     await writeScalingStatus(this.dataDir, { updatedAt: new Date().toISOString(), pid: process.pid, stages });

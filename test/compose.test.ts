@@ -33,6 +33,7 @@ const DEFAULTED: Readonly<Record<string, string>> = {
   ALLOWED_ORIGINS: 'empty by default on purpose: the IDE is served from the gateway\'s own origin, which is always allowed',
   MIN_WORKERS: 'read by the npm start supervisor only; compose scales actors with replicas',
   MAX_WORKERS: 'read by the npm start supervisor only; compose scales actors with replicas',
+  PIPELINE_WORKERS: 'read by the npm start supervisor only; compose scales actors with replicas',
   SCALE_QUEUE_LENGTH: 'supervisor autoscaling only (compose: replicas; Kubernetes: KEDA)',
   SCALE_UTILISATION: 'supervisor autoscaling only (compose: replicas; Kubernetes: KEDA)',
   SCALE_INTERVAL_MS: 'supervisor autoscaling only (compose: replicas; Kubernetes: KEDA)',

@@ -2,8 +2,10 @@
  * The supervisor scaling the embed actor to a slow embedding box on its own (issue 15 item 5):
  * against bench/slow-embed-server.ts (Ollama's /api/embed, 3 calls at once), embed workers
  * making one call at a time (PREFETCH_EMBED=1) and the autoscaler `npm start` runs, scaling on
- * queue depth alone (SCALE_UTILISATION=off) with short intervals so the test stays short. Fetch,
- * parse, chunk and index run in this process, so the autoscaler manages the embed actor alone.
+ * queue depth alone (SCALE_UTILISATION=off) with short intervals so the test stays short. In one
+ * layout fetch, parse, chunk and index run in this process and the autoscaler manages the embed
+ * actor alone; in the other, npm start's, a pipeline worker runs every stage (handing work on in
+ * process while the next stage has a free slot) and the autoscaler adds embed workers beside it.
  * What is asserted is what an operator sees: the worker counts in the status file the supervisor
  * writes, the box's own count of calls served at once, and every job's final status.
  */
@@ -27,7 +29,8 @@ const MAX_EMBED_WORKERS = 4;
 const DOCUMENTS = 150;
 const INGEST_MANY = 'mutation($inputs: [IngestInput!]!) { ingestDocuments(inputs: $inputs) { id } }';
 
-describe('supervisor scaling embed workers to a slow embedding box', function () {
+for (const layout of ['embed workers alone', 'beside a pipeline worker'] as const) describe(`supervisor scaling embed workers to a slow embedding box, ${layout}`, function () {
+  const pipeline = layout === 'beside a pipeline worker';
   this.timeout(90_000);
   let server: SlowEmbedServer;
   let system: TestSystem;
@@ -38,17 +41,19 @@ describe('supervisor scaling embed workers to a slow embedding box', function ()
   before(async () => {
     server = await startSlowEmbedServer({ latencyMs: 50, concurrency: BOX_CONCURRENCY, dimension: 16 });
     system = await startTestSystem({ actors: false, config: { embedder: 'ollama', ollamaHost: server.host, ollamaModel: 'slow-embed' } });
-    await system.startActors(STAGES.filter((stage) => stage !== 'EMBED'));
+    if (!pipeline) await system.startActors(STAGES.filter((stage) => stage !== 'EMBED'));
     supervisor = new Supervisor(silentLogger, {
       startLimit: 3, stopGraceMs: 5000,
       env: envOf(system.config, { EMBEDDER: 'ollama', OLLAMA_HOST: server.host, OLLAMA_MODEL: 'slow-embed', PREFETCH_EMBED: '1' }),
     });
     broker = createBroker(system.config, 'test autoscaler', silentLogger);
     void broker.start();
-    // Embed workers only: one at least, MAX_EMBED_WORKERS at most, one per 10 waiting documents.
-    const only = (embed: number) => Object.fromEntries(STAGES.map((stage) => [stage, stage === 'EMBED' ? embed : 0])) as Record<Stage, number>;
+    // Embed workers: one at least (the pipeline worker counts as one), MAX_EMBED_WORKERS at most,
+    // one per 10 waiting documents; the other stages are the pipeline worker's or this process's.
+    const others = pipeline ? 1 : 0;
+    const embedOr = (embed: number) => Object.fromEntries(STAGES.map((stage) => [stage, stage === 'EMBED' ? embed : others])) as Record<Stage, number>;
     autoscaler = new Autoscaler(supervisor, broker, system.names, {
-      minWorkers: only(1), maxWorkers: only(MAX_EMBED_WORKERS), targetQueueLength: 10, targetUtilisation: null, intervalMs: 250, cooldownMs: 3000,
+      pipelineWorkers: others, minWorkers: embedOr(1), maxWorkers: embedOr(MAX_EMBED_WORKERS), targetQueueLength: 10, targetUtilisation: null, intervalMs: 250, cooldownMs: 3000,
     }, system.config.dataDir, silentLogger);
   });
   after(async () => {

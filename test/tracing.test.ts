@@ -7,6 +7,8 @@ import { startTelemetry, type Telemetry } from '../observability/telemetry.ts';
 import { gqlData, waitForJob } from './support/graphql-client.ts';
 import { SpanKindCode, StatusCodeValue, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
 import { startTestSystem, type TestSystem } from './support/test-system.ts';
+import { runActors } from '../services/run-actors.ts';
+import { silentLogger } from '../observability/logger.ts';
 
 const JAEGER = 'http://jaeger.test:16686';
 const INGEST = 'mutation($input: IngestInput!) { ingestDocument(input: $input) { id traceId traceUrl } }';
@@ -21,7 +23,8 @@ describe('tracing: one trace per job', function () {
   before(async () => {
     receiver = await startOtlpReceiver();
     telemetry = await startTelemetry({ serviceName: 'test-tracing', otlpTracesEndpoint: receiver.tracesUrl, spanExportDelayMs: 50 });
-    system = await startTestSystem({ config: { jaegerUiUrl: JAEGER } });
+    // Every hop through the broker; the test of hand-over in process starts actors of its own.
+    system = await startTestSystem({ config: { jaegerUiUrl: JAEGER, handOverInProcess: false } });
   });
 
   after(async () => {
@@ -107,6 +110,31 @@ describe('tracing: one trace per job', function () {
     for (const embed of embeds) assert.equal(ids.get(embed.parentSpanId!)?.name, SPAN.handle('EMBED'));
     // Job events are informational and stay out of the trace.
     assert.ok(!spans.some((span) => span.attributes[ATTR.messagingDestination] === system.names.eventsExchange));
+  });
+
+  it('when every stage runs in one process, should chain each handed-over delivery under the one before, with a single publish', async () => {
+    await system.stopActors();
+    const actors = await runActors(STAGES, { ...system.config, handOverInProcess: true }, silentLogger, { store: system.store });
+    try {
+      const { ingestDocument } = await gqlData(system.url, INGEST, { input: { collection: 'traced', text: '# Handed over\n\nOne process, one publish.', mimeType: 'text/markdown' } });
+      assert.equal((await waitForJob(system.url, ingestDocument.id)).status, 'SUCCEEDED');
+      const spans = await traceOf(ingestDocument.traceId, (all) => all.some((span) => span.name === SPAN.process('INDEX')));
+      const publishes = spans.filter((span) => span.kind === SpanKindCode.PRODUCER);
+      assert.deepEqual(publishes.map((span) => span.attributes[ATTR.messagingRoutingKey]), ['parse'], 'only the first message crossed the broker');
+      let parent = one(spans, (span) => span.name === SPAN.process('PARSE'), 'consume of PARSE');
+      assert.equal(parent.parentSpanId, publishes[0]!.spanId);
+      assert.equal(parent.attributes[ATTR.handedOver], undefined);
+      for (const stage of ['CHUNK', 'EMBED', 'INDEX'] as const) {
+        const consume = one(spans, (span) => span.name === SPAN.process(stage), `consume of ${stage}`);
+        assert.equal(consume.parentSpanId, parent.spanId, `${stage} runs under ${parent.name}`);
+        assert.equal(consume.attributes[ATTR.handedOver], true);
+        assert.equal(consume.attributes[ATTR.outcome], 'processed');
+        parent = consume;
+      }
+    } finally {
+      await actors.stop(2000);
+      await system.startActors();
+    }
   });
 
   it('when a fetch fails once, should show the failed attempt as an error span and its retry in the same trace', async () => {
