@@ -59,10 +59,10 @@ const config = readConfig(process.env);
 /**
  * How the actors run: `pipeline:N`, N processes each running every actor and handing work on in
  * process (npm start's layout), or `per-stage`, one process per actor. The sections corpus also
- * goes through the other layout, in the same run, for comparison.
+ * goes through the other layout (or BENCH_OTHER_LAYOUT), in the same run, for comparison.
  */
 const ACTORS = process.env.BENCH_ACTORS ?? (config.scaling.pipelineWorkers > 0 ? `pipeline:${config.scaling.pipelineWorkers}` : 'per-stage');
-const OTHER_LAYOUT = ACTORS === 'per-stage' ? 'pipeline:1' : 'per-stage';
+const OTHER_LAYOUT = process.env.BENCH_OTHER_LAYOUT ?? (ACTORS === 'per-stage' ? 'pipeline:1' : 'per-stage');
 const namespace = `bench-${randomUUID().slice(0, 8)}`;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-bench-'));
 const dbPath = path.join(dataDir, 'rag.sqlite');

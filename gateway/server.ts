@@ -16,6 +16,7 @@ import { QueueStatsReader, registerQueueGauges } from '../messaging/queue-stats.
 import { createBroker, createEmbedder, createRetryPolicy, openStore } from '../config/components.ts';
 import type { SystemConfig } from '../config/config.ts';
 import { DeadLetterQueues } from '../messaging/dead-letter-queues.ts';
+import { EventDemand } from '../messaging/event-demand.ts';
 import { JobEventPublisher } from '../messaging/job-events.ts';
 import { StallWatchdog } from './stall-watchdog.ts';
 import { OutboxRelay } from '../messaging/outbox-relay.ts';
@@ -72,8 +73,10 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   await broker.declare((channel) => declareWorkTopology(channel, names, {
     retryDelaysMs: createRetryPolicy(config).delays(), maxStageLength: config.maxStageQueueLength, deliveryLimit: config.deliveryLimit,
   }));
-  const events = new JobEventPublisher(broker, names, logger);
-  const hub = new JobEventHub(broker, names, store, logger);
+  // Progress events go out only while some gateway has subscribers (messaging/event-demand.ts).
+  const demand = new EventDemand();
+  const events = new JobEventPublisher(broker, names, logger, demand);
+  const hub = new JobEventHub(broker, names, store, logger, { heard: () => demand.heard(), announceListening: () => events.announceListening() });
   await hub.start();
   const deadLetters = new DeadLetterQueues(broker, names);
   // Publishes what ingest committed (the transactional outbox); started once the broker is set up.

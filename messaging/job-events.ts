@@ -4,15 +4,19 @@
  * is logged, never allowed to fail the work.
  */
 import { eventOf, serializeJobEvent } from '../schema/messages/job-event.ts';
-import type { Job } from '../schema/domain.ts';
+import { isTerminal, type Job } from '../schema/domain.ts';
 import type { Logger } from '../observability/logger.ts';
 import { untraced } from '../observability/tracing.ts';
 import type { Broker } from './broker.ts';
 import type { Topology } from './topology.ts';
+import { LISTENING_KEY, type EventDemand } from './event-demand.ts';
 
 export function jobEventKey(collection: string, jobId: string): string {
   return `job.${collection}.${jobId}`;
 }
+
+/** The routing keys of cancel signals, on the events exchange. */
+export const CANCEL_PATTERN = 'control.cancel.#';
 
 function cancelKey(collection: string, jobId: string): string {
   return `control.cancel.${collection}.${jobId}`;
@@ -20,7 +24,8 @@ function cancelKey(collection: string, jobId: string): string {
 
 /** Publishes the job's current state as an event. */
 export class JobEventPublisher {
-  constructor(private readonly broker: Broker, private readonly names: Topology, private readonly logger: Logger) {}
+  /** Without a demand every event is published (tests that watch the exchange directly). */
+  constructor(private readonly broker: Broker, private readonly names: Topology, private readonly logger: Logger, private readonly demand?: EventDemand) {}
 
   /**
    * Sends the event without waiting for the broker's confirm: events are informational, and
@@ -28,6 +33,8 @@ export class JobEventPublisher {
    * Waiting cost a confirm round trip on every mutation and twice per stage (issue 6 bench).
    */
   async publish(job: Job, message: string | null = null): Promise<void> {
+    // Progress nobody listens to is not sent; the end of a job always is (messaging/event-demand.ts).
+    if (this.demand && !this.demand.wanted && !isTerminal(job.status)) return;
     // Untraced: a job trace shows its work, not the dozen progress events around it.
     untraced(() => this.broker.publish(this.names.eventsExchange, jobEventKey(job.collection, job.id), serializeJobEvent(eventOf(job, message)), {
       // Not mandatory: an event nobody listens to is unroutable by design, not a failure.
@@ -35,6 +42,15 @@ export class JobEventPublisher {
     })).catch((error: unknown) => {
       this.logger.warn('job event not published', { jobId: job.id, error: String(error) });
     });
+  }
+
+  /** Tells every process that someone listens to job events (a gateway with subscribers). */
+  async announceListening(): Promise<void> {
+    try {
+      await untraced(() => this.broker.publish(this.names.eventsExchange, LISTENING_KEY, Buffer.alloc(0), { persistent: false, mandatory: false }));
+    } catch (error) {
+      this.logger.warn('listening announcement not published', { error: String(error) });
+    }
   }
 
   /** Tells every actor to abort work on the job (best effort: actors also check the store). */

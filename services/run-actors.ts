@@ -9,6 +9,7 @@ import type { SystemConfig } from '../config/config.ts';
 import { ActorRuntime } from '../messaging/actor-runtime.ts';
 import { CancellationRegistry } from '../messaging/cancellation.ts';
 import { JobEventPublisher } from '../messaging/job-events.ts';
+import { EventDemand } from '../messaging/event-demand.ts';
 import { declareWorkTopology, topology } from '../messaging/topology.ts';
 import { createParsePool, stageActor } from './stage-actors.ts';
 import type { Embedder } from '../embedders/embedder.ts';
@@ -39,8 +40,9 @@ export async function runActors(stages: readonly Stage[], config: SystemConfig, 
   const broker = createBroker(config, `actor ${stages.join(',').toLowerCase()}`, logger);
   await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: retry.delays(), maxStageLength: config.maxStageQueueLength, deliveryLimit: config.deliveryLimit }));
   const cancellation = new CancellationRegistry();
-  const listener = await cancellation.listen(broker, names);
-  const events = new JobEventPublisher(broker, names, logger);
+  const demand = new EventDemand();
+  const listener = await cancellation.listen(broker, names, demand);
+  const events = new JobEventPublisher(broker, names, logger, demand);
   const parsePool = stages.includes('PARSE') ? createParsePool(config, logger.child({ actor: 'parse' })) : undefined;
   // Consume only once the workers can parse: their start must not count against a stage deadline.
   await parsePool?.warm();

@@ -1,14 +1,18 @@
 /**
  * Each gateway replica binds its own queue to the events exchange and fans events out to its
  * subscribers, so subscriptions work with any number of replicas. The binding exists only while
- * this replica has subscribers: under heavy ingestion with nobody watching, the broker drops the
- * dozen events per document at the exchange instead of delivering them here.
+ * this replica has subscribers, and meanwhile the replica announces them (at once, then every
+ * ANNOUNCE_INTERVAL_MS): processes send progress events only while some replica does
+ * (messaging/event-demand.ts), so under heavy ingestion with nobody watching the events are not
+ * even published. The queue always hears the announcements, this replica's own included.
  */
 import { isTerminal } from '../../schema/domain.ts';
 import { eventOf, parseJobEvent, type JobEvent } from '../../schema/messages/job-event.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Broker } from '../../messaging/broker.ts';
 import { listenToEvents, type EventListener } from '../../messaging/event-listener.ts';
+import { ANNOUNCE_INTERVAL_MS, LISTENING_KEY, type EventDemand } from '../../messaging/event-demand.ts';
+import type { JobEventPublisher } from '../../messaging/job-events.ts';
 import type { Topology } from '../../messaging/topology.ts';
 import type { Store } from '../../stores/store.ts';
 import { ErrorCode, apiError } from '../errors.ts';
@@ -22,11 +26,16 @@ export class JobEventHub {
   /** Binding changes, one at a time and in order. */
   private binding: Promise<void> = Promise.resolve();
   private bound = false;
+  private announcing: NodeJS.Timeout | null = null;
 
-  constructor(private readonly broker: Broker, private readonly names: Topology, private readonly store: Store, private readonly logger: Logger) {}
+  constructor(
+    private readonly broker: Broker, private readonly names: Topology, private readonly store: Store, private readonly logger: Logger,
+    private readonly demand: { readonly heard: EventDemand['heard'] } & Pick<JobEventPublisher, 'announceListening'>,
+  ) {}
 
   async start(): Promise<void> {
-    this.listener = await listenToEvents(this.broker, this.names, 'gateway', [], (message) => {
+    this.listener = await listenToEvents(this.broker, this.names, 'gateway', [LISTENING_KEY], (message) => {
+      if (message.fields.routingKey === LISTENING_KEY) return this.demand.heard();
       // Events still in flight after the last subscriber left: nothing to parse them for.
       if (this.listeners.size === 0) return;
       let event: JobEvent;
@@ -41,7 +50,18 @@ export class JobEventHub {
   }
 
   async stop(): Promise<void> {
+    await this.announce(false);
     await this.listener?.stop();
+  }
+
+  /** Announces this replica's subscribers now (resolves once sent) and every ANNOUNCE_INTERVAL_MS, or stops announcing. */
+  private async announce(on: boolean): Promise<void> {
+    if (this.announcing) clearInterval(this.announcing);
+    this.announcing = null;
+    if (!on) return;
+    this.announcing = setInterval(() => void this.demand.announceListening(), ANNOUNCE_INTERVAL_MS);
+    this.announcing.unref();
+    await this.demand.announceListening();
   }
 
   /** Every event, optionally of one collection (or of a set of collections the caller may see). */
@@ -70,6 +90,7 @@ export class JobEventHub {
       if (wanted) await this.listener.bind('job.#');
       else await this.listener.unbind('job.#');
       this.bound = wanted;
+      await this.announce(wanted);
     }).catch((error) => {
       // Not bound now (broker down): the next subscriber tries again; a reconnect re-declares what is bound.
       this.logger.warn('job event binding not changed', { error: String(error) });

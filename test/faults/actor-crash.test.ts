@@ -1,6 +1,7 @@
 /**
- * Fault: an actor process dies (SIGKILL) in the middle of its messages, for every stage, and
- * right after the index write but before the ack. Its unacked messages are redelivered to the
+ * Fault: an actor process dies (SIGKILL) in the middle of its messages, for every stage, a
+ * pipeline worker (every stage in one process) mid-chain, and right after the index write but
+ * before the ack. Its unacked messages are redelivered to the
  * replacement process; nothing is lost and no chunk is stored twice.
  */
 import assert from 'node:assert/strict';
@@ -70,6 +71,29 @@ describe('fault: actor process killed mid-message', function () {
       }
     });
   }
+
+  it('when a pipeline worker (every stage, handing work on in process) is killed mid-chain, should redeliver its first messages to its replacement and lose nothing', async () => {
+    const ledger = await Ledger.open('SIGKILL pipeline worker', system.names);
+    try {
+      const victim = await spawnActor(STAGES, system.config, system.names, { RAG_TEST_STAGE_DELAY_MS: '300' });
+      children.push(victim);
+      const ids = await ledger.burst(system.url, BURST, 'kill-pipeline');
+      assert.equal(ids.length, BURST, 'every job accepted');
+      // Embed runs on a message handed over by chunk, whose parse delivery is still unacked.
+      await runningIn('EMBED', ids);
+      victim.kill('SIGKILL');
+      const killedAt = Date.now();
+      assert.equal((await victim.exited).signal, 'SIGKILL');
+      children.push(await spawnActor(STAGES, system.config, system.names));
+      await ledger.measureRecovery(system.url, system.store, killedAt);
+      const report = await ledger.check(system.store);
+      assert.equal(report.succeeded, report.accepted);
+      assert.ok(report.redeliveries > 0, `the killed process's unacked messages were redelivered: ${JSON.stringify(report)}`);
+    } finally {
+      await ledger.close();
+      for (const child of children.splice(0)) { child.kill('SIGKILL'); await child.exited; }
+    }
+  });
 
   it('when the index actor dies after its store write and before the ack, should drop the redelivery and still tell subscribers', async () => {
     const markerDir = mkdtempSync(path.join(tmpdir(), 'rag-crash-'));
