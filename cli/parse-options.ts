@@ -10,6 +10,15 @@ export function positiveInt(flag: string): (value: string) => number {
   };
 }
 
+/** Parses a number from 0 to 1, e.g. for --lexical-weight. */
+export function fraction(flag: string): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) throw new InvalidArgumentError(`${flag} must be a number from 0 to 1, got "${value}"`);
+    return number;
+  };
+}
+
 /** Parses a JSON object, e.g. for --filter. */
 export function jsonObject(flag: string): (value: string) => Record<string, unknown> {
   return (value) => {

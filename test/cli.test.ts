@@ -136,6 +136,26 @@ describe('rag command line against a running system', function () {
       assert.match(bad.stderr, /--mode must be one of hybrid, vector, lexical/);
     });
 
+    it('then search --lexical-weight should weigh the two rankings, 1 ranking as lexical, and refuse a weight outside 0..1', async () => {
+      const top = async (args: string[]) => {
+        const run = await runCli(['search', 'sourdough starter', '-c', 'cli-docs', '--json', ...args], env);
+        assert.equal(run.code, 0, describeRun(run));
+        return (JSON.parse(run.stdout) as { chunkId: string; signals: { signal: string }[] }[]);
+      };
+      const lexical = await top(['--mode', 'lexical']);
+      const allLexical = await top(['--lexical-weight', '1']);
+      assert.equal(allLexical[0]?.chunkId, lexical[0]?.chunkId, 'weight 1: the lexical ranking decides');
+      const vector = await top(['--mode', 'vector']);
+      const allVector = await top(['--lexical-weight', '0']);
+      assert.equal(allVector[0]?.chunkId, vector[0]?.chunkId, 'weight 0: the vector ranking decides');
+      const bad = await runCli(['search', 'sourdough', '-c', 'cli-docs', '--lexical-weight', '1.5'], env);
+      assert.equal(bad.code, 1, describeRun(bad));
+      assert.match(bad.stderr, /--lexical-weight must be a number from 0 to 1, got "1.5"/);
+      const withVector = await runCli(['search', 'sourdough', '-c', 'cli-docs', '--mode', 'vector', '--lexical-weight', '0.5'], env);
+      assert.notEqual(withVector.code, 0, describeRun(withVector));
+      assert.match(withVector.stderr, /lexicalWeight/);
+    });
+
     it('then jobs --json should list the four jobs and job <id> --json should show one', async () => {
       const jobs = await runCli(['jobs', '--collection', 'cli-docs', '--json'], env);
       assert.equal(jobs.code, 0, describeRun(jobs));
