@@ -44,14 +44,28 @@ export function brokerPid(): number | null {
 /** Named processes whose CPU time a run reports. */
 export type CpuProbes = Readonly<Record<string, () => number | null>>;
 
+/** CPU seconds per named process (null: not measurable). */
+export type CpuCount = Record<string, number | null>;
+
 /** Starts counting; the returned function gives the CPU seconds each process spent since, rounded to 0.1 s. */
-export function startCpuCount(probes: CpuProbes): () => Record<string, number | null> {
+export function startCpuCount(probes: CpuProbes): () => CpuCount {
   const before = Object.fromEntries(Object.entries(probes).map(([name, probe]) => [name, probe()]));
   return () => Object.fromEntries(Object.entries(probes).map(([name, probe]) => {
     const start = before[name];
     const now = probe();
     return [name, start == null || now === null ? null : Math.round((now - start) * 10) / 10];
   }));
+}
+
+/** The CPU seconds of several counts added up per process. */
+export function addCpuCounts(counts: readonly CpuCount[]): CpuCount {
+  const total: CpuCount = {};
+  for (const count of counts) {
+    for (const [name, seconds] of Object.entries(count)) {
+      total[name] = seconds === null || total[name] === null ? null : Math.round(((total[name] ?? 0) + seconds) * 10) / 10;
+    }
+  }
+  return total;
 }
 
 /** The bench process's own CPU seconds (its clients), from the same counters. */

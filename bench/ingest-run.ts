@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { ErrorCode } from '../schema/error-code.ts';
 import type { CorpusDocument } from './corpus.ts';
-import { summarize, type LatencySummary } from './stats.ts';
+import { mergeSummaries, summarize, type LatencySummary } from './stats.ts';
 
 /** What one run measured. */
 export interface IngestRunResult {
@@ -98,4 +98,21 @@ export async function ingestRun(options: {
   } finally {
     db.close();
   }
+}
+
+/** Several runs as one: totals, rates over their summed time, latencies over all their samples. */
+export function combineRuns(runs: readonly IngestRunResult[]): IngestRunResult {
+  const sum = (pick: (run: IngestRunResult) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  const seconds = sum((run) => run.seconds);
+  const documents = sum((run) => run.documents);
+  const chunks = sum((run) => run.chunks);
+  return {
+    documents, chunks, failed: sum((run) => run.failed), refused: sum((run) => run.refused),
+    mutationMs: mergeSummaries(runs.map((run) => run.mutationMs)),
+    searchableMs: mergeSummaries(runs.map((run) => run.searchableMs)),
+    seconds: Math.round(seconds * 100) / 100,
+    documentsPerSecond: Math.round(documents / seconds),
+    megabytesPerSecond: Math.round((sum((run) => run.megabytesPerSecond * run.seconds) / seconds) * 100) / 100,
+    chunksPerSecond: Math.round(chunks / seconds),
+  };
 }

@@ -18,9 +18,10 @@ import { deleteTopology, topology } from '../messaging/topology.ts';
 import { checkStageQueues } from '../messaging/stage-depth.ts';
 import { splitNodeUrls } from '../messaging/node-urls.ts';
 import { confirmLatency } from './broker-floor.ts';
-import { brokerPid, cpuSeconds, ownCpuSeconds, startCpuCount } from './cpu.ts';
+import { addCpuCounts, brokerPid, cpuSeconds, ownCpuSeconds, startCpuCount, type CpuCount } from './cpu.ts';
 import { loadCorpus, loadHtmlPages, loadMarkdownPages, type CorpusDocument } from './corpus.ts';
-import { ingestRun } from './ingest-run.ts';
+import { combineRuns, ingestRun, type IngestRunResult } from './ingest-run.ts';
+import { mergeSummaries, type LatencySummary } from './stats.ts';
 import { describeMachine } from './machine.ts';
 import { publishPendingJobs } from './pending-jobs.ts';
 import { Preloader } from './preload.ts';
@@ -42,6 +43,8 @@ const PENDING_JOBS = Number(process.env.BENCH_PENDING_JOBS ?? 100_000);
 /** An offered rate below the pipeline's capacity, where mutation latency and ingest→searchable have targets of their own. */
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 50);
 const STEADY_DOCUMENTS = 600;
+/** Turns the baseline and the pipeline take on the sections corpus. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 /** The pages corpus is ingested this many times over (new document ids each time), for a run long enough to measure. */
 const PAGE_ROUNDS = Number(process.env.BENCH_PAGE_ROUNDS ?? 3);
 const IDLE_QUERIES = 200;
@@ -124,28 +127,40 @@ try {
   const search10kIdle = await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES);
   log(`search at 10k chunks, idle: p95 ${search10kIdle.p95} ms`);
 
-  log('synchronous baseline: every document parsed, chunked, embedded and indexed inside its mutation');
-  // The same search load beside it as beside the pipeline: what a query costs while ingestion runs inside requests.
+  // The baseline and the pipeline take turns, ROUNDS times each, and each side's figures are
+  // over all its rounds: this machine's speed drifts by up to 2× within minutes, and alternating
+  // exposes both sides to the same drift. Each side runs with the same search load beside it.
   await searchIdle(syncUrl, SEARCH_COLLECTION, queries, 20);
-  const duringSync = searchWhile(syncUrl, SEARCH_COLLECTION, queries);
-  const countSyncCpu = startCpuCount(cpuProbes);
-  const sync = await ingestRun({ url: syncUrl, dbPath, collection: 'sync', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
-  const syncCpu = countSyncCpu();
-  const searchDuringSync = await duringSync.stop();
-  log(`sync: ${sync.documentsPerSecond} docs/s, mutation p99 ${sync.mutationMs.p99} ms, search p95 ${searchDuringSync.p95} ms`);
+  const syncRuns: IngestRunResult[] = [], asyncRuns: IngestRunResult[] = [];
+  const syncCpus: CpuCount[] = [], asyncCpus: CpuCount[] = [];
+  const syncSearches: LatencySummary[] = [], asyncSearches: LatencySummary[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    log(`round ${round} of ${ROUNDS}: synchronous baseline, every document parsed, chunked, embedded and indexed inside its mutation`);
+    const duringSync = searchWhile(syncUrl, SEARCH_COLLECTION, queries);
+    const countSyncCpu = startCpuCount(cpuProbes);
+    const syncRun = await ingestRun({ url: syncUrl, dbPath, collection: `sync-${round}`, documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
+    syncCpus.push(countSyncCpu());
+    syncSearches.push(await duringSync.stop());
+    syncRuns.push(syncRun);
+    log(`sync: ${syncRun.documentsPerSecond} docs/s, mutation p99 ${syncRun.mutationMs.p99} ms, search p95 ${syncSearches.at(-1)!.p95} ms; CPU s: ${JSON.stringify(syncCpus.at(-1))}`);
 
-  log('asynchronous pipeline with search running beside it (10k chunks)');
-  const during10k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
-  const countSectionsCpu = startCpuCount(cpuProbes);
-  const profileStart = markProfiles(processes);
-  const async10k = await ingestRun({ url: asyncUrl, dbPath, collection: 'async10k', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
-  const sectionsCpu = countSectionsCpu();
-  if (PROFILE_DIR !== null) {
-    writeFileSync(path.join(PROFILE_DIR, 'window.json'), JSON.stringify({ startUs: profileStart, endUs: markProfiles(processes), cpuSeconds: sectionsCpu }));
+    log(`round ${round} of ${ROUNDS}: asynchronous pipeline with search running beside it (10k chunks)`);
+    const during10k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
+    const countSectionsCpu = startCpuCount(cpuProbes);
+    const profileStart = markProfiles(processes);
+    const asyncRun = await ingestRun({ url: asyncUrl, dbPath, collection: `async10k-${round}`, documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
+    asyncCpus.push(countSectionsCpu());
+    if (PROFILE_DIR !== null && round === 1) {
+      writeFileSync(path.join(PROFILE_DIR, 'window.json'), JSON.stringify({ startUs: profileStart, endUs: markProfiles(processes), cpuSeconds: asyncCpus[0] }));
+    }
+    asyncSearches.push(await during10k.stop());
+    asyncRuns.push(asyncRun);
+    log(`async: ${asyncRun.documentsPerSecond} docs/s, mutation p99 ${asyncRun.mutationMs.p99} ms, search p95 ${asyncSearches.at(-1)!.p95} ms; CPU s: ${JSON.stringify(asyncCpus.at(-1))}`);
   }
-  const search10kBusy = await during10k.stop();
-  log(`async: ${async10k.documentsPerSecond} docs/s, mutation p99 ${async10k.mutationMs.p99} ms, search p95 ${search10kBusy.p95} ms`);
-  log(`CPU s: ${JSON.stringify(sectionsCpu)}`);
+  const sync = combineRuns(syncRuns), async10k = combineRuns(asyncRuns);
+  const syncCpu = addCpuCounts(syncCpus), sectionsCpu = addCpuCounts(asyncCpus);
+  const searchDuringSync = mergeSummaries(syncSearches), search10kBusy = mergeSummaries(asyncSearches);
+  log(`over ${ROUNDS} rounds: sync ${sync.documentsPerSecond} docs/s, async ${async10k.documentsPerSecond} docs/s`);
 
   log(`the same sections through the other actor layout (${OTHER_LAYOUT}), search beside it`);
   await Promise.all(actors.map((actor) => actor.stop()));

@@ -15,14 +15,24 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank - 1]!;
 }
 
+/** The samples behind each summary, so that summaries of several rounds can be merged exactly. */
+const samplesOf = new WeakMap<LatencySummary, readonly number[]>();
+
 export function summarize(samples: readonly number[]): LatencySummary {
   const sorted = [...samples].sort((a, b) => a - b);
   const round = (value: number) => Math.round(value * 10) / 10;
-  return {
+  const summary = {
     n: sorted.length,
     p50: round(percentile(sorted, 50)),
     p95: round(percentile(sorted, 95)),
     p99: round(percentile(sorted, 99)),
     max: round(sorted.at(-1) ?? Number.NaN),
   };
+  samplesOf.set(summary, sorted);
+  return summary;
+}
+
+/** One summary of every sample behind `summaries` (made by summarize in this process). */
+export function mergeSummaries(summaries: readonly LatencySummary[]): LatencySummary {
+  return summarize(summaries.flatMap((summary) => samplesOf.get(summary) ?? []));
 }
