@@ -11,6 +11,7 @@
  * one that was away for more than `retain` changes pays a rebuild, as a new gateway would.
  */
 import type Database from 'better-sqlite3';
+import { prepared } from './statements.ts';
 
 /**
  * Changes kept by default: ten times the interval at which a follower saves its graph
@@ -27,16 +28,16 @@ function slack(retain: number): number {
 export function pruneChanges(db: Database.Database, retain: number): number {
   // Two subqueries, not min() and max() in one SELECT: SQLite answers a lone min() or max() from
   // the key, but both together scan every row (60% of the index actor's time at 100k changes).
-  const { first, last } = db.prepare(
+  const { first, last } = prepared(db, 
     'SELECT (SELECT min(seq) FROM chunk_changes) AS first, (SELECT max(seq) FROM chunk_changes) AS last',
   ).get() as
     { first: number | null; last: number | null };
   if (first === null || last === null || last - first + 1 <= retain + slack(retain)) return 0;
   const through = last - retain;
-  db.prepare(
+  prepared(db, 
     `INSERT INTO chunk_changes_pruned (collection, through_seq)
      SELECT collection, max(seq) FROM chunk_changes WHERE seq <= ? GROUP BY collection
      ON CONFLICT (collection) DO UPDATE SET through_seq = max(through_seq, excluded.through_seq)`,
   ).run(through);
-  return db.prepare('DELETE FROM chunk_changes WHERE seq <= ?').run(through).changes;
+  return prepared(db, 'DELETE FROM chunk_changes WHERE seq <= ?').run(through).changes;
 }

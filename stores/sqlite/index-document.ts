@@ -13,6 +13,7 @@ import { rowToJob } from './job-rows.ts';
 import type { JobRow } from './job-rows.ts';
 import { createVectorTable, vectorTableName } from './migrations.ts';
 import { vectorToBlob } from './vector-search.ts';
+import { prepared } from './statements.ts';
 
 interface CollectionRow {
   readonly id: number;
@@ -23,7 +24,7 @@ interface CollectionRow {
 /** Must run inside an immediate transaction (see SqliteStore.indexDocument). */
 export function indexDocumentInTransaction(db: Database.Database, request: IndexRequest, now: number): IndexOutcome {
   const { document, embedder, chunks } = request;
-  const jobRow = db.prepare('SELECT * FROM jobs WHERE id = ?').get(request.jobId) as JobRow | undefined;
+  const jobRow = prepared(db, 'SELECT * FROM jobs WHERE id = ?').get(request.jobId) as JobRow | undefined;
   if (jobRow === undefined) {
     throw new Error(`jobId: job "${request.jobId}" does not exist: create the job before indexing its document`);
   }
@@ -46,7 +47,7 @@ export function indexDocumentInTransaction(db: Database.Database, request: Index
   removeChunks(db, document.collection, document.id);
 
   const metadata = JSON.stringify(document.metadata);
-  db.prepare(
+  prepared(db, 
     `INSERT INTO documents (id, collection, title, mime_type, source_url, status, chunk_count, metadata, content_hash, created_at, updated_at)
      VALUES (@id, @collection, @title, @mimeType, @sourceUrl, 'INDEXED', @chunkCount, @metadata, @contentHash, @now, @now)
      ON CONFLICT (collection, id) DO UPDATE SET
@@ -65,11 +66,11 @@ export function indexDocumentInTransaction(db: Database.Database, request: Index
     now,
   });
 
-  const insertChunk = db.prepare(
+  const insertChunk = prepared(db, 
     `INSERT INTO chunks (id, document_id, collection, ordinal, text, heading, metadata, title)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const insertVector = db.prepare(`INSERT INTO ${vectorTableName(collectionRowId)} (rowid, embedding) VALUES (?, ?)`);
+  const insertVector = prepared(db, `INSERT INTO ${vectorTableName(collectionRowId)} (rowid, embedding) VALUES (?, ?)`);
   for (const chunk of chunks) {
     const { lastInsertRowid } = insertChunk.run(
       chunk.id, document.id, document.collection, chunk.ordinal, chunk.text, chunk.heading, metadata, document.title,
@@ -89,25 +90,25 @@ export function indexDocumentInTransaction(db: Database.Database, request: Index
     updatedAt: new Date(now),
     finishedAt: new Date(now),
   };
-  db.prepare(
+  prepared(db, 
     `UPDATE jobs SET status = @status, stage = @stage, progress = @progress, error = NULL, chunk_count = @chunkCount,
        seq = seq + 1, updated_at = @now, finished_at = @now WHERE id = @id`,
   ).run({ status: succeeded.status, stage: succeeded.stage, progress: 1, chunkCount: chunks.length, now, id: job.id });
   // A job that succeeded has nothing left to resume from.
-  db.prepare('DELETE FROM resume_points WHERE job_id = ?').run(job.id);
+  prepared(db, 'DELETE FROM resume_points WHERE job_id = ?').run(job.id);
   return { kind: 'indexed', job: succeeded };
 }
 
 /** Registers the collection's embedder on first use; afterwards every write must use the same one. */
 function ensureCollection(db: Database.Database, name: string, embedder: EmbedderIdentity, now: number): number {
-  const row = db.prepare('SELECT id, embedder_name, embedder_dimension FROM collections WHERE name = ?')
+  const row = prepared(db, 'SELECT id, embedder_name, embedder_dimension FROM collections WHERE name = ?')
     .get(name) as CollectionRow | undefined;
   if (row !== undefined) {
     const built = { name: row.embedder_name, dimension: row.embedder_dimension };
     if (!sameEmbedder(built, embedder)) throw new EmbedderMismatchError(name, built, embedder);
     return row.id;
   }
-  const { lastInsertRowid } = db.prepare(
+  const { lastInsertRowid } = prepared(db, 
     'INSERT INTO collections (name, embedder_name, embedder_dimension, created_at) VALUES (?, ?, ?, ?)',
   ).run(name, embedder.name, embedder.dimension, now);
   const id = Number(lastInsertRowid);
@@ -117,13 +118,13 @@ function ensureCollection(db: Database.Database, name: string, embedder: Embedde
 
 /** Deletes the chunks of one collection's document and their vectors. */
 export function removeChunks(db: Database.Database, collection: string, documentId: string): void {
-  const table = db.prepare('SELECT id FROM collections WHERE name = ?').get(collection) as { id: number } | undefined;
+  const table = prepared(db, 'SELECT id FROM collections WHERE name = ?').get(collection) as { id: number } | undefined;
   if (table !== undefined) {
     // One point delete per vector: a vec0 table has no index a `rowid IN (…)` delete could use.
-    const deleteVector = db.prepare(`DELETE FROM ${vectorTableName(table.id)} WHERE rowid = ?`);
-    const rows = db.prepare('SELECT rowid FROM chunks WHERE collection = ? AND document_id = ?')
+    const deleteVector = prepared(db, `DELETE FROM ${vectorTableName(table.id)} WHERE rowid = ?`);
+    const rows = prepared(db, 'SELECT rowid FROM chunks WHERE collection = ? AND document_id = ?')
       .all(collection, documentId) as { rowid: number }[];
     for (const { rowid } of rows) deleteVector.run(BigInt(rowid));
   }
-  db.prepare('DELETE FROM chunks WHERE collection = ? AND document_id = ?').run(collection, documentId);
+  prepared(db, 'DELETE FROM chunks WHERE collection = ? AND document_id = ?').run(collection, documentId);
 }

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { OutboxEntry, OutboxMessage } from '../store.ts';
+import { prepared } from './statements.ts';
 
 interface OutboxRow {
   seq: number;
@@ -17,7 +18,7 @@ interface OutboxRow {
 }
 
 export function insertOutbox(db: Database.Database, jobId: string, message: OutboxMessage): void {
-  db.prepare(
+  prepared(db, 
     `INSERT INTO outbox (job_id, exchange, routing_key, content, options, priority)
      VALUES (?, ?, ?, ?, ?, ?)`,
   ).run(jobId, message.exchange, message.routingKey, message.content, JSON.stringify(message.options), message.priority);
@@ -28,11 +29,11 @@ export function insertOutbox(db: Database.Database, jobId: string, message: Outb
  * takes the write lock that every actor's store write queues for.
  */
 export function hasClaimableOutbox(db: Database.Database, now = Date.now()): boolean {
-  return db.prepare('SELECT 1 FROM outbox WHERE claimed_until <= ? LIMIT 1').get(now) !== undefined;
+  return prepared(db, 'SELECT 1 FROM outbox WHERE claimed_until <= ? LIMIT 1').get(now) !== undefined;
 }
 
 export function claimOutbox(db: Database.Database, limit: number, leaseMs: number, now = Date.now()): OutboxEntry[] {
-  const rows = db.prepare(
+  const rows = prepared(db, 
     `UPDATE outbox SET claimed_until = @until
      WHERE seq IN (SELECT seq FROM outbox WHERE claimed_until <= @now ORDER BY priority DESC, seq LIMIT @limit)
      RETURNING seq, job_id, exchange, routing_key, content, options, priority`,
@@ -51,9 +52,9 @@ export function claimOutbox(db: Database.Database, limit: number, leaseMs: numbe
 }
 
 export function completeOutbox(db: Database.Database, ids: readonly string[]): void {
-  db.prepare('DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids.map(Number)));
+  prepared(db, 'DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids.map(Number)));
 }
 
 export function countOutbox(db: Database.Database): number {
-  return (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+  return (prepared(db, 'SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
 }

@@ -30,6 +30,7 @@ import { BACKGROUND_WRITER, WriteQueue, type LockWaiting } from './write-queue.t
 import { CHANGE_RETENTION, pruneChanges } from './change-log.ts';
 import { SearchPool } from './search-pool.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
+import { prepared } from './statements.ts';
 
 /** Options of the embedded SQLite store. */
 export interface SqliteStoreOptions {
@@ -119,7 +120,7 @@ class SqliteStore implements Store {
     const created = queuedJob(job, now);
     try {
       await this.write(() => {
-        this.db.prepare(
+        prepared(this.db, 
           `INSERT INTO jobs (id, collection, document_id, status, stage, progress, attempts, error, chunk_count,
              priority, seq, trace_id, created_at, updated_at, finished_at)
            VALUES (@id, @collection, @document_id, @status, @stage, @progress, @attempts, @error, @chunk_count,
@@ -137,7 +138,7 @@ class SqliteStore implements Store {
   }
 
   async getJob(id: string): Promise<Job | null> {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     return row === undefined ? null : rowToJob(row);
   }
 
@@ -167,7 +168,7 @@ class SqliteStore implements Store {
       params.push(cursor.createdAt, cursor.createdAt, cursor.id);
     }
     // One row more than asked tells whether another page exists.
-    const rows = this.db.prepare(
+    const rows = prepared(this.db, 
       `SELECT * FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY created_at DESC, id DESC LIMIT ?`,
     ).all(...params, query.first + 1) as JobRow[];
@@ -178,7 +179,7 @@ class SqliteStore implements Store {
   async updateJob(id: string, patch: JobPatch): Promise<Job | null> {
     validateJobPatch(patch);
     return this.write(() => {
-      const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+      const row = prepared(this.db, 'SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
       if (row === undefined) return null;
       const job = rowToJob(row);
       // A late event never overwrites a finished job; only an explicit retry forces it.
@@ -203,7 +204,7 @@ class SqliteStore implements Store {
         updatedAt: new Date(now),
         finishedAt,
       };
-      this.db.prepare(
+      prepared(this.db, 
         `UPDATE jobs SET status = @status, stage = @stage, progress = @progress, attempts = @attempts, error = @error,
            chunk_count = @chunk_count, seq = @seq, updated_at = @updated_at, finished_at = @finished_at
          WHERE id = @id`,
@@ -213,14 +214,14 @@ class SqliteStore implements Store {
   }
 
   async listStalledJobs(before: Date, limit: number): Promise<Job[]> {
-    const rows = this.db.prepare(
+    const rows = prepared(this.db, 
       `SELECT * FROM jobs WHERE status IN ('QUEUED', 'RUNNING') AND updated_at < ? ORDER BY updated_at ASC LIMIT ?`,
     ).all(before.getTime(), limit) as JobRow[];
     return rows.map(rowToJob);
   }
 
   async saveResumePoint(point: Omit<ResumePoint, 'savedAt'>): Promise<void> {
-    await this.write(() => this.db.prepare(
+    await this.write(() => prepared(this.db, 
       `INSERT INTO resume_points (job_id, stage, message, saved_at)
        SELECT @jobId, @stage, @message, @now WHERE EXISTS (SELECT 1 FROM jobs WHERE id = @jobId)
        ON CONFLICT (job_id) DO UPDATE SET stage = excluded.stage, message = excluded.message, saved_at = excluded.saved_at`,
@@ -228,14 +229,14 @@ class SqliteStore implements Store {
   }
 
   async getResumePoint(jobId: string): Promise<ResumePoint | null> {
-    const row = this.db.prepare('SELECT * FROM resume_points WHERE job_id = ?').get(jobId) as
+    const row = prepared(this.db, 'SELECT * FROM resume_points WHERE job_id = ?').get(jobId) as
       | { job_id: string; stage: string; message: string; saved_at: number }
       | undefined;
     return row === undefined ? null : { jobId: row.job_id, stage: row.stage as Stage, message: row.message, savedAt: new Date(row.saved_at) };
   }
 
   async getDocument(collection: string, id: string): Promise<DocumentRecord | null> {
-    const row = this.db.prepare('SELECT * FROM documents WHERE collection = ? AND id = ?').get(collection, id) as DocumentRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM documents WHERE collection = ? AND id = ?').get(collection, id) as DocumentRow | undefined;
     return row === undefined ? null : rowToDocument(row);
   }
 
@@ -245,7 +246,7 @@ class SqliteStore implements Store {
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
     const { mode, vector, text } = checkSearchQuery(query);
-    const collection = this.db.prepare(
+    const collection = prepared(this.db, 
       'SELECT id, created_at, embedder_name, embedder_dimension FROM collections WHERE name = ?',
     ).get(query.collection) as { id: number; created_at: number; embedder_name: string; embedder_dimension: number } | undefined;
     if (collection === undefined) return [];
@@ -266,7 +267,7 @@ class SqliteStore implements Store {
   }
 
   async getCollection(name: string): Promise<CollectionInfo | null> {
-    const row = this.db.prepare(
+    const row = prepared(this.db, 
       `SELECT embedder_name, embedder_dimension,
          (SELECT count(*) FROM documents WHERE collection = @name) AS document_count,
          (SELECT count(*) FROM chunks WHERE collection = @name) AS chunk_count
@@ -284,14 +285,14 @@ class SqliteStore implements Store {
   }
 
   async getCollectionEmbedder(name: string): Promise<EmbedderIdentity | null> {
-    const row = this.db.prepare('SELECT embedder_name, embedder_dimension FROM collections WHERE name = ?').get(name) as
+    const row = prepared(this.db, 'SELECT embedder_name, embedder_dimension FROM collections WHERE name = ?').get(name) as
       | { embedder_name: string; embedder_dimension: number }
       | undefined;
     return row === undefined ? null : { name: row.embedder_name, dimension: row.embedder_dimension };
   }
 
   async countChunks(collection: string, documentId: string): Promise<number> {
-    const row = this.db.prepare('SELECT count(*) AS n FROM chunks WHERE collection = ? AND document_id = ?')
+    const row = prepared(this.db, 'SELECT count(*) AS n FROM chunks WHERE collection = ? AND document_id = ?')
       .get(collection, documentId) as { n: number };
     return row.n;
   }
@@ -299,18 +300,18 @@ class SqliteStore implements Store {
   async deleteDocument(collection: string, id: string): Promise<boolean> {
     return this.writeChunks(() => {
       removeChunks(this.db, collection, id);
-      return this.db.prepare('DELETE FROM documents WHERE collection = ? AND id = ?').run(collection, id).changes > 0;
+      return prepared(this.db, 'DELETE FROM documents WHERE collection = ? AND id = ?').run(collection, id).changes > 0;
     });
   }
 
   async deleteCollection(name: string): Promise<number> {
     return this.writeChunks(() => {
-      const row = this.db.prepare('SELECT id FROM collections WHERE name = ?').get(name) as { id: number } | undefined;
+      const row = prepared(this.db, 'SELECT id FROM collections WHERE name = ?').get(name) as { id: number } | undefined;
       if (row === undefined) return 0;
       this.db.exec(`DROP TABLE IF EXISTS ${vectorTableName(row.id)}`);
-      this.db.prepare('DELETE FROM chunks WHERE collection = ?').run(name);
-      const { changes } = this.db.prepare('DELETE FROM documents WHERE collection = ?').run(name);
-      this.db.prepare('DELETE FROM collections WHERE id = ?').run(row.id);
+      prepared(this.db, 'DELETE FROM chunks WHERE collection = ?').run(name);
+      const { changes } = prepared(this.db, 'DELETE FROM documents WHERE collection = ?').run(name);
+      prepared(this.db, 'DELETE FROM collections WHERE id = ?').run(row.id);
       return changes;
     });
   }
