@@ -35,6 +35,12 @@ const context: CliContext = {
   },
 };
 
+// A reader that stops early (`rag search … | head -3`) closes the pipe: stop quietly, as Unix tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(ExitCode.OK);
+  throw error;
+});
+
 const program = new Command('rag')
   .description('Ingest documents into the RAG system, search them, and watch the jobs.')
   .option('--url <url>', `GraphQL endpoint (env RAG_URL, default ${DEFAULT_URL})`)

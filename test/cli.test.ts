@@ -156,6 +156,19 @@ describe('rag command line against a running system', function () {
       assert.match(withVector.stderr, /lexicalWeight/);
     });
 
+    it('then search piped into a reader that has already stopped (| head) should exit 0 without an error', async () => {
+      const child = spawn(process.execPath, [...RAG, 'search', 'sourdough starter', '-c', 'cli-docs', '-k', '5'], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // The reading end goes away before the first line is written: every write then fails with EPIPE.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, 0, stderr);
+      assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
+    });
+
     it('then jobs --json should list the four jobs and job <id> --json should show one', async () => {
       const jobs = await runCli(['jobs', '--collection', 'cli-docs', '--json'], env);
       assert.equal(jobs.code, 0, describeRun(jobs));
