@@ -97,7 +97,7 @@ try {
   await preloader.prepare(corpus.documents);
   await preloader.fillTo(10_000);
 
-  log('starting the async gateway, the synchronous gateway and one process per actor');
+  log(`starting the async gateway, the synchronous gateway and the actors (${ACTORS})`);
   const asyncGateway = startProcess('gateway', 'gateway/main.ts', [], env(4711));
   const syncGateway = startProcess('sync-gateway', 'bench/sync-gateway-main.ts', [], env(4712));
   const startActors = (layout = ACTORS) => layout === 'per-stage'

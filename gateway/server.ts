@@ -76,7 +76,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   // Progress events go out only while some gateway has subscribers (messaging/event-demand.ts).
   const demand = new EventDemand();
   const events = new JobEventPublisher(broker, names, logger, demand);
-  const hub = new JobEventHub(broker, names, store, logger, { heard: () => demand.heard(), announceListening: () => events.announceListening() });
+  const hub = new JobEventHub(broker, names, store, logger, demand, events);
   await hub.start();
   const deadLetters = new DeadLetterQueues(broker, names);
   // Publishes what ingest committed (the transactional outbox); started once the broker is set up.

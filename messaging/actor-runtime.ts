@@ -43,7 +43,7 @@ import { HEADERS, attemptOf, deadLetterHeaders, retryHeaders } from './headers.t
 import type { JobEventPublisher } from './job-events.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { Settlement } from './settlement.ts';
-import { stageMessage, type StagePublish } from './stage-publish.ts';
+import { sendStagePublish, stageMessage, type StagePublish } from './stage-publish.ts';
 import { handedOverDelivery, type InProcessStage, type InProcessStages } from './hand-over.ts';
 import { consumeInPriorityOrder } from './priority-consumer.ts';
 import type { Topology } from './topology.ts';
@@ -132,8 +132,9 @@ export class ActorRuntime<M> implements InProcessStage {
 
   /** A message handed over by the stage before, run like a delivery; queued if it has to go back. */
   async takeOver(message: ConsumeMessage, publish: StagePublish): Promise<void> {
-    const settlement = Settlement.handedOver(message, () => this.deps.broker.publish(publish.exchange, publish.routingKey, message.content, {
-      ...publish.options, headers: message.properties.headers,
+    // Queued as it would have been published, with the headers it runs with (the trace context).
+    const settlement = Settlement.handedOver(message, () => sendStagePublish(this.deps.broker, {
+      ...publish, options: { ...publish.options, headers: message.properties.headers },
     }));
     await this.run(settlement, this.deps.names.stageQueues(this.actor.stage)[0]!);
     await settlement.ended;
@@ -267,7 +268,7 @@ export class ActorRuntime<M> implements InProcessStage {
   private handOn(stage: Stage, publish: StagePublish): Promise<void> {
     const local = this.neighbours(stage);
     if (local?.hasRoom()) return local.takeOver(handedOverDelivery(publish), publish);
-    return this.deps.broker.publish(publish.exchange, publish.routingKey, publish.content, publish.options);
+    return sendStagePublish(this.deps.broker, publish);
   }
 
   private async failed(settlement: Settlement, job: Job, attempt: number, error: unknown, logger: Logger): Promise<void> {

@@ -1,25 +1,12 @@
 /**
  * Real cancellation: each running handler registers an AbortController under its job id;
  * a cancel signal from the events exchange aborts them all. Actors also check the job's status
- * in the store before they start, so queued messages of a cancelled job are dropped.
+ * in the store before they start, so queued messages of a cancelled job are dropped. The
+ * process's control queue (services/run-actors.ts) feeds it the signals.
  */
-import type { Broker } from './broker.ts';
-import { LISTENING_KEY, type EventDemand } from './event-demand.ts';
-import { listenToEvents } from './event-listener.ts';
-import { CANCEL_PATTERN } from './job-events.ts';
-import type { Topology } from './topology.ts';
-
 export class CancellationRegistry {
   private readonly running = new Map<string, Set<AbortController>>();
   private readonly recent = new Set<string>();
-
-  /** Starts listening for cancel signals, and for the gateways' announcements that someone listens to job events. */
-  async listen(broker: Broker, names: Topology, demand: EventDemand): Promise<{ stop(): Promise<void> }> {
-    return listenToEvents(broker, names, 'control', [CANCEL_PATTERN, LISTENING_KEY], (message) => {
-      if (message.fields.routingKey === LISTENING_KEY) demand.heard();
-      else this.cancel(message.content.toString('utf8'));
-    });
-  }
 
   /** A controller aborted when the job is cancelled; call release() when the work ends. */
   register(jobId: string): { signal: AbortSignal; release(): void } {

@@ -54,6 +54,10 @@ export function stageMessage(names: Topology, message: StageMessage): StagePubli
 
 /** Publishes (with confirm) to the stage's queue through the work exchange. */
 export function publishToStage(broker: Pick<Broker, 'publish'>, names: Topology, message: StageMessage): Promise<void> {
-  const { exchange, routingKey, content, options } = stageMessage(names, message);
-  return broker.publish(exchange, routingKey, content, options);
+  return sendStagePublish(broker, stageMessage(names, message));
+}
+
+/** Publishes (with confirm) a stage message already built by stageMessage. */
+export function sendStagePublish(broker: Pick<Broker, 'publish'>, publish: StagePublish): Promise<void> {
+  return broker.publish(publish.exchange, publish.routingKey, publish.content, publish.options);
 }

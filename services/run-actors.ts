@@ -8,8 +8,9 @@ import { createBroker, createEmbedder, createRetryPolicy, openStore } from '../c
 import type { SystemConfig } from '../config/config.ts';
 import { ActorRuntime } from '../messaging/actor-runtime.ts';
 import { CancellationRegistry } from '../messaging/cancellation.ts';
-import { JobEventPublisher } from '../messaging/job-events.ts';
-import { EventDemand } from '../messaging/event-demand.ts';
+import { CANCEL_PATTERN, JobEventPublisher } from '../messaging/job-events.ts';
+import { EventDemand, LISTENING_KEY } from '../messaging/event-demand.ts';
+import { listenToEvents } from '../messaging/event-listener.ts';
 import { declareWorkTopology, topology } from '../messaging/topology.ts';
 import { createParsePool, stageActor } from './stage-actors.ts';
 import type { Embedder } from '../embedders/embedder.ts';
@@ -41,7 +42,11 @@ export async function runActors(stages: readonly Stage[], config: SystemConfig, 
   await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: retry.delays(), maxStageLength: config.maxStageQueueLength, deliveryLimit: config.deliveryLimit }));
   const cancellation = new CancellationRegistry();
   const demand = new EventDemand();
-  const listener = await cancellation.listen(broker, names, demand);
+  // One control queue per process: cancel signals, and the gateways' announcements of subscribers.
+  const listener = await listenToEvents(broker, names, 'control', [CANCEL_PATTERN, LISTENING_KEY], (message) => {
+    if (message.fields.routingKey === LISTENING_KEY) demand.heard();
+    else cancellation.cancel(message.content.toString('utf8'));
+  });
   const events = new JobEventPublisher(broker, names, logger, demand);
   const parsePool = stages.includes('PARSE') ? createParsePool(config, logger.child({ actor: 'parse' })) : undefined;
   // Consume only once the workers can parse: their start must not count against a stage deadline.

@@ -30,7 +30,7 @@ export class JobEventHub {
 
   constructor(
     private readonly broker: Broker, private readonly names: Topology, private readonly store: Store, private readonly logger: Logger,
-    private readonly demand: { readonly heard: EventDemand['heard'] } & Pick<JobEventPublisher, 'announceListening'>,
+    private readonly demand: EventDemand, private readonly events: JobEventPublisher,
   ) {}
 
   async start(): Promise<void> {
@@ -59,9 +59,9 @@ export class JobEventHub {
     if (this.announcing) clearInterval(this.announcing);
     this.announcing = null;
     if (!on) return;
-    this.announcing = setInterval(() => void this.demand.announceListening(), ANNOUNCE_INTERVAL_MS);
+    this.announcing = setInterval(() => void this.events.announceListening(), ANNOUNCE_INTERVAL_MS);
     this.announcing.unref();
-    await this.demand.announceListening();
+    await this.events.announceListening();
   }
 
   /** Every event, optionally of one collection (or of a set of collections the caller may see). */

@@ -1,14 +1,14 @@
 /**
  * The gateway's high-water mark on pending work: the ready messages of the queues accepted jobs
  * enter (fetch for URLs, parse for inline content), read with passive queue.declares
- * (checkQueue) at most once per `cacheMs`, plus the jobs this
- * replica accepted since that read. The reading is renewed in the background once it is half its
- * age, so under steady traffic no mutation waits for the broker: waiting for that round trip (a
- * channel and a passive declare per queue) every 500 ms was the slowest 1–2 % of all mutations.
- * Only a reading past its age, after a lull, is waited for. Past the mark, ingest mutations answer BACKPRESSURE before
- * anything is recorded, so a client retries later and nothing accepted is ever dropped. The
- * mark is soft (another replica's accepts show up at the next read); the stage queue's
- * x-max-length is the hard bound.
+ * (checkQueue) at most once per `cacheMs`, plus the jobs this replica accepted since that read.
+ * The reading is renewed in the background once it is half its age, so under steady traffic no
+ * mutation waits for the broker: waiting for that round trip (a channel and a passive declare per
+ * queue) every 500 ms was the slowest 1–2 % of all mutations. Only a reading past its age, after a
+ * lull, is waited for. Past the mark, ingest mutations answer BACKPRESSURE before anything is
+ * recorded, so a client retries later and nothing accepted is ever dropped. The mark is soft
+ * (another replica's accepts show up at the next read); the stage queue's x-max-length is the hard
+ * bound.
  */
 import type { Broker } from '../../messaging/broker.ts';
 import { checkStageQueues } from '../../messaging/stage-depth.ts';
