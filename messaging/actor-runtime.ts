@@ -96,6 +96,12 @@ const REJECTED_REQUEUE_DELAY_MS = 1000;
  * a store call that threw), so an outage does not spin the message in a tight loop.
  */
 const FAILURE_REQUEUE_DELAY_MS = 1000;
+/**
+ * How old the job row a stage was handed may be for that stage to start without writing (see
+ * startsUnrecorded): bounds how far `job(id)` lags, and keeps the row changing at least once per
+ * stage deadline plus this, far inside the stall watchdog's timeout.
+ */
+const UNRECORDED_START_MAX_AGE_MS = 1000;
 
 export class ActorRuntime<M> implements InProcessStage {
   private consumer: { cancel(): Promise<void> } | null = null;
@@ -131,17 +137,18 @@ export class ActorRuntime<M> implements InProcessStage {
   }
 
   /** A message handed over by the stage before, run like a delivery; queued if it has to go back. */
-  async takeOver(message: ConsumeMessage, publish: StagePublish): Promise<void> {
+  async takeOver(message: ConsumeMessage, publish: StagePublish, job: Job): Promise<void> {
     // Queued as it would have been published, with the headers it runs with (the trace context).
     const settlement = Settlement.handedOver(message, () => sendStagePublish(this.deps.broker, {
       ...publish, options: { ...publish.options, headers: message.properties.headers },
     }));
-    await this.run(settlement, this.deps.names.stageQueues(this.actor.stage)[0]!);
+    await this.run(settlement, this.deps.names.stageQueues(this.actor.stage)[0]!, job);
     await settlement.ended;
   }
 
-  private run(settlement: Settlement, queue: string): Promise<void> {
-    const work = tracedDelivery(this.actor.stage, queue, settlement.message, () => this.deliver(settlement))
+  /** `handedJob`: the job as the stage that handed this message over left it (none from the broker). */
+  private run(settlement: Settlement, queue: string, handedJob?: Job): Promise<void> {
+    const work = tracedDelivery(this.actor.stage, queue, settlement.message, () => this.deliver(settlement, handedJob))
       .catch((error) => this.deps.logger.error('delivery handling failed; returning the message to its queue', { error: errorMessage(error) }))
       .then(() => { if (!settlement.settled) return this.returnLater(settlement); });
     this.trackBusy();
@@ -177,7 +184,7 @@ export class ActorRuntime<M> implements InProcessStage {
     }
   }
 
-  private async deliver(settlement: Settlement): Promise<void> {
+  private async deliver(settlement: Settlement, handedJob: Job | undefined): Promise<void> {
     const { stage } = this.actor;
     const { message } = settlement;
     const attempt = attemptOf(message);
@@ -196,18 +203,27 @@ export class ActorRuntime<M> implements InProcessStage {
     const ref = this.actor.jobOf(parsed);
     const logger = this.deps.logger.child({ jobId: ref.jobId, stage, attempt });
     annotateDelivery(ref, attempt);
-    // A cancel remembered from an earlier run must not abort a job retried since: the store check
-    // below is the authority from here on (the gateway writes CANCELLED before it signals).
-    this.deps.cancellation.forget(ref.jobId);
     const [start, end] = STAGE_PROGRESS[stage];
-    // One conditional write answers everything: unknown (null), already finished (returned as it is,
-    // since the store never changes a terminal job), or now RUNNING in this stage.
-    const job = await this.deps.store.updateJob(ref.jobId, { status: 'RUNNING', stage, attempts: attempt, progress: start });
-    if (!job) return this.poison(settlement, null, new ContractError('job.jobId', `job ${ref.jobId} is unknown to the store`));
-    if (isTerminal(job.status)) return this.dropFinished(settlement, job, logger);
-    // Redeliveries (after a crash or a lost connection) are reported in the event, so they can be counted.
-    const note = `${stage} ${attempt > 1 ? `attempt ${attempt}` : 'started'}${message.fields.redelivered ? ' (redelivered)' : ''}`;
-    await this.deps.events.publish(job, note);
+    let job: Job;
+    if (this.startsUnrecorded(handedJob, ref.jobId, attempt)) {
+      // Continues a chain whose first delivery asked the store; a cancel signalled since is
+      // remembered by the registry and aborts this stage at once (and the index write skips a
+      // cancelled job whatever happens).
+      job = handedJob;
+    } else {
+      // A cancel remembered from an earlier run must not abort a job retried since: the store check
+      // below is the authority from here on (the gateway writes CANCELLED before it signals).
+      if (!handedJob) this.deps.cancellation.forget(ref.jobId);
+      // One conditional write answers everything: unknown (null), already finished (returned as it is,
+      // since the store never changes a terminal job), or now RUNNING in this stage.
+      const started = await this.deps.store.updateJob(ref.jobId, { status: 'RUNNING', stage, attempts: attempt, progress: start });
+      if (!started) return this.poison(settlement, null, new ContractError('job.jobId', `job ${ref.jobId} is unknown to the store`));
+      if (isTerminal(started.status)) return this.dropFinished(settlement, started, logger);
+      // Redeliveries (after a crash or a lost connection) are reported in the event, so they can be counted.
+      const note = `${stage} ${attempt > 1 ? `attempt ${attempt}` : 'started'}${message.fields.redelivered ? ' (redelivered)' : ''}`;
+      await this.deps.events.publish(started, note);
+      job = started;
+    }
 
     const cancel = this.deps.cancellation.register(job.id);
     const deadline = AbortSignal.timeout(this.stageTimeoutMs);
@@ -215,7 +231,8 @@ export class ActorRuntime<M> implements InProcessStage {
     const context: HandlerContext = {
       stage, attempt, signal, logger,
       progress: async (fraction, note) => {
-        const updated = await this.deps.store.updateJob(job.id, { progress: start + (end - start) * clamp(fraction) });
+        // With the stage: its start may not have been written (startsUnrecorded).
+        const updated = await this.deps.store.updateJob(job.id, { stage, progress: start + (end - start) * clamp(fraction) });
         if (updated && !isTerminal(updated.status)) await this.deps.events.publish(updated, note ?? null);
       },
     };
@@ -234,7 +251,7 @@ export class ActorRuntime<M> implements InProcessStage {
       try {
         await this.handOn(following, stageMessage(this.deps.names, {
           stage: following, jobId: job.id, priority: ref.priority, body: JSON.stringify(result.next), headers: passThroughHeaders(message),
-        }));
+        }), job);
       } catch (error) {
         if (!(error instanceof BrokerUnavailableError || error instanceof BrokerBlockedError)) throw error;
         // The work succeeded but its result could not be handed on: not the handler's fault, so no
@@ -265,10 +282,25 @@ export class ActorRuntime<M> implements InProcessStage {
   }
 
   /** To the next stage's actor in this process if it has room, else (with confirm) to its queue. */
-  private handOn(stage: Stage, publish: StagePublish): Promise<void> {
+  private handOn(stage: Stage, publish: StagePublish, job: Job): Promise<void> {
     const local = this.neighbours(stage);
-    if (local?.hasRoom()) return local.takeOver(handedOverDelivery(publish), publish);
+    if (local?.hasRoom()) return local.takeOver(handedOverDelivery(publish), publish, job);
     return sendStagePublish(this.deps.broker, publish);
+  }
+
+  /**
+   * Whether a handed-over message starts without writing its stage start to the job row. That
+   * write reports progress (`job(id)`, and the `seq` that orders a subscriber's events) and asks
+   * the store whether the job still runs; in a chain handed on in process the first delivery asked
+   * already. So it is skipped while nobody listens to progress and the row the handing stage left
+   * is fresh, running and of this attempt: three job-row writes per document fewer (issue 15).
+   * `job(id)` then shows the stage the row last recorded, at most UNRECORDED_START_MAX_AGE_MS plus
+   * one stage behind; failures, progress within a stage and the end write the stage they are in.
+   */
+  private startsUnrecorded(handedJob: Job | undefined, jobId: string, attempt: number): handedJob is Job {
+    return handedJob !== undefined && !this.deps.events.progressWanted && handedJob.id === jobId &&
+      handedJob.status === 'RUNNING' && handedJob.attempts === attempt &&
+      Date.now() - handedJob.updatedAt.getTime() < UNRECORDED_START_MAX_AGE_MS;
   }
 
   private async failed(settlement: Settlement, job: Job, attempt: number, error: unknown, logger: Logger): Promise<void> {
@@ -286,7 +318,7 @@ export class ActorRuntime<M> implements InProcessStage {
         case 'fail': {
           logger.warn('job failed', { error: text });
           await this.keepResumePoint(message, job.id);
-          const failed = await this.deps.store.updateJob(job.id, { status: 'FAILED', error: `${stage}: ${text}` });
+          const failed = await this.deps.store.updateJob(job.id, { status: 'FAILED', stage, error: `${stage}: ${text}` });
           if (failed) await this.deps.events.publish(failed, text);
           markOutcome('failed', error);
           return settlement.ack();
@@ -312,7 +344,7 @@ export class ActorRuntime<M> implements InProcessStage {
       headers: retryHeaders(message, attempt + 1, text),
     });
     logger.warn('attempt failed; retrying', { error: text, delayMs: delay });
-    const retrying = await this.deps.store.updateJob(job.id, { error: `${stage}: ${text}` });
+    const retrying = await this.deps.store.updateJob(job.id, { stage, error: `${stage}: ${text}` });
     if (retrying) await this.deps.events.publish(retrying, `attempt ${attempt} failed (${text}); retry in ${delay} ms`);
     markOutcome('retried', error);
     return settlement.ack();
@@ -325,7 +357,7 @@ export class ActorRuntime<M> implements InProcessStage {
     logger.error('dead-lettered', { error: text });
     // Also kept in the store: retryJob still works if the dead-letter queue was purged.
     await this.keepResumePoint(message, job.id);
-    const dead = await this.deps.store.updateJob(job.id, { status: 'DEAD_LETTERED', error: `${stage}: ${text}` });
+    const dead = await this.deps.store.updateJob(job.id, { status: 'DEAD_LETTERED', stage, error: `${stage}: ${text}` });
     if (dead) await this.deps.events.publish(dead, text);
     markOutcome('dead_lettered', error);
     return settlement.ack();
@@ -363,7 +395,7 @@ export class ActorRuntime<M> implements InProcessStage {
       await this.deadLetter(message, jobId, attemptOf(message), text);
       this.deps.logger.error('poison message dead-lettered', { stage: this.actor.stage, jobId, error: text });
       if (jobId) {
-        const dead = await this.deps.store.updateJob(jobId, { status: 'DEAD_LETTERED', error: `${this.actor.stage}: ${text}` });
+        const dead = await this.deps.store.updateJob(jobId, { status: 'DEAD_LETTERED', stage: this.actor.stage, error: `${this.actor.stage}: ${text}` });
         if (dead) await this.deps.events.publish(dead, text);
       }
       markOutcome('dead_lettered', error);

@@ -9,9 +9,12 @@
  * Only a free slot takes work in process: when the next stage is busy (a slow embedder, say) the
  * message goes to its queue as before, where priority orders it and the supervisor sees the
  * backlog and scales that stage out.
+ *
+ * The job goes along as the stage before left it: while nobody listens to progress and that state
+ * is fresh, the next stage starts without writing its start to the store (see ActorRuntime).
  */
 import type { ConsumeMessage } from 'amqplib';
-import type { Stage } from '../schema/domain.ts';
+import type { Job, Stage } from '../schema/domain.ts';
 import { IN_PROCESS_CONSUMER_TAG, withTraceContext } from '../observability/amqp-tracing.ts';
 import type { StagePublish } from './stage-publish.ts';
 
@@ -19,8 +22,11 @@ import type { StagePublish } from './stage-publish.ts';
 export interface InProcessStage {
   /** True while it consumes and has a free slot. */
   hasRoom(): boolean;
-  /** Runs the message as a delivery of its own; resolves when it is settled (rejects if it could not be queued). */
-  takeOver(message: ConsumeMessage, publish: StagePublish): Promise<void>;
+  /**
+   * Runs the message as a delivery of its own; resolves when it is settled (rejects if it could not
+   * be queued). `job` is the job as the handing stage last read or wrote it.
+   */
+  takeOver(message: ConsumeMessage, publish: StagePublish, job: Job): Promise<void>;
 }
 
 /** Finds the actor of a stage in this process, if one runs here. */

@@ -27,6 +27,11 @@ export class JobEventPublisher {
   /** Without a demand every event is published (tests that watch the exchange directly). */
   constructor(private readonly broker: Broker, private readonly names: Topology, private readonly logger: Logger, private readonly demand?: EventDemand) {}
 
+  /** True while progress events have a listener (always, without a demand to ask). */
+  get progressWanted(): boolean {
+    return !this.demand || this.demand.wanted;
+  }
+
   /**
    * Sends the event without waiting for the broker's confirm: events are informational, and
    * publishes on one channel keep their order whether or not anyone waits for the confirm.
@@ -34,7 +39,7 @@ export class JobEventPublisher {
    */
   async publish(job: Job, message: string | null = null): Promise<void> {
     // Progress nobody listens to is not sent; the end of a job always is (messaging/event-demand.ts).
-    if (this.demand && !this.demand.wanted && !isTerminal(job.status)) return;
+    if (!this.progressWanted && !isTerminal(job.status)) return;
     // Untraced: a job trace shows its work, not the dozen progress events around it.
     untraced(() => this.broker.publish(this.names.eventsExchange, jobEventKey(job.collection, job.id), serializeJobEvent(eventOf(job, message)), {
       // Not mandatory: an event nobody listens to is unroutable by design, not a failure.

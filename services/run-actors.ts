@@ -23,6 +23,8 @@ export interface SharedComponents {
   readonly embedder?: Embedder;
   /** Wraps each stage's actor, e.g. to inject a fault at a seam without touching the actors. */
   readonly wrapActor?: (actor: StageActor<any>) => StageActor<any>;
+  /** Whether anyone listens to progress, e.g. one on a test's clock. */
+  readonly eventDemand?: EventDemand;
 }
 
 export interface RunningActors {
@@ -41,7 +43,7 @@ export async function runActors(stages: readonly Stage[], config: SystemConfig, 
   const broker = createBroker(config, `actor ${stages.join(',').toLowerCase()}`, logger);
   await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: retry.delays(), maxStageLength: config.maxStageQueueLength, deliveryLimit: config.deliveryLimit }));
   const cancellation = new CancellationRegistry();
-  const demand = new EventDemand();
+  const demand = shared?.eventDemand ?? new EventDemand();
   // One control queue per process: cancel signals, and the gateways' announcements of subscribers.
   const listener = await listenToEvents(broker, names, 'control', [CANCEL_PATTERN, LISTENING_KEY], (message) => {
     if (message.fields.routingKey === LISTENING_KEY) demand.heard();

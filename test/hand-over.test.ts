@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { AMQP_PRIORITY, STAGES, type Stage } from '../schema/domain.ts';
+import type { JobPatch, Store } from '../stores/store.ts';
+import { EventDemand, LISTENING_TTL_MS } from '../messaging/event-demand.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { PermanentError } from '../messaging/errors.ts';
 import type { StageActor } from '../messaging/actor-runtime.ts';
@@ -42,13 +44,46 @@ describe('handing work on in process', function () {
   });
 
   /** Every stage in this process, with the given changes to the configuration and to the actors. */
-  async function start(options: { handOver?: boolean; prefetch?: Partial<Record<Stage, number>>; wrap?: (actor: StageActor<any>) => StageActor<any> } = {}) {
+  interface StartOptions {
+    handOver?: boolean;
+    prefetch?: Partial<Record<Stage, number>>;
+    wrap?: (actor: StageActor<any>) => StageActor<any>;
+    store?: Store;
+    demand?: EventDemand;
+  }
+  async function start(options: StartOptions = {}) {
     const config = {
       ...system.config,
       handOverInProcess: options.handOver ?? true,
       prefetchByStage: { ...system.config.prefetchByStage, ...options.prefetch },
     };
-    actors = await runActors(STAGES, config, silentLogger, { store: system.store, wrapActor: options.wrap });
+    actors = await runActors(STAGES, config, silentLogger, { store: options.store ?? system.store, wrapActor: options.wrap, eventDemand: options.demand });
+  }
+
+  /** The test system's store, recording the stage of every job-row write that starts one (status RUNNING). */
+  function recordingStarts(): { store: Store; starts: Stage[] } {
+    const starts: Stage[] = [];
+    const store = new Proxy(system.store, {
+      get(target, property) {
+        if (property === 'updateJob') {
+          return (id: string, patch: JobPatch) => {
+            if (patch.status === 'RUNNING' && patch.stage) starts.push(patch.stage);
+            return target.updateJob(id, patch);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    return { store, starts };
+  }
+
+  /** A demand on its own clock, past its last announcement: nobody listens to progress. */
+  function nobodyListening(): EventDemand {
+    let now = 0;
+    const demand = new EventDemand(() => now);
+    now += LISTENING_TTL_MS;
+    return demand;
   }
 
   async function ingest(text: string): Promise<string> {
@@ -133,5 +168,52 @@ describe('handing work on in process', function () {
     const job = await waitForJob(system.url, id);
     assert.equal(job.status, 'SUCCEEDED');
     assert.deepEqual(await routed(), ['INDEX'], 'the retry resumed at the index stage, not at parse');
+  });
+
+  describe('stage starts written to the job row', () => {
+    it('while nobody listens to progress, should write only the start of the stage that came from the broker', async () => {
+      const { store, starts } = recordingStarts();
+      await start({ store, demand: nobodyListening() });
+      const job = await waitForJob(system.url, await ingest('# Birds\n\nWrens sing loudly.'));
+      assert.deepEqual({ status: job.status, stage: job.stage, progress: job.progress }, { status: 'SUCCEEDED', stage: 'INDEX', progress: 1 });
+      assert.ok(job.chunkCount > 0);
+      assert.deepEqual(starts, ['PARSE'], 'chunk, embed and index were handed over and started unrecorded');
+    });
+
+    it('while someone listens, should write every stage start, so a subscriber sees each stage', async () => {
+      const { store, starts } = recordingStarts();
+      await start({ store, demand: new EventDemand() });
+      const job = await waitForJob(system.url, await ingest('# Birds\n\nThrushes sing sweetly.'));
+      assert.equal(job.status, 'SUCCEEDED');
+      assert.deepEqual(starts, ['PARSE', 'CHUNK', 'EMBED', 'INDEX']);
+    });
+
+    it('when the job row it was handed is over a second old, should write its start again', async () => {
+      const { store, starts } = recordingStarts();
+      await start({ store, demand: nobodyListening(), wrap: around('CHUNK', () => new Promise((resolve) => setTimeout(resolve, 1200))) });
+      const job = await waitForJob(system.url, await ingest('# Birds\n\nNightjars churr at dusk.'));
+      assert.equal(job.status, 'SUCCEEDED');
+      // Chunk started on the fresh parse row; embed got that row 1.2 s later; index got embed's.
+      assert.deepEqual(starts, ['PARSE', 'EMBED']);
+    });
+
+    it('when a job is cancelled while an unrecorded stage runs, should abort it, end CANCELLED and index nothing', async () => {
+      let entered!: () => void;
+      const embedding = new Promise<void>((resolve) => { entered = resolve; });
+      const { store, starts } = recordingStarts();
+      await start({ store, demand: nobodyListening(), wrap: around('EMBED', () => { entered(); return new Promise(() => {}); }) });
+      const id = await ingest('# Birds\n\nCuckoos call in spring.');
+      await embedding;
+      assert.deepEqual(starts, ['PARSE'], 'embed runs without having written its start');
+      const { cancelJob } = await gqlData(system.url, 'mutation($id: ID!) { cancelJob(id: $id) { status documentId } }', { id });
+      assert.equal(cancelJob.status, 'CANCELLED');
+      const final = await waitForJob(system.url, id);
+      assert.equal(final.status, 'CANCELLED');
+      // The embed handler never returns by itself: only the cancel signal ends its delivery.
+      await actors!.stop(5000);
+      actors = null;
+      assert.equal(await system.store.countChunks('handover', cancelJob.documentId), 0);
+      assert.deepEqual(await routed(), ['PARSE'], 'nothing went on to index through the broker either');
+    });
   });
 });
