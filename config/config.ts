@@ -67,6 +67,8 @@ export interface SystemConfig {
   readonly parseTimeoutMs: number;
   /** PARSE_MAX_MEMORY_MB: resident memory a parse worker may reach; past it the worker is killed and the job FAILS. */
   readonly parseMaxMemoryMb: number;
+  /** PARSE_INLINE_MAX_BYTES: plain text, Markdown and HTML up to this size parse in the actor, not a worker (0: every document in a worker). */
+  readonly parseInlineMaxBytes: number;
   /** PREFETCH: unacked messages per actor consumer. */
   readonly prefetch: number;
   /**
@@ -234,6 +236,7 @@ export function readConfig(env: Env): SystemConfig {
     parseWorkers: int(env, 'PARSE_WORKERS', 2, 1, 64),
     parseTimeoutMs: int(env, 'PARSE_TIMEOUT_MS', 60_000, 100, 3_600_000),
     parseMaxMemoryMb: int(env, 'PARSE_MAX_MEMORY_MB', 512, 64, 65_536),
+    parseInlineMaxBytes: int(env, 'PARSE_INLINE_MAX_BYTES', 16_384, 0, 65_536),
     prefetch: int(env, 'PREFETCH', 16, 1, 1000),
     prefetchByStage: byStage(env, 'PREFETCH', 1, 1000),
     stageTimeoutMs: int(env, 'STAGE_TIMEOUT_MS', 120_000, 100, 3_600_000),

@@ -15,7 +15,9 @@ import type { Logger } from '../observability/logger.ts';
 
 /** The parse actor's worker pool, built from the configuration; its owner closes it. */
 export function createParsePool(config: SystemConfig, logger?: Logger): ParsePool {
-  return new ParsePool({ workers: config.parseWorkers, timeoutMs: config.parseTimeoutMs, maxMemoryMb: config.parseMaxMemoryMb, logger });
+  return new ParsePool({
+    workers: config.parseWorkers, timeoutMs: config.parseTimeoutMs, maxMemoryMb: config.parseMaxMemoryMb, inlineMaxBytes: config.parseInlineMaxBytes, logger,
+  });
 }
 
 let sharedPool: ParsePool | null = null;

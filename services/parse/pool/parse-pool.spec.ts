@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { PermanentError, RetryableError } from '../../../messaging/errors.ts';
 import { makePdfBomb } from '../../../test/fixtures/make-pdf-bomb.ts';
 import { ParsePool } from './parse-pool.ts';
@@ -85,5 +86,45 @@ describe('ParsePool', function () {
     const closed = new ParsePool({ workers: 1, timeoutMs: 1000, maxMemoryMb: 128 });
     await closed.close();
     await assert.rejects(closed.parse(utf8('x'), 'text/plain'), RetryableError);
+  });
+});
+
+describe('ParsePool with PARSE_INLINE_MAX_BYTES', function () {
+  this.timeout(30_000);
+  const INLINE_MAX = 1024;
+  let pool: ParsePool;
+  beforeEach(() => { pool = new ParsePool({ workers: 1, timeoutMs: 10_000, maxMemoryMb: 512, inlineMaxBytes: INLINE_MAX }); });
+  afterEach(() => pool.close());
+
+  /** The processes this one has started and not yet reaped (the pool's workers among them). */
+  const children = () => readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(' ').filter(Boolean);
+
+  it('when plain text, Markdown or HTML is within the limit, should parse it in this thread without starting a worker', async () => {
+    const before = children();
+    assert.deepEqual(await pool.parse(utf8('# Kites\n\nBox kites fly.'), 'text/markdown'), { title: 'Kites', sections: [{ headings: ['Kites'], text: 'Box kites fly.' }] });
+    assert.equal((await pool.parse(utf8('<h1>Gulls</h1><p>Gulls follow ferries.</p>'), 'text/html; charset=utf-8')).sections[0]?.text, 'Gulls follow ferries.');
+    assert.equal((await pool.parse(utf8('Terns dive.'), 'text/plain')).sections[0]?.text, 'Terns dive.');
+    assert.deepEqual(children(), before, 'no worker process was started');
+  });
+
+  it('when a document is over the limit or of another type, should parse it in a worker, with the same result', async () => {
+    const before = children();
+    const text = `# Kites\n\n${'Box kites fly in strong wind. '.repeat(40)}`;
+    assert.ok(utf8(text).byteLength > INLINE_MAX);
+    const parsed = await pool.parse(utf8(text), 'text/markdown');
+    assert.equal(parsed.sections[0]?.text, text.slice('# Kites\n\n'.length).trim());
+    assert.equal(children().filter((pid) => !before.includes(pid)).length, 1, 'one worker process started');
+    assert.deepEqual((await pool.parse(utf8('{"kite": "box"}'), 'application/json')).sections, [{ headings: ['kite'], text: 'box' }]);
+  });
+
+  it('when a small document cannot be parsed, should fail it as a worker would: permanently, with the reason', async () => {
+    const invalid = new Uint8Array([0x23, 0x20, 0xff, 0xfe]);
+    const inline = await pool.parse(invalid, 'text/markdown').catch((error: unknown) => error);
+    const workersOnly = new ParsePool({ workers: 1, timeoutMs: 10_000, maxMemoryMb: 512 });
+    const inWorker = await workersOnly.parse(invalid, 'text/markdown').catch((error: unknown) => error).finally(() => workersOnly.close());
+    assert.ok(inline instanceof PermanentError, String(inline));
+    assert.ok(inWorker instanceof PermanentError, String(inWorker));
+    assert.match(inline.message, /not valid UTF-8/);
+    assert.equal(inline.message, inWorker.message);
   });
 });

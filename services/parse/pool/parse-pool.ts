@@ -10,13 +10,20 @@
  * heap: decompressed streams and archives are ArrayBuffers, which `resourceLimits` does not
  * count. A process's resident set (read from /proc while it parses) counts everything;
  * `--max-old-space-size` bounds the heap as well, on systems without /proc too.
+ *
+ * Small plain text, Markdown and HTML (`inlineMaxBytes`) parse in the calling thread instead: their
+ * parsers are linear, with nesting bounded (the worst hostile input of the parse bench takes
+ * ~1.5 ms per KB), so such a document holds the event loop ~25 ms at most at the default 16 KiB,
+ * and allocates nothing a memory budget would catch. For them the trip to a worker (IPC both ways, a context
+ * switch, and parse concurrency capped at the worker count) cost more than the parse (issue 15).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { PermanentError, RetryableError } from '../../../messaging/errors.ts';
 import { silentLogger, type Logger } from '../../../observability/logger.ts';
 import type { ParsedDocument } from '../parsed-document.ts';
-import type { ParseTask, TaskOutcome, WorkerMessage } from './worker-protocol.ts';
+import { describeFailure, type FailureKind, type ParseTask, type TaskOutcome, type WorkerMessage } from './worker-protocol.ts';
+import { normalizeMimeType } from '../../../schema/mime-types.ts';
 import { entryPath, NODE_FLAGS } from '../../../supervisor/node-command.ts';
 
 /** Options of a ParsePool; config/config.ts holds the defaults. */
@@ -27,6 +34,8 @@ export interface ParsePoolOptions {
   readonly timeoutMs: number;
   /** PARSE_MAX_MEMORY_MB: resident memory a worker process may reach while it parses. */
   readonly maxMemoryMb: number;
+  /** PARSE_INLINE_MAX_BYTES: plain text, Markdown and HTML up to this size parse in the calling thread. Default 0: none. */
+  readonly inlineMaxBytes?: number;
   /** How often a busy worker's memory is read. Default 20 ms. */
   readonly memoryCheckMs?: number;
   readonly logger?: Logger;
@@ -54,6 +63,8 @@ interface Worker {
 }
 
 const WORKER_ENTRY = entryPath('services/parse/pool/parse-worker.ts');
+/** The types small enough documents of parse inline: formats whose parsers are linear (see above). */
+const INLINE_TYPES: ReadonlySet<string> = new Set(['text/plain', 'text/markdown', 'text/x-markdown', 'text/html', 'application/xhtml+xml']);
 const STDERR_TAIL_CHARS = 2000;
 
 export class ParsePool {
@@ -87,6 +98,9 @@ export class ParsePool {
   parse(content: Uint8Array, mimeType: string, signal?: AbortSignal): Promise<ParsedDocument> {
     if (this.closed) return Promise.reject(new RetryableError('the parse pool is closed (shutting down)'));
     signal?.throwIfAborted();
+    if (content.byteLength <= (this.options.inlineMaxBytes ?? 0) && INLINE_TYPES.has(normalizeMimeType(mimeType))) {
+      return this.parseInline(content, mimeType);
+    }
     return new Promise<ParsedDocument>((resolve, reject) => {
       const task: Task = {
         id: this.nextId++, mimeType, content, resolve, reject, signal,
@@ -96,6 +110,17 @@ export class ParsePool {
       this.queue.push(task);
       this.pump();
     });
+  }
+
+  /** Parses in this thread; fails as the same document would in a worker. */
+  private async parseInline(content: Uint8Array, mimeType: string): Promise<ParsedDocument> {
+    // Loaded on the first such document: processes that never parse inline never load the parsers.
+    const { parseDocument } = await (parsers ??= import('../parse-document.ts'));
+    try {
+      return await parseDocument(content, mimeType);
+    } catch (error) {
+      throw failure(describeFailure(error), this.options.maxMemoryMb);
+    }
   }
 
   /** Ends every worker and fails queued documents (retryably: another process may take them). */
@@ -243,7 +268,9 @@ export class ParsePool {
   }
 }
 
-function failure(outcome: Extract<TaskOutcome, { type: 'failed' }>, maxMemoryMb: number): Error {
+let parsers: Promise<typeof import('../parse-document.ts')> | undefined;
+
+function failure(outcome: { readonly kind: FailureKind; readonly message: string }, maxMemoryMb: number): Error {
   switch (outcome.kind) {
     case 'permanent': return new PermanentError(outcome.message);
     case 'memory': return memoryError(maxMemoryMb, outcome.message);
