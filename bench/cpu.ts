@@ -28,6 +28,44 @@ export function cpuSeconds(pid: number): number | null {
   }
 }
 
+/**
+ * CPU seconds of a process and every process below it: the parse actor's worker processes, say,
+ * which parse each document. Counts live descendants and (through cutime/cstime) those that ended.
+ */
+export function treeCpuSeconds(pid: number): number | null {
+  const own = processTimes(pid);
+  if (own === null) return null;
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat !== null) parents.set(Number(entry), Number(stat[1]));
+  }
+  let total = own;
+  for (const [child] of parents) {
+    let up = parents.get(child);
+    while (up !== undefined && up !== pid && up > 1) up = parents.get(up);
+    if (up === pid) total += processTimes(child) ?? 0;
+  }
+  return total;
+}
+
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces): state first. */
+function readStat(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime + cutime + cstime (its own and its ended children's), in seconds. */
+function processTimes(pid: number): number | null {
+  const fields = readStat(pid);
+  return fields === null ? null : (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS;
+}
+
 /** The RabbitMQ node's Erlang VM on this machine, if it runs here. */
 export function brokerPid(): number | null {
   for (const entry of readdirSync('/proc')) {

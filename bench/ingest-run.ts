@@ -20,6 +20,8 @@ export interface IngestRunResult {
   readonly mutationMs: LatencySummary;
   readonly searchableMs: LatencySummary;
   readonly seconds: number;
+  /** From the first mutation sent until the last one answered: how long accepting took. */
+  readonly acceptSeconds: number;
   readonly documentsPerSecond: number;
   /** MB of document text per second. */
   readonly megabytesPerSecond: number;
@@ -67,6 +69,7 @@ export async function ingestRun(options: {
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
+  const acceptSeconds = (Date.now() - started) / 1000;
 
   const db = new Database(options.dbPath, { readonly: true, fileMustExist: true });
   try {
@@ -91,6 +94,7 @@ export async function ingestRun(options: {
       mutationMs: summarize(mutationMs),
       searchableMs: summarize(succeeded.map((row) => row.finished_at! - sentAt.get(row.id)!)),
       seconds: Math.round(seconds * 100) / 100,
+      acceptSeconds: Math.round(acceptSeconds * 100) / 100,
       documentsPerSecond: Math.round(succeeded.length / seconds),
       megabytesPerSecond: Math.round(options.documents.reduce((sum, doc) => sum + Buffer.byteLength(doc.text), 0) / 1e4 / seconds) / 100,
       chunksPerSecond: Math.round(chunks / seconds),
@@ -111,6 +115,7 @@ export function combineRuns(runs: readonly IngestRunResult[]): IngestRunResult {
     mutationMs: mergeSummaries(runs.map((run) => run.mutationMs)),
     searchableMs: mergeSummaries(runs.map((run) => run.searchableMs)),
     seconds: Math.round(seconds * 100) / 100,
+    acceptSeconds: Math.round(sum((run) => run.acceptSeconds) * 100) / 100,
     documentsPerSecond: Math.round(documents / seconds),
     megabytesPerSecond: Math.round((sum((run) => run.megabytesPerSecond * run.seconds) / seconds) * 100) / 100,
     chunksPerSecond: Math.round(chunks / seconds),
