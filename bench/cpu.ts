@@ -17,15 +17,9 @@ const TICKS = (() => {
 
 /** User plus system CPU seconds a process has used so far, or null if it is gone. */
 export function cpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces, so split after its closing paren):
-    // state is field 3, utime field 14 and stime field 15 (proc(5)).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS;
-  } catch {
-    return null;
-  }
+  // utime is field 14 and stime field 15 of /proc/<pid>/stat (proc(5)), 11 and 12 after the name.
+  const fields = readStat(pid);
+  return fields === null ? null : (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
 /**
