@@ -156,7 +156,7 @@ function printPages(result: BenchResult): void {
     ['whole pages (HTML)', String(pages.documents), String(pages.documentsPerSecond), String(pages.megabytesPerSecond), String(pages.chunksPerSecond),
       `${pages.searchableMs.p50} / ${pages.searchableMs.p95}`],
   ]);
-  const names = Object.keys(cpuSeconds.pages);
+  const names = [...new Set([cpuSeconds.sync, cpuSeconds.sections, cpuSeconds.pages].flatMap((count) => Object.keys(count)))];
   const cell = (value: number | null | undefined) => (value == null ? '' : value.toFixed(1));
   printTable([
     ['CPU s per process', ...names],
