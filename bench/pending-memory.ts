@@ -25,6 +25,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { readConfig } from '../config/config.ts';
+import { ENTRY_STAGES } from '../schema/domain.ts';
 import { createEmbedder, createRetryPolicy, openStore } from '../config/components.ts';
 import { checkStageQueues } from '../messaging/stage-depth.ts';
 import { splitNodeUrls } from '../messaging/node-urls.ts';
@@ -121,8 +122,9 @@ try {
     ? setInterval(() => void heapSpacesLine(gateway, inspector).then(log, (error) => log(String(error))), SAMPLE_MS)
     : null;
   let published = 0;
-  // Every accepted job is in the fetch queue: the outbox holds nothing more.
-  const publishedAll = () => waitFor('outbox published', async () => (await checkStageQueues(channel, names.stageQueues('FETCH'))).ready >= published, 300_000);
+  // Every accepted job is in its entry stage's queue (parse, for these inline texts): the outbox holds nothing more.
+  const entryQueues = ENTRY_STAGES.flatMap((stage) => names.stageQueues(stage));
+  const publishedAll = () => waitFor('outbox published', async () => (await checkStageQueues(channel, entryQueues)).ready >= published, 300_000);
   const readings: { jobs: number; reading: MemoryReading }[] = [];
   const probe = memoryProbe(gateway, inspector, cpuSeconds);
   const read = async () => {
