@@ -29,19 +29,16 @@ export function cpuSeconds(pid: number): number | null {
 export function treeCpuSeconds(pid: number): number | null {
   const own = processTimes(pid);
   if (own === null) return null;
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readStat(Number(entry));
-    if (stat !== null) parents.set(Number(entry), Number(stat[1]));
+  return childrenOf(pid).reduce((total, child) => total + (treeCpuSeconds(child) ?? 0), own);
+}
+
+/** The live children of a process (Node forks from its main thread, whose task lists them). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
-  let total = own;
-  for (const [child] of parents) {
-    let up = parents.get(child);
-    while (up !== undefined && up !== pid && up > 1) up = parents.get(up);
-    if (up === pid) total += processTimes(child) ?? 0;
-  }
-  return total;
 }
 
 /** The fields of /proc/<pid>/stat after the command name (which may hold spaces): state first. */

@@ -11,11 +11,12 @@
  * count. A process's resident set (read from /proc while it parses) counts everything;
  * `--max-old-space-size` bounds the heap as well, on systems without /proc too.
  *
- * Small plain text, Markdown and HTML (`inlineMaxBytes`) parse in the calling thread instead: their
- * parsers are linear, with nesting bounded: at the default 16 KiB the worst input measured
- * (`'['×n + 'a' + ']'×n` Markdown) holds the event loop 15 ms, deeply nested HTML 4–5 ms, and such a
- * document allocates nothing a memory budget would catch. For them the trip to a worker (IPC both ways, a context
- * switch, and parse concurrency capped at the worker count) cost more than the parse (issue 15).
+ * Small plain text, Markdown and HTML (`inlineMaxBytes`) parse in the calling thread instead.
+ * Their parsers are linear, with nesting bounded: at the default 16 KiB the worst input measured
+ * (`'['×n + 'a' + ']'×n` Markdown) holds the event loop 15 ms, deeply nested HTML 4–5 ms, and such
+ * a document allocates nothing a memory budget would catch. For them the trip to a worker (IPC
+ * both ways, a context switch, parse concurrency capped at the worker count) cost more than the
+ * parse itself (issue 15).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -63,7 +64,7 @@ interface Worker {
 }
 
 const WORKER_ENTRY = entryPath('services/parse/pool/parse-worker.ts');
-/** The types small enough documents of parse inline: formats whose parsers are linear (see above). */
+/** The types whose small documents parse inline: formats whose parsers are linear (see above). */
 const INLINE_TYPES: ReadonlySet<string> = new Set(['text/plain', 'text/markdown', 'text/x-markdown', 'text/html', 'application/xhtml+xml']);
 const STDERR_TAIL_CHARS = 2000;
 
