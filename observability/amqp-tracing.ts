@@ -18,7 +18,7 @@ import type { Priority, Stage } from '../schema/domain.ts';
 import { ATTR, MESSAGING_SYSTEM_RABBITMQ, SPAN } from './attributes.ts';
 import { enterDelivery, leaveDelivery } from './in-flight.ts';
 import { pipelineMetrics } from './metrics.ts';
-import { inSpan, isUntraced, recordFailure } from './tracing.ts';
+import { inSpan, isTelemetryOn, isUntraced, recordFailure } from './tracing.ts';
 
 type Headers = Record<string, unknown>;
 
@@ -54,7 +54,7 @@ export function tracedPublish(
   exchange: string, routingKey: string, content: Buffer, options: Options.Publish,
   send: (options: Options.Publish) => Promise<void>,
 ): Promise<void> {
-  if (isUntraced()) return send(options);
+  if (!isTelemetryOn() || isUntraced()) return send(options);
   const headers: Headers = { ...(options.headers ?? {}) };
   const parent = trace.getActiveSpan() ? context.active() : propagation.extract(context.active(), headers, getter);
   const destination = routingKey ? `${exchange} ${routingKey}` : exchange;
@@ -92,6 +92,7 @@ const DELIVERY = createContextKey('rag-ingest delivery');
  * message's headers; counts it in flight and times it for the stage metrics.
  */
 export function tracedDelivery(stage: Stage, queue: string, message: ConsumeMessage, handle: () => Promise<void>): Promise<void> {
+  if (!isTelemetryOn()) return countedDelivery(queue, handle);
   const headers: Headers = message.properties.headers ?? {};
   const parent = propagation.extract(context.active(), headers, getter);
   const started = performance.now();
@@ -123,6 +124,16 @@ export function tracedDelivery(stage: Stage, queue: string, message: ConsumeMess
   });
 }
 
+/** A delivery with telemetry off: only counted in flight (see in-flight.ts). */
+async function countedDelivery(queue: string, handle: () => Promise<void>): Promise<void> {
+  enterDelivery(queue);
+  try {
+    await handle();
+  } finally {
+    leaveDelivery(queue);
+  }
+}
+
 /** Adds the job's identity to the delivery span (once the message is parsed). */
 export function annotateDelivery(job: { jobId: string; collection: string; priority: Priority }, attempt: number): void {
   current()?.span.setAttributes({
@@ -149,6 +160,7 @@ export function markOutcome(outcome: DeliveryOutcome, error?: unknown): void {
 
 /** Runs the actor's handler in a child span of the delivery; notes the chunk count of its result. */
 export function tracedHandle<R>(stage: Stage, attempt: number, handle: () => Promise<R>): Promise<R> {
+  if (!isTelemetryOn()) return handle();
   return inSpan({ name: SPAN.handle(stage), attributes: { [ATTR.stage]: stage, [ATTR.attempt]: attempt } }, async (span) => {
     const result = await handle();
     const chunks = chunkCountOf(result);

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { metrics as sdkMetrics, tracing } from '@opentelemetry/sdk-node';
+import { setTelemetryOn } from './tracing.ts';
 
 /** What to export, and where. */
 export interface TelemetryOptions {
@@ -89,6 +90,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     instrumentations: [],
   });
   sdk.start();
+  setTelemetryOn(true);
   const telemetry: Telemetry = {
     serviceName: options.serviceName,
     tracing: spanProcessors.length > 0,
@@ -98,6 +100,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     },
     async shutdown() {
       if (current === telemetry) current = null;
+      setTelemetryOn(false);
       await sdk.shutdown().catch(() => {});
       if (scrape) await new Promise<void>((resolve) => scrape!.server.close(() => resolve()));
       // NodeSDK leaves its providers registered; unregister them so a later start (tests) can register anew.
