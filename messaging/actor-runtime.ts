@@ -36,6 +36,7 @@ import type { Store } from '../stores/store.ts';
 import type { Broker } from './broker.ts';
 import { BrokerBlockedError, BrokerRejectedError, BrokerUnavailableError } from './broker-errors.ts';
 import { untilAborted } from './until-aborted.ts';
+import { StageSignal } from './stage-signal.ts';
 import type { CancellationRegistry } from './cancellation.ts';
 import { ContractError } from '../schema/contract-error.ts';
 import { CancelledError, classify, errorMessage } from './errors.ts';
@@ -108,7 +109,10 @@ export class ActorRuntime<M> implements InProcessStage {
   /** The actors of other stages in this process, which take work in process when they have room. */
   private neighbours: InProcessStages = () => undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly shutdown = new AbortController();
+  /** The signals of the handlers running now: aborted if a shutdown's grace period runs out. */
+  private readonly running = new Set<StageSignal>();
+  /** Set when that grace period ran out: a handler starting after it is aborted at once. */
+  private abortedByShutdown = false;
   private readonly prefetch: number;
   private readonly stageTimeoutMs: number;
   // Time-weighted in-flight count since the last utilisation() call (for the autoscaler).
@@ -179,7 +183,8 @@ export class ActorRuntime<M> implements InProcessStage {
     const all = Promise.allSettled([...this.inFlight]);
     const timedOut = await Promise.race([all.then(() => false), sleep(graceMs).then(() => true)]);
     if (timedOut) {
-      this.shutdown.abort(new Error('shutting down'));
+      this.abortedByShutdown = true;
+      for (const handler of this.running) handler.abort('shutdown', shuttingDown());
       await all;
     }
   }
@@ -225,9 +230,11 @@ export class ActorRuntime<M> implements InProcessStage {
       job = started;
     }
 
-    const cancel = this.deps.cancellation.register(job.id);
-    const deadline = AbortSignal.timeout(this.stageTimeoutMs);
-    const signal = AbortSignal.any([cancel.signal, deadline, this.shutdown.signal]);
+    const stageSignal = new StageSignal(this.stageTimeoutMs);
+    const { signal } = stageSignal;
+    const cancel = this.deps.cancellation.register(job.id, stageSignal);
+    this.running.add(stageSignal);
+    if (this.abortedByShutdown) stageSignal.abort('shutdown', shuttingDown());
     const context: HandlerContext = {
       stage, attempt, signal, logger,
       progress: async (fraction, note) => {
@@ -271,13 +278,15 @@ export class ActorRuntime<M> implements InProcessStage {
         await sleep(REJECTED_REQUEUE_DELAY_MS);
         return settlement.requeue();
       }
-      const reason = cancel.signal.aborted ? new CancelledError() :
-        this.shutdown.signal.aborted ? null :
-        deadline.aborted ? new Error(`${stage} exceeded its deadline of ${this.stageTimeoutMs} ms`) : error;
-      if (reason === null) return settlement.requeue(); // shutting down: return it to the queue
+      const { cause } = stageSignal;
+      if (cause === 'shutdown') return settlement.requeue(); // return it to the queue
+      const reason = cause === 'cancelled' ? new CancelledError() :
+        cause === 'deadline' ? new Error(`${stage} exceeded its deadline of ${this.stageTimeoutMs} ms`) : error;
       return this.failed(settlement, job, attempt, reason, logger);
     } finally {
       cancel.release();
+      stageSignal.release();
+      this.running.delete(stageSignal);
     }
   }
 
@@ -432,4 +441,8 @@ function clamp(value: number): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function shuttingDown(): Error {
+  return new Error('shutting down');
 }

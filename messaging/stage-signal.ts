@@ -1,0 +1,40 @@
+/**
+ * The signal a stage's handler runs with, and why it was aborted: its job was cancelled, the stage
+ * deadline passed or the process is shutting down; the first cause wins. One AbortController and
+ * one timer per delivery. AbortSignal.timeout and AbortSignal.any made three signals per delivery,
+ * and in Node 20 the combined one registers weak references and a finalizer: 3–4% of the pipeline
+ * worker's samples, and garbage besides (issue 15).
+ */
+export type AbortCause = 'cancelled' | 'deadline' | 'shutdown';
+
+export class StageSignal {
+  private readonly controller = new AbortController();
+  private readonly deadline: NodeJS.Timeout;
+  private abortedBy: AbortCause | null = null;
+
+  constructor(timeoutMs: number) {
+    this.deadline = setTimeout(() => this.abort('deadline', new DOMException('The stage deadline passed', 'TimeoutError')), timeoutMs);
+    this.deadline.unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Why the signal was aborted, or null while it is not. */
+  get cause(): AbortCause | null {
+    return this.abortedBy;
+  }
+
+  abort(cause: AbortCause, reason: unknown): void {
+    if (this.abortedBy !== null) return;
+    this.abortedBy = cause;
+    clearTimeout(this.deadline);
+    this.controller.abort(reason);
+  }
+
+  /** The stage's work is over: its deadline no longer runs. */
+  release(): void {
+    clearTimeout(this.deadline);
+  }
+}
