@@ -44,8 +44,8 @@ import { HEADERS, attemptOf, deadLetterHeaders, retryHeaders } from './headers.t
 import type { JobEventPublisher } from './job-events.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { Settlement } from './settlement.ts';
-import { sendStagePublish, stageMessage, type StagePublish } from './stage-publish.ts';
-import { handedOverDelivery, type InProcessStage, type InProcessStages } from './hand-over.ts';
+import { sendStagePublish, stageMessageOfValue, type StagePublish } from './stage-publish.ts';
+import { handedOverDelivery, handedOverValue, type InProcessStage, type InProcessStages } from './hand-over.ts';
 import { consumeInPriorityOrder } from './priority-consumer.ts';
 import type { Topology } from './topology.ts';
 
@@ -195,10 +195,14 @@ export class ActorRuntime<M> implements InProcessStage {
     const attempt = attemptOf(message);
     let raw: unknown;
     let parsed: M;
-    try {
-      raw = JSON.parse(message.content.toString('utf8'));
-    } catch {
-      return this.poison(settlement, null, new ContractError('body', 'not valid JSON'));
+    const handed = handedOverValue(message);
+    if (handed) raw = handed.value;
+    else {
+      try {
+        raw = JSON.parse(message.content.toString('utf8'));
+      } catch {
+        return this.poison(settlement, null, new ContractError('body', 'not valid JSON'));
+      }
     }
     try {
       parsed = this.actor.parse(raw);
@@ -256,9 +260,9 @@ export class ActorRuntime<M> implements InProcessStage {
       const following = nextStage(stage);
       if (!following) throw new Error(`${stage} returned a next message but is the last stage`);
       try {
-        await this.handOn(following, stageMessage(this.deps.names, {
-          stage: following, jobId: job.id, priority: ref.priority, body: JSON.stringify(result.next), headers: passThroughHeaders(message),
-        }), job);
+        await this.handOn(following, stageMessageOfValue(this.deps.names, {
+          stage: following, jobId: job.id, priority: ref.priority, headers: passThroughHeaders(message),
+        }, result.next), job);
       } catch (error) {
         if (!(error instanceof BrokerUnavailableError || error instanceof BrokerBlockedError)) throw error;
         // The work succeeded but its result could not be handed on: not the handler's fault, so no

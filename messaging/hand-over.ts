@@ -39,9 +39,22 @@ export type InProcessStages = (stage: Stage) => InProcessStage | undefined;
  */
 export function handedOverDelivery(publish: StagePublish): ConsumeMessage {
   const { headers, ...properties } = publish.options;
-  return {
-    content: publish.content,
+  const message = {
+    // Read only if the message leaves the process (queued, dead-lettered, kept as a resume point).
+    get content() { return publish.content; },
     fields: { deliveryTag: 0, redelivered: false, exchange: publish.exchange, routingKey: publish.routingKey, consumerTag: IN_PROCESS_CONSUMER_TAG },
     properties: { ...properties, headers: withTraceContext({ ...headers }) },
   } as unknown as ConsumeMessage;
+  if ('value' in publish) handedValues.set(message, publish.value);
+  return message;
+}
+
+const handedValues = new WeakMap<ConsumeMessage, unknown>();
+
+/**
+ * The object a handed-over message was made from, so the stage taking it over validates it without
+ * a JSON round trip (its contract check still runs); undefined for a broker delivery.
+ */
+export function handedOverValue(message: ConsumeMessage): { readonly value: unknown } | undefined {
+  return handedValues.has(message) ? { value: handedValues.get(message) } : undefined;
 }
