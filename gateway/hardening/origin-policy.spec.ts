@@ -24,6 +24,14 @@ describe('origin policy', () => {
     assert.equal(hostRefusal(keyed, 'evil.example'), null, 'keys protect a gateway under any name');
   });
 
+  it('when Host headers repeat or flood with new names, should judge each the same every time', () => {
+    for (let i = 0; i < 1000; i++) assert.match(hostRefusal(open, `evil-${i}.example`) ?? '', /not a loopback name/);
+    for (let round = 0; round < 3; round++) {
+      assert.equal(hostRefusal(open, 'localhost:4000'), null);
+      assert.match(hostRefusal(open, 'evil.example') ?? '', /not a loopback name/);
+    }
+  });
+
   it('when an Origin is judged, should accept none, loopback in open mode, and the own or allowed ones with keys', () => {
     assert.equal(originRefusal(open, undefined, 'localhost:4000'), null);
     assert.equal(originRefusal(open, 'http://localhost:5173', 'localhost:4000'), null);
