@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { STAGES, type Stage } from '../../schema/domain.ts';
 import { collect, wsClient } from '../support/graphql-client.ts';
-import { spawnActor, type ActorProcess } from '../support/actor-process.ts';
+import { consumersGone, spawnActor, type ActorProcess } from '../support/actor-process.ts';
 import { startDocumentServer, type DocumentServer } from '../support/document-server.ts';
 import { BURST, Ledger } from '../support/ledger.ts';
 import { startTestSystem, type TestSystem } from '../support/test-system.ts';
@@ -59,6 +59,7 @@ describe('fault: actor process killed mid-message', function () {
         victim.kill('SIGKILL');
         const killedAt = Date.now();
         assert.equal((await victim.exited).signal, 'SIGKILL');
+        await consumersGone(victim, system.names);
         children.push(await spawnActor([stage], system.config, system.names));
         await ledger.measureRecovery(system.url, system.store, killedAt);
         const report = await ledger.check(system.store);
@@ -84,6 +85,7 @@ describe('fault: actor process killed mid-message', function () {
       victim.kill('SIGKILL');
       const killedAt = Date.now();
       assert.equal((await victim.exited).signal, 'SIGKILL');
+        await consumersGone(victim, system.names);
       children.push(await spawnActor(STAGES, system.config, system.names));
       await ledger.measureRecovery(system.url, system.store, killedAt);
       const report = await ledger.check(system.store);
@@ -111,6 +113,7 @@ describe('fault: actor process killed mid-message', function () {
       const written = await system.store.getJob(first!);
       assert.equal(written?.status, 'SUCCEEDED', 'the write committed before the crash');
       await ledger.burst(system.url, Math.max(4, BURST / 4), 'crash-more');
+      await consumersGone(crashing, system.names);
       children.push(await spawnActor(['INDEX'], system.config, system.names));
       const report = await ledger.check(system.store);
       assert.equal(report.succeeded, report.accepted);

@@ -12,6 +12,9 @@ import { nodeArgs, PROJECT_ROOT } from '../../supervisor/node-command.ts';
 
 export interface ActorProcess {
   readonly child: ChildProcess;
+  readonly stages: readonly Stage[];
+  /** Each stage queue's consumer count once this process consumed it (its own consumer included). */
+  readonly consumersWhenReady: readonly number[];
   /** Resolves with the exit code (null when killed by a signal) and signal. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal: NodeJS.Signals): void;
@@ -44,16 +47,31 @@ export async function spawnActor(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  const processHandle: ActorProcess = { child, exited, kill: (signal) => { if (child.exitCode === null && child.signalCode === null) child.kill(signal); } };
+  const kill = (signal: NodeJS.Signals) => { if (child.exitCode === null && child.signalCode === null) child.kill(signal); };
   const deadline = Date.now() + 20_000;
   for (;;) {
     const now = await consumerCounts(stages, names);
-    if (stages.every((stage, index) => now[index]! > before[index]!)) return processHandle;
+    if (stages.every((stage, index) => now[index]! > before[index]!)) return { child, exited, kill, stages, consumersWhenReady: now };
     if (child.exitCode !== null || Date.now() > deadline) {
-      processHandle.kill('SIGKILL');
+      kill('SIGKILL');
       throw new Error(`actor process for ${stages.join(',')} did not start consuming (exit code ${child.exitCode})`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Waits until the broker has dropped the consumers of a process that was killed: it notices the
+ * closed connection a moment after the exit, and until then a replacement spawned meanwhile would
+ * find the dead consumer in its "before" count and never see the count rise.
+ */
+export async function consumersGone(dead: ActorProcess, names: Topology): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const now = await consumerCounts(dead.stages, names);
+    if (dead.stages.every((_, index) => now[index]! < dead.consumersWhenReady[index]!)) return;
+    if (Date.now() > deadline) throw new Error(`the consumers of the dead ${dead.stages.join(',')} process are still registered: ${now.join(',')}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
