@@ -38,20 +38,7 @@ export interface StagePublish {
  * band on quorum queues), a first attempt at its job's priority, a stable id per (job, stage).
  */
 export function stageMessage(names: Topology, message: StageMessage): StagePublish {
-  const priority = AMQP_PRIORITY[message.priority];
-  return {
-    exchange: names.workExchange,
-    routingKey: names.stageKey(message.stage, priority),
-    content: Buffer.from(message.body),
-    priority,
-    options: {
-      priority,
-      contentType: 'application/json',
-      messageId: `${message.jobId}:${message.stage}`,
-      ...(message.type === undefined ? {} : { type: message.type }),
-      headers: { ...message.headers, [HEADERS.attempt]: 1 },
-    },
-  };
+  return { ...envelope(names, message), content: Buffer.from(message.body) };
 }
 
 /**
@@ -61,11 +48,24 @@ export function stageMessage(names: Topology, message: StageMessage): StagePubli
  * pipeline worker's samples (issue 15).
  */
 export function stageMessageOfValue(names: Topology, message: Omit<StageMessage, 'body'>, value: unknown): StagePublish {
-  const built = stageMessage(names, { ...message, body: '' });
   let content: Buffer | null = null;
+  return { ...envelope(names, message), value, get content() { return (content ??= Buffer.from(JSON.stringify(value))); } };
+}
+
+/** Everything of a stage message but its body. */
+function envelope(names: Topology, message: Omit<StageMessage, 'body'>): Omit<StagePublish, 'content'> {
+  const priority = AMQP_PRIORITY[message.priority];
   return {
-    exchange: built.exchange, routingKey: built.routingKey, options: built.options, priority: built.priority, value,
-    get content() { return (content ??= Buffer.from(JSON.stringify(value))); },
+    exchange: names.workExchange,
+    routingKey: names.stageKey(message.stage, priority),
+    priority,
+    options: {
+      priority,
+      contentType: 'application/json',
+      messageId: `${message.jobId}:${message.stage}`,
+      ...(message.type === undefined ? {} : { type: message.type }),
+      headers: { ...message.headers, [HEADERS.attempt]: 1 },
+    },
   };
 }
 

@@ -85,7 +85,7 @@ describe('fault: actor process killed mid-message', function () {
       victim.kill('SIGKILL');
       const killedAt = Date.now();
       assert.equal((await victim.exited).signal, 'SIGKILL');
-        await consumersGone(victim, system.names);
+      await consumersGone(victim, system.names);
       children.push(await spawnActor(STAGES, system.config, system.names));
       await ledger.measureRecovery(system.url, system.store, killedAt);
       const report = await ledger.check(system.store);

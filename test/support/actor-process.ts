@@ -3,9 +3,11 @@
  * runActors, with optional fault seams from the environment) under the test system's namespace
  * and store, so a test can SIGKILL or SIGTERM it.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Stage } from '../../schema/domain.ts';
 import type { SystemConfig } from '../../config/config.ts';
+import { eventually } from './contract-vectors.ts';
 import { withAmqp } from './test-system.ts';
 import type { Topology } from '../../messaging/topology.ts';
 import { nodeArgs, PROJECT_ROOT } from '../../supervisor/node-command.ts';
@@ -66,13 +68,11 @@ export async function spawnActor(
  * find the dead consumer in its "before" count and never see the count rise.
  */
 export async function consumersGone(dead: ActorProcess, names: Topology): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
+  await eventually(async () => {
     const now = await consumerCounts(dead.stages, names);
-    if (dead.stages.every((_, index) => now[index]! < dead.consumersWhenReady[index]!)) return;
-    if (Date.now() > deadline) throw new Error(`the consumers of the dead ${dead.stages.join(',')} process are still registered: ${now.join(',')}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    assert.ok(dead.stages.every((_, index) => now[index]! < dead.consumersWhenReady[index]!),
+      `the consumers of the dead ${dead.stages.join(',')} process are still registered: ${now.join(',')}`);
+  }, 20_000);
 }
 
 async function consumerCounts(stages: readonly Stage[], names: Topology): Promise<number[]> {
