@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import type { Store } from '../stores/store.ts';
 
@@ -36,5 +40,107 @@ describe('SqliteStore lexical ranking among many better matches', () => {
     await index(store, 'crowded', 'tagged', ['a long text that mentions an otter once among many other words'], { tag: 'wanted' });
     const hits = await store.search({ collection: 'crowded', mode: 'LEXICAL', text: 'otter', k: 3, filter: { tag: 'wanted' } });
     assert.deepEqual(hits.map((hit) => hit.chunkId), ['tagged:0']);
+  });
+});
+
+/** A seeded generator, so a failing case can be run again. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+}
+
+// The ranking leaves the query's common words out of its first pass and proves from their caps
+// (idf × (k1 + 1)) that no chunk holding only them can enter the top k; a cap set too low, or a
+// pass that scores chunks over fewer words than the full query, gives a different answer here.
+describe('SqliteStore lexical ranking that leaves common words out of its first pass', function () {
+  this.timeout(60_000);
+  const COMMON = ['river', 'stone', 'light', 'water'];
+  const MIDDLE = Array.from({ length: 12 }, (_, i) => `meadow${i}`);
+  const RARE = Array.from({ length: 40 }, (_, i) => `quartz${i}`);
+  let dir: string;
+  let store: Store;
+  let reference: Database.Database;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'rag-lexical-'));
+    store = openSqliteStore({ path: path.join(dir, 'rag.sqlite') });
+    const random = seeded(14);
+    const pick = (words: readonly string[]) => words[Math.floor(random() * words.length)]!;
+    const text = () => {
+      const length = 2 + Math.floor(random() * 24);
+      return Array.from({ length }, () => {
+        const roll = random();
+        return roll < 0.55 ? pick(COMMON) : roll < 0.85 ? pick(MIDDLE) : roll < 0.93 ? pick(RARE) : `filler${Math.floor(random() * 500)}`;
+      }).join(' ');
+    };
+    for (const [collection, documents] of [['ranked', 12], ['neighbour', 4]] as const) {
+      for (let d = 0; d < documents; d++) {
+        // Some texts twice, so scores tie.
+        const texts = Array.from({ length: 100 }, () => text());
+        texts.push(...texts.slice(0, 10));
+        await index(store, collection, `${collection}-${d}`, texts, { part: d % 3 === 0 ? 'first' : 'rest' });
+      }
+    }
+    reference = new Database(path.join(dir, 'rag.sqlite'), { readonly: true });
+  });
+  after(async () => {
+    reference.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Every match of the collection, scored by FTS5 over the whole query, best first, ties by id. */
+  function fullRanking(collection: string, words: readonly string[], part?: string): { id: string; score: number }[] {
+    const rows = reference.prepare(
+      `SELECT c.id, -bm25(chunks_fts) AS score, json_extract(c.metadata, '$.part') AS part
+       FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
+       WHERE chunks_fts MATCH ? AND c.collection = ? ORDER BY score DESC, c.id`,
+    ).all([...new Set(words)].map((word) => `"${word}"`).join(' OR '), collection) as { id: string; score: number; part: string }[];
+    return rows.filter((row) => part === undefined || row.part === part);
+  }
+
+  it('when queries mix common, middling and rare words, should return the scores and chunks of a full ranking', async () => {
+    const random = seeded(15);
+    const queries: string[][] = [
+      ['river', 'stone', 'light', 'water'],
+      ['river', 'quartz3'],
+      ['quartz7', 'quartz8', 'water', 'light'],
+      ['meadow1', 'river', 'stone'],
+      ['quartz1'],
+      ['nowhere', 'river'],
+    ];
+    for (let q = 0; q < 40; q++) {
+      queries.push(Array.from({ length: 1 + Math.floor(random() * 5) }, () => {
+        const roll = random();
+        return roll < 0.4 ? COMMON[Math.floor(random() * COMMON.length)]! : roll < 0.7 ? MIDDLE[Math.floor(random() * MIDDLE.length)]! : RARE[Math.floor(random() * RARE.length)]!;
+      }));
+    }
+    let compared = 0;
+    for (const words of queries) {
+      for (const k of [1, 5, 20, 50]) {
+        for (const part of [undefined, 'first']) {
+          const full = fullRanking('ranked', words, part);
+          const hits = await store.search({
+            collection: 'ranked', mode: 'LEXICAL', text: words.join(' '), k, ...(part === undefined ? {} : { filter: { part } }),
+          });
+          const want = full.slice(0, k);
+          const where = `${words.join(' ')} (k ${k}${part === undefined ? '' : ', filter'})`;
+          assert.equal(hits.length, want.length, where);
+          // Each pass sums a chunk's words in its own order, so equal scores may differ in the last
+          // bits: a chunk may stand in for any whose full-ranking score is the same within rounding.
+          const same = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+          hits.forEach((hit, i) => {
+            assert.ok(same(hit.score, want[i]!.score), `${where}: score at ${i + 1}`);
+            assert.ok(full.some((row) => row.id === hit.chunkId && same(row.score, hit.score)), `${where}: chunk at ${i + 1}`);
+          });
+          assert.equal(new Set(hits.map((hit) => hit.chunkId)).size, hits.length, `${where}: no chunk twice`);
+          compared++;
+        }
+      }
+    }
+    assert.equal(compared, queries.length * 8);
   });
 });

@@ -39,6 +39,17 @@ export function keyedRowsSql(condition: string): string {
      WHERE c.rowid IN (SELECT value FROM json_each(?)) AND c.collection = ? AND ${condition}`;
 }
 
+/**
+ * Like keyedRowsSql, but only each chunk's rowid and id (as raw rows): enough to rank many
+ * candidates before the k best are read whole.
+ */
+export function keyedIdsSql(condition: string): string {
+  // The unary + keeps the planner on rowid lookups: with so few columns it would rather scan a
+  // covering index on collection, every chunk of the collection.
+  return `SELECT c.rowid AS key, c.id FROM chunks c
+     WHERE c.rowid IN (SELECT value FROM json_each(?)) AND +c.collection = ? AND ${condition}`;
+}
+
 /** The rows scored from `scores` (by rowid), best first, ties by chunk id as the SQL rankings break them. */
 export function rankKeyedRows(rows: readonly KeyedHitRow[], scores: ReadonlyMap<number, number>): Omit<SearchHit, 'signals'>[] {
   return rows

@@ -1,13 +1,20 @@
 /**
- * Lexical ranking over the FTS5 index (migration 3): BM25 over the porter-stemmed chunk text,
+ * Lexical ranking over the FTS5 index (migration 5): BM25 over the porter-stemmed chunk text,
  * heading and title. The query text is reduced to its words, each quoted, joined by OR, so no
  * user input is read as FTS5 query syntax and a chunk matching more (and rarer) words ranks higher.
+ *
+ * FTS5 scores every match before it sorts, and one common word can match most of the index. So
+ * the ranking first takes the index's best matches of the rarer words alone (lexical-pruning.ts),
+ * then reads only those chunk rows; it falls back to wider passes, and at last to every match in
+ * the collection, only when a pass cannot prove that it holds the top k. The scores are exact in
+ * every case; only chunks tied with the k-th may be others than a full sort by id would pick.
  */
 import type Database from 'better-sqlite3';
 import type { SearchHit } from '../../schema/domain.ts';
-import { HIT_COLUMNS, keyedRowsSql, rankKeyedRows, rowToHit, type HitRow, type KeyedHitRow } from './chunk-hits.ts';
+import { HIT_COLUMNS, keyedIdsSql, keyedRowsSql, rankKeyedRows, rowToHit, type HitRow, type KeyedHitRow } from './chunk-hits.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
 import { metadataFilterSql, type SqlCondition } from './metadata-filter.ts';
+import { capOf, commonPhrases, phrasesBelow, weighPhrases, type WeighedPhrase } from './lexical-pruning.ts';
 
 /** Words of a query beyond this are ignored (the API caps the text at 10,000 characters). */
 export const MAX_QUERY_TERMS = 64;
@@ -21,12 +28,17 @@ const STOPWORDS = new Set(
    'do does how i into not no so than then there these those what when where which who why you your').split(' '),
 );
 
-/** The FTS5 MATCH expression for a query text, or null when it holds no word. */
-export function lexicalMatchExpression(text: string): string | null {
+/** The query's words as FTS5 phrases (each quoted, so none is read as query syntax). */
+export function lexicalPhrases(text: string): string[] {
   const words = [...new Set((text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []))];
   const content = words.filter((word) => !STOPWORDS.has(word));
-  const terms = (content.length > 0 ? content : words).slice(0, MAX_QUERY_TERMS);
-  return terms.length === 0 ? null : terms.map((term) => `"${term}"`).join(' OR ');
+  return (content.length > 0 ? content : words).slice(0, MAX_QUERY_TERMS).map((word) => `"${word}"`);
+}
+
+/** The FTS5 MATCH expression for a query text, or null when it holds no word. */
+export function lexicalMatchExpression(text: string): string | null {
+  const phrases = lexicalPhrases(text);
+  return phrases.length === 0 ? null : anyOf(phrases);
 }
 
 /** Arguments of one lexical ranking in a collection. */
@@ -46,35 +58,97 @@ const GLOBAL_DEPTH = 200;
 
 /** The k chunks of the collection with the best BM25, best first; score is -bm25 (higher is better). */
 export function searchLexical(db: Database.Database, search: LexicalSearch): Omit<SearchHit, 'signals'>[] {
-  const match = lexicalMatchExpression(search.text);
-  if (match === null) return [];
+  const phrases = lexicalPhrases(search.text);
+  if (phrases.length === 0) return [];
   const condition = search.filter === undefined ? { sql: '1', params: [] } : metadataFilterSql(search.filter, 'c');
-  return bestGlobalMatches(db, search, match, condition) ?? db.prepare(
+  const depth = Math.max(GLOBAL_DEPTH, 4 * search.k);
+  const pass = (kept: readonly string[], left: readonly WeighedPhrase[]) =>
+    collectionTop(db, search, condition, indexMatches(db, kept, left, depth));
+
+  let answer: PassAnswer;
+  if (phrases.length === 1) {
+    answer = pass(phrases, []);
+  } else {
+    const { rows, weighed } = weighPhrases(db, phrases);
+    const without = (left: readonly WeighedPhrase[]) => weighed.filter((p) => !left.includes(p)).map((p) => p.phrase);
+    let left = commonPhrases(weighed, rows);
+    answer = pass(without(left), left);
+    // A pass that found a k-th chunk shows which words cannot lift an unseen chunk above it; one
+    // that found fewer keeps one more word.
+    while (!answer.settled && left.length > 0) {
+      const narrower = answer.kthScore === undefined ? left.slice(0, -1) : phrasesBelow(weighed, answer.kthScore);
+      left = narrower.length < left.length ? narrower : [];
+      answer = pass(without(left), left);
+    }
+  }
+  return answer.settled ? answer.hits : db.prepare(
     `SELECT ${HIT_COLUMNS}, -bm25(chunks_fts) AS score
      FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
      WHERE chunks_fts MATCH ? AND c.collection = ? AND ${condition.sql}
      ORDER BY score DESC, c.id LIMIT ?`,
-  ).all(match, search.collection, ...condition.params, search.k).map((row) => rowToHit(row as HitRow));
+  ).all(anyOf(phrases), search.collection, ...condition.params, search.k).map((row) => rowToHit(row as HitRow));
+}
+
+function anyOf(phrases: readonly string[]): string {
+  return phrases.join(' OR ');
+}
+
+/** Some of the index's matches with their exact scores, and a score no match left out exceeds. */
+interface IndexMatches {
+  readonly scores: Map<number, number>;
+  /** -Infinity when every match is in scores. */
+  readonly bound: number;
 }
 
 /**
- * The collection's top k from the index's best matches alone, or null when they cannot be known
- * that way. They can when the best `depth` matches hold k of the collection's chunks (passing the
- * filter) that score strictly above the last of those matches (any chunk not read scores no
- * higher than it), or when there are no more matches than that. The caller runs both queries in
- * one read transaction (runSearch), so they see the same rows.
+ * The best `depth` matches of the kept words, scored by bm25 over every word (kept and left out),
+ * as the whole query scores them. Left-out words are asked in two halves, with and without them,
+ * so each chunk is scored once over all the words. A chunk not among these scores no higher than a
+ * pass cut at `depth`, or, holding only left-out words, than their caps together.
  */
-function bestGlobalMatches(db: Database.Database, search: LexicalSearch, match: string, condition: SqlCondition): Omit<SearchHit, 'signals'>[] | null {
-  const depth = Math.max(GLOBAL_DEPTH, 4 * search.k);
+function indexMatches(db: Database.Database, kept: readonly string[], left: readonly WeighedPhrase[], depth: number): IndexMatches {
+  const any = `(${anyOf(kept)})`;
+  const others = `(${anyOf(left.map((p) => p.phrase))})`;
+  const expressions = left.length === 0 ? [any] : [`${any} AND ${others}`, `${any} NOT ${others}`];
   const best = db.prepare(
     'SELECT rowid, -bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score DESC LIMIT ?',
-  ).raw().all(match, depth) as [number, number][];
-  const scores = new Map(best);
-  const rows = db.prepare(keyedRowsSql(condition.sql))
-    .all(JSON.stringify([...scores.keys()]), search.collection, ...condition.params) as KeyedHitRow[];
-  const hits = rankKeyedRows(rows, scores);
-  const complete = best.length < depth;
-  const kth = hits[search.k - 1];
-  if (!complete && (kth === undefined || kth.score <= best.at(-1)![1])) return null;
-  return hits.slice(0, search.k);
+  ).raw();
+  const scores = new Map<number, number>();
+  let bound = left.length === 0 ? -Infinity : capOf(left);
+  for (const expression of expressions) {
+    const rows = best.all(expression, depth) as [number, number][];
+    for (const [rowid, score] of rows) scores.set(rowid, score);
+    if (rows.length === depth) bound = Math.max(bound, rows.at(-1)![1]);
+  }
+  return { scores, bound };
+}
+
+/** A pass's top k in the collection, and whether they are surely the top k. */
+interface PassAnswer {
+  readonly hits: Omit<SearchHit, 'signals'>[];
+  readonly settled: boolean;
+  /** The k-th hit's score, when the pass found k. */
+  readonly kthScore: number | undefined;
+}
+
+/**
+ * The collection's chunks (passing the filter) among a pass's matches, best first. They are the
+ * top k when the k-th scores at least as high as anything the pass left out, or when it left
+ * nothing out. Scores are exact either way; among chunks tied with the k-th, a pass may return
+ * others than a full sort by chunk id would (the bench's pre-load repeats each text hundreds of
+ * times, so a strict test never settled there). The caller runs every pass in one read
+ * transaction (runSearch), so all see the same rows.
+ */
+function collectionTop(db: Database.Database, search: LexicalSearch, condition: SqlCondition, matches: IndexMatches): PassAnswer {
+  // Rank by rowid and id alone, then read the k best whole: a pass can name hundreds of chunks.
+  const ids = db.prepare(keyedIdsSql(condition.sql)).raw()
+    .all(JSON.stringify([...matches.scores.keys()]), search.collection, ...condition.params) as [number, string][];
+  const best = ids
+    .sort(([a, idA], [b, idB]) => matches.scores.get(b)! - matches.scores.get(a)! || (idA < idB ? -1 : idA > idB ? 1 : 0))
+    .slice(0, search.k);
+  const rows = db.prepare(keyedRowsSql('1')).all(JSON.stringify(best.map(([key]) => key)), search.collection) as KeyedHitRow[];
+  const hits = rankKeyedRows(rows, matches.scores);
+  const kthScore = hits[search.k - 1]?.score;
+  const settled = kthScore === undefined ? matches.bound === -Infinity : kthScore >= matches.bound;
+  return { hits, settled, kthScore };
 }
