@@ -35,12 +35,6 @@ export function lexicalPhrases(text: string): string[] {
   return (content.length > 0 ? content : words).slice(0, MAX_QUERY_TERMS).map((word) => `"${word}"`);
 }
 
-/** The FTS5 MATCH expression for a query text, or null when it holds no word. */
-export function lexicalMatchExpression(text: string): string | null {
-  const phrases = lexicalPhrases(text);
-  return phrases.length === 0 ? null : anyOf(phrases);
-}
-
 /** Arguments of one lexical ranking in a collection. */
 export interface LexicalSearch {
   readonly collection: string;
