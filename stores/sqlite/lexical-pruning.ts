@@ -27,12 +27,20 @@ export interface WeighedPhrase {
   readonly cap: number;
 }
 
-/** The phrases with their caps, least informative (lowest cap) first. */
-export function weighPhrases(db: Database.Database, phrases: readonly string[]): { rows: number; weighed: WeighedPhrase[] } {
-  // bm25's idf rises with the row count, so any number at or above it gives caps at or above the
-  // true ones; max(rowid) is one (rowids are distinct and positive) and costs one seek, where
-  // count(*) reads every row. The caller's read transaction makes these counts the ones bm25 sees.
-  const rows = (db.prepare('SELECT max(rowid) FROM chunks').pluck().get() as number | null) ?? 0;
+/**
+ * At least the number of chunks in the index, in one seek: max(rowid), rowids being distinct and
+ * positive (count(*) reads every row). bm25's idf rises with the row count, so caps computed with
+ * it are at or above the true ones.
+ */
+export function indexRows(db: Database.Database): number {
+  return (db.prepare('SELECT max(rowid) FROM chunks').pluck().get() as number | null) ?? 0;
+}
+
+/**
+ * The phrases with their caps, least informative (lowest cap) first. The caller's read
+ * transaction makes these counts the ones bm25 sees.
+ */
+export function weighPhrases(db: Database.Database, phrases: readonly string[], rows: number): WeighedPhrase[] {
   const count = db.prepare('SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?').pluck();
   const weighed = phrases.map((phrase) => {
     const matches = count.get(phrase) as number;
@@ -40,7 +48,7 @@ export function weighPhrases(db: Database.Database, phrases: readonly string[]):
     // A margin for the float sums in C and here, which may round apart.
     return { phrase, matches, cap: idf * TERM_FREQUENCY_CAP * (1 + 1e-9) + 1e-12 };
   });
-  return { rows, weighed: weighed.sort((a, b) => a.cap - b.cap) };
+  return weighed.sort((a, b) => a.cap - b.cap);
 }
 
 /** The first pass's words to leave out: the common ones, never every word. */

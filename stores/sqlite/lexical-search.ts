@@ -14,7 +14,7 @@ import type { SearchHit } from '../../schema/domain.ts';
 import { HIT_COLUMNS, keyedIdsSql, keyedRowsSql, rankKeyedRows, rowToHit, type HitRow, type KeyedHitRow } from './chunk-hits.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
 import { metadataFilterSql, type SqlCondition } from './metadata-filter.ts';
-import { capOf, commonPhrases, phrasesBelow, weighPhrases, type WeighedPhrase } from './lexical-pruning.ts';
+import { capOf, commonPhrases, indexRows, phrasesBelow, weighPhrases, type WeighedPhrase } from './lexical-pruning.ts';
 
 /** Words of a query beyond this are ignored (the API caps the text at 10,000 characters). */
 export const MAX_QUERY_TERMS = 64;
@@ -49,33 +49,50 @@ export interface LexicalSearch {
  * two thirds of a ranking at 100k chunks, where one query word can match 60k of them.
  */
 const GLOBAL_DEPTH = 200;
-
+/** A collection holding less than this share of the index skips the passes (holdsShare). */
+const SMALL_SHARE = 1 / 8;
 /** The k chunks of the collection with the best BM25, best first; score is -bm25 (higher is better). */
 export function searchLexical(db: Database.Database, search: LexicalSearch): Omit<SearchHit, 'signals'>[] {
   const phrases = lexicalPhrases(search.text);
   if (phrases.length === 0) return [];
   const condition = search.filter === undefined ? { sql: '1', params: [] } : metadataFilterSql(search.filter, 'c');
+  const rows = indexRows(db);
+  if (!holdsShare(db, search.collection, rows)) return collectionRanking(db, search, phrases, condition);
+  const weighed = phrases.length > 1 ? weighPhrases(db, phrases, rows) : [];
+  const without = (left: readonly WeighedPhrase[]) =>
+    left.length === 0 ? phrases : weighed.filter((p) => !left.includes(p)).map((p) => p.phrase);
   const depth = Math.max(GLOBAL_DEPTH, 4 * search.k);
-  const pass = (kept: readonly string[], left: readonly WeighedPhrase[]) =>
-    collectionTop(db, search, condition, indexMatches(db, kept, left, depth));
-
-  let answer: PassAnswer;
-  if (phrases.length === 1) {
-    answer = pass(phrases, []);
-  } else {
-    const { rows, weighed } = weighPhrases(db, phrases);
-    const without = (left: readonly WeighedPhrase[]) => weighed.filter((p) => !left.includes(p)).map((p) => p.phrase);
-    let left = commonPhrases(weighed, rows);
-    answer = pass(without(left), left);
-    // A pass that found a k-th chunk shows which words cannot lift an unseen chunk above it; one
-    // that found fewer keeps one more word.
-    while (!answer.settled && left.length > 0) {
-      const narrower = answer.kthScore === undefined ? left.slice(0, -1) : phrasesBelow(weighed, answer.kthScore);
-      left = narrower.length < left.length ? narrower : [];
-      answer = pass(without(left), left);
-    }
+  let left = commonPhrases(weighed, rows);
+  for (;;) {
+    const matches = indexMatches(db, without(left), left, depth);
+    const answer = collectionTop(db, search, condition, matches);
+    if (answer.settled) return answer.hits;
+    // What kept the pass from settling says what to do: a k-th below the left-out words' caps
+    // shows which of them still cannot lift an unseen chunk above it; a pass that read every
+    // match of its words and found fewer than k keeps one more word. A pass cut short of the
+    // collection's k-th means its chunks are few among the index's best: the collection's own
+    // ranking is then the cheaper way.
+    if (answer.kthScore !== undefined && answer.kthScore < matches.cap) left = phrasesBelow(weighed, answer.kthScore);
+    else if (matches.cut === -Infinity && left.length > 0) left = left.slice(0, -1);
+    else return collectionRanking(db, search, phrases, condition);
   }
-  return answer.settled ? answer.hits : db.prepare(
+}
+
+/**
+ * Whether the collection holds at least SMALL_SHARE of the index, counted no further than that.
+ * A smaller one is ranked by collectionRanking alone: passes over the whole index would mostly
+ * read other collections' chunks (measured: 52 against 23 ms at p50 for a collection of 2.4k
+ * chunks among 110k).
+ */
+function holdsShare(db: Database.Database, collection: string, rows: number): boolean {
+  const enough = Math.ceil(rows * SMALL_SHARE);
+  const counted = db.prepare('SELECT count(*) FROM (SELECT 1 FROM chunks WHERE collection = ? LIMIT ?)').pluck().get(collection, enough) as number;
+  return counted >= enough;
+}
+
+/** Every match in the collection scored and sorted: SQLite drives it from the collection's chunks when they are few. */
+function collectionRanking(db: Database.Database, search: LexicalSearch, phrases: readonly string[], condition: SqlCondition): Omit<SearchHit, 'signals'>[] {
+  return db.prepare(
     `SELECT ${HIT_COLUMNS}, -bm25(chunks_fts) AS score
      FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
      WHERE chunks_fts MATCH ? AND c.collection = ? AND ${condition.sql}
@@ -87,18 +104,20 @@ function anyOf(phrases: readonly string[]): string {
   return phrases.join(' OR ');
 }
 
-/** Some of the index's matches with their exact scores, and a score no match left out exceeds. */
+/** Some of the index's matches with their exact scores, and what a match left out may score. */
 interface IndexMatches {
   readonly scores: Map<number, number>;
-  /** -Infinity when every match is in scores. */
-  readonly bound: number;
+  /** At most the last score of a half cut at the depth; -Infinity when neither was cut. */
+  readonly cut: number;
+  /** Above any score of a chunk holding only left-out words; -Infinity when none was left out. */
+  readonly cap: number;
 }
 
 /**
  * The best `depth` matches of the kept words, scored by bm25 over every word (kept and left out),
  * as the whole query scores them. Left-out words are asked in two halves, with and without them,
  * so each chunk is scored once over all the words. A chunk not among these scores no higher than a
- * pass cut at `depth`, or, holding only left-out words, than their caps together.
+ * half cut at `depth`, or, holding only left-out words, than their caps together.
  */
 function indexMatches(db: Database.Database, kept: readonly string[], left: readonly WeighedPhrase[], depth: number): IndexMatches {
   const any = `(${anyOf(kept)})`;
@@ -108,13 +127,13 @@ function indexMatches(db: Database.Database, kept: readonly string[], left: read
     'SELECT rowid, -bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score DESC LIMIT ?',
   ).raw();
   const scores = new Map<number, number>();
-  let bound = left.length === 0 ? -Infinity : capOf(left);
+  let cut = -Infinity;
   for (const expression of expressions) {
     const rows = best.all(expression, depth) as [number, number][];
     for (const [rowid, score] of rows) scores.set(rowid, score);
-    if (rows.length === depth) bound = Math.max(bound, rows.at(-1)![1]);
+    if (rows.length === depth) cut = Math.max(cut, rows.at(-1)![1]);
   }
-  return { scores, bound };
+  return { scores, cut, cap: left.length === 0 ? -Infinity : capOf(left) };
 }
 
 /** A pass's top k in the collection, and whether they are surely the top k. */
@@ -143,6 +162,7 @@ function collectionTop(db: Database.Database, search: LexicalSearch, condition: 
   const rows = db.prepare(keyedRowsSql('1')).all(JSON.stringify(best.map(([key]) => key)), search.collection) as KeyedHitRow[];
   const hits = rankKeyedRows(rows, matches.scores);
   const kthScore = hits[search.k - 1]?.score;
-  const settled = kthScore === undefined ? matches.bound === -Infinity : kthScore >= matches.bound;
+  const bound = Math.max(matches.cut, matches.cap);
+  const settled = kthScore === undefined ? bound === -Infinity : kthScore >= bound;
   return { hits, settled, kthScore };
 }
