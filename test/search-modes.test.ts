@@ -41,6 +41,14 @@ describe('search modes through the API', function () {
     assert.ok(vector.every((hit: { signals: { signal: string }[] }) => hit.signals.length === 1 && hit.signals[0]!.signal === 'VECTOR'));
   });
 
+  it('when the query holds no word (its embedding has no direction), should answer with no hits in every mode, over HTTP', async () => {
+    for (const mode of ['VECTOR', 'HYBRID', 'LEXICAL']) {
+      const response = await gql(system.url, SEARCH, { q: '`-`', mode });
+      assert.equal(response.errors, undefined, mode);
+      assert.deepEqual(response.data.search, [], mode);
+    }
+  });
+
   it('when lexicalWeight is given, should fuse each ranking\'s scaled scores with that weight and the vector ranking with the rest', async () => {
     const texts = [
       'The getpass module prompts the user for a password without echoing it to the terminal.',

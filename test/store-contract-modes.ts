@@ -9,7 +9,7 @@ import type { IndexedChunk, Metadata, SearchHit, SearchMode } from '../schema/do
 import { FUSION_WEIGHTS } from '../stores/rank-fusion.ts';
 import type { DocumentVersion, IndexRequest, Store } from '../stores/store.ts';
 import type { MetadataFilter } from '../schema/metadata-filter.ts';
-import { cosine, eventually, unit } from './support/contract-vectors.ts';
+import { cosine, DIMENSION, eventually, unit } from './support/contract-vectors.ts';
 
 type Ingest = (document: DocumentVersion, chunks: readonly IndexedChunk[]) => Promise<IndexRequest>;
 
@@ -60,6 +60,20 @@ export function describeSearchModes(store: () => Store, ingest: Ingest, lexical:
           assert.ok(Math.abs(hit.signals[0]!.score - hit.score) < 1e-9);
         });
       });
+    });
+
+    it('when the query vector has no direction (a text with no word), should find nothing by vector, in every mode', async () => {
+      await seed();
+      const none = new Float32Array(DIMENSION);
+      const withoutDirection = (mode: SearchMode, text: string) => store().search({ collection: 'modes', mode, text, vector: none, k: 10 });
+      assert.deepEqual(await withoutDirection('VECTOR', '-'), []);
+      if (!lexical) return;
+      assert.deepEqual(await withoutDirection('HYBRID', '-'), []);
+      // HYBRID keeps its lexical ranking: only the page with the words, found by them alone.
+      const hybrid = await withoutDirection('HYBRID', 'password');
+      assert.deepEqual(ids(hybrid), ['getpass']);
+      assert.deepEqual(hybrid[0]!.signals.map(({ signal, rank }) => [signal, rank]), [['LEXICAL', 1]]);
+      assert.ok(Number.isFinite(hybrid[0]!.score));
     });
 
     if (!lexical) {

@@ -15,6 +15,7 @@ import type { Collection, Document } from 'mongodb';
 import type { Metadata, SearchHit, SearchMode } from '../../schema/domain.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
 import { fuseRankings, fusionDepth, fusionWeights, withSignal, type RankedHit } from '../rank-fusion.ts';
+import { hasDirection } from '../query-vector.ts';
 import type { VectorIndexes } from './index-sync.ts';
 import type { CollectionDocument } from './index-document.ts';
 import { filterPathsUsed, vectorSearchFilter } from './metadata-filter.ts';
@@ -111,6 +112,7 @@ export async function searchChunks(context: SearchContext, request: SearchReques
 
   const vectorHits = async (k: number): Promise<RankedHit[]> => {
     if (request.vector === null) throw new Error(`vector: required in ${mode} mode`);
+    if (!hasDirection(request.vector)) return [];
     // Wait only if the filter names a path the served definition lacks; a rebuild otherwise runs unnoticed.
     await context.vectorIndexes.ready(registered.dimension, filterPathsUsed(filter, known));
     const stage = vectorSearchStage({

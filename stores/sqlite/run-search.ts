@@ -8,6 +8,7 @@ import type { SearchHit, SearchMode } from '../../schema/domain.ts';
 import { fuseRankings, fusionDepth, fusionWeights, withSignal, type RankedHit } from '../rank-fusion.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
 import { searchLexical } from './lexical-search.ts';
+import { hasDirection } from '../query-vector.ts';
 import type { AnnIndexes } from './ann-index.ts';
 import { approximateHits, MAX_K, searchVectors, type VectorSearch } from './vector-search.ts';
 
@@ -47,7 +48,7 @@ export function runSearch(db: Database.Database, search: SqliteSearch, approxima
 
 function rankings(db: Database.Database, search: SqliteSearch, approximate: Approximate | null): SearchHit[] {
   const filter = search.filter !== undefined && Object.keys(search.filter).length > 0 ? { filter: search.filter } : {};
-  const vectorHits = (k: number) => nearestChunks(db, {
+  const vectorHits = (k: number) => !hasDirection(search.vector!) ? [] : nearestChunks(db, {
     collection: search.collection, collectionRowId: search.collectionRowId, vector: search.vector!, k, ...filter,
   }, search, approximate);
   const lexicalHits = (k: number) => searchLexical(db, { collection: search.collection, text: search.text!, k, ...filter });
