@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { unpackDebianPackage } from './debian-package.ts';
+import { lexicalPhrases } from '../stores/sqlite/lexical-search.ts';
 
 /** One benchmark document. */
 export interface CorpusDocument {
@@ -55,6 +56,14 @@ export function loadCorpus(cacheDir: string): Corpus {
     }
   }
   return { source: `Debian ${deb}, ${API_DIR}/*.md cut at "## " and "### " headings`, documents, bytes };
+}
+
+/**
+ * The corpus's titles as search queries, without those holding no word (`-`, `--`): such a query
+ * finds nothing by design, and the bench counts a search that finds nothing as failed.
+ */
+export function queryTitles(corpus: Corpus): string[] {
+  return corpus.documents.map((doc) => doc.title).filter((title) => lexicalPhrases(title).length > 0);
 }
 
 /** The whole Markdown pages, for the parser's own speed (all.md, every page in one, left out). */

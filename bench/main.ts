@@ -19,7 +19,7 @@ import { checkStageQueues } from '../messaging/stage-depth.ts';
 import { splitNodeUrls } from '../messaging/node-urls.ts';
 import { confirmLatency } from './broker-floor.ts';
 import { addCpuCounts, brokerPid, cpuSeconds, ownCpuSeconds, startCpuCount, treeCpuSeconds, type CpuCount } from './cpu.ts';
-import { loadCorpus, loadHtmlPages, loadMarkdownPages, type CorpusDocument } from './corpus.ts';
+import { queryTitles, loadCorpus, loadHtmlPages, loadMarkdownPages, type CorpusDocument } from './corpus.ts';
 import { combineRuns, ingestRun, type IngestRunResult } from './ingest-run.ts';
 import { mergeSummaries, type LatencySummary } from './stats.ts';
 import { describeMachine } from './machine.ts';
@@ -77,7 +77,7 @@ const names = topology(namespace, config.queueType);
 log('loading the corpus (apt-get download nodejs-doc on first run)');
 const corpus = loadCorpus(path.join(PROJECT_ROOT, '.cache'));
 log(`${corpus.documents.length} documents, ${(corpus.bytes / 1e6).toFixed(1)} MB: ${corpus.source}`);
-const queries = corpus.documents.map((doc) => doc.title);
+const queries = queryTitles(corpus);
 const htmlPages = loadHtmlPages(path.join(PROJECT_ROOT, '.cache'));
 const pageDocuments: CorpusDocument[] = Array.from({ length: PAGE_ROUNDS }, (_, round) =>
   htmlPages.documents.map((doc) => ({ ...doc, id: `${doc.id}-${round + 1}` }))).flat();

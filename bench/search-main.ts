@@ -14,7 +14,7 @@ import type { SearchMode } from '../schema/domain.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import type { Store } from '../stores/store.ts';
 import { recallAt10, waitForAnnIndex } from './ann-quality.ts';
-import { loadCorpus } from './corpus.ts';
+import { queryTitles, loadCorpus } from './corpus.ts';
 import { describeMachine } from './machine.ts';
 import { Preloader } from './preload.ts';
 import { startProcess } from './processes.ts';
@@ -34,7 +34,7 @@ const writers: { stop(): Promise<void> }[] = [];
 const stores: Store[] = [];
 try {
   const corpus = loadCorpus(path.join(PROJECT_ROOT, '.cache'));
-  const queries = corpus.documents.map((doc) => doc.title);
+  const queries = queryTitles(corpus);
   const vectors = await embedder.embed(queries.slice(0, QUERIES));
   const loader = openSqliteStore({ path: dbPath, searchThreads: false });
   stores.push(loader);
