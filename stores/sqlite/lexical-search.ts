@@ -5,8 +5,9 @@
  *
  * FTS5 scores every match before it sorts, and one common word can match most of the index. So
  * the ranking first takes the index's best matches of the rarer words alone (lexical-pruning.ts),
- * then reads only those chunk rows; it falls back to wider passes, and at last to every match in
- * the collection, only when a pass cannot prove that it holds the top k. The scores are exact in
+ * then reads only those chunk rows; it falls back to wider or deeper passes, and at last to every
+ * match in the collection, only when a pass cannot prove that it holds the top k. A collection
+ * with a small share of the index goes straight to its own matches. The scores are exact in
  * every case; only chunks tied with the k-th may be others than a full sort by id would pick.
  */
 import type Database from 'better-sqlite3';
