@@ -31,9 +31,11 @@ describe('backpressure', function () {
 
     it('should refuse the next ingest with BACKPRESSURE and retryAfterSeconds, and finish every job accepted before it', async () => {
       // The outbox takes what the queue cannot until the broker's refusal reaches the relay: at
-      // least the queue's 3, at most a few more, each published once the queue drains.
-      const { accepted, error } = await ingestUntilRefused(system.url, 'full', 30);
-      assert.ok(accepted.length >= 3 && accepted.length < 30, `accepted ${accepted.length}`);
+      // least the queue's 3, then as many as arrive before the refusal does, each published once
+      // the queue drains. How many depends on the broker's answer time (30 were not enough once,
+      // with the broker busy with the suite before), so the bound is loose.
+      const { accepted, error } = await ingestUntilRefused(system.url, 'full', 300);
+      assert.ok(accepted.length >= 3 && accepted.length < 300, `accepted ${accepted.length}`);
       assert.equal(error.extensions?.code, 'BACKPRESSURE');
       assert.ok(error.extensions?.retryAfterSeconds > 0, `retryAfterSeconds: ${error.extensions?.retryAfterSeconds}`);
       assert.match(error.message, /MAX_STAGE_QUEUE_LENGTH/);
