@@ -4,8 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
 import type { IndexedChunk } from '../schema/domain.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
+import { AnnIndexes } from '../stores/sqlite/ann-index.ts';
+import { nearestInView } from '../stores/sqlite/ann-view.ts';
+import { vectorTableName } from '../stores/sqlite/migrations.ts';
 import type { Store } from '../stores/store.ts';
 
 const EMBEDDER = { name: 'ann-test', dimension: 16 };
@@ -66,6 +70,52 @@ describe('SqliteStore approximate vector index', function () {
     const afterDelete = await reader.search({ collection: 'ann', vector: vector(71), k: 10 });
     assert.ok(!afterDelete.some((hit) => hit.documentId === 'doc-7'));
     assert.equal(afterDelete.length, 10);
+  });
+
+  it('when the graph is behind the writers, should rank the unapplied chunks beside it: new ones by their own vectors, replaced and deleted never', async () => {
+    const path = join(dir, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    stores.push(writer);
+    for (let d = 0; d < 20; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));
+    const db = new Database(path, { readonly: true });
+    sqliteVec.load(db);
+    const indexes = new AnnIndexes(db, null, vectorTableName);
+    try {
+      const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
+      const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
+      assert.equal(indexes.view(identity)!.pending.size, 40, 'a new graph starts with every chunk unapplied');
+      // The background follower applies them; once it has, it is stopped, so what follows stays unapplied.
+      for (let waited = 0; indexes.view(identity)!.pending.size > 0; waited += 20) {
+        assert.ok(waited < 10_000, 'the follower did not catch up');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      indexes.close();
+
+      await index(writer, 'doc-5', chunksOf('doc-5', 'v2', [9001]));
+      await writer.deleteDocument('ann', 'doc-7');
+      await index(writer, 'doc-new', chunksOf('doc-new', 'v1', [4242]));
+      const chunkIds = new Map((db.prepare('SELECT rowid, id FROM chunks').all() as { rowid: number; id: string }[]).map((r) => [BigInt(r.rowid), r.id]));
+      const nearest = (seed: number, k: number) => db.transaction(() => {
+        const view = indexes.view(identity)!;
+        assert.ok(view.pending.size >= 5, `unapplied changes: ${view.pending.size}`);
+        const matches = nearestInView(view, vector(seed), k);
+        return [...matches.keys].map((key, i) => ({ id: chunkIds.get(key), distance: matches.distances[i]! }));
+      }).deferred();
+
+      const replaced = nearest(51, 5);
+      assert.ok(!replaced.some((hit) => hit.id?.startsWith('doc-5:v1')), JSON.stringify(replaced));
+      const fresh = nearest(9001, 1)[0]!;
+      assert.equal(fresh.id, 'doc-5:v2:0');
+      assert.ok(Math.abs(fresh.distance) < 1e-5, `distance ${fresh.distance}`);
+      assert.ok(!nearest(71, 40).some((hit) => hit.id?.startsWith('doc-7:')), 'a deleted chunk is never returned');
+      const added = nearest(4242, 3);
+      assert.equal(added[0]!.id, 'doc-new:v1:0');
+      // The rest come from the graph, in order, with the graph's own distances.
+      assert.ok(added[1]!.distance <= added[2]!.distance && added[1]!.distance > 0);
+    } finally {
+      indexes.close();
+      db.close();
+    }
   });
 
   it('when a deleted chunk\'s row id is reused by a new chunk, should score the new chunk by its own vector', async () => {
@@ -154,7 +204,8 @@ describe('SqliteStore approximate vector index', function () {
       assert.ok(!near.some((hit) => hit.documentId === 'doc-3' || hit.chunkId.startsWith('doc-4:v1')), JSON.stringify(near.map((h) => h.chunkId)));
       assert.equal(near.length, chunkCount);
     };
-    // The first search finds the gap and runs exact; the next ones rebuild, replay and use the graph.
+    // The first search finds the gap and runs exact; the follower rebuilds and replays in the
+    // background meanwhile (searches run exact until it is done), and closing finishes a small one.
     await check();
     await check();
     await reader.close();

@@ -4,12 +4,14 @@
  * write and delete appends to in its own transaction. SQLite stays the source of truth:
  *
  * - fresh: the thread follows the sequence in the background, a few changes per step between
- *   searches, so the graph stays a few milliseconds behind the writers; a search then applies
- *   only what was committed since the last step (at most CATCH_UP_BUDGET); an index still further
- *   behind is not used: that search runs exact, so nothing committed is ever missing;
- * - never stale: a search applies the changes and reads the graph and the chunk rows in one read
- *   transaction (run-search.ts), so the graph answers for exactly the snapshot the rows come from:
- *   a deleted or replaced chunk is never returned, even while writers commit meanwhile;
+ *   searches, so the graph stays a few milliseconds behind the writers; a search ranks what was
+ *   committed since the last step (at most CATCH_UP_BUDGET changes) beside the graph's matches
+ *   (ann-view.ts) without waiting to insert it; an index still further behind is not used: that
+ *   search runs exact, so nothing committed is ever missing;
+ * - never stale: a search reads the unapplied changes, their vectors and the chunk rows in one
+ *   read transaction (run-search.ts) and never uses the graph's entry for a changed chunk, so it
+ *   answers for exactly the snapshot the rows come from: a deleted or replaced chunk is never
+ *   returned, even while writers commit meanwhile;
  * - persisted: the graph is saved with its sequence number under `<db dir>/ann/`, so a restart
  *   loads it and applies only what changed since;
  * - pruned safely: writers remove old changes (change-log.ts) and record how far; an index whose
@@ -25,6 +27,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
+import type { AnnView } from './ann-view.ts';
 
 // The CommonJS build: the ESM build finds its native binary by walking up from a stack-trace file
 // name, which loops forever inside a worker thread booted from eval (as the search workers are).
@@ -32,7 +35,7 @@ const usearch = createRequire(import.meta.url)('usearch') as typeof import('usea
 
 type Graph = InstanceType<typeof usearch.Index>;
 
-/** Changes applied inside one search before answering (more wait for the follower or exact search). */
+/** Unapplied changes a search ranks beside the graph (more: exact search until the follower catches up). */
 const CATCH_UP_BUDGET = 500;
 /**
  * Changes (or rebuild rows) applied per background step. A search that arrives during a step waits
@@ -95,12 +98,34 @@ export class AnnIndexes {
   }
 
   /**
-   * Brings the collection's graph up to date within the budget and returns it, or null when it
-   * is still behind (the caller searches exactly).
+   * The collection's graph with the changes it has not applied yet (ann-view.ts), or null while
+   * it is rebuilding or more than CATCH_UP_BUDGET changes behind (the caller searches exactly).
+   * Applying is left to the background follower. Call it inside the search's read transaction,
+   * so the changes and vectors it reads are the ones the search's chunk rows come from.
    */
-  ready(identity: CollectionIdentity): Graph | null {
+  view(identity: CollectionIdentity): AnnView | null {
     const entry = this.entry(identity);
-    return this.apply(entry, CATCH_UP_BUDGET) ? entry.index : null;
+    if (entry.rebuild !== null) return null;
+    const changes = this.changesAfter.all(entry.identity.name, entry.seq, CATCH_UP_BUDGET + 1) as ChangeRow[];
+    // Checked after the read: pruning committed before it may have removed changes the read lacks.
+    const pruned = (this.prunedThrough.get(entry.identity.name) as number | undefined) ?? 0;
+    if (entry.seq < pruned) {
+      this.startRebuild(entry);
+      return null;
+    }
+    if (changes.length > CATCH_UP_BUDGET) return null;
+    const pending = new Map<bigint, Float32Array | null>();
+    if (changes.length > 0) {
+      const vectorOf = this.db.prepare(`SELECT embedding FROM ${this.vectorTable(entry.identity.rowId)} WHERE rowid = ?`).pluck();
+      for (const change of changes) {
+        const key = BigInt(change.chunk_rowid);
+        if (pending.has(key)) continue;
+        // The vector in this snapshot, whatever the order of the changes that led to it.
+        const blob = vectorOf.get(key) as Buffer | undefined;
+        pending.set(key, blob === undefined ? null : toVector(blob));
+      }
+    }
+    return { index: entry.index, pending };
   }
 
   /** Saves every graph with changes (called when the thread closes). */
@@ -109,10 +134,16 @@ export class AnnIndexes {
     for (const entry of this.entries.values()) if (entry.unsaved > 0 && entry.rebuild === null) this.save(entry);
   }
 
+  /**
+   * Stops following and saves. What searches ranked beside the graph without applying is applied
+   * first, and a rebuild taken one step further (CATCH_UP_BUDGET changes or rows a graph, ~175 ms
+   * at most), so the next start loads that work instead of redoing it.
+   */
   close(): void {
     if (this.followTimer) clearTimeout(this.followTimer);
     this.followTimer = null;
     this.closed = true;
+    for (const entry of this.entries.values()) this.apply(entry, CATCH_UP_BUDGET);
     this.saveAll();
   }
 

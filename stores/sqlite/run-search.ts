@@ -10,6 +10,7 @@ import type { MetadataFilter } from '../../schema/metadata-filter.ts';
 import { searchLexical } from './lexical-search.ts';
 import { hasDirection } from '../query-vector.ts';
 import type { AnnIndexes } from './ann-index.ts';
+import { nearestInView } from './ann-view.ts';
 import { approximateHits, MAX_K, searchVectors, type VectorSearch } from './vector-search.ts';
 
 /** The approximate index a search thread keeps, and the collection size from which it is used. */
@@ -79,12 +80,11 @@ export function fuseHybrid(vector: readonly RankedHit[], lexical: readonly Ranke
  */
 function nearestChunks(db: Database.Database, vector: VectorSearch, search: SqliteSearch, approximate: Approximate | null) {
   if (approximate !== null && vector.filter === undefined) {
-    const index = approximate.indexes.ready({
+    const view = approximate.indexes.view({
       name: search.collection, rowId: search.collectionRowId, createdAt: search.collectionCreatedAt, dimension: search.dimension,
     });
-    if (index !== null && index.size() >= approximate.minChunks && index.size() > 0) {
-      const matches = index.search(vector.vector, Math.min(index.size(), vector.k), 1);
-      return approximateHits(db, vector, matches);
+    if (view !== null && view.index.size() >= approximate.minChunks && view.index.size() + view.pending.size > 0) {
+      return approximateHits(db, vector, nearestInView(view, vector.vector, vector.k));
     }
   }
   return searchVectors(db, vector);
