@@ -88,6 +88,8 @@ export class AnnIndexes {
   private readonly collectionRow: Database.Statement;
   private readonly prunedThrough: Database.Statement;
   private readonly lastSeq: Database.Statement;
+  /** Per graph: searches read changed chunks' vectors, and the follower every one it applies. */
+  private readonly vectorStatements = new WeakMap<Entry, Database.Statement>();
 
   constructor(private readonly db: Database.Database, private readonly dir: string | null, private readonly vectorTable: (rowId: number) => string) {
     this.changesAfter = db.prepare('SELECT seq, chunk_rowid, op FROM chunk_changes WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?');
@@ -106,24 +108,15 @@ export class AnnIndexes {
   view(identity: CollectionIdentity): AnnView | null {
     const entry = this.entry(identity);
     if (entry.rebuild !== null) return null;
-    const changes = this.changesAfter.all(entry.identity.name, entry.seq, CATCH_UP_BUDGET + 1) as ChangeRow[];
-    // Checked after the read: pruning committed before it may have removed changes the read lacks.
-    const pruned = (this.prunedThrough.get(entry.identity.name) as number | undefined) ?? 0;
-    if (entry.seq < pruned) {
-      this.startRebuild(entry);
-      return null;
-    }
-    if (changes.length > CATCH_UP_BUDGET) return null;
+    const changes = this.unapplied(entry, CATCH_UP_BUDGET);
+    if (changes === null || changes.length > CATCH_UP_BUDGET) return null;
     const pending = new Map<bigint, Float32Array | null>();
-    if (changes.length > 0) {
-      const vectorOf = this.db.prepare(`SELECT embedding FROM ${this.vectorTable(entry.identity.rowId)} WHERE rowid = ?`).pluck();
-      for (const change of changes) {
-        const key = BigInt(change.chunk_rowid);
-        if (pending.has(key)) continue;
-        // The vector in this snapshot, whatever the order of the changes that led to it.
-        const blob = vectorOf.get(key) as Buffer | undefined;
-        pending.set(key, blob === undefined ? null : toVector(blob));
-      }
+    for (const change of changes) {
+      const key = BigInt(change.chunk_rowid);
+      if (pending.has(key)) continue;
+      // The vector in this snapshot, whatever the order of the changes that led to it.
+      const blob = this.vectorOf(entry).get(key) as Buffer | undefined;
+      pending.set(key, blob === undefined ? null : toVector(blob));
     }
     return { index: entry.index, pending };
   }
@@ -161,19 +154,39 @@ export class AnnIndexes {
     return entry;
   }
 
-  /** Applies up to `budget` changes (or rebuild steps); true when none are left. */
-  private apply(entry: Entry, budget: number): boolean {
-    if (entry.rebuild !== null) return this.rebuildStep(entry, budget) && this.apply(entry, budget);
+  /**
+   * The graph's next changes, up to `budget` + 1 (so the caller sees whether more wait), or null
+   * when changes it never applied were pruned: a rebuild is then started.
+   */
+  private unapplied(entry: Entry, budget: number): ChangeRow[] | null {
     const changes = this.changesAfter.all(entry.identity.name, entry.seq, budget + 1) as ChangeRow[];
     // Checked after the read: pruning committed before it may have removed changes the read lacks.
     const pruned = (this.prunedThrough.get(entry.identity.name) as number | undefined) ?? 0;
     if (entry.seq < pruned) {
       this.startRebuild(entry);
-      return false;
+      return null;
     }
+    return changes;
+  }
+
+  /** The statement reading one chunk's vector of the graph's collection, prepared once per graph. */
+  private vectorOf(entry: Entry): Database.Statement {
+    let statement = this.vectorStatements.get(entry);
+    if (statement === undefined) {
+      statement = this.db.prepare(`SELECT embedding FROM ${this.vectorTable(entry.identity.rowId)} WHERE rowid = ?`).pluck();
+      this.vectorStatements.set(entry, statement);
+    }
+    return statement;
+  }
+
+  /** Applies up to `budget` changes (or rebuild steps); true when none are left. */
+  private apply(entry: Entry, budget: number): boolean {
+    if (entry.rebuild !== null) return this.rebuildStep(entry, budget) && this.apply(entry, budget);
+    const changes = this.unapplied(entry, budget);
+    if (changes === null) return false;
     const batch = changes.slice(0, budget);
     if (batch.length > 0) {
-      const vectorOf = this.db.prepare(`SELECT embedding FROM ${this.vectorTable(entry.identity.rowId)} WHERE rowid = ?`).pluck();
+      const vectorOf = this.vectorOf(entry);
       for (const change of batch) {
         const key = BigInt(change.chunk_rowid);
         // A rowid can be reused after a delete: drop whatever the key held before adding.
