@@ -27,6 +27,7 @@ import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-ru
 import type { JobRow } from './job-rows.ts';
 import { migrate, vectorTableName } from './migrations.ts';
 import { BACKGROUND_WRITER, WriteQueue, type LockWaiting } from './write-queue.ts';
+import { useWriteAheadLog } from './write-ahead-log.ts';
 import { CHANGE_RETENTION, pruneChanges } from './change-log.ts';
 import { SearchPool } from './search-pool.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
@@ -68,8 +69,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     sqliteVec.load(db);
-    // Switching to WAL is persistent and a no-op once done; it needs a brief exclusive lock on a new file.
-    db.pragma('journal_mode = WAL');
+    useWriteAheadLog(db, BUSY_TIMEOUT_MS);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db);
