@@ -3,7 +3,7 @@
  * bench environment, with its peak resident memory read from /proc/<pid>/status (VmHWM).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChannelModel } from 'amqplib';
 import type { Stage } from '../schema/domain.ts';
@@ -34,6 +34,8 @@ export interface BenchProcess {
  * its store writes (stores/sqlite/write-timing.ts); bench/profile-report.ts reads both.
  */
 export const PROFILE_DIR = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : null;
+// The children write their store-write accounting straight into it, so it must exist before they do.
+if (PROFILE_DIR !== null) mkdirSync(PROFILE_DIR, { recursive: true });
 
 let started = 0;
 
