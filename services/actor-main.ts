@@ -3,7 +3,7 @@
  * so each stage can be scaled as its own process.
  */
 import '../observability/instrument.ts'; // first: telemetry before any other module
-import os from 'node:os';
+import { lowerCpuPriority } from './cpu-priority.ts';
 import { STAGES, type Stage } from '../schema/domain.ts';
 import { createLogger } from '../observability/logger.ts';
 import { readConfig } from '../config/config.ts';
@@ -25,7 +25,7 @@ const logger = createLogger(`actor-${stages.join('-').toLowerCase()}`, config.lo
 // Background work yields the CPU to the gateway: with a backlog the actors would otherwise take
 // every core and mutations and searches would queue behind them (issue 6 bench).
 if (config.actorNice > 0) {
-  try { os.setPriority(config.actorNice); } catch (error) { logger.warn('could not lower the CPU priority', { error: String(error) }); }
+  try { lowerCpuPriority(config.actorNice); } catch (error) { logger.warn('could not lower the CPU priority', { error: String(error) }); }
 }
 // Loaded after lowering the priority: loading the actors, the broker client and the store is
 // most of a worker's start-up, and a gateway starting beside it (npm start) should not wait on it.
