@@ -5,7 +5,8 @@
  * (a file run through tsx, say a single test) it runs through tsx too, so parent and child always
  * run the same code.
  */
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /** True when this module (hence the whole process) runs from dist/. */
 export const COMPILED = import.meta.url.endsWith('.js');
@@ -28,4 +29,17 @@ export function entryPath(entry: string): string {
 /** Node's arguments to run `entry` (a source path, as for entryPath) in a child process. */
 export function nodeArgs(entry: string): string[] {
   return [...NODE_FLAGS, entryPath(entry)];
+}
+
+/**
+ * A worker thread running `entry` (a source path, as for entryPath) the way this process runs.
+ * Loader flags given to a process do not reach its worker threads on Node 20, so from the sources
+ * the thread registers tsx itself before loading the entry.
+ */
+export function startWorkerThread(entry: string, options: WorkerOptions = {}): Worker {
+  const file = pathToFileURL(entryPath(entry));
+  if (COMPILED) return new Worker(file, options);
+  const load = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then(({ register }) => { register(); return import(${JSON.stringify(file.href)}); })`;
+  return new Worker(load, { ...options, eval: true });
 }

@@ -7,18 +7,10 @@
  * its halves instead of their sum. Started on the first search, so processes that never search
  * (the actors) never start a thread.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../../supervisor/node-command.ts';
 import type { SearchHit } from '../../schema/domain.ts';
 import { fuseHybrid, hybridDepth, type SqliteSearch } from './run-search.ts';
-
-// Compiled (dist/), the worker is the JavaScript file beside this one. Run from the TypeScript
-// sources, register tsx in the thread (loader flags given to the parent do not reach worker
-// threads on Node 20), then load it.
-const FROM_SOURCES = import.meta.url.endsWith('.ts');
-const WORKER: string | URL = FROM_SOURCES
-  ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./search-worker.ts', import.meta.url).href)}); })`
-  : new URL('./search-worker.js', import.meta.url);
 
 /** How long close waits for a worker to save its approximate index. */
 const CLOSE_SAVE_TIMEOUT_MS = 10_000;
@@ -89,8 +81,8 @@ export class SearchPool {
 
   private start(): void {
     for (const role of ROLES) {
-      const worker = new Worker(WORKER, {
-        eval: FROM_SOURCES, workerData: { role, path: this.path, busyTimeoutMs: this.busyTimeoutMs, annMinChunks: this.annMinChunks },
+      const worker = startWorkerThread('stores/sqlite/search-worker.ts', {
+        workerData: { role, path: this.path, busyTimeoutMs: this.busyTimeoutMs, annMinChunks: this.annMinChunks },
       });
       worker.unref();
       worker.on('message', (message: { id: number; hits?: SearchHit[]; error?: string }) => {
