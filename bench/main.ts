@@ -141,7 +141,7 @@ try {
   const syncSearches: LatencySummary[] = [], asyncSearches: LatencySummary[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     log(`round ${round} of ${ROUNDS}: synchronous baseline, every document parsed, chunked, embedded and indexed inside its mutation`);
-    const duringSync = searchWhile(syncUrl, SEARCH_COLLECTION, queries);
+    const duringSync = await searchWhile(syncUrl, SEARCH_COLLECTION, queries);
     const countSyncCpu = startCpuCount(cpuProbes);
     const syncRun = await ingestRun({ url: syncUrl, dbPath, collection: `sync-${round}`, documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
     syncCpus.push(countSyncCpu());
@@ -150,7 +150,7 @@ try {
     log(`sync: ${syncRun.documentsPerSecond} docs/s (all accepted after ${syncRun.acceptSeconds} of ${syncRun.seconds} s), mutation p99 ${syncRun.mutationMs.p99} ms, search p95 ${syncSearches.at(-1)!.p95} ms; CPU s: ${JSON.stringify(syncCpus.at(-1))}`);
 
     log(`round ${round} of ${ROUNDS}: asynchronous pipeline with search running beside it (10k chunks)`);
-    const during10k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
+    const during10k = await searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
     const countSectionsCpu = startCpuCount(cpuProbes);
     const profileStart = markProfiles(processes);
     const asyncRun = await ingestRun({ url: asyncUrl, dbPath, collection: `async10k-${round}`, documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
@@ -177,7 +177,7 @@ try {
   const otherActors = startActors(OTHER_LAYOUT);
   processes.push(...otherActors);
   await waitFor('actors', consumersReady);
-  const duringOther = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
+  const duringOther = await searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
   const countOtherCpu = startCpuCount(probesOf([asyncGateway, ...otherActors]));
   const otherLayout = await ingestRun({ url: asyncUrl, dbPath, collection: 'layout', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
   const otherLayoutCpu = countOtherCpu();
@@ -212,8 +212,8 @@ try {
   const search100kIdle = await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES);
   const vector100kIdle = await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES, 'VECTOR');
   log(`search at 100k chunks, idle: HYBRID p95 ${search100kIdle.p95} ms, VECTOR p95 ${vector100kIdle.p95} ms`);
-  const during100k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
-  const vectorDuring100k = searchWhile(asyncUrl, SEARCH_COLLECTION, queries, 'VECTOR');
+  const during100k = await searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
+  const vectorDuring100k = await searchWhile(asyncUrl, SEARCH_COLLECTION, queries, 'VECTOR');
   const async100k = await ingestRun({ url: asyncUrl, dbPath, collection: 'async100k', documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
   const search100kBusy = await during100k.stop();
   const vector100kBusy = await vectorDuring100k.stop();
