@@ -1,38 +1,74 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { lowerCpuPriority } from './cpu-priority.ts';
 
-// Run in a child process: a priority once lowered cannot be raised again without privileges.
+// Run in child processes: a priority once lowered cannot be raised again without privileges.
 const CHILD = `
   const { readdirSync, readFileSync } = await import('node:fs');
   const { lowerCpuPriority } = await import(process.env.MODULE_URL);
   const niceOf = (tid) => Number(readFileSync('/proc/self/task/' + tid + '/stat', 'utf8').split(') ')[1].split(' ')[16]);
-  const before = readdirSync('/proc/self/task').map(niceOf);
+  const threads = () => readdirSync('/proc/self/task').map(niceOf);
+  const autogroup = () => readFileSync('/proc/self/autogroup', 'utf8').trim();
+  const before = threads();
+  const autogroupBefore = autogroup();
   lowerCpuPriority(7);
-  const after = readdirSync('/proc/self/task').map(niceOf);
+  const after = threads();
   // A thread started afterwards.
   const { Worker } = await import('node:worker_threads');
   const worker = new Worker('setTimeout(() => {}, 1000)', { eval: true });
   await new Promise((resolve) => worker.once('online', resolve));
-  const later = readdirSync('/proc/self/task').map(niceOf);
+  const later = threads();
   await worker.terminate();
-  console.log(JSON.stringify({ before, after, later }));
+  console.log(JSON.stringify({ before, after, later, autogroupBefore, autogroupAfter: autogroup() }));
 `;
 
-describe('lowerCpuPriority', () => {
-  it('should lower every thread of the process, the ones Node started before it included', function () {
+interface ChildReport {
+  readonly before: number[];
+  readonly after: number[];
+  readonly later: number[];
+  readonly autogroupBefore: string;
+  readonly autogroupAfter: string;
+}
+
+/** Runs CHILD in a process of its own; `ownSession`: detached, so it leads a new session (and autogroup). */
+function runChild(ownSession: boolean): Promise<ChildReport> {
+  const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', CHILD], {
+    env: { ...process.env, MODULE_URL: new URL(`./cpu-priority${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href },
+    detached: ownSession, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (data: Buffer) => { output += data.toString(); });
+  return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(output) as ChildReport) : reject(new Error(`child exited with ${code}`)))));
+}
+
+const ownAutogroup = () => (existsSync('/proc/self/autogroup') ? readFileSync('/proc/self/autogroup', 'utf8').trim() : null);
+const autogroupNice = (line: string) => Number(/nice (-?\d+)/.exec(line)?.[1]);
+
+describe('lowerCpuPriority', function () {
+  this.timeout(30_000);
+
+  it('should lower every thread of the process, the ones Node started before it included', async function () {
     if (!existsSync('/proc/self/task')) this.skip(); // one priority per process outside Linux
-    const output = execFileSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', CHILD], {
-      env: { ...process.env, MODULE_URL: new URL(`./cpu-priority${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href },
-      encoding: 'utf8',
-    });
-    const { before, after, later } = JSON.parse(output) as Record<'before' | 'after' | 'later', number[]>;
+    const autogroupBefore = ownAutogroup();
+    const { before, after, later } = await runChild(false);
+    assert.equal(ownAutogroup(), autogroupBefore, 'the session shared with this process keeps its autogroup');
     assert.ok(before.length > 1, `Node starts helper threads: ${before.length}`);
     assert.ok(before.every((nice) => nice === 0), `all at 0 before: ${before}`);
     assert.deepEqual(after, after.map(() => 7), `every thread at 7 after: ${after}`);
     assert.ok(later.length > after.length, `a thread was started afterwards: ${after.length} → ${later.length}`);
     assert.deepEqual(later, later.map(() => 7), `threads started afterwards inherit it: ${later}`);
+  });
+
+  it('should lower the autogroup of a process that leads its own session, and leave a shared one alone', async function () {
+    if (!existsSync('/proc/self/autogroup')) this.skip(); // kernel without autogroups: thread priorities are all there is
+    const own = await runChild(true);
+    assert.equal(autogroupNice(own.autogroupBefore), 0, own.autogroupBefore);
+    assert.equal(autogroupNice(own.autogroupAfter), 7, `its own autogroup lowered: ${own.autogroupAfter}`);
+    const parentBefore = ownAutogroup();
+    const shared = await runChild(false);
+    assert.equal(shared.autogroupBefore, parentBefore, 'the child shares its parent\'s session and autogroup');
+    assert.equal(ownAutogroup(), parentBefore, 'the shared autogroup, untouched');
   });
 
   it('should refuse a value outside what the system accepts', () => {

@@ -1,26 +1,35 @@
 /**
  * Lowers the CPU priority of this whole process, so background work yields the cores to the
- * gateway. Linux keeps a priority per thread: `setpriority` on the process id changes the main
- * thread alone, and the threads Node starts before any of our code runs (V8's garbage collector
- * and compiler threads, the inspector's) keep theirs. In the bench those threads spent a third of
- * a pipeline worker's CPU at full priority, beside the gateway's searches. So every thread listed
- * in /proc/self/task is lowered; a thread started afterwards inherits its creator's priority.
+ * gateway. Two things on Linux stop a plain `setpriority` on the process id from doing that:
+ * - A priority is kept per thread: the call changes the main thread alone, and the threads Node
+ *   starts before any of our code runs (V8's garbage collector and compiler threads, the
+ *   inspector's) keep theirs. In the bench those threads spent a third of a pipeline worker's CPU
+ *   at full priority. So every thread listed in /proc/self/task is lowered; a thread started
+ *   afterwards inherits its creator's priority.
+ * - With autogroups on (the default of desktop and many server kernels), the CPU is shared first
+ *   between sessions and a thread's nice value counts only against threads of its own session.
+ *   An actor started in a session of its own (from its own terminal, or detached by a parent)
+ *   then competed with the gateway as an equal whatever its nice value: in the bench, niced, it
+ *   still took 42% of the machine during an ingest burst while searches waited on the run queue.
+ *   So a process that leads its own session lowers its autogroup as well. One that shares a
+ *   session (under `npm start`'s supervisor, beside the gateway) leaves it alone: lowering it would
+ *   lower the gateway too, and there the threads' own nice values already decide.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 const TASKS = '/proc/self/task';
+const AUTOGROUP = '/proc/self/autogroup';
 
-/** Sets `nice` (0..19) on every thread of this process; elsewhere than Linux, on the process. */
+/** Sets `nice` (0..19) on every thread of this process, and on its autogroup if it leads its own session. */
 export function lowerCpuPriority(nice: number): void {
+  os.setPriority(nice);
   let threads: number[];
   try {
     threads = readdirSync(TASKS).map(Number);
   } catch {
-    os.setPriority(nice);
-    return;
+    return; // not Linux: the call above set the process's priority
   }
-  os.setPriority(nice);
   for (const thread of threads) {
     try {
       os.setPriority(thread, nice);
@@ -29,4 +38,20 @@ export function lowerCpuPriority(nice: number): void {
       if ((error as { info?: { code?: string } }).info?.code !== 'ESRCH') throw error;
     }
   }
+  if (leadsOwnSession()) {
+    try {
+      writeFileSync(AUTOGROUP, String(nice));
+    } catch (error) {
+      // No autogroups in this kernel (or switched off): the threads' values are all there is.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
+/** True when this process is its session's leader (session id = process id, /proc/self/stat field 6). */
+function leadsOwnSession(): boolean {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[3]) === process.pid;
 }
