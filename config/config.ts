@@ -56,6 +56,10 @@ export interface SystemConfig {
   readonly maxDocumentBytes: number;
   /** MAX_BATCH_DOCUMENTS: most inputs in one ingestDocuments call. */
   readonly maxBatchDocuments: number;
+  /** MAX_RUNNING_MUTATIONS: mutations a gateway executes at once; the rest wait in arrival order while queries go ahead (gateway/mutation-gate.ts). */
+  readonly maxRunningMutations: number;
+  /** MAX_WAITING_MUTATIONS: mutations that may wait for MAX_RUNNING_MUTATIONS in a gateway; past it one is refused with BACKPRESSURE. */
+  readonly maxWaitingMutations: number;
   readonly fetchTimeoutMs: number;
   readonly fetchMaxBytes: number;
   readonly fetchMaxRedirects: number;
@@ -229,6 +233,8 @@ export function readConfig(env: Env): SystemConfig {
     chunkOverlap: int(env, 'CHUNK_OVERLAP', DEFAULTS.chunkOverlap, 0, 50_000),
     maxDocumentBytes,
     maxBatchDocuments: int(env, 'MAX_BATCH_DOCUMENTS', 100, 1, 10_000),
+    maxRunningMutations: int(env, 'MAX_RUNNING_MUTATIONS', 8, 1, 10_000),
+    maxWaitingMutations: int(env, 'MAX_WAITING_MUTATIONS', 1000, 0, 1_000_000),
     fetchTimeoutMs: int(env, 'FETCH_TIMEOUT_MS', DEFAULTS.fetchTimeoutMs, 100, 600_000),
     fetchMaxBytes: int(env, 'FETCH_MAX_BYTES', DEFAULTS.fetchMaxBytes, 1, 512 * 1024 * 1024),
     fetchMaxRedirects: int(env, 'FETCH_MAX_REDIRECTS', DEFAULTS.fetchMaxRedirects, 0, 20),

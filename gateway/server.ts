@@ -41,6 +41,7 @@ import { PendingWorkGauge } from './ingest/pending-work-gauge.ts';
 import { resolvers } from './resolvers/resolvers.ts';
 import { JobRetryService } from './retry/job-retry-service.ts';
 import { SearchService } from './search-service.ts';
+import { MutationGate, gatedExecute, mutationGatePlugin } from './mutation-gate.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 const SCHEMA_FILE = new URL('../schema/schema.graphql', import.meta.url);
@@ -50,6 +51,8 @@ export interface RunningGateway {
   readonly url: string;
   readonly port: number;
   readonly services: GatewayServices;
+  /** Where mutations wait their turn. */
+  readonly mutations: MutationGate;
   stop(): Promise<void>;
 }
 
@@ -111,6 +114,8 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   // One set of limits and one error policy for both transports (issue 12, findings 7 and 8).
   const limits = operationLimits(config);
   const errorPolicy: ErrorPolicy = { maskErrors: config.maskErrors, hideSuggestions: !config.introspection };
+  // Queries overtake mutations, over both transports (gateway/mutation-gate.ts).
+  const mutations = new MutationGate(config.maxRunningMutations, config.maxWaitingMutations);
   const subscriptions = new SubscriptionLimits({ perSocket: config.maxSubscriptionsPerSocket, perKey: config.maxSubscriptionsPerKey });
   const ws = serveGraphqlWs<Record<string, unknown>, SocketExtra & { principal?: Principal }>(
     httpServer,
@@ -137,6 +142,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatForClient(error.toJSON(), error, errorPolicy, logger)),
       onNext: (_ctx, _id, _payload, _args, result) => formatResultErrors(result, errorPolicy, logger),
       context: (ctx): GatewayContext => ({ services, principal: ctx.extra.principal ?? null }),
+      execute: gatedExecute(mutations),
     },
     (request) => hostRefusal(origins, request.headers.host) ?? originRefusal(origins, request.headers.origin, request.headers.host),
     { maxMessageBytes: config.maxBodyBytes, maxInitBytes: config.maxWsInitBytes, maxBufferedBytes: config.maxWsBufferedBytes },
@@ -154,6 +160,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
       // Apollo's own landing page loads from a CDN; the offline IDE above replaces it.
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      mutationGatePlugin(mutations),
       { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
     ],
   });
@@ -204,6 +211,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
     url,
     port,
     services,
+    mutations,
     async stop() {
       unregisterGauges();
       await apollo.stop();
