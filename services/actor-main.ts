@@ -25,7 +25,12 @@ const logger = createLogger(`actor-${stages.join('-').toLowerCase()}`, config.lo
 // Background work yields the CPU to the gateway: with a backlog the actors would otherwise take
 // every core and mutations and searches would queue behind them (issue 6 bench).
 if (config.actorNice > 0) {
-  try { lowerCpuPriority(config.actorNice); } catch (error) { logger.warn('could not lower the CPU priority', { error: String(error) }); }
+  try {
+    const autogroup = lowerCpuPriority(config.actorNice);
+    logger.debug('CPU priority lowered', { nice: config.actorNice, autogroup });
+  } catch (error) {
+    logger.warn('could not lower the CPU priority', { error: String(error) });
+  }
 }
 // Loaded after lowering the priority: loading the actors, the broker client and the store is
 // most of a worker's start-up, and a gateway starting beside it (npm start) should not wait on it.

@@ -9,10 +9,10 @@ const CHILD = `
   const { lowerCpuPriority } = await import(process.env.MODULE_URL);
   const niceOf = (tid) => Number(readFileSync('/proc/self/task/' + tid + '/stat', 'utf8').split(') ')[1].split(' ')[16]);
   const threads = () => readdirSync('/proc/self/task').map(niceOf);
-  const autogroup = () => readFileSync('/proc/self/autogroup', 'utf8').trim();
+  const autogroup = () => { try { return readFileSync('/proc/self/autogroup', 'utf8').trim(); } catch { return null; } };
   const before = threads();
   const autogroupBefore = autogroup();
-  lowerCpuPriority(7);
+  const outcome = lowerCpuPriority(7);
   const after = threads();
   // A thread started afterwards.
   const { Worker } = await import('node:worker_threads');
@@ -20,7 +20,7 @@ const CHILD = `
   await new Promise((resolve) => worker.once('online', resolve));
   const later = threads();
   await worker.terminate();
-  console.log(JSON.stringify({ before, after, later, autogroupBefore, autogroupAfter: autogroup() }));
+  console.log(JSON.stringify({ before, after, later, autogroupBefore, autogroupAfter: autogroup(), outcome }));
 `;
 
 interface ChildReport {
@@ -29,6 +29,7 @@ interface ChildReport {
   readonly later: number[];
   readonly autogroupBefore: string;
   readonly autogroupAfter: string;
+  readonly outcome: string;
 }
 
 /** Runs CHILD in a process of its own; `ownSession`: detached, so it leads a new session (and autogroup). */
@@ -65,10 +66,12 @@ describe('lowerCpuPriority', function () {
     const own = await runChild(true);
     assert.equal(autogroupNice(own.autogroupBefore), 0, own.autogroupBefore);
     assert.equal(autogroupNice(own.autogroupAfter), 7, `its own autogroup lowered: ${own.autogroupAfter}`);
+    assert.equal(own.outcome, 'lowered');
     const parentBefore = ownAutogroup();
     const shared = await runChild(false);
     assert.equal(shared.autogroupBefore, parentBefore, 'the child shares its parent\'s session and autogroup');
     assert.equal(ownAutogroup(), parentBefore, 'the shared autogroup, untouched');
+    assert.equal(shared.outcome, 'shared');
   });
 
   it('should refuse a value outside what the system accepts', () => {

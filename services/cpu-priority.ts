@@ -21,14 +21,20 @@ import os from 'node:os';
 const TASKS = '/proc/self/task';
 const AUTOGROUP = '/proc/self/autogroup';
 
-/** Sets `nice` (0..19) on every thread of this process, and on its autogroup if it leads its own session. */
-export function lowerCpuPriority(nice: number): void {
+/** What lowerCpuPriority could lower besides the threads. */
+export type AutogroupOutcome = 'lowered' | 'shared' | 'unavailable';
+
+/**
+ * Sets `nice` (0..19) on every thread of this process, and on its autogroup if it leads its own
+ * session; says what became of the autogroup.
+ */
+export function lowerCpuPriority(nice: number): AutogroupOutcome {
   os.setPriority(nice);
   let threads: number[];
   try {
     threads = readdirSync(TASKS).map(Number);
   } catch {
-    return; // not Linux: the call above set the process's priority
+    return 'unavailable'; // not Linux: the call above set the process's priority
   }
   for (const thread of threads) {
     try {
@@ -38,13 +44,14 @@ export function lowerCpuPriority(nice: number): void {
       if ((error as { info?: { code?: string } }).info?.code !== 'ESRCH') throw error;
     }
   }
-  if (leadsOwnSession()) {
-    try {
-      writeFileSync(AUTOGROUP, String(nice));
-    } catch (error) {
-      // No autogroups in this kernel (or switched off): the threads' values are all there is.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+  if (!leadsOwnSession()) return 'shared';
+  try {
+    writeFileSync(AUTOGROUP, String(nice));
+    return 'lowered';
+  } catch {
+    // No autogroups in this kernel, or /proc not writable here (a read-only container): the
+    // threads' values are all there is, and within a container's own CPU group they decide.
+    return 'unavailable';
   }
 }
 
