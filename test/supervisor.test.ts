@@ -1,9 +1,11 @@
 /**
  * The supervisor's child processes (what `npm start` runs): a worker it spawns runs the project's
  * entry point in the form the supervisor itself runs (compiled in dist/, or the TypeScript sources
- * through tsx) and consumes its stage queue; stopping it removes the consumer.
+ * through tsx) and consumes its stage queue; stopping it removes the consumer. It runs below the
+ * gateway's CPU priority, every thread of it.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { silentLogger } from '../observability/logger.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import { envOf } from './support/actor-process.ts';
@@ -39,5 +41,38 @@ describe('supervisor child processes', function () {
     await waitForConsumers(1);
     await supervisor.stop('actor-chunk-1', 5000);
     await waitForConsumers(0);
+  });
+
+  /** This process's children whose command line names `entry`. */
+  function childrenRunning(entry: string): number[] {
+    return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(entry);
+      } catch {
+        return false; // ended meanwhile
+      }
+    });
+  }
+  const threadNices = (pid: number) => readdirSync(`/proc/${pid}/task`).map((tid) =>
+    Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+
+  it('when a worker is spawned, should run every one of its threads at ACTOR_NICE and leave the shared autogroup alone', async function () {
+    if (!existsSync('/proc/self/task')) this.skip(); // one priority per process outside Linux
+    const autogroup = existsSync('/proc/self/autogroup') ? readFileSync('/proc/self/autogroup', 'utf8') : null;
+    supervisor.spawn('actor-chunk-2', 'services/actor-main.ts', ['chunk']);
+    try {
+      await waitForConsumers(1);
+      const [pid] = childrenRunning('services/actor-main');
+      assert.ok(pid, 'the worker process is a child of the supervisor');
+      const nices = threadNices(pid);
+      assert.ok(nices.length > 1, `threads: ${nices.length}`);
+      assert.deepEqual(nices, nices.map(() => system.config.actorNice), `every thread at ACTOR_NICE ${system.config.actorNice}: ${nices}`);
+      if (autogroup !== null) assert.equal(readFileSync(`/proc/${pid}/autogroup`, 'utf8'), autogroup, 'the session shared with the supervisor keeps its autogroup');
+    } finally {
+      await supervisor.stop('actor-chunk-2', 5000);
+      await waitForConsumers(0);
+    }
   });
 });
