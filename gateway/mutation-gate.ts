@@ -7,8 +7,10 @@
  * mutation is refused at once with BACKPRESSURE. Queries and subscriptions never wait here.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { metrics, type BatchObservableResult } from '@opentelemetry/api';
 import { execute, getOperationAST, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { ErrorCode, apiError } from './errors.ts';
+import { METER_NAME, pipelineMetrics } from '../observability/metrics.ts';
 
 /** The hint a refused mutation carries: the gate drains in well under a second. */
 const RETRY_AFTER_SECONDS = 1;
@@ -62,6 +64,7 @@ export class MutationGate {
 
 /** The API error for a full gate: BACKPRESSURE, as for a full backlog. */
 function refusal(error: GateFullError) {
+  pipelineMetrics().mutationsRefused.add(1);
   return apiError(ErrorCode.BACKPRESSURE, error.message, { retryAfterSeconds: RETRY_AFTER_SECONDS, acceptedJobIds: [] });
 }
 
@@ -108,4 +111,18 @@ export function gatedExecute(gate: MutationGate) {
       throw error;
     }
   };
+}
+
+/** The gate's load as gauges, read when metrics are collected; returns their removal. */
+export function registerMutationGauges(gate: MutationGate): () => void {
+  const meter = metrics.getMeter(METER_NAME);
+  const running = meter.createObservableGauge('rag.gateway.mutations.running', { description: 'Mutations executing in this gateway (at most MAX_RUNNING_MUTATIONS)' });
+  const waiting = meter.createObservableGauge('rag.gateway.mutations.waiting', { description: 'Mutations waiting their turn in this gateway (at most MAX_WAITING_MUTATIONS)' });
+  const callback = (result: BatchObservableResult) => {
+    const load = gate.load();
+    result.observe(running, load.running);
+    result.observe(waiting, load.waiting);
+  };
+  meter.addBatchObservableCallback(callback, [running, waiting]);
+  return () => meter.removeBatchObservableCallback(callback, [running, waiting]);
 }

@@ -41,7 +41,7 @@ import { PendingWorkGauge } from './ingest/pending-work-gauge.ts';
 import { resolvers } from './resolvers/resolvers.ts';
 import { JobRetryService } from './retry/job-retry-service.ts';
 import { SearchService } from './search-service.ts';
-import { MutationGate, gatedExecute, mutationGatePlugin } from './mutation-gate.ts';
+import { MutationGate, gatedExecute, mutationGatePlugin, registerMutationGauges } from './mutation-gate.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 const SCHEMA_FILE = new URL('../schema/schema.graphql', import.meta.url);
@@ -116,6 +116,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const errorPolicy: ErrorPolicy = { maskErrors: config.maskErrors, hideSuggestions: !config.introspection };
   // Queries overtake mutations, over both transports (gateway/mutation-gate.ts).
   const mutations = new MutationGate(config.maxRunningMutations, config.maxWaitingMutations);
+  const unregisterMutationGauges = registerMutationGauges(mutations);
   const subscriptions = new SubscriptionLimits({ perSocket: config.maxSubscriptionsPerSocket, perKey: config.maxSubscriptionsPerKey });
   const ws = serveGraphqlWs<Record<string, unknown>, SocketExtra & { principal?: Principal }>(
     httpServer,
@@ -214,6 +215,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
     mutations,
     async stop() {
       unregisterGauges();
+      unregisterMutationGauges();
       await apollo.stop();
       await watchdog.stop();
       await relay.stop();

@@ -14,6 +14,8 @@
  * | rag.job.ingest_to_searchable.duration (s) | histogram     | rag.collection    | index actor |
  * | rag.search.duration (s)                 | histogram       | rag.collection    | gateway     |
  * | rag.queue.ready / unacked / consumers / dead_lettered | gauges | rag.stage | gateway (polled on collection) |
+ * | rag.gateway.mutations.running / waiting | gauges          |                   | gateway (gateway/mutation-gate.ts) |
+ * | rag.gateway.mutations.refused           | counter         |                   | gateway (past MAX_WAITING_MUTATIONS) |
  */
 import { metrics, type Counter, type Histogram, type Meter, type MeterProvider, type UpDownCounter } from '@opentelemetry/api';
 import type { Job } from '../schema/domain.ts';
@@ -29,6 +31,7 @@ export interface PipelineMetrics {
   readonly inFlight: UpDownCounter;
   readonly ingestToSearchable: Histogram;
   readonly search: Histogram;
+  readonly mutationsRefused: Counter;
 }
 
 export const METER_NAME = 'rag-ingest';
@@ -80,5 +83,6 @@ function createInstruments(meter: Meter): PipelineMetrics {
     search: meter.createHistogram('rag.search.duration', {
       description: 'Search latency at the gateway, query embedding included', unit: 's', advice: { explicitBucketBoundaries: SEARCH_BUCKETS },
     }),
+    mutationsRefused: meter.createCounter('rag.gateway.mutations.refused', { description: 'Mutations refused because MAX_WAITING_MUTATIONS already waited their turn' }),
   };
 }

@@ -8,19 +8,30 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { gql, wsClient, type GraphQLResponse } from './support/graphql-client.ts';
 import { startTestSystem, type TestSystem } from './support/test-system.ts';
+import { startTelemetry, type Telemetry } from '../observability/telemetry.ts';
 
 const INGEST = 'mutation($input: IngestInput!) { ingestDocument(input: $input) { id status } }';
 
 describe('queries overtake mutations', function () {
   this.timeout(30_000);
   let system: TestSystem;
+  let telemetry: Telemetry;
 
   before(async () => {
+    telemetry = await startTelemetry({ serviceName: 'test-mutation-gate', prometheusPort: 0 });
     system = await startTestSystem({ actors: false, config: { maxRunningMutations: 1, maxWaitingMutations: 2 } });
   });
   after(async () => {
     await system?.stop();
+    await telemetry?.shutdown();
   });
+
+  /** One unlabelled Prometheus sample, or null when absent. */
+  async function gauge(name: string): Promise<number | null> {
+    const text = await (await fetch(telemetry.metricsUrl!)).text();
+    const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `) || candidate.startsWith(`${name}{`));
+    return line === undefined ? null : Number(line.split(' ').at(-1));
+  }
 
   async function until(condition: () => boolean, what: string): Promise<void> {
     const deadline = Date.now() + 5000;
@@ -74,6 +85,9 @@ describe('queries overtake mutations', function () {
       assert.deepEqual(search, { data: { search: [] } });
       assert.deepEqual(settledOrder, [], 'no mutation answered while the first one holds the only slot');
       assert.deepEqual(system.gateway.mutations.load(), { running: 1, waiting: 2 });
+      assert.equal(await gauge('rag_gateway_mutations_running'), 1);
+      assert.equal(await gauge('rag_gateway_mutations_waiting'), 2);
+      assert.equal(await gauge('rag_gateway_mutations_refused_total'), 2);
 
       blocker.exec('ROLLBACK');
       const [accepted, refused, refusedOverSocket] = await Promise.all([first, second, overSocket]);
@@ -83,6 +97,7 @@ describe('queries overtake mutations', function () {
       // Arrival order at the gate is the spec's (mutation-gate.spec.ts); answers travel on two transports.
       assert.equal(settledOrder[0], 'first', `the first mutation answered first: ${settledOrder}`);
       assert.deepEqual(system.gateway.mutations.load(), { running: 0, waiting: 0 });
+      assert.equal(await gauge('rag_gateway_mutations_waiting'), 0);
       assert.deepEqual((await system.store.listJobs({ first: 10 })).jobs.map(({ job }) => job.documentId), ['first']);
     } finally {
       if (blocker.inTransaction) blocker.exec('ROLLBACK');
