@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { STAT, childrenOf, statFields } from '../supervisor/proc-stat.ts';
 
 /** Clock ticks per second, the unit of /proc/<pid>/stat's times (100 on Linux almost always). */
 const TICKS = (() => {
@@ -17,9 +18,8 @@ const TICKS = (() => {
 
 /** User plus system CPU seconds a process has used so far, or null if it is gone. */
 export function cpuSeconds(pid: number): number | null {
-  // utime is field 14 and stime field 15 of /proc/<pid>/stat (proc(5)), 11 and 12 after the name.
-  const fields = readStat(pid);
-  return fields === null ? null : (Number(fields[11]) + Number(fields[12])) / TICKS;
+  const fields = statFields(`/proc/${pid}/stat`);
+  return fields === null ? null : (Number(fields[STAT.utime]) + Number(fields[STAT.stime])) / TICKS;
 }
 
 /**
@@ -32,29 +32,11 @@ export function treeCpuSeconds(pid: number): number | null {
   return childrenOf(pid).reduce((total, child) => total + (treeCpuSeconds(child) ?? 0), own);
 }
 
-/** The live children of a process (Node forks from its main thread, whose task lists them). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** The fields of /proc/<pid>/stat after the command name (which may hold spaces): state first. */
-function readStat(pid: number): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
 /** utime + stime + cutime + cstime (its own and its ended children's), in seconds. */
 function processTimes(pid: number): number | null {
-  const fields = readStat(pid);
-  return fields === null ? null : (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS;
+  const fields = statFields(`/proc/${pid}/stat`);
+  return fields === null ? null
+    : (Number(fields[STAT.utime]) + Number(fields[STAT.stime]) + Number(fields[STAT.cutime]) + Number(fields[STAT.cstime])) / TICKS;
 }
 
 /** The RabbitMQ node's Erlang VM on this machine, if it runs here. */

@@ -63,9 +63,9 @@ export class MutationGate {
 }
 
 /** The API error for a full gate: BACKPRESSURE, as for a full backlog. */
-function refusal(error: GateFullError) {
+function refusal(error: GateFullError, extensions: Record<string, unknown> = {}) {
   pipelineMetrics().mutationsRefused.add(1);
-  return apiError(ErrorCode.BACKPRESSURE, error.message, { retryAfterSeconds: RETRY_AFTER_SECONDS, acceptedJobIds: [] });
+  return apiError(ErrorCode.BACKPRESSURE, error.message, { retryAfterSeconds: RETRY_AFTER_SECONDS, acceptedJobIds: [], ...extensions });
 }
 
 /** Apollo (HTTP): holds each mutation at the gate from its resolved operation until its response is ready. */
@@ -79,13 +79,8 @@ export function mutationGatePlugin<C extends BaseContext>(gate: MutationGate): A
           try {
             await gate.enter();
           } catch (error) {
-            if (error instanceof GateFullError) {
-              const refused = refusal(error);
-              // A refusal like the resolvers' BACKPRESSURE: 200 with the error, not Apollo's 500 for a plugin's.
-              Object.assign(refused.extensions, { http: { status: 200 } });
-              throw refused;
-            }
-            throw error;
+            // A refusal like the resolvers' BACKPRESSURE: 200 with the error, not Apollo's 500 for a plugin's.
+            throw error instanceof GateFullError ? refusal(error, { http: { status: 200 } }) : error;
           }
           holding = true;
         },

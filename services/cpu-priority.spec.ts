@@ -7,7 +7,8 @@ import { lowerCpuPriority } from './cpu-priority.ts';
 const CHILD = `
   const { readdirSync, readFileSync } = await import('node:fs');
   const { lowerCpuPriority } = await import(process.env.MODULE_URL);
-  const niceOf = (tid) => Number(readFileSync('/proc/self/task/' + tid + '/stat', 'utf8').split(') ')[1].split(' ')[16]);
+  const { STAT, statFields } = await import(process.env.PROC_STAT_URL);
+  const niceOf = (tid) => Number(statFields('/proc/self/task/' + tid + '/stat')[STAT.nice]);
   const threads = () => readdirSync('/proc/self/task').map(niceOf);
   const autogroup = () => { try { return readFileSync('/proc/self/autogroup', 'utf8').trim(); } catch { return null; } };
   const before = threads();
@@ -32,10 +33,13 @@ interface ChildReport {
   readonly outcome: string;
 }
 
+/** A module's URL beside this one, in the form this file runs (TypeScript sources or dist/). */
+const sibling = (path: string) => new URL(`${path}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+
 /** Runs CHILD in a process of its own; `ownSession`: detached, so it leads a new session (and autogroup). */
 function runChild(ownSession: boolean): Promise<ChildReport> {
   const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', CHILD], {
-    env: { ...process.env, MODULE_URL: new URL(`./cpu-priority${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href },
+    env: { ...process.env, MODULE_URL: sibling('./cpu-priority'), PROC_STAT_URL: sibling('../supervisor/proc-stat') },
     detached: ownSession, stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -50,7 +54,10 @@ describe('lowerCpuPriority', function () {
   this.timeout(30_000);
 
   it('should lower every thread of the process, the ones Node started before it included', async function () {
-    if (!existsSync('/proc/self/task')) this.skip(); // one priority per process outside Linux
+    if (!existsSync('/proc/self/task')) {
+      console.log('    per-thread priorities: skipped — no /proc/self/task (not Linux: one priority per process)');
+      this.skip();
+    }
     const autogroupBefore = ownAutogroup();
     const { before, after, later } = await runChild(false);
     assert.equal(ownAutogroup(), autogroupBefore, 'the session shared with this process keeps its autogroup');
@@ -62,7 +69,10 @@ describe('lowerCpuPriority', function () {
   });
 
   it('should lower the autogroup of a process that leads its own session, and leave a shared one alone', async function () {
-    if (!existsSync('/proc/self/autogroup')) this.skip(); // kernel without autogroups: thread priorities are all there is
+    if (!existsSync('/proc/self/autogroup')) {
+      console.log('    autogroup priority: skipped — this kernel has no autogroups (/proc/self/autogroup), so thread priorities are all there is');
+      this.skip();
+    }
     const own = await runChild(true);
     assert.equal(autogroupNice(own.autogroupBefore), 0, own.autogroupBefore);
     assert.equal(autogroupNice(own.autogroupAfter), 7, `its own autogroup lowered: ${own.autogroupAfter}`);

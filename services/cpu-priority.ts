@@ -15,8 +15,9 @@
  *   session (under `npm start`'s supervisor, beside the gateway) leaves it alone: lowering it would
  *   lower the gateway too, and there the threads' own nice values already decide.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { STAT, statFields } from '../supervisor/proc-stat.ts';
 
 const TASKS = '/proc/self/task';
 const AUTOGROUP = '/proc/self/autogroup';
@@ -29,12 +30,12 @@ export type AutogroupOutcome = 'lowered' | 'shared' | 'unavailable';
  * session; says what became of the autogroup.
  */
 export function lowerCpuPriority(nice: number): AutogroupOutcome {
-  os.setPriority(nice);
   let threads: number[];
   try {
     threads = readdirSync(TASKS).map(Number);
   } catch {
-    return 'unavailable'; // not Linux: the call above set the process's priority
+    os.setPriority(nice); // not Linux: one priority for the process
+    return 'unavailable';
   }
   for (const thread of threads) {
     try {
@@ -55,10 +56,7 @@ export function lowerCpuPriority(nice: number): AutogroupOutcome {
   }
 }
 
-/** True when this process is its session's leader (session id = process id, /proc/self/stat field 6). */
+/** True when this process is its session's leader (its session id is its process id). */
 function leadsOwnSession(): boolean {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[3]) === process.pid;
+  return Number(statFields('/proc/self/stat')?.[STAT.session]) === process.pid;
 }

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { STAT, childrenOf, statFields } from '../supervisor/proc-stat.ts';
 import { silentLogger } from '../observability/logger.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import { envOf } from './support/actor-process.ts';
@@ -43,23 +44,16 @@ describe('supervisor child processes', function () {
     await waitForConsumers(0);
   });
 
-  /** This process's children whose command line names `entry`. */
-  function childrenRunning(entry: string): number[] {
-    return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(entry);
-      } catch {
-        return false; // ended meanwhile
-      }
-    });
-  }
-  const threadNices = (pid: number) => readdirSync(`/proc/${pid}/task`).map((tid) =>
-    Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+  /** This process's children (the supervisor runs in it) whose command line names `entry`. */
+  const childrenRunning = (entry: string) =>
+    childrenOf(process.pid).filter((pid) => existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(entry));
+  const threadNices = (pid: number) => readdirSync(`/proc/${pid}/task`).map((tid) => Number(statFields(`/proc/${pid}/task/${tid}/stat`)?.[STAT.nice]));
 
   it('when a worker is spawned, should run every one of its threads at ACTOR_NICE and leave the shared autogroup alone', async function () {
-    if (!existsSync('/proc/self/task')) this.skip(); // one priority per process outside Linux
+    if (!existsSync('/proc/self/task')) {
+      console.log('    worker priority: skipped — no /proc/self/task (not Linux: one priority per process)');
+      this.skip();
+    }
     const autogroup = existsSync('/proc/self/autogroup') ? readFileSync('/proc/self/autogroup', 'utf8') : null;
     supervisor.spawn('actor-chunk-2', 'services/actor-main.ts', ['chunk']);
     try {
