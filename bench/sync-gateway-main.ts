@@ -17,7 +17,10 @@ import { PermanentError } from '../messaging/errors.ts';
 import { onShutdown } from '../supervisor/shutdown.ts';
 import { stageActor } from '../services/stage-actors.ts';
 
-const config = readConfig(process.env);
+// A synchronous system holds every request until its work is done, so here a mutation waits its
+// turn however long (MAX_MUTATION_WAIT_MS=0) instead of being refused past a wait: that is what
+// the pipeline is compared with.
+const config = readConfig({ ...process.env, MAX_MUTATION_WAIT_MS: '0' });
 const logger = createLogger('sync-gateway', config.logLevel);
 const gateway = await startGateway(config, logger);
 const { store } = gateway.services;

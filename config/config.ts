@@ -60,6 +60,8 @@ export interface SystemConfig {
   readonly maxRunningMutations: number;
   /** MAX_WAITING_MUTATIONS: mutations that may wait for MAX_RUNNING_MUTATIONS in a gateway; past it one is refused with BACKPRESSURE. */
   readonly maxWaitingMutations: number;
+  /** MAX_MUTATION_WAIT_MS: while the longest-waiting mutation has waited longer, a new one is refused with BACKPRESSURE (0: never). */
+  readonly maxMutationWaitMs: number;
   readonly fetchTimeoutMs: number;
   readonly fetchMaxBytes: number;
   readonly fetchMaxRedirects: number;
@@ -235,6 +237,7 @@ export function readConfig(env: Env): SystemConfig {
     maxBatchDocuments: int(env, 'MAX_BATCH_DOCUMENTS', 100, 1, 10_000),
     maxRunningMutations: int(env, 'MAX_RUNNING_MUTATIONS', 8, 1, 10_000),
     maxWaitingMutations: int(env, 'MAX_WAITING_MUTATIONS', 1000, 0, 1_000_000),
+    maxMutationWaitMs: int(env, 'MAX_MUTATION_WAIT_MS', 20, 0, 600_000),
     fetchTimeoutMs: int(env, 'FETCH_TIMEOUT_MS', DEFAULTS.fetchTimeoutMs, 100, 600_000),
     fetchMaxBytes: int(env, 'FETCH_MAX_BYTES', DEFAULTS.fetchMaxBytes, 1, 512 * 1024 * 1024),
     fetchMaxRedirects: int(env, 'FETCH_MAX_REDIRECTS', DEFAULTS.fetchMaxRedirects, 0, 20),

@@ -3,8 +3,10 @@
  * of its turns ran every in-flight mutation's next step before a waiting query's: with 64 clients
  * ingesting, a search waited there tens of ms at each hop. So at most MAX_RUNNING_MUTATIONS
  * mutations execute at once in a gateway; the others wait their turn in arrival order, once parsed
- * and validated, holding nothing but their request, and past MAX_WAITING_MUTATIONS waiting a
- * mutation is refused at once with BACKPRESSURE. Queries and subscriptions never wait here.
+ * and validated, holding nothing but their request. A mutation is refused with BACKPRESSURE, nothing
+ * done, at once past MAX_WAITING_MUTATIONS waiting, and when its turn has not come within
+ * MAX_MUTATION_WAIT_MS: under overload a client hears "retry" in milliseconds instead of an answer
+ * that grows with the line. Queries and subscriptions never wait here.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { metrics, type BatchObservableResult } from '@opentelemetry/api';
@@ -15,35 +17,78 @@ import { METER_NAME, pipelineMetrics } from '../observability/metrics.ts';
 /** The hint a refused mutation carries: the gate drains in well under a second. */
 const RETRY_AFTER_SECONDS = 1;
 
-/** Thrown by enter() when the waiting line is full. */
-export class GateFullError extends Error {
-  constructor(readonly waiting: number) {
-    super(`${waiting} mutations are waiting in this gateway (MAX_WAITING_MUTATIONS); nothing was done: retry after ${RETRY_AFTER_SECONDS} s`);
+/** Why enter() refused: the line was full, or the caller's turn did not come in time. Nothing was done. */
+export class GateRefusedError extends Error {
+  constructor(reason: string) {
+    super(`${reason}; nothing was done: retry after ${RETRY_AFTER_SECONDS} s`);
   }
+}
+
+export interface MutationGateLimits {
+  /** MAX_RUNNING_MUTATIONS: mutations executing at once. */
+  readonly running: number;
+  /** MAX_WAITING_MUTATIONS: mutations waiting at most; past it a newcomer is refused at once. */
+  readonly waiting: number;
+  /** MAX_MUTATION_WAIT_MS: the longest a mutation waits for its turn before it is refused (0: no limit). */
+  readonly waitMs: number;
+}
+
+interface Waiter {
+  readonly since: number;
+  readonly resolve: () => void;
+  readonly reject: (error: GateRefusedError) => void;
 }
 
 export class MutationGate {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: Waiter[] = [];
+  /** Set while someone waits and waits are bounded: fires when the longest waiter's time is up. */
+  private expiry: NodeJS.Timeout | null = null;
 
-  /** `limit`: MAX_RUNNING_MUTATIONS; `maxWaiting`: MAX_WAITING_MUTATIONS. */
-  constructor(readonly limit: number, readonly maxWaiting: number) {}
+  constructor(readonly limits: MutationGateLimits) {}
 
-  /** Resolves once this caller may run, or throws GateFullError at once; every resolved call is paired with one leave(). */
+  /** Resolves once this caller may run, or throws GateRefusedError; every resolved call is paired with one leave(). */
   enter(): Promise<void> {
-    if (this.running < this.limit) {
+    if (this.running < this.limits.running) {
       this.running += 1;
       return Promise.resolve();
     }
-    if (this.waiting.length >= this.maxWaiting) return Promise.reject(new GateFullError(this.waiting.length));
-    return new Promise((resolve) => this.waiting.push(resolve));
+    if (this.waiting.length >= this.limits.waiting) {
+      return Promise.reject(new GateRefusedError(`${this.waiting.length} mutations are waiting in this gateway (MAX_WAITING_MUTATIONS)`));
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ since: performance.now(), resolve, reject });
+      this.scheduleExpiry();
+    });
   }
 
   leave(): void {
     const next = this.waiting.shift();
     // The slot passes straight to the next in line, so a newcomer cannot take it first.
-    if (next) next();
+    if (next) next.resolve();
     else this.running -= 1;
+  }
+
+  /**
+   * Under overload the line would grow with the backlog and every answer come later; instead a
+   * mutation whose turn has not come within MAX_MUTATION_WAIT_MS is refused then, so an answer,
+   * acceptance or BACKPRESSURE, never takes much longer than one mutation's own work. Those
+   * behind it keep their places: the line is served in order, so the oldest expire first.
+   */
+  private scheduleExpiry(): void {
+    const head = this.waiting[0];
+    if (this.expiry !== null || head === undefined || this.limits.waitMs === 0) return;
+    this.expiry = setTimeout(() => {
+      this.expiry = null;
+      const now = performance.now();
+      while (this.waiting[0] !== undefined && now - this.waiting[0].since >= this.limits.waitMs) {
+        const expired = this.waiting.shift()!;
+        expired.reject(new GateRefusedError(`its turn did not come within ${this.limits.waitMs} ms in this gateway (MAX_MUTATION_WAIT_MS; ${this.running} running, ${this.waiting.length} waiting)`));
+      }
+      this.scheduleExpiry();
+    }, Math.max(0, head.since + this.limits.waitMs - performance.now()));
+    // A pending expiry must not keep a stopping process alive.
+    this.expiry.unref();
   }
 
   /** Runs `work` once this caller may, and gives the slot back however it ends. */
@@ -63,7 +108,7 @@ export class MutationGate {
 }
 
 /** The API error for a full gate: BACKPRESSURE, as for a full backlog. */
-function refusal(error: GateFullError, extensions: Record<string, unknown> = {}) {
+function refusal(error: GateRefusedError, extensions: Record<string, unknown> = {}) {
   pipelineMetrics().mutationsRefused.add(1);
   return apiError(ErrorCode.BACKPRESSURE, error.message, { retryAfterSeconds: RETRY_AFTER_SECONDS, acceptedJobIds: [], ...extensions });
 }
@@ -80,7 +125,7 @@ export function mutationGatePlugin<C extends BaseContext>(gate: MutationGate): A
             await gate.enter();
           } catch (error) {
             // A refusal like the resolvers' BACKPRESSURE: 200 with the error, not Apollo's 500 for a plugin's.
-            throw error instanceof GateFullError ? refusal(error, { http: { status: 200 } }) : error;
+            throw error instanceof GateRefusedError ? refusal(error, { http: { status: 200 } }) : error;
           }
           holding = true;
         },
@@ -102,7 +147,7 @@ export function gatedExecute(gate: MutationGate) {
     try {
       return await gate.run(() => execute(args) as ExecutionResult);
     } catch (error) {
-      if (error instanceof GateFullError) return { errors: [refusal(error)] };
+      if (error instanceof GateRefusedError) return { errors: [refusal(error)] };
       throw error;
     }
   };

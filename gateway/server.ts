@@ -115,7 +115,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const limits = operationLimits(config);
   const errorPolicy: ErrorPolicy = { maskErrors: config.maskErrors, hideSuggestions: !config.introspection };
   // Queries overtake mutations, over both transports (gateway/mutation-gate.ts).
-  const mutations = new MutationGate(config.maxRunningMutations, config.maxWaitingMutations);
+  const mutations = new MutationGate({ running: config.maxRunningMutations, waiting: config.maxWaitingMutations, waitMs: config.maxMutationWaitMs });
   const unregisterMutationGauges = registerMutationGauges(mutations);
   const subscriptions = new SubscriptionLimits({ perSocket: config.maxSubscriptionsPerSocket, perKey: config.maxSubscriptionsPerKey });
   const ws = serveGraphqlWs<Record<string, unknown>, SocketExtra & { principal?: Principal }>(

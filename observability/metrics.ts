@@ -15,7 +15,7 @@
  * | rag.search.duration (s)                 | histogram       | rag.collection    | gateway     |
  * | rag.queue.ready / unacked / consumers / dead_lettered | gauges | rag.stage | gateway (polled on collection) |
  * | rag.gateway.mutations.running / waiting | gauges          |                   | gateway (gateway/mutation-gate.ts) |
- * | rag.gateway.mutations.refused           | counter         |                   | gateway (past MAX_WAITING_MUTATIONS) |
+ * | rag.gateway.mutations.refused           | counter         |                   | gateway (past MAX_WAITING_MUTATIONS or MAX_MUTATION_WAIT_MS) |
  */
 import { metrics, type Counter, type Histogram, type Meter, type MeterProvider, type UpDownCounter } from '@opentelemetry/api';
 import type { Job } from '../schema/domain.ts';
@@ -83,6 +83,6 @@ function createInstruments(meter: Meter): PipelineMetrics {
     search: meter.createHistogram('rag.search.duration', {
       description: 'Search latency at the gateway, query embedding included', unit: 's', advice: { explicitBucketBoundaries: SEARCH_BUCKETS },
     }),
-    mutationsRefused: meter.createCounter('rag.gateway.mutations.refused', { description: 'Mutations refused because MAX_WAITING_MUTATIONS already waited their turn' }),
+    mutationsRefused: meter.createCounter('rag.gateway.mutations.refused', { description: 'Mutations refused at their turn: MAX_WAITING_MUTATIONS already waiting, or not started within MAX_MUTATION_WAIT_MS' }),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Queries overtake mutations: a gateway executes at most MAX_RUNNING_MUTATIONS mutations at once,
  * the others wait over HTTP and WebSocket alike (past MAX_WAITING_MUTATIONS they are refused at
- * once), and queries never wait for them.
+ * once, and one whose turn has not come within MAX_MUTATION_WAIT_MS is refused then), and queries
+ * never wait for them.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -19,7 +20,7 @@ describe('queries overtake mutations', function () {
 
   before(async () => {
     telemetry = await startTelemetry({ serviceName: 'test-mutation-gate', prometheusPort: 0 });
-    system = await startTestSystem({ actors: false, config: { maxRunningMutations: 1, maxWaitingMutations: 2 } });
+    system = await startTestSystem({ actors: false, config: { maxRunningMutations: 1, maxWaitingMutations: 2, maxMutationWaitMs: 0 } });
   });
   after(async () => {
     await system?.stop();
@@ -98,6 +99,53 @@ describe('queries overtake mutations', function () {
       assert.equal(settledOrder[0], 'first', `the first mutation answered first: ${settledOrder}`);
       assert.deepEqual(system.gateway.mutations.load(), { running: 0, waiting: 0 });
       assert.equal(await gauge('rag_gateway_mutations_waiting'), 0);
+      assert.deepEqual((await system.store.listJobs({ first: 10 })).jobs.map(({ job }) => job.documentId), ['first']);
+    } finally {
+      if (blocker.inTransaction) blocker.exec('ROLLBACK');
+      blocker.close();
+      await client.dispose();
+    }
+  });
+});
+
+describe('a mutation waits for its turn at most MAX_MUTATION_WAIT_MS', function () {
+  this.timeout(30_000);
+  let system: TestSystem;
+
+  before(async () => {
+    system = await startTestSystem({ actors: false, config: { maxRunningMutations: 1, maxWaitingMutations: 100, maxMutationWaitMs: 400 } });
+  });
+  after(async () => {
+    await system?.stop();
+  });
+
+  it('should refuse mutations still waiting after MAX_MUTATION_WAIT_MS with BACKPRESSURE, over HTTP and WebSocket, and record none of them', async () => {
+    const blocker = new Database(path.join(system.config.dataDir, 'rag.sqlite'));
+    const client = wsClient(system.url);
+    try {
+      blocker.exec('BEGIN IMMEDIATE');
+      const first = gql(system.url, INGEST, { input: { collection: 'gate', documentId: 'first', text: 'The first mutation.' } });
+      while (system.gateway.mutations.load().running === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      const sentAt = performance.now();
+      const overHttp = gql(system.url, INGEST, { input: { collection: 'gate', documentId: 'late-http', text: 'Too late.' } });
+      const overSocket = new Promise<GraphQLResponse>((resolve, reject) => {
+        client.subscribe({ query: INGEST, variables: { input: { collection: 'gate', documentId: 'late-ws', text: 'Too late.' } } },
+          { next: resolve as (value: unknown) => void, error: reject, complete: () => {} });
+      });
+      const refusals = await Promise.all([overHttp, overSocket]);
+      const waitedMs = performance.now() - sentAt;
+      for (const refusal of refusals) {
+        assert.equal(refusal.data, undefined);
+        assert.equal(refusal.errors?.[0]?.extensions?.code, 'BACKPRESSURE', JSON.stringify(refusal));
+        assert.match(refusal.errors![0]!.message, /its turn did not come within 400 ms in this gateway \(MAX_MUTATION_WAIT_MS; 1 running, [01] waiting\); nothing was done: retry after 1 s/);
+        assert.equal(refusal.errors?.[0]?.extensions?.retryAfterSeconds, 1);
+      }
+      // Answered once their time was up, while the first one still held the only slot.
+      assert.ok(waitedMs >= 400, `refused after ${waitedMs} ms`);
+      assert.deepEqual(system.gateway.mutations.load(), { running: 1, waiting: 0 });
+
+      blocker.exec('ROLLBACK');
+      assert.equal((await first).data?.ingestDocument.status, 'QUEUED');
       assert.deepEqual((await system.store.listJobs({ first: 10 })).jobs.map(({ job }) => job.documentId), ['first']);
     } finally {
       if (blocker.inTransaction) blocker.exec('ROLLBACK');
