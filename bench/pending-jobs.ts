@@ -6,6 +6,8 @@
  * not grow with the backlog: the gateway keeps no per-job state and each actor holds at most
  * its prefetch window. The queue is purged afterwards.
  */
+import { postJson } from './http-post.ts';
+
 const MUTATION = 'mutation($inputs: [IngestInput!]!) { ingestDocuments(inputs: $inputs) { id } }';
 
 export async function publishPendingJobs(url: string, collection: string, count: number, batch = 100, concurrency = 4): Promise<number> {
@@ -18,10 +20,7 @@ export async function publishPendingJobs(url: string, collection: string, count:
       const inputs = Array.from({ length: Math.min(batch, count - from) }, (_, i) => ({
         collection, documentId: `${collection}-${from + i}`, text: `pending job ${from + i}: a short note about queue ${from + i}`,
       }));
-      const response = await fetch(url, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: MUTATION, variables: { inputs } }),
-      });
-      const body = await response.json() as { data?: { ingestDocuments: unknown[] }; errors?: { message: string }[] };
+      const body = await postJson<{ data?: { ingestDocuments: unknown[] }; errors?: { message: string }[] }>(url, { query: MUTATION, variables: { inputs } });
       if (body.errors?.length) throw new Error(`pending-job publish failed: ${body.errors[0]!.message}`);
       accepted += body.data!.ingestDocuments.length;
     }

@@ -2,6 +2,7 @@
  * Search latency as a client sees it: `search` queries sent one after another to the gateway
  * (which embeds the query and runs the store's search in the given mode), with corpus titles as query texts.
  */
+import { postJson } from './http-post.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 import { startWorkerThread } from '../supervisor/node-command.ts';
 
@@ -11,16 +12,9 @@ const SEARCH = 'query($c: String!, $q: String!, $m: SearchMode, $k: Int) { searc
 export type BenchMode = 'HYBRID' | 'VECTOR' | 'LEXICAL';
 
 /** One search through the API; its hits (chunk id, score). */
-export async function searchHits(url: string, collection: string, query: string, mode: BenchMode, k: number, retried = false): Promise<{ chunkId: string; score: number }[]> {
-  // The server closes idle keep-alive sockets after 5 s; a request racing that close is sent again.
-  const response = await fetch(url, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SEARCH, variables: { c: collection, q: query, m: mode, k } }),
-  }).catch((error: unknown) => {
-    if (retried) throw error;
-    return null;
-  });
-  if (response === null) return searchHits(url, collection, query, mode, k, true);
-  const body = await response.json() as { data?: { search: { chunkId: string; score: number }[] }; errors?: { message: string }[] };
+export async function searchHits(url: string, collection: string, query: string, mode: BenchMode, k: number): Promise<{ chunkId: string; score: number }[]> {
+  const body = await postJson<{ data?: { search: { chunkId: string; score: number }[] }; errors?: { message: string }[] }>(
+    url, { query: SEARCH, variables: { c: collection, q: query, m: mode, k } });
   if (body.errors?.length || !body.data?.search.length) throw new Error(`search failed: ${JSON.stringify(body.errors ?? body)}`);
   return body.data.search;
 }
