@@ -84,8 +84,9 @@ export function printReport(result: BenchResult): void {
     ['CPU ms per document, every process and the broker', String(syncCpuMs), String(asyncCpuMs), '',
       `≤ 1.3× sync: ${check(asyncCpuMs <= 1.3 * syncCpuMs)} (${(asyncCpuMs / syncCpuMs).toFixed(2)}×)`],
     ['chunks/s end to end', String(sync.chunksPerSecond), String(async10k.chunksPerSecond), String(async100k.chunksPerSecond), ''],
-    ['mutation p50 / p95 / p99 ms', latency(sync.mutationMs), latency(async10k.mutationMs), latency(async100k.mutationMs),
-      `p99 ≤ 20: ${check(Math.max(async10k.mutationMs.p99, async100k.mutationMs.p99) <= 20)}`],
+    // Overload (the offered rate is above capacity): issue 15's target is 50 ms; 20 is below capacity's, the row after.
+    [`mutation p50 / p95 / p99 ms (${result.settings.offeredDocumentsPerSecond}/s offered)`, latency(sync.mutationMs), latency(async10k.mutationMs), latency(async100k.mutationMs),
+      `p99 ≤ 50: ${check(Math.max(async10k.mutationMs.p99, async100k.mutationMs.p99) <= 50)}`],
     ['ingest→searchable p50 / p95 ms', `${sync.searchableMs.p50} / ${sync.searchableMs.p95}`, `${async10k.searchableMs.p50} / ${async10k.searchableMs.p95}`,
       `${async100k.searchableMs.p50} / ${async100k.searchableMs.p95}`, ''],
     [`below capacity (${result.steadyRate}/s offered): mutation p50/p95/p99`, '', latency(steady.mutationMs), '', `p99 ≤ 20: ${check(steady.mutationMs.p99 <= 20)}`],
