@@ -60,7 +60,7 @@ export interface SystemConfig {
   readonly maxRunningMutations: number;
   /** MAX_WAITING_MUTATIONS: mutations that may wait for MAX_RUNNING_MUTATIONS in a gateway; past it one is refused with BACKPRESSURE. */
   readonly maxWaitingMutations: number;
-  /** MAX_MUTATION_WAIT_MS: while the longest-waiting mutation has waited longer, a new one is refused with BACKPRESSURE (0: never). */
+  /** MAX_MUTATION_WAIT_MS: the longest a mutation waits for its turn in a gateway; then it is refused with BACKPRESSURE (0: no limit). */
   readonly maxMutationWaitMs: number;
   readonly fetchTimeoutMs: number;
   readonly fetchMaxBytes: number;
