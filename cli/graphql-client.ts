@@ -10,6 +10,10 @@ import { authorization, type Connection } from './connection.ts';
 export interface ApiError {
   readonly code: string;
   readonly message: string;
+  /** BACKPRESSURE and UNAVAILABLE: when the gateway says to send again. */
+  readonly retryAfterSeconds?: number;
+  /** BACKPRESSURE on an ingest: the jobs accepted before the refusal (none: nothing was done). */
+  readonly acceptedJobIds?: readonly string[];
 }
 
 /** The request failed: GraphQL errors, an HTTP error, or the gateway could not be reached. */
@@ -28,14 +32,19 @@ export class GraphQLRequestError extends Error {
 
 interface RawError {
   readonly message?: unknown;
-  readonly extensions?: { readonly code?: unknown };
+  readonly extensions?: { readonly code?: unknown; readonly retryAfterSeconds?: unknown; readonly acceptedJobIds?: unknown };
 }
 
 function toApiErrors(errors: readonly RawError[]): ApiError[] {
-  return errors.map((error) => ({
-    code: typeof error.extensions?.code === 'string' ? error.extensions.code : 'GRAPHQL_ERROR',
-    message: typeof error.message === 'string' ? error.message : JSON.stringify(error),
-  }));
+  return errors.map((error) => {
+    const { retryAfterSeconds, acceptedJobIds } = error.extensions ?? {};
+    return {
+      code: typeof error.extensions?.code === 'string' ? error.extensions.code : 'GRAPHQL_ERROR',
+      message: typeof error.message === 'string' ? error.message : JSON.stringify(error),
+      ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}),
+      ...(Array.isArray(acceptedJobIds) && acceptedJobIds.every((id) => typeof id === 'string') ? { acceptedJobIds: acceptedJobIds as string[] } : {}),
+    };
+  });
 }
 
 /** Sends one operation over HTTP and returns its data, or throws GraphQLRequestError. */

@@ -16,6 +16,7 @@ import { JOB_EVENT_SELECTION, JOB_SELECTION, type JobEventState, type JobState }
 import { ExitCode, printJson, printLine } from './output.ts';
 import { prepareInput, type IngestInput } from './prepare-input.ts';
 import { createProgressView } from './progress-view.ts';
+import { sendWhenAccepted } from './send-when-accepted.ts';
 import { positiveInt } from './parse-options.ts';
 
 /** Options of `rag ingest`. */
@@ -93,7 +94,9 @@ async function runIngest(args: readonly string[], options: IngestOptions, connec
     const started = Date.now();
     for await (const batch of batches(sources, options, skipped, view)) {
       if (interrupted?.aborted) break;
-      const { ingestDocuments } = await request<{ ingestDocuments: JobState[] }>(connection, INGEST, { inputs: batch.map((item) => item.input) });
+      const { ingestDocuments } = await sendWhenAccepted(
+        () => request<{ ingestDocuments: JobState[] }>(connection, INGEST, { inputs: batch.map((item) => item.input) }),
+        (line) => context.stderr.write(`${line}\n`), interrupted);
       ingestDocuments.forEach((job, index) => tracker.accept(batch[index]?.name ?? job.id, job));
       // Covers the race the subscription cannot: events published before it was registered.
       if (options.watch) await refresh(ingestDocuments.map((job) => job.id));

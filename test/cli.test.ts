@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -193,6 +193,70 @@ describe('rag command line against a running system', function () {
     assert.match(run.stdout, new RegExp(`^${broken}: (FAILED|DEAD_LETTERED): \\S.*$`, 'm'), describeRun(run));
     const failedTable = run.stdout.slice(run.stdout.indexOf('Failed:'));
     assert.match(failedTable, new RegExp(`${broken}\\s+(FAILED|DEAD_LETTERED)\\s+\\S`), describeRun(run));
+  });
+
+  describe('when the gateway refuses an ingest with BACKPRESSURE', () => {
+    /** A proxy to the real gateway that answers the first `refusals` ingests itself with `refusal`. */
+    async function refusingProxy(refusals: number, extensions: Record<string, unknown>): Promise<{ url: string; ingests: () => number; close: () => Promise<void> }> {
+      let ingests = 0;
+      const target = new URL(system.url);
+      const proxy: Server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          const body = Buffer.concat(chunks);
+          if (body.toString('utf8').includes('ingestDocuments') && ++ingests <= refusals) {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ errors: [{ message: 'the gateway is busy: retry after 1 s', extensions: { code: 'BACKPRESSURE', retryAfterSeconds: 1, ...extensions } }] }));
+            return;
+          }
+          const forward = httpRequest({ host: target.hostname, port: target.port, path: target.pathname, method: req.method, headers: req.headers }, (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          });
+          forward.end(body);
+        });
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      return {
+        url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`,
+        ingests: () => ingests,
+        close: () => new Promise<void>((resolve) => proxy.close(() => resolve())),
+      };
+    }
+
+    it('with nothing accepted / should say so, send the batch again after retryAfterSeconds and queue every document once', async () => {
+      const folder = tempDir();
+      writeFileSync(path.join(folder, 'kingfisher.md'), '# Kingfisher\n\nKingfishers dive from a perch.');
+      const proxy = await refusingProxy(2, { acceptedJobIds: [] });
+      try {
+        const started = Date.now();
+        const run = await runCli(['ingest', folder, '-c', 'cli-busy'], { RAG_URL: proxy.url });
+        assert.equal(run.code, 0, describeRun(run));
+        assert.ok(Date.now() - started >= 2000, 'waited the hinted second twice');
+        assert.equal(proxy.ingests(), 3);
+        assert.equal(run.stderr.match(/the gateway is busy and did nothing \(\[BACKPRESSURE\] the gateway is busy: retry after 1 s\); sending again in 1 s/g)?.length, 2, describeRun(run));
+        assert.match(run.stdout, /kingfisher\.md: QUEUED as job /);
+        const { jobs } = await system.store.listJobs({ first: 10, collection: 'cli-busy' });
+        assert.equal(jobs.length, 1);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('with jobs accepted before the refusal / should not send the batch again, and exit 1 naming the refusal', async () => {
+      const folder = tempDir();
+      writeFileSync(path.join(folder, 'heron.md'), '# Heron\n\nHerons wait.');
+      const proxy = await refusingProxy(1, { acceptedJobIds: ['an-accepted-job'] });
+      try {
+        const run = await runCli(['ingest', folder, '-c', 'cli-partly'], { RAG_URL: proxy.url });
+        assert.equal(run.code, 1, describeRun(run));
+        assert.equal(proxy.ingests(), 1);
+        assert.match(run.stderr, /error \[BACKPRESSURE\]: the gateway is busy/);
+      } finally {
+        await proxy.close();
+      }
+    });
   });
 
   it('when the request is invalid / should print error [CODE]: message and exit 1', async () => {
