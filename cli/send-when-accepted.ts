@@ -9,7 +9,7 @@ import { GraphQLRequestError } from './graphql-client.ts';
 
 /** How long one batch keeps being refused before the command gives up with the refusal. */
 const GIVE_UP_AFTER_MS = 10 * 60_000;
-/** A hint longer than this is waited in several turns, so the user sees the command is alive. */
+/** A longer hint is cut to this: sending again sooner costs one refused request, and the user sees the command is alive. */
 const LONGEST_WAIT_S = 30;
 
 /** The wait the gateway asked for, in seconds, when `error` refused the whole request; else null. */

@@ -107,7 +107,7 @@ export class MutationGate {
   }
 }
 
-/** The API error for a full gate: BACKPRESSURE, as for a full backlog. */
+/** The API error for a mutation the gate refused: BACKPRESSURE, as for a full backlog. */
 function refusal(error: GateRefusedError, extensions: Record<string, unknown> = {}) {
   pipelineMetrics().mutationsRefused.add(1);
   return apiError(ErrorCode.BACKPRESSURE, error.message, { retryAfterSeconds: RETRY_AFTER_SECONDS, acceptedJobIds: [], ...extensions });
