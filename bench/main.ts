@@ -24,7 +24,7 @@ import { combineRuns, ingestRun, type IngestRunResult } from './ingest-run.ts';
 import { mergeSummaries, type LatencySummary } from './stats.ts';
 import { describeMachine } from './machine.ts';
 import { publishPendingJobs } from './pending-jobs.ts';
-import { Preloader } from './preload.ts';
+import { Preloader, preloadTextsOf } from './preload.ts';
 import { PROFILE_DIR, stagesConsumed, startProcess, waitFor, type BenchProcess } from './processes.ts';
 import { measureParseSpeed } from './parse-speed.ts';
 import { printReport, type BenchResult } from './report.ts';
@@ -97,7 +97,7 @@ try {
     LOG_LEVEL: 'error', MAX_PENDING_JOBS: String(PENDING_JOBS + 50_000),
   });
   const store = await openStore({ ...config, dataDir });
-  const preloader = new Preloader(store, createEmbedder(config), SEARCH_COLLECTION);
+  const preloader = new Preloader(store, createEmbedder(config), SEARCH_COLLECTION, preloadTextsOf(process.env));
   await preloader.prepare(corpus.documents);
   await preloader.fillTo(10_000);
 
@@ -263,7 +263,7 @@ try {
     corpus: { source: corpus.source, documents: corpus.documents.length, megabytes: Math.round(corpus.bytes / 1e5) / 10 },
     pagesCorpus: { source: htmlPages.source, documents: pageDocuments.length, megabytes: Math.round((PAGE_ROUNDS * htmlPages.bytes) / 1e5) / 10 },
     parse,
-    settings: { offeredDocumentsPerSecond: RATE, maxRequestsInFlight: CONCURRENCY, prefetch: config.prefetch, actorProcesses: ACTORS, embedder: config.embedder === 'hashing' ? `hashing ${config.hashingDimension}` : `ollama ${config.ollamaModel}`, searchK: 5, searchMode: 'HYBRID unless named', searchLoad: 'one query at a time per mode, at most 10/s each' },
+    settings: { offeredDocumentsPerSecond: RATE, maxRequestsInFlight: CONCURRENCY, prefetch: config.prefetch, actorProcesses: ACTORS, embedder: config.embedder === 'hashing' ? `hashing ${config.hashingDimension}` : `ollama ${config.ollamaModel}`, searchK: 5, searchMode: 'HYBRID unless named', searchLoad: 'one query at a time per mode, at most 10/s each', preloadTexts: preloader.texts },
     brokerConfirmMs: brokerConfirm,
     sync, async10k, async100k, pages, steady, steadyRate: STEADY_RATE,
     otherLayout: { layout: OTHER_LAYOUT, run: otherLayout, cpuSeconds: otherLayoutCpu, searchDuring: searchOther },

@@ -1,8 +1,19 @@
 /**
  * Fills a collection to a chunk count fast, straight through the store's indexDocument (the
- * code the index actor runs), with corpus text cut into chunk-sized pieces and embedded once by
- * the hashing embedder; pieces repeat once the corpus is used up (fine for latency, which
- * does not depend on which texts the vectors came from).
+ * code the index actor runs), with corpus text embedded by the given embedder. Two kinds of text
+ * (BENCH_PRELOAD_TEXTS):
+ *
+ * - `distinct` (the default): every chunk a text of its own, ten ~100-character segments of the
+ *   corpus drawn at random (seeded by the chunk's number, so every run loads the same texts),
+ *   embedded as they are loaded. Any two chunks share a segment or two at most, so a collection
+ *   of 100k chunks holds 100k different vectors, as a real one does.
+ * - `repeated` (behind every figure before 2026-12-04): the corpus cut into chunk-sized pieces,
+ *   embedded once, repeating once the corpus is used up. The bench corpus holds ~4k pieces, so at
+ *   100k chunks each text is there ~25 times and at 1M ~250 times. That flattered search at 100k
+ *   (`npm run bench:search`, minutes apart: recall@10 0.977 against 0.912 on distinct texts,
+ *   VECTOR p95 3.7 against 11.9 ms, LEXICAL 14.7 against 29.9: among copies a search finds a copy
+ *   of the answer cheaply, and a query's words match fewer chunks) and hurt the index at 1M
+ *   (recall 0.765: hundreds of identical vectors crowd the neighbour lists). Kept to compare.
  */
 import type { Embedder } from '../embedders/embedder.ts';
 import type { Store } from '../stores/store.ts';
@@ -10,19 +21,37 @@ import type { CorpusDocument } from './corpus.ts';
 
 const CHUNKS_PER_DOCUMENT = 500;
 const PIECE_CHARS = 1000;
+const SEGMENT_CHARS = 100;
+const SEGMENTS_PER_CHUNK = 10;
+
+export type PreloadTexts = 'repeated' | 'distinct';
+
+export function preloadTextsOf(env: NodeJS.ProcessEnv): PreloadTexts {
+  const value = env.BENCH_PRELOAD_TEXTS ?? 'distinct';
+  if (value !== 'repeated' && value !== 'distinct') throw new Error(`BENCH_PRELOAD_TEXTS must be repeated or distinct, not "${value}"`);
+  return value;
+}
+
+interface Chunk { readonly text: string; readonly vector: Float32Array }
 
 export class Preloader {
-  private pieces: { text: string; vector: Float32Array }[] = [];
+  private pieces: Chunk[] = [];
+  private segments: string[] = [];
   private loaded = 0;
 
-  constructor(private readonly store: Store, private readonly embedder: Embedder, private readonly collection: string) {}
+  constructor(
+    private readonly store: Store,
+    private readonly embedder: Embedder,
+    private readonly collection: string,
+    readonly texts: PreloadTexts = 'distinct',
+  ) {}
 
   async prepare(documents: readonly CorpusDocument[]): Promise<void> {
-    const texts = documents.flatMap((doc) => {
-      const out: string[] = [];
-      for (let start = 0; start < doc.text.length; start += PIECE_CHARS - 150) out.push(doc.text.slice(start, start + PIECE_CHARS));
-      return out;
-    });
+    if (this.texts === 'distinct') {
+      this.segments = documents.flatMap((doc) => cut(doc.text, SEGMENT_CHARS, 0));
+      return;
+    }
+    const texts = documents.flatMap((doc) => cut(doc.text, PIECE_CHARS, 150));
     const vectors = await this.embedder.embed(texts);
     this.pieces = texts.map((text, i) => ({ text, vector: vectors[i]! }));
   }
@@ -33,17 +62,45 @@ export class Preloader {
     while (this.loaded < total) {
       const id = `${this.collection}-preload-${this.loaded}`;
       const count = Math.min(CHUNKS_PER_DOCUMENT, total - this.loaded);
+      const chunks = await this.nextChunks(count);
       await this.store.createJob({ id, collection: this.collection, documentId: id, priority: 'NORMAL' });
       await this.store.indexDocument({
         jobId: id,
         document: { id, collection: this.collection, title: 'preload', mimeType: 'text/markdown', sourceUrl: null, metadata: {}, contentHash: null },
         embedder: identity,
-        chunks: Array.from({ length: count }, (_, i) => {
-          const piece = this.pieces[(this.loaded + i) % this.pieces.length]!;
-          return { id: `${id}-${i}`, ordinal: i, text: piece.text, heading: null, vector: piece.vector };
-        }),
+        chunks: chunks.map((chunk, i) => ({ id: `${id}-${i}`, ordinal: i, text: chunk.text, heading: null, vector: chunk.vector })),
       });
       this.loaded += count;
     }
   }
+
+  private async nextChunks(count: number): Promise<Chunk[]> {
+    const numbers = Array.from({ length: count }, (_, i) => this.loaded + i);
+    if (this.texts === 'repeated') return numbers.map((n) => this.pieces[n % this.pieces.length]!);
+    const texts = numbers.map((n) => {
+      const random = mulberry32(n + 1);
+      return Array.from({ length: SEGMENTS_PER_CHUNK }, () => this.segments[Math.floor(random() * this.segments.length)]!).join(' ');
+    });
+    const vectors = await this.embedder.embed(texts);
+    return texts.map((text, i) => ({ text, vector: vectors[i]! }));
+  }
+}
+
+/** Pieces of `size` characters, each starting `overlap` characters before the previous one ended. */
+function cut(text: string, size: number, overlap: number): string[] {
+  const out: string[] = [];
+  for (let start = 0; start < text.length; start += size - overlap) out.push(text.slice(start, start + size));
+  return out;
+}
+
+/** A small seeded PRNG (mulberry32): the same chunk number always draws the same segments. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

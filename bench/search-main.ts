@@ -16,12 +16,13 @@ import type { Store } from '../stores/store.ts';
 import { recallAt10, waitForAnnIndex } from './ann-quality.ts';
 import { queryTitles, loadCorpus } from './corpus.ts';
 import { describeMachine } from './machine.ts';
-import { Preloader } from './preload.ts';
+import { Preloader, preloadTextsOf } from './preload.ts';
 import { startProcess } from './processes.ts';
 import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 
 const CHUNKS = Number(process.env.BENCH_SEARCH_CHUNKS ?? 100_000);
+const TEXTS = preloadTextsOf(process.env);
 const QUERIES = 200;
 const COLLECTION = 'search';
 const started = Date.now();
@@ -38,10 +39,10 @@ try {
   const vectors = await embedder.embed(queries.slice(0, QUERIES));
   const loader = openSqliteStore({ path: dbPath, searchThreads: false });
   stores.push(loader);
-  const preloader = new Preloader(loader, embedder, COLLECTION);
+  const preloader = new Preloader(loader, embedder, COLLECTION, TEXTS);
   await preloader.prepare(corpus.documents);
   await preloader.fillTo(CHUNKS);
-  log(`pre-loaded ${CHUNKS} chunks`);
+  log(`pre-loaded ${CHUNKS} chunks (${TEXTS} texts)`);
 
   const exact = openSqliteStore({ path: dbPath, searchThreads: false });
   const gateway = openSqliteStore({ path: dbPath });
@@ -73,7 +74,7 @@ try {
   log(`during writes p95: exact ${busy.exact.p95}, VECTOR ${busy.vector.p95}, HYBRID ${busy.hybrid.p95} ms; ${written} chunks written meanwhile`);
 
   const result = {
-    at: new Date().toISOString(), machine: describeMachine('not used'), chunks: CHUNKS, queries: QUERIES, k: 10,
+    at: new Date().toISOString(), machine: describeMachine('not used'), chunks: CHUNKS, preloadTexts: TEXTS, queries: QUERIES, k: 10,
     index: { catchUpSeconds: index.seconds, savedMegabytes: index.megabytes }, recallAt10: quality.recall,
     idle, duringWrites: { ...busy, chunksWritten: written },
     seconds: Math.round((Date.now() - started) / 1000),
