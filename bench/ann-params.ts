@@ -1,0 +1,87 @@
+/**
+ * `npm run bench:ann`: what the approximate index's HNSW parameters cost and give, on the vectors
+ * the bench pre-loads (BENCH_PRELOAD_TEXTS, BENCH_ANN_CHUNKS, default 100k) and the bench's
+ * queries. For each pair of links and build breadth (BENCH_ANN_BUILDS, JSON, default
+ * [[32,64],[32,128],[16,128],[32,256]]) it builds a graph with usearch on every core, then for each
+ * search breadth (BENCH_ANN_BREADTHS, default [512,1024]) reports recall@10 against an exact scan
+ * (a hit counts when it scores at least the exact 10th) and the mean time of a query on one
+ * thread. No store and no broker: the graph alone, as the search thread holds it. Writes
+ * bench/results/ann-<timestamp>.json.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
+import type { Store } from '../stores/store.ts';
+import { loadCorpus, queryTitles } from './corpus.ts';
+import { Preloader, preloadTextsOf } from './preload.ts';
+import { PROJECT_ROOT } from '../supervisor/node-command.ts';
+
+const usearch = createRequire(import.meta.url)('usearch') as typeof import('usearch');
+const CHUNKS = Number(process.env.BENCH_ANN_CHUNKS ?? 100_000);
+const BUILDS = JSON.parse(process.env.BENCH_ANN_BUILDS ?? '[[32,64],[32,128],[16,128],[32,256]]') as [number, number][];
+const BREADTHS = JSON.parse(process.env.BENCH_ANN_BREADTHS ?? '[512,1024]') as number[];
+const QUERIES = 200;
+const DIMENSION = 384;
+
+const embedder = new HashingEmbedder({ dimension: DIMENSION });
+const corpus = loadCorpus(path.join(PROJECT_ROOT, '.cache'));
+const queries = await embedder.embed(queryTitles(corpus).slice(0, QUERIES));
+
+// The pre-loader's chunks, caught on their way to a store that keeps only the vectors.
+const vectors: Float32Array[] = [];
+const collector = {
+  createJob: async () => undefined,
+  indexDocument: async (request: { chunks: readonly { vector: Float32Array }[] }) => { for (const chunk of request.chunks) vectors.push(chunk.vector); },
+} as unknown as Store;
+const texts = preloadTextsOf(process.env);
+const preloader = new Preloader(collector, embedder, 'ann', texts);
+await preloader.prepare(corpus.documents);
+await preloader.fillTo(CHUNKS);
+
+const cosine = (a: Float32Array, b: Float32Array): number => {
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! * a[i]!; nb += b[i]! * b[i]!; }
+  return dot / (Math.sqrt(na * nb) || 1);
+};
+const tenthBest = queries.map((query) => vectors.map((vector) => cosine(vector, query)).sort((a, b) => b - a)[9]!);
+
+const keys = BigUint64Array.from(vectors, (_, i) => BigInt(i));
+const flat = new Float32Array(vectors.length * DIMENSION);
+vectors.forEach((vector, i) => flat.set(vector, i * DIMENSION));
+const options = (connectivity: number, expansionAdd: number, expansionSearch: number) => ({
+  dimensions: DIMENSION, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.F32,
+  connectivity, expansion_add: expansionAdd, expansion_search: expansionSearch, multi: false,
+});
+
+console.error(`${vectors.length} vectors (${texts} texts), ${QUERIES} queries, builds on ${availableParallelism()} threads`);
+const rows = [];
+for (const [links, buildBreadth] of BUILDS) {
+  const built = new usearch.Index(options(links, buildBreadth, BREADTHS[0]!));
+  const started = performance.now();
+  built.add(keys, flat, availableParallelism());
+  const buildSeconds = (performance.now() - started) / 1000;
+  const file = path.join(PROJECT_ROOT, '.cache', `ann-params-${process.pid}.usearch`);
+  built.save(file);
+  for (const breadth of BREADTHS) {
+    // The search breadth is fixed when an index is made: load the same graph under each.
+    const index = new usearch.Index(options(links, buildBreadth, breadth));
+    index.load(file);
+    let found = 0;
+    const t0 = performance.now();
+    queries.forEach((query, q) => {
+      const { keys: hits } = index.search(query, 10, 1);
+      for (const key of hits) if (cosine(vectors[Number(key)]!, query) >= tenthBest[q]! - 1e-6) found++;
+    });
+    const row = { links, buildBreadth, searchBreadth: breadth, buildSeconds: Math.round(buildSeconds * 10) / 10, recallAt10: found / (10 * QUERIES), msPerQuery: Math.round(((performance.now() - t0) / QUERIES) * 100) / 100 };
+    console.error(JSON.stringify(row));
+    rows.push(row);
+  }
+  rmSync(file, { force: true });
+}
+const result = { at: new Date().toISOString(), chunks: CHUNKS, texts, queries: QUERIES, rows };
+console.log(JSON.stringify(result, null, 2));
+const resultsDir = path.join(PROJECT_ROOT, 'bench', 'results');
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(path.join(resultsDir, `ann-${result.at.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
