@@ -5,8 +5,9 @@
  *
  * - `distinct` (the default): every chunk a text of its own, ten ~100-character segments of the
  *   corpus drawn at random (seeded by the chunk's number, so every run loads the same texts),
- *   embedded as they are loaded. Any two chunks share a segment or two at most, so a collection
- *   of 100k chunks holds 100k different vectors, as a real one does.
+ *   embedded as they are loaded. Two chunks rarely share more than a segment, so a collection
+ *   of 100k chunks holds 100k different vectors, as a real one does. Every chunk is embedded:
+ *   with a remote embedder (EMBEDDER=ollama) that is 100k calls' worth where `repeated` needs ~4k.
  * - `repeated` (behind every figure before 2026-12-04): the corpus cut into chunk-sized pieces,
  *   embedded once, repeating once the corpus is used up. The bench corpus holds ~4k pieces, so at
  *   100k chunks each text is there ~25 times and at 1M ~250 times. That flattered search at 100k
