@@ -172,6 +172,17 @@ export class Ledger {
     return report;
   }
 
+  /**
+   * The redeliveries reported so far, once at least `atLeast` have been or `timeoutMs` has passed:
+   * the event of a redelivered message comes through the broker, and may arrive after the jobs it
+   * concerns have settled in the store.
+   */
+  async redeliveriesSeen(atLeast: number, timeoutMs = 10_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.redeliveries < atLeast && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    return this.redeliveries;
+  }
+
   /** Settles, reports, and asserts nothing was lost or duplicated. */
   async check(store: Store, timeoutMs = 60_000): Promise<LedgerReport> {
     await this.settle(store, timeoutMs);
