@@ -35,7 +35,8 @@ interface RawError {
   readonly extensions?: { readonly code?: unknown; readonly retryAfterSeconds?: unknown; readonly acceptedJobIds?: unknown };
 }
 
-function toApiErrors(errors: readonly RawError[]): ApiError[] {
+/** A response's errors as the CLI reports them (code, message, and a refusal's retry hint and accepted jobs). */
+export function toApiErrors(errors: readonly RawError[]): ApiError[] {
   return errors.map((error) => {
     const { retryAfterSeconds, acceptedJobIds } = error.extensions ?? {};
     return {

@@ -5,7 +5,7 @@
  * job is sent again: sending one that partly went through would ingest those documents twice.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GraphQLRequestError } from './graphql-client.ts';
+import { GraphQLRequestError, type ApiError } from './graphql-client.ts';
 
 /** How long one batch keeps being refused before the command gives up with the refusal. */
 const GIVE_UP_AFTER_MS = 10 * 60_000;
@@ -14,10 +14,18 @@ const LONGEST_WAIT_S = 30;
 
 /** The wait the gateway asked for, in seconds, when `error` refused the whole request; else null. */
 export function retryAfter(error: unknown): number | null {
-  if (!(error instanceof GraphQLRequestError) || error.errors.length === 0) return null;
-  const nothingDone = error.errors.every((refusal) => refusal.code === 'BACKPRESSURE' && refusal.acceptedJobIds?.length === 0);
+  return error instanceof GraphQLRequestError ? nothingDoneWait(error.errors) : null;
+}
+
+/**
+ * The wait in seconds (1 to LONGEST_WAIT_S) when every one of a response's errors is BACKPRESSURE
+ * naming no accepted job, so the request may be sent again as it was; else null.
+ */
+export function nothingDoneWait(errors: readonly ApiError[]): number | null {
+  if (errors.length === 0) return null;
+  const nothingDone = errors.every((refusal) => refusal.code === 'BACKPRESSURE' && refusal.acceptedJobIds?.length === 0);
   if (!nothingDone) return null;
-  return Math.min(LONGEST_WAIT_S, Math.max(1, ...error.errors.map((refusal) => refusal.retryAfterSeconds ?? 1)));
+  return Math.min(LONGEST_WAIT_S, Math.max(1, ...errors.map((refusal) => refusal.retryAfterSeconds ?? 1)));
 }
 
 /** Runs `send` until it is not refused with nothing done, giving up after ten minutes or when `signal` aborts. */

@@ -17,6 +17,8 @@ import { gql, type GraphQLResponse } from './graphql-client.ts';
 import type { DocumentServer } from './document-server.ts';
 import { AMQP_URL } from './test-system.ts';
 import { defaultConfig } from '../../config/config.ts';
+import { toApiErrors } from '../../cli/graphql-client.ts';
+import { nothingDoneWait } from '../../cli/send-when-accepted.ts';
 
 /** What one fault run did to the accepted jobs. */
 export interface LedgerReport {
@@ -37,13 +39,6 @@ export interface LedgerReport {
 const INGEST = 'mutation($input: IngestInput!) { ingestDocument(input: $input) { id documentId } }';
 /** How often an ingest refused with BACKPRESSURE and nothing done is sent again before it counts as refused. */
 const BACKPRESSURE_RETRIES = 5;
-
-/** The hinted wait in seconds when every error is BACKPRESSURE naming no accepted job; else null. */
-function nothingDoneRetryAfter(errors: readonly { extensions?: Record<string, any> }[] | undefined): number | null {
-  if (!errors || errors.length === 0) return null;
-  const nothingDone = errors.every(({ extensions }) => extensions?.code === 'BACKPRESSURE' && Array.isArray(extensions.acceptedJobIds) && extensions.acceptedJobIds.length === 0);
-  return nothingDone ? Math.max(1, ...errors.map(({ extensions }) => Number(extensions?.retryAfterSeconds ?? 1))) : null;
-}
 
 /** Burst size: small for `npm test`, larger for `npm run chaos` (CHAOS_BURST). */
 export const BURST = Number(process.env.CHAOS_BURST ?? 20);
@@ -101,7 +96,7 @@ export class Ledger {
    * One ingest; returns the job id if accepted, null if refused with an error. A refusal with
    * BACKPRESSURE that did nothing (a gateway too busy to start the mutation within
    * MAX_MUTATION_WAIT_MS, as a burst of 20 on a loaded machine can meet) is sent again after the
-   * hinted wait, as the CLI and any well-behaved client do, up to BACKPRESSURE_RETRIES times.
+   * hinted wait by the CLI's rule (cli/send-when-accepted.ts), up to BACKPRESSURE_RETRIES times.
    */
   async ingest(url: string, input: Record<string, unknown>): Promise<string | null> {
     for (let attempt = 0; ; attempt += 1) {
@@ -111,7 +106,7 @@ export class Ledger {
         this.accepted.set(job.id, job.documentId);
         return job.id;
       }
-      const waitSeconds = nothingDoneRetryAfter(result.errors);
+      const waitSeconds = nothingDoneWait(toApiErrors(result.errors ?? []));
       if (waitSeconds === null || attempt >= BACKPRESSURE_RETRIES) { this.rejected += 1; return null; }
       await new Promise((resolve) => setTimeout(resolve, waitSeconds * 1000));
     }
