@@ -1,8 +1,9 @@
 /**
  * `npm run bench:ann`: what the approximate index's HNSW parameters cost and give, on the vectors
  * the bench pre-loads (BENCH_PRELOAD_TEXTS, BENCH_ANN_CHUNKS, default 100k) and the bench's
- * queries. For each pair of links and build breadth (BENCH_ANN_BUILDS, JSON, default
- * [[32,64],[32,128],[16,128],[32,256]]) it builds a graph with usearch on every core, then for each
+ * queries. For each pair of links and build breadth (BENCH_ANN_BUILDS, JSON; by default the
+ * index's own from stores/sqlite/ann-index.ts, then [32,128], [16,128] and [32,256]) it builds a
+ * graph with usearch on every core, then for each
  * search breadth (BENCH_ANN_BREADTHS, default [512,1024]) reports recall@10 against an exact scan
  * (a hit counts when it scores at least the exact 10th) and the mean time of a query on one
  * thread. No store and no broker: the graph alone, as the search thread holds it. Writes
@@ -13,14 +14,15 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
-import type { Store } from '../stores/store.ts';
+import { GRAPH_PARAMETERS, graphOptions } from '../stores/sqlite/ann-index.ts';
 import { loadCorpus, queryTitles } from './corpus.ts';
-import { Preloader, preloadTextsOf } from './preload.ts';
+import { PreloadTextSource, preloadTextsOf } from './preload.ts';
 import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 
 const usearch = createRequire(import.meta.url)('usearch') as typeof import('usearch');
 const CHUNKS = Number(process.env.BENCH_ANN_CHUNKS ?? 100_000);
-const BUILDS = JSON.parse(process.env.BENCH_ANN_BUILDS ?? '[[32,64],[32,128],[16,128],[32,256]]') as [number, number][];
+const OWN: [number, number] = [GRAPH_PARAMETERS.connectivity, GRAPH_PARAMETERS.expansion_add];
+const BUILDS: [number, number][] = process.env.BENCH_ANN_BUILDS ? JSON.parse(process.env.BENCH_ANN_BUILDS) : [OWN, [32, 128], [16, 128], [32, 256]];
 const BREADTHS = JSON.parse(process.env.BENCH_ANN_BREADTHS ?? '[512,1024]') as number[];
 const QUERIES = 200;
 const DIMENSION = 384;
@@ -29,16 +31,10 @@ const embedder = new HashingEmbedder({ dimension: DIMENSION });
 const corpus = loadCorpus(path.join(PROJECT_ROOT, '.cache'));
 const queries = await embedder.embed(queryTitles(corpus).slice(0, QUERIES));
 
-// The pre-loader's chunks, caught on their way to a store that keeps only the vectors.
-const vectors: Float32Array[] = [];
-const collector = {
-  createJob: async () => undefined,
-  indexDocument: async (request: { chunks: readonly { vector: Float32Array }[] }) => { for (const chunk of request.chunks) vectors.push(chunk.vector); },
-} as unknown as Store;
 const texts = preloadTextsOf(process.env);
-const preloader = new Preloader(collector, embedder, 'ann', texts);
-await preloader.prepare(corpus.documents);
-await preloader.fillTo(CHUNKS);
+const source = new PreloadTextSource(embedder, texts);
+await source.prepare(corpus.documents);
+const vectors = (await source.chunks(0, CHUNKS)).map((chunk) => chunk.vector);
 
 const cosine = (a: Float32Array, b: Float32Array): number => {
   let dot = 0, na = 0, nb = 0;
@@ -51,8 +47,7 @@ const keys = BigUint64Array.from(vectors, (_, i) => BigInt(i));
 const flat = new Float32Array(vectors.length * DIMENSION);
 vectors.forEach((vector, i) => flat.set(vector, i * DIMENSION));
 const options = (connectivity: number, expansionAdd: number, expansionSearch: number) => ({
-  dimensions: DIMENSION, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.F32,
-  connectivity, expansion_add: expansionAdd, expansion_search: expansionSearch, multi: false,
+  ...graphOptions(DIMENSION), connectivity, expansion_add: expansionAdd, expansion_search: expansionSearch,
 });
 
 console.error(`${vectors.length} vectors (${texts} texts), ${QUERIES} queries, builds on ${availableParallelism()} threads`);

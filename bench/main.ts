@@ -97,14 +97,15 @@ try {
     LOG_LEVEL: 'error', MAX_PENDING_JOBS: String(PENDING_JOBS + 50_000),
   });
   const store = await openStore({ ...config, dataDir });
-  const preloader = new Preloader(store, createEmbedder(config), SEARCH_COLLECTION, preloadTextsOf(process.env));
+  const embedder = createEmbedder(config);
+  const preloader = new Preloader(store, embedder, SEARCH_COLLECTION, preloadTextsOf(process.env));
   await preloader.prepare(corpus.documents);
   await preloader.fillTo(10_000);
   // Built here once and saved, as by a gateway that ran before: otherwise each gateway's search
   // thread builds its approximate index of these 10k chunks at full priority during the first
   // rounds (~1 ms a vector of distinct texts, so about 10 s each).
   const indexBuilder = openSqliteStore({ path: dbPath });
-  const [firstQuery] = await createEmbedder(config).embed(queries.slice(0, 1));
+  const [firstQuery] = await embedder.embed(queries.slice(0, 1));
   await indexBuilder.search({ collection: SEARCH_COLLECTION, mode: 'VECTOR', vector: firstQuery!, k: 1 });
   const annIndex10k = await waitForAnnIndex(dataDir, dbPath, SEARCH_COLLECTION, 900_000);
   await indexBuilder.close();
@@ -214,7 +215,7 @@ try {
   const annIndex = await waitForAnnIndex(dataDir, dbPath, SEARCH_COLLECTION, 900_000);
   log(`approximate index caught up in ${annIndex.seconds} s (${annIndex.megabytes} MB saved)`);
   const exactStore = openSqliteStore({ path: dbPath, searchThreads: false });
-  const quality = await recallAt10(SEARCH_COLLECTION, exactStore, createEmbedder(config), queries.slice(0, RECALL_QUERIES),
+  const quality = await recallAt10(SEARCH_COLLECTION, exactStore, embedder, queries.slice(0, RECALL_QUERIES),
     (query) => searchHits(asyncUrl, SEARCH_COLLECTION, query, 'VECTOR', 10));
   await exactStore.close();
   log(`recall@10 ${quality.recall}; exact KNN in-process p50 ${quality.exactMs.p50} ms`);

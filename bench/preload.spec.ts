@@ -1,30 +1,22 @@
 import assert from 'node:assert/strict';
 import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
-import type { Store } from '../stores/store.ts';
 import type { CorpusDocument } from './corpus.ts';
-import { Preloader, preloadTextsOf, type PreloadTexts } from './preload.ts';
+import { PreloadTextSource, preloadTextsOf, type PreloadTexts } from './preload.ts';
 
 const DOCUMENTS: CorpusDocument[] = Array.from({ length: 6 }, (_, i) => ({
   id: `doc-${i}`, title: `Document ${i}`, mimeType: 'text/markdown',
   text: Array.from({ length: 40 }, (_, w) => `word${i}x${w} sentence ${w % 7}.`).join(' '),
 }));
 
-/** The texts and vectors a pre-load writes, caught by a store that keeps nothing else. */
+/** The first `total` chunks of a source of the given kind. */
 async function preload(texts: PreloadTexts, total: number): Promise<{ texts: string[]; vectors: Float32Array[] }> {
-  const written = { texts: [] as string[], vectors: [] as Float32Array[] };
-  const store = {
-    createJob: async () => undefined,
-    indexDocument: async (request: { chunks: readonly { text: string; vector: Float32Array }[] }) => {
-      for (const chunk of request.chunks) { written.texts.push(chunk.text); written.vectors.push(chunk.vector); }
-    },
-  } as unknown as Store;
-  const preloader = new Preloader(store, new HashingEmbedder({ dimension: 64 }), 'c', texts);
-  await preloader.prepare(DOCUMENTS);
-  await preloader.fillTo(total);
-  return written;
+  const source = new PreloadTextSource(new HashingEmbedder({ dimension: 64 }), texts);
+  await source.prepare(DOCUMENTS);
+  const chunks = await source.chunks(0, total);
+  return { texts: chunks.map((chunk) => chunk.text), vectors: chunks.map((chunk) => chunk.vector) };
 }
 
-describe('bench pre-loader', function () {
+describe('bench pre-load texts', function () {
   it('gives every chunk a text of its own with distinct texts, the same ones every run', async function () {
     const first = await preload('distinct', 1200);
     const again = await preload('distinct', 1200);

@@ -33,19 +33,14 @@ export function preloadTextsOf(env: NodeJS.ProcessEnv): PreloadTexts {
   return value;
 }
 
-interface Chunk { readonly text: string; readonly vector: Float32Array }
+export interface PreloadChunk { readonly text: string; readonly vector: Float32Array }
 
-export class Preloader {
-  private pieces: Chunk[] = [];
+/** The pre-load's texts and their vectors, by chunk number: the same numbers give the same chunks. */
+export class PreloadTextSource {
+  private pieces: PreloadChunk[] = [];
   private segments: string[] = [];
-  private loaded = 0;
 
-  constructor(
-    private readonly store: Store,
-    private readonly embedder: Embedder,
-    private readonly collection: string,
-    readonly texts: PreloadTexts = 'distinct',
-  ) {}
+  constructor(private readonly embedder: Embedder, readonly texts: PreloadTexts = 'distinct') {}
 
   async prepare(documents: readonly CorpusDocument[]): Promise<void> {
     if (this.texts === 'distinct') {
@@ -57,13 +52,44 @@ export class Preloader {
     this.pieces = texts.map((text, i) => ({ text, vector: vectors[i]! }));
   }
 
+  /** Chunks number `first` to `first + count - 1`. */
+  async chunks(first: number, count: number): Promise<PreloadChunk[]> {
+    const numbers = Array.from({ length: count }, (_, i) => first + i);
+    if (this.texts === 'repeated') return numbers.map((n) => this.pieces[n % this.pieces.length]!);
+    const texts = numbers.map((n) => {
+      const random = mulberry32(n + 1);
+      return Array.from({ length: SEGMENTS_PER_CHUNK }, () => this.segments[Math.floor(random() * this.segments.length)]!).join(' ');
+    });
+    const vectors = await this.embedder.embed(texts);
+    return texts.map((text, i) => ({ text, vector: vectors[i]! }));
+  }
+}
+
+/** Writes the source's chunks into a collection through the store, 500 to a document. */
+export class Preloader {
+  private readonly source: PreloadTextSource;
+  private loaded = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly embedder: Embedder,
+    private readonly collection: string,
+    readonly texts: PreloadTexts = 'distinct',
+  ) {
+    this.source = new PreloadTextSource(embedder, texts);
+  }
+
+  prepare(documents: readonly CorpusDocument[]): Promise<void> {
+    return this.source.prepare(documents);
+  }
+
   /** Adds chunks until the collection holds `total`. */
   async fillTo(total: number): Promise<void> {
     const identity = await this.embedder.identity();
     while (this.loaded < total) {
       const id = `${this.collection}-preload-${this.loaded}`;
       const count = Math.min(CHUNKS_PER_DOCUMENT, total - this.loaded);
-      const chunks = await this.nextChunks(count);
+      const chunks = await this.source.chunks(this.loaded, count);
       await this.store.createJob({ id, collection: this.collection, documentId: id, priority: 'NORMAL' });
       await this.store.indexDocument({
         jobId: id,
@@ -73,17 +99,6 @@ export class Preloader {
       });
       this.loaded += count;
     }
-  }
-
-  private async nextChunks(count: number): Promise<Chunk[]> {
-    const numbers = Array.from({ length: count }, (_, i) => this.loaded + i);
-    if (this.texts === 'repeated') return numbers.map((n) => this.pieces[n % this.pieces.length]!);
-    const texts = numbers.map((n) => {
-      const random = mulberry32(n + 1);
-      return Array.from({ length: SEGMENTS_PER_CHUNK }, () => this.segments[Math.floor(random() * this.segments.length)]!).join(' ');
-    });
-    const vectors = await this.embedder.embed(texts);
-    return texts.map((text, i) => ({ text, vector: vectors[i]! }));
   }
 }
 

@@ -319,15 +319,22 @@ function sameIdentity(a: CollectionIdentity, b: CollectionIdentity): boolean {
 
 /**
  * HNSW parameters, chosen by measurement on hashing vectors of the bench corpus at 100k, whose
- * pre-load repeats each text ~25 times (duplicates are hard on HNSW). int8 with 400 candidates
- * re-scored exactly: 16 links, breadth 128 gave recall@10 0.73, 32/512 0.951. float32, top k
- * straight from the graph (32 links): breadth 512 0.938 at 1.4 ms a query, 1024 0.977 at 2.3 ms,
- * 2048 0.992 at 4.7 ms. Inserting costs 0.35 ms a vector (int8 0.16); 4 bytes a dimension, so
- * about 1.8 GB at 1M × 384 with the links.
+ * pre-load then repeated each text ~25 times. int8 with 400 candidates re-scored exactly: 16
+ * links, breadth 128 gave recall@10 0.73, 32/512 0.951. float32, top k straight from the graph
+ * (32 links): breadth 512 0.938 at 1.4 ms a query, 1024 0.977 at 2.3 ms, 2048 0.992 at 4.7 ms.
+ * Inserting costs 0.35 ms a vector (int8 0.16); 4 bytes a dimension, so about 1.8 GB at 1M × 384
+ * with the links. The copies flattered the graph: on a distinct text per chunk (`npm run
+ * bench:ann`) these parameters give recall@10 0.909 at 9.5 ms a query and 1.1 ms an insert, and
+ * a build breadth of 256 reaches 0.957 at breadth 512 for nearly three times the insert (README,
+ * *Search*), which the follower could not afford during full-speed ingestion.
  */
+export const GRAPH_PARAMETERS = { connectivity: 32, expansion_add: 64, expansion_search: 1024 } as const;
+
 function newIndex(dimension: number): Graph {
-  return new usearch.Index({
-    dimensions: dimension, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.F32,
-    connectivity: 32, expansion_add: 64, expansion_search: 1024, multi: false,
-  });
+  return new usearch.Index({ ...graphOptions(dimension), ...GRAPH_PARAMETERS });
+}
+
+/** Everything but the parameters above: cosine over float32 vectors, one vector per key. */
+export function graphOptions(dimension: number) {
+  return { dimensions: dimension, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.F32, multi: false };
 }
