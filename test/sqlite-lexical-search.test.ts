@@ -3,13 +3,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { indexRows } from '../stores/sqlite/lexical-pruning.ts';
+import { lexicalTableName } from '../stores/sqlite/migrations.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import type { Store } from '../stores/store.ts';
 
 const EMBEDDER = { name: 'lexical-test', dimension: 2 };
 
+let jobs = 0;
+
 async function index(store: Store, collection: string, documentId: string, texts: string[], metadata: Record<string, string> = {}): Promise<void> {
-  const jobId = `job-${collection}-${documentId}`;
+  // A job of its own each time: indexing a document again replaces it.
+  const jobId = `job-${collection}-${documentId}-${jobs++}`;
   await store.createJob({ id: jobId, collection, documentId, priority: 'NORMAL' });
   await store.indexDocument({
     jobId,
@@ -19,27 +24,79 @@ async function index(store: Store, collection: string, documentId: string, texts
   });
 }
 
-// The lexical ranking first reads the best matches of the whole FTS index, which every collection
-// shares; these cases put better matches than the wanted ones past that first read.
-describe('SqliteStore lexical ranking among many better matches', () => {
+// Each collection has a lexical index of its own: another collection's chunks neither crowd its
+// matches nor change its BM25 statistics.
+describe('SqliteStore lexical index of each collection', () => {
+  let dir: string;
   let store: Store;
   beforeEach(async () => {
-    store = openSqliteStore({ path: ':memory:' });
-    // 300 short chunks about otters: each outscores the longer chunks below on "otter".
+    dir = mkdtempSync(path.join(tmpdir(), 'rag-lexical-own-'));
+    store = openSqliteStore({ path: path.join(dir, 'rag.sqlite') });
+    // 300 short chunks about otters: each would outscore the longer chunks below on "otter".
     await index(store, 'crowded', 'many', Array.from({ length: 300 }, (_, i) => `otter ${i}`));
   });
-  afterEach(async () => { await store.close(); });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-  it('when another collection holds hundreds of better matches, should still return this collection\'s', async () => {
+  it('when another collection holds hundreds of better matches, should return this collection\'s', async () => {
     await index(store, 'quiet', 'few', ['a long text that mentions an otter once among many other words', 'nothing here', 'one more otter in a long and wordy sentence']);
     const hits = await store.search({ collection: 'quiet', mode: 'LEXICAL', text: 'otter', k: 5 });
     assert.deepEqual(hits.map((hit) => hit.chunkId).sort(), ['few:0', 'few:2']);
   });
 
-  it('when a filter keeps only a weak match of a crowded collection, should return it', async () => {
+  it('when another collection gains or loses chunks, should score this collection\'s exactly as before', async () => {
+    await index(store, 'quiet', 'few', ['a long text that mentions an otter once among many other words', 'nothing here', 'an otter and a heron']);
+    const scores = async () => (await store.search({ collection: 'quiet', mode: 'LEXICAL', text: 'otter heron', k: 5 }))
+      .map((hit) => `${hit.chunkId} ${hit.score}`);
+    const before = await scores();
+    assert.equal(before.length, 2);
+    await index(store, 'crowded', 'herons', Array.from({ length: 50 }, (_, i) => `heron ${i} and otter`));
+    assert.deepEqual(await scores(), before);
+    await store.deleteCollection('crowded');
+    assert.deepEqual(await scores(), before);
+  });
+
+  it('when a filter keeps only a weak match of a collection, should return it', async () => {
     await index(store, 'crowded', 'tagged', ['a long text that mentions an otter once among many other words'], { tag: 'wanted' });
     const hits = await store.search({ collection: 'crowded', mode: 'LEXICAL', text: 'otter', k: 3, filter: { tag: 'wanted' } });
     assert.deepEqual(hits.map((hit) => hit.chunkId), ['tagged:0']);
+  });
+
+  it('when documents are replaced and deleted, should count the index\'s rows as the collection\'s chunks', async () => {
+    await index(store, 'crowded', 'many', ['otter one', 'otter two']);
+    await index(store, 'crowded', 'other', ['a heron']);
+    await store.deleteDocument('crowded', 'other');
+    const db = new Database(path.join(dir, 'rag.sqlite'), { readonly: true });
+    try {
+      const id = db.prepare("SELECT id FROM collections WHERE name = 'crowded'").pluck().get() as number;
+      const table = lexicalTableName(id);
+      assert.equal(indexRows(db, table), 2);
+    } finally {
+      db.close();
+    }
+    // Scored as a collection that only ever held these chunks: what left the index left its statistics.
+    await index(store, 'fresh', 'many', ['otter one', 'otter two']);
+    const scores = async (collection: string) => (await store.search({ collection, mode: 'LEXICAL', text: 'otter one heron', k: 5 }))
+      .map((hit) => `${hit.chunkId} ${hit.score}`);
+    const fresh = await scores('fresh');
+    assert.deepEqual(fresh.map((hit) => hit.split(' ')[0]), ['many:0', 'many:1']);
+    assert.deepEqual(await scores('crowded'), fresh);
+  });
+
+  it('when a collection is deleted and made again, should drop its index and find only the new chunks', async () => {
+    await store.deleteCollection('crowded');
+    await index(store, 'crowded', 'again', ['a heron, not one otter']);
+    const hits = await store.search({ collection: 'crowded', mode: 'LEXICAL', text: 'otter', k: 5 });
+    assert.deepEqual(hits.map((hit) => hit.chunkId), ['again:0']);
+    const db = new Database(path.join(dir, 'rag.sqlite'), { readonly: true });
+    try {
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'fts_c*' AND name NOT GLOB 'fts_c*_*'").pluck().all();
+      assert.deepEqual(tables, [lexicalTableName(db.prepare("SELECT id FROM collections WHERE name = 'crowded'").pluck().get() as number)]);
+    } finally {
+      db.close();
+    }
   });
 });
 
@@ -94,10 +151,11 @@ describe('SqliteStore lexical ranking that leaves common words out of its first 
 
   /** Every match of the collection, scored by FTS5 over the whole query, best first, ties by id. */
   function fullRanking(collection: string, words: readonly string[], part?: string): { id: string; score: number }[] {
+    const table = lexicalTableName(reference.prepare('SELECT id FROM collections WHERE name = ?').pluck().get(collection) as number);
     const rows = reference.prepare(
-      `SELECT c.id, -bm25(chunks_fts) AS score, json_extract(c.metadata, '$.part') AS part
-       FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-       WHERE chunks_fts MATCH ? AND c.collection = ? ORDER BY score DESC, c.id`,
+      `SELECT c.id, -bm25(${table}) AS score, json_extract(c.metadata, '$.part') AS part
+       FROM ${table} JOIN chunks c ON c.rowid = ${table}.rowid
+       WHERE ${table} MATCH ? AND c.collection = ? ORDER BY score DESC, c.id`,
     ).all([...new Set(words)].map((word) => `"${word}"`).join(' OR '), collection) as { id: string; score: number; part: string }[];
     return rows.filter((row) => part === undefined || row.part === part);
   }
@@ -119,7 +177,7 @@ describe('SqliteStore lexical ranking that leaves common words out of its first 
       }));
     }
     let compared = 0;
-    // "neighbour" holds a fifth of the index: its best chunks lie deeper in the index's ranking.
+    // "neighbour" is smaller: a common word there is common in fewer chunks.
     for (const collection of ['ranked', 'neighbour']) for (const words of queries) {
       for (const k of [1, 5, 20, 50]) {
         for (const part of [undefined, 'first']) {

@@ -77,6 +77,9 @@ describe('SQLite schema migration', function () {
     assert.equal((await store.getResumePoint('job-1'))?.stage, 'EMBED');
     const hits = await store.search({ collection: 'docs', vector: new Float32Array([1, 0.1, 0, 0]), k: 5 });
     assert.deepEqual(hits.map((hit) => hit.chunkId), ['chunk-0', 'chunk-1']);
+    // Chunks written before the lexical index are in it.
+    const lexical = await store.search({ collection: 'docs', mode: 'LEXICAL', text: 'old text', k: 5 });
+    assert.deepEqual(lexical.map((hit) => hit.chunkId).sort(), ['chunk-0', 'chunk-1']);
 
     // The same id (and chunk ids) in another collection is now a second document, not a move.
     const job = await store.createJob({ id: 'job-2', collection: 'other', documentId: 'doc-1', priority: 'NORMAL' });
@@ -96,6 +99,37 @@ describe('SQLite schema migration', function () {
     assert.equal(await store.countChunks('docs', 'doc-1'), 0);
     assert.equal(await store.countChunks('other', 'doc-1'), 1);
     assert.deepEqual(await store.search({ collection: 'docs', vector: new Float32Array([1, 0, 0, 0]), k: 5 }), []);
+  });
+
+  it('when a version-7 file (one lexical index shared by every collection) is opened, should give each collection its own', async () => {
+    const path = join(dir, 'store.db');
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      migrate(db, 7);
+      const now = Date.now();
+      for (const [id, collection, text] of [[1, 'docs', 'lighthouses guide ships'], [2, 'other', 'the lighthouse keeper']] as const) {
+        db.prepare('INSERT INTO collections (id, name, embedder_name, embedder_dimension, created_at) VALUES (?, ?, ?, ?, ?)')
+          .run(id, collection, EMBEDDER.name, DIMENSION, now);
+        db.prepare(`INSERT INTO documents (id, collection, status, created_at, updated_at) VALUES ('doc-1', ?, 'INDEXED', ?, ?)`).run(collection, now, now);
+        db.prepare(`INSERT INTO chunks (id, document_id, collection, ordinal, text) VALUES (?, 'doc-1', ?, 0, ?)`).run(`${collection}-0`, collection, text);
+      }
+    } finally {
+      db.close();
+    }
+    store = openSqliteStore({ path, searchThreads: false });
+    for (const collection of ['docs', 'other']) {
+      const hits = await store.search({ collection, mode: 'LEXICAL', text: 'lighthouse', k: 5 });
+      assert.deepEqual(hits.map((hit) => hit.chunkId), [`${collection}-0`]);
+    }
+    const migrated = new Database(path, { readonly: true });
+    try {
+      const tables = migrated.prepare("SELECT name FROM sqlite_master WHERE name GLOB '*fts*' AND name NOT GLOB 'fts_c*_*'").pluck().all();
+      assert.deepEqual(tables.sort(), ['fts_c1', 'fts_c2']);
+      assert.deepEqual(migrated.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB 'chunks_fts*'").all(), []);
+    } finally {
+      migrated.close();
+    }
   });
 
   it('when a migrated file is opened again, should find it at the current version and change nothing', async () => {

@@ -128,30 +128,3 @@ describeStoreContract('sqlite, approximate index', async () => {
   };
 });
 
-describe('SqliteStore lexical index migration', () => {
-  it('when a file from before the lexical index is opened, should index its existing chunks', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rag-sqlite-fts-'));
-    const path = join(dir, 'store.db');
-    try {
-      let store = openSqliteStore({ path, searchThreads: false });
-      await store.createJob({ id: 'job-1', collection: 'docs', documentId: 'doc-1', priority: 'LOW' });
-      await store.indexDocument({
-        jobId: 'job-1',
-        document: { id: 'doc-1', collection: 'docs', title: null, mimeType: null, sourceUrl: null, metadata: {}, contentHash: null },
-        embedder: { name: 'test', dimension: 2 },
-        chunks: [{ id: 'doc-1:0', ordinal: 0, text: 'lighthouses guide ships', heading: null, vector: new Float32Array([1, 0]) }],
-      });
-      await store.close();
-      // Take the file back to the schema version before the lexical index (4).
-      const db = new Database(path);
-      db.exec('DROP TRIGGER chunks_fts_insert; DROP TRIGGER chunks_fts_delete; DROP TRIGGER chunks_fts_update; DROP TABLE chunks_fts; PRAGMA user_version = 4');
-      db.close();
-      store = openSqliteStore({ path, searchThreads: false });
-      const hits = await store.search({ collection: 'docs', mode: 'LEXICAL', text: 'lighthouse', k: 5 });
-      await store.close();
-      assert.deepEqual(hits.map((hit) => hit.chunkId), ['doc-1:0']);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-});

@@ -11,7 +11,7 @@ import { JobDocumentMismatchError } from '../store.ts';
 import type { IndexOutcome, IndexRequest } from '../store.ts';
 import { rowToJob } from './job-rows.ts';
 import type { JobRow } from './job-rows.ts';
-import { createVectorTable, vectorTableName } from './migrations.ts';
+import { createLexicalTable, createVectorTable, lexicalTableName, vectorTableName } from './migrations.ts';
 import { vectorToBlob } from './vector-search.ts';
 import { prepared } from './statements.ts';
 
@@ -71,12 +71,14 @@ export function indexDocumentInTransaction(db: Database.Database, request: Index
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertVector = prepared(db, `INSERT INTO ${vectorTableName(collectionRowId)} (rowid, embedding) VALUES (?, ?)`);
+  const insertLexical = prepared(db, `INSERT INTO ${lexicalTableName(collectionRowId)} (rowid, text, heading, title) VALUES (?, ?, ?, ?)`);
   for (const chunk of chunks) {
     const { lastInsertRowid } = insertChunk.run(
       chunk.id, document.id, document.collection, chunk.ordinal, chunk.text, chunk.heading, metadata, document.title,
     );
     // vec0 accepts only integer rowids; better-sqlite3 binds plain numbers as REAL, so pass a BigInt.
     insertVector.run(BigInt(lastInsertRowid), vectorToBlob(chunk.vector));
+    insertLexical.run(lastInsertRowid, chunk.text, chunk.heading, document.title);
   }
 
   const succeeded: Job = {
@@ -113,10 +115,11 @@ function ensureCollection(db: Database.Database, name: string, embedder: Embedde
   ).run(name, embedder.name, embedder.dimension, now);
   const id = Number(lastInsertRowid);
   createVectorTable(db, id, embedder.dimension);
+  createLexicalTable(db, id);
   return id;
 }
 
-/** Deletes the chunks of one collection's document and their vectors. */
+/** Deletes the chunks of one collection's document, their vectors and their lexical entries. */
 export function removeChunks(db: Database.Database, collection: string, documentId: string): void {
   const table = prepared(db, 'SELECT id FROM collections WHERE name = ?').get(collection) as { id: number } | undefined;
   if (table !== undefined) {
@@ -125,6 +128,10 @@ export function removeChunks(db: Database.Database, collection: string, document
     const rows = prepared(db, 'SELECT rowid FROM chunks WHERE collection = ? AND document_id = ?')
       .all(collection, documentId) as { rowid: number }[];
     for (const { rowid } of rows) deleteVector.run(BigInt(rowid));
+    // An external-content FTS5 entry is removed with the values it was added with (createLexicalTable).
+    const lexical = lexicalTableName(table.id);
+    prepared(db, `INSERT INTO ${lexical} (${lexical}, rowid, text, heading, title)
+      SELECT 'delete', rowid, text, heading, title FROM chunks WHERE collection = ? AND document_id = ?`).run(collection, documentId);
   }
   prepared(db, 'DELETE FROM chunks WHERE collection = ? AND document_id = ?').run(collection, documentId);
 }

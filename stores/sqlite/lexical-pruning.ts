@@ -13,35 +13,48 @@ import type Database from 'better-sqlite3';
 const TERM_FREQUENCY_CAP = 2.2;
 
 /**
- * Words found in more than this share of the index are left out of the first pass. Any share is
- * exact (the bound is checked); this one settled most bench queries at the first pass.
+ * Words found in more than this share of the collection's index are left out of the first pass.
+ * Any share is exact (the bound is checked); this one settled most bench queries at the first pass.
  */
 const COMMON_SHARE = 1 / 20;
 
 /** A quoted query word with the most any chunk can score for it. */
 export interface WeighedPhrase {
   readonly phrase: string;
-  /** Chunks in the whole index that hold it. */
+  /** Chunks in the collection's index that hold it. */
   readonly matches: number;
   /** Above any chunk's share of the score for this word. */
   readonly cap: number;
 }
 
 /**
- * At least the number of chunks in the index, in one seek: max(rowid), rowids being distinct and
- * positive (count(*) reads every row). bm25's idf rises with the row count, so caps computed with
- * it are at or above the true ones.
+ * The number of chunks in a collection's lexical index, as bm25 counts them, in one point read:
+ * FTS5 keeps it in the index's averages record (row 1 of `<table>_data`: a varint row count, then
+ * one token total per column). count(*) would visit every row.
  */
-export function indexRows(db: Database.Database): number {
-  return (db.prepare('SELECT max(rowid) FROM chunks').pluck().get() as number | null) ?? 0;
+export function indexRows(db: Database.Database, table: string): number {
+  const record = db.prepare(`SELECT block FROM ${table}_data WHERE id = 1`).pluck().get() as Buffer | undefined;
+  return record === undefined ? 0 : sqliteVarint(record);
+}
+
+/** The SQLite varint at the start of `bytes`: big-endian, seven bits a byte, the ninth byte whole. */
+export function sqliteVarint(bytes: Uint8Array): number {
+  let value = 0;
+  for (let i = 0; i < Math.min(bytes.length, 9); i++) {
+    const byte = bytes[i]!;
+    if (i === 8) return value * 256 + byte;
+    value = value * 128 + (byte & 0x7f);
+    if ((byte & 0x80) === 0) return value;
+  }
+  return value;
 }
 
 /**
  * The phrases with their caps, least informative (lowest cap) first. The caller's read
  * transaction makes these counts the ones bm25 sees.
  */
-export function weighPhrases(db: Database.Database, phrases: readonly string[], rows: number): WeighedPhrase[] {
-  const count = db.prepare('SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?').pluck();
+export function weighPhrases(db: Database.Database, table: string, phrases: readonly string[], rows: number): WeighedPhrase[] {
+  const count = db.prepare(`SELECT count(*) FROM ${table} WHERE ${table} MATCH ?`).pluck();
   const weighed = phrases.map((phrase) => {
     const matches = count.get(phrase) as number;
     const idf = Math.max(1e-6, Math.log((rows - matches + 0.5) / (matches + 0.5)));

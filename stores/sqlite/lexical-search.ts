@@ -1,20 +1,21 @@
 /**
- * Lexical ranking over the FTS5 index (migration 5): BM25 over the porter-stemmed chunk text,
- * heading and title. The query text is reduced to its words, each quoted, joined by OR, so no
- * user input is read as FTS5 query syntax and a chunk matching more (and rarer) words ranks higher.
+ * Lexical ranking over the collection's FTS5 index (migrations.ts createLexicalTable): BM25 over
+ * the porter-stemmed chunk text, heading and title. The query text is reduced to its words, each
+ * quoted, joined by OR, so no user input is read as FTS5 query syntax and a chunk matching more
+ * (and rarer) words ranks higher.
  *
  * FTS5 scores every match before it sorts, and one common word can match most of the index. So
  * the ranking first takes the index's best matches of the rarer words alone (lexical-pruning.ts),
  * then reads only those chunk rows; it falls back to wider or deeper passes, and at last to every
- * match in the collection, only when a pass cannot prove that it holds the top k. A collection
- * with a small share of the index goes straight to its own matches. The scores are exact in
- * every case; only chunks tied with the k-th may be others than a full sort by id would pick.
+ * match in the collection, only when a pass cannot prove that it holds the top k. The scores are
+ * exact in every case; only chunks tied with the k-th may be others than a full sort by id would pick.
  */
 import type Database from 'better-sqlite3';
 import type { SearchHit } from '../../schema/domain.ts';
 import { HIT_COLUMNS, keyedIdsSql, keyedRowsSql, rankKeyedRows, rowToHit, type HitRow, type KeyedHitRow } from './chunk-hits.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
 import { metadataFilterSql, type SqlCondition } from './metadata-filter.ts';
+import { lexicalTableName } from './migrations.ts';
 import { capOf, commonPhrases, indexRows, phrasesBelow, weighPhrases, type WeighedPhrase } from './lexical-pruning.ts';
 
 /** Words of a query beyond this are ignored (the API caps the text at 10,000 characters). */
@@ -39,73 +40,56 @@ export function lexicalPhrases(text: string): string[] {
 /** Arguments of one lexical ranking in a collection. */
 export interface LexicalSearch {
   readonly collection: string;
+  /** Names the collection's lexical index (migrations.ts lexicalTableName). */
+  readonly collectionRowId: number;
   readonly text: string;
   readonly k: number;
   readonly filter?: MetadataFilter;
 }
 
+/** Matches of the collection's index ranked before any chunk row is read: at least this many, or 4k. */
+const FIRST_DEPTH = 200;
 /**
- * Matches of the whole FTS index (every collection) ranked before any chunk row is read: at least
- * this many, or 4k. Joining every match with the chunks table to test its collection cost about
- * two thirds of a ranking at 100k chunks, where one query word can match 60k of them.
+ * How much deeper a pass looks, once, when chunks the filter drops crowd its depth; past that
+ * the filtered ranking of every match is the cheaper way.
  */
-const GLOBAL_DEPTH = 200;
-/**
- * How much deeper a pass looks, once, when other collections' chunks crowd its depth: in the
- * bench's store (a collection of 100k among 150k, the others holding the same texts and whole
- * pages of them) 42 of 400 titles were cut short; four times deeper settles them all, and p95 of
- * the ranking fell from 70 to 25 ms where scoring the collection's every match took 80.
- */
-const CROWDED_DEPTH_FACTOR = 4;
-/** A collection holding less than this share of the index skips the passes (holdsShare). */
-const SMALL_SHARE = 1 / 8;
+const FILTERED_DEPTH_FACTOR = 4;
+
 /** The k chunks of the collection with the best BM25, best first; score is -bm25 (higher is better). */
 export function searchLexical(db: Database.Database, search: LexicalSearch): Omit<SearchHit, 'signals'>[] {
   const phrases = lexicalPhrases(search.text);
   if (phrases.length === 0) return [];
+  const table = lexicalTableName(search.collectionRowId);
   const condition = search.filter === undefined ? { sql: '1', params: [] } : metadataFilterSql(search.filter, 'c');
-  const rows = indexRows(db);
-  if (!holdsShare(db, search.collection, rows)) return collectionRanking(db, search, phrases, condition);
-  const weighed = phrases.length > 1 ? weighPhrases(db, phrases, rows) : [];
+  const rows = indexRows(db, table);
+  const weighed = phrases.length > 1 ? weighPhrases(db, table, phrases, rows) : [];
   const without = (left: readonly WeighedPhrase[]) =>
     left.length === 0 ? phrases : weighed.filter((p) => !left.includes(p)).map((p) => p.phrase);
-  const firstDepth = Math.max(GLOBAL_DEPTH, 4 * search.k);
+  const firstDepth = Math.max(FIRST_DEPTH, 4 * search.k);
   let depth = firstDepth;
   let left = commonPhrases(weighed, rows);
   for (;;) {
-    const matches = indexMatches(db, without(left), left, depth);
+    const matches = indexMatches(db, table, without(left), left, depth);
     const answer = collectionTop(db, search, condition, matches);
     if (answer.settled) return answer.hits;
     // What kept the pass from settling says what to do: a k-th below the left-out words' caps
     // shows which of them still cannot lift an unseen chunk above it; a pass that read every
-    // match of its words and found fewer than k keeps one more word. A pass cut short of the
-    // collection's k-th means other collections' chunks crowd the index's best: it looks once
-    // deeper, and past that the collection's own ranking is the cheaper way.
+    // match of its words and found fewer than k keeps one more word. A pass cut short of the k-th
+    // means the filter dropped most of its matches: it looks once deeper, and past that the
+    // filtered ranking of every match is the cheaper way.
     if (answer.kthScore !== undefined && answer.kthScore < matches.cap) left = phrasesBelow(weighed, answer.kthScore);
     else if (matches.cut === -Infinity && left.length > 0) left = left.slice(0, -1);
-    else if (matches.cut !== -Infinity && depth === firstDepth) depth *= CROWDED_DEPTH_FACTOR;
-    else return collectionRanking(db, search, phrases, condition);
+    else if (matches.cut !== -Infinity && depth === firstDepth) depth *= FILTERED_DEPTH_FACTOR;
+    else return collectionRanking(db, table, search, phrases, condition);
   }
 }
 
-/**
- * Whether the collection holds at least SMALL_SHARE of the index, counted no further than that.
- * A smaller one is ranked by collectionRanking alone: passes over the whole index would mostly
- * read other collections' chunks (measured: 52 against 23 ms at p50 for a collection of 2.4k
- * chunks among 110k).
- */
-function holdsShare(db: Database.Database, collection: string, rows: number): boolean {
-  const enough = Math.ceil(rows * SMALL_SHARE);
-  const counted = db.prepare('SELECT count(*) FROM (SELECT 1 FROM chunks WHERE collection = ? LIMIT ?)').pluck().get(collection, enough) as number;
-  return counted >= enough;
-}
-
-/** Every match in the collection scored and sorted: SQLite drives it from the collection's chunks when they are few. */
-function collectionRanking(db: Database.Database, search: LexicalSearch, phrases: readonly string[], condition: SqlCondition): Omit<SearchHit, 'signals'>[] {
+/** Every match in the collection scored and sorted, the filter applied before the sort. */
+function collectionRanking(db: Database.Database, table: string, search: LexicalSearch, phrases: readonly string[], condition: SqlCondition): Omit<SearchHit, 'signals'>[] {
   return db.prepare(
-    `SELECT ${HIT_COLUMNS}, -bm25(chunks_fts) AS score
-     FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-     WHERE chunks_fts MATCH ? AND c.collection = ? AND ${condition.sql}
+    `SELECT ${HIT_COLUMNS}, -bm25(${table}) AS score
+     FROM ${table} JOIN chunks c ON c.rowid = ${table}.rowid
+     WHERE ${table} MATCH ? AND c.collection = ? AND ${condition.sql}
      ORDER BY score DESC, c.id LIMIT ?`,
   ).all(anyOf(phrases), search.collection, ...condition.params, search.k).map((row) => rowToHit(row as HitRow));
 }
@@ -129,12 +113,12 @@ interface IndexMatches {
  * so each chunk is scored once over all the words. A chunk not among these scores no higher than a
  * half cut at `depth`, or, holding only left-out words, than their caps together.
  */
-function indexMatches(db: Database.Database, kept: readonly string[], left: readonly WeighedPhrase[], depth: number): IndexMatches {
+function indexMatches(db: Database.Database, table: string, kept: readonly string[], left: readonly WeighedPhrase[], depth: number): IndexMatches {
   const any = `(${anyOf(kept)})`;
   const others = `(${anyOf(left.map((p) => p.phrase))})`;
   const expressions = left.length === 0 ? [any] : [`${any} AND ${others}`, `${any} NOT ${others}`];
   const best = db.prepare(
-    'SELECT rowid, -bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score DESC LIMIT ?',
+    `SELECT rowid, -bm25(${table}) AS score FROM ${table} WHERE ${table} MATCH ? ORDER BY score DESC LIMIT ?`,
   ).raw();
   const scores = new Map<number, number>();
   let cut = -Infinity;

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 
 /** Schema versions in order; index + 1 is the `user_version` after applying it. */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   `
   CREATE TABLE IF NOT EXISTS jobs (
     id          TEXT PRIMARY KEY,
@@ -145,7 +145,7 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX IF NOT EXISTS outbox_by_priority ON outbox (priority DESC, seq);
   `,
-  // 5: hybrid search's lexical index; 6: the change sequence the approximate vector index follows.
+  // 5: hybrid search's lexical index, one shared by every collection (8 gives each its own); 6: the change sequence the approximate vector index follows.
   `
   -- The lexical index of hybrid search (issue 14): FTS5 over the chunks' text, heading and title,
   -- porter-stemmed ("echoing" matches "echo"). External content: the text lives once, in chunks.
@@ -195,6 +195,23 @@ const MIGRATIONS: readonly string[] = [
     through_seq  INTEGER NOT NULL
   ) STRICT;
   `,
+  // 8: one lexical index per collection instead of one shared by all (see createLexicalTable).
+  (db) => {
+    const collections = db.prepare('SELECT id, name FROM collections').all() as { id: number; name: string }[];
+    const fill = (id: number) => db.prepare(
+      `INSERT INTO ${lexicalTableName(id)} (rowid, text, heading, title) SELECT rowid, text, heading, title FROM chunks WHERE collection = ?`,
+    );
+    for (const { id, name } of collections) {
+      createLexicalTable(db, id);
+      fill(id).run(name);
+    }
+    db.exec(`
+      DROP TRIGGER IF EXISTS chunks_fts_insert;
+      DROP TRIGGER IF EXISTS chunks_fts_delete;
+      DROP TRIGGER IF EXISTS chunks_fts_update;
+      DROP TABLE IF EXISTS chunks_fts;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -215,7 +232,9 @@ export function migrate(db: Database.Database, to = SCHEMA_VERSION): void {
       // Re-read under the write lock: another process may have migrated while we waited.
       const from = current();
       for (let version = from; version < to; version++) {
-        db.exec(MIGRATIONS[version]!);
+        const migration = MIGRATIONS[version]!;
+        if (typeof migration === 'string') db.exec(migration);
+        else migration(db);
       }
       const violations = db.pragma('foreign_key_check') as unknown[];
       if (violations.length > 0) throw new Error(`schema migration left ${violations.length} foreign key violations: nothing was changed`);
@@ -240,5 +259,32 @@ export function createVectorTable(db: Database.Database, collectionRowId: number
   db.exec(
     `CREATE VIRTUAL TABLE IF NOT EXISTS ${vectorTableName(collectionRowId)} ` +
     `USING vec0(embedding float[${dimension}] distance_metric=cosine)`,
+  );
+}
+
+/** Name of the FTS5 table holding one collection's lexical index. */
+export function lexicalTableName(collectionRowId: number): string {
+  if (!Number.isSafeInteger(collectionRowId)) throw new Error(`invalid collection row id ${collectionRowId}`);
+  return `fts_c${collectionRowId}`;
+}
+
+/**
+ * Creates a collection's lexical index (hybrid search, issue 14) if it does not exist: FTS5 over
+ * its chunks' text, heading and title, porter-stemmed ("echoing" matches "echo"). The chunk
+ * writes keep it in their transaction (index-document.ts). One per collection, as the vectors
+ * are: BM25's statistics (how many chunks, how many hold a word, how long they are) are the
+ * collection's own, so one collection's documents never change another's ranking; and a search
+ * reads only its collection's matches. One index shared by every collection let the corpus
+ * copies in other collections crowd out the searched one's matches (bench:search, README).
+ *
+ * External content: the text lives once, in chunks, and a chunk leaves the index by a 'delete'
+ * with the values it was added with (removeChunks), which keeps bm25's row count and average
+ * lengths exact; a contentless table deleting by rowid alone leaves them counting deleted rows.
+ * Never 'rebuild' such a table: it would read every collection's chunks.
+ */
+export function createLexicalTable(db: Database.Database, collectionRowId: number): void {
+  db.exec(
+    `CREATE VIRTUAL TABLE IF NOT EXISTS ${lexicalTableName(collectionRowId)} USING fts5(` +
+    `text, heading, title, content = 'chunks', content_rowid = 'rowid', tokenize = 'porter unicode61 remove_diacritics 2')`,
   );
 }

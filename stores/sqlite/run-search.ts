@@ -52,7 +52,7 @@ function rankings(db: Database.Database, search: SqliteSearch, approximate: Appr
   const vectorHits = (k: number) => !hasDirection(search.vector!) ? [] : nearestChunks(db, {
     collection: search.collection, collectionRowId: search.collectionRowId, vector: search.vector!, k, ...filter,
   }, search, approximate);
-  const lexicalHits = (k: number) => searchLexical(db, { collection: search.collection, text: search.text!, k, ...filter });
+  const lexicalHits = (k: number) => searchLexical(db, { collection: search.collection, collectionRowId: search.collectionRowId, text: search.text!, k, ...filter });
   switch (search.mode) {
     case 'VECTOR': return withSignal('VECTOR', vectorHits(search.k));
     case 'LEXICAL': return withSignal('LEXICAL', lexicalHits(search.k));

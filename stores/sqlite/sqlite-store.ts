@@ -25,7 +25,7 @@ import { jobToParams, rowToJob } from './job-rows.ts';
 import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
 import type { JobRow } from './job-rows.ts';
-import { migrate, vectorTableName } from './migrations.ts';
+import { lexicalTableName, migrate, vectorTableName } from './migrations.ts';
 import { BACKGROUND_WRITER, WriteQueue, type LockWaiting } from './write-queue.ts';
 import { useWriteAheadLog } from './write-ahead-log.ts';
 import { CHANGE_RETENTION, pruneChanges } from './change-log.ts';
@@ -308,7 +308,7 @@ class SqliteStore implements Store {
     return this.writeChunks(() => {
       const row = prepared(this.db, 'SELECT id FROM collections WHERE name = ?').get(name) as { id: number } | undefined;
       if (row === undefined) return 0;
-      this.db.exec(`DROP TABLE IF EXISTS ${vectorTableName(row.id)}`);
+      this.db.exec(`DROP TABLE IF EXISTS ${vectorTableName(row.id)}; DROP TABLE IF EXISTS ${lexicalTableName(row.id)}`);
       prepared(this.db, 'DELETE FROM chunks WHERE collection = ?').run(name);
       const { changes } = prepared(this.db, 'DELETE FROM documents WHERE collection = ?').run(name);
       prepared(this.db, 'DELETE FROM collections WHERE id = ?').run(row.id);
