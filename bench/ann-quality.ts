@@ -21,8 +21,9 @@ export async function waitForAnnIndex(dataDir: string, dbPath: string, collectio
     for (;;) {
       const meta = existsSync(dir) ? readdirSync(dir).find((name) => name.startsWith(`c${collectionId}-`) && name.endsWith('.json')) : undefined;
       if (meta !== undefined && (JSON.parse(readFileSync(path.join(dir, meta), 'utf8')) as { seq: number }).seq >= latest) {
-        const graph = path.join(dir, meta.replace(/\.json$/, '.usearch'));
-        return { seconds: Math.round((Date.now() - started) / 100) / 10, megabytes: Math.round(statSync(graph).size / 1e5) / 10 };
+        // The graph and the float32 vectors saved beside it.
+        const bytes = ['.usearch', '.vectors'].reduce((sum, suffix) => sum + statSync(path.join(dir, meta.replace(/\.json$/, suffix))).size, 0);
+        return { seconds: Math.round((Date.now() - started) / 100) / 10, megabytes: Math.round(bytes / 1e5) / 10 };
       }
       if (Date.now() - started > timeoutMs) throw new Error(`the approximate index of "${collection}" did not catch up in ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 500));

@@ -143,7 +143,7 @@ describe('SqliteStore approximate vector index', function () {
     await store.close();
     const saved = readdirSync(join(dir, 'ann'));
     const meta = saved.find((name) => name.endsWith('.json'))!;
-    assert.ok(saved.some((name) => name.endsWith('.usearch')), saved.join(', '));
+    assert.ok(saved.some((name) => name.endsWith('.usearch')) && saved.some((name) => name.endsWith('.vectors')), saved.join(', '));
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: 20, size: 20 });
 
     store = openSqliteStore({ path, annMinChunks: 0 });
@@ -151,6 +151,14 @@ describe('SqliteStore approximate vector index', function () {
     await index(store, 'doc-new', chunksOf('doc-new', 'v1', [777]));
     assert.equal((await store.search({ collection: 'ann', vector: vector(777), k: 1 }))[0]?.chunkId, 'doc-new:v1:0');
     assert.equal((await store.search({ collection: 'ann', vector: vector(11), k: 1 }))[0]?.chunkId, 'doc-1:v1:0');
+    // The loaded float32 vectors score the graph's candidates: the same hits and scores as exact search.
+    const exact = openSqliteStore({ path, searchThreads: false });
+    stores.push(exact);
+    const query = vector(12345);
+    const approximate = await store.search({ collection: 'ann', mode: 'VECTOR', vector: query, k: 5 });
+    const scan = await exact.search({ collection: 'ann', mode: 'VECTOR', vector: query, k: 5 });
+    assert.deepEqual(approximate.map((hit) => hit.chunkId), scan.map((hit) => hit.chunkId));
+    approximate.forEach((hit, i) => assert.ok(Math.abs(hit.score - scan[i]!.score) < 1e-6, `${hit.score} against ${scan[i]!.score}`));
   });
 
   it('when writers commit and nobody searches, should follow the changes in the background and save the graph once they are quiet', async () => {

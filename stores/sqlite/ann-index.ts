@@ -19,15 +19,19 @@
  *   from the chunks table (in budgeted steps, searching exactly meanwhile) and then replays the
  *   changes after the sequence number it read before the scan.
  *
- * Vectors are stored as float32 in the graph, so its distances are exact and a search reads no
- * stored vector back from SQLite: re-scoring int8 candidates from sqlite-vec took 30–50 ms of a
- * 36–58 ms search at 100k (one vec0 point read is ~0.2 ms), the graph search itself ~1 ms.
+ * The graph holds int8 vectors, and each collection's float32 vectors are kept beside it in memory
+ * (float-vectors.ts): the graph's candidates are scored again exactly from those, so scores are
+ * exact and a search reads no stored vector back from SQLite (re-scoring from sqlite-vec took
+ * 30–50 ms at 100k: one vec0 point read is ~0.2 ms). On distinct texts at 100k an int8 graph
+ * inserts 1.8 times faster than the float32 graph before it, with twice the build breadth, and its
+ * searches are faster and find more (GRAPH_PARAMETERS).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type { AnnView } from './ann-view.ts';
+import { FloatVectors } from './float-vectors.ts';
 
 // The CommonJS build: the ESM build finds its native binary by walking up from a stack-trace file
 // name, which loops forever inside a worker thread booted from eval (as the search workers are).
@@ -39,11 +43,12 @@ type Graph = InstanceType<typeof usearch.Index>;
 const CATCH_UP_BUDGET = 500;
 /**
  * Changes (or rebuild rows) applied per background step. A search that arrives during a step waits
- * for it: 32 inserts are ~11 ms at 0.35 ms each. Applying the changes inside the searches instead
- * made each search during full-speed ingestion insert the ~30 chunks written since the one before:
- * VECTOR p95 126 ms through the API at 100k chunks against 6.7 ms idle.
+ * for it: 16 changes are ~15 ms at 0.9 ms each (reading the vector and inserting it into a graph
+ * of 100k distinct texts; 32 float32 inserts had taken ~40 ms there). Applying the changes inside
+ * the searches instead made each search during full-speed ingestion insert the ~30 chunks written
+ * since the one before: VECTOR p95 126 ms through the API at 100k chunks against 6.7 ms idle.
  */
-const FOLLOW_STEP = 32;
+const FOLLOW_STEP = 16;
 /** How often a caught-up follower looks for new changes. */
 const FOLLOW_INTERVAL_MS = 20;
 /** Save the graph after this many applied changes (and when the thread closes). */
@@ -66,6 +71,8 @@ export interface CollectionIdentity {
 interface Entry {
   readonly identity: CollectionIdentity;
   index: Graph;
+  /** The float32 vectors of the graph's keys, which score its candidates exactly. */
+  vectors: FloatVectors;
   seq: number;
   unsaved: number;
   /** When a change was last applied (performance.now()). */
@@ -118,7 +125,7 @@ export class AnnIndexes {
       const blob = this.vectorOf(entry).get(key) as Buffer | undefined;
       pending.set(key, blob === undefined ? null : toVector(blob));
     }
-    return { index: entry.index, pending };
+    return { index: entry.index, vectors: entry.vectors, pending };
   }
 
   /** Saves every graph with changes (called when the thread closes). */
@@ -129,7 +136,7 @@ export class AnnIndexes {
 
   /**
    * Stops following and saves. What searches ranked beside the graph without applying is applied
-   * first, and a rebuild taken one step further (CATCH_UP_BUDGET changes or rows a graph, ~175 ms
+   * first, and a rebuild taken one step further (CATCH_UP_BUDGET changes or rows a graph, ~450 ms
    * at most), so the next start loads that work instead of redoing it.
    */
   close(): void {
@@ -148,7 +155,8 @@ export class AnnIndexes {
       this.entries.delete(identity.name);
       this.removeFiles(existing.identity);
     }
-    const entry = this.load(identity) ?? { identity, index: newIndex(identity.dimension), seq: 0, unsaved: 0, changedAt: 0, rebuild: null };
+    const entry = this.load(identity)
+      ?? { identity, index: newIndex(identity.dimension), vectors: new FloatVectors(identity.dimension), seq: 0, unsaved: 0, changedAt: 0, rebuild: null };
     this.entries.set(identity.name, entry);
     this.follow(0);
     return entry;
@@ -191,10 +199,11 @@ export class AnnIndexes {
         const key = BigInt(change.chunk_rowid);
         // A rowid can be reused after a delete: drop whatever the key held before adding.
         if (entry.index.contains(key)) entry.index.remove(key);
+        entry.vectors.delete(key);
         if (change.op === 1) {
           const blob = vectorOf.get(key) as Buffer | undefined;
           // Deleted again since (a later change says so): nothing to add.
-          if (blob !== undefined) entry.index.add(key, toVector(blob), 1);
+          if (blob !== undefined) add(entry, key, toVector(blob));
         }
       }
       entry.seq = batch.at(-1)!.seq;
@@ -212,6 +221,7 @@ export class AnnIndexes {
    */
   private startRebuild(entry: Entry): void {
     entry.index = newIndex(entry.identity.dimension);
+    entry.vectors = new FloatVectors(entry.identity.dimension);
     entry.rebuild = { seq: (this.lastSeq.get() as number | undefined) ?? 0, afterRowId: 0 };
     entry.unsaved = 0;
   }
@@ -226,7 +236,7 @@ export class AnnIndexes {
     for (const row of rows) {
       const key = BigInt(row.rowid);
       if (entry.index.contains(key)) entry.index.remove(key);
-      entry.index.add(key, toVector(row.embedding), 1);
+      add(entry, key, toVector(row.embedding));
     }
     if (rows.length === budget) {
       rebuild.afterRowId = rows.at(-1)!.rowid;
@@ -270,21 +280,24 @@ export class AnnIndexes {
     return row !== undefined && row.id === identity.rowId && row.created_at === identity.createdAt;
   }
 
-  private files(identity: CollectionIdentity): { graph: string; meta: string } | null {
+  private files(identity: CollectionIdentity): { graph: string; vectors: string; meta: string } | null {
     if (this.dir === null) return null;
-    // `f32`: graphs saved by the int8 version have no suffix and are rebuilt rather than misread.
-    const base = path.join(this.dir, `c${identity.rowId}-${identity.createdAt}-${identity.dimension}-f32`);
-    return { graph: `${base}.usearch`, meta: `${base}.json` };
+    // `i8f32`: an int8 graph with float32 vectors beside it. Graphs saved by earlier versions
+    // (no suffix: int8 alone; `f32`: float32) are not read: they are rebuilt from the sequence.
+    const base = path.join(this.dir, `c${identity.rowId}-${identity.createdAt}-${identity.dimension}-i8f32`);
+    return { graph: `${base}.usearch`, vectors: `${base}.vectors`, meta: `${base}.json` };
   }
 
   private load(identity: CollectionIdentity): Entry | null {
     const files = this.files(identity);
-    if (files === null || !existsSync(files.graph) || !existsSync(files.meta)) return null;
+    if (files === null || !existsSync(files.graph) || !existsSync(files.vectors) || !existsSync(files.meta)) return null;
     try {
       const { seq } = JSON.parse(readFileSync(files.meta, 'utf8')) as { seq: number };
       const index = newIndex(identity.dimension);
       index.load(files.graph);
-      return { identity, index, seq, unsaved: 0, changedAt: 0, rebuild: null };
+      const vectors = FloatVectors.load(files.vectors, identity.dimension);
+      if (vectors === null) return null;
+      return { identity, index, vectors, seq, unsaved: 0, changedAt: 0, rebuild: null };
     } catch {
       return null; // A damaged file is rebuilt from the sequence.
     }
@@ -296,17 +309,27 @@ export class AnnIndexes {
     if (files === null) return;
     mkdirSync(path.dirname(files.graph), { recursive: true });
     // Write aside, then rename: another gateway on the same directory never reads half a file.
+    // The sequence number goes last: graph and vectors saved before it hold at least the changes
+    // it names, and replaying a change they already hold changes nothing.
     const suffix = `.${process.pid}-${entry.seq}.tmp`;
     entry.index.save(files.graph + suffix);
+    entry.vectors.save(files.vectors + suffix);
     writeFileSync(files.meta + suffix, JSON.stringify({ seq: entry.seq, size: entry.index.size() }));
     renameSync(files.graph + suffix, files.graph);
+    renameSync(files.vectors + suffix, files.vectors);
     renameSync(files.meta + suffix, files.meta);
   }
 
   private removeFiles(identity: CollectionIdentity): void {
     const files = this.files(identity);
-    if (files) for (const file of [files.graph, files.meta]) rmSync(file, { force: true });
+    if (files) for (const file of [files.graph, files.vectors, files.meta]) rmSync(file, { force: true });
   }
+}
+
+/** Puts a chunk's vector in the graph (as int8) and beside it (as float32). */
+function add(entry: Entry, key: bigint, vector: Float32Array): void {
+  entry.index.add(key, vector, 1);
+  entry.vectors.set(key, vector);
 }
 
 function toVector(blob: Buffer): Float32Array {
@@ -318,23 +341,21 @@ function sameIdentity(a: CollectionIdentity, b: CollectionIdentity): boolean {
 }
 
 /**
- * HNSW parameters, chosen by measurement on hashing vectors of the bench corpus at 100k, whose
- * pre-load then repeated each text ~25 times. int8 with 400 candidates re-scored exactly: 16
- * links, breadth 128 gave recall@10 0.73, 32/512 0.951. float32, top k straight from the graph
- * (32 links): breadth 512 0.938 at 1.4 ms a query, 1024 0.977 at 2.3 ms, 2048 0.992 at 4.7 ms.
- * Inserting costs 0.35 ms a vector (int8 0.16); 4 bytes a dimension, so about 1.8 GB at 1M × 384
- * with the links. The copies flattered the graph: on a distinct text per chunk (`npm run
- * bench:ann`) these parameters give recall@10 0.909 at 9.5 ms a query and 1.1 ms an insert, and
- * a build breadth of 256 reaches 0.957 at breadth 512 for nearly three times the insert (README,
- * *Search*), which the follower could not afford during full-speed ingestion.
+ * HNSW parameters, chosen by measurement (`npm run bench:ann`) on hashing vectors of a distinct
+ * text per chunk at 100k, 200 bench queries, each query's 50 best (or 5k) re-scored in float32
+ * (`bench/results/ann-2026-12-04T19-04-41-588Z.json`, README *Search*): an int8 graph of 32
+ * links and build breadth 128 gives recall@10 0.964 at search breadth 1024, 6.2 ms a query, and
+ * builds 100k on both cores in 38 s; the float32 graph before it (build breadth 64) gave 0.909 at
+ * 9.5 ms and took 68 s. Saved, the int8 graph takes 66 MB at 100k × 384 (the float32 one 181),
+ * so about 0.7 GB at 1M, plus the float32 copy's 1.5 GB (float-vectors.ts).
  */
-export const GRAPH_PARAMETERS = { connectivity: 32, expansion_add: 64, expansion_search: 1024 } as const;
+export const GRAPH_PARAMETERS = { connectivity: 32, expansion_add: 128, expansion_search: 1024 } as const;
 
 function newIndex(dimension: number): Graph {
   return new usearch.Index({ ...graphOptions(dimension), ...GRAPH_PARAMETERS });
 }
 
-/** Everything but the parameters above: cosine over float32 vectors, one vector per key. */
+/** Everything but the parameters above: cosine over int8 vectors, one vector per key. */
 export function graphOptions(dimension: number) {
-  return { dimensions: dimension, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.F32, multi: false };
+  return { dimensions: dimension, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.I8, multi: false };
 }

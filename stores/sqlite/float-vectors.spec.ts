@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FloatVectors } from './float-vectors.ts';
+
+describe('FloatVectors', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'rag-float-vectors-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('when saved and loaded, should give back every key with its vector and nothing deleted', () => {
+    const vectors = new FloatVectors(3);
+    vectors.set(1n, Float32Array.of(0.1, 0.2, 0.3));
+    vectors.set(2n ** 40n, Float32Array.of(-1, 0, 1));
+    vectors.set(7n, Float32Array.of(5, 5, 5));
+    vectors.delete(7n);
+    const file = path.join(dir, 'v');
+    vectors.save(file);
+    const loaded = FloatVectors.load(file, 3)!;
+    assert.equal(loaded.size, 2);
+    assert.deepEqual([...loaded.get(1n)!], [...Float32Array.of(0.1, 0.2, 0.3)]);
+    assert.deepEqual([...loaded.get(2n ** 40n)!], [-1, 0, 1]);
+    assert.equal(loaded.get(7n), undefined);
+  });
+
+  it('when a file is of another dimension, truncated or not one at all, should load nothing', () => {
+    const vectors = new FloatVectors(2);
+    vectors.set(1n, Float32Array.of(1, 2));
+    const file = path.join(dir, 'v');
+    vectors.save(file);
+    assert.equal(FloatVectors.load(file, 3), null);
+    writeFileSync(file, readFileSync(file).subarray(0, 20));
+    assert.equal(FloatVectors.load(file, 2), null);
+    writeFileSync(file, 'not vectors at all');
+    assert.equal(FloatVectors.load(file, 2), null);
+  });
+
+  it('when a vector of another dimension is set, should refuse it', () => {
+    assert.throws(() => new FloatVectors(2).set(1n, Float32Array.of(1, 2, 3)), /3 dimensions, the index 2/);
+  });
+});
