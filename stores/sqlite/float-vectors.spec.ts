@@ -24,6 +24,18 @@ describe('FloatVectors', () => {
     assert.equal(loaded.get(7n), undefined);
   });
 
+  it('when the vectors fill more than one slice of the file, should give each back under its own key', () => {
+    const dimension = 1024; // 4 KB a vector: 1,100 of them are more than one 4 MB slice
+    const vectors = new FloatVectors(dimension);
+    const of = (key: number) => Float32Array.from({ length: dimension }, (_, i) => key * 10_000 + i);
+    for (let key = 0; key < 1_100; key++) vectors.set(BigInt(key), of(key));
+    const file = path.join(dir, 'v');
+    vectors.save(file);
+    const loaded = FloatVectors.load(file, dimension)!;
+    assert.equal(loaded.size, 1_100);
+    for (const key of [0, 1, 1_023, 1_024, 1_099]) assert.deepEqual([...loaded.get(BigInt(key))!], [...of(key)], `key ${key}`);
+  });
+
   it('when a file is of another dimension, truncated or not one at all, should load nothing', () => {
     const vectors = new FloatVectors(2);
     vectors.set(1n, Float32Array.of(1, 2));
