@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,6 +159,27 @@ describe('SqliteStore approximate vector index', function () {
     const scan = await exact.search({ collection: 'ann', mode: 'VECTOR', vector: query, k: 5 });
     assert.deepEqual(approximate.map((hit) => hit.chunkId), scan.map((hit) => hit.chunkId));
     approximate.forEach((hit, i) => assert.ok(Math.abs(hit.score - scan[i]!.score) < 1e-6, `${hit.score} against ${scan[i]!.score}`));
+  });
+
+  it('when the saved graph is of an earlier format, should build it again and remove the earlier files', async () => {
+    const path = join(dir, 'store.db');
+    let store = openSqliteStore({ path, annMinChunks: 0 });
+    for (let d = 0; d < 5; d++) await index(store, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
+    await store.search({ collection: 'ann', vector: vector(11), k: 1 });
+    await store.close();
+    // What an earlier version would have left: the same collection's graph under its own names.
+    const base = readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json'))!.replace(/-i8f32\.json$/, '');
+    for (const name of readdirSync(join(dir, 'ann'))) rmSync(join(dir, 'ann', name));
+    const earlier = [`${base}.usearch`, `${base}.json`, `${base}-f32.usearch`, `${base}-f32.json`];
+    for (const name of earlier) writeFileSync(join(dir, 'ann', name), 'an earlier format');
+
+    store = openSqliteStore({ path, annMinChunks: 0 });
+    stores.push(store);
+    assert.equal((await store.search({ collection: 'ann', vector: vector(31), k: 1 }))[0]?.chunkId, 'doc-3:v1:0');
+    await store.close();
+    const left = readdirSync(join(dir, 'ann'));
+    assert.deepEqual(left.filter((name) => earlier.includes(name)), []);
+    assert.deepEqual(left.sort(), [`${base}-i8f32.json`, `${base}-i8f32.usearch`, `${base}-i8f32.vectors`]);
   });
 
   it('when writers commit and nobody searches, should follow the changes in the background and save the graph once they are quiet', async () => {

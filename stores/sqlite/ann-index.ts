@@ -290,7 +290,11 @@ export class AnnIndexes {
 
   private load(identity: CollectionIdentity): Entry | null {
     const files = this.files(identity);
-    if (files === null || !existsSync(files.graph) || !existsSync(files.vectors) || !existsSync(files.meta)) return null;
+    if (files === null) return null;
+    if (!existsSync(files.graph) || !existsSync(files.vectors) || !existsSync(files.meta)) {
+      this.removeEarlierFormats(identity);
+      return null;
+    }
     try {
       const { seq } = JSON.parse(readFileSync(files.meta, 'utf8')) as { seq: number };
       const index = newIndex(identity.dimension);
@@ -318,6 +322,12 @@ export class AnnIndexes {
     renameSync(files.graph + suffix, files.graph);
     renameSync(files.vectors + suffix, files.vectors);
     renameSync(files.meta + suffix, files.meta);
+  }
+
+  /** What an earlier version saved for the collection: never read again, so not left to fill the disk. */
+  private removeEarlierFormats(identity: CollectionIdentity): void {
+    const base = path.join(this.dir!, `c${identity.rowId}-${identity.createdAt}-${identity.dimension}`);
+    for (const format of ['', '-f32']) for (const extension of ['.usearch', '.json']) rmSync(base + format + extension, { force: true });
   }
 
   private removeFiles(identity: CollectionIdentity): void {
