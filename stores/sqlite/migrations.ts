@@ -145,7 +145,8 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   ) STRICT;
   CREATE INDEX IF NOT EXISTS outbox_by_priority ON outbox (priority DESC, seq);
   `,
-  // 5: hybrid search's lexical index, one shared by every collection (8 gives each its own); 6: the change sequence the approximate vector index follows.
+  // 5: hybrid search's lexical index, one shared by every collection (8 gives each its own);
+  // 6: the change sequence the approximate vector index follows.
   `
   -- The lexical index of hybrid search (issue 14): FTS5 over the chunks' text, heading and title,
   -- porter-stemmed ("echoing" matches "echo"). External content: the text lives once, in chunks.
@@ -198,12 +199,10 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   // 8: one lexical index per collection instead of one shared by all (see createLexicalTable).
   (db) => {
     const collections = db.prepare('SELECT id, name FROM collections').all() as { id: number; name: string }[];
-    const fill = (id: number) => db.prepare(
-      `INSERT INTO ${lexicalTableName(id)} (rowid, text, heading, title) SELECT rowid, text, heading, title FROM chunks WHERE collection = ?`,
-    );
     for (const { id, name } of collections) {
       createLexicalTable(db, id);
-      fill(id).run(name);
+      db.prepare(`INSERT INTO ${lexicalTableName(id)} (rowid, text, heading, title)
+        SELECT rowid, text, heading, title FROM chunks WHERE collection = ?`).run(name);
     }
     db.exec(`
       DROP TRIGGER IF EXISTS chunks_fts_insert;
