@@ -134,6 +134,12 @@ export interface SystemConfig {
   readonly apiKeys: string | null;
   /** API_KEYS_FILE: a JSON or YAML file of key entries; null when unset. With neither, the gateway is open (loopback only). */
   readonly apiKeysFile: string | null;
+  /**
+   * MAX_CONNECTIONS: sockets (HTTP and WebSocket alike) one gateway holds open at once; a client
+   * opening more finds them closed at once. With MAX_BODY_BYTES it bounds what clients can make
+   * the gateway hold. Default 1024.
+   */
+  readonly maxConnections: number;
   /** MAX_BODY_BYTES: largest HTTP request body (413 before parsing) and largest WebSocket message once connection_init is accepted. Default: MAX_DOCUMENT_BYTES as base64 + 1 MiB. */
   readonly maxBodyBytes: number;
   /** MAX_WS_INIT_BYTES: largest WebSocket message before connection_init is accepted (the key has not been checked yet). Default 4096. */
@@ -271,6 +277,7 @@ export function readConfig(env: Env): SystemConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     apiKeys: env.API_KEYS || null,
     apiKeysFile: env.API_KEYS_FILE || null,
+    maxConnections: int(env, 'MAX_CONNECTIONS', 1024, 1, 1_000_000),
     // A document travels as base64 (4/3 of its size) plus the rest of the request.
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', Math.ceil(maxDocumentBytes * 1.37) + 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxWsInitBytes: int(env, 'MAX_WS_INIT_BYTES', 4096, 256, 1024 * 1024),

@@ -29,6 +29,7 @@ import type { GatewayContext, GatewayServices } from './context.ts';
 import { ErrorCode } from './errors.ts';
 import { DeletionService } from './deletion/deletion-service.ts';
 import { JobEventHub } from './events/job-event-hub.ts';
+import { limitConnections } from './hardening/connection-limit.ts';
 import { apolloFormatError, formatForClient, formatResultErrors, type ErrorPolicy } from './hardening/mask-errors.ts';
 import { assertSafeOrigins, hostRefusal, originRefusal } from './hardening/origin-policy.ts';
 import { operationLimits } from './hardening/query-limits.ts';
@@ -111,6 +112,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const ide = createIdeHandler({ graphqlPath: GRAPHQL_PATH });
   const schema = makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_FILE, 'utf8'), resolvers });
   const httpServer = createServer();
+  limitConnections(httpServer, config.maxConnections, logger);
   // One set of limits and one error policy for both transports (issue 12, findings 7 and 8).
   const limits = operationLimits(config);
   const errorPolicy: ErrorPolicy = { maskErrors: config.maskErrors, hideSuggestions: !config.introspection };
