@@ -8,6 +8,7 @@
 import type { Embedder } from '../embedders/embedder.ts';
 import type { Store } from '../stores/store.ts';
 import type { CorpusDocument } from './corpus.ts';
+import { cut, writeDocument } from './preload.ts';
 
 const PIECE_CHARS = 1000;
 
@@ -16,18 +17,11 @@ export async function loadCorpusCopy(store: Store, embedder: Embedder, collectio
   const identity = await embedder.identity();
   let chunks = 0;
   for (const doc of documents) {
-    const id = `${collection}-${doc.id}`;
-    const texts: string[] = [];
-    for (let start = 0; start < doc.text.length; start += PIECE_CHARS) texts.push(doc.text.slice(start, start + PIECE_CHARS));
+    const texts = cut(doc.text, PIECE_CHARS, 0);
     if (texts.length === 0) continue;
     const vectors = await embedder.embed(texts);
-    await store.createJob({ id, collection, documentId: id, priority: 'NORMAL' });
-    await store.indexDocument({
-      jobId: id,
-      document: { id, collection, title: doc.title, mimeType: doc.mimeType, sourceUrl: null, metadata: {}, contentHash: null },
-      embedder: identity,
-      chunks: texts.map((text, i) => ({ id: `${id}-${i}`, ordinal: i, text, heading: null, vector: vectors[i]! })),
-    });
+    const document = { id: `${collection}-${doc.id}`, collection, title: doc.title, mimeType: doc.mimeType };
+    await writeDocument(store, identity, document, texts.map((text, i) => ({ text, vector: vectors[i]! })));
     chunks += texts.length;
   }
   return chunks;

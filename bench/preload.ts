@@ -17,6 +17,7 @@
  *   (recall 0.765: hundreds of identical vectors crowd the neighbour lists). Kept to compare.
  */
 import type { Embedder } from '../embedders/embedder.ts';
+import type { EmbedderIdentity } from '../schema/domain.ts';
 import type { Store } from '../stores/store.ts';
 import type { CorpusDocument } from './corpus.ts';
 
@@ -90,20 +91,31 @@ export class Preloader {
       const id = `${this.collection}-preload-${this.loaded}`;
       const count = Math.min(CHUNKS_PER_DOCUMENT, total - this.loaded);
       const chunks = await this.source.chunks(this.loaded, count);
-      await this.store.createJob({ id, collection: this.collection, documentId: id, priority: 'NORMAL' });
-      await this.store.indexDocument({
-        jobId: id,
-        document: { id, collection: this.collection, title: 'preload', mimeType: 'text/markdown', sourceUrl: null, metadata: {}, contentHash: null },
-        embedder: identity,
-        chunks: chunks.map((chunk, i) => ({ id: `${id}-${i}`, ordinal: i, text: chunk.text, heading: null, vector: chunk.vector })),
-      });
+      await writeDocument(this.store, identity, { id, collection: this.collection, title: 'preload', mimeType: 'text/markdown' }, chunks);
       this.loaded += count;
     }
   }
 }
 
+/** A document and its job, written through the store's indexDocument (the index actor's write). */
+export async function writeDocument(
+  store: Store,
+  embedder: EmbedderIdentity,
+  document: { readonly id: string; readonly collection: string; readonly title: string; readonly mimeType: string },
+  chunks: readonly PreloadChunk[],
+): Promise<void> {
+  const { id, collection } = document;
+  await store.createJob({ id, collection, documentId: id, priority: 'NORMAL' });
+  await store.indexDocument({
+    jobId: id,
+    document: { ...document, sourceUrl: null, metadata: {}, contentHash: null },
+    embedder,
+    chunks: chunks.map((chunk, i) => ({ id: `${id}-${i}`, ordinal: i, text: chunk.text, heading: null, vector: chunk.vector })),
+  });
+}
+
 /** Pieces of `size` characters, each starting `overlap` characters before the previous one ended. */
-function cut(text: string, size: number, overlap: number): string[] {
+export function cut(text: string, size: number, overlap: number): string[] {
   const out: string[] = [];
   for (let start = 0; start < text.length; start += size - overlap) out.push(text.slice(start, start + size));
   return out;
