@@ -18,6 +18,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
 import { GRAPH_PARAMETERS, graphOptions } from '../stores/sqlite/ann-index.ts';
+import { cosineDistance } from '../stores/sqlite/ann-view.ts';
 import { loadCorpus, queryTitles } from './corpus.ts';
 import { PreloadTextSource, preloadTextsOf } from './preload.ts';
 import { PROJECT_ROOT } from '../supervisor/node-command.ts';
@@ -43,11 +44,8 @@ const source = new PreloadTextSource(embedder, texts);
 await source.prepare(corpus.documents);
 const vectors = (await source.chunks(0, CHUNKS)).map((chunk) => chunk.vector);
 
-const cosine = (a: Float32Array, b: Float32Array): number => {
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! * a[i]!; nb += b[i]! * b[i]!; }
-  return dot / (Math.sqrt(na * nb) || 1);
-};
+/** The cosine similarity the index scores by. */
+const cosine = (a: Float32Array, b: Float32Array): number => 1 - cosineDistance(a, b);
 const tenthBest = queries.map((query) => vectors.map((vector) => cosine(vector, query)).sort((a, b) => b - a)[9]!);
 
 const keys = BigUint64Array.from(vectors, (_, i) => BigInt(i));

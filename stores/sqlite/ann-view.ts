@@ -53,7 +53,7 @@ export function nearestInView(view: AnnView, query: Float32Array, k: number): In
 }
 
 /** 1 − cosine, the distance the graph's metric reports; a vector with no direction is at 1. */
-function cosineDistance(a: Float32Array, b: Float32Array): number {
+export function cosineDistance(a: Float32Array, b: Float32Array): number {
   let dot = 0;
   let normA = 0;
   let normB = 0;
