@@ -125,13 +125,15 @@ export function removeChunks(db: Database.Database, collection: string, document
   if (table !== undefined) {
     // One point delete per vector: a vec0 table has no index a `rowid IN (…)` delete could use.
     const deleteVector = prepared(db, `DELETE FROM ${vectorTableName(table.id)} WHERE rowid = ?`);
-    const rows = prepared(db, 'SELECT rowid FROM chunks WHERE collection = ? AND document_id = ?')
-      .all(collection, documentId) as { rowid: number }[];
-    for (const { rowid } of rows) deleteVector.run(BigInt(rowid));
     // An external-content FTS5 entry is removed with the values it was added with (createLexicalTable).
     const lexical = lexicalTableName(table.id);
-    prepared(db, `INSERT INTO ${lexical} (${lexical}, rowid, text, heading, title)
-      SELECT 'delete', rowid, text, heading, title FROM chunks WHERE collection = ? AND document_id = ?`).run(collection, documentId);
+    const deleteLexical = prepared(db, `INSERT INTO ${lexical} (${lexical}, rowid, text, heading, title) VALUES ('delete', ?, ?, ?, ?)`);
+    const rows = prepared(db, 'SELECT rowid, text, heading, title FROM chunks WHERE collection = ? AND document_id = ?')
+      .all(collection, documentId) as { rowid: number; text: string; heading: string | null; title: string | null }[];
+    for (const row of rows) {
+      deleteVector.run(BigInt(row.rowid));
+      deleteLexical.run(row.rowid, row.text, row.heading, row.title);
+    }
   }
   prepared(db, 'DELETE FROM chunks WHERE collection = ? AND document_id = ?').run(collection, documentId);
 }
