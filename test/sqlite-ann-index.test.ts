@@ -203,6 +203,48 @@ describe('SqliteStore approximate vector index', function () {
     await reader.close();
   });
 
+  it('when the saved graph is more than 500 changes behind, should catch up in bulk: every live chunk once, by its latest vector', async () => {
+    const path = join(dir, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    let reader = openSqliteStore({ path, annMinChunks: 0 });
+    stores.push(writer);
+    for (let d = 0; d < 5; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
+    await reader.search({ collection: 'ann', vector: vector(11), k: 1 });
+    await reader.close(); // saved 5 changes in
+
+    // While it is away, far more changes than a search ranks beside the graph: new documents,
+    // replaced ones (their old chunks deleted and new ones added in the same stretch), deleted
+    // ones, and the highest row id handed out again after its chunk was deleted.
+    for (let d = 5; d < 205; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2, d * 10 + 3]));
+    for (let d = 5; d < 55; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v2', [d * 10 + 7]));
+    for (let d = 55; d < 75; d++) await writer.deleteDocument('ann', `doc-${d}`);
+    await writer.deleteDocument('ann', 'doc-204');
+    await index(writer, 'doc-reused', chunksOf('doc-reused', 'v1', [2041]));
+    const db = new Database(path, { readonly: true });
+    const last = db.prepare('SELECT max(seq) FROM chunk_changes').pluck().get() as number;
+    const live = db.prepare("SELECT count(*) FROM chunks WHERE collection = 'ann'").pluck().get() as number;
+    db.close();
+    assert.ok(last - 5 > 500, `changes while away: ${last - 5}`);
+
+    reader = openSqliteStore({ path, annMinChunks: 0 });
+    stores.push(reader);
+    const exact = openSqliteStore({ path, searchThreads: false });
+    stores.push(exact);
+    await reader.search({ collection: 'ann', vector: vector(11), k: 1 }); // loads the graph; the follower catches up
+    const saved = () => JSON.parse(readFileSync(join(dir, 'ann', readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json'))!), 'utf8')) as { seq: number; size: number };
+    for (const deadline = Date.now() + 20_000; saved().seq !== last && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(saved(), { seq: last, size: live });
+
+    for (const seed of [61, 71, 2041, 1001, 12345, 999, 4242]) {
+      const query = vector(seed);
+      const approximate = await reader.search({ collection: 'ann', mode: 'VECTOR', vector: query, k: 10 });
+      const scan = await exact.search({ collection: 'ann', mode: 'VECTOR', vector: query, k: 10 });
+      assert.deepEqual(approximate.map((hit) => hit.chunkId), scan.map((hit) => hit.chunkId), `query ${seed}`);
+      approximate.forEach((hit, i) => assert.ok(Math.abs(hit.score - scan[i]!.score) < 1e-6, `${hit.chunkId}: ${hit.score} against ${scan[i]!.score}`));
+    }
+    assert.equal((await reader.search({ collection: 'ann', vector: vector(2041), k: 1 }))[0]?.chunkId, 'doc-reused:v1:0');
+  });
+
   it('when the changes a gateway had not applied were pruned, should rebuild it: fresh hits, never deleted ones', async () => {
     const path = join(dir, 'store.db');
     // Keep 5 changes: every document below writes more than that.
