@@ -56,8 +56,14 @@ const FOLLOW_STEP = 16;
  * it is kept to about 100 ms (BULK_STEP inserts on INSERT_THREADS at 100k distinct texts).
  */
 const BULK_STEP = 256;
-/** Threads a batch of inserts is spread over. */
+/** Threads a batch of inserts is spread over, once the graph holds PARALLEL_INSERT_MIN_SIZE vectors. */
 const INSERT_THREADS = availableParallelism();
+/**
+ * Below this size a graph takes its vectors one at a time on one thread: parallel inserts into a
+ * graph of a few dozen nodes once left one of them unreachable (a 37-chunk rebuild in the test
+ * suite found 36), as threads that start together each find the others missing.
+ */
+const PARALLEL_INSERT_MIN_SIZE = 1024;
 /** How often a caught-up follower looks for new changes. */
 const FOLLOW_INTERVAL_MS = 20;
 /** Save the graph after this many applied changes (and when the thread closes). */
@@ -346,8 +352,7 @@ export class AnnIndexes {
 /**
  * Puts each chunk's vector in the graph (as int8) and beside it (as float32), in place of what
  * the key held (a rowid can be reused after a delete); a null vector only removes the key. The
- * graph takes the vectors in one call on every core: a batch of BULK_STEP inserts in a fraction
- * of the time one thread takes.
+ * graph takes the vectors in one call, on every core once it is large enough.
  */
 function replace(entry: Entry, vectors: ReadonlyMap<bigint, Float32Array | null>): void {
   const keys: bigint[] = [];
@@ -360,7 +365,9 @@ function replace(entry: Entry, vectors: ReadonlyMap<bigint, Float32Array | null>
     keys.push(key);
     entry.vectors.set(key, vector);
   }
-  if (keys.length > 0) entry.index.add(BigUint64Array.from(keys), flat.subarray(0, keys.length * entry.identity.dimension), INSERT_THREADS);
+  if (keys.length === 0) return;
+  const threads = entry.index.size() >= PARALLEL_INSERT_MIN_SIZE ? INSERT_THREADS : 1;
+  entry.index.add(BigUint64Array.from(keys), flat.subarray(0, keys.length * entry.identity.dimension), threads);
 }
 
 function toVector(blob: Buffer): Float32Array {
