@@ -30,7 +30,6 @@ import { BACKGROUND_WRITER, WriteQueue, type LockWaiting } from './write-queue.t
 import { useWriteAheadLog } from './write-ahead-log.ts';
 import { CHANGE_RETENTION, pruneChanges } from './change-log.ts';
 import { SearchPool } from './search-pool.ts';
-import { Checkpointer } from './checkpointer.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
 import { prepared } from './statements.ts';
 
@@ -80,8 +79,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
   const annMinChunks = options.annMinChunks ?? ANN_MIN_CHUNKS;
   const searchPool = inMemory || options.searchThreads === false ? null : new SearchPool(options.path, BUSY_TIMEOUT_MS, annMinChunks);
-  const checkpointer = inMemory ? null : new Checkpointer(db, options.path);
-  return new SqliteStore(db, searchPool, checkpointer, options.changeRetention ?? CHANGE_RETENTION, options.lockWaiting ?? BACKGROUND_WRITER);
+  return new SqliteStore(db, searchPool, options.changeRetention ?? CHANGE_RETENTION, options.lockWaiting ?? BACKGROUND_WRITER);
 }
 
 class SqliteStore implements Store {
@@ -90,7 +88,6 @@ class SqliteStore implements Store {
   constructor(
     private readonly db: Database.Database,
     private readonly searchPool: SearchPool | null,
-    private readonly checkpointer: Checkpointer | null,
     private readonly changeRetention: number,
     lockWaiting: LockWaiting,
   ) {
@@ -322,7 +319,6 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     await this.writes.drain();
     await this.searchPool?.close();
-    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -331,7 +327,6 @@ class SqliteStore implements Store {
    * (group commit, write-queue.ts); resolves once committed.
    */
   private write<T>(fn: () => T, operation = 'other'): Promise<T> {
-    this.checkpointer?.start();
     return this.writes.run(operation, fn);
   }
 
