@@ -39,6 +39,36 @@ if (PROFILE_DIR !== null) mkdirSync(PROFILE_DIR, { recursive: true });
 
 let started = 0;
 
+/** The children still running, stopped with the bench when it is interrupted. */
+const running = new Set<ChildProcess>();
+let handlingSignals = false;
+
+/**
+ * Each child runs in a process group of its own, so Ctrl-C reaches the bench alone, and Node's
+ * default on SIGINT or SIGTERM (exit at once, no clean-up) would leave the gateway and the actors
+ * running, holding their ports and competing with the next run for the cores. So the first child
+ * started installs a handler: the bench stops every child it started (SIGTERM, SIGKILL after
+ * STOP_GRACE_MS) and then exits as the signal would have it. A process that starts no children
+ * (a child entry that imports this module) keeps its own signal handling.
+ */
+function stopChildrenOnSignal(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`bench: ${signal}, stopping ${running.size} child process(es)\n`);
+      const exitCode = signal === 'SIGINT' ? 130 : 143;
+      if (running.size === 0) process.exit(exitCode);
+      const kill = setTimeout(() => { for (const child of running) child.kill('SIGKILL'); }, STOP_GRACE_MS);
+      for (const child of running) {
+        child.once('exit', () => { if (running.size === 0) { clearTimeout(kill); process.exit(exitCode); } });
+        child.kill('SIGTERM');
+      }
+    });
+  }
+}
+
+/** How long a child has to stop on SIGTERM before it is killed. */
+const STOP_GRACE_MS = 15_000;
+
 /** `nodeFlags` go to Node itself (before the entry), `args` to the entry point. */
 export function startProcess(name: string, entry: string, args: readonly string[], env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): BenchProcess {
   const profile = PROFILE_DIR === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, `${name}-${++started}`)}`];
@@ -46,6 +76,12 @@ export function startProcess(name: string, entry: string, args: readonly string[
     // Own process group: a signal to the bench is handled once, by its clean-up, not twice.
     cwd: PROJECT_ROOT, env: PROFILE_DIR === null ? env : { ...env, RAG_STORE_TIMING_DIR: PROFILE_DIR, RAG_STORE_TIMING_NAME: name }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
   });
+  if (!handlingSignals) {
+    handlingSignals = true;
+    stopChildrenOnSignal();
+  }
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stderr = '';
   child.stderr?.on('data', (data: Buffer) => { stderr = (stderr + data.toString()).slice(-4000); });
   child.on('exit', (code, signal) => {
@@ -63,7 +99,7 @@ export function startProcess(name: string, entry: string, args: readonly string[
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await exited;
       clearTimeout(timer);
     },

@@ -1,0 +1,9 @@
+/**
+ * For test/bench-interrupt.test.ts: starts two children the way the bench does (each idling in a
+ * process group of its own), prints their pids, and waits to be interrupted.
+ */
+import { startProcess } from '../../bench/processes.ts';
+
+const children = ['idle-1', 'idle-2'].map((name) => startProcess(name, 'test/support/idle-main.ts', [], process.env));
+process.stdout.write(`${JSON.stringify(children.map((child) => child.pid))}\n`);
+setInterval(() => {}, 60_000);
