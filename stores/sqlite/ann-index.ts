@@ -45,15 +45,17 @@ const CATCH_UP_BUDGET = 500;
 /**
  * Changes (or rebuild rows) applied per background step. A search that arrives during a step waits
  * for it: 16 changes are ~15 ms at 0.9 ms each (reading the vector and inserting it into a graph
- * of 100k distinct texts; 32 float32 inserts had taken ~40 ms there). Applying the changes inside
+ * of 100k distinct texts on one thread, before inserts went on every core; 32 float32 inserts had
+ * taken ~40 ms there). Applying the changes inside
  * the searches instead made each search during full-speed ingestion insert the ~30 chunks written
  * since the one before: VECTOR p95 126 ms through the API at 100k chunks against 6.7 ms idle.
  */
 const FOLLOW_STEP = 16;
 /**
  * Changes (or rebuild rows) applied per step while searches run exact anyway: the graph is
- * rebuilding or more than CATCH_UP_BUDGET changes behind. A search still waits for the step, so
- * it is kept to about 100 ms (BULK_STEP inserts on INSERT_THREADS at 100k distinct texts).
+ * rebuilding or more than CATCH_UP_BUDGET changes behind. A search still waits for the step: on
+ * two cores about 130 ms at 100k distinct texts and 310 at 1M (a catch-up's time over its steps
+ * in bench:search), against an exact search's 75 and 700 ms there.
  */
 const BULK_STEP = 256;
 /** Threads a batch of inserts is spread over, once the graph holds PARALLEL_INSERT_MIN_SIZE vectors. */
