@@ -25,7 +25,7 @@ import { mergeSummaries, type LatencySummary } from './stats.ts';
 import { describeMachine } from './machine.ts';
 import { publishPendingJobs } from './pending-jobs.ts';
 import { Preloader, preloadTextsOf } from './preload.ts';
-import { PROFILE_DIR, stagesConsumed, startProcess, waitFor, type BenchProcess } from './processes.ts';
+import { onInterrupt, PROFILE_DIR, stagesConsumed, startProcess, waitFor, type BenchProcess } from './processes.ts';
 import { measureParseSpeed } from './parse-speed.ts';
 import { printReport, type BenchResult } from './report.ts';
 import { printSlowEmbedderReport, runSlowEmbedderScenario } from './slow-embedder.ts';
@@ -90,6 +90,15 @@ log(`parse MB per CPU second: HTML ${parse.html.mbPerCpuSecond}, Markdown ${pars
 const connection = await amqp.connect(splitNodeUrls(config.amqpUrl)[0]!);
 const rabbitmq = String(connection.connection.serverProperties?.version ?? 'unknown');
 const processes: BenchProcess[] = [];
+/** Deletes the run's queues, exchanges and data folder: at its end, or when it is interrupted. */
+let cleaned: Promise<void> | null = null;
+const cleanUp = (): Promise<void> => (cleaned ??= (async () => {
+  const channel = await connection.createChannel();
+  await deleteTopology(channel, names, createRetryPolicy(config).delays()).catch((error) => log(`cleanup: ${String(error)}`));
+  await connection.close();
+  rmSync(dataDir, { recursive: true, force: true });
+})());
+onInterrupt(cleanUp);
 
 try {
   const env = (port: number): NodeJS.ProcessEnv => ({
@@ -306,8 +315,5 @@ try {
   log(`wrote ${path.relative(PROJECT_ROOT, file)}`);
 } finally {
   await Promise.all(processes.map((proc) => proc.stop()));
-  const channel = await connection.createChannel();
-  await deleteTopology(channel, names, createRetryPolicy(config).delays()).catch((error) => log(`cleanup: ${String(error)}`));
-  await connection.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await cleanUp();
 }

@@ -41,33 +41,60 @@ let started = 0;
 
 /** The children still running, stopped with the bench when it is interrupted. */
 const running = new Set<ChildProcess>();
+/** What the bench's `finally` would have done, run when it is interrupted instead. */
+const interruptCleanups: (() => unknown)[] = [];
 let handlingSignals = false;
+/** How long a child has to stop on SIGTERM before it is killed. */
+const STOP_GRACE_MS = 15_000;
+
+/**
+ * Registers work for an interrupted run, done after its children have stopped: deleting the
+ * broker namespace and the temporary data folder, say. Call it once that exists.
+ */
+export function onInterrupt(cleanup: () => unknown): void {
+  interruptCleanups.push(cleanup);
+  cleanUpOnSignal();
+}
 
 /**
  * Each child runs in a process group of its own, so Ctrl-C reaches the bench alone, and Node's
  * default on SIGINT or SIGTERM (exit at once, no clean-up) would leave the gateway and the actors
- * running, holding their ports and competing with the next run for the cores. So the first child
- * started installs a handler: the bench stops every child it started (SIGTERM, SIGKILL after
- * STOP_GRACE_MS) and then exits as the signal would have it. A process that starts no children
- * (a child entry that imports this module) keeps its own signal handling.
+ * running, holding their ports and competing with the next run for the cores, and the run's
+ * queues and files behind. So the first child started (or the first onInterrupt) installs a
+ * handler: the bench stops every child it started (SIGTERM, SIGKILL after STOP_GRACE_MS), runs
+ * the registered clean-ups and exits as the signal would have it; a second signal exits at once.
+ * A process that starts no children (a child entry that imports this module) keeps its own
+ * signal handling.
  */
-function stopChildrenOnSignal(): void {
+function cleanUpOnSignal(): void {
+  if (handlingSignals) return;
+  handlingSignals = true;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      process.stderr.write(`bench: ${signal}, stopping ${running.size} child process(es)\n`);
-      const exitCode = signal === 'SIGINT' ? 130 : 143;
-      if (running.size === 0) process.exit(exitCode);
-      const kill = setTimeout(() => { for (const child of running) child.kill('SIGKILL'); }, STOP_GRACE_MS);
-      for (const child of running) {
-        child.once('exit', () => { if (running.size === 0) { clearTimeout(kill); process.exit(exitCode); } });
-        child.kill('SIGTERM');
-      }
+      process.stderr.write(`bench: ${signal}, stopping ${running.size} child process(es) and cleaning up\n`);
+      // The run goes on meanwhile and fails against its stopped children: not news, and not a
+      // reason to exit before the clean-up is done.
+      process.on('uncaughtException', () => {});
+      process.on('unhandledRejection', () => {});
+      void stopChildren()
+        .then(async () => {
+          for (const cleanup of interruptCleanups) {
+            await Promise.resolve().then(cleanup).catch((error: unknown) => process.stderr.write(`bench: clean-up failed: ${String(error)}\n`));
+          }
+        })
+        .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     });
   }
 }
 
-/** How long a child has to stop on SIGTERM before it is killed. */
-const STOP_GRACE_MS = 15_000;
+async function stopChildren(): Promise<void> {
+  const kill = setTimeout(() => { for (const child of running) child.kill('SIGKILL'); }, STOP_GRACE_MS);
+  await Promise.all([...running].map((child) => new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  })));
+  clearTimeout(kill);
+}
 
 /** `nodeFlags` go to Node itself (before the entry), `args` to the entry point. */
 export function startProcess(name: string, entry: string, args: readonly string[], env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): BenchProcess {
@@ -76,10 +103,7 @@ export function startProcess(name: string, entry: string, args: readonly string[
     // Own process group: a signal to the bench is handled once, by its clean-up, not twice.
     cwd: PROJECT_ROOT, env: PROFILE_DIR === null ? env : { ...env, RAG_STORE_TIMING_DIR: PROFILE_DIR, RAG_STORE_TIMING_NAME: name }, stdio: ['ignore', 'ignore', 'pipe'], detached: true,
   });
-  if (!handlingSignals) {
-    handlingSignals = true;
-    stopChildrenOnSignal();
-  }
+  cleanUpOnSignal();
   running.add(child);
   child.once('exit', () => running.delete(child));
   let stderr = '';

@@ -18,7 +18,7 @@ import { queryTitles, loadCorpus } from './corpus.ts';
 import { loadCorpusCopy } from './crowd.ts';
 import { describeMachine } from './machine.ts';
 import { Preloader, preloadTextsOf } from './preload.ts';
-import { startProcess } from './processes.ts';
+import { onInterrupt, startProcess } from './processes.ts';
 import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 
@@ -32,6 +32,8 @@ const started = Date.now();
 const log = (message: string) => console.error(`[bench:search ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-bench-search-'));
+// At 1M chunks the folder holds gigabytes: an interrupted run removes it too.
+onInterrupt(() => rmSync(dataDir, { recursive: true, force: true }));
 const dbPath = path.join(dataDir, 'rag.sqlite');
 const embedder = new HashingEmbedder({ dimension: 384 });
 const writers: { stop(): Promise<void> }[] = [];

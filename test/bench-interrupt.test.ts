@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { nodeArgs, PROJECT_ROOT } from '../supervisor/node-command.ts';
 
 const alive = (pid: number): boolean => {
@@ -16,8 +19,10 @@ describe('bench processes', function () {
   this.timeout(30_000);
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`when the bench gets ${signal}, should stop every child it started and exit as the signal would`, async () => {
-      const bench = spawn(process.execPath, nodeArgs('test/support/bench-interrupt-main.ts'), { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    it(`when the bench gets ${signal}, should stop every child it started, then clean up, and exit as the signal would`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'rag-bench-interrupt-'));
+      const cleanedUp = join(dir, 'cleaned-up.json');
+      const bench = spawn(process.execPath, [...nodeArgs('test/support/bench-interrupt-main.ts'), cleanedUp], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let pids: number[] = [];
       try {
         let out = '';
@@ -34,7 +39,10 @@ describe('bench processes', function () {
         const [code] = await exited as [number | null];
         assert.equal(code, signal === 'SIGINT' ? 130 : 143);
         assert.deepEqual(pids.filter(alive), [], 'no child is left running');
+        assert.ok(existsSync(cleanedUp), 'the clean-up ran');
+        assert.deepEqual(JSON.parse(readFileSync(cleanedUp, 'utf8')), { childrenRunning: 0 }, 'after the children stopped');
       } finally {
+        rmSync(dir, { recursive: true, force: true });
         bench.kill('SIGKILL');
         for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
       }
