@@ -25,7 +25,7 @@ import { mergeSummaries, type LatencySummary } from './stats.ts';
 import { describeMachine } from './machine.ts';
 import { publishPendingJobs } from './pending-jobs.ts';
 import { Preloader, preloadTextsOf } from './preload.ts';
-import { onInterrupt, PROFILE_DIR, stagesConsumed, startProcess, waitFor, type BenchProcess } from './processes.ts';
+import { cleanUpOnce, PROFILE_DIR, removeOnInterrupt, stagesConsumed, startProcess, waitFor, type BenchProcess } from './processes.ts';
 import { measureParseSpeed } from './parse-speed.ts';
 import { printReport, type BenchResult } from './report.ts';
 import { printSlowEmbedderReport, runSlowEmbedderScenario } from './slow-embedder.ts';
@@ -72,6 +72,7 @@ const ACTORS = process.env.BENCH_ACTORS ?? (config.scaling.pipelineWorkers > 0 ?
 const OTHER_LAYOUT = process.env.BENCH_OTHER_LAYOUT ?? (ACTORS === 'per-stage' ? 'pipeline:1' : 'per-stage');
 const namespace = `bench-${randomUUID().slice(0, 8)}`;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-bench-'));
+removeOnInterrupt(dataDir);
 const dbPath = path.join(dataDir, 'rag.sqlite');
 const names = topology(namespace, config.queueType);
 log('loading the corpus (apt-get download nodejs-doc on first run)');
@@ -91,14 +92,12 @@ const connection = await amqp.connect(splitNodeUrls(config.amqpUrl)[0]!);
 const rabbitmq = String(connection.connection.serverProperties?.version ?? 'unknown');
 const processes: BenchProcess[] = [];
 /** Deletes the run's queues, exchanges and data folder: at its end, or when it is interrupted. */
-let cleaned: Promise<void> | null = null;
-const cleanUp = (): Promise<void> => (cleaned ??= (async () => {
+const cleanUp = cleanUpOnce(async () => {
   const channel = await connection.createChannel();
   await deleteTopology(channel, names, createRetryPolicy(config).delays()).catch((error) => log(`cleanup: ${String(error)}`));
   await connection.close();
   rmSync(dataDir, { recursive: true, force: true });
-})());
-onInterrupt(cleanUp);
+});
 
 try {
   const env = (port: number): NodeJS.ProcessEnv => ({

@@ -3,7 +3,7 @@
  * bench environment, with its peak resident memory read from /proc/<pid>/status (VmHWM).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChannelModel } from 'amqplib';
 import type { Stage } from '../schema/domain.ts';
@@ -43,9 +43,13 @@ let started = 0;
 const running = new Set<ChildProcess>();
 /** What the bench's `finally` would have done, run when it is interrupted instead. */
 const interruptCleanups: (() => unknown)[] = [];
+/** Folders removed last when interrupted, just before exiting (see removeOnInterrupt). */
+const interruptFolders = new Set<string>();
 let handlingSignals = false;
 /** How long a child has to stop on SIGTERM before it is killed. */
 const STOP_GRACE_MS = 15_000;
+/** How long one clean-up may take when the run is interrupted. */
+const CLEANUP_TIMEOUT_MS = 10_000;
 
 /**
  * Registers work for an interrupted run, done after its children have stopped: deleting the
@@ -57,12 +61,34 @@ export function onInterrupt(cleanup: () => unknown): void {
 }
 
 /**
+ * Registers a folder to remove when the run is interrupted. Folders go last, synchronously and
+ * just before exiting: the run goes on while the clean-ups wait for the broker, and a folder
+ * removed then could be made again (an ingest run's store reopening its file did so).
+ */
+export function removeOnInterrupt(folder: string): void {
+  interruptFolders.add(folder);
+  cleanUpOnSignal();
+}
+
+/**
+ * `cleanup` made to run once, by whichever comes first: the run's own end (call the function
+ * returned) or an interrupt (registered with onInterrupt).
+ */
+export function cleanUpOnce(cleanup: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | null = null;
+  const once = (): Promise<void> => (done ??= cleanup());
+  onInterrupt(once);
+  return once;
+}
+
+/**
  * Each child runs in a process group of its own, so Ctrl-C reaches the bench alone, and Node's
  * default on SIGINT or SIGTERM (exit at once, no clean-up) would leave the gateway and the actors
  * running, holding their ports and competing with the next run for the cores, and the run's
- * queues and files behind. So the first child started (or the first onInterrupt) installs a
+ * queues and files behind. So the first child started (or the first registration) installs a
  * handler: the bench stops every child it started (SIGTERM, SIGKILL after STOP_GRACE_MS), runs
- * the registered clean-ups and exits as the signal would have it; a second signal exits at once.
+ * the registered clean-ups, removes the registered folders and exits as the signal would have
+ * it; a second signal exits at once.
  * A process that starts no children (a child entry that imports this module) keeps its own
  * signal handling.
  */
@@ -78,13 +104,30 @@ function cleanUpOnSignal(): void {
       process.on('unhandledRejection', () => {});
       void stopChildren()
         .then(async () => {
-          for (const cleanup of interruptCleanups) {
-            await Promise.resolve().then(cleanup).catch((error: unknown) => process.stderr.write(`bench: clean-up failed: ${String(error)}\n`));
-          }
+          // Last registered first, as nested `finally` blocks would: a queue-types run's namespace
+          // is deleted while the cluster that holds it still runs.
+          for (const cleanup of [...interruptCleanups].reverse()) await withinTimeout(cleanup);
         })
-        .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+        .finally(() => {
+          for (const folder of interruptFolders) rmSync(folder, { recursive: true, force: true });
+          process.exit(signal === 'SIGINT' ? 130 : 143);
+        });
     });
   }
+}
+
+/**
+ * Runs one clean-up, for CLEANUP_TIMEOUT_MS at most: one whose broker connection died (a cluster
+ * node stopped under it) waited minutes for its socket to time out, holding the exit.
+ */
+async function withinTimeout(cleanup: () => unknown): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(() => { process.stderr.write('bench: a clean-up took too long, left\n'); resolve(); }, CLEANUP_TIMEOUT_MS);
+  });
+  const done = Promise.resolve().then(cleanup).then(() => {}, (error: unknown) => { process.stderr.write(`bench: clean-up failed: ${String(error)}\n`); });
+  await Promise.race([done, timedOut]);
+  clearTimeout(timer);
 }
 
 async function stopChildren(): Promise<void> {

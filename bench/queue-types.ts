@@ -17,7 +17,7 @@ import { splitNodeUrls } from '../messaging/node-urls.ts';
 import { clusterUnavailable, RabbitCluster } from '../test/support/rabbit-cluster.ts';
 import type { CorpusDocument } from './corpus.ts';
 import { ingestRun, type IngestRunResult } from './ingest-run.ts';
-import { stagesConsumed, startProcess, waitFor } from './processes.ts';
+import { cleanUpOnce, removeOnInterrupt, stagesConsumed, startProcess, waitFor } from './processes.ts';
 
 /** One queue type's run, or why it did not run. */
 export interface QueueTypeRun {
@@ -48,11 +48,12 @@ export async function measureQueueTypes(options: QueueTypesOptions): Promise<Que
   if (unavailable) return [...runs, { label: 'quorum, three nodes', queueType: 'quorum', nodes: 3, result: null, skipped: unavailable }];
   options.log('queue types: starting a three-node RabbitMQ cluster beside the machine\'s own');
   const cluster = await RabbitCluster.start();
+  const teardown = cleanUpOnce(() => cluster.teardown());
   try {
     options.log(`queue types: quorum on three nodes, ${options.documents.length} documents`);
     runs.push({ label: 'quorum, three nodes', queueType: 'quorum', nodes: 3, result: await pipelineRun(options, cluster.amqpUrl, 'quorum') });
   } finally {
-    await cluster.teardown();
+    await teardown();
   }
   return runs;
 }
@@ -61,6 +62,7 @@ export async function measureQueueTypes(options: QueueTypesOptions): Promise<Que
 async function pipelineRun(options: QueueTypesOptions, amqpUrl: string, queueType: QueueType): Promise<IngestRunResult> {
   const namespace = `bench-${queueType}-${randomUUID().slice(0, 8)}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), `rag-bench-${queueType}-`));
+  removeOnInterrupt(dataDir);
   const names = topology(namespace, queueType);
   const env = { ...process.env, AMQP_URL: amqpUrl, QUEUE_TYPE: queueType, AMQP_NAMESPACE: namespace, DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'error' };
   const processes = [
@@ -68,6 +70,12 @@ async function pipelineRun(options: QueueTypesOptions, amqpUrl: string, queueTyp
     ...STAGES.map((stage) => startProcess(`actor-${stage.toLowerCase()}-${queueType}`, 'services/actor-main.ts', [stage.toLowerCase()], { ...env, PORT: '0' })),
   ];
   const connection = await amqp.connect(splitNodeUrls(amqpUrl)[0]!);
+  const cleanUp = cleanUpOnce(async () => {
+    const channel = await connection.createChannel();
+    await deleteTopology(channel, names, options.retryDelaysMs).catch((error) => options.log(`cleanup of ${namespace}: ${String(error)}`));
+    await connection.close().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   try {
     const url = `http://127.0.0.1:${options.port}/graphql`;
     await waitFor(`the ${queueType} gateway`, async () => (await fetch(url.replace('/graphql', '/healthz'))).ok);
@@ -78,9 +86,6 @@ async function pipelineRun(options: QueueTypesOptions, amqpUrl: string, queueTyp
     });
   } finally {
     await Promise.all(processes.map((proc) => proc.stop()));
-    const channel = await connection.createChannel();
-    await deleteTopology(channel, names, options.retryDelaysMs).catch((error) => options.log(`cleanup of ${namespace}: ${String(error)}`));
-    await connection.close().catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
+    await cleanUp();
   }
 }

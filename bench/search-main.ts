@@ -18,7 +18,7 @@ import { queryTitles, loadCorpus } from './corpus.ts';
 import { loadCorpusCopy } from './crowd.ts';
 import { describeMachine } from './machine.ts';
 import { Preloader, preloadTextsOf } from './preload.ts';
-import { onInterrupt, startProcess } from './processes.ts';
+import { removeOnInterrupt, startProcess } from './processes.ts';
 import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 
@@ -33,7 +33,7 @@ const log = (message: string) => console.error(`[bench:search ${((Date.now() - s
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'rag-bench-search-'));
 // At 1M chunks the folder holds gigabytes: an interrupted run removes it too.
-onInterrupt(() => rmSync(dataDir, { recursive: true, force: true }));
+removeOnInterrupt(dataDir);
 const dbPath = path.join(dataDir, 'rag.sqlite');
 const embedder = new HashingEmbedder({ dimension: 384 });
 const writers: { stop(): Promise<void> }[] = [];

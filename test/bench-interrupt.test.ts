@@ -19,7 +19,7 @@ describe('bench processes', function () {
   this.timeout(30_000);
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`when the bench gets ${signal}, should stop every child it started, then clean up, and exit as the signal would`, async () => {
+    it(`when the bench gets ${signal}, should stop every child it started, then clean up and remove its folders, and exit as the signal would`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'rag-bench-interrupt-'));
       const cleanedUp = join(dir, 'cleaned-up.json');
       const bench = spawn(process.execPath, [...nodeArgs('test/support/bench-interrupt-main.ts'), cleanedUp], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -41,6 +41,7 @@ describe('bench processes', function () {
         assert.deepEqual(pids.filter(alive), [], 'no child is left running');
         assert.ok(existsSync(cleanedUp), 'the clean-up ran');
         assert.deepEqual(JSON.parse(readFileSync(cleanedUp, 'utf8')), { childrenRunning: 0 }, 'after the children stopped');
+        assert.ok(!existsSync(join(dir, 'data')), 'the registered folder is removed');
       } finally {
         rmSync(dir, { recursive: true, force: true });
         bench.kill('SIGKILL');

@@ -1,12 +1,18 @@
 /**
  * For test/bench-interrupt.test.ts: starts two children the way the bench does (each idling in a
  * process group of its own), prints their pids, and waits to be interrupted; its clean-up writes
- * the file named by its argument, saying whether the children had stopped by then.
+ * the file named by its argument, saying whether the children had stopped by then, and the
+ * folder `data` beside that file is registered for removal.
  */
-import { writeFileSync } from 'node:fs';
-import { onInterrupt, startProcess } from '../../bench/processes.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { onInterrupt, removeOnInterrupt, startProcess } from '../../bench/processes.ts';
 
 const children = ['idle-1', 'idle-2'].map((name) => startProcess(name, 'test/support/idle-main.ts', [], process.env));
+const data = join(dirname(process.argv[2]!), 'data');
+mkdirSync(data);
+writeFileSync(join(data, 'rag.sqlite'), 'a run\'s file');
+removeOnInterrupt(data);
 onInterrupt(() => writeFileSync(process.argv[2]!, JSON.stringify({ childrenRunning: children.filter((child) => child.memory() !== null).length })));
 process.stdout.write(`${JSON.stringify(children.map((child) => child.pid))}\n`);
 setInterval(() => {}, 60_000);
