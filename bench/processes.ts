@@ -131,12 +131,17 @@ async function withinTimeout(cleanup: () => unknown): Promise<void> {
 }
 
 async function stopChildren(): Promise<void> {
-  const kill = setTimeout(() => { for (const child of running) child.kill('SIGKILL'); }, STOP_GRACE_MS);
-  await Promise.all([...running].map((child) => new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  })));
-  clearTimeout(kill);
+  await Promise.all([...running].map(stopChild));
+}
+
+/** SIGTERM, SIGKILL after STOP_GRACE_MS; resolves once the child has exited. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** `nodeFlags` go to Node itself (before the entry), `args` to the entry point. */
@@ -155,7 +160,6 @@ export function startProcess(name: string, entry: string, args: readonly string[
     if (code !== 0 && code !== 130 && signal !== 'SIGTERM' && code !== null) process.stderr.write(`${name} exited with ${code}:\n${stderr}\n`);
     if (signal !== null && signal !== 'SIGTERM' && signal !== 'SIGKILL') process.stderr.write(`${name} killed by ${signal}:\n${stderr}\n`);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     name,
     pid: child.pid!,
@@ -163,13 +167,7 @@ export function startProcess(name: string, entry: string, args: readonly string[
     // Linux: writing 5 to clear_refs resets VmHWM to the current RSS (proc(5)).
     resetPeak: () => { try { writeFileSync(`/proc/${child.pid!}/clear_refs`, '5'); } catch { /* exited */ } },
     markProfile: () => { if (PROFILE_DIR !== null && child.exitCode === null) child.kill('SIGUSR2'); },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child),
   };
 }
 
