@@ -142,6 +142,12 @@ export interface SystemConfig {
   readonly maxConnections: number;
   /** MAX_BODY_BYTES: largest HTTP request body (413 before parsing) and largest WebSocket message once connection_init is accepted. Default: MAX_DOCUMENT_BYTES as base64 + 1 MiB. */
   readonly maxBodyBytes: number;
+  /**
+   * MAX_REQUEST_BYTES_HELD: request bytes one gateway holds at once, over every HTTP body and
+   * WebSocket message being received or handled; past it a request is refused at once (HTTP 503
+   * BACKPRESSURE, WebSocket close 1013). Default 256 MiB, or MAX_BODY_BYTES when that is larger.
+   */
+  readonly maxRequestBytesHeld: number;
   /** MAX_WS_INIT_BYTES: largest WebSocket message before connection_init is accepted (the key has not been checked yet). Default 4096. */
   readonly maxWsInitBytes: number;
   /** MAX_WS_BUFFERED_BYTES: outgoing bytes a WebSocket may have waiting for a slow reader before it is disconnected. Default 8 MiB. */
@@ -214,6 +220,8 @@ export function readConfig(env: Env): SystemConfig {
   const dataDir = path.resolve(env.DATA_DIR ?? './data');
   const production = env.NODE_ENV === 'production';
   const maxDocumentBytes = int(env, 'MAX_DOCUMENT_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024);
+  // A document travels as base64 (4/3 of its size) plus the rest of the request.
+  const maxBodyBytes = int(env, 'MAX_BODY_BYTES', Math.ceil(maxDocumentBytes * 1.37) + 1024 * 1024, 1024, 1024 * 1024 * 1024);
   return {
     amqpUrl: splitNodeUrls(env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672').join(','),
     namespace: env.AMQP_NAMESPACE ?? 'rag',
@@ -278,8 +286,9 @@ export function readConfig(env: Env): SystemConfig {
     apiKeys: env.API_KEYS || null,
     apiKeysFile: env.API_KEYS_FILE || null,
     maxConnections: int(env, 'MAX_CONNECTIONS', 1024, 1, 1_000_000),
-    // A document travels as base64 (4/3 of its size) plus the rest of the request.
-    maxBodyBytes: int(env, 'MAX_BODY_BYTES', Math.ceil(maxDocumentBytes * 1.37) + 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxBodyBytes,
+    // At least one request of the largest size must fit.
+    maxRequestBytesHeld: requestBytesHeld(env, maxBodyBytes),
     maxWsInitBytes: int(env, 'MAX_WS_INIT_BYTES', 4096, 256, 1024 * 1024),
     maxWsBufferedBytes: int(env, 'MAX_WS_BUFFERED_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxSubscriptionsPerSocket: int(env, 'MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 100_000),
@@ -328,6 +337,15 @@ function readScaling(env: Env): ScalingConfig {
 /** The configuration with every default: the base for tests. */
 export function defaultConfig(overrides: Partial<SystemConfig> = {}): SystemConfig {
   return { ...readConfig({}), ...overrides };
+}
+
+/** MAX_REQUEST_BYTES_HELD: at least MAX_BODY_BYTES, so that a request of the largest size fits. */
+function requestBytesHeld(env: Env, maxBodyBytes: number): number {
+  const bytes = int(env, 'MAX_REQUEST_BYTES_HELD', Math.max(256 * 1024 * 1024, maxBodyBytes), 1024, 64 * 1024 * 1024 * 1024);
+  if (bytes < maxBodyBytes) {
+    throw new Error(`MAX_REQUEST_BYTES_HELD must be at least MAX_BODY_BYTES (${maxBodyBytes}), or no request of that size could ever be read; got ${bytes}`);
+  }
+  return bytes;
 }
 
 /** `<prefix>_<STAGE>` overrides of one setting, for the stages that set one. */

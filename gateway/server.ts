@@ -30,6 +30,7 @@ import { ErrorCode } from './errors.ts';
 import { DeletionService } from './deletion/deletion-service.ts';
 import { JobEventHub } from './events/job-event-hub.ts';
 import { limitConnections } from './hardening/connection-limit.ts';
+import { RequestByteBudget } from './hardening/request-bytes.ts';
 import { apolloFormatError, formatForClient, formatResultErrors, type ErrorPolicy } from './hardening/mask-errors.ts';
 import { assertSafeOrigins, hostRefusal, originRefusal } from './hardening/origin-policy.ts';
 import { operationLimits } from './hardening/query-limits.ts';
@@ -113,6 +114,8 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
   const schema = makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_FILE, 'utf8'), resolvers });
   const httpServer = createServer();
   limitConnections(httpServer, config.maxConnections, logger);
+  // One budget of request bytes for both transports (gateway/hardening/request-bytes.ts).
+  const requestBytes = new RequestByteBudget(config.maxRequestBytesHeld);
   // One set of limits and one error policy for both transports (issue 12, findings 7 and 8).
   const limits = operationLimits(config);
   const errorPolicy: ErrorPolicy = { maskErrors: config.maskErrors, hideSuggestions: !config.introspection };
@@ -148,7 +151,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
       execute: gatedExecute(mutations),
     },
     (request) => hostRefusal(origins, request.headers.host) ?? originRefusal(origins, request.headers.origin, request.headers.host),
-    { maxMessageBytes: config.maxBodyBytes, maxInitBytes: config.maxWsInitBytes, maxBufferedBytes: config.maxWsBufferedBytes },
+    { maxMessageBytes: config.maxBodyBytes, maxInitBytes: config.maxWsInitBytes, maxBufferedBytes: config.maxWsBufferedBytes, budget: requestBytes },
     logger,
   );
   const apollo = new ApolloServer<GatewayContext>({
@@ -172,6 +175,7 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
     apollo,
     async (request) => ({ services, principal: authenticateHttp(keys, request.headers.authorization) }),
     maxBodyBytes(config),
+    requestBytes,
   );
 
   httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => {

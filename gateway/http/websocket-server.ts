@@ -3,7 +3,9 @@
  * issue 12: a handshake is refused when `guard` says so (Origin, Host); a message may be
  * MAX_WS_INIT_BYTES until connection_init is accepted and MAX_BODY_BYTES after, and a larger one
  * is refused (1009) from its frame header, before it is read; a socket whose reader falls more
- * than MAX_WS_BUFFERED_BYTES behind is disconnected.
+ * than MAX_WS_BUFFERED_BYTES behind is disconnected. What a socket receives is taken from the
+ * gateway's budget of request bytes (MAX_REQUEST_BYTES_HELD) as it arrives and given back once
+ * the message it belongs to has been handled; a socket whose bytes do not fit is closed with 1013.
  *
  * A thin adapter over graphql-ws's protocol core (`makeServer`), like graphql-ws/use/ws, whose
  * `send` waits until each message has reached the kernel: a reader that stops reading then
@@ -16,6 +18,7 @@ import type { Duplex } from 'node:stream';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../../observability/logger.ts';
+import type { RequestByteBudget } from '../hardening/request-bytes.ts';
 
 export interface WebSocketLimits {
   /** MAX_BODY_BYTES: the largest message once connection_init is accepted. */
@@ -24,6 +27,8 @@ export interface WebSocketLimits {
   readonly maxInitBytes: number;
   /** MAX_WS_BUFFERED_BYTES: the most outgoing bytes waiting for one reader. */
   readonly maxBufferedBytes: number;
+  /** MAX_REQUEST_BYTES_HELD, shared with HTTP bodies. */
+  readonly budget: RequestByteBudget;
 }
 
 /** What graphql-ws hooks find in `ctx.extra`; hooks may add to it. */
@@ -65,7 +70,13 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Sock
       logger.warn('websocket handshake refused', { reason: refusal, origin: request.headers.origin, host: request.headers.host });
       return refuse(socket, 403, refusal);
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    // Counted from the first byte after the handshake: the listener goes on before ws's own.
+    const received = new ReceivedBytes(socket, limits.budget, logger);
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      received.attach(ws);
+      receivedBytes.set(ws, received);
+      wss.emit('connection', ws, request);
+    });
   };
   httpServer.on('upgrade', onUpgrade);
 
@@ -93,10 +104,12 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Sock
       },
       close: (code, reason) => socket.close(code, reason),
       onMessage: (handle) => socket.on('message', (data) => {
+        // The message's bytes stay taken while it is handled (a subscription: while it runs).
+        const bytes = receivedBytes.get(socket)?.claim() ?? 0;
         handle(String(data)).catch((error: unknown) => {
           logger.error('websocket message failed', { error: String(error) });
           socket.close(CloseCode.InternalServerError, 'Internal server error');
-        });
+        }).finally(() => limits.budget.give(bytes));
       }),
     }, { socket, request } as E);
     socket.once('close', (code, reason) => {
@@ -112,6 +125,64 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Sock
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/** Each upgraded socket's count of received bytes. */
+const receivedBytes = new WeakMap<WebSocket, ReceivedBytes>();
+
+/** Close code 1013 (Try Again Later): the server is overloaded for now. */
+const TRY_AGAIN_LATER = 1013;
+
+/**
+ * The bytes a socket received since its last whole message, taken from the budget as they
+ * arrive; ws holds them until the message is complete. A message claims them when it is read (it
+ * may claim the first bytes of the next message too, at most one read of the socket). Bytes that
+ * do not fit close the socket with 1013, the frame sent before the connection ends; what the
+ * socket took is given back when it closes.
+ */
+class ReceivedBytes {
+  private pending = 0;
+  private refused: string | null = null;
+  private ws: WebSocket | null = null;
+
+  constructor(private readonly socket: Duplex, private readonly budget: RequestByteBudget, private readonly logger: Logger) {
+    socket.on('data', (chunk: Buffer) => this.arrived(chunk.length));
+    socket.once('close', () => {
+      budget.give(this.pending);
+      this.pending = 0;
+    });
+  }
+
+  attach(ws: WebSocket): void {
+    this.ws = ws;
+    if (this.refused !== null) this.close();
+  }
+
+  claim(): number {
+    const bytes = this.pending;
+    this.pending = 0;
+    return bytes;
+  }
+
+  private arrived(bytes: number): void {
+    if (this.refused !== null) return;
+    if (this.budget.take(bytes)) {
+      this.pending += bytes;
+      return;
+    }
+    this.refused = this.budget.refusal(bytes);
+    this.logger.warn('websocket closed: its bytes do not fit MAX_REQUEST_BYTES_HELD', { reason: this.refused });
+    if (this.ws !== null) this.close();
+  }
+
+  private close(): void {
+    // A close reason may take 123 bytes; the log above has the whole refusal.
+    this.ws!.close(TRY_AGAIN_LATER, 'MAX_REQUEST_BYTES_HELD: retry later');
+    // Ends the connection after that frame instead of waiting for the client's: ws would keep
+    // reading (and holding) what the client sends meanwhile.
+    this.socket.end();
+    this.socket.once('finish', () => this.socket.destroy());
+  }
 }
 
 /** Answers a handshake with an HTTP error and closes the connection. */
