@@ -70,11 +70,8 @@ export function serveGraphqlWs<P extends Record<string, unknown>, E extends Sock
       logger.warn('websocket handshake refused', { reason: refusal, origin: request.headers.origin, host: request.headers.host });
       return refuse(socket, 403, refusal);
     }
-    // Counted from the first byte after the handshake: the listener goes on before ws's own.
-    const received = new ReceivedBytes(socket, limits.budget, logger);
     wss.handleUpgrade(request, socket, head, (ws) => {
-      received.attach(ws);
-      receivedBytes.set(ws, received);
+      receivedBytes.set(ws, new ReceivedBytes(socket, ws, limits.budget, logger));
       wss.emit('connection', ws, request);
     });
   };
@@ -142,20 +139,15 @@ const TRY_AGAIN_LATER = 1013;
  */
 class ReceivedBytes {
   private pending = 0;
-  private refused: string | null = null;
-  private ws: WebSocket | null = null;
+  private refused = false;
 
-  constructor(private readonly socket: Duplex, private readonly budget: RequestByteBudget, private readonly logger: Logger) {
-    socket.on('data', (chunk: Buffer) => this.arrived(chunk.length));
+  constructor(private readonly socket: Duplex, private readonly ws: WebSocket, private readonly budget: RequestByteBudget, private readonly logger: Logger) {
+    // Before ws's own listener, so a chunk is counted before the message it completes is read.
+    socket.prependListener('data', (chunk: Buffer) => this.arrived(chunk.length));
     socket.once('close', () => {
       budget.give(this.pending);
       this.pending = 0;
     });
-  }
-
-  attach(ws: WebSocket): void {
-    this.ws = ws;
-    if (this.refused !== null) this.close();
   }
 
   claim(): number {
@@ -165,19 +157,15 @@ class ReceivedBytes {
   }
 
   private arrived(bytes: number): void {
-    if (this.refused !== null) return;
+    if (this.refused) return;
     if (this.budget.take(bytes)) {
       this.pending += bytes;
       return;
     }
-    this.refused = this.budget.refusal(bytes);
-    this.logger.warn('websocket closed: its bytes do not fit MAX_REQUEST_BYTES_HELD', { reason: this.refused });
-    if (this.ws !== null) this.close();
-  }
-
-  private close(): void {
+    this.refused = true;
+    this.logger.warn('websocket closed: its bytes do not fit MAX_REQUEST_BYTES_HELD', { reason: this.budget.refusal(bytes) });
     // A close reason may take 123 bytes; the log above has the whole refusal.
-    this.ws!.close(TRY_AGAIN_LATER, 'MAX_REQUEST_BYTES_HELD: retry later');
+    this.ws.close(TRY_AGAIN_LATER, 'MAX_REQUEST_BYTES_HELD: retry later');
     // Ends the connection after that frame instead of waiting for the client's: ws would keep
     // reading (and holding) what the client sends meanwhile.
     this.socket.end();
