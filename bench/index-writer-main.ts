@@ -1,27 +1,51 @@
 /**
- * A stand-in for the index actors at full speed, for `npm run bench:search`: writes documents of
- * 20 embedded chunks through the store's indexDocument (the index actor's write), one after
- * another, until stopped. Arguments: database path, collection.
+ * A stand-in for the index actors, for `npm run bench:search`: writes documents of 20 embedded
+ * chunks through the store's indexDocument (the index actor's write), one after another, until
+ * stopped. Arguments: database path, collection, and optionally a pace in chunks per second and
+ * the first pre-load chunk number. Without a pace it writes at full speed, texts alike but for a
+ * number; with one it writes the pre-load's distinct texts from that number on (bench/preload.ts),
+ * so the vectors are as varied as the collection's own.
  */
+import path from 'node:path';
 import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
+import { PROJECT_ROOT } from '../supervisor/node-command.ts';
+import { loadCorpus } from './corpus.ts';
+import { PreloadTextSource, writeDocument } from './preload.ts';
 
-const [dbPath, collection] = process.argv.slice(2) as [string, string];
+const CHUNKS_PER_DOCUMENT = 20;
+const [dbPath, collection, pace, first] = process.argv.slice(2) as [string, string, string | undefined, string | undefined];
 const store = openSqliteStore({ path: dbPath, searchThreads: false });
 const embedder = new HashingEmbedder({ dimension: 384 });
 const identity = await embedder.identity();
 let running = true;
 process.on('SIGTERM', () => { running = false; });
-for (let n = 0; running; n++) {
-  const id = `writer-${process.pid}-${n}`;
-  const texts = Array.from({ length: 20 }, (_, i) => `document ${n} part ${i}: ${'lorem ipsum dolor sit amet '.repeat(30)} ${n * 20 + i}`);
-  const vectors = await embedder.embed(texts);
-  await store.createJob({ id, collection, documentId: id, priority: 'NORMAL' });
-  await store.indexDocument({
-    jobId: id,
-    document: { id, collection, title: null, mimeType: 'text/plain', sourceUrl: null, metadata: {}, contentHash: null },
-    embedder: identity,
-    chunks: texts.map((text, i) => ({ id: `${id}:${i}`, ordinal: i, text, heading: null, vector: vectors[i]! })),
-  });
+
+if (pace === undefined) {
+  for (let n = 0; running; n++) {
+    const id = `writer-${process.pid}-${n}`;
+    const texts = Array.from({ length: CHUNKS_PER_DOCUMENT }, (_, i) => `document ${n} part ${i}: ${'lorem ipsum dolor sit amet '.repeat(30)} ${n * CHUNKS_PER_DOCUMENT + i}`);
+    const vectors = await embedder.embed(texts);
+    await store.createJob({ id, collection, documentId: id, priority: 'NORMAL' });
+    await store.indexDocument({
+      jobId: id,
+      document: { id, collection, title: null, mimeType: 'text/plain', sourceUrl: null, metadata: {}, contentHash: null },
+      embedder: identity,
+      chunks: texts.map((text, i) => ({ id: `${id}:${i}`, ordinal: i, text, heading: null, vector: vectors[i]! })),
+    });
+  }
+} else {
+  const chunksPerSecond = Number(pace);
+  const source = new PreloadTextSource(embedder, 'distinct');
+  await source.prepare(loadCorpus(path.join(PROJECT_ROOT, '.cache')).documents);
+  const started = Date.now();
+  for (let written = 0; running; written += CHUNKS_PER_DOCUMENT) {
+    // Each document when its chunks are due, so a slow write is caught up on, not lost.
+    const due = started + (written / chunksPerSecond) * 1000;
+    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    const id = `paced-${process.pid}-${written}`;
+    const chunks = await source.chunks(Number(first ?? 0) + written, CHUNKS_PER_DOCUMENT);
+    await writeDocument(store, identity, { id, collection, title: 'paced', mimeType: 'text/markdown' }, chunks);
+  }
 }
 await store.close();

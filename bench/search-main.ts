@@ -4,7 +4,10 @@
  * KNN, VECTOR through the approximate index and HYBRID, p50/p95 idle and while two processes
  * write through indexDocument at full speed (the index actors' write), recall@10 against exact
  * on the same queries, and the index's catch-up time and size. Searches go through the store as
- * the gateway calls it (its search thread). Writes bench/results/search-<timestamp>.json.
+ * the gateway calls it (its search thread). Last, VECTOR while two processes write distinct texts
+ * into the searched collection itself at BENCH_SEARCH_FOLLOW_RATE chunks/s together (default
+ * 900, about the pipeline's pace in `npm run bench`): the graph must follow those writes, or
+ * searches run exact. Writes bench/results/search-<timestamp>.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +29,8 @@ const CHUNKS = Number(process.env.BENCH_SEARCH_CHUNKS ?? 100_000);
 /** Other collections holding the corpus whole (bench/crowd.ts), as `npm run bench` has six when it searches. */
 const CROWD = Number(process.env.BENCH_SEARCH_CROWD ?? 6);
 const TEXTS = preloadTextsOf(process.env);
+/** Chunks per second written into the searched collection in the last phase, by two writers together. */
+const FOLLOW_RATE = Number(process.env.BENCH_SEARCH_FOLLOW_RATE ?? 900);
 const QUERIES = 200;
 const COLLECTION = 'search';
 const started = Date.now();
@@ -81,10 +86,29 @@ try {
   await Promise.all(writers.splice(0).map((writer) => writer.stop()));
   log(`during writes p95: exact ${busy.exact.p95}, VECTOR ${busy.vector.p95}, HYBRID ${busy.hybrid.p95} ms; ${written} chunks written meanwhile`);
 
+  // Past the pre-load's chunk numbers, so every text written is new to the collection.
+  const before = (await gateway.getCollection(COLLECTION))?.chunkCount ?? 0;
+  const writing = Date.now();
+  for (let i = 0; i < 2; i++) {
+    writers.push(startProcess(`paced-${i}`, 'bench/index-writer-main.ts', [dbPath, COLLECTION, String(FOLLOW_RATE / 2), String(CHUNKS * (2 + i))], process.env));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  const followed = { vector: await timed(gateway, 'VECTOR') };
+  const paced = ((await gateway.getCollection(COLLECTION))?.chunkCount ?? 0) - before;
+  const pacedSeconds = (Date.now() - writing) / 1000;
+  await Promise.all(writers.splice(0).map((writer) => writer.stop()));
+  const caughtUp = await waitForAnnIndex(dataDir, dbPath, COLLECTION, 1_800_000);
+  log(`writing into the searched collection at ${Math.round(paced / pacedSeconds)} chunks/s: VECTOR p95 ${followed.vector.p95} ms; caught up ${caughtUp.seconds} s after`);
+
   const result = {
     at: new Date().toISOString(), machine: describeMachine('not used'), chunks: CHUNKS, preloadTexts: TEXTS, otherCollections: { count: CROWD, chunks: crowdChunks }, queries: QUERIES, k: 10,
     index: { catchUpSeconds: index.seconds, savedMegabytes: index.megabytes }, recallAt10: quality.recall,
     idle, duringWrites: { ...busy, chunksWritten: written },
+    // The graph's follower against the pace asked for (the searched collection's own writes).
+    writingIntoSearched: {
+      chunksPerSecondAsked: FOLLOW_RATE, chunksPerSecondWritten: Math.round(paced / pacedSeconds), ...followed,
+      catchUpAfterSeconds: caughtUp.seconds,
+    },
     seconds: Math.round((Date.now() - started) / 1000),
   };
   console.log(JSON.stringify(result, null, 2));
