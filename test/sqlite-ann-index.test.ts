@@ -118,6 +118,46 @@ describe('SqliteStore approximate vector index', function () {
     }
   });
 
+  it('when an unapplied chunk changes again between searches, should score it by its vector after the last change', async () => {
+    const path = join(dir, 'changed-again.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    stores.push(writer);
+    for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
+    const db = new Database(path, { readonly: true });
+    sqliteVec.load(db);
+    const indexes = new AnnIndexes(db, null, vectorTableName);
+    try {
+      const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
+      const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
+      for (let waited = 0; indexes.view(identity)!.pending.size > 0; waited += 20) {
+        assert.ok(waited < 10_000, 'the follower did not catch up');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      indexes.close();
+      const nearest = (seed: number) => db.transaction(() => {
+        const matches = nearestInView(indexes.view(identity)!, vector(seed), 1);
+        return { key: matches.keys[0]!, distance: matches.distances[0]! };
+      }).deferred();
+
+      // Unapplied, and read by a search: its vector is known for this change.
+      await index(writer, 'doc-late', chunksOf('doc-late', 'v1', [777]));
+      const first = nearest(777);
+      assert.ok(Math.abs(first.distance) < 1e-5, `distance ${first.distance}`);
+      // Deleted and written again under the same row id (the highest one is reused), with another vector.
+      await writer.deleteDocument('ann', 'doc-late');
+      await index(writer, 'doc-late', chunksOf('doc-late', 'v2', [888]));
+      const rowid = db.prepare("SELECT rowid FROM chunks WHERE document_id = 'doc-late'").pluck().get() as number;
+      assert.equal(BigInt(rowid), first.key, 'the row id was reused');
+      const again = nearest(888);
+      assert.equal(again.key, first.key);
+      assert.ok(Math.abs(again.distance) < 1e-5, `scored by an earlier vector: distance ${again.distance}`);
+      assert.ok(nearest(777).distance > 1e-3, 'the vector before the change is gone');
+    } finally {
+      indexes.close();
+      db.close();
+    }
+  });
+
   it('when a deleted chunk\'s row id is reused by a new chunk, should score the new chunk by its own vector', async () => {
     const path = join(dir, 'store.db');
     const writer = openSqliteStore({ path, searchThreads: false });
