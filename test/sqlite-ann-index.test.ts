@@ -37,6 +37,26 @@ async function index(store: Store, documentId: string, chunks: IndexedChunk[]): 
   });
 }
 
+/**
+ * A gateway's index over the store at `path` (collection "ann", `chunks` chunks, all unapplied at
+ * first), once its background follower has applied them and been stopped: what is written after
+ * stays unapplied.
+ */
+async function caughtUpThenStopped(path: string, chunks: number) {
+  const db = new Database(path, { readonly: true });
+  sqliteVec.load(db);
+  const indexes = new AnnIndexes(db, null, vectorTableName);
+  const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
+  const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
+  assert.equal(indexes.view(identity)!.pending.size, chunks, 'a new graph starts with every chunk unapplied');
+  for (let waited = 0; indexes.view(identity)!.pending.size > 0; waited += 20) {
+    assert.ok(waited < 10_000, 'the follower did not catch up');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  indexes.close();
+  return { db, indexes, identity };
+}
+
 const chunksOf = (documentId: string, version: string, seeds: number[]): IndexedChunk[] =>
   seeds.map((seed, ordinal) => ({ id: `${documentId}:${version}:${ordinal}`, ordinal, text: `${documentId} ${version}`, heading: null, vector: vector(seed) }));
 
@@ -77,19 +97,8 @@ describe('SqliteStore approximate vector index', function () {
     const writer = openSqliteStore({ path, searchThreads: false });
     stores.push(writer);
     for (let d = 0; d < 20; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));
-    const db = new Database(path, { readonly: true });
-    sqliteVec.load(db);
-    const indexes = new AnnIndexes(db, null, vectorTableName);
+    const { db, indexes, identity } = await caughtUpThenStopped(path, 40);
     try {
-      const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
-      const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
-      assert.equal(indexes.view(identity)!.pending.size, 40, 'a new graph starts with every chunk unapplied');
-      // The background follower applies them; once it has, it is stopped, so what follows stays unapplied.
-      for (let waited = 0; indexes.view(identity)!.pending.size > 0; waited += 20) {
-        assert.ok(waited < 10_000, 'the follower did not catch up');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      indexes.close();
 
       await index(writer, 'doc-5', chunksOf('doc-5', 'v2', [9001]));
       await writer.deleteDocument('ann', 'doc-7');
@@ -123,17 +132,8 @@ describe('SqliteStore approximate vector index', function () {
     const writer = openSqliteStore({ path, searchThreads: false });
     stores.push(writer);
     for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
-    const db = new Database(path, { readonly: true });
-    sqliteVec.load(db);
-    const indexes = new AnnIndexes(db, null, vectorTableName);
+    const { db, indexes, identity } = await caughtUpThenStopped(path, 10);
     try {
-      const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
-      const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
-      for (let waited = 0; indexes.view(identity)!.pending.size > 0; waited += 20) {
-        assert.ok(waited < 10_000, 'the follower did not catch up');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      indexes.close();
       const nearest = (seed: number) => db.transaction(() => {
         const matches = nearestInView(indexes.view(identity)!, vector(seed), 1);
         return { key: matches.keys[0]!, distance: matches.distances[0]! };
