@@ -3,9 +3,9 @@
  * issue 12: a handshake is refused when `guard` says so (Origin, Host); a message may be
  * MAX_WS_INIT_BYTES until connection_init is accepted and MAX_BODY_BYTES after, and a larger one
  * is refused (1009) from its frame header, before it is read; a socket whose reader falls more
- * than MAX_WS_BUFFERED_BYTES behind is disconnected. What a socket receives is taken from the
- * gateway's budget of request bytes (MAX_REQUEST_BYTES_HELD) as it arrives and given back once
- * the message it belongs to has been handled; a socket whose bytes do not fit is closed with 1013.
+ * than MAX_WS_BUFFERED_BYTES behind is disconnected. Each data frame's payload is taken from the
+ * gateway's budget of request bytes (MAX_REQUEST_BYTES_HELD) when its header declares it and given
+ * back once its message has been handled; a socket whose next frame does not fit is closed with 1013.
  *
  * A thin adapter over graphql-ws's protocol core (`makeServer`), like graphql-ws/use/ws, whose
  * `send` waits until each message has reached the kernel: a reader that stops reading then
@@ -129,48 +129,109 @@ const receivedBytes = new WeakMap<WebSocket, ReceivedBytes>();
 
 /** Close code 1013 (Try Again Later): the server is overloaded for now. */
 const TRY_AGAIN_LATER = 1013;
+/** How long a refused socket's bytes are read and dropped before it is closed whatever the client does. */
+const REFUSED_DRAIN_MS = 2_000;
 
 /**
- * The bytes a socket received since its last whole message, taken from the budget as they
- * arrive; ws holds them until the message is complete. A message claims them when it is read (it
- * may claim the first bytes of the next message too, at most one read of the socket). Bytes that
- * do not fit close the socket with 1013, the frame sent before the connection ends; what the
- * socket took is given back when it closes.
+ * The bytes of a socket's messages, taken from the budget as each frame's header declares its
+ * payload, before the payload is read, so that messages already under way finish and a socket
+ * whose next frame does not fit is refused at once (counted as the bytes arrived instead, many
+ * large messages at once would fill the budget halfway each and none would finish). A message's
+ * bytes are held until it has been handled. A refused socket is closed with 1013; what the
+ * client still sends is read and dropped. What a socket took is given back when it closes.
+ *
+ * To see the headers it follows the client's frame stream (RFC 6455 section 5.2) beside ws, which
+ * parses it again and enforces every other rule; control frames (at most 125 bytes) are not counted.
  */
 class ReceivedBytes {
-  private pending = 0;
+  private readonly header: number[] = [];
+  private payloadLeft = 0;
+  private finalFrame = false;
+  /** Taken for the message whose frames are arriving. */
+  private building = 0;
+  /** Taken for messages whose last byte has arrived, oldest first, until ws hands each over. */
+  private readonly complete: number[] = [];
   private refused = false;
 
   constructor(private readonly socket: Duplex, private readonly ws: WebSocket, private readonly budget: RequestByteBudget, private readonly logger: Logger) {
-    // Before ws's own listener, so a chunk is counted before the message it completes is read.
-    socket.prependListener('data', (chunk: Buffer) => this.arrived(chunk.length));
+    // Before ws's own listener, so a message's bytes are known before ws reads it.
+    socket.prependListener('data', (chunk: Buffer) => this.arrived(chunk));
     socket.once('close', () => {
-      budget.give(this.pending);
-      this.pending = 0;
+      budget.give(this.building + this.complete.reduce((sum, bytes) => sum + bytes, 0));
+      this.building = 0;
+      this.complete.length = 0;
     });
   }
 
+  /** The bytes of the message ws has just read, which its handler now holds. */
   claim(): number {
-    const bytes = this.pending;
-    this.pending = 0;
-    return bytes;
+    return this.complete.shift() ?? 0;
   }
 
-  private arrived(bytes: number): void {
-    if (this.refused) return;
-    if (this.budget.take(bytes)) {
-      this.pending += bytes;
-      return;
+  private arrived(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length && !this.refused) {
+      if (this.payloadLeft > 0) {
+        const read = Math.min(this.payloadLeft, chunk.length - at);
+        this.payloadLeft -= read;
+        at += read;
+        if (this.payloadLeft === 0) this.frameDone();
+        continue;
+      }
+      this.header.push(chunk[at++]!);
+      const length = declaredLength(this.header);
+      if (length === null) continue;
+      const opcode = this.header[0]! & 0x0f;
+      this.finalFrame = (this.header[0]! & 0x80) !== 0;
+      this.header.length = 0;
+      this.payloadLeft = length;
+      // Data frames: continuation (0), text (1), binary (2). Control frames are small and not messages.
+      if (opcode > 2) continue;
+      if (!this.budget.take(length)) {
+        this.refuse(length);
+        return;
+      }
+      this.building += length;
+      if (length === 0) this.frameDone();
     }
+  }
+
+  private frameDone(): void {
+    if (!this.finalFrame) return;
+    this.complete.push(this.building);
+    this.building = 0;
+  }
+
+  private refuse(bytes: number): void {
     this.refused = true;
     this.logger.warn('websocket closed: its bytes do not fit MAX_REQUEST_BYTES_HELD', { reason: this.budget.refusal(bytes) });
     // A close reason may take 123 bytes; the log above has the whole refusal.
     this.ws.close(TRY_AGAIN_LATER, 'MAX_REQUEST_BYTES_HELD: retry later');
-    // Ends the connection after that frame instead of waiting for the client's: ws would keep
-    // reading (and holding) what the client sends meanwhile.
+    // What the client still sends is read and dropped, no longer given to ws, which would hold it.
+    // Reading on (rather than closing at once, which answers unread bytes with a reset) lets the
+    // client read the close frame; the connection ends when it has, or after REFUSED_DRAIN_MS.
+    this.socket.removeAllListeners('data');
+    this.socket.on('data', () => {});
     this.socket.end();
-    this.socket.once('finish', () => this.socket.destroy());
+    setTimeout(() => this.socket.destroy(), REFUSED_DRAIN_MS).unref();
   }
+}
+
+/**
+ * A frame's payload length once `header` holds the whole header (2 bytes, then 2 or 8 of extended
+ * length, then the 4-byte mask every client frame carries), or null while more is needed.
+ */
+function declaredLength(header: readonly number[]): number | null {
+  if (header.length < 2) return null;
+  const short = header[1]! & 0x7f;
+  const extended = short === 126 ? 2 : short === 127 ? 8 : 0;
+  const masked = (header[1]! & 0x80) !== 0 ? 4 : 0;
+  if (header.length < 2 + extended + masked) return null;
+  if (extended === 0) return short;
+  let length = 0;
+  // 8 bytes may exceed 2^53: such a length passes every budget, and ws refuses it (1009) anyway.
+  for (let i = 2; i < 2 + extended; i++) length = length * 256 + header[i]!;
+  return length;
 }
 
 /** Answers a handshake with an HTTP error and closes the connection. */
