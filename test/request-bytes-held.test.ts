@@ -137,6 +137,23 @@ describe('Request bytes held at once (MAX_REQUEST_BYTES_HELD)', function () {
     }
   });
 
+  it('when a WebSocket frame header declares more than is left, should take its bytes before they arrive', async () => {
+    const socket = await RawSocket.connect(system.url);
+    try {
+      assert.ok(!(await socket.init()).closed);
+      // One masked text frame declaring 60 KiB, of which 1 KiB is sent: the header alone takes them.
+      const raw = (socket.socket as unknown as { _socket: import('node:net').Socket })._socket;
+      const header = Buffer.from([0x81, 0x80 | 126, (60 * 1024) >> 8, (60 * 1024) & 0xff, 0, 0, 0, 0]);
+      raw.write(Buffer.concat([header, Buffer.alloc(1024, ' ')]));
+      await held(system, 60 * 1024);
+      assertRefused(await post(system.url, ingestBody(40 * 1024)));
+    } finally {
+      socket.close();
+      await socket.closed;
+    }
+    assertAccepted(await post(system.url, ingestBody(40 * 1024)));
+  });
+
   it('when sockets close halfway through a message or a body, should give their bytes back', async () => {
     const socket = await RawSocket.connect(system.url);
     assert.ok(!(await socket.init()).closed);
