@@ -154,6 +154,21 @@ describe('Request bytes held at once (MAX_REQUEST_BYTES_HELD)', function () {
     assertAccepted(await post(system.url, ingestBody(40 * 1024)));
   });
 
+  it('when a socket sends pings beside its messages, should give a handled message\'s bytes back at once', async () => {
+    const socket = await RawSocket.connect(system.url);
+    try {
+      assert.ok(!(await socket.init()).closed);
+      socket.socket.ping('are you there');
+      socket.subscribe('first', INGEST, { input: { collection: 'held', text: 'p'.repeat(40 * 1024) } });
+      const result = await socket.result('first');
+      assert.ok(!result.closed && result.data?.ingestDocument.id, JSON.stringify(result).slice(0, 300));
+      // The message was handled: its 40 KiB are free, so 60 KiB fit beside nothing.
+      assertAccepted(await post(system.url, ingestBody(60 * 1024)));
+    } finally {
+      socket.close();
+    }
+  });
+
   it('when sockets close halfway through a message or a body, should give their bytes back', async () => {
     const socket = await RawSocket.connect(system.url);
     assert.ok(!(await socket.init()).closed);

@@ -146,7 +146,8 @@ const REFUSED_DRAIN_MS = 2_000;
 class ReceivedBytes {
   private readonly header: number[] = [];
   private payloadLeft = 0;
-  private finalFrame = false;
+  /** The frame being read is a message's last data frame (control frames are not messages). */
+  private endsMessage = false;
   /** Taken for the message whose frames are arriving. */
   private building = 0;
   /** Taken for messages whose last byte has arrived, oldest first, until ws hands each over. */
@@ -182,10 +183,12 @@ class ReceivedBytes {
       const length = declaredLength(this.header);
       if (length === null) continue;
       const opcode = this.header[0]! & 0x0f;
-      this.finalFrame = (this.header[0]! & 0x80) !== 0;
+      const final = (this.header[0]! & 0x80) !== 0;
       this.header.length = 0;
       this.payloadLeft = length;
-      // Data frames: continuation (0), text (1), binary (2). Control frames are small and not messages.
+      // Data frames: continuation (0), text (1), binary (2). Control frames (a ping, say, even
+      // between a message's fragments) are small and end no message.
+      this.endsMessage = final && opcode <= 2;
       if (opcode > 2) continue;
       if (!this.budget.take(length)) {
         this.refuse(length);
@@ -197,7 +200,7 @@ class ReceivedBytes {
   }
 
   private frameDone(): void {
-    if (!this.finalFrame) return;
+    if (!this.endsMessage) return;
     this.complete.push(this.building);
     this.building = 0;
   }
