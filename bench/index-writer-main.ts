@@ -26,13 +26,7 @@ if (pace === undefined) {
     const id = `writer-${process.pid}-${n}`;
     const texts = Array.from({ length: CHUNKS_PER_DOCUMENT }, (_, i) => `document ${n} part ${i}: ${'lorem ipsum dolor sit amet '.repeat(30)} ${n * CHUNKS_PER_DOCUMENT + i}`);
     const vectors = await embedder.embed(texts);
-    await store.createJob({ id, collection, documentId: id, priority: 'NORMAL' });
-    await store.indexDocument({
-      jobId: id,
-      document: { id, collection, title: null, mimeType: 'text/plain', sourceUrl: null, metadata: {}, contentHash: null },
-      embedder: identity,
-      chunks: texts.map((text, i) => ({ id: `${id}:${i}`, ordinal: i, text, heading: null, vector: vectors[i]! })),
-    });
+    await writeDocument(store, identity, { id, collection, title: 'writer', mimeType: 'text/plain' }, texts.map((text, i) => ({ text, vector: vectors[i]! })));
   }
 } else {
   const chunksPerSecond = Number(pace);

@@ -6,7 +6,7 @@
  * corpus (whole HTML pages), each with the CPU seconds every process spent on it.
  * Prints a table against the targets and writes bench/results/<timestamp>.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -14,7 +14,7 @@ import amqp from 'amqplib';
 import { ENTRY_STAGES, STAGES } from '../schema/domain.ts';
 import { createEmbedder, createRetryPolicy, openStore } from '../config/components.ts';
 import { readConfig } from '../config/config.ts';
-import { deleteTopology, topology } from '../messaging/topology.ts';
+import { topology } from '../messaging/topology.ts';
 import { checkStageQueues } from '../messaging/stage-depth.ts';
 import { splitNodeUrls } from '../messaging/node-urls.ts';
 import { confirmLatency } from './broker-floor.ts';
@@ -25,7 +25,7 @@ import { mergeSummaries, type LatencySummary } from './stats.ts';
 import { describeMachine } from './machine.ts';
 import { publishPendingJobs } from './pending-jobs.ts';
 import { Preloader, preloadTextsOf } from './preload.ts';
-import { cleanUpOnce, PROFILE_DIR, removeOnInterrupt, stagesConsumed, startProcess, waitFor, type BenchProcess } from './processes.ts';
+import { cleanUpRun, PROFILE_DIR, removeOnInterrupt, stagesConsumed, startProcess, waitFor, type BenchProcess } from './processes.ts';
 import { measureParseSpeed } from './parse-speed.ts';
 import { printReport, type BenchResult } from './report.ts';
 import { printSlowEmbedderReport, runSlowEmbedderScenario } from './slow-embedder.ts';
@@ -91,13 +91,7 @@ log(`parse MB per CPU second: HTML ${parse.html.mbPerCpuSecond}, Markdown ${pars
 const connection = await amqp.connect(splitNodeUrls(config.amqpUrl)[0]!);
 const rabbitmq = String(connection.connection.serverProperties?.version ?? 'unknown');
 const processes: BenchProcess[] = [];
-/** Deletes the run's queues, exchanges and data folder: at its end, or when it is interrupted. */
-const cleanUp = cleanUpOnce(async () => {
-  const channel = await connection.createChannel();
-  await deleteTopology(channel, names, createRetryPolicy(config).delays()).catch((error) => log(`cleanup: ${String(error)}`));
-  await connection.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const cleanUp = cleanUpRun(connection, names, createRetryPolicy(config).delays(), dataDir, log);
 
 try {
   const env = (port: number): NodeJS.ProcessEnv => ({

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ChannelModel } from 'amqplib';
 import type { Stage } from '../schema/domain.ts';
 import { checkStageQueues } from '../messaging/stage-depth.ts';
-import type { Topology } from '../messaging/topology.ts';
+import { deleteTopology, type Topology } from '../messaging/topology.ts';
 import { nodeArgs, PROJECT_ROOT } from '../supervisor/node-command.ts';
 
 /** A running child process. */
@@ -79,6 +79,19 @@ export function cleanUpOnce(cleanup: () => Promise<void>): () => Promise<void> {
   const once = (): Promise<void> => (done ??= cleanup());
   onInterrupt(once);
   return once;
+}
+
+/**
+ * A run's clean-up, run once at its end or when it is interrupted: deletes its namespace's queues
+ * and exchanges, closes its broker connection and removes its data folder.
+ */
+export function cleanUpRun(connection: ChannelModel, names: Topology, retryDelays: readonly number[], dataDir: string, log: (message: string) => void): () => Promise<void> {
+  return cleanUpOnce(async () => {
+    const channel = await connection.createChannel();
+    await deleteTopology(channel, names, retryDelays).catch((error) => log(`cleanup of ${names.namespace}: ${String(error)}`));
+    await connection.close().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 }
 
 /**

@@ -5,19 +5,19 @@
  * three nodes started beside it (test/support/rabbit-cluster.ts) with `QUEUE_TYPE=quorum` and
  * every node in `AMQP_URL`. Each run gets its own namespace and data folder, deleted after.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { STAGES } from '../schema/domain.ts';
 import type { QueueType } from '../messaging/topology.ts';
-import { deleteTopology, topology } from '../messaging/topology.ts';
+import { topology } from '../messaging/topology.ts';
 import { splitNodeUrls } from '../messaging/node-urls.ts';
 import { clusterUnavailable, RabbitCluster } from '../test/support/rabbit-cluster.ts';
 import type { CorpusDocument } from './corpus.ts';
 import { ingestRun, type IngestRunResult } from './ingest-run.ts';
-import { cleanUpOnce, removeOnInterrupt, stagesConsumed, startProcess, waitFor } from './processes.ts';
+import { cleanUpOnce, cleanUpRun, removeOnInterrupt, stagesConsumed, startProcess, waitFor } from './processes.ts';
 
 /** One queue type's run, or why it did not run. */
 export interface QueueTypeRun {
@@ -70,12 +70,7 @@ async function pipelineRun(options: QueueTypesOptions, amqpUrl: string, queueTyp
     ...STAGES.map((stage) => startProcess(`actor-${stage.toLowerCase()}-${queueType}`, 'services/actor-main.ts', [stage.toLowerCase()], { ...env, PORT: '0' })),
   ];
   const connection = await amqp.connect(splitNodeUrls(amqpUrl)[0]!);
-  const cleanUp = cleanUpOnce(async () => {
-    const channel = await connection.createChannel();
-    await deleteTopology(channel, names, options.retryDelaysMs).catch((error) => options.log(`cleanup of ${namespace}: ${String(error)}`));
-    await connection.close().catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const cleanUp = cleanUpRun(connection, names, options.retryDelaysMs, dataDir, options.log);
   try {
     const url = `http://127.0.0.1:${options.port}/graphql`;
     await waitFor(`the ${queueType} gateway`, async () => (await fetch(url.replace('/graphql', '/healthz'))).ok);

@@ -86,10 +86,10 @@ try {
   await Promise.all(writers.splice(0).map((writer) => writer.stop()));
   log(`during writes p95: exact ${busy.exact.p95}, VECTOR ${busy.vector.p95}, HYBRID ${busy.hybrid.p95} ms; ${written} chunks written meanwhile`);
 
-  // Past the pre-load's chunk numbers, so every text written is new to the collection.
   const before = (await gateway.getCollection(COLLECTION))?.chunkCount ?? 0;
   const writing = Date.now();
   for (let i = 0; i < 2; i++) {
+    // From past the pre-load's chunk numbers, so every text written is new to the collection.
     writers.push(startProcess(`paced-${i}`, 'bench/index-writer-main.ts', [dbPath, COLLECTION, String(FOLLOW_RATE / 2), String(CHUNKS * (2 + i))], process.env));
   }
   await new Promise((resolve) => setTimeout(resolve, 5_000));

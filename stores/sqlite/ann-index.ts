@@ -155,10 +155,15 @@ export class AnnIndexes {
   private vectorAfter(entry: Entry, key: bigint, seq: number): Float32Array | null {
     const known = entry.changed.get(key);
     if (known !== undefined && known.seq === seq) return known.vector;
-    const blob = this.vectorOf(entry).get(key) as Buffer | undefined;
-    const vector = blob === undefined ? null : toVector(blob);
+    const vector = this.vectorNow(entry, key);
     entry.changed.set(key, { seq, vector });
     return vector;
+  }
+
+  /** The chunk's vector in the current snapshot, or null when it is gone. */
+  private vectorNow(entry: Entry, key: bigint): Float32Array | null {
+    const blob = this.vectorOf(entry).get(key) as Buffer | undefined;
+    return blob === undefined ? null : toVector(blob);
   }
 
   /** Saves every graph with changes (called when the thread closes). */
@@ -235,17 +240,11 @@ export class AnnIndexes {
       // changes read are all there are, each chunk's last one is known, and so is its vector if a
       // search read it already; further behind, searches run exact and read none.
       const last = changes.length <= CATCH_UP_BUDGET ? lastChanges(changes) : null;
-      const vectorOf = this.vectorOf(entry);
       const latest = new Map<bigint, Float32Array | null>();
       for (const change of batch) {
         const key = BigInt(change.chunk_rowid);
         if (latest.has(key)) continue;
-        if (last !== null) {
-          latest.set(key, this.vectorAfter(entry, key, last.get(key)!));
-          continue;
-        }
-        const blob = vectorOf.get(key) as Buffer | undefined;
-        latest.set(key, blob === undefined ? null : toVector(blob));
+        latest.set(key, last === null ? this.vectorNow(entry, key) : this.vectorAfter(entry, key, last.get(key)!));
       }
       replace(entry, latest);
       entry.seq = batch.at(-1)!.seq;
