@@ -15,7 +15,7 @@ import { readConfig } from '../config/config.ts';
 import type { HandlerContext } from '../messaging/actor-runtime.ts';
 import { PermanentError } from '../messaging/errors.ts';
 import { onShutdown } from '../supervisor/shutdown.ts';
-import { stageActor } from '../services/stage-actors.ts';
+import { createParsePool, stageActor } from '../services/stage-actors.ts';
 
 // A synchronous system holds every request until its work is done, so here a mutation waits its
 // turn however long (MAX_MUTATION_WAIT_MS=0) instead of being refused past a wait: that is what
@@ -25,7 +25,10 @@ const logger = createLogger('sync-gateway', config.logLevel);
 const gateway = await startGateway(config, logger);
 const { store } = gateway.services;
 const embedder = createEmbedder(config);
-const actors = STAGES.map((stage) => stageActor(stage, config, store, embedder));
+// Warmed as the pipeline worker's is before it consumes: parse workers started, parsers loaded.
+const parsePool = createParsePool(config, logger);
+await parsePool.warm();
+const actors = STAGES.map((stage) => stageActor(stage, config, store, embedder, parsePool));
 
 async function ingestSynchronously(plan: IngestPlan): Promise<Job> {
   const job = await store.createJob({ id: randomUUID(), collection: plan.collection, documentId: plan.documentId, priority: plan.priority });
@@ -54,4 +57,4 @@ gateway.services.ingest.ingest = async (plans: readonly IngestPlan[]) => {
   for (const plan of plans) jobs.push(await ingestSynchronously(plan));
   return jobs;
 };
-onShutdown(logger, () => gateway.stop());
+onShutdown(logger, async () => { await gateway.stop(); await parsePool.close(); });
