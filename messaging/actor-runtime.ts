@@ -35,7 +35,6 @@ import { recordSearchable } from '../observability/metrics.ts';
 import type { Store } from '../stores/store.ts';
 import type { Broker } from './broker.ts';
 import { BrokerBlockedError, BrokerRejectedError, BrokerUnavailableError } from './broker-errors.ts';
-import { untilAborted } from './until-aborted.ts';
 import { StageSignal } from './stage-signal.ts';
 import type { CancellationRegistry } from './cancellation.ts';
 import { ContractError } from '../schema/contract-error.ts';
@@ -249,7 +248,7 @@ export class ActorRuntime<M> implements InProcessStage {
     };
     try {
       // A handler that ignores its signal must not hold the message forever: stop waiting for it on abort.
-      const result = await tracedHandle(stage, attempt, () => untilAborted(this.actor.handle(parsed, context), signal));
+      const result = await tracedHandle(stage, attempt, () => stageSignal.race(this.actor.handle(parsed, context)));
       signal.throwIfAborted();
       if ('done' in result) {
         await this.deps.events.publish(result.done, result.done.status === 'SUCCEEDED' ? 'indexed' : null);

@@ -11,6 +11,8 @@ export class StageSignal {
   private readonly controller = new AbortController();
   private readonly deadline: NodeJS.Timeout;
   private abortedBy: AbortCause | null = null;
+  /** What race() does when the signal aborts while it waits. */
+  private onAbort: ((reason: unknown) => void) | null = null;
 
   constructor(timeoutMs: number) {
     this.deadline = setTimeout(() => this.abort('deadline', new DOMException('The stage deadline passed', 'TimeoutError')), timeoutMs);
@@ -31,6 +33,32 @@ export class StageSignal {
     this.abortedBy = cause;
     clearTimeout(this.deadline);
     this.controller.abort(reason);
+    this.onAbort?.(reason);
+  }
+
+  /**
+   * Waits for `work`, but rejects with the abort reason as soon as this signal aborts, as
+   * untilAborted does, for one piece of work at a time. A callback of this object instead of an
+   * 'abort' listener on the signal: adding and removing a listener per delivery took 3–4% of the
+   * pipeline worker's samples (issue 15).
+   */
+  race<T>(work: Promise<T>): Promise<T> {
+    const { signal } = this.controller;
+    if (signal.aborted) {
+      work.catch(() => {});
+      return Promise.reject(signal.reason);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.onAbort = (reason) => {
+        this.onAbort = null;
+        work.catch(() => {});
+        reject(reason);
+      };
+      work.then(
+        (value) => { this.onAbort = null; resolve(value); },
+        (error) => { this.onAbort = null; reject(error); },
+      );
+    });
   }
 
   /** The stage's work is over: its deadline no longer runs. */
