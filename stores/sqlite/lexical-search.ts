@@ -17,6 +17,7 @@ import type { MetadataFilter } from '../../schema/metadata-filter.ts';
 import { metadataFilterSql, type SqlCondition } from './metadata-filter.ts';
 import { lexicalTableName } from './migrations.ts';
 import { capOf, commonPhrases, indexRows, phrasesBelow, weighPhrases, type WeighedPhrase } from './lexical-pruning.ts';
+import type { LexicalPostings } from './lexical-postings.ts';
 
 /** Words of a query beyond this are ignored (the API caps the text at 10,000 characters). */
 export const MAX_QUERY_TERMS = 64;
@@ -42,6 +43,8 @@ export interface LexicalSearch {
   readonly collection: string;
   /** Names the collection's lexical index (migrations.ts lexicalTableName). */
   readonly collectionRowId: number;
+  /** With the row id, tells a collection from an earlier one of the same name. */
+  readonly collectionCreatedAt: number;
   readonly text: string;
   readonly k: number;
   readonly filter?: MetadataFilter;
@@ -55,10 +58,25 @@ const FIRST_DEPTH = 200;
  */
 const FILTERED_DEPTH_FACTOR = 4;
 
-/** The k chunks of the collection with the best BM25, best first; score is -bm25 (higher is better). */
-export function searchLexical(db: Database.Database, search: LexicalSearch): Omit<SearchHit, 'signals'>[] {
+/**
+ * The k chunks of the collection with the best BM25, best first; score is -bm25 (higher is better).
+ * With `postings` (the lexical search thread's), an unfiltered ranking sums the scores from the
+ * postings kept there (lexical-postings.ts); otherwise, or when the query's words do not each
+ * tokenize to one stem, FTS5 ranks in passes (below).
+ */
+export function searchLexical(db: Database.Database, search: LexicalSearch, postings: LexicalPostings | null = null): Omit<SearchHit, 'signals'>[] {
   const phrases = lexicalPhrases(search.text);
   if (phrases.length === 0) return [];
+  if (postings !== null && search.filter === undefined) {
+    const scores = postings.rank(
+      { name: search.collection, rowId: search.collectionRowId, createdAt: search.collectionCreatedAt },
+      phrases.map((phrase) => phrase.slice(1, -1)), search.k,
+    );
+    if (scores !== null) {
+      const rows = db.prepare(keyedRowsSql('1')).all(JSON.stringify([...scores.keys()]), search.collection) as KeyedHitRow[];
+      return rankKeyedRows(rows, scores);
+    }
+  }
   const table = lexicalTableName(search.collectionRowId);
   const condition = search.filter === undefined ? { sql: '1', params: [] } : metadataFilterSql(search.filter, 'c');
   const rows = indexRows(db, table);

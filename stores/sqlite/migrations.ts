@@ -284,6 +284,9 @@ export function lexicalTableName(collectionRowId: number): string {
 export function createLexicalTable(db: Database.Database, collectionRowId: number): void {
   db.exec(
     `CREATE VIRTUAL TABLE IF NOT EXISTS ${lexicalTableName(collectionRowId)} USING fts5(` +
-    `text, heading, title, content = 'chunks', content_rowid = 'rowid', tokenize = 'porter unicode61 remove_diacritics 2')`,
+    `text, heading, title, content = 'chunks', content_rowid = 'rowid', tokenize = '${LEXICAL_TOKENIZER}')`,
   );
 }
+
+/** How every lexical index splits and stems text (fts5-tokens.ts asks the same tokenizer). */
+export const LEXICAL_TOKENIZER = 'porter unicode61 remove_diacritics 2';

@@ -8,6 +8,7 @@ import type { SearchHit, SearchMode } from '../../schema/domain.ts';
 import { fuseRankings, fusionDepth, fusionWeights, withSignal, type RankedHit } from '../rank-fusion.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
 import { searchLexical } from './lexical-search.ts';
+import type { LexicalPostings } from './lexical-postings.ts';
 import { hasDirection } from '../query-vector.ts';
 import type { AnnIndexes } from './ann-index.ts';
 import { nearestInView } from './ann-view.ts';
@@ -38,21 +39,29 @@ export interface SqliteSearch {
   readonly lexicalWeight?: number;
 }
 
-export function runSearch(db: Database.Database, search: SqliteSearch, approximate: Approximate | null = null): SearchHit[] {
+/** What a thread that runs searches keeps between them: approximate indexes, lexical postings. */
+export interface SearchState {
+  readonly approximate?: Approximate | null;
+  readonly postings?: LexicalPostings | null;
+}
+
+export function runSearch(db: Database.Database, search: SqliteSearch, state: SearchState = {}): SearchHit[] {
   if (!Number.isInteger(search.k) || search.k < 1 || search.k > MAX_K) {
     throw new Error(`k must be an integer from 1 to ${MAX_K}, got ${search.k}`);
   }
   // One read transaction, so one snapshot: the changes the approximate index applies, its matches
   // and the chunk rows they name all come from the same state of the file (see approximateHits).
-  return db.transaction(() => rankings(db, search, approximate)).deferred();
+  return db.transaction(() => rankings(db, search, state.approximate ?? null, state.postings ?? null)).deferred();
 }
 
-function rankings(db: Database.Database, search: SqliteSearch, approximate: Approximate | null): SearchHit[] {
+function rankings(db: Database.Database, search: SqliteSearch, approximate: Approximate | null, postings: LexicalPostings | null): SearchHit[] {
   const filter = search.filter !== undefined && Object.keys(search.filter).length > 0 ? { filter: search.filter } : {};
   const vectorHits = (k: number) => !hasDirection(search.vector!) ? [] : nearestChunks(db, {
     collection: search.collection, collectionRowId: search.collectionRowId, vector: search.vector!, k, ...filter,
   }, search, approximate);
-  const lexicalHits = (k: number) => searchLexical(db, { collection: search.collection, collectionRowId: search.collectionRowId, text: search.text!, k, ...filter });
+  const lexicalHits = (k: number) => searchLexical(db, {
+    collection: search.collection, collectionRowId: search.collectionRowId, collectionCreatedAt: search.collectionCreatedAt, text: search.text!, k, ...filter,
+  }, postings);
   switch (search.mode) {
     case 'VECTOR': return withSignal('VECTOR', vectorHits(search.k));
     case 'LEXICAL': return withSignal('LEXICAL', lexicalHits(search.k));

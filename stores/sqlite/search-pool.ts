@@ -33,6 +33,8 @@ export class SearchPool {
     private readonly path: string,
     private readonly busyTimeoutMs: number,
     private readonly annMinChunks: number,
+    /** Bytes the lexical thread keeps postings in (lexical-postings.ts); 0: none. */
+    private readonly postingsBytes: number,
   ) {}
 
   async search(search: SqliteSearch): Promise<SearchHit[]> {
@@ -82,7 +84,7 @@ export class SearchPool {
   private start(): void {
     for (const role of ROLES) {
       const worker = startWorkerThread('stores/sqlite/search-worker.ts', {
-        workerData: { role, path: this.path, busyTimeoutMs: this.busyTimeoutMs, annMinChunks: this.annMinChunks },
+        workerData: { role, path: this.path, busyTimeoutMs: this.busyTimeoutMs, annMinChunks: this.annMinChunks, postingsBytes: this.postingsBytes },
       });
       worker.unref();
       worker.on('message', (message: { id: number; hits?: SearchHit[]; error?: string }) => {

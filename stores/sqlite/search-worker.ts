@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { AnnIndexes } from './ann-index.ts';
 import { vectorTableName } from './migrations.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
+import { LexicalPostings } from './lexical-postings.ts';
 import type { SearchRole } from './search-pool.ts';
 
 /** A request from the pool. */
@@ -19,7 +20,8 @@ export interface SearchRequest {
   readonly search: SqliteSearch;
 }
 
-const { role, path: dbPath, busyTimeoutMs, annMinChunks } = workerData as { role: SearchRole; path: string; busyTimeoutMs: number; annMinChunks: number };
+const { role, path: dbPath, busyTimeoutMs, annMinChunks, postingsBytes } = workerData as
+  { role: SearchRole; path: string; busyTimeoutMs: number; annMinChunks: number; postingsBytes: number };
 const db = new Database(dbPath, { readonly: true, timeout: busyTimeoutMs });
 sqliteVec.load(db);
 // Graphs are saved beside the database, one directory shared by every gateway on this file.
@@ -27,6 +29,8 @@ sqliteVec.load(db);
 const approximate = role === 'vector'
   ? { indexes: new AnnIndexes(db, join(dirname(dbPath), 'ann'), vectorTableName), minChunks: annMinChunks }
   : null;
+// Only the lexical thread keeps postings: the vector thread never ranks words.
+const postings = role === 'lexical' && postingsBytes > 0 ? new LexicalPostings(db, postingsBytes) : null;
 
 parentPort!.on('message', (message: SearchRequest | { close: true }) => {
   if ('close' in message) {
@@ -35,7 +39,7 @@ parentPort!.on('message', (message: SearchRequest | { close: true }) => {
   }
   const { id, search } = message;
   try {
-    parentPort!.postMessage({ id, hits: runSearch(db, search, approximate) });
+    parentPort!.postMessage({ id, hits: runSearch(db, search, { approximate, postings }) });
   } catch (error) {
     parentPort!.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
   }

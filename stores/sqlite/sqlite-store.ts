@@ -31,6 +31,7 @@ import { useWriteAheadLog } from './write-ahead-log.ts';
 import { CHANGE_RETENTION, pruneChanges } from './change-log.ts';
 import { SearchPool } from './search-pool.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
+import { DEFAULT_POSTINGS_MB, LexicalPostings } from './lexical-postings.ts';
 import { prepared } from './statements.ts';
 
 /** Options of the embedded SQLite store. */
@@ -54,6 +55,11 @@ export interface SqliteStoreOptions {
    * pruned by the writers. Default CHANGE_RETENTION.
    */
   readonly changeRetention?: number;
+  /**
+   * Memory the thread that ranks lexical queries keeps word postings in (lexical-postings.ts);
+   * 0 ranks them through FTS5's bm25 alone. Default 128.
+   */
+  readonly lexicalPostingsMb?: number;
 }
 
 /** How long a writer waits for another process's write lock before failing, in ms. */
@@ -78,18 +84,22 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     throw error;
   }
   const annMinChunks = options.annMinChunks ?? ANN_MIN_CHUNKS;
-  const searchPool = inMemory || options.searchThreads === false ? null : new SearchPool(options.path, BUSY_TIMEOUT_MS, annMinChunks);
-  return new SqliteStore(db, searchPool, options.changeRetention ?? CHANGE_RETENTION, options.lockWaiting ?? BACKGROUND_WRITER);
+  const postingsBytes = (options.lexicalPostingsMb ?? DEFAULT_POSTINGS_MB) * 1024 * 1024;
+  const searchPool = inMemory || options.searchThreads === false ? null : new SearchPool(options.path, BUSY_TIMEOUT_MS, annMinChunks, postingsBytes);
+  return new SqliteStore(db, searchPool, options.changeRetention ?? CHANGE_RETENTION, options.lockWaiting ?? BACKGROUND_WRITER, postingsBytes);
 }
 
 class SqliteStore implements Store {
   private readonly writes: WriteQueue;
+  /** Lexical postings for searches run on this connection (without search threads), made on the first. */
+  private postings: LexicalPostings | null = null;
 
   constructor(
     private readonly db: Database.Database,
     private readonly searchPool: SearchPool | null,
     private readonly changeRetention: number,
     lockWaiting: LockWaiting,
+    private readonly postingsBytes: number,
   ) {
     this.writes = new WriteQueue(db, BUSY_TIMEOUT_MS, lockWaiting);
   }
@@ -263,7 +273,9 @@ class SqliteStore implements Store {
       ...(query.filter === undefined ? {} : { filter: query.filter }),
       ...(query.lexicalWeight === undefined ? {} : { lexicalWeight: query.lexicalWeight }),
     };
-    return this.searchPool ? this.searchPool.search(search) : runSearch(this.db, search);
+    if (this.searchPool) return this.searchPool.search(search);
+    if (this.postings === null && this.postingsBytes > 0) this.postings = new LexicalPostings(this.db, this.postingsBytes);
+    return runSearch(this.db, search, { postings: this.postings });
   }
 
   async getCollection(name: string): Promise<CollectionInfo | null> {

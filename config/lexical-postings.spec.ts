@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import { readConfig } from './config.ts';
+
+describe('LEXICAL_POSTINGS_MB', () => {
+  it('when unset, should be 128; 0 should turn the postings off', () => {
+    assert.equal(readConfig({}).lexicalPostingsMb, 128);
+    assert.equal(readConfig({ LEXICAL_POSTINGS_MB: '0' }).lexicalPostingsMb, 0);
+  });
+
+  it('when negative or past 64 GiB, should refuse naming the setting', () => {
+    assert.throws(() => readConfig({ LEXICAL_POSTINGS_MB: '-1' }), /LEXICAL_POSTINGS_MB/);
+    assert.throws(() => readConfig({ LEXICAL_POSTINGS_MB: '65537' }), /LEXICAL_POSTINGS_MB/);
+  });
+});
