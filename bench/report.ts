@@ -29,7 +29,7 @@ export interface BenchResult {
   readonly otherLayout: { readonly layout: string; readonly run: IngestRunResult; readonly cpuSeconds: Record<string, number | null>; readonly searchDuring: LatencySummary };
   /** CPU seconds each process spent during the sync run, the sections run (async, 10k) and the pages run. */
   readonly cpuSeconds: { readonly sync: Record<string, number | null>; readonly sections: Record<string, number | null>; readonly pages: Record<string, number | null> };
-  readonly search: { readonly idle10k: LatencySummary; readonly duringSync10k: LatencySummary; readonly during10k: LatencySummary; readonly idle100k: LatencySummary; readonly during100k: LatencySummary };
+  readonly search: { readonly idle10k: LatencySummary; readonly duringSync10k: LatencySummary; readonly during10k: LatencySummary; readonly idle100k: LatencySummary; readonly idle100kWordsSeen?: LatencySummary; readonly during100k: LatencySummary };
   /** At 100k chunks: VECTOR mode through the approximate index, exact KNN in-process, recall@10, index build. */
   readonly vector100k: {
     readonly idle: LatencySummary;
@@ -77,6 +77,8 @@ export function printReport(result: BenchResult): void {
   const asyncCpuMs = cpuMsPerDocument(result.cpuSeconds.sections, async10k.documents);
   const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const latency = (summary: LatencySummary) => `${summary.p50} / ${summary.p95} / ${summary.p99}`;
+  // Searches during ingestion repeat the idle queries: compared with the idle pass that had seen their words.
+  const idleSeen = search.idle100kWordsSeen ?? search.idle100k;
   const rows: [string, string, string, string, string][] = [
     ['measure', 'sync baseline', 'async (10k)', 'async (100k)', 'target'],
     ['documents/s end to end', String(sync.documentsPerSecond), String(async10k.documentsPerSecond), String(async100k.documentsPerSecond),
@@ -92,8 +94,11 @@ export function printReport(result: BenchResult): void {
     [`below capacity (${result.steadyRate}/s offered): mutation p50/p95/p99`, '', latency(steady.mutationMs), '', `p99 ≤ 20: ${check(steady.mutationMs.p99 <= 20)}`],
     ['below capacity: ingest→searchable p50 / p95 ms', '', `${steady.searchableMs.p50} / ${steady.searchableMs.p95}`, '', `p95 ≤ 1000: ${check(steady.searchableMs.p95 <= 1000)}`],
     ['search idle p50 / p95 / p99 ms', '', latency(search.idle10k), latency(search.idle100k), ''],
+    // The same queries again: each word's postings kept by then, as for the searches during ingestion.
+    ...(search.idle100kWordsSeen === undefined ? [] : [['search idle, words seen before', '', '', latency(search.idle100kWordsSeen),
+      `p95 ≤ 10: ${check(search.idle100kWordsSeen.p95 <= 10)}`] as [string, string, string, string, string]]),
     ['search during ingestion p50/p95/p99', latency(search.duringSync10k), latency(search.during10k), latency(search.during100k),
-      `100k p95 ≤ 50: ${check(search.during100k.p95 <= 50)}; ≤ 1.5× idle: ${check(search.during100k.p95 <= 1.5 * search.idle100k.p95)} (${(search.during100k.p95 / search.idle100k.p95).toFixed(2)}×)`],
+      `100k p95 ≤ 50: ${check(search.during100k.p95 <= 50)}; ≤ 1.5× idle: ${check(search.during100k.p95 <= 1.5 * idleSeen.p95)} (${(search.during100k.p95 / idleSeen.p95).toFixed(2)}×)`],
     ['VECTOR search idle (approximate)', '', '', latency(vector100k.idle), `p95 ≤ 10: ${check(vector100k.idle.p95 <= 10)}`],
     ['VECTOR search during ingestion', '', '', latency(vector100k.during),
       `p95 ≤ 50: ${check(vector100k.during.p95 <= 50)}; ≤ 1.5× idle: ${check(vector100k.during.p95 <= 1.5 * vector100k.idle.p95)} (${(vector100k.during.p95 / vector100k.idle.p95).toFixed(2)}×)`],

@@ -9,6 +9,11 @@
  * then reads only those chunk rows; it falls back to wider or deeper passes, and at last to every
  * match in the collection, only when a pass cannot prove that it holds the top k. The scores are
  * exact in every case; only chunks tied with the k-th may be others than a full sort by id would pick.
+ *
+ * The search thread sums the same scores from word postings it keeps (lexical-postings.ts),
+ * without calling bm25() per match; these passes rank what it cannot: searches with a metadata
+ * filter, words that are not one token each, and searches where no postings are kept
+ * (LEXICAL_POSTINGS_MB=0).
  */
 import type Database from 'better-sqlite3';
 import type { SearchHit } from '../../schema/domain.ts';
