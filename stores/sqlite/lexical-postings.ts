@@ -16,12 +16,18 @@
  * (fts5_aux.c): the same doubles in the same order, so the same scores (the idf's logarithm may
  * round differently in its last bit from the C library's).
  *
+ * Rows are numbered in slots of the collection's own, so what is kept per row (its length, a
+ * ranking's sums) takes 12 bytes a row of the collection, however its rowids interleave with
+ * other collections'; postings hold slots.
+ *
  * What is kept follows the collection's writes through `chunk_changes`, the sequence every chunk
  * insert and delete appends to in its own transaction (the approximate index follows it too):
  * before ranking, in the ranking's read transaction, each change since the last ranking is
- * applied (a new row's length read and its stems counted by the tokenizer, a deleted row
- * marked), so a ranking always sees the snapshot it reads in. Past MAX_CHANGES_APPLIED changes,
- * or when the sequence was pruned past them, the collection is read afresh instead.
+ * applied (a new row gets a new slot, its length read and the rows added tokenized together for
+ * the kept stems; a deleted row's slot is marked dead, and its postings skipped), so a ranking
+ * always sees the snapshot it reads in. A row id used again gets a new slot, so a dead slot's
+ * postings never count for it. Past MAX_CHANGES_APPLIED changes, when the sequence was pruned
+ * past them, or once a quarter of the slots are dead, the collection is read afresh instead.
  */
 import type Database from 'better-sqlite3';
 import type { CollectionIdentity } from './ann-index.ts';
@@ -44,9 +50,9 @@ const MAX_COLLECTIONS = 32;
 /** Which collection a ranking reads, as the approximate index knows it (a re-created collection may reuse the row id). */
 export type LexicalCollection = Omit<CollectionIdentity, 'dimension'>;
 
-/** The rows holding one stem, and how many times each holds it. */
+/** The slots holding one stem, and how many times each holds it. */
 interface Postings {
-  rowids: Uint32Array;
+  slots: Uint32Array;
   counts: Uint32Array;
   size: number;
 }
@@ -57,23 +63,25 @@ interface CollectionIndex {
   readonly table: string;
   readonly vocabulary: string;
   seq: number;
-  /** Row lengths in tokens by rowid − base; 0 for rows not in the index. */
-  base: number;
+  /** The slot of each row in the index. */
+  readonly slotOf: Map<number, number>;
+  /** By slot: its rowid, its length in tokens (0 once its row is deleted), a ranking's scratch sum (0 between rankings). */
+  rowids: Float64Array;
   lengths: Uint32Array;
-  /** Scratch sums of a ranking, shaped as lengths; all 0 between rankings. */
   scores: Float64Array;
+  /** Slots given out, and how many of them are dead. */
+  slots: number;
+  dead: number;
   readonly postings: Map<string, Postings>;
-  /** Rows deleted since the postings were last cleaned of them: still listed, with length 0. */
-  readonly deleted: Set<number>;
 }
 
 export class LexicalPostings {
   private readonly tokens: Fts5Tokens;
   private readonly collections = new Map<string, CollectionIndex>();
-  /** Kept postings, least recently used first: collection key + '\u0000' + stem. */
+  /** Kept postings, least recently used first: collection key + '\u0000' + stem, to bytes. */
   private readonly recency = new Map<string, number>();
   private bytes = 0;
-  /** Scratch: the offsets a ranking scored, in the order first scored. */
+  /** Scratch: the slots a ranking scored, in the order first scored. */
   private touched: Int32Array<ArrayBuffer> = new Int32Array(1024);
 
   constructor(private readonly db: Database.Database, private readonly maxBytes = DEFAULT_POSTINGS_MB * 1024 * 1024) {
@@ -98,19 +106,27 @@ export class LexicalPostings {
     const { rows, tokens } = indexTotals(this.db, index.table);
     if (rows === 0) return new Map();
     const averageLength = tokens / rows;
-    const lists = stems.map((stem) => this.postingsOf(index, stem));
-    const { lengths, scores, base } = index;
+    const lists: Postings[] = [];
+    for (const stem of stems) {
+      const list = this.postingsOf(index, stem);
+      // A row the index lists that the slots lack: not the snapshot they were read from.
+      if (list === null) {
+        this.drop(index);
+        return null;
+      }
+      lists.push(list);
+    }
+    const { lengths, scores } = index;
     let touched = this.touched;
     let touchedCount = 0;
-    for (const list of lists) {
-      const { rowids, counts, size } = list;
+    for (const { slots, counts, size } of lists) {
       let matches = size;
-      if (index.deleted.size > 0) for (let i = 0; i < size; i++) if (lengths[rowids[i]! - base] === 0) matches--;
+      if (index.dead > 0) for (let i = 0; i < size; i++) if (lengths[slots[i]!] === 0) matches--;
       let idf = Math.log((rows - matches + 0.5) / (matches + 0.5));
       if (idf <= 0) idf = 1e-6;
       if (touched.length < touchedCount + size) touched = this.touched = grown(touched, touchedCount + size);
       for (let i = 0; i < size; i++) {
-        const at = rowids[i]! - base;
+        const at = slots[i]!;
         const length = lengths[at]!;
         if (length === 0) continue;
         const frequency = counts[i]!;
@@ -126,12 +142,12 @@ export class LexicalPostings {
     return best;
   }
 
-  /** The k best of the touched rows (offsets into the scores); ties with the k-th by chunk id. */
+  /** The k best of the touched slots, by rowid; ties with the k-th by chunk id. */
   private best(index: CollectionIndex, touched: Int32Array, k: number): Map<number, number> {
-    const { scores, base } = index;
+    const { scores, rowids } = index;
     const result = new Map<number, number>();
     if (touched.length <= k) {
-      for (const at of touched) result.set(at + base, scores[at]!);
+      for (const at of touched) result.set(rowids[at]!, scores[at]!);
       return result;
     }
     const kth = kthLargest(scores, touched, k);
@@ -139,8 +155,8 @@ export class LexicalPostings {
     for (const at of touched) {
       const score = scores[at]!;
       if (score < kth) continue;
-      if (score > kth) result.set(at + base, score);
-      else tied.push(at + base);
+      if (score > kth) result.set(rowids[at]!, score);
+      else tied.push(rowids[at]!);
     }
     const wanted = k - result.size;
     const ids = tied.length <= wanted ? tied : (prepared(this.db, 'SELECT rowid AS key, id FROM chunks WHERE rowid IN (SELECT value FROM json_each(?))')
@@ -167,33 +183,42 @@ export class LexicalPostings {
     return index;
   }
 
-  /** The collection's row lengths read afresh, as of change `seq`; no postings kept yet. */
+  /** The collection's rows and their lengths read afresh, as of change `seq`; no postings kept yet. */
   private read(key: string, rowId: number, seq: number): CollectionIndex {
     const table = lexicalTableName(rowId);
     const vocabulary = `temp.rag_vocabulary_${rowId}`;
     this.db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${vocabulary} USING fts5vocab(main, ${table}, instance)`);
-    const rowids: number[] = [];
-    const lengths: number[] = [];
-    readRowLengths(this.db, table, (rowid, length) => { rowids.push(rowid); lengths.push(length); });
-    const base = rowids.reduce((low, rowid) => Math.min(low, rowid), rowids[0] ?? 0);
-    const span = rowids.reduce((high, rowid) => Math.max(high, rowid), base) - base + 1;
     const index: CollectionIndex = {
-      key, table, vocabulary, seq, base,
-      lengths: new Uint32Array(Math.ceil(span * 1.25) + 1024),
-      scores: new Float64Array(0),
-      postings: new Map(),
-      deleted: new Set(),
+      key, table, vocabulary, seq, slotOf: new Map(), postings: new Map(), slots: 0, dead: 0,
+      rowids: new Float64Array(1024), lengths: new Uint32Array(1024), scores: new Float64Array(1024),
     };
-    index.scores = new Float64Array(index.lengths.length);
-    rowids.forEach((rowid, i) => { index.lengths[rowid - base] = lengths[i]!; });
+    readRowLengths(this.db, table, (rowid, length) => this.addRow(index, rowid, length));
     return index;
+  }
+
+  /** A row in the next slot. */
+  private addRow(index: CollectionIndex, rowid: number, length: number): void {
+    if (index.slots === index.lengths.length) {
+      const size = index.slots * 2;
+      const rowids = new Float64Array(size);
+      const lengths = new Uint32Array(size);
+      rowids.set(index.rowids);
+      lengths.set(index.lengths);
+      index.rowids = rowids;
+      index.lengths = lengths;
+      index.scores = new Float64Array(size);
+    }
+    const slot = index.slots++;
+    index.slotOf.set(rowid, slot);
+    index.rowids[slot] = rowid;
+    index.lengths[slot] = length;
   }
 
   /**
    * Applies the collection's changes after index.seq up to `last`; false when it should be read
-   * afresh instead (too many changes, or some were pruned from the sequence). Lengths follow the
-   * changes in order; the rows present at the end are then tokenized together, once each, and
-   * their occurrences of the kept stems appended.
+   * afresh instead (too many changes, some pruned from the sequence, or a quarter of the slots
+   * dead). Rows follow the changes in order; the rows present at the end are then tokenized
+   * together, once each, and their occurrences of the kept stems appended.
    */
   private follow(index: CollectionIndex, name: string, last: number): boolean {
     const pruned = (prepared(this.db, 'SELECT through_seq AS seq FROM chunk_changes_pruned WHERE collection = ?').get(name) as { seq: number } | undefined)?.seq ?? 0;
@@ -207,34 +232,34 @@ export class LexicalPostings {
     const lengthNow = new Map<number, number>();
     readRowLengths(this.db, index.table, (rowid, length) => lengthNow.set(rowid, length), changes.filter((change) => change.op === 1).map((change) => change.rowid));
     const added = new Set<number>();
+    let tokens = 0;
     for (const { rowid, op } of changes) {
-      if (op === 0) {
-        this.remove(index, rowid);
-        added.delete(rowid);
-        continue;
-      }
+      this.removeRow(index, rowid);
+      added.delete(rowid);
       const length = lengthNow.get(rowid);
-      if (length === undefined) continue;
-      // A row id used again after a delete: its old postings go first.
-      if (index.deleted.has(rowid)) this.clean(index);
-      this.ensureRoom(index, rowid);
-      index.lengths[rowid - index.base] = length;
+      if (op === 0 || length === undefined) continue;
+      this.addRow(index, rowid, length);
       added.add(rowid);
     }
     index.seq = last;
+    if (index.dead > Math.max(1024, index.slots / 4)) {
+      this.drop(index);
+      return false;
+    }
     if (added.size > 0 && index.postings.size > 0) {
-      let tokens = 0;
       for (const rowid of added) tokens += lengthNow.get(rowid)!;
       this.addOccurrences(index, [...added], tokens);
     }
     return true;
   }
 
-  private remove(index: CollectionIndex, rowid: number): void {
-    const at = rowid - index.base;
-    if (at < 0 || at >= index.lengths.length || index.lengths[at] === 0) return;
-    index.lengths[at] = 0;
-    if (index.postings.size > 0) index.deleted.add(rowid);
+  /** Marks the row's slot dead, if it has one. */
+  private removeRow(index: CollectionIndex, rowid: number): void {
+    const slot = index.slotOf.get(rowid);
+    if (slot === undefined) return;
+    index.slotOf.delete(rowid);
+    index.lengths[slot] = 0;
+    index.dead++;
   }
 
   /** The added rows' occurrences of the stems kept, appended to their postings. */
@@ -244,78 +269,55 @@ export class LexicalPostings {
     for (const [stem, joined] of this.tokens.occurrences(rows, index.postings, tokens)) {
       const list = index.postings.get(stem)!;
       const found = parseOccurrences(joined);
-      for (let i = 0; i < found.size; i++) this.append(index, stem, list, found.rowids[i]!, found.counts[i]!);
+      for (let i = 0; i < found.rowids.length; i++) this.append(index, stem, list, index.slotOf.get(found.rowids[i]!)!, found.counts[i]!);
     }
   }
 
-  /** Drops the deleted rows from every kept postings list of the collection. */
-  private clean(index: CollectionIndex): void {
-    for (const [stem, list] of index.postings) {
-      let kept = 0;
-      for (let i = 0; i < list.size; i++) {
-        if (index.deleted.has(list.rowids[i]!)) continue;
-        list.rowids[kept] = list.rowids[i]!;
-        list.counts[kept] = list.counts[i]!;
-        kept++;
-      }
-      this.resize(index, stem, list, kept, list.rowids.length);
-    }
-    index.deleted.clear();
-  }
-
-  /** Makes room in the lengths for `rowid`, below or above what they cover. */
-  private ensureRoom(index: CollectionIndex, rowid: number): void {
-    const at = rowid - index.base;
-    if (at >= 0 && at < index.lengths.length) return;
-    const low = Math.min(index.base, rowid);
-    const high = Math.max(index.base + index.lengths.length, rowid + 1);
-    const size = Math.ceil((high - low) * 1.5) + 1024;
-    const lengths = new Uint32Array(size);
-    lengths.set(index.lengths, index.base - low);
-    index.lengths = lengths;
-    index.scores = new Float64Array(size);
-    index.base = low;
-  }
-
-  /** A stem's postings, read from the index when not kept. */
-  private postingsOf(index: CollectionIndex, stem: string): Postings {
+  /** A stem's postings, read from the index when not kept; null when it lists a row without a slot. */
+  private postingsOf(index: CollectionIndex, stem: string): Postings | null {
+    const key = index.key + '\u0000' + stem;
     const kept = index.postings.get(stem);
     if (kept !== undefined) {
-      const key = index.key + '\u0000' + stem;
       const bytes = this.recency.get(key)!;
       this.recency.delete(key);
       this.recency.set(key, bytes);
       return kept;
     }
     const { docs } = prepared(this.db, `SELECT group_concat(doc) AS docs FROM ${index.vocabulary} WHERE term = ?`).get(stem) as { docs: string | null };
-    const list = parseOccurrences(docs ?? '');
+    const found = parseOccurrences(docs ?? '');
+    const slots = new Uint32Array(found.rowids.length);
+    for (let i = 0; i < slots.length; i++) {
+      const slot = index.slotOf.get(found.rowids[i]!);
+      if (slot === undefined) return null;
+      slots[i] = slot;
+    }
+    const list: Postings = { slots, counts: found.counts, size: slots.length };
     index.postings.set(stem, list);
-    this.recency.set(index.key + '\u0000' + stem, 0);
-    this.resize(index, stem, list, list.size, list.rowids.length);
+    this.account(key, list);
     return list;
   }
 
-  private append(index: CollectionIndex, stem: string, list: Postings, rowid: number, count: number): void {
-    if (list.size === list.rowids.length) {
+  private append(index: CollectionIndex, stem: string, list: Postings, slot: number, count: number): void {
+    if (list.size === list.slots.length) {
       const capacity = Math.ceil(list.size * 1.5) + 16;
-      const rowids = new Uint32Array(capacity);
+      const slots = new Uint32Array(capacity);
       const counts = new Uint32Array(capacity);
-      rowids.set(list.rowids.subarray(0, list.size));
+      slots.set(list.slots.subarray(0, list.size));
       counts.set(list.counts.subarray(0, list.size));
-      list.rowids = rowids;
+      list.slots = slots;
       list.counts = counts;
     }
-    list.rowids[list.size] = rowid;
+    list.slots[list.size] = slot;
     list.counts[list.size] = count;
-    this.resize(index, stem, list, list.size + 1, list.rowids.length);
+    list.size++;
+    this.account(index.key + '\u0000' + stem, list);
   }
 
-  /** Records a postings list's new size and capacity in the byte count. */
-  private resize(index: CollectionIndex, stem: string, list: Postings, size: number, capacity: number): void {
-    const key = index.key + '\u0000' + stem;
+  /** Records a postings list's bytes (its capacity) in the count, most recently used. */
+  private account(key: string, list: Postings): void {
     const before = this.recency.get(key) ?? 0;
-    const after = capacity * 8;
-    list.size = size;
+    const after = list.slots.length * 8;
+    this.recency.delete(key);
     this.recency.set(key, after);
     this.bytes += after - before;
   }
@@ -339,26 +341,26 @@ export class LexicalPostings {
       this.recency.delete(key);
     }
     index.postings.clear();
-    index.deleted.clear();
     this.collections.delete(index.key);
   }
 }
 
 /**
- * The rows of `joined` (rowids joined by commas, one per occurrence, ascending, as the fts5vocab
+ * The rows of `joined` (rowids joined by commas, one per occurrence, ascending as the fts5vocab
  * instance table lists them) with their occurrence counts.
  */
-export function parseOccurrences(joined: string): Postings {
-  if (joined.length === 0) return { rowids: new Uint32Array(0), counts: new Uint32Array(0), size: 0 };
+export function parseOccurrences(joined: string): { rowids: number[]; counts: Uint32Array } {
+  if (joined.length === 0) return { rowids: [], counts: new Uint32Array(0) };
   const rowids: number[] = [];
   const counts: number[] = [];
-  let ordered = true;
+  // Ascending, so a row's occurrences are together: a row seen before would break the order.
+  let together = true;
   let value = 0;
   const push = () => {
     const last = rowids.length - 1;
     if (last >= 0 && rowids[last] === value) counts[last]!++;
     else {
-      if (last >= 0 && rowids[last]! > value) ordered = false;
+      if (last >= 0 && rowids[last]! > value) together = false;
       rowids.push(value);
       counts.push(1);
     }
@@ -370,13 +372,13 @@ export function parseOccurrences(joined: string): Postings {
     else value = value * 10 + (c - 48);
   }
   push();
-  if (!ordered) {
+  if (!together) {
     // Not how fts5vocab lists them; counted by row all the same.
-    const byRow = new Map<number, number>();
-    rowids.forEach((rowid, i) => byRow.set(rowid, (byRow.get(rowid) ?? 0) + counts[i]!));
-    return { rowids: Uint32Array.from(byRow.keys()), counts: Uint32Array.from(byRow.values()), size: byRow.size };
+    const merged = new Map<number, number>();
+    rowids.forEach((rowid, i) => merged.set(rowid, (merged.get(rowid) ?? 0) + counts[i]!));
+    return { rowids: [...merged.keys()], counts: Uint32Array.from(merged.values()) };
   }
-  return { rowids: Uint32Array.from(rowids), counts: Uint32Array.from(counts), size: rowids.length };
+  return { rowids, counts: Uint32Array.from(counts) };
 }
 
 /** A copy of `array` with room for at least `size` entries. */
