@@ -120,7 +120,8 @@ export interface SystemConfig {
   readonly hybridLexicalWeight: number;
   /**
    * LEXICAL_POSTINGS_MB: memory each gateway's lexical search thread may keep word postings in
-   * (stores/sqlite/lexical-postings.ts); 0 ranks every lexical query through FTS5's bm25 instead.
+   * (stores/sqlite/lexical-postings.ts, whose DEFAULT_POSTINGS_MB is this default); 0 ranks every
+   * lexical query through FTS5's bm25 instead.
    */
   readonly lexicalPostingsMb: number;
   /**
@@ -285,7 +286,7 @@ export function readConfig(env: Env): SystemConfig {
     actorNice: int(env, 'ACTOR_NICE', 10, 0, 19),
     handOverInProcess: bool(env, 'HAND_OVER', true),
     hybridLexicalWeight: fraction(env, 'HYBRID_LEXICAL_WEIGHT', FUSION_WEIGHTS.LEXICAL),
-    lexicalPostingsMb: int(env, 'LEXICAL_POSTINGS_MB', 128, 0, 65_536),
+    lexicalPostingsMb: int(env, 'LEXICAL_POSTINGS_MB', 256, 0, 65_536),
     scaling: readScaling(env),
     startLimit: int(env, 'START_LIMIT', 5, 1, 1000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readConfig } from './config.ts';
+import { DEFAULT_POSTINGS_MB } from '../stores/sqlite/lexical-postings.ts';
 
 describe('LEXICAL_POSTINGS_MB', () => {
-  it('when unset, should be 128; 0 should turn the postings off', () => {
-    assert.equal(readConfig({}).lexicalPostingsMb, 128);
+  it('when unset, should be the store\'s default (256); 0 should turn the postings off', () => {
+    assert.equal(readConfig({}).lexicalPostingsMb, 256);
+    assert.equal(DEFAULT_POSTINGS_MB, 256);
     assert.equal(readConfig({ LEXICAL_POSTINGS_MB: '0' }).lexicalPostingsMb, 0);
   });
 
