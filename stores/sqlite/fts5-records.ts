@@ -25,7 +25,7 @@ export function indexTotals(db: Database.Database, table: string): IndexTotals {
 }
 
 /** Every varint in `bytes`, in order. */
-export function varints(bytes: Uint8Array): number[] {
+function varints(bytes: Uint8Array): number[] {
   const values: number[] = [];
   let at = 0;
   while (at < bytes.length) {

@@ -1,10 +1,11 @@
 /**
  * Runs searches in two worker threads (see search-worker.ts), one request at a time per worker
  * queueing in its message port: the vector thread holds the approximate indexes and answers
- * vector rankings, the lexical thread answers FTS5 rankings. HYBRID asks both at once and fuses
- * their rankings here, so a lexical ranking that scores tens of thousands of matches (tens of ms
- * at 100k chunks) never holds up a vector search queued behind it, and HYBRID takes the longer of
- * its halves instead of their sum. Started on the first search, so processes that never search
+ * vector rankings, the lexical thread holds word postings (lexical-postings.ts) and answers
+ * lexical rankings. HYBRID asks both at once and fuses their rankings here, so a lexical ranking
+ * that reads a common word's postings or falls back to FTS5 (tens of ms at 100k chunks) never
+ * holds up a vector search queued behind it, and HYBRID takes the longer of its halves instead of
+ * their sum. Started on the first search, so processes that never search
  * (the actors) never start a thread.
  */
 import type { Worker } from 'node:worker_threads';
