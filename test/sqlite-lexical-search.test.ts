@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { indexRows } from '../stores/sqlite/lexical-pruning.ts';
+import { indexTotals } from '../stores/sqlite/fts5-records.ts';
 import { lexicalTableName } from '../stores/sqlite/migrations.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import type { Store } from '../stores/store.ts';
@@ -72,7 +72,7 @@ describe('SqliteStore lexical index of each collection', () => {
     try {
       const id = db.prepare("SELECT id FROM collections WHERE name = 'crowded'").pluck().get() as number;
       const table = lexicalTableName(id);
-      assert.equal(indexRows(db, table), 2);
+      assert.equal(indexTotals(db, table).rows, 2);
     } finally {
       db.close();
     }

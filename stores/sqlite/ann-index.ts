@@ -101,8 +101,9 @@ interface Entry {
    * follows. A vec0 point read costs ~0.2 ms, and every search reads the vector of every unapplied
    * change (up to CATCH_UP_BUDGET) while the follower reads them again: during ingestion into the
    * searched collection that was most of a search (VECTOR p95 296 ms at 900 chunks/s in
-   * bench:search; 27 ms kept here). A chunk's vector after a given change never differs, so it is
-   * read once and kept until applied.
+   * bench:search; 27 ms kept here in the same run, though at that pace the follower keeps up only
+   * on a fast stretch of the machine: README). A chunk's vector after a given change never
+   * differs, so it is read once and kept until applied.
    */
   changed: Map<bigint, { readonly seq: number; readonly vector: Float32Array | null }>;
 }

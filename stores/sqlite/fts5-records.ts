@@ -6,12 +6,15 @@
  *   total per column (xRowCount, xColumnTotalSize);
  * - `<table>_docsize`: per row, a blob of one varint token count per column (xColumnSize).
  *
- * Varints are SQLite's: big-endian, seven bits a byte, the ninth byte whole (lexical-pruning.ts).
+ * Varints are SQLite's: big-endian, seven bits a byte, the ninth byte whole.
  */
 import type Database from 'better-sqlite3';
 import { prepared } from './statements.ts';
 
-/** The row count and the token total over every column, as bm25's average length divides them. */
+/**
+ * The row count and the token total over every column, as bm25 counts them (and its average
+ * length divides them), in one point read; count(*) would visit every row.
+ */
 export interface IndexTotals {
   readonly rows: number;
   readonly tokens: number;

@@ -349,7 +349,7 @@ export class LexicalPostings {
  * The rows of `joined` (rowids joined by commas, one per occurrence, ascending as the fts5vocab
  * instance table lists them) with their occurrence counts.
  */
-export function parseOccurrences(joined: string): { rowids: number[]; counts: Uint32Array } {
+function parseOccurrences(joined: string): { rowids: number[]; counts: Uint32Array } {
   if (joined.length === 0) return { rowids: [], counts: new Uint32Array(0) };
   const rowids: number[] = [];
   const counts: number[] = [];
@@ -389,7 +389,7 @@ function grown(array: Int32Array, size: number): Int32Array<ArrayBuffer> {
 }
 
 /** The k-th largest of the scores at `offsets` (k ≤ offsets.length), by a min-heap of the k largest. */
-export function kthLargest(scores: Float64Array, offsets: Int32Array, k: number): number {
+function kthLargest(scores: Float64Array, offsets: Int32Array, k: number): number {
   const heap = new Float64Array(k);
   let size = 0;
   for (let o = 0; o < offsets.length; o++) {

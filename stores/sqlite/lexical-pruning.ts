@@ -28,28 +28,6 @@ export interface WeighedPhrase {
 }
 
 /**
- * The number of chunks in a collection's lexical index, as bm25 counts them, in one point read:
- * FTS5 keeps it in the index's averages record (row 1 of `<table>_data`: a varint row count, then
- * one token total per column). count(*) would visit every row.
- */
-export function indexRows(db: Database.Database, table: string): number {
-  const record = db.prepare(`SELECT block FROM ${table}_data WHERE id = 1`).pluck().get() as Buffer | undefined;
-  return record === undefined ? 0 : sqliteVarint(record);
-}
-
-/** The SQLite varint at the start of `bytes`: big-endian, seven bits a byte, the ninth byte whole. */
-export function sqliteVarint(bytes: Uint8Array): number {
-  let value = 0;
-  for (let i = 0; i < Math.min(bytes.length, 9); i++) {
-    const byte = bytes[i]!;
-    if (i === 8) return value * 256 + byte;
-    value = value * 128 + (byte & 0x7f);
-    if ((byte & 0x80) === 0) return value;
-  }
-  return value;
-}
-
-/**
  * The phrases with their caps, least informative (lowest cap) first. The caller's read
  * transaction makes these counts the ones bm25 sees.
  */

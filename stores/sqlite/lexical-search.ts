@@ -21,7 +21,9 @@ import { HIT_COLUMNS, keyedIdsSql, keyedRowsSql, rankKeyedRows, rowToHit, type H
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
 import { metadataFilterSql, type SqlCondition } from './metadata-filter.ts';
 import { lexicalTableName } from './migrations.ts';
-import { capOf, commonPhrases, indexRows, phrasesBelow, weighPhrases, type WeighedPhrase } from './lexical-pruning.ts';
+import { capOf, commonPhrases, phrasesBelow, weighPhrases, type WeighedPhrase } from './lexical-pruning.ts';
+import { indexTotals } from './fts5-records.ts';
+import { prepared } from './statements.ts';
 import type { LexicalPostings } from './lexical-postings.ts';
 
 /** Words of a query beyond this are ignored (the API caps the text at 10,000 characters). */
@@ -78,13 +80,13 @@ export function searchLexical(db: Database.Database, search: LexicalSearch, post
       phrases.map((phrase) => phrase.slice(1, -1)), search.k,
     );
     if (scores !== null) {
-      const rows = db.prepare(keyedRowsSql('1')).all(JSON.stringify([...scores.keys()]), search.collection) as KeyedHitRow[];
+      const rows = prepared(db, keyedRowsSql('1')).all(JSON.stringify([...scores.keys()]), search.collection) as KeyedHitRow[];
       return rankKeyedRows(rows, scores);
     }
   }
   const table = lexicalTableName(search.collectionRowId);
   const condition = search.filter === undefined ? { sql: '1', params: [] } : metadataFilterSql(search.filter, 'c');
-  const rows = indexRows(db, table);
+  const { rows } = indexTotals(db, table);
   const weighed = phrases.length > 1 ? weighPhrases(db, table, phrases, rows) : [];
   const without = (left: readonly WeighedPhrase[]) =>
     left.length === 0 ? phrases : weighed.filter((p) => !left.includes(p)).map((p) => p.phrase);
