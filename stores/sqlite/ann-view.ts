@@ -1,44 +1,52 @@
 /**
- * A collection's graph as a search sees it: the graph as far as the background follower has
+ * A collection's approximate index as a search sees it: the index (an exact int8 scan while the
+ * collection is small, a graph past that: ann-index.ts) as far as the background follower has
  * brought it, and the changes it has not applied yet, read in the search's own snapshot. The
- * search ranks the graph's matches and the changed chunks together instead of inserting those
- * chunks first: an insert costs ~0.9 ms at 100k distinct texts, so catching up 500 changes inside
- * a search would hold it ~450 ms, while scoring them directly takes well under a millisecond. Every candidate, the
- * graph's and the pending ones alike, is scored exactly with its float32 vector.
+ * search ranks the index's matches and the changed chunks together instead of inserting those
+ * chunks first: a graph insert costs ~0.9 ms at 100k distinct texts, so catching up 500 changes
+ * inside a search would hold it ~450 ms, while scoring them directly takes well under a
+ * millisecond. Every candidate, the index's and the pending ones alike, is scored exactly with its
+ * float32 vector.
  */
 import type { IndexMatches } from './vector-search.ts';
 
-/** What AnnIndexes.view returns: the graph, and what changed since it was last brought up to date. */
+/** What AnnIndexes.view returns: the index, and what changed since it was last brought up to date. */
 export interface AnnView {
   /** Finds candidates by approximate (int8) distances. */
   readonly index: {
     size(): number;
     search(vector: Float32Array, k: number, threads: number): { keys: BigUint64Array; distances: Float32Array };
   };
-  /** The float32 vector of each key in the graph, which scores a candidate exactly. */
+  /** The float32 vector of each key in the index, which scores a candidate exactly. */
   readonly vectors: { get(key: bigint): Float32Array | undefined };
   /**
-   * Every chunk rowid changed since the graph's last applied change, with its vector now, or null
-   * when it is gone: the graph's own entry for such a key is stale and is never used.
+   * Every chunk rowid changed since the index's last applied change, with its vector now, or null
+   * when it is gone: the index's own entry for such a key is stale and is never used.
    */
   readonly pending: ReadonlyMap<bigint, Float32Array | null>;
 }
 
 /**
- * Graph candidates scored again exactly per hit asked for (at least RESCORE_MIN): int8 distances
- * order near neighbours roughly, and the exact scores put the best of a wider set in order
- * (`npm run bench:ann`: 50 for k = 10).
+ * Candidates scored again exactly per hit asked for (at least RESCORE_MIN): int8 distances order
+ * near neighbours roughly, and the exact scores put the best of a wider set in order
+ * (`npm run bench:ann`, k = 10 at 100k: the scan's best 20 hold every true top 10; a graph finds
+ * no more past its best 50).
  */
 const RESCORE_FACTOR = 5;
 const RESCORE_MIN = 50;
 
-/** The k nearest chunks over the graph and its pending changes, best first, with exact cosine distances. */
+/** How many of the index's best a search for k hits scores again exactly. */
+export function rescoreDepth(k: number): number {
+  return Math.max(RESCORE_MIN, RESCORE_FACTOR * k);
+}
+
+/** The k nearest chunks over the index and its pending changes, best first, with exact cosine distances. */
 export function nearestInView(view: AnnView, query: Float32Array, k: number): IndexMatches {
   const candidates: { key: bigint; distance: number }[] = [];
   const size = view.index.size();
   if (size > 0) {
-    // Stale keys among the graph's matches are dropped, so ask for as many more as could be.
-    const wanted = Math.max(RESCORE_MIN, RESCORE_FACTOR * k) + view.pending.size;
+    // Stale keys among the index's matches are dropped, so ask for as many more as could be.
+    const wanted = rescoreDepth(k) + view.pending.size;
     const found = view.index.search(query, Math.min(size, wanted), 1);
     for (const key of found.keys) {
       const vector = view.pending.has(key) ? undefined : view.vectors.get(key);
@@ -52,7 +60,7 @@ export function nearestInView(view: AnnView, query: Float32Array, k: number): In
   return { keys: BigUint64Array.from(best, (c) => c.key), distances: Float32Array.from(best, (c) => c.distance) };
 }
 
-/** 1 − cosine, the distance the graph's metric reports; a vector with no direction is at 1. */
+/** 1 − cosine, the distance the index's metric reports; a vector with no direction is at 1. */
 export function cosineDistance(a: Float32Array, b: Float32Array): number {
   let dot = 0;
   let normA = 0;

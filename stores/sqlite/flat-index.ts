@@ -1,0 +1,103 @@
+/**
+ * An exact scan over int8 copies of a collection's vectors: what the approximate index of a
+ * collection up to FLAT_MAX_CHUNKS answers from instead of an HNSW graph (ann-index.ts). One scan
+ * compares the query with every vector using usearch's SIMD kernels, so it finds every vector the
+ * int8 codes rank near, and the float32 vectors kept beside it then put its best in exact order
+ * (ann-view.ts). Measured at 100k × 384 on one thread (`npm run bench:ann`, README *Search*): a
+ * scan takes less time than the graph's search at breadth 1024 and finds more; adding a vector is
+ * a copy, not a graph insert (~0.9 ms), so the follower keeps up with any rate writers reach. The
+ * scan's time grows with the collection, the graph's barely, hence the size limit.
+ */
+import { createRequire } from 'node:module';
+
+const usearch = createRequire(import.meta.url)('usearch') as typeof import('usearch');
+
+/** The int8 code's largest magnitude: each vector is scaled so its largest component is this. */
+const CODE_SCALE = 127;
+
+export class FlatIndex {
+  /** Slot i holds keys[i] and the codes at i × dimension; slots below `count` are live. */
+  private keys: BigUint64Array;
+  private codes: Int8Array;
+  private count = 0;
+  private readonly slotOf = new Map<bigint, number>();
+
+  constructor(private readonly dimension: number, capacity = 1024) {
+    this.keys = new BigUint64Array(capacity);
+    this.codes = new Int8Array(capacity * dimension);
+  }
+
+  size(): number {
+    return this.count;
+  }
+
+  contains(key: bigint): boolean {
+    return this.slotOf.has(key);
+  }
+
+  /** Every key held, in slot order. */
+  keysHeld(): BigUint64Array {
+    return this.keys.slice(0, this.count);
+  }
+
+  /** Adds each key's vector (`vectors` holds them one after another); a key already held is replaced. */
+  add(keys: BigUint64Array, vectors: Float32Array): void {
+    if (vectors.length !== keys.length * this.dimension) throw new Error(`${keys.length} keys need ${keys.length * this.dimension} values, got ${vectors.length}`);
+    this.reserve(this.count + keys.length);
+    keys.forEach((key, i) => {
+      let slot = this.slotOf.get(key);
+      if (slot === undefined) {
+        slot = this.count++;
+        this.slotOf.set(key, slot);
+        this.keys[slot] = key;
+      }
+      encode(vectors.subarray(i * this.dimension, (i + 1) * this.dimension), this.codes.subarray(slot * this.dimension, (slot + 1) * this.dimension));
+    });
+  }
+
+  /** Removes the key, moving the last slot into its place so live slots stay one run. */
+  remove(key: bigint): void {
+    const slot = this.slotOf.get(key);
+    if (slot === undefined) return;
+    this.slotOf.delete(key);
+    const last = --this.count;
+    if (slot !== last) {
+      const moved = this.keys[last]!;
+      this.keys[slot] = moved;
+      this.slotOf.set(moved, slot);
+      this.codes.copyWithin(slot * this.dimension, last * this.dimension, (last + 1) * this.dimension);
+    }
+  }
+
+  /** The `k` keys whose codes are nearest the query's by cosine, nearest first. */
+  search(vector: Float32Array, k: number, threads: number): { keys: BigUint64Array; distances: Float32Array } {
+    const wanted = Math.min(k, this.count);
+    if (wanted === 0) return { keys: new BigUint64Array(0), distances: new Float32Array(0) };
+    // A fresh array for the query, and the codes from offset 0: the native scan reads both from the
+    // start of their buffers, whatever a view's offset.
+    const query = new Int8Array(this.dimension);
+    encode(vector, query);
+    const found = usearch.exactSearch(this.codes.subarray(0, this.count * this.dimension), query, this.dimension, wanted, usearch.MetricKind.Cos, threads) as { keys: BigUint64Array; distances: Float32Array };
+    return { keys: BigUint64Array.from(found.keys, (slot) => this.keys[Number(slot)]!), distances: found.distances };
+  }
+
+  /** Room for `needed` vectors, doubling so that adding one at a time stays cheap. */
+  private reserve(needed: number): void {
+    if (needed <= this.keys.length) return;
+    const capacity = Math.max(needed, this.keys.length * 2);
+    const keys = new BigUint64Array(capacity);
+    keys.set(this.keys.subarray(0, this.count));
+    const codes = new Int8Array(capacity * this.dimension);
+    codes.set(this.codes.subarray(0, this.count * this.dimension));
+    this.keys = keys;
+    this.codes = codes;
+  }
+}
+
+/** The vector scaled so its largest component is ±CODE_SCALE (cosine ignores scale), rounded. */
+function encode(vector: Float32Array, into: Int8Array): void {
+  let largest = 0;
+  for (let i = 0; i < vector.length; i++) largest = Math.max(largest, Math.abs(vector[i]!));
+  const scale = largest === 0 ? 0 : CODE_SCALE / largest;
+  for (let i = 0; i < vector.length; i++) into[i] = Math.round(vector[i]! * scale);
+}
