@@ -42,10 +42,10 @@ async function index(store: Store, documentId: string, chunks: IndexedChunk[]): 
  * first), once its background follower has applied them and been stopped: what is written after
  * stays unapplied.
  */
-async function caughtUpThenStopped(path: string, chunks: number) {
+async function caughtUpThenStopped(path: string, chunks: number, flatMaxChunks: number) {
   const db = new Database(path, { readonly: true });
   sqliteVec.load(db);
-  const indexes = new AnnIndexes(db, null, vectorTableName);
+  const indexes = new AnnIndexes(db, null, vectorTableName, flatMaxChunks);
   const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
   const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
   assert.equal(indexes.view(identity)!.pending.size, chunks, 'a new graph starts with every chunk unapplied');
@@ -60,7 +60,16 @@ async function caughtUpThenStopped(path: string, chunks: number) {
 const chunksOf = (documentId: string, version: string, seeds: number[]): IndexedChunk[] =>
   seeds.map((seed, ordinal) => ({ id: `${documentId}:${version}:${ordinal}`, ordinal, text: `${documentId} ${version}`, heading: null, vector: vector(seed) }));
 
-describe('SqliteStore approximate vector index', function () {
+/**
+ * Every behaviour below holds for both kinds of index a collection can have: the exact int8 scan
+ * of a collection up to its limit, and the graph built past it (a limit of 0 grows one at once).
+ */
+const KINDS = [
+  { name: 'exact int8 scan', flatMaxChunks: 1_000_000, saved: 'flat', files: ['json', 'vectors'] },
+  { name: 'HNSW graph', flatMaxChunks: 0, saved: 'graph', files: ['json', 'usearch', 'vectors'] },
+] as const;
+
+for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind.name})`, function () {
   this.timeout(60_000);
   let dir: string;
   const stores: Store[] = [];
@@ -74,7 +83,7 @@ describe('SqliteStore approximate vector index', function () {
     const path = join(dir, 'store.db');
     // The writer stands for an index actor, the reader for a gateway with its own index.
     const writer = openSqliteStore({ path, searchThreads: false });
-    const reader = openSqliteStore({ path, annMinChunks: 0 });
+    const reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
     stores.push(writer, reader);
     for (let d = 0; d < 20; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2, d * 10 + 3]));
     const first = await reader.search({ collection: 'ann', vector: vector(51), k: 1 });
@@ -97,7 +106,7 @@ describe('SqliteStore approximate vector index', function () {
     const writer = openSqliteStore({ path, searchThreads: false });
     stores.push(writer);
     for (let d = 0; d < 20; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));
-    const { db, indexes, identity } = await caughtUpThenStopped(path, 40);
+    const { db, indexes, identity } = await caughtUpThenStopped(path, 40, kind.flatMaxChunks);
     try {
 
       await index(writer, 'doc-5', chunksOf('doc-5', 'v2', [9001]));
@@ -132,7 +141,7 @@ describe('SqliteStore approximate vector index', function () {
     const writer = openSqliteStore({ path, searchThreads: false });
     stores.push(writer);
     for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
-    const { db, indexes, identity } = await caughtUpThenStopped(path, 10);
+    const { db, indexes, identity } = await caughtUpThenStopped(path, 10, kind.flatMaxChunks);
     try {
       const nearest = (seed: number) => db.transaction(() => {
         const matches = nearestInView(indexes.view(identity)!, vector(seed), 1);
@@ -161,7 +170,7 @@ describe('SqliteStore approximate vector index', function () {
   it('when a deleted chunk\'s row id is reused by a new chunk, should score the new chunk by its own vector', async () => {
     const path = join(dir, 'store.db');
     const writer = openSqliteStore({ path, searchThreads: false });
-    const reader = openSqliteStore({ path, annMinChunks: 0 });
+    const reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
     stores.push(writer, reader);
     for (let d = 0; d < 5; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
     await reader.search({ collection: 'ann', vector: vector(41), k: 1 });
@@ -177,16 +186,16 @@ describe('SqliteStore approximate vector index', function () {
 
   it('when the store closes, should save the index with its sequence number and load it on the next start', async () => {
     const path = join(dir, 'store.db');
-    let store = openSqliteStore({ path, annMinChunks: 0 });
+    let store = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
     for (let d = 0; d < 10; d++) await index(store, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));
     await store.search({ collection: 'ann', vector: vector(11), k: 3 });
     await store.close();
     const saved = readdirSync(join(dir, 'ann'));
     const meta = saved.find((name) => name.endsWith('.json'))!;
-    assert.ok(saved.some((name) => name.endsWith('.usearch')) && saved.some((name) => name.endsWith('.vectors')), saved.join(', '));
-    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: 20, size: 20 });
+    assert.deepEqual(saved.map((name) => name.split('.').at(-1)).sort(), kind.files, saved.join(', '));
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: 20, size: 20, index: kind.saved });
 
-    store = openSqliteStore({ path, annMinChunks: 0 });
+    store = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
     stores.push(store);
     await index(store, 'doc-new', chunksOf('doc-new', 'v1', [777]));
     assert.equal((await store.search({ collection: 'ann', vector: vector(777), k: 1 }))[0]?.chunkId, 'doc-new:v1:0');
@@ -203,7 +212,7 @@ describe('SqliteStore approximate vector index', function () {
 
   it('when the saved graph is of an earlier format, should build it again and remove the earlier files', async () => {
     const path = join(dir, 'store.db');
-    let store = openSqliteStore({ path, annMinChunks: 0 });
+    let store = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
     for (let d = 0; d < 5; d++) await index(store, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
     await store.search({ collection: 'ann', vector: vector(11), k: 1 });
     await store.close();
@@ -213,19 +222,19 @@ describe('SqliteStore approximate vector index', function () {
     const earlier = [`${base}.usearch`, `${base}.json`, `${base}-f32.usearch`, `${base}-f32.json`];
     for (const name of earlier) writeFileSync(join(dir, 'ann', name), 'an earlier format');
 
-    store = openSqliteStore({ path, annMinChunks: 0 });
+    store = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
     stores.push(store);
     assert.equal((await store.search({ collection: 'ann', vector: vector(31), k: 1 }))[0]?.chunkId, 'doc-3:v1:0');
     await store.close();
     const left = readdirSync(join(dir, 'ann'));
     assert.deepEqual(left.filter((name) => earlier.includes(name)), []);
-    assert.deepEqual(left.sort(), [`${base}-i8f32.json`, `${base}-i8f32.usearch`, `${base}-i8f32.vectors`]);
+    assert.deepEqual(left.sort(), kind.files.map((extension) => `${base}-i8f32.${extension}`));
   });
 
   it('when writers commit and nobody searches, should follow the changes in the background and save the graph once they are quiet', async () => {
     const path = join(dir, 'store.db');
     const writer = openSqliteStore({ path, searchThreads: false });
-    const reader = openSqliteStore({ path, annMinChunks: 0 });
+    const reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
     stores.push(writer);
     for (let d = 0; d < 5; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
     await reader.search({ collection: 'ann', vector: vector(11), k: 1 }); // holds the graph from now on
@@ -235,18 +244,18 @@ describe('SqliteStore approximate vector index', function () {
     // reached, with no search and no close: what a burst added is on disk soon after it.
     const saved = () => {
       const meta = existsSync(join(dir, 'ann')) ? readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json')) : undefined;
-      return meta === undefined ? null : JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')) as { seq: number; size: number };
+      return meta === undefined ? null : JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')) as { seq: number; size: number; index: string };
     };
     const deadline = Date.now() + 10_000;
     while (saved()?.seq !== 105 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.deepEqual(saved(), { seq: 105, size: 105 });
+    assert.deepEqual(saved(), { seq: 105, size: 105, index: kind.saved });
     await reader.close();
   });
 
   it('when the saved graph is more than 500 changes behind, should catch up in bulk: every live chunk once, by its latest vector', async () => {
     const path = join(dir, 'store.db');
     const writer = openSqliteStore({ path, searchThreads: false });
-    let reader = openSqliteStore({ path, annMinChunks: 0 });
+    let reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
     stores.push(writer);
     for (let d = 0; d < 5; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
     await reader.search({ collection: 'ann', vector: vector(11), k: 1 });
@@ -266,14 +275,14 @@ describe('SqliteStore approximate vector index', function () {
     db.close();
     assert.ok(last - 5 > 500, `changes while away: ${last - 5}`);
 
-    reader = openSqliteStore({ path, annMinChunks: 0 });
+    reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
     stores.push(reader);
     const exact = openSqliteStore({ path, searchThreads: false });
     stores.push(exact);
     await reader.search({ collection: 'ann', vector: vector(11), k: 1 }); // loads the graph; the follower catches up
-    const saved = () => JSON.parse(readFileSync(join(dir, 'ann', readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json'))!), 'utf8')) as { seq: number; size: number };
+    const saved = () => JSON.parse(readFileSync(join(dir, 'ann', readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json'))!), 'utf8')) as { seq: number; size: number; index: string };
     for (const deadline = Date.now() + 20_000; saved().seq !== last && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.deepEqual(saved(), { seq: last, size: live });
+    assert.deepEqual(saved(), { seq: last, size: live, index: kind.saved });
 
     for (const seed of [61, 71, 2041, 1001, 12345, 999, 4242]) {
       const query = vector(seed);
@@ -289,7 +298,7 @@ describe('SqliteStore approximate vector index', function () {
     const path = join(dir, 'store.db');
     // Keep 5 changes: every document below writes more than that.
     const writer = openSqliteStore({ path, searchThreads: false, changeRetention: 5 });
-    let reader = openSqliteStore({ path, annMinChunks: 0 });
+    let reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
     stores.push(writer);
     for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));
     assert.equal((await reader.search({ collection: 'ann', vector: vector(31), k: 1 }))[0]?.chunkId, 'doc-3:v1:0');
@@ -307,7 +316,7 @@ describe('SqliteStore approximate vector index', function () {
     db.close();
     assert.ok(rows <= 6 && first > 20 && pruned === first - 1, JSON.stringify({ first, last, rows, pruned }));
 
-    reader = openSqliteStore({ path, annMinChunks: 0 });
+    reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
     const check = async () => {
       assert.equal((await reader.search({ collection: 'ann', vector: vector(151), k: 1 }))[0]?.chunkId, 'doc-15:v1:0');
       assert.equal((await reader.search({ collection: 'ann', vector: vector(4004), k: 1 }))[0]?.chunkId, 'doc-4:v2:0');
@@ -322,6 +331,56 @@ describe('SqliteStore approximate vector index', function () {
     await reader.close();
     // The saved graph holds exactly the live chunks, at the last change: it was rebuilt, not replayed.
     const meta = readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json'))!;
-    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: last, size: chunkCount });
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: last, size: chunkCount, index: kind.saved });
+  });
+});
+
+describe('SqliteStore approximate vector index past the scan\'s limit', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'rag-ann-grow-')); });
+  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it('when a collection outgrows the exact scan while writers replace and delete, should grow a graph beside it that takes over with every live chunk', async () => {
+    const path = join(dir, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    const reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: 100 });
+    const exact = openSqliteStore({ path, searchThreads: false });
+    const saved = () => {
+      const meta = existsSync(join(dir, 'ann')) ? readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json')) : undefined;
+      return meta === undefined ? null : JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')) as { seq: number; size: number; index: string };
+    };
+    const sameAsExact = async () => {
+      for (const seed of [11, 2041, 3333, 12345, 4242]) {
+        const approximate = await reader.search({ collection: 'ann', mode: 'VECTOR', vector: vector(seed), k: 10 });
+        const scan = await exact.search({ collection: 'ann', mode: 'VECTOR', vector: vector(seed), k: 10 });
+        assert.deepEqual(approximate.map((hit) => hit.chunkId), scan.map((hit) => hit.chunkId), `query ${seed}`);
+      }
+    };
+    try {
+      for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
+      await reader.search({ collection: 'ann', vector: vector(11), k: 1 }); // holds the scan from now on
+      // Far past the limit, then replaced and deleted while the graph grows a step at a time.
+      for (let d = 10; d < 410; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2, d * 10 + 3]));
+      await sameAsExact();
+      for (let d = 10; d < 60; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v2', [d * 10 + 7]));
+      for (let d = 60; d < 90; d++) await writer.deleteDocument('ann', `doc-${d}`);
+      await index(writer, 'doc-late', chunksOf('doc-late', 'v1', [3333]));
+      await sameAsExact();
+
+      const db = new Database(path, { readonly: true });
+      const last = db.prepare('SELECT max(seq) FROM chunk_changes').pluck().get() as number;
+      const live = db.prepare("SELECT count(*) FROM chunks WHERE collection = 'ann'").pluck().get() as number;
+      db.close();
+      for (const deadline = Date.now() + 20_000; saved()?.index !== 'graph' || saved()?.seq !== last;) {
+        assert.ok(Date.now() < deadline, `saved: ${JSON.stringify(saved())}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.deepEqual(saved(), { seq: last, size: live, index: 'graph' });
+      await sameAsExact();
+      assert.equal((await reader.search({ collection: 'ann', vector: vector(3333), k: 1 }))[0]?.chunkId, 'doc-late:v1:0');
+    } finally {
+      for (const store of [writer, reader, exact]) await store.close();
+    }
   });
 });

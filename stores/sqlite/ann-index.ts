@@ -1,26 +1,28 @@
 /**
- * The approximate vector index of the embedded store (issue 14): one usearch HNSW graph per
- * collection, held by each search thread, following the `chunk_changes` sequence that every chunk
- * write and delete appends to in its own transaction. SQLite stays the source of truth:
+ * The approximate vector index of the embedded store (issue 14), one per collection, held by each
+ * search thread: an exact int8 scan while the collection holds up to FLAT_MAX_CHUNKS chunks, then
+ * a usearch HNSW graph, built beside the scan in the background and taking over once complete. It
+ * follows the `chunk_changes` sequence that every chunk write and delete appends to in its own
+ * transaction. SQLite stays the source of truth:
  *
  * - fresh: the thread follows the sequence in the background, a few changes per step between
- *   searches, so the graph stays a few milliseconds behind the writers; a search ranks what was
- *   committed since the last step (at most CATCH_UP_BUDGET changes) beside the graph's matches
+ *   searches, so the index stays a few milliseconds behind the writers; a search ranks what was
+ *   committed since the last step (at most CATCH_UP_BUDGET changes) beside the index's matches
  *   (ann-view.ts) without waiting to insert it; an index still further behind is not used: that
  *   search runs exact, so nothing committed is ever missing;
  * - never stale: a search reads the unapplied changes, their vectors and the chunk rows in one
- *   read transaction (run-search.ts) and never uses the graph's entry for a changed chunk, so it
+ *   read transaction (run-search.ts) and never uses the index's entry for a changed chunk, so it
  *   answers for exactly the snapshot the rows come from: a deleted or replaced chunk is never
  *   returned, even while writers commit meanwhile;
- * - persisted: the graph is saved with its sequence number under `<db dir>/ann/`, so a restart
+ * - persisted: the index is saved with its sequence number under `<db dir>/ann/`, so a restart
  *   loads it and applies only what changed since;
  * - pruned safely: writers remove old changes (change-log.ts) and record how far; an index whose
- *   sequence number is below that mark may have missed a removed change, so it starts a new graph
- *   from the chunks table (in budgeted steps, searching exactly meanwhile) and then replays the
+ *   sequence number is below that mark may have missed a removed change, so it starts anew from
+ *   the chunks table (in budgeted steps, searching exactly meanwhile) and then replays the
  *   changes after the sequence number it read before the scan.
  *
- * The graph holds int8 vectors, and each collection's float32 vectors are kept beside it in memory
- * (float-vectors.ts): the graph's candidates are scored again exactly from those, so scores are
+ * Scan and graph hold int8 vectors, and each collection's float32 vectors are kept beside them in
+ * memory (float-vectors.ts): their candidates are scored again exactly from those, so scores are
  * exact and a search reads no stored vector back from SQLite (re-scoring from sqlite-vec took
  * 30–50 ms at 100k: one vec0 point read is ~0.2 ms). On distinct texts at 100k an int8 graph
  * inserts 1.8 times faster than the float32 graph before it, with twice the build breadth, and its
@@ -33,14 +35,31 @@ import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type { AnnView } from './ann-view.ts';
 import { FloatVectors } from './float-vectors.ts';
+import { FlatIndex } from './flat-index.ts';
 
 // The CommonJS build: the ESM build finds its native binary by walking up from a stack-trace file
 // name, which loops forever inside a worker thread booted from eval (as the search workers are).
 const usearch = createRequire(import.meta.url)('usearch') as typeof import('usearch');
 
 type Graph = InstanceType<typeof usearch.Index>;
+/** What a collection's candidates come from: an exact int8 scan while it is small, then a graph. */
+type VectorIndex = FlatIndex | Graph;
 
-/** Unapplied changes a search ranks beside the graph (more: exact search until the follower catches up). */
+/**
+ * Collections up to this many chunks are searched by an exact int8 scan (flat-index.ts); past it
+ * a graph is built beside the scan in the background and takes over once it holds every chunk.
+ * On distinct texts (`npm run bench:ann`, one thread, `bench/results/ann-2026-12-05T23-18-22-138Z`
+ * and `…23-25-09-733Z`): at 100k a scan takes 3.8 ms and its best 20 hold every true top 10
+ * (recall@10 1.0), where the graph's search takes 6.9 ms and finds 0.96; at 250k the scan takes
+ * 8.3 ms and still finds every one, the graph 10.4 ms and 0.92 (after 249 s of building on both
+ * cores). A scan's time grows with the collection and a graph's far less, so the limit keeps the
+ * scan within the 10 ms an idle search is allowed.
+ */
+export const FLAT_MAX_CHUNKS = 250_000;
+/** Chunks a growing graph takes per background step (a search that arrives meanwhile waits for it). */
+const GROW_STEP = 32;
+
+/** Unapplied changes a search ranks beside the index (more: exact search until the follower catches up). */
 const CATCH_UP_BUDGET = 500;
 /**
  * Changes (or rebuild rows) applied per background step. A search that arrives during a step waits
@@ -52,7 +71,7 @@ const CATCH_UP_BUDGET = 500;
  */
 const FOLLOW_STEP = 16;
 /**
- * Changes (or rebuild rows) applied per step while searches run exact anyway: the graph is
+ * Changes (or rebuild rows) applied per step while searches run exact anyway: the index is
  * rebuilding or more than CATCH_UP_BUDGET changes behind. A search still waits for the step: on
  * two cores about 130 ms at 100k distinct texts and 310 at 1M (a catch-up's time over its steps
  * in bench:search), against an exact search's 75 and 700 ms there.
@@ -61,14 +80,14 @@ const BULK_STEP = 256;
 /** Threads a batch of inserts is spread over, once the graph holds PARALLEL_INSERT_MIN_SIZE vectors. */
 const INSERT_THREADS = availableParallelism();
 /**
- * Below this size a graph takes its vectors one at a time on one thread: parallel inserts into a
+ * Below this size a graph takes its vectors one at a time: parallel inserts into a
  * graph of a few dozen nodes once left one of them unreachable (a 37-chunk rebuild in the test
  * suite found 36), as threads that start together each find the others missing.
  */
 const PARALLEL_INSERT_MIN_SIZE = 1024;
 /** How often a caught-up follower looks for new changes. */
 const FOLLOW_INTERVAL_MS = 20;
-/** Save the graph after this many applied changes (and when the thread closes). */
+/** Save the index after this many applied changes (and when the thread closes). */
 const SAVE_EVERY_CHANGES = 20_000;
 /**
  * And once the writers have been quiet this long with changes unsaved: a graph is not written
@@ -87,8 +106,13 @@ export interface CollectionIdentity {
 
 interface Entry {
   readonly identity: CollectionIdentity;
-  index: Graph;
-  /** The float32 vectors of the graph's keys, which score its candidates exactly. */
+  index: VectorIndex;
+  /**
+   * The graph being built beside a scan that outgrew its limit: every key the scan held when it
+   * started, added a step at a time; changes applied meanwhile go to both.
+   */
+  growing: { readonly graph: Graph; readonly keys: BigUint64Array; next: number } | null;
+  /** The float32 vectors of the index's keys, which score its candidates exactly. */
   vectors: FloatVectors;
   seq: number;
   unsaved: number;
@@ -108,6 +132,8 @@ interface Entry {
   changed: Map<bigint, { readonly seq: number; readonly vector: Float32Array | null }>;
 }
 
+/** What the meta file beside a saved index says. */
+interface SavedMeta { readonly seq: number; readonly size: number; readonly index?: 'flat' | 'graph' }
 interface ChangeRow { readonly seq: number; readonly chunk_rowid: number; readonly op: number }
 interface VectorRow { readonly rowid: number; readonly embedding: Buffer }
 
@@ -116,16 +142,22 @@ export class AnnIndexes {
   private followTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
-  /** `dir`: where graphs are saved, or null to keep them in memory only. */
+  /** `dir`: where indexes are saved, or null to keep them in memory only. */
   /** Fixed SQL, prepared once per connection: apply() runs before every approximate search. */
   private readonly changesAfter: Database.Statement;
   private readonly collectionRow: Database.Statement;
   private readonly prunedThrough: Database.Statement;
   private readonly lastSeq: Database.Statement;
-  /** Per graph: searches read changed chunks' vectors, and the follower every one it applies. */
+  /** Per index: searches read changed chunks' vectors, and the follower every one it applies. */
   private readonly vectorStatements = new WeakMap<Entry, Database.Statement>();
 
-  constructor(private readonly db: Database.Database, private readonly dir: string | null, private readonly vectorTable: (rowId: number) => string) {
+  /** `flatMaxChunks`: the largest collection searched by an exact scan instead of a graph (FLAT_MAX_CHUNKS). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly dir: string | null,
+    private readonly vectorTable: (rowId: number) => string,
+    private readonly flatMaxChunks = FLAT_MAX_CHUNKS,
+  ) {
     this.changesAfter = db.prepare('SELECT seq, chunk_rowid, op FROM chunk_changes WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?');
     this.collectionRow = db.prepare('SELECT id, created_at FROM collections WHERE name = ?');
     this.prunedThrough = db.prepare('SELECT through_seq FROM chunk_changes_pruned WHERE collection = ?').pluck();
@@ -134,7 +166,7 @@ export class AnnIndexes {
   }
 
   /**
-   * The collection's graph with the changes it has not applied yet (ann-view.ts), or null while
+   * The collection's index with the changes it has not applied yet (ann-view.ts), or null while
    * it is rebuilding or more than CATCH_UP_BUDGET changes behind (the caller searches exactly).
    * Applying is left to the background follower. Call it inside the search's read transaction,
    * so the changes and vectors it reads are the ones the search's chunk rows come from.
@@ -167,22 +199,24 @@ export class AnnIndexes {
     return blob === undefined ? null : toVector(blob);
   }
 
-  /** Saves every graph with changes (called when the thread closes). */
+  /** Saves every index with changes (called when the thread closes). */
   saveAll(): void {
-    // A graph half rebuilt is not saved: its sequence number would claim changes it lacks.
+    // An index half rebuilt is not saved: its sequence number would claim changes it lacks.
     for (const entry of this.entries.values()) if (entry.unsaved > 0 && entry.rebuild === null) this.save(entry);
   }
 
   /**
-   * Stops following and saves. What searches ranked beside the graph without applying is applied
-   * first, and a rebuild taken one step further (CATCH_UP_BUDGET changes or rows a graph, ~450 ms
-   * at most), so the next start loads that work instead of redoing it.
+   * Stops following and saves. What searches ranked beside the index without applying is applied
+   * first, and a rebuild or a growing graph taken one step further (CATCH_UP_BUDGET changes or rows
+   * a graph, ~450 ms at most), so the next start loads that work instead of redoing it.
    */
   close(): void {
     if (this.followTimer) clearTimeout(this.followTimer);
     this.followTimer = null;
     this.closed = true;
-    for (const entry of this.entries.values()) this.apply(entry, CATCH_UP_BUDGET);
+    for (const entry of this.entries.values()) {
+      if (this.apply(entry, CATCH_UP_BUDGET) && entry.growing !== null) this.growStep(entry, CATCH_UP_BUDGET);
+    }
     this.saveAll();
   }
 
@@ -190,19 +224,19 @@ export class AnnIndexes {
     const existing = this.entries.get(identity.name);
     if (existing && sameIdentity(existing.identity, identity)) return existing;
     if (existing) {
-      // The collection was deleted and built again: its old graph means nothing now.
+      // The collection was deleted and built again: its old index means nothing now.
       this.entries.delete(identity.name);
       this.removeFiles(existing.identity);
     }
     const entry = this.load(identity)
-      ?? { identity, index: newIndex(identity.dimension), vectors: new FloatVectors(identity.dimension), seq: 0, unsaved: 0, changedAt: 0, rebuild: null, changed: new Map() };
+      ?? { identity, index: new FlatIndex(identity.dimension), growing: null, vectors: new FloatVectors(identity.dimension), seq: 0, unsaved: 0, changedAt: 0, rebuild: null, changed: new Map() };
     this.entries.set(identity.name, entry);
     this.follow(0);
     return entry;
   }
 
   /**
-   * The graph's next changes, up to `budget` + 1 (so the caller sees whether more wait), or null
+   * The index's next changes, up to `budget` + 1 (so the caller sees whether more wait), or null
    * when changes it never applied were pruned: a rebuild is then started.
    */
   private unapplied(entry: Entry, budget: number): ChangeRow[] | null {
@@ -216,7 +250,7 @@ export class AnnIndexes {
     return changes;
   }
 
-  /** The statement reading one chunk's vector of the graph's collection, prepared once per graph. */
+  /** The statement reading one chunk's vector of the index's collection, prepared once per index. */
   private vectorOf(entry: Entry): Database.Statement {
     let statement = this.vectorStatements.get(entry);
     if (statement === undefined) {
@@ -227,7 +261,7 @@ export class AnnIndexes {
   }
 
   /**
-   * Applies up to `budget` changes (or rebuild rows), or BULK_STEP while the graph is so far behind
+   * Applies up to `budget` changes (or rebuild rows), or BULK_STEP while the index is so far behind
    * that searches run exact anyway; true when none are left.
    */
   private apply(entry: Entry, budget: number): boolean {
@@ -247,7 +281,7 @@ export class AnnIndexes {
         if (latest.has(key)) continue;
         latest.set(key, last === null ? this.vectorNow(entry, key) : this.vectorAfter(entry, key, last.get(key)!));
       }
-      replace(entry, latest);
+      this.replace(entry, latest);
       entry.seq = batch.at(-1)!.seq;
       for (const [key, known] of entry.changed) if (known.seq <= entry.seq) entry.changed.delete(key);
       entry.unsaved += batch.length;
@@ -258,12 +292,60 @@ export class AnnIndexes {
   }
 
   /**
-   * Starts a new graph from the chunks table. Every change up to the last sequence number read
+   * Puts each chunk's vector in the index (as int8) and beside it (as float32), in place of what
+   * the key held (a rowid can be reused after a delete); a null vector only removes the key. A
+   * graph growing beside the scan takes the same changes; a scan past its limit starts one.
+   */
+  private replace(entry: Entry, vectors: ReadonlyMap<bigint, Float32Array | null>): void {
+    const keys: bigint[] = [];
+    const flat = new Float32Array(vectors.size * entry.identity.dimension);
+    for (const [key, vector] of vectors) {
+      for (const index of [entry.index, entry.growing?.graph]) if (index?.contains(key)) index.remove(key);
+      entry.vectors.delete(key);
+      if (vector === null) continue;
+      flat.set(vector, keys.length * entry.identity.dimension);
+      keys.push(key);
+      entry.vectors.set(key, vector);
+    }
+    addTo(entry.index, keys, flat, entry.identity.dimension);
+    if (entry.growing !== null) addTo(entry.growing.graph, keys, flat, entry.identity.dimension);
+    else if (entry.index instanceof FlatIndex && entry.index.size() > this.flatMaxChunks) {
+      entry.growing = { graph: newGraph(entry.identity.dimension), keys: entry.index.keysHeld(), next: 0 };
+    }
+  }
+
+  /**
+   * Adds the next `budget` keys the scan held when the graph was started (each one it still holds
+   * and the graph lacks), by its vector now; once every one is added, the graph replaces the scan
+   * and is saved. True when it has.
+   */
+  private growStep(entry: Entry, budget: number): boolean {
+    const growing = entry.growing!;
+    const keys: bigint[] = [];
+    const flat = new Float32Array(budget * entry.identity.dimension);
+    while (keys.length < budget && growing.next < growing.keys.length) {
+      const key = growing.keys[growing.next++]!;
+      const vector = entry.vectors.get(key);
+      if (vector === undefined || growing.graph.contains(key)) continue;
+      flat.set(vector, keys.length * entry.identity.dimension);
+      keys.push(key);
+    }
+    addTo(growing.graph, keys, flat, entry.identity.dimension);
+    if (growing.next < growing.keys.length) return false;
+    entry.index = growing.graph;
+    entry.growing = null;
+    this.save(entry);
+    return true;
+  }
+
+  /**
+   * Starts a new index (a scan) from the chunks table. Every change up to the last sequence number read
    * now is already in the chunks the scan will read, and later ones are replayed after it; a chunk
    * written or deleted during the scan is put right by its replayed change.
    */
   private startRebuild(entry: Entry): void {
-    entry.index = newIndex(entry.identity.dimension);
+    entry.index = new FlatIndex(entry.identity.dimension);
+    entry.growing = null;
     entry.vectors = new FloatVectors(entry.identity.dimension);
     entry.changed.clear();
     entry.rebuild = { seq: (this.lastSeq.get() as number | undefined) ?? 0, afterRowId: 0 };
@@ -277,21 +359,21 @@ export class AnnIndexes {
       `SELECT c.rowid AS rowid, v.embedding AS embedding FROM chunks c JOIN ${this.vectorTable(entry.identity.rowId)} v ON v.rowid = c.rowid
        WHERE c.collection = ? AND c.rowid > ? ORDER BY c.rowid LIMIT ?`,
     ).all(entry.identity.name, rebuild.afterRowId, budget) as VectorRow[];
-    replace(entry, new Map(rows.map((row) => [BigInt(row.rowid), toVector(row.embedding)])));
+    this.replace(entry, new Map(rows.map((row) => [BigInt(row.rowid), toVector(row.embedding)])));
     if (rows.length === budget) {
       rebuild.afterRowId = rows.at(-1)!.rowid;
       return false;
     }
     entry.seq = rebuild.seq;
     entry.rebuild = null;
-    // Saved at once: a restart loads the rebuilt graph instead of scanning the chunks again.
+    // Saved at once: a restart loads the rebuilt index instead of scanning the chunks again.
     this.save(entry);
     return true;
   }
 
   /**
-   * Follows the change sequence of every graph this thread holds, one small step at a time: the
-   * next step comes at once while a graph is behind (searches queued in the port run between
+   * Follows the change sequence of every index this thread holds, one small step at a time: the
+   * next step comes at once while an index is behind (searches queued in the port run between
    * steps), otherwise after FOLLOW_INTERVAL_MS.
    */
   private follow(delayMs: number): void {
@@ -301,12 +383,13 @@ export class AnnIndexes {
       let behind = false;
       for (const entry of [...this.entries.values()]) {
         if (!this.collectionStillExists(entry.identity)) {
-          // Deleted (or deleted and made again, which the next search's entry() sees): drop the graph.
+          // Deleted (or deleted and made again, which the next search's entry() sees): drop the index.
           this.entries.delete(entry.identity.name);
           this.removeFiles(entry.identity);
           continue;
         }
         if (!this.apply(entry, FOLLOW_STEP)) behind = true;
+        else if (entry.growing !== null && !this.growStep(entry, GROW_STEP)) behind = true;
         else if (entry.unsaved > 0 && entry.rebuild === null && performance.now() - entry.changedAt >= SAVE_WHEN_QUIET_MS) this.save(entry);
       }
       if (this.entries.size > 0) this.follow(behind ? 0 : FOLLOW_INTERVAL_MS);
@@ -322,7 +405,8 @@ export class AnnIndexes {
 
   private files(identity: CollectionIdentity): { graph: string; vectors: string; meta: string } | null {
     if (this.dir === null) return null;
-    // `i8f32`: an int8 graph with float32 vectors beside it. Graphs saved by earlier versions
+    // `i8f32`: an int8 graph or scan with float32 vectors beside it (a scan has no `.usearch`
+    // file: its codes are made from the vectors). Graphs saved by earlier versions
     // (no suffix: int8 alone; `f32`: float32) are not read: they are rebuilt from the sequence.
     const base = path.join(this.dir, `c${identity.rowId}-${identity.createdAt}-${identity.dimension}-i8f32`);
     return { graph: `${base}.usearch`, vectors: `${base}.vectors`, meta: `${base}.json` };
@@ -331,17 +415,24 @@ export class AnnIndexes {
   private load(identity: CollectionIdentity): Entry | null {
     const files = this.files(identity);
     if (files === null) return null;
-    if (!existsSync(files.graph) || !existsSync(files.vectors) || !existsSync(files.meta)) {
+    if (!existsSync(files.vectors) || !existsSync(files.meta)) {
       this.removeEarlierFormats(identity);
       return null;
     }
     try {
-      const { seq } = JSON.parse(readFileSync(files.meta, 'utf8')) as { seq: number };
-      const index = newIndex(identity.dimension);
-      index.load(files.graph);
+      // Saved before scans existed, a meta file names no index: it is a graph's.
+      const { seq, index: kind = 'graph' } = JSON.parse(readFileSync(files.meta, 'utf8')) as SavedMeta;
       const vectors = FloatVectors.load(files.vectors, identity.dimension);
       if (vectors === null) return null;
-      return { identity, index, vectors, seq, unsaved: 0, changedAt: 0, rebuild: null, changed: new Map() };
+      let index: VectorIndex;
+      if (kind === 'flat') {
+        index = new FlatIndex(identity.dimension, vectors.size);
+        for (const [key, vector] of vectors.entries()) index.add(BigUint64Array.of(key), vector);
+      } else {
+        index = newGraph(identity.dimension);
+        index.load(files.graph);
+      }
+      return { identity, index, growing: null, vectors, seq, unsaved: 0, changedAt: 0, rebuild: null, changed: new Map() };
     } catch {
       return null; // A damaged file is rebuilt from the sequence.
     }
@@ -355,13 +446,17 @@ export class AnnIndexes {
     // Write aside, then rename: another gateway on the same directory never reads half a file.
     // The sequence number goes last: graph and vectors saved before it hold at least the changes
     // it names, and replaying a change they already hold changes nothing.
+    // A scan is saved as its float32 vectors alone: its int8 codes are made again from them on load.
     const suffix = `.${process.pid}-${entry.seq}.tmp`;
-    entry.index.save(files.graph + suffix);
+    const graph = entry.index instanceof FlatIndex ? null : entry.index;
+    graph?.save(files.graph + suffix);
     entry.vectors.save(files.vectors + suffix);
-    writeFileSync(files.meta + suffix, JSON.stringify({ seq: entry.seq, size: entry.index.size() }));
-    renameSync(files.graph + suffix, files.graph);
+    const meta: SavedMeta = { seq: entry.seq, size: entry.index.size(), index: graph === null ? 'flat' : 'graph' };
+    writeFileSync(files.meta + suffix, JSON.stringify(meta));
+    if (graph !== null) renameSync(files.graph + suffix, files.graph);
     renameSync(files.vectors + suffix, files.vectors);
     renameSync(files.meta + suffix, files.meta);
+    if (graph === null) rmSync(files.graph, { force: true });
   }
 
   /** What an earlier version saved for the collection: never read again, so not left to fill the disk. */
@@ -377,24 +472,23 @@ export class AnnIndexes {
 }
 
 /**
- * Puts each chunk's vector in the graph (as int8) and beside it (as float32), in place of what
- * the key held (a rowid can be reused after a delete); a null vector only removes the key. The
- * graph takes the vectors in one call, on every core once it is large enough.
+ * Adds each key's vector (one after another in `flat`, which may be longer). A graph takes them
+ * in one call on every core once it is large enough, and one call per vector before that. Every
+ * call names INSERT_THREADS, since a graph makes room for as many threads as the call that grew
+ * it named: one grown by a one-thread call refuses a call on two ("Reserve capacity ahead of
+ * insertions!") until it next grows.
  */
-function replace(entry: Entry, vectors: ReadonlyMap<bigint, Float32Array | null>): void {
-  const keys: bigint[] = [];
-  const flat = new Float32Array(vectors.size * entry.identity.dimension);
-  for (const [key, vector] of vectors) {
-    if (entry.index.contains(key)) entry.index.remove(key);
-    entry.vectors.delete(key);
-    if (vector === null) continue;
-    flat.set(vector, keys.length * entry.identity.dimension);
-    keys.push(key);
-    entry.vectors.set(key, vector);
-  }
+function addTo(index: VectorIndex, keys: readonly bigint[], flat: Float32Array, dimension: number): void {
   if (keys.length === 0) return;
-  const threads = entry.index.size() >= PARALLEL_INSERT_MIN_SIZE ? INSERT_THREADS : 1;
-  entry.index.add(BigUint64Array.from(keys), flat.subarray(0, keys.length * entry.identity.dimension), threads);
+  if (index instanceof FlatIndex) {
+    index.add(BigUint64Array.from(keys), flat.subarray(0, keys.length * dimension));
+    return;
+  }
+  if (index.size() >= PARALLEL_INSERT_MIN_SIZE) {
+    index.add(BigUint64Array.from(keys), flat.subarray(0, keys.length * dimension), INSERT_THREADS);
+    return;
+  }
+  keys.forEach((key, i) => index.add(key, flat.subarray(i * dimension, (i + 1) * dimension), INSERT_THREADS));
 }
 
 /** Each changed chunk's last change among `changes` (in sequence order), in the order chunks first appear. */
@@ -426,7 +520,7 @@ function sameIdentity(a: CollectionIdentity, b: CollectionIdentity): boolean {
  */
 export const GRAPH_PARAMETERS = { connectivity: 32, expansion_add: 128, expansion_search: 1024 } as const;
 
-function newIndex(dimension: number): Graph {
+function newGraph(dimension: number): Graph {
   return new usearch.Index({ ...graphOptions(dimension), ...GRAPH_PARAMETERS });
 }
 

@@ -35,6 +35,10 @@ export class FloatVectors {
     this.byKey.delete(key);
   }
 
+  entries(): IterableIterator<[bigint, Float32Array]> {
+    return this.byKey.entries();
+  }
+
   /** Writes the file in slices of about 4 MB: at 1M × 384 one buffer of it all would be 1.5 GB more. */
   save(file: string): void {
     const count = this.byKey.size;

@@ -33,7 +33,8 @@ export class SearchPool {
   constructor(
     private readonly path: string,
     private readonly busyTimeoutMs: number,
-    private readonly annMinChunks: number,
+    /** Collection sizes from which the approximate index is used, and up to which it is a scan (ann-index.ts). */
+    private readonly ann: { readonly minChunks: number; readonly flatMaxChunks?: number },
     /** Bytes the lexical thread keeps postings in (lexical-postings.ts); 0: none. */
     private readonly postingsBytes: number,
   ) {}
@@ -85,7 +86,7 @@ export class SearchPool {
   private start(): void {
     for (const role of ROLES) {
       const worker = startWorkerThread('stores/sqlite/search-worker.ts', {
-        workerData: { role, path: this.path, busyTimeoutMs: this.busyTimeoutMs, annMinChunks: this.annMinChunks, postingsBytes: this.postingsBytes },
+        workerData: { role, path: this.path, busyTimeoutMs: this.busyTimeoutMs, ann: this.ann, postingsBytes: this.postingsBytes },
       });
       worker.unref();
       worker.on('message', (message: { id: number; hits?: SearchHit[]; error?: string }) => {

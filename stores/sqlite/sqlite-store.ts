@@ -51,6 +51,11 @@ export interface SqliteStoreOptions {
    */
   readonly annMinChunks?: number;
   /**
+   * Up to this many chunks the approximate index of a collection is an exact int8 scan; past it,
+   * an HNSW graph. Default FLAT_MAX_CHUNKS (ann-index.ts).
+   */
+  readonly annFlatMaxChunks?: number;
+  /**
    * Chunk changes kept for the approximate indexes to follow (change-log.ts); older ones are
    * pruned by the writers. Default CHANGE_RETENTION.
    */
@@ -85,7 +90,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
   const annMinChunks = options.annMinChunks ?? ANN_MIN_CHUNKS;
   const postingsBytes = (options.lexicalPostingsMb ?? DEFAULT_POSTINGS_MB) * 1024 * 1024;
-  const searchPool = inMemory || options.searchThreads === false ? null : new SearchPool(options.path, BUSY_TIMEOUT_MS, annMinChunks, postingsBytes);
+  const searchPool = inMemory || options.searchThreads === false ? null : new SearchPool(options.path, BUSY_TIMEOUT_MS, { minChunks: annMinChunks, ...(options.annFlatMaxChunks === undefined ? {} : { flatMaxChunks: options.annFlatMaxChunks }) }, postingsBytes);
   return new SqliteStore(db, searchPool, options.changeRetention ?? CHANGE_RETENTION, options.lockWaiting ?? BACKGROUND_WRITER, postingsBytes);
 }
 
