@@ -8,21 +8,30 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Embedder } from '../embedders/embedder.ts';
 import type { Store } from '../stores/store.ts';
+import { FLAT_MAX_CHUNKS } from '../stores/sqlite/ann-index.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 
-/** Waits until a saved index has applied every change of the collection; returns seconds waited and the index's size on disk. */
-export async function waitForAnnIndex(dataDir: string, dbPath: string, collection: string, timeoutMs: number): Promise<{ seconds: number; megabytes: number }> {
+/**
+ * Waits until a saved index has applied every change of the collection, and is the kind it will
+ * stay (a graph past `flatMaxChunks`: the scan answers until the graph grown beside it is done);
+ * returns seconds waited and the index's size on disk.
+ */
+export async function waitForAnnIndex(dataDir: string, dbPath: string, collection: string, timeoutMs: number, flatMaxChunks = FLAT_MAX_CHUNKS): Promise<{ seconds: number; megabytes: number }> {
   const started = Date.now();
   const db = new Database(dbPath, { readonly: true });
   try {
     const latest = (db.prepare('SELECT max(seq) AS seq FROM chunk_changes WHERE collection = ?').get(collection) as { seq: number }).seq;
+    const chunks = db.prepare('SELECT count(*) FROM chunks WHERE collection = ?').pluck().get(collection) as number;
+    const kind = chunks > flatMaxChunks ? 'graph' : 'flat';
     const collectionId = (db.prepare('SELECT id FROM collections WHERE name = ?').get(collection) as { id: number }).id;
     const dir = path.join(dataDir, 'ann');
     for (;;) {
       const meta = existsSync(dir) ? readdirSync(dir).find((name) => name.startsWith(`c${collectionId}-`) && name.endsWith('.json')) : undefined;
-      if (meta !== undefined && (JSON.parse(readFileSync(path.join(dir, meta), 'utf8')) as { seq: number }).seq >= latest) {
-        // The graph and the float32 vectors saved beside it.
-        const bytes = ['.usearch', '.vectors'].reduce((sum, suffix) => sum + statSync(path.join(dir, meta.replace(/\.json$/, suffix))).size, 0);
+      const saved = meta === undefined ? null : JSON.parse(readFileSync(path.join(dir, meta), 'utf8')) as { seq: number; index: string };
+      if (saved !== null && saved.seq >= latest && saved.index === kind) {
+        // The graph (a scan saves none) and the float32 vectors saved beside it.
+        const files = ['.usearch', '.vectors'].map((suffix) => path.join(dir, meta!.replace(/\.json$/, suffix))).filter((file) => existsSync(file));
+        const bytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
         return { seconds: Math.round((Date.now() - started) / 100) / 10, megabytes: Math.round(bytes / 1e5) / 10 };
       }
       if (Date.now() - started > timeoutMs) throw new Error(`the approximate index of "${collection}" did not catch up in ${timeoutMs} ms`);

@@ -9,7 +9,9 @@
  * 900, about the pipeline's pace in `npm run bench`): the graph must follow those writes, or
  * searches run exact. LEXICAL is also timed through a store that ranks with FTS5's bm25 alone
  * (LEXICAL_POSTINGS_MB=0) beside the gateway's kept postings, and the gateway's first LEXICAL
- * pass apart (each word's postings read then). Writes bench/results/search-<timestamp>.json.
+ * pass apart (each word's postings read then). BENCH_SEARCH_FLAT_MAX sets the collection size up
+ * to which the approximate index is an exact int8 scan (default the store's, FLAT_MAX_CHUNKS; 0
+ * measures the graph at any size). Writes bench/results/search-<timestamp>.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ import type { SearchMode } from '../schema/domain.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import type { Store } from '../stores/store.ts';
 import { recallAt10, waitForAnnIndex } from './ann-quality.ts';
+import { FLAT_MAX_CHUNKS } from '../stores/sqlite/ann-index.ts';
 import { queryTitles, loadCorpus } from './corpus.ts';
 import { loadCorpusCopy } from './crowd.ts';
 import { describeMachine } from './machine.ts';
@@ -33,6 +36,7 @@ const CROWD = Number(process.env.BENCH_SEARCH_CROWD ?? 6);
 const TEXTS = preloadTextsOf(process.env);
 /** Chunks per second written into the searched collection in the last phase, by two writers together. */
 const FOLLOW_RATE = Number(process.env.BENCH_SEARCH_FOLLOW_RATE ?? 900);
+const FLAT_MAX = Number(process.env.BENCH_SEARCH_FLAT_MAX ?? FLAT_MAX_CHUNKS);
 const QUERIES = 200;
 const COLLECTION = 'search';
 const started = Date.now();
@@ -60,13 +64,13 @@ try {
   log(`${CROWD} other collections hold the corpus whole: ${crowdChunks} chunks`);
 
   const exact = openSqliteStore({ path: dbPath, searchThreads: false });
-  const gateway = openSqliteStore({ path: dbPath });
+  const gateway = openSqliteStore({ path: dbPath, annFlatMaxChunks: FLAT_MAX });
   // Lexical rankings through FTS5's bm25 alone, beside the gateway's kept postings (LEXICAL only,
   // so its vector thread never loads a graph).
   const fts5Only = openSqliteStore({ path: dbPath, lexicalPostingsMb: 0 });
   stores.push(exact, gateway, fts5Only);
   await gateway.search({ collection: COLLECTION, vector: vectors[0]!, k: 10, mode: 'VECTOR' });
-  const index = await waitForAnnIndex(dataDir, dbPath, COLLECTION, 1_800_000);
+  const index = await waitForAnnIndex(dataDir, dbPath, COLLECTION, 1_800_000, FLAT_MAX);
   log(`approximate index caught up in ${index.seconds} s, ${index.megabytes} MB saved`);
 
   const timed = async (store: Store, mode: SearchMode, count = QUERIES): Promise<LatencySummary> => {
@@ -115,12 +119,12 @@ try {
   const paced = ((await gateway.getCollection(COLLECTION))?.chunkCount ?? 0) - before;
   const pacedSeconds = (Date.now() - writing) / 1000;
   await Promise.all(writers.splice(0).map((writer) => writer.stop()));
-  const caughtUp = await waitForAnnIndex(dataDir, dbPath, COLLECTION, 1_800_000);
+  const caughtUp = await waitForAnnIndex(dataDir, dbPath, COLLECTION, 1_800_000, FLAT_MAX);
   log(`writing into the searched collection at ${Math.round(paced / pacedSeconds)} chunks/s: VECTOR p95 ${followed.vector.p95}, LEXICAL ${followed.lexical.p95} ` +
     `(FTS5 alone ${followed.lexicalFts5.p95}), HYBRID ${followed.hybrid.p95} ms; caught up ${caughtUp.seconds} s after`);
 
   const result = {
-    at: new Date().toISOString(), machine: describeMachine('not used'), chunks: CHUNKS, preloadTexts: TEXTS, otherCollections: { count: CROWD, chunks: crowdChunks }, queries: QUERIES, k: 10,
+    at: new Date().toISOString(), machine: describeMachine('not used'), chunks: CHUNKS, annFlatMaxChunks: FLAT_MAX, preloadTexts: TEXTS, otherCollections: { count: CROWD, chunks: crowdChunks }, queries: QUERIES, k: 10,
     index: { catchUpSeconds: index.seconds, savedMegabytes: index.megabytes }, recallAt10: quality.recall,
     idle, duringWrites: { ...busy, chunksWritten: written },
     // The graph's follower against the pace asked for (the searched collection's own writes).
