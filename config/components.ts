@@ -24,7 +24,7 @@ import type { Store } from '../stores/store.ts';
 export async function openStore(config: SystemConfig, writer: 'foreground' | 'background' = 'background'): Promise<Store> {
   if (config.store === 'sqlite') {
     const lockWaiting = writer === 'foreground' ? FOREGROUND_WRITER : BACKGROUND_WRITER;
-    return tracedStore(openSqliteStore({ path: path.join(config.dataDir, 'rag.sqlite'), lockWaiting, lexicalPostingsMb: config.lexicalPostingsMb }));
+    return tracedStore(openSqliteStore({ path: path.join(config.dataDir, 'rag.sqlite'), lockWaiting, lexicalPostingsMb: config.lexicalPostingsMb, annIndexMb: config.annIndexMb }));
   }
   if (config.mongodbUri === null || config.mongodbUri === '') {
     throw new Error('STORE=mongodb needs MONGODB_URI (e.g. mongodb://127.0.0.1:27017/?directConnection=true for Atlas Local)');

@@ -125,6 +125,12 @@ export interface SystemConfig {
    */
   readonly lexicalPostingsMb: number;
   /**
+   * ANN_INDEX_MB: memory each gateway's vector search thread may keep approximate indexes in
+   * (stores/sqlite/ann-index.ts, whose DEFAULT_ANN_INDEX_MB is this default); past it the least
+   * recently searched collections' indexes are saved and dropped.
+   */
+  readonly annIndexMb: number;
+  /**
    * HAND_OVER: an actor hands its result straight to the next stage's actor when that runs in the
    * same process and has a free slot, instead of through the broker (messaging/hand-over.ts).
    */
@@ -287,6 +293,7 @@ export function readConfig(env: Env): SystemConfig {
     handOverInProcess: bool(env, 'HAND_OVER', true),
     hybridLexicalWeight: fraction(env, 'HYBRID_LEXICAL_WEIGHT', FUSION_WEIGHTS.LEXICAL),
     lexicalPostingsMb: int(env, 'LEXICAL_POSTINGS_MB', 256, 0, 65_536),
+    annIndexMb: int(env, 'ANN_INDEX_MB', 4096, 16, 1_048_576),
     scaling: readScaling(env),
     startLimit: int(env, 'START_LIMIT', 5, 1, 1000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),

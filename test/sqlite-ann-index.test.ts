@@ -26,12 +26,12 @@ function vector(seed: number): Float32Array {
   return out.map((v) => v / norm);
 }
 
-async function index(store: Store, documentId: string, chunks: IndexedChunk[]): Promise<void> {
-  const jobId = `job-${documentId}-${chunks[0]?.id ?? 'empty'}`;
-  await store.createJob({ id: jobId, collection: 'ann', documentId, priority: 'NORMAL' });
+async function index(store: Store, documentId: string, chunks: IndexedChunk[], collection = 'ann'): Promise<void> {
+  const jobId = `job-${collection}-${documentId}-${chunks[0]?.id ?? 'empty'}`;
+  await store.createJob({ id: jobId, collection, documentId, priority: 'NORMAL' });
   await store.indexDocument({
     jobId,
-    document: { id: documentId, collection: 'ann', title: null, mimeType: null, sourceUrl: null, metadata: {}, contentHash: null },
+    document: { id: documentId, collection, title: null, mimeType: null, sourceUrl: null, metadata: {}, contentHash: null },
     embedder: EMBEDDER,
     chunks,
   });
@@ -381,6 +381,98 @@ describe('SqliteStore approximate vector index past the scan\'s limit', function
       assert.equal((await reader.search({ collection: 'ann', vector: vector(3333), k: 1 }))[0]?.chunkId, 'doc-late:v1:0');
     } finally {
       for (const store of [writer, reader, exact]) await store.close();
+    }
+  });
+});
+
+describe('SqliteStore approximate vector index saved as a scan past its limit', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'rag-ann-reload-')); });
+  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it('when a saved scan is loaded past the limit (stopped while its graph grew), should grow the graph again without any write', async () => {
+    const path = join(dir, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    for (let d = 0; d < 30; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));
+    await writer.close();
+    const meta = () => {
+      const name = readdirSync(join(dir, 'ann')).find((file) => file.endsWith('.json'))!;
+      return JSON.parse(readFileSync(join(dir, 'ann', name), 'utf8')) as { seq: number; size: number; index: string };
+    };
+    let reader = openSqliteStore({ path, annMinChunks: 0 });
+    await reader.search({ collection: 'ann', mode: 'VECTOR', vector: vector(11), k: 1 });
+    await reader.close();
+    assert.deepEqual(meta(), { seq: 60, size: 60, index: 'flat' });
+
+    reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: 10 });
+    try {
+      assert.equal((await reader.search({ collection: 'ann', mode: 'VECTOR', vector: vector(11), k: 1 }))[0]?.chunkId, 'doc-1:v1:0');
+      for (const deadline = Date.now() + 10_000; meta().index !== 'graph';) {
+        assert.ok(Date.now() < deadline, `saved: ${JSON.stringify(meta())}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.deepEqual(meta(), { seq: 60, size: 60, index: 'graph' });
+      assert.equal((await reader.search({ collection: 'ann', mode: 'VECTOR', vector: vector(292), k: 1 }))[0]?.chunkId, 'doc-29:v1:1');
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
+describe('SqliteStore approximate vector indexes within their memory budget', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'rag-ann-budget-')); });
+  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it('when a search opens more collections than the budget holds, should save and drop the least recently searched, and answer from it again when searched', async () => {
+    const path = join(dir, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    const names = ['first', 'second', 'third'];
+    for (const [c, name] of names.entries()) {
+      for (let d = 0; d < 20; d++) await index(writer, `doc-${d}`, chunksOf(`${name}-${d}`, 'v1', [c * 1000 + d * 10 + 1, c * 1000 + d * 10 + 2]), name);
+    }
+    const db = new Database(path, { readonly: true });
+    sqliteVec.load(db);
+    // 40 vectors of 16 dimensions take ~12 KB with their scan, by heldBytes: room for two collections, not three.
+    const indexes = new AnnIndexes(db, join(dir, 'ann'), vectorTableName, 1_000_000, 26_000);
+    try {
+      const identity = (name: string) => {
+        const row = db.prepare('SELECT id, created_at FROM collections WHERE name = ?').get(name) as { id: number; created_at: number };
+        return { name, rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
+      };
+      const caughtUp = async (name: string) => {
+        for (let waited = 0; db.transaction(() => indexes.view(identity(name))!.pending.size).deferred() > 0; waited += 20) {
+          assert.ok(waited < 10_000, `the follower did not catch up with ${name}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      };
+      const nearest = (name: string, seed: number) => db.transaction(() => {
+        const matches = nearestInView(indexes.view(identity(name))!, vector(seed), 1);
+        return db.prepare('SELECT id FROM chunks WHERE rowid = ?').pluck().get(Number(matches.keys[0]!)) as string;
+      }).deferred();
+
+      await caughtUp('first');
+      await caughtUp('second');
+      assert.deepEqual(indexes.held(), ['first', 'second']);
+      await caughtUp('third');
+      assert.deepEqual(indexes.held(), ['second', 'third'], 'the least recently searched was dropped');
+      // Saved when dropped: its file holds every change it had applied.
+      const saved = readdirSync(join(dir, 'ann')).filter((name) => name.endsWith('.json'))
+        .map((name) => JSON.parse(readFileSync(join(dir, 'ann', name), 'utf8')) as { seq: number; size: number });
+      assert.ok(saved.some((meta) => meta.size === 40), JSON.stringify(saved));
+
+      // Searched again: loaded from its files (nothing pending), the same answers; another one goes.
+      assert.equal(nearest('first', 51), 'first-5:v1:0');
+      assert.equal(db.transaction(() => indexes.view(identity('first'))!.pending.size).deferred(), 0, 'loaded at the sequence number it was saved at');
+      assert.deepEqual(indexes.held(), ['third', 'first']);
+      assert.equal(nearest('second', 1000 + 72), 'second-7:v1:1');
+      assert.deepEqual(indexes.held(), ['first', 'second']);
+    } finally {
+      indexes.close();
+      db.close();
+      await writer.close();
     }
   });
 });

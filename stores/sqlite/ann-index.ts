@@ -56,6 +56,17 @@ type VectorIndex = FlatIndex | Graph;
  * scan within the 10 ms an idle search is allowed.
  */
 export const FLAT_MAX_CHUNKS = 250_000;
+/** Memory the indexes of one search thread may take by default (ANN_INDEX_MB), in MB. */
+export const DEFAULT_ANN_INDEX_MB = 4096;
+/**
+ * Estimated bytes per vector beyond its values, for the memory budget: a float32 vector's map
+ * entry, view object and key; a scan's key and slot; a graph node's links at its base layer (32
+ * links each way, 4 bytes each, and its key), which with the int8 values match the 66 MB a saved
+ * graph takes at 100k × 384.
+ */
+const FLOAT_VECTOR_OVERHEAD = 160;
+const SCAN_SLOT_OVERHEAD = 64;
+const GRAPH_NODE_OVERHEAD = 280;
 /** Chunks a growing graph takes per background step (a search that arrives meanwhile waits for it). */
 const GROW_STEP = 32;
 
@@ -118,6 +129,8 @@ interface Entry {
   unsaved: number;
   /** When a change was last applied (performance.now()). */
   changedAt: number;
+  /** When a search last viewed the index (performance.now()): the least recently used goes first. */
+  usedAt: number;
   /** While rebuilding from the chunks table: the changes to replay after, and the last chunk row added. */
   rebuild: { readonly seq: number; afterRowId: number } | null;
   /**
@@ -151,12 +164,17 @@ export class AnnIndexes {
   /** Per index: searches read changed chunks' vectors, and the follower every one it applies. */
   private readonly vectorStatements = new WeakMap<Entry, Database.Statement>();
 
-  /** `flatMaxChunks`: the largest collection searched by an exact scan instead of a graph (FLAT_MAX_CHUNKS). */
+  /**
+   * `flatMaxChunks`: the largest collection searched by an exact scan instead of a graph
+   * (FLAT_MAX_CHUNKS). `budgetBytes`: the memory this thread's indexes may take; past it the least
+   * recently searched are saved and dropped (the collection being searched is kept whatever its size).
+   */
   constructor(
     private readonly db: Database.Database,
     private readonly dir: string | null,
     private readonly vectorTable: (rowId: number) => string,
     private readonly flatMaxChunks = FLAT_MAX_CHUNKS,
+    private readonly budgetBytes = DEFAULT_ANN_INDEX_MB * 1024 * 1024,
   ) {
     this.changesAfter = db.prepare('SELECT seq, chunk_rowid, op FROM chunk_changes WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?');
     this.collectionRow = db.prepare('SELECT id, created_at FROM collections WHERE name = ?');
@@ -173,6 +191,7 @@ export class AnnIndexes {
    */
   view(identity: CollectionIdentity): AnnView | null {
     const entry = this.entry(identity);
+    entry.usedAt = performance.now();
     if (entry.rebuild !== null) return null;
     const changes = this.unapplied(entry, CATCH_UP_BUDGET);
     if (changes === null || changes.length > CATCH_UP_BUDGET) return null;
@@ -229,10 +248,35 @@ export class AnnIndexes {
       this.removeFiles(existing.identity);
     }
     const entry = this.load(identity)
-      ?? { identity, index: new FlatIndex(identity.dimension), growing: null, vectors: new FloatVectors(identity.dimension), seq: 0, unsaved: 0, changedAt: 0, rebuild: null, changed: new Map() };
+      ?? { identity, index: new FlatIndex(identity.dimension), growing: null, vectors: new FloatVectors(identity.dimension), seq: 0, unsaved: 0, changedAt: 0, usedAt: performance.now(), rebuild: null, changed: new Map() };
     this.entries.set(identity.name, entry);
+    this.keepWithinBudget(entry);
     this.follow(0);
     return entry;
+  }
+
+  /** The collections whose indexes this thread holds now, least recently searched first. */
+  held(): string[] {
+    return [...this.entries.values()].sort((a, b) => a.usedAt - b.usedAt).map((entry) => entry.identity.name);
+  }
+
+  /**
+   * Saves and drops the least recently searched indexes until the rest fit the budget, keeping
+   * `current` whatever it takes: each collection a client searches would otherwise stay in memory
+   * (~200 MB at 100k chunks) for as long as the gateway runs. A dropped index is loaded again from
+   * its files when next searched.
+   */
+  private keepWithinBudget(current: Entry): void {
+    let total = 0;
+    for (const entry of this.entries.values()) total += heldBytes(entry);
+    for (const entry of [...this.entries.values()].sort((a, b) => a.usedAt - b.usedAt)) {
+      if (total <= this.budgetBytes) return;
+      if (entry === current) continue;
+      total -= heldBytes(entry);
+      // A graph half rebuilt is not saved (see saveAll): its next load rebuilds it.
+      if (entry.unsaved > 0 && entry.rebuild === null) this.save(entry);
+      this.entries.delete(entry.identity.name);
+    }
   }
 
   /**
@@ -382,6 +426,7 @@ export class AnnIndexes {
       this.followTimer = null;
       let behind = false;
       for (const entry of [...this.entries.values()]) {
+        if (this.entries.get(entry.identity.name) !== entry) continue; // dropped for the budget meanwhile
         if (!this.collectionStillExists(entry.identity)) {
           // Deleted (or deleted and made again, which the next search's entry() sees): drop the index.
           this.entries.delete(entry.identity.name);
@@ -391,10 +436,18 @@ export class AnnIndexes {
         if (!this.apply(entry, FOLLOW_STEP)) behind = true;
         else if (entry.growing !== null && !this.growStep(entry, GROW_STEP)) behind = true;
         else if (entry.unsaved > 0 && entry.rebuild === null && performance.now() - entry.changedAt >= SAVE_WHEN_QUIET_MS) this.save(entry);
+        // Writes grow an index, and a growing graph sits beside its scan.
+        this.keepWithinBudget(this.mostRecentlyUsed()!);
       }
       if (this.entries.size > 0) this.follow(behind ? 0 : FOLLOW_INTERVAL_MS);
     }, delayMs);
     this.followTimer.unref();
+  }
+
+  private mostRecentlyUsed(): Entry | undefined {
+    let latest: Entry | undefined;
+    for (const entry of this.entries.values()) if (latest === undefined || entry.usedAt > latest.usedAt) latest = entry;
+    return latest;
   }
 
   private collectionStillExists(identity: CollectionIdentity): boolean {
@@ -432,7 +485,10 @@ export class AnnIndexes {
         index = newGraph(identity.dimension);
         index.load(files.graph);
       }
-      return { identity, index, growing: null, vectors, seq, unsaved: 0, changedAt: 0, rebuild: null, changed: new Map() };
+      // A scan past its limit (saved while its graph grew, or from a larger limit) grows one again.
+      const growing = index instanceof FlatIndex && index.size() > this.flatMaxChunks
+        ? { graph: newGraph(identity.dimension), keys: index.keysHeld(), next: 0 } : null;
+      return { identity, index, growing, vectors, seq, unsaved: 0, changedAt: 0, usedAt: performance.now(), rebuild: null, changed: new Map() };
     } catch {
       return null; // A damaged file is rebuilt from the sequence.
     }
@@ -489,6 +545,15 @@ function addTo(index: VectorIndex, keys: readonly bigint[], flat: Float32Array, 
     return;
   }
   keys.forEach((key, i) => index.add(key, flat.subarray(i * dimension, (i + 1) * dimension), INSERT_THREADS));
+}
+
+/** The memory an index takes, estimated: its float32 vectors, and its scan or graph (and a graph growing beside it). */
+function heldBytes(entry: Entry): number {
+  const dimension = entry.identity.dimension;
+  const graphBytes = (graph: Graph) => graph.size() * (dimension + GRAPH_NODE_OVERHEAD);
+  return entry.vectors.size * (dimension * 4 + FLOAT_VECTOR_OVERHEAD)
+    + (entry.index instanceof FlatIndex ? entry.index.size() * (dimension + SCAN_SLOT_OVERHEAD) : graphBytes(entry.index))
+    + (entry.growing === null ? 0 : graphBytes(entry.growing.graph));
 }
 
 /** Each changed chunk's last change among `changes` (in sequence order), in the order chunks first appear. */

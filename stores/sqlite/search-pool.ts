@@ -33,8 +33,11 @@ export class SearchPool {
   constructor(
     private readonly path: string,
     private readonly busyTimeoutMs: number,
-    /** Collection sizes from which the approximate index is used, and up to which it is a scan (ann-index.ts). */
-    private readonly ann: { readonly minChunks: number; readonly flatMaxChunks?: number },
+    /**
+     * Collection sizes from which the approximate index is used and up to which it is a scan, and
+     * the memory the indexes may take (ann-index.ts).
+     */
+    private readonly ann: { readonly minChunks: number; readonly flatMaxChunks?: number; readonly budgetBytes?: number },
     /** Bytes the lexical thread keeps postings in (lexical-postings.ts); 0: none. */
     private readonly postingsBytes: number,
   ) {}

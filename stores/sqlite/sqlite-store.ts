@@ -56,6 +56,11 @@ export interface SqliteStoreOptions {
    */
   readonly annFlatMaxChunks?: number;
   /**
+   * Memory the vector search thread's indexes may take, in MB; past it the least recently searched
+   * collections' indexes are saved and dropped. Default DEFAULT_ANN_INDEX_MB (ann-index.ts, 4096).
+   */
+  readonly annIndexMb?: number;
+  /**
    * Chunk changes kept for the approximate indexes to follow (change-log.ts); older ones are
    * pruned by the writers. Default CHANGE_RETENTION.
    */
@@ -90,7 +95,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
   const annMinChunks = options.annMinChunks ?? ANN_MIN_CHUNKS;
   const postingsBytes = (options.lexicalPostingsMb ?? DEFAULT_POSTINGS_MB) * 1024 * 1024;
-  const searchPool = inMemory || options.searchThreads === false ? null : new SearchPool(options.path, BUSY_TIMEOUT_MS, { minChunks: annMinChunks, ...(options.annFlatMaxChunks === undefined ? {} : { flatMaxChunks: options.annFlatMaxChunks }) }, postingsBytes);
+  const searchPool = inMemory || options.searchThreads === false ? null : new SearchPool(options.path, BUSY_TIMEOUT_MS, {
+    minChunks: annMinChunks,
+    ...(options.annFlatMaxChunks === undefined ? {} : { flatMaxChunks: options.annFlatMaxChunks }),
+    ...(options.annIndexMb === undefined ? {} : { budgetBytes: Math.round(options.annIndexMb * 1024 * 1024) }),
+  }, postingsBytes);
   return new SqliteStore(db, searchPool, options.changeRetention ?? CHANGE_RETENTION, options.lockWaiting ?? BACKGROUND_WRITER, postingsBytes);
 }
 
