@@ -435,8 +435,8 @@ describe('SqliteStore approximate vector indexes within their memory budget', fu
     }
     const db = new Database(path, { readonly: true });
     sqliteVec.load(db);
-    // 40 vectors of 16 dimensions take ~12 KB with their scan, by heldBytes: room for two collections, not three.
-    const indexes = new AnnIndexes(db, join(dir, 'ann'), vectorTableName, 1_000_000, 26_000);
+    // 40 vectors of 16 dimensions take ~40 KB with their scan, as estimated: room for two collections, not three.
+    const indexes = new AnnIndexes(db, join(dir, 'ann'), vectorTableName, 1_000_000, 90_000);
     try {
       const identity = (name: string) => {
         const row = db.prepare('SELECT id, created_at FROM collections WHERE name = ?').get(name) as { id: number; created_at: number };

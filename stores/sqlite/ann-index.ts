@@ -59,13 +59,14 @@ export const FLAT_MAX_CHUNKS = 250_000;
 /** Memory the indexes of one search thread may take by default (ANN_INDEX_MB), in MB. */
 export const DEFAULT_ANN_INDEX_MB = 4096;
 /**
- * Estimated bytes per vector beyond its values, for the memory budget: a float32 vector's map
- * entry, view object and key; a scan's key and slot; a graph node's links at its base layer (32
- * links each way, 4 bytes each, and its key), which with the int8 values match the 66 MB a saved
- * graph takes at 100k × 384.
+ * Estimated bytes of memory per vector beyond its values, for the budget: a float32 vector's own
+ * allocation, view object, map entry and key, and a scan's key, slot and spare capacity (resident
+ * memory measured over 100k × 384 vectors added one at a time, as the follower adds them: 2,280
+ * and 570 bytes each); a graph node's links at its base layer (32 links each way, 4 bytes each,
+ * and its key), which with the int8 values match the 66 MB a saved graph takes at 100k × 384.
  */
-const FLOAT_VECTOR_OVERHEAD = 160;
-const SCAN_SLOT_OVERHEAD = 64;
+const FLOAT_VECTOR_OVERHEAD = 750;
+const SCAN_SLOT_OVERHEAD = 190;
 const GRAPH_NODE_OVERHEAD = 280;
 /** Chunks a growing graph takes per background step (a search that arrives meanwhile waits for it). */
 const GROW_STEP = 32;
