@@ -144,6 +144,26 @@ describe('Lexical postings kept between rankings', function () {
     compareAll(postings, 'kept', 'tiny budget, after a replacement');
   });
 
+  it('when rankings go to more collections than the budget holds the rows of, should drop the least recently ranked and rank each as FTS5 does', async () => {
+    open();
+    for (const collection of ['first', 'second']) for (let d = 0; d < 6; d++) await index(store, collection, `doc-${d}`, texts(80));
+    reader = new Database(dbPath, { readonly: true });
+    // 480 rows a collection take ~40 KB (1,024 slots and 480 map entries): two collections' rows
+    // pass half of 100 KB, one does not.
+    const postings = new LexicalPostings(reader, 100_000);
+    compareAll(postings, 'first', 'first collection');
+    assert.equal(postings.collectionsKept, 1);
+    compareAll(postings, 'second', 'second collection');
+    assert.equal(postings.collectionsKept, 1, 'the first collection\'s rows were dropped');
+    assert.ok(postings.keptBytes <= 100_000 - 40_000, `postings kept beside the rows: ${postings.keptBytes} bytes`);
+    compareAll(postings, 'first', 'first collection read again');
+    assert.equal(postings.collectionsKept, 1);
+    const wide = new LexicalPostings(reader, 1_000_000);
+    compareAll(wide, 'first', 'wide budget, first');
+    compareAll(wide, 'second', 'wide budget, second');
+    assert.equal(wide.collectionsKept, 2, 'both kept within a budget that holds them');
+  });
+
   it('when the change sequence was pruned past the kept postings, should read the collection again and rank as FTS5 does', async () => {
     open(20);
     await index(store, 'kept', 'doc-0', texts(60));

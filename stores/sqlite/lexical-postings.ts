@@ -16,9 +16,11 @@
  * (fts5_aux.c): the same doubles in the same order, so the same scores (the idf's logarithm may
  * round differently in its last bit from the C library's).
  *
- * Rows are numbered in slots of the collection's own, so what is kept per row (its length, a
- * ranking's sums) takes 12 bytes a row of the collection, however its rowids interleave with
- * other collections'; postings hold slots.
+ * Rows are numbered in slots of the collection's own, so what is kept per row (its rowid and
+ * length, a ranking's sums, its entry in the map of slots: about 60 bytes) is a row of the
+ * collection, however its rowids interleave with other collections'; postings hold slots. The
+ * rows count against the same budget as the postings: other collections' rows may take half of
+ * it, the least recently ranked dropped first, and postings the rest.
  *
  * What is kept follows the collection's writes through `chunk_changes`, the sequence every chunk
  * insert and delete appends to in its own transaction (the approximate index follows it too):
@@ -46,6 +48,9 @@ export const DEFAULT_POSTINGS_MB = 256;
 const MAX_CHANGES_APPLIED = 2_000;
 /** Collections followed at once; the least recently ranked is dropped past this. */
 const MAX_COLLECTIONS = 32;
+/** Bytes a slot takes by capacity (its rowid, length and scratch sum), and a row's entry in the map of slots. */
+const SLOT_BYTES = 8 + 4 + 8;
+const SLOT_MAP_ENTRY_BYTES = 40;
 
 /** Which collection a ranking reads, as the approximate index knows it (a re-created collection may reuse the row id). */
 export type LexicalCollection = Omit<CollectionIdentity, 'dimension'>;
@@ -138,7 +143,7 @@ export class LexicalPostings {
     }
     const best = this.best(index, touched.subarray(0, touchedCount), k);
     for (let i = 0; i < touchedCount; i++) scores[touched[i]!] = 0;
-    this.evict();
+    this.evict(index);
     return best;
   }
 
@@ -322,10 +327,27 @@ export class LexicalPostings {
     this.bytes += after - before;
   }
 
-  /** Drops the least recently used postings until within the budget. */
-  private evict(): void {
+  /** Collections whose rows are kept now. */
+  get collectionsKept(): number {
+    return this.collections.size;
+  }
+
+  /**
+   * Keeps rows and postings within the budget: other collections' rows, least recently ranked
+   * first, while all rows take more than half of it (those of `current`, just ranked, are kept
+   * whatever their size), then the least recently used postings.
+   */
+  private evict(current: CollectionIndex): void {
+    let rows = 0;
+    for (const index of this.collections.values()) rows += rowBytes(index);
+    for (const index of [...this.collections.values()]) {
+      if (rows <= this.maxBytes / 2) break;
+      if (index === current) continue;
+      rows -= rowBytes(index);
+      this.drop(index);
+    }
     for (const [key, bytes] of this.recency) {
-      if (this.bytes <= this.maxBytes) return;
+      if (this.bytes + rows <= this.maxBytes) return;
       const split = key.indexOf('\u0000');
       this.collections.get(key.slice(0, split))?.postings.delete(key.slice(split + 1));
       this.recency.delete(key);
@@ -343,6 +365,11 @@ export class LexicalPostings {
     index.postings.clear();
     this.collections.delete(index.key);
   }
+}
+
+/** Bytes a collection's rows take: its slots by capacity and its map of slots. */
+function rowBytes(index: CollectionIndex): number {
+  return index.lengths.length * SLOT_BYTES + index.slotOf.size * SLOT_MAP_ENTRY_BYTES;
 }
 
 /**
