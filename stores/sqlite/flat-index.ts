@@ -5,8 +5,9 @@
  * int8 codes rank near, and the float32 vectors kept beside it then put its best in exact order
  * (ann-view.ts). Measured at 100k × 384 on one thread (`npm run bench:ann`, README *Search*): a
  * scan takes less time than the graph's search at breadth 1024 and finds more; adding a vector is
- * a copy, not a graph insert (~0.9 ms), so the follower keeps up with any rate writers reach. The
- * scan's time grows with the collection, the graph's barely, hence the size limit.
+ * a copy, not a graph insert (~0.9 ms), so the follower is bound by reading each changed vector
+ * (~0.2 ms) instead. The scan's time grows with the collection, the graph's far less, hence the
+ * size limit.
  */
 import { createRequire } from 'node:module';
 
