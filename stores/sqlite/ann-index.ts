@@ -264,7 +264,7 @@ export class AnnIndexes {
   /**
    * Saves and drops the least recently searched indexes until the rest fit the budget, keeping
    * `current` whatever it takes: each collection a client searches would otherwise stay in memory
-   * (~200 MB at 100k chunks) for as long as the gateway runs. A dropped index is loaded again from
+   * (~300 MB at 100k chunks) for as long as the gateway runs. A dropped index is loaded again from
    * its files when next searched.
    */
   private keepWithinBudget(current: Entry): void {
@@ -419,7 +419,9 @@ export class AnnIndexes {
   /**
    * Follows the change sequence of every index this thread holds, one small step at a time: the
    * next step comes at once while an index is behind (searches queued in the port run between
-   * steps), otherwise after FOLLOW_INTERVAL_MS.
+   * steps), otherwise after FOLLOW_INTERVAL_MS. Following comes first: a graph growing beside its
+   * scan takes a step only while the follower is caught up, so under writes faster than the
+   * follower the scan answers for longer, and grows slower a query, instead of falling behind.
    */
   private follow(delayMs: number): void {
     if (this.followTimer || this.closed) return;
