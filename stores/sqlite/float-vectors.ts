@@ -35,6 +35,7 @@ export class FloatVectors {
     this.byKey.delete(key);
   }
 
+  /** Every key with its vector (a scan loaded from a file makes its codes from these). */
   entries(): IterableIterator<[bigint, Float32Array]> {
     return this.byKey.entries();
   }

@@ -24,8 +24,8 @@ const { role, path: dbPath, busyTimeoutMs, ann, postingsBytes } = workerData as
   { role: SearchRole; path: string; busyTimeoutMs: number; ann: { minChunks: number; flatMaxChunks?: number; budgetBytes?: number }; postingsBytes: number };
 const db = new Database(dbPath, { readonly: true, timeout: busyTimeoutMs });
 sqliteVec.load(db);
-// Graphs are saved beside the database, one directory shared by every gateway on this file.
-// Only the vector thread keeps graphs: the lexical thread never ranks vectors.
+// Approximate indexes are saved beside the database, one directory shared by every gateway on
+// this file. Only the vector thread keeps them: the lexical thread never ranks vectors.
 const approximate = role === 'vector'
   ? { indexes: new AnnIndexes(db, join(dirname(dbPath), 'ann'), vectorTableName, ann.flatMaxChunks, ann.budgetBytes), minChunks: ann.minChunks }
   : null;
