@@ -1,7 +1,7 @@
 /**
- * `npm run bench:ann`: what the approximate index's HNSW parameters cost and give, on the vectors
- * the bench pre-loads (BENCH_PRELOAD_TEXTS, BENCH_ANN_CHUNKS, default 100k) and the bench's
- * queries. For each pair of links and build breadth (BENCH_ANN_BUILDS, JSON; by default the
+ * `npm run bench:ann`: what the approximate index's exact int8 scan (flat-index.ts, the first
+ * row) and its HNSW graphs cost and give, on the vectors the bench pre-loads (BENCH_PRELOAD_TEXTS,
+ * BENCH_ANN_CHUNKS, default 100k) and the bench's queries. For each pair of links and build breadth (BENCH_ANN_BUILDS, JSON; by default the
  * index's own from stores/sqlite/ann-index.ts, then [32,128], [16,128] and [32,256]) it builds a
  * graph with usearch on every core, then for each
  * search breadth (BENCH_ANN_BREADTHS, default [512,1024]) reports recall@10 against an exact scan
