@@ -57,6 +57,12 @@ async function caughtUpThenStopped(path: string, chunks: number, flatMaxChunks: 
   return { db, indexes, identity };
 }
 
+/** What the meta file of the one index saved under `dir` says, or null before any is saved. */
+function savedMeta(dir: string): { seq: number; size: number; index: string } | null {
+  const name = existsSync(join(dir, 'ann')) ? readdirSync(join(dir, 'ann')).find((file) => file.endsWith('.json')) : undefined;
+  return name === undefined ? null : JSON.parse(readFileSync(join(dir, 'ann', name), 'utf8')) as { seq: number; size: number; index: string };
+}
+
 const chunksOf = (documentId: string, version: string, seeds: number[]): IndexedChunk[] =>
   seeds.map((seed, ordinal) => ({ id: `${documentId}:${version}:${ordinal}`, ordinal, text: `${documentId} ${version}`, heading: null, vector: vector(seed) }));
 
@@ -242,10 +248,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     for (let d = 5; d < 25; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [1, 2, 3, 4, 5].map((i) => d * 10 + i)));
     // Once the writers are quiet (2 s), the follower saves the graph at the sequence number it
     // reached, with no search and no close: what a burst added is on disk soon after it.
-    const saved = () => {
-      const meta = existsSync(join(dir, 'ann')) ? readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json')) : undefined;
-      return meta === undefined ? null : JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')) as { seq: number; size: number; index: string };
-    };
+    const saved = () => savedMeta(dir);
     const deadline = Date.now() + 10_000;
     while (saved()?.seq !== 105 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.deepEqual(saved(), { seq: 105, size: 105, index: kind.saved });
@@ -280,7 +283,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     const exact = openSqliteStore({ path, searchThreads: false });
     stores.push(exact);
     await reader.search({ collection: 'ann', vector: vector(11), k: 1 }); // loads the graph; the follower catches up
-    const saved = () => JSON.parse(readFileSync(join(dir, 'ann', readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json'))!), 'utf8')) as { seq: number; size: number; index: string };
+    const saved = () => savedMeta(dir)!;
     for (const deadline = Date.now() + 20_000; saved().seq !== last && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.deepEqual(saved(), { seq: last, size: live, index: kind.saved });
 
@@ -335,7 +338,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
   });
 });
 
-describe('SqliteStore approximate vector index past the scan\'s limit', function () {
+describe('SqliteStore approximate vector index past the scan\'s limit, and within its memory budget', function () {
   this.timeout(60_000);
   let dir: string;
   beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'rag-ann-grow-')); });
@@ -346,10 +349,7 @@ describe('SqliteStore approximate vector index past the scan\'s limit', function
     const writer = openSqliteStore({ path, searchThreads: false });
     const reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: 100 });
     const exact = openSqliteStore({ path, searchThreads: false });
-    const saved = () => {
-      const meta = existsSync(join(dir, 'ann')) ? readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json')) : undefined;
-      return meta === undefined ? null : JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')) as { seq: number; size: number; index: string };
-    };
+    const saved = () => savedMeta(dir);
     const sameAsExact = async () => {
       for (const seed of [11, 2041, 3333, 12345, 4242]) {
         const approximate = await reader.search({ collection: 'ann', mode: 'VECTOR', vector: vector(seed), k: 10 });
@@ -383,23 +383,13 @@ describe('SqliteStore approximate vector index past the scan\'s limit', function
       for (const store of [writer, reader, exact]) await store.close();
     }
   });
-});
-
-describe('SqliteStore approximate vector index saved as a scan past its limit', function () {
-  this.timeout(60_000);
-  let dir: string;
-  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'rag-ann-reload-')); });
-  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
 
   it('when a saved scan is loaded past the limit (stopped while its graph grew), should grow the graph again without any write', async () => {
     const path = join(dir, 'store.db');
     const writer = openSqliteStore({ path, searchThreads: false });
     for (let d = 0; d < 30; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));
     await writer.close();
-    const meta = () => {
-      const name = readdirSync(join(dir, 'ann')).find((file) => file.endsWith('.json'))!;
-      return JSON.parse(readFileSync(join(dir, 'ann', name), 'utf8')) as { seq: number; size: number; index: string };
-    };
+    const meta = () => savedMeta(dir)!;
     let reader = openSqliteStore({ path, annMinChunks: 0 });
     await reader.search({ collection: 'ann', mode: 'VECTOR', vector: vector(11), k: 1 });
     await reader.close();
@@ -418,13 +408,6 @@ describe('SqliteStore approximate vector index saved as a scan past its limit', 
       await reader.close();
     }
   });
-});
-
-describe('SqliteStore approximate vector indexes within their memory budget', function () {
-  this.timeout(60_000);
-  let dir: string;
-  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'rag-ann-budget-')); });
-  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
 
   it('when a search opens more collections than the budget holds, should save and drop the least recently searched, and answer from it again when searched', async () => {
     const path = join(dir, 'store.db');
