@@ -409,6 +409,43 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
     }
   });
 
+  it('when its index cannot be saved, should keep serving from memory, warn once, and wait before trying again', async () => {
+    const path = join(dir, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
+    await writer.close();
+    // The index's folder would go under a regular file: every save fails, as on a full disk.
+    writeFileSync(join(dir, 'blocked'), 'not a folder');
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    const db = new Database(path, { readonly: true });
+    sqliteVec.load(db);
+    const indexes = new AnnIndexes(db, join(dir, 'blocked', 'ann'), vectorTableName);
+    try {
+      const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
+      const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
+      const nearest = (seed: number) => db.transaction(() => {
+        const view = indexes.view(identity)!;
+        return { pending: view.pending.size, key: Number(nearestInView(view, vector(seed), 1).keys[0]!) };
+      }).deferred();
+      for (let waited = 0; nearest(11).pending > 0; waited += 20) {
+        assert.ok(waited < 10_000, 'the follower did not catch up');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      indexes.saveAll();
+      indexes.saveAll(); // within the wait before trying again: not tried
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      assert.equal(warnings.filter((message) => message.includes('collection "ann" was not saved')).length, 1, JSON.stringify(warnings));
+      const found = nearest(51);
+      assert.equal(db.prepare('SELECT id FROM chunks WHERE rowid = ?').pluck().get(found.key), 'doc-5:v1:0', 'still answering from memory');
+      assert.doesNotThrow(() => indexes.close());
+    } finally {
+      process.off('warning', onWarning);
+      db.close();
+    }
+  });
+
   it('when a search opens more collections than the budget holds, should save and drop the least recently searched, and answer from it again when searched', async () => {
     const path = join(dir, 'store.db');
     const writer = openSqliteStore({ path, searchThreads: false });

@@ -107,6 +107,8 @@ const SAVE_EVERY_CHANGES = 20_000;
  * on disk soon after it, for a restart or another gateway on the same directory.
  */
 const SAVE_WHEN_QUIET_MS = 2000;
+/** After a save fails, how long before the next attempt (each attempt writes the whole index). */
+const SAVE_RETRY_MS = 60_000;
 
 /** A collection as the index knows it; a deleted and re-created collection gets a new identity. */
 export interface CollectionIdentity {
@@ -132,6 +134,8 @@ interface Entry {
   changedAt: number;
   /** When a search last viewed the index (performance.now()): the least recently used goes first. */
   usedAt: number;
+  /** No save is tried before this (performance.now()), after one failed. */
+  saveRetryAt: number;
   /** While rebuilding from the chunks table: the changes to replay after, and the last chunk row added. */
   rebuild: { readonly seq: number; afterRowId: number } | null;
   /**
@@ -249,7 +253,7 @@ export class AnnIndexes {
       this.removeFiles(existing.identity);
     }
     const entry = this.load(identity)
-      ?? { identity, index: new FlatIndex(identity.dimension), growing: null, vectors: new FloatVectors(identity.dimension), seq: 0, unsaved: 0, changedAt: 0, usedAt: performance.now(), rebuild: null, changed: new Map() };
+      ?? { identity, index: new FlatIndex(identity.dimension), growing: null, vectors: new FloatVectors(identity.dimension), seq: 0, unsaved: 0, changedAt: 0, usedAt: performance.now(), saveRetryAt: 0, rebuild: null, changed: new Map() };
     this.entries.set(identity.name, entry);
     this.keepWithinBudget(entry);
     this.follow(0);
@@ -491,42 +495,59 @@ export class AnnIndexes {
       // A scan past its limit (saved while its graph grew, or from a larger limit) grows one again.
       const growing = index instanceof FlatIndex && index.size() > this.flatMaxChunks
         ? { graph: newGraph(identity.dimension), keys: index.keysHeld(), next: 0 } : null;
-      return { identity, index, growing, vectors, seq, unsaved: 0, changedAt: 0, usedAt: performance.now(), rebuild: null, changed: new Map() };
+      return { identity, index, growing, vectors, seq, unsaved: 0, changedAt: 0, usedAt: performance.now(), saveRetryAt: 0, rebuild: null, changed: new Map() };
     } catch {
       return null; // A damaged file is rebuilt from the sequence.
     }
   }
 
+  /**
+   * Saves the index and its vectors. A save that fails (a full disk, a folder that cannot be
+   * written) leaves what was saved before, keeps the index in memory and serving, warns, and is
+   * tried again after SAVE_RETRY_MS: the search thread goes on, where a throw would end it and
+   * fail the searches it held.
+   */
   private save(entry: Entry): void {
     const files = this.files(entry.identity);
-    entry.unsaved = 0;
-    if (files === null) return;
-    mkdirSync(path.dirname(files.graph), { recursive: true });
+    if (files === null) {
+      entry.unsaved = 0;
+      return;
+    }
+    if (performance.now() < entry.saveRetryAt) return;
     // Write aside, then rename: another gateway on the same directory never reads half a file.
     // The sequence number goes last: graph and vectors saved before it hold at least the changes
     // it names, and replaying a change they already hold changes nothing.
     // A scan is saved as its float32 vectors alone: its int8 codes are made again from them on load.
     const suffix = `.${process.pid}-${entry.seq}.tmp`;
     const graph = entry.index instanceof FlatIndex ? null : entry.index;
-    graph?.save(files.graph + suffix);
-    entry.vectors.save(files.vectors + suffix);
-    const meta: SavedMeta = { seq: entry.seq, size: entry.index.size(), index: graph === null ? 'flat' : 'graph' };
-    writeFileSync(files.meta + suffix, JSON.stringify(meta));
-    if (graph !== null) renameSync(files.graph + suffix, files.graph);
-    renameSync(files.vectors + suffix, files.vectors);
-    renameSync(files.meta + suffix, files.meta);
-    if (graph === null) rmSync(files.graph, { force: true });
+    try {
+      mkdirSync(path.dirname(files.graph), { recursive: true });
+      graph?.save(files.graph + suffix);
+      entry.vectors.save(files.vectors + suffix);
+      const meta: SavedMeta = { seq: entry.seq, size: entry.index.size(), index: graph === null ? 'flat' : 'graph' };
+      writeFileSync(files.meta + suffix, JSON.stringify(meta));
+      if (graph !== null) renameSync(files.graph + suffix, files.graph);
+      renameSync(files.vectors + suffix, files.vectors);
+      renameSync(files.meta + suffix, files.meta);
+      if (graph === null) rmSync(files.graph, { force: true });
+      entry.unsaved = 0;
+    } catch (error) {
+      for (const file of [files.graph, files.vectors, files.meta]) removeIfThere(file + suffix);
+      entry.saveRetryAt = performance.now() + SAVE_RETRY_MS;
+      process.emitWarning(`the approximate index of collection "${entry.identity.name}" was not saved: ${error instanceof Error ? error.message : String(error)}; `
+        + `it is kept in memory, and saving is tried again in ${SAVE_RETRY_MS / 1000} s`);
+    }
   }
 
   /** What an earlier version saved for the collection: never read again, so not left to fill the disk. */
   private removeEarlierFormats(identity: CollectionIdentity): void {
     const base = path.join(this.dir!, `c${identity.rowId}-${identity.createdAt}-${identity.dimension}`);
-    for (const format of ['', '-f32']) for (const extension of ['.usearch', '.json']) rmSync(base + format + extension, { force: true });
+    for (const format of ['', '-f32']) for (const extension of ['.usearch', '.json']) removeIfThere(base + format + extension);
   }
 
   private removeFiles(identity: CollectionIdentity): void {
     const files = this.files(identity);
-    if (files) for (const file of [files.graph, files.vectors, files.meta]) rmSync(file, { force: true });
+    if (files) for (const file of [files.graph, files.vectors, files.meta]) removeIfThere(file);
   }
 }
 
@@ -557,6 +578,15 @@ function heldBytes(entry: Entry): number {
   return entry.vectors.size * (dimension * 4 + FLOAT_VECTOR_OVERHEAD)
     + (entry.index instanceof FlatIndex ? entry.index.size() * (dimension + SCAN_SLOT_OVERHEAD) : graphBytes(entry.index))
     + (entry.growing === null ? 0 : graphBytes(entry.growing.graph));
+}
+
+/** Removes a file if it is there; a clean-up that cannot happen (the folder unusable) is left. */
+function removeIfThere(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // Not a missing file (force ignores that): a folder that cannot be read or written.
+  }
 }
 
 /** Each changed chunk's last change among `changes` (in sequence order), in the order chunks first appear. */
