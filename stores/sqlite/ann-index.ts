@@ -255,7 +255,7 @@ export class AnnIndexes {
     const entry = this.load(identity)
       ?? { identity, index: new FlatIndex(identity.dimension), growing: null, vectors: new FloatVectors(identity.dimension), seq: 0, unsaved: 0, changedAt: 0, usedAt: performance.now(), saveRetryAt: 0, rebuild: null, changed: new Map() };
     this.entries.set(identity.name, entry);
-    this.keepWithinBudget(entry);
+    this.keepWithinBudget();
     this.follow(0);
     return entry;
   }
@@ -266,17 +266,17 @@ export class AnnIndexes {
   }
 
   /**
-   * Saves and drops the least recently searched indexes until the rest fit the budget, keeping
-   * `current` whatever it takes: each collection a client searches would otherwise stay in memory
-   * (~300 MB at 100k chunks) for as long as the gateway runs. A dropped index is loaded again from
-   * its files when next searched.
+   * Saves and drops the least recently searched indexes until the rest fit the budget, keeping the
+   * most recently searched (or just made) whatever it takes: each collection a client searches
+   * would otherwise stay in memory (~300 MB at 100k chunks) for as long as the gateway runs. A
+   * dropped index is loaded again from its files when next searched.
    */
-  private keepWithinBudget(current: Entry): void {
+  private keepWithinBudget(): void {
     let total = 0;
     for (const entry of this.entries.values()) total += heldBytes(entry);
-    for (const entry of [...this.entries.values()].sort((a, b) => a.usedAt - b.usedAt)) {
+    const leastRecentFirst = [...this.entries.values()].sort((a, b) => a.usedAt - b.usedAt);
+    for (const entry of leastRecentFirst.slice(0, -1)) {
       if (total <= this.budgetBytes) return;
-      if (entry === current) continue;
       total -= heldBytes(entry);
       // A graph half rebuilt is not saved (see saveAll): its next load rebuilds it.
       if (entry.unsaved > 0 && entry.rebuild === null) this.save(entry);
@@ -349,7 +349,8 @@ export class AnnIndexes {
     const keys: bigint[] = [];
     const flat = new Float32Array(vectors.size * entry.identity.dimension);
     for (const [key, vector] of vectors) {
-      for (const index of [entry.index, entry.growing?.graph]) if (index?.contains(key)) index.remove(key);
+      if (entry.index.contains(key)) entry.index.remove(key);
+      if (entry.growing?.graph.contains(key)) entry.growing.graph.remove(key);
       entry.vectors.delete(key);
       if (vector === null) continue;
       flat.set(vector, keys.length * entry.identity.dimension);
@@ -359,7 +360,7 @@ export class AnnIndexes {
     addTo(entry.index, keys, flat, entry.identity.dimension);
     if (entry.growing !== null) addTo(entry.growing.graph, keys, flat, entry.identity.dimension);
     else if (entry.index instanceof FlatIndex && entry.index.size() > this.flatMaxChunks) {
-      entry.growing = { graph: newGraph(entry.identity.dimension), keys: entry.index.keysHeld(), next: 0 };
+      entry.growing = growthBeside(entry.index, entry.identity.dimension);
     }
   }
 
@@ -433,7 +434,6 @@ export class AnnIndexes {
       this.followTimer = null;
       let behind = false;
       for (const entry of [...this.entries.values()]) {
-        if (this.entries.get(entry.identity.name) !== entry) continue; // dropped for the budget meanwhile
         if (!this.collectionStillExists(entry.identity)) {
           // Deleted (or deleted and made again, which the next search's entry() sees): drop the index.
           this.entries.delete(entry.identity.name);
@@ -443,18 +443,12 @@ export class AnnIndexes {
         if (!this.apply(entry, FOLLOW_STEP)) behind = true;
         else if (entry.growing !== null && !this.growStep(entry, GROW_STEP)) behind = true;
         else if (entry.unsaved > 0 && entry.rebuild === null && performance.now() - entry.changedAt >= SAVE_WHEN_QUIET_MS) this.save(entry);
-        // Writes grow an index, and a growing graph sits beside its scan.
-        this.keepWithinBudget(this.mostRecentlyUsed()!);
       }
+      // Writes grow an index, and a growing graph sits beside its scan.
+      this.keepWithinBudget();
       if (this.entries.size > 0) this.follow(behind ? 0 : FOLLOW_INTERVAL_MS);
     }, delayMs);
     this.followTimer.unref();
-  }
-
-  private mostRecentlyUsed(): Entry | undefined {
-    let latest: Entry | undefined;
-    for (const entry of this.entries.values()) if (latest === undefined || entry.usedAt > latest.usedAt) latest = entry;
-    return latest;
   }
 
   private collectionStillExists(identity: CollectionIdentity): boolean {
@@ -494,7 +488,7 @@ export class AnnIndexes {
       }
       // A scan past its limit (saved while its graph grew, or from a larger limit) grows one again.
       const growing = index instanceof FlatIndex && index.size() > this.flatMaxChunks
-        ? { graph: newGraph(identity.dimension), keys: index.keysHeld(), next: 0 } : null;
+        ? growthBeside(index, identity.dimension) : null;
       return { identity, index, growing, vectors, seq, unsaved: 0, changedAt: 0, usedAt: performance.now(), saveRetryAt: 0, rebuild: null, changed: new Map() };
     } catch {
       return null; // A damaged file is rebuilt from the sequence.
@@ -578,6 +572,11 @@ function heldBytes(entry: Entry): number {
   return entry.vectors.size * (dimension * 4 + FLOAT_VECTOR_OVERHEAD)
     + (entry.index instanceof FlatIndex ? entry.index.size() * (dimension + SCAN_SLOT_OVERHEAD) : graphBytes(entry.index))
     + (entry.growing === null ? 0 : graphBytes(entry.growing.graph));
+}
+
+/** A new graph to grow beside the scan, from every key the scan holds now. */
+function growthBeside(scan: FlatIndex, dimension: number): NonNullable<Entry['growing']> {
+  return { graph: newGraph(dimension), keys: scan.keysHeld(), next: 0 };
 }
 
 /** Removes a file if it is there; a clean-up that cannot happen (the folder unusable) is left. */
