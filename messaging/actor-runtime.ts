@@ -310,7 +310,7 @@ export class ActorRuntime<M> implements InProcessStage {
    * one stage behind; failures, progress within a stage and the end write the stage they are in.
    */
   private startsUnrecorded(handedJob: Job | undefined, jobId: string, attempt: number): handedJob is Job {
-    return handedJob !== undefined && !this.deps.events.progressWanted && handedJob.id === jobId &&
+    return handedJob !== undefined && !this.deps.events.eventsWanted && handedJob.id === jobId &&
       handedJob.status === 'RUNNING' && handedJob.attempts === attempt &&
       Date.now() - handedJob.updatedAt.getTime() < UNRECORDED_START_MAX_AGE_MS;
   }

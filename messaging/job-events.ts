@@ -4,7 +4,7 @@
  * is logged, never allowed to fail the work.
  */
 import { eventOf, serializeJobEvent } from '../schema/messages/job-event.ts';
-import { isTerminal, type Job } from '../schema/domain.ts';
+import type { Job } from '../schema/domain.ts';
 import type { Logger } from '../observability/logger.ts';
 import { untraced } from '../observability/tracing.ts';
 import type { Broker } from './broker.ts';
@@ -27,8 +27,8 @@ export class JobEventPublisher {
   /** Without a demand every event is published (tests that watch the exchange directly). */
   constructor(private readonly broker: Broker, private readonly names: Topology, private readonly logger: Logger, private readonly demand?: EventDemand) {}
 
-  /** True while progress events have a listener (always, without a demand to ask). */
-  get progressWanted(): boolean {
+  /** True while job events have a listener (always, without a demand to ask). */
+  get eventsWanted(): boolean {
     return !this.demand || this.demand.wanted;
   }
 
@@ -38,8 +38,9 @@ export class JobEventPublisher {
    * Waiting cost a confirm round trip on every mutation and twice per stage (issue 6 bench).
    */
   async publish(job: Job, message: string | null = null): Promise<void> {
-    // Progress nobody listens to is not sent; the end of a job always is (messaging/event-demand.ts).
-    if (!this.progressWanted && !isTerminal(job.status)) return;
+    // Events nobody listens to are not sent (messaging/event-demand.ts); a jobProgress subscriber
+    // learns the end of its job from the store if its event was not sent (gateway/events/job-event-hub.ts).
+    if (!this.eventsWanted) return;
     // Untraced: a job trace shows its work, not the dozen progress events around it.
     untraced(() => this.broker.publish(this.names.eventsExchange, jobEventKey(job.collection, job.id), serializeJobEvent(eventOf(job, message)), {
       // Not mandatory: an event nobody listens to is unroutable by design, not a failure.

@@ -52,6 +52,25 @@ describe('job progress subscriptions', function () {
     }
   });
 
+  it('when the end of a job goes out as no event, should still see it, read from the store, and complete', async () => {
+    // No actor, so nothing but this test changes the job.
+    const actorsWereRunning = system.actors !== null;
+    await system.stopActors();
+    const { ingestDocument } = await gqlData(system.url, INGEST, { input: { collection: 'subs', text: 'Kelp holds otters in place.' } });
+    const client = wsClient(system.url);
+    try {
+      const events = collect(client, PROGRESS, { id: ingestDocument.id }, 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Ended in the store alone, as by a process that had not heard the subscriber's announcement.
+      await system.store.updateJob(ingestDocument.id, { status: 'CANCELLED', error: 'ended without an event' });
+      const seen = (await events).map((event: any) => event.jobProgress);
+      assert.deepEqual(seen.map((event: any) => event.status), ['QUEUED', 'CANCELLED']);
+    } finally {
+      await client.dispose();
+      if (actorsWereRunning) await system.startActors();
+    }
+  });
+
   it('when following a collection, should receive events of that collection only', async () => {
     const client = wsClient(system.url);
     const received: any[] = [];

@@ -2,9 +2,13 @@
  * Each gateway replica binds its own queue to the events exchange and fans events out to its
  * subscribers, so subscriptions work with any number of replicas. The binding exists only while
  * this replica has subscribers, and meanwhile the replica announces them (at once, then every
- * ANNOUNCE_INTERVAL_MS): processes send progress events only while some replica does
+ * ANNOUNCE_INTERVAL_MS): processes send job events only while some replica does
  * (messaging/event-demand.ts), so under heavy ingestion with nobody watching the events are not
  * even published. The queue always hears the announcements, this replica's own included.
+ *
+ * Events are best effort (a publish can fail, a process may not have heard an announcement yet),
+ * so `jobProgress` does not count on them for the end of a job: while its stream is open it also
+ * reads the job from the store every STORE_CHECK_MS, and the end reaches the subscriber either way.
  */
 import { isTerminal } from '../../schema/domain.ts';
 import { eventOf, parseJobEvent, type JobEvent } from '../../schema/messages/job-event.ts';
@@ -19,6 +23,9 @@ import { ErrorCode, apiError } from '../errors.ts';
 import { EventStream } from './event-stream.ts';
 
 type Listener = (event: JobEvent) => void;
+
+/** How often an open `jobProgress` stream reads its job from the store, for a change no event carried. */
+export const STORE_CHECK_MS = ANNOUNCE_INTERVAL_MS;
 
 export class JobEventHub {
   private readonly listeners = new Set<Listener>();
@@ -101,11 +108,15 @@ export class JobEventHub {
   /**
    * The job's current state first (a late subscriber misses nothing), then each newer change;
    * ends after the terminal state. Events are ordered by the job's `seq`, so an event older
-   * than what was already sent is dropped.
+   * than what was already sent is dropped; so is a store reading that shows nothing newer.
    */
   async jobProgress(jobId: string, authorize: (collection: string) => void = () => {}): Promise<AsyncIterableIterator<JobEvent>> {
     let lastSeq = 0;
-    const stream = new EventStream<JobEvent>(() => this.remove(listener));
+    let storeCheck: NodeJS.Timeout | undefined;
+    const stream = new EventStream<JobEvent>(() => {
+      clearInterval(storeCheck);
+      this.remove(listener);
+    });
     const send = (event: JobEvent) => {
       if (event.job.seq <= lastSeq) return;
       lastSeq = event.job.seq;
@@ -135,6 +146,14 @@ export class JobEventHub {
     send(eventOf(job, 'current state'));
     ready = true;
     for (const event of early) send(event);
+    if (!isTerminal(job.status)) {
+      storeCheck = setInterval(() => {
+        this.store.getJob(jobId).then((current) => { if (current) send(eventOf(current)); }).catch((error: unknown) => {
+          this.logger.warn('job not read for its subscriber; trying again', { jobId, error: String(error) });
+        });
+      }, STORE_CHECK_MS);
+      storeCheck.unref();
+    }
     return stream;
   }
 }
