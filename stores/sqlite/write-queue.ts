@@ -56,10 +56,18 @@ export class WriteQueue {
 
   /** Prepared once: an attempt to take a busy lock should cost as little as possible. */
   private readonly beginImmediate: Database.Statement;
+  private readonly commit: Database.Statement;
+  /**
+   * Runs a write in a savepoint of the open transaction. Made once: better-sqlite3 builds four
+   * wrapper functions each time `transaction()` is called, a measurable share of a small write.
+   */
+  private readonly inSavepoint: (fn: () => unknown) => unknown;
 
   /** `busyTimeoutMs`: how long a batch waits for the lock before its writes fail with SQLITE_BUSY. */
   constructor(private readonly db: Database.Database, private readonly busyTimeoutMs: number, private readonly waiting: LockWaiting = BACKGROUND_WRITER) {
     this.beginImmediate = db.prepare('BEGIN IMMEDIATE');
+    this.commit = db.prepare('COMMIT');
+    this.inSavepoint = db.transaction((fn: () => unknown) => fn());
   }
 
   /** Runs `fn` (synchronous statements) in the next batch; resolves with its result once committed. */
@@ -105,7 +113,7 @@ export class WriteQueue {
       const started = performance.now();
       try {
         // Nested in the open transaction, better-sqlite3 runs it in a savepoint.
-        results.push({ ok: true, value: this.db.transaction(write.fn)(), workMs: performance.now() - started });
+        results.push({ ok: true, value: this.inSavepoint(write.fn), workMs: performance.now() - started });
       } catch (error) {
         results.push({ ok: false, value: error, workMs: performance.now() - started });
         // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then none of the batch is written.
@@ -117,7 +125,7 @@ export class WriteQueue {
     }
     const committing = performance.now();
     try {
-      this.db.exec('COMMIT');
+      this.commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       for (const write of batch) write.reject(error);
