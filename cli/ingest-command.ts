@@ -19,6 +19,10 @@ import { createProgressView } from './progress-view.ts';
 import { sendWhenAccepted } from './send-when-accepted.ts';
 import { positiveInt } from './parse-options.ts';
 
+/** How often a watch reads the state of its oldest unfinished jobs, and how many it reads. */
+const STATE_CHECK_MS = 2000;
+const STATE_CHECK_JOBS = 50;
+
 /** Options of `rag ingest`. */
 export interface IngestOptions {
   readonly collection: string;
@@ -69,6 +73,7 @@ async function runIngest(args: readonly string[], options: IngestOptions, connec
   // Subscribe before sending anything, so no event of our jobs can be missed.
   const client = options.watch ? subscriptionClient(connection) : undefined;
   let stopEvents = () => {};
+  let stateCheck: NodeJS.Timeout | undefined;
   let connections = 0;
   const refresh = async (ids: readonly string[]) => {
     for (const job of await fetchJobs(connection, ids)) tracker.apply(job);
@@ -114,6 +119,11 @@ async function runIngest(args: readonly string[], options: IngestOptions, connec
       return ExitCode.OK;
     }
     check();
+    // Events are best effort: none goes out while the actors have not yet heard that this watch
+    // subscribed, and one can be lost. So the oldest unfinished jobs are also read every few seconds.
+    stateCheck = setInterval(() => {
+      refresh(tracker.unfinished().slice(0, STATE_CHECK_JOBS).map((job) => job.state.id)).catch(() => { /* the next check tries again */ });
+    }, STATE_CHECK_MS);
     const outcome = await finished;
     stopEvents();
     view.stop();
@@ -128,6 +138,7 @@ async function runIngest(args: readonly string[], options: IngestOptions, connec
     }
     throw error;
   } finally {
+    clearInterval(stateCheck);
     stopEvents();
     await client?.dispose();
   }

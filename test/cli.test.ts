@@ -320,6 +320,30 @@ describe('rag command line against a running system', function () {
     }
   });
 
+  describe('when a watched job ends and no event says so', () => {
+    before(async () => { await system.stopActors(); });
+    after(async () => { await system.startActors(); });
+
+    const jobsOf = async (collection: string): Promise<{ id: string }[]> =>
+      (await gqlData(system.url, 'query($c: String) { jobs(collection: $c) { edges { node { id } } } }', { c: collection })).jobs.edges.map((edge: any) => edge.node);
+
+    it('should still see its end, read from the gateway, and exit 1 for a job that did not succeed', async () => {
+      const folder = tempDir();
+      writeFileSync(path.join(folder, 'silent.md'), '# Silent\n\nA document whose end goes out as no event.');
+      let ended = false;
+      const run = await runCli(['ingest', folder, '-c', 'cli-silent', '--watch'], env, {
+        onStdout: (text) => {
+          if (ended || !/QUEUED/.test(text)) return;
+          ended = true;
+          // Ended in the store alone, as by a process that had not heard the watch's announcement.
+          void jobsOf('cli-silent').then(([job]) => system.store.updateJob(job!.id, { status: 'CANCELLED', error: 'ended without an event' }));
+        },
+      });
+      assert.equal(run.code, 1, describeRun(run));
+      assert.match(run.stdout, /CANCELLED/);
+    });
+  });
+
   describe('when Ctrl-C arrives while watching jobs that cannot progress', () => {
     before(async () => { await system.stopActors(); });
     after(async () => { await system.startActors(); });
