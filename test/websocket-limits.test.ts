@@ -160,6 +160,32 @@ describe('WebSocket subscriptions and slow readers', function () {
       healthy.close();
     }
   });
+
+  it('when a client pings and never reads the pongs, should disconnect it before the pongs pile up', async () => {
+    const flooder = await authenticated(system.url, 'first');
+    const healthy = await authenticated(system.url, 'second');
+    try {
+      flooder.socket.pause();
+      const payload = Buffer.alloc(125, 'p');
+      // Up to 32 MB of pings, far more than the kernel buffers between the two ends hold: the pongs
+      // that answer them would pile up in the gateway. ws cuts a socket with 60 pongs unsent
+      // (maxPendingAutoPongs, 60 by default in the ws release this project pins).
+      for (let i = 0; i < 256_000 && flooder.socket.readyState === flooder.socket.OPEN; i++) {
+        flooder.socket.ping(payload);
+        if (i % 2_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      flooder.socket.resume();
+      const closed = await flooder.waitFor(() => false, 15_000).catch(() => null);
+      assert.ok(closed?.closed, 'the pinging socket was disconnected');
+      // Another socket still gets answers.
+      healthy.subscribe('probe', INGEST, { input: { collection: 'watched', text: 'Skuas chase terns for their catch.' } });
+      const answer = await healthy.result('probe');
+      assert.ok(!answer.closed, JSON.stringify(answer));
+    } finally {
+      flooder.close();
+      healthy.close();
+    }
+  });
 });
 
 /** Sends one frame of a fragmented text message; resolves when written. */
