@@ -64,7 +64,7 @@ export function startCpuCount(probes: CpuProbes): () => CpuCount {
   return () => Object.fromEntries(Object.entries(probes).map(([name, probe]) => {
     const start = before[name];
     const now = probe();
-    return [name, start == null || now === null ? null : Math.round((now - start) * 10) / 10];
+    return [name, start == null || now === null ? null : Math.round((now - start) * 100) / 100];
   }));
 }
 
@@ -73,7 +73,7 @@ export function addCpuCounts(counts: readonly CpuCount[]): CpuCount {
   const total: CpuCount = {};
   for (const count of counts) {
     for (const [name, seconds] of Object.entries(count)) {
-      total[name] = seconds === null || total[name] === null ? null : Math.round(((total[name] ?? 0) + seconds) * 10) / 10;
+      total[name] = seconds === null || total[name] === null ? null : Math.round(((total[name] ?? 0) + seconds) * 100) / 100;
     }
   }
   return total;
