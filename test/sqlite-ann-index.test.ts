@@ -344,6 +344,38 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
   beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'rag-ann-grow-')); });
   afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
 
+  it('when a searched collection holds fewer chunks than the minimum for an index, should search it exactly and keep no index of it, and give it one once it grows to the minimum', async () => {
+    const path = join(dir, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    const exact = openSqliteStore({ path, searchThreads: false });
+    const write = async (from: number, to: number) => {
+      for (let d = from; d < to; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]), 'small');
+    };
+    /** The reader's VECTOR hits for a few queries, each the same as exact search's. */
+    const searchLikeExact = async (reader: Store) => {
+      for (const seed of [11, 52, 12345]) {
+        const query = { collection: 'small', mode: 'VECTOR' as const, vector: vector(seed), k: 3 };
+        assert.deepEqual((await reader.search(query)).map((hit) => hit.chunkId), (await exact.search(query)).map((hit) => hit.chunkId));
+      }
+    };
+    try {
+      await write(0, 10);
+      let reader = openSqliteStore({ path, annMinChunks: 30 });
+      await searchLikeExact(reader);
+      await reader.close();
+      assert.equal(savedMeta(dir), null, 'no index of 20 chunks was made, followed or saved');
+
+      await write(10, 15);
+      reader = openSqliteStore({ path, annMinChunks: 30 });
+      await searchLikeExact(reader);
+      await reader.close();
+      assert.deepEqual(savedMeta(dir), { seq: 30, size: 30, index: 'flat' }, 'at 30 chunks the collection has its index');
+    } finally {
+      await writer.close();
+      await exact.close();
+    }
+  });
+
   it('when a collection outgrows the exact scan while writers replace and delete, should grow a graph beside it that takes over with every live chunk', async () => {
     const path = join(dir, 'store.db');
     const writer = openSqliteStore({ path, searchThreads: false });

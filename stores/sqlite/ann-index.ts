@@ -260,6 +260,12 @@ export class AnnIndexes {
     return entry;
   }
 
+  /** Whether this thread holds an index of the collection now (not of an earlier one of its name). */
+  holds(identity: CollectionIdentity): boolean {
+    const entry = this.entries.get(identity.name);
+    return entry !== undefined && sameIdentity(entry.identity, identity);
+  }
+
   /** The collections whose indexes this thread holds now, least recently searched first. */
   held(): string[] {
     return [...this.entries.values()].sort((a, b) => a.usedAt - b.usedAt).map((entry) => entry.identity.name);

@@ -11,6 +11,7 @@ import { searchLexical } from './lexical-search.ts';
 import type { LexicalPostings } from './lexical-postings.ts';
 import { hasDirection } from '../query-vector.ts';
 import type { AnnIndexes } from './ann-index.ts';
+import type { CollectionSizes } from './collection-sizes.ts';
 import { nearestInView } from './ann-view.ts';
 import { approximateHits, MAX_K, searchVectors, type VectorSearch } from './vector-search.ts';
 
@@ -19,6 +20,8 @@ export interface Approximate {
   readonly indexes: AnnIndexes;
   /** Collections with fewer chunks are searched exactly (fast enough, and exact). */
   readonly minChunks: number;
+  /** Tells, before a collection is given an index, whether it holds minChunks (counted with the same threshold). */
+  readonly sizes: CollectionSizes;
 }
 
 /** A checked search in a collection whose vector table is known. */
@@ -85,13 +88,14 @@ export function fuseHybrid(vector: readonly RankedHit[], lexical: readonly Ranke
 /**
  * The approximate index when it is usable (no metadata filter, collection large enough, index
  * caught up), else the exact KNN scan. A filter always takes the exact path, where sqlite-vec
- * ranks only the matching chunks.
+ * ranks only the matching chunks. A collection is given an index only once it holds minChunks;
+ * one that has an index keeps it.
  */
 function nearestChunks(db: Database.Database, vector: VectorSearch, search: SqliteSearch, approximate: Approximate | null) {
-  if (approximate !== null && vector.filter === undefined) {
-    const view = approximate.indexes.view({
-      name: search.collection, rowId: search.collectionRowId, createdAt: search.collectionCreatedAt, dimension: search.dimension,
-    });
+  const identity = { name: search.collection, rowId: search.collectionRowId, createdAt: search.collectionCreatedAt, dimension: search.dimension };
+  if (approximate !== null && vector.filter === undefined &&
+    (approximate.indexes.holds(identity) || approximate.sizes.largeEnough(search.collection))) {
+    const view = approximate.indexes.view(identity);
     if (view !== null && view.index.size() >= approximate.minChunks && view.index.size() + view.pending.size > 0) {
       return approximateHits(db, vector, nearestInView(view, vector.vector, vector.k));
     }

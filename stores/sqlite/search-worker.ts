@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { dirname, join } from 'node:path';
 import { AnnIndexes } from './ann-index.ts';
+import { CollectionSizes } from './collection-sizes.ts';
 import { vectorTableName } from './migrations.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
 import { LexicalPostings } from './lexical-postings.ts';
@@ -27,7 +28,11 @@ sqliteVec.load(db);
 // Approximate indexes are saved beside the database, one directory shared by every gateway on
 // this file. Only the vector thread keeps them: the lexical thread never ranks vectors.
 const approximate = role === 'vector'
-  ? { indexes: new AnnIndexes(db, join(dirname(dbPath), 'ann'), vectorTableName, ann.flatMaxChunks, ann.budgetBytes), minChunks: ann.minChunks }
+  ? {
+    indexes: new AnnIndexes(db, join(dirname(dbPath), 'ann'), vectorTableName, ann.flatMaxChunks, ann.budgetBytes),
+    minChunks: ann.minChunks,
+    sizes: new CollectionSizes(db, ann.minChunks),
+  }
   : null;
 // Only the lexical thread keeps postings: the vector thread never ranks words.
 const postings = role === 'lexical' && postingsBytes > 0 ? new LexicalPostings(db, postingsBytes) : null;
