@@ -383,7 +383,7 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
     const exact = openSqliteStore({ path, searchThreads: false });
     const saved = () => savedMeta(dir);
     const sameAsExact = async () => {
-      for (const seed of [11, 2041, 3333, 12345, 4242]) {
+      for (const seed of [11, 2041, 3333, 999_999, 12345, 4242]) {
         const approximate = await reader.search({ collection: 'ann', mode: 'VECTOR', vector: vector(seed), k: 10 });
         const scan = await exact.search({ collection: 'ann', mode: 'VECTOR', vector: vector(seed), k: 10 });
         assert.deepEqual(approximate.map((hit) => hit.chunkId), scan.map((hit) => hit.chunkId), `query ${seed}`);
@@ -397,7 +397,8 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
       await sameAsExact();
       for (let d = 10; d < 60; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v2', [d * 10 + 7]));
       for (let d = 60; d < 90; d++) await writer.deleteDocument('ann', `doc-${d}`);
-      await index(writer, 'doc-late', chunksOf('doc-late', 'v1', [3333]));
+      // A vector of its own: seed 3333 is doc-333's third chunk too, and a tie may come back either way.
+      await index(writer, 'doc-late', chunksOf('doc-late', 'v1', [999_999]));
       await sameAsExact();
 
       const db = new Database(path, { readonly: true });
@@ -410,7 +411,7 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
       }
       assert.deepEqual(saved(), { seq: last, size: live, index: 'graph' });
       await sameAsExact();
-      assert.equal((await reader.search({ collection: 'ann', vector: vector(3333), k: 1 }))[0]?.chunkId, 'doc-late:v1:0');
+      assert.equal((await reader.search({ collection: 'ann', vector: vector(999_999), k: 1 }))[0]?.chunkId, 'doc-late:v1:0');
     } finally {
       for (const store of [writer, reader, exact]) await store.close();
     }
