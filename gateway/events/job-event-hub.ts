@@ -25,7 +25,7 @@ import { EventStream } from './event-stream.ts';
 type Listener = (event: JobEvent) => void;
 
 /** How often an open `jobProgress` stream reads its job from the store, for a change no event carried. */
-export const STORE_CHECK_MS = ANNOUNCE_INTERVAL_MS;
+const STORE_CHECK_MS = ANNOUNCE_INTERVAL_MS;
 
 export class JobEventHub {
   private readonly listeners = new Set<Listener>();
