@@ -3,7 +3,8 @@
  * asks before it gives a collection one: an index, once made, is followed at every change and
  * saved for as long as the collection lives, which a collection small enough to scan exactly
  * (below ANN_MIN_CHUNKS) gets nothing for. Counted at most once per COUNT_TTL_MS per collection,
- * and never past the threshold, so a count costs at most that many index entries (~1 ms at 10k).
+ * and never past the number asked about, so a count costs at most that many index entries
+ * (~1 ms at 10k).
  */
 import type Database from 'better-sqlite3';
 
@@ -13,22 +14,23 @@ const COUNT_TTL_MS = 1000;
 const MAX_COUNTED = 1024;
 
 export class CollectionSizes {
-  private readonly counted = new Map<string, { readonly atLeast: boolean; readonly at: number }>();
+  /** Per collection, its chunks counted up to the number asked about, and when. */
+  private readonly counted = new Map<string, { readonly chunks: number; readonly at: number }>();
   private readonly countUpTo: Database.Statement;
 
-  constructor(db: Database.Database, private readonly threshold: number) {
+  constructor(db: Database.Database) {
     this.countUpTo = db.prepare('SELECT count(*) FROM (SELECT 1 FROM chunks WHERE collection = ? LIMIT ?)').pluck();
   }
 
-  /** True when `collection` holds at least the threshold's chunks (always, for a threshold of 0). */
-  largeEnough(collection: string): boolean {
-    if (this.threshold <= 0) return true;
+  /** True when `collection` holds at least `chunks` chunks (always, for 0). */
+  atLeast(collection: string, chunks: number): boolean {
+    if (chunks <= 0) return true;
     const now = performance.now();
     const known = this.counted.get(collection);
-    if (known !== undefined && now - known.at < COUNT_TTL_MS) return known.atLeast;
+    if (known !== undefined && now - known.at < COUNT_TTL_MS) return known.chunks >= chunks;
     if (this.counted.size >= MAX_COUNTED) this.counted.clear();
-    const atLeast = (this.countUpTo.get(collection, this.threshold) as number) >= this.threshold;
-    this.counted.set(collection, { atLeast, at: now });
-    return atLeast;
+    const counted = this.countUpTo.get(collection, chunks) as number;
+    this.counted.set(collection, { chunks: counted, at: now });
+    return counted >= chunks;
   }
 }

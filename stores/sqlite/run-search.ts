@@ -20,7 +20,7 @@ export interface Approximate {
   readonly indexes: AnnIndexes;
   /** Collections with fewer chunks are searched exactly (fast enough, and exact). */
   readonly minChunks: number;
-  /** Tells, before a collection is given an index, whether it holds minChunks (counted with the same threshold). */
+  /** Tells, before a collection is given an index, whether it holds minChunks. */
   readonly sizes: CollectionSizes;
 }
 
@@ -94,7 +94,7 @@ export function fuseHybrid(vector: readonly RankedHit[], lexical: readonly Ranke
 function nearestChunks(db: Database.Database, vector: VectorSearch, search: SqliteSearch, approximate: Approximate | null) {
   const identity = { name: search.collection, rowId: search.collectionRowId, createdAt: search.collectionCreatedAt, dimension: search.dimension };
   if (approximate !== null && vector.filter === undefined &&
-    (approximate.indexes.holds(identity) || approximate.sizes.largeEnough(search.collection))) {
+    (approximate.indexes.holds(identity) || approximate.sizes.atLeast(search.collection, approximate.minChunks))) {
     const view = approximate.indexes.view(identity);
     if (view !== null && view.index.size() >= approximate.minChunks && view.index.size() + view.pending.size > 0) {
       return approximateHits(db, vector, nearestInView(view, vector.vector, vector.k));

@@ -31,7 +31,7 @@ const approximate = role === 'vector'
   ? {
     indexes: new AnnIndexes(db, join(dirname(dbPath), 'ann'), vectorTableName, ann.flatMaxChunks, ann.budgetBytes),
     minChunks: ann.minChunks,
-    sizes: new CollectionSizes(db, ann.minChunks),
+    sizes: new CollectionSizes(db),
   }
   : null;
 // Only the lexical thread keeps postings: the vector thread never ranks words.
