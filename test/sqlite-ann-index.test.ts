@@ -63,6 +63,14 @@ function savedMeta(dir: string): { seq: number; size: number; index: string } | 
   return name === undefined ? null : JSON.parse(readFileSync(join(dir, 'ann', name), 'utf8')) as { seq: number; size: number; index: string };
 }
 
+/** Asserts that `store` gives the same VECTOR hits, in the same order, as `exact` for each seed's query. */
+async function assertSameHitsAsExact(store: Store, exact: Store, collection: string, seeds: readonly number[], k: number): Promise<void> {
+  for (const seed of seeds) {
+    const query = { collection, mode: 'VECTOR' as const, vector: vector(seed), k };
+    assert.deepEqual((await store.search(query)).map((hit) => hit.chunkId), (await exact.search(query)).map((hit) => hit.chunkId), `query ${seed}`);
+  }
+}
+
 const chunksOf = (documentId: string, version: string, seeds: number[]): IndexedChunk[] =>
   seeds.map((seed, ordinal) => ({ id: `${documentId}:${version}:${ordinal}`, ordinal, text: `${documentId} ${version}`, heading: null, vector: vector(seed) }));
 
@@ -351,23 +359,16 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
     const write = async (from: number, to: number) => {
       for (let d = from; d < to; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]), 'small');
     };
-    /** The reader's VECTOR hits for a few queries, each the same as exact search's. */
-    const searchLikeExact = async (reader: Store) => {
-      for (const seed of [11, 52, 12345]) {
-        const query = { collection: 'small', mode: 'VECTOR' as const, vector: vector(seed), k: 3 };
-        assert.deepEqual((await reader.search(query)).map((hit) => hit.chunkId), (await exact.search(query)).map((hit) => hit.chunkId));
-      }
-    };
     try {
       await write(0, 10);
       let reader = openSqliteStore({ path, annMinChunks: 30 });
-      await searchLikeExact(reader);
+      await assertSameHitsAsExact(reader, exact, 'small', [11, 52, 12345], 3);
       await reader.close();
       assert.equal(savedMeta(dir), null, 'no index of 20 chunks was made, followed or saved');
 
       await write(10, 15);
       reader = openSqliteStore({ path, annMinChunks: 30 });
-      await searchLikeExact(reader);
+      await assertSameHitsAsExact(reader, exact, 'small', [11, 52, 12345], 3);
       await reader.close();
       assert.deepEqual(savedMeta(dir), { seq: 30, size: 30, index: 'flat' }, 'at 30 chunks the collection has its index');
     } finally {
@@ -382,13 +383,7 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
     const reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: 100 });
     const exact = openSqliteStore({ path, searchThreads: false });
     const saved = () => savedMeta(dir);
-    const sameAsExact = async () => {
-      for (const seed of [11, 2041, 3333, 999_999, 12345, 4242]) {
-        const approximate = await reader.search({ collection: 'ann', mode: 'VECTOR', vector: vector(seed), k: 10 });
-        const scan = await exact.search({ collection: 'ann', mode: 'VECTOR', vector: vector(seed), k: 10 });
-        assert.deepEqual(approximate.map((hit) => hit.chunkId), scan.map((hit) => hit.chunkId), `query ${seed}`);
-      }
-    };
+    const sameAsExact = () => assertSameHitsAsExact(reader, exact, 'ann', [11, 2041, 3333, 999_999, 12345, 4242], 10);
     try {
       for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
       await reader.search({ collection: 'ann', vector: vector(11), k: 1 }); // holds the scan from now on
