@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -470,6 +470,56 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
       assert.doesNotThrow(() => indexes.close());
     } finally {
       process.off('warning', onWarning);
+      db.close();
+    }
+  });
+
+  it('when another gateway on the same folder is saving the collection, should put its own save off until that one is done, and take over a lock left long ago', async () => {
+    const path = join(dir, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
+    await writer.close();
+    const db = new Database(path, { readonly: true });
+    sqliteVec.load(db);
+    const indexes = new AnnIndexes(db, join(dir, 'ann'), vectorTableName);
+    try {
+      const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
+      const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
+      for (let waited = 0; db.transaction(() => indexes.view(identity)!.pending.size).deferred() > 0; waited += 20) {
+        assert.ok(waited < 10_000, 'the follower did not catch up');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // What another gateway's save holds while it writes this collection's files.
+      const lock = join(dir, 'ann', `c${row.id}-${row.created_at}-${EMBEDDER.dimension}-i8f32.json.lock`);
+      mkdirSync(join(dir, 'ann'), { recursive: true });
+      writeFileSync(lock, '12345');
+      indexes.saveAll();
+      assert.equal(savedMeta(dir), null, 'nothing written beside the other save');
+      assert.ok(existsSync(lock), 'the other saver\'s lock is left alone');
+
+      rmSync(lock);
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // the wait before trying again
+      indexes.saveAll();
+      assert.deepEqual(savedMeta(dir), { seq: 10, size: 10, index: 'flat' });
+      assert.ok(!existsSync(lock), 'released after saving');
+
+      // A lock whose saver died mid-save, minutes ago: taken over.
+      const lateWriter = openSqliteStore({ path, searchThreads: false });
+      await index(lateWriter, 'doc-late', chunksOf('doc-late', 'v1', [999_777]));
+      await lateWriter.close();
+      for (let waited = 0; db.transaction(() => indexes.view(identity)!.pending.size).deferred() > 0; waited += 20) {
+        assert.ok(waited < 10_000, 'the follower did not catch up');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      writeFileSync(lock, '12345');
+      const longAgo = new Date(Date.now() - 10 * 60_000);
+      utimesSync(lock, longAgo, longAgo);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      indexes.saveAll();
+      assert.deepEqual(savedMeta(dir), { seq: 11, size: 11, index: 'flat' });
+      assert.ok(!existsSync(lock));
+    } finally {
+      indexes.close();
       db.close();
     }
   });

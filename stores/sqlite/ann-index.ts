@@ -36,6 +36,7 @@ import { createRequire } from 'node:module';
 import type { AnnView } from './ann-view.ts';
 import { FloatVectors } from './float-vectors.ts';
 import { FlatIndex } from './flat-index.ts';
+import { takeSaveLock } from './save-lock.ts';
 
 // The CommonJS build: the ESM build finds its native binary by walking up from a stack-trace file
 // name, which loops forever inside a worker thread booted from eval (as the search workers are).
@@ -109,6 +110,8 @@ const SAVE_EVERY_CHANGES = 20_000;
 const SAVE_WHEN_QUIET_MS = 2000;
 /** After a save fails, how long before the next attempt (each attempt writes the whole index). */
 const SAVE_RETRY_MS = 60_000;
+/** After finding another gateway saving the same collection (stores/sqlite/save-lock.ts), how long before trying again. */
+const SAVE_LOCKED_RETRY_MS = 1000;
 
 /** A collection as the index knows it; a deleted and re-created collection gets a new identity. */
 export interface CollectionIdentity {
@@ -514,6 +517,19 @@ export class AnnIndexes {
       return;
     }
     if (performance.now() < entry.saveRetryAt) return;
+    let releaseLock: (() => void) | null;
+    try {
+      mkdirSync(path.dirname(files.graph), { recursive: true });
+      releaseLock = takeSaveLock(`${files.meta}.lock`);
+    } catch (error) {
+      this.saveFailed(entry, error);
+      return;
+    }
+    if (releaseLock === null) {
+      // Another gateway on this folder is saving the collection: this one's turn comes shortly.
+      entry.saveRetryAt = performance.now() + SAVE_LOCKED_RETRY_MS;
+      return;
+    }
     // Write aside, then rename: another gateway on the same directory never reads half a file.
     // The sequence number goes last: graph and vectors saved before it hold at least the changes
     // it names, and replaying a change they already hold changes nothing.
@@ -521,7 +537,6 @@ export class AnnIndexes {
     const suffix = `.${process.pid}-${entry.seq}.tmp`;
     const graph = entry.index instanceof FlatIndex ? null : entry.index;
     try {
-      mkdirSync(path.dirname(files.graph), { recursive: true });
       graph?.save(files.graph + suffix);
       entry.vectors.save(files.vectors + suffix);
       const meta: SavedMeta = { seq: entry.seq, size: entry.index.size(), index: graph === null ? 'flat' : 'graph' };
@@ -533,10 +548,16 @@ export class AnnIndexes {
       entry.unsaved = 0;
     } catch (error) {
       for (const file of [files.graph, files.vectors, files.meta]) removeIfThere(file + suffix);
-      entry.saveRetryAt = performance.now() + SAVE_RETRY_MS;
-      process.emitWarning(`the approximate index of collection "${entry.identity.name}" was not saved: ${error instanceof Error ? error.message : String(error)}; `
-        + `it is kept in memory, and saving is tried again in ${SAVE_RETRY_MS / 1000} s`);
+      this.saveFailed(entry, error);
+    } finally {
+      releaseLock();
     }
+  }
+
+  private saveFailed(entry: Entry, error: unknown): void {
+    entry.saveRetryAt = performance.now() + SAVE_RETRY_MS;
+    process.emitWarning(`the approximate index of collection "${entry.identity.name}" was not saved: ${error instanceof Error ? error.message : String(error)}; `
+      + `it is kept in memory, and saving is tried again in ${SAVE_RETRY_MS / 1000} s`);
   }
 
   /** What an earlier version saved for the collection: never read again, so not left to fill the disk. */
