@@ -15,7 +15,7 @@ import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 export const SAVE_LOCK_STALE_MS = 120_000;
 
 /** Takes the lock at `lockPath`; returns its release, or null when another saver holds it. */
-export function takeSaveLock(lockPath: string, now = Date.now()): (() => void) | null {
+export function takeSaveLock(lockPath: string): (() => void) | null {
   const release = () => rmSync(lockPath, { force: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -25,15 +25,15 @@ export function takeSaveLock(lockPath: string, now = Date.now()): (() => void) |
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    if (!isStale(lockPath, now)) return null;
+    if (!isStale(lockPath)) return null;
     rmSync(lockPath, { force: true });
   }
   return null; // another saver took the stale lock over first
 }
 
-function isStale(lockPath: string, now: number): boolean {
+function isStale(lockPath: string): boolean {
   try {
-    return now - statSync(lockPath).mtimeMs > SAVE_LOCK_STALE_MS;
+    return Date.now() - statSync(lockPath).mtimeMs > SAVE_LOCK_STALE_MS;
   } catch {
     return true; // released meanwhile: the next attempt takes it
   }
