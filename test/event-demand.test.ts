@@ -11,6 +11,8 @@ import { createBroker } from '../config/components.ts';
 import type { Broker } from '../messaging/broker.ts';
 import { EventDemand, LISTENING_KEY, LISTENING_TTL_MS } from '../messaging/event-demand.ts';
 import { JobEventPublisher } from '../messaging/job-events.ts';
+import { JobEventHub } from '../gateway/events/job-event-hub.ts';
+import type { Store } from '../stores/store.ts';
 import { collect, gqlData, waitForJob, wsClient } from './support/graphql-client.ts';
 import { startTestSystem, withAmqp, type TestSystem } from './support/test-system.ts';
 
@@ -139,5 +141,33 @@ describe('job events only while someone listens', function () {
     assert.equal((await drain(queue)).length, 0, 'no announcement after the last subscriber left');
     // The gateway still answers: the subscription's binding was removed cleanly.
     assert.ok((await gqlData(system.url, '{ queues { stage } }')).queues.length > 0);
+  });
+
+  it('when the end of a job arrives as an event while jobProgress reads the job, should end the stream and stop reading the store', async () => {
+    const created = await system.store.createJob({ id: `race-${Date.now()}`, collection: 'demand', documentId: 'race', priority: 'NORMAL' });
+    const running = (await system.store.updateJob(created.id, { status: 'RUNNING' }))!;
+    const publisher = new JobEventPublisher(broker, system.names, silentLogger);
+    let reads = 0;
+    // The first read publishes the job's end and answers with the state from before it, as a read
+    // that raced the end would: the end event arrives while the stream is not yet returned.
+    const store = { getJob: async (id: string) => {
+      reads += 1;
+      if (reads > 1) return system.store.getJob(id);
+      await publisher.publish({ ...running, status: 'SUCCEEDED', seq: running.seq + 1, finishedAt: new Date() });
+      await sleep(500);
+      return running;
+    } } as unknown as Store;
+    const hub = new JobEventHub(broker, system.names, store, silentLogger, new EventDemand(), publisher);
+    await hub.start();
+    try {
+      const stream = await hub.jobProgress(running.id);
+      const statuses: string[] = [];
+      for await (const event of stream) statuses.push(event.job.status);
+      assert.deepEqual(statuses, ['RUNNING', 'SUCCEEDED']);
+      await sleep(2_500); // past a store check's interval
+      assert.equal(reads, 1, 'the store was read again for an ended stream');
+    } finally {
+      await hub.stop();
+    }
   });
 });

@@ -112,6 +112,7 @@ export class JobEventHub {
    */
   async jobProgress(jobId: string, authorize: (collection: string) => void = () => {}): Promise<AsyncIterableIterator<JobEvent>> {
     let lastSeq = 0;
+    let ended = false;
     let storeCheck: NodeJS.Timeout | undefined;
     const stream = new EventStream<JobEvent>(() => {
       clearInterval(storeCheck);
@@ -121,7 +122,10 @@ export class JobEventHub {
       if (event.job.seq <= lastSeq) return;
       lastSeq = event.job.seq;
       stream.push(event);
-      if (isTerminal(event.job.status)) stream.end();
+      if (isTerminal(event.job.status)) {
+        ended = true;
+        stream.end();
+      }
     };
     const early: JobEvent[] = [];
     let ready = false;
@@ -146,7 +150,9 @@ export class JobEventHub {
     send(eventOf(job, 'current state'));
     ready = true;
     for (const event of early) send(event);
-    if (!isTerminal(job.status)) {
+    // Not for a stream already ended, by the job read or by an event that came while it was read:
+    // its cleanup has run, and nothing would stop these reads.
+    if (!ended) {
       storeCheck = setInterval(() => {
         this.store.getJob(jobId).then((current) => { if (current) send(eventOf(current)); }).catch((error: unknown) => {
           this.logger.warn('job not read for its subscriber; trying again', { jobId, error: String(error) });
