@@ -122,7 +122,14 @@ function cleanUpOnSignal(): void {
           for (const cleanup of [...interruptCleanups].reverse()) await withinTimeout(cleanup);
         })
         .finally(() => {
-          for (const folder of interruptFolders) rmSync(folder, { recursive: true, force: true });
+          for (const folder of interruptFolders) {
+            // A search thread may still be writing a file into it: retried, and never in the way of the exit.
+            try {
+              rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
+            } catch (error) {
+              process.stderr.write(`bench: ${folder} not removed: ${(error as Error).message}\n`);
+            }
+          }
           process.exit(signal === 'SIGINT' ? 130 : 143);
         });
     });

@@ -474,6 +474,38 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
     }
   });
 
+  it('when its data folder was removed while it runs, should not make the folder again when saving', async () => {
+    const data = join(dir, 'data');
+    const path = join(data, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
+    await writer.close();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    const db = new Database(path, { readonly: true });
+    sqliteVec.load(db);
+    const indexes = new AnnIndexes(db, join(data, 'ann'), vectorTableName);
+    try {
+      const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
+      const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
+      for (let waited = 0; db.transaction(() => indexes.view(identity)!.pending.size).deferred() > 0; waited += 20) {
+        assert.ok(waited < 10_000, 'the follower did not catch up');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // As a bench's clean-up, or an operator, removes the folder under the running gateway.
+      rmSync(data, { recursive: true, force: true });
+      indexes.saveAll();
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      assert.ok(!existsSync(data), 'the data folder stays removed');
+      assert.equal(warnings.filter((message) => message.includes('collection "ann" was not saved')).length, 1, JSON.stringify(warnings));
+    } finally {
+      process.off('warning', onWarning);
+      indexes.close();
+      db.close();
+    }
+  });
+
   it('when another gateway on the same folder is saving the collection, should put its own save off until that one is done, and take over a lock left long ago', async () => {
     const path = join(dir, 'store.db');
     const writer = openSqliteStore({ path, searchThreads: false });

@@ -519,7 +519,8 @@ export class AnnIndexes {
     if (performance.now() < entry.saveRetryAt) return;
     let releaseLock: (() => void) | null;
     try {
-      mkdirSync(path.dirname(files.graph), { recursive: true });
+      // Not recursive: a data folder removed under a running gateway is not made again by a save.
+      makeFolder(path.dirname(files.graph));
       releaseLock = takeSaveLock(`${files.meta}.lock`);
     } catch (error) {
       this.saveFailed(entry, error);
@@ -569,6 +570,15 @@ export class AnnIndexes {
   private removeFiles(identity: CollectionIdentity): void {
     const files = this.files(identity);
     if (files) for (const file of [files.graph, files.vectors, files.meta]) removeIfThere(file);
+  }
+}
+
+/** Creates `folder` in its existing parent; a folder already there is fine. */
+function makeFolder(folder: string): void {
+  try {
+    mkdirSync(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
 
