@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import type { IndexedChunk } from '../schema/domain.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
-import { AnnIndexes } from '../stores/sqlite/ann-index.ts';
+import { AnnIndexes, type CollectionIdentity } from '../stores/sqlite/ann-index.ts';
 import { nearestInView } from '../stores/sqlite/ann-view.ts';
 import { vectorTableName } from '../stores/sqlite/migrations.ts';
 import type { Store } from '../stores/store.ts';
@@ -54,6 +54,31 @@ async function caughtUpThenStopped(path: string, chunks: number, flatMaxChunks: 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   indexes.close();
+  return { db, indexes, identity };
+}
+
+/** Waits until the background follower of `indexes` has applied every change to `identity`. */
+async function followerCaughtUp(db: Database.Database, indexes: AnnIndexes, identity: CollectionIdentity): Promise<void> {
+  for (let waited = 0; db.transaction(() => indexes.view(identity)!.pending.size).deferred() > 0; waited += 20) {
+    assert.ok(waited < 10_000, 'the follower did not catch up');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Ten one-chunk documents in collection "ann" of a store at `path`, then a gateway's index of them
+ * saving under `annDir`, once its follower has caught up.
+ */
+async function savingReader(path: string, annDir: string) {
+  const writer = openSqliteStore({ path, searchThreads: false });
+  for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
+  await writer.close();
+  const db = new Database(path, { readonly: true });
+  sqliteVec.load(db);
+  const indexes = new AnnIndexes(db, annDir, vectorTableName);
+  const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
+  const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
+  await followerCaughtUp(db, indexes, identity);
   return { db, indexes, identity };
 }
 
@@ -476,23 +501,11 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
 
   it('when its data folder was removed while it runs, should not make the folder again when saving', async () => {
     const data = join(dir, 'data');
-    const path = join(data, 'store.db');
-    const writer = openSqliteStore({ path, searchThreads: false });
-    for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
-    await writer.close();
+    const { db, indexes } = await savingReader(join(data, 'store.db'), join(data, 'ann'));
     const warnings: string[] = [];
     const onWarning = (warning: Error) => warnings.push(warning.message);
     process.on('warning', onWarning);
-    const db = new Database(path, { readonly: true });
-    sqliteVec.load(db);
-    const indexes = new AnnIndexes(db, join(data, 'ann'), vectorTableName);
     try {
-      const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
-      const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
-      for (let waited = 0; db.transaction(() => indexes.view(identity)!.pending.size).deferred() > 0; waited += 20) {
-        assert.ok(waited < 10_000, 'the follower did not catch up');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
       // As a bench's clean-up, or an operator, removes the folder under the running gateway.
       rmSync(data, { recursive: true, force: true });
       indexes.saveAll();
@@ -508,21 +521,10 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
 
   it('when another gateway on the same folder is saving the collection, should put its own save off until that one is done, and take over a lock left long ago', async () => {
     const path = join(dir, 'store.db');
-    const writer = openSqliteStore({ path, searchThreads: false });
-    for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
-    await writer.close();
-    const db = new Database(path, { readonly: true });
-    sqliteVec.load(db);
-    const indexes = new AnnIndexes(db, join(dir, 'ann'), vectorTableName);
+    const { db, indexes, identity } = await savingReader(path, join(dir, 'ann'));
     try {
-      const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
-      const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
-      for (let waited = 0; db.transaction(() => indexes.view(identity)!.pending.size).deferred() > 0; waited += 20) {
-        assert.ok(waited < 10_000, 'the follower did not catch up');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
       // What another gateway's save holds while it writes this collection's files.
-      const lock = join(dir, 'ann', `c${row.id}-${row.created_at}-${EMBEDDER.dimension}-i8f32.json.lock`);
+      const lock = join(dir, 'ann', `c${identity.rowId}-${identity.createdAt}-${EMBEDDER.dimension}-i8f32.json.lock`);
       mkdirSync(join(dir, 'ann'), { recursive: true });
       writeFileSync(lock, '12345');
       indexes.saveAll();
@@ -539,10 +541,7 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
       const lateWriter = openSqliteStore({ path, searchThreads: false });
       await index(lateWriter, 'doc-late', chunksOf('doc-late', 'v1', [999_777]));
       await lateWriter.close();
-      for (let waited = 0; db.transaction(() => indexes.view(identity)!.pending.size).deferred() > 0; waited += 20) {
-        assert.ok(waited < 10_000, 'the follower did not catch up');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await followerCaughtUp(db, indexes, identity);
       writeFileSync(lock, '12345');
       const longAgo = new Date(Date.now() - 10 * 60_000);
       utimesSync(lock, longAgo, longAgo);
