@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Fts5Tokens } from '../stores/sqlite/fts5-tokens.ts';
-import { LexicalPostings } from '../stores/sqlite/lexical-postings.ts';
+import { LexicalPostings, REWARM_QUIET_MS } from '../stores/sqlite/lexical-postings.ts';
 import { lexicalPhrases, searchLexical } from '../stores/sqlite/lexical-search.ts';
 import { lexicalTableName } from '../stores/sqlite/migrations.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
@@ -162,6 +162,57 @@ describe('Lexical postings kept between rankings', function () {
     compareAll(wide, 'first', 'wide budget, first');
     compareAll(wide, 'second', 'wide budget, second');
     assert.equal(wide.collectionsKept, 2, 'both kept within a budget that holds them');
+  });
+
+  /** Writes more changes into `collection` than a ranking applies: its next ranking would read it afresh. */
+  async function bulkLoad(collection: string, documents: number): Promise<void> {
+    for (let d = 0; d < documents; d++) await index(store, collection, `bulk-${d}`, texts(60));
+  }
+
+  /** Steps `postings.rewarm` at `now` until it has nothing more to do; how many steps wanted more. */
+  function rewarmUntilDone(postings: LexicalPostings, now: number): number {
+    let steps = 0;
+    while (postings.rewarm(now)) steps++;
+    return steps;
+  }
+
+  it('when a bulk load into a ranked collection has paused, should read its kept words again before a ranking asks for them, and rank as FTS5 does', async () => {
+    open();
+    await index(store, 'kept', 'doc-0', texts(60), 'River stones');
+    reader = new Database(dbPath, { readonly: true });
+    const warmed = new LexicalPostings(reader);
+    const cold = new LexicalPostings(reader);
+    compareAll(warmed, 'kept', 'before the bulk load');
+    compareAll(cold, 'kept', 'before the bulk load');
+    await bulkLoad('kept', 40);
+    const t0 = 1_000_000;
+    assert.equal(warmed.rewarm(t0), false, 'the load\'s last change is seen the first time');
+    assert.equal(warmed.rewarm(t0 + REWARM_QUIET_MS - 1), false, 'not quiet for long enough yet');
+    assert.ok(rewarmUntilDone(warmed, t0 + REWARM_QUIET_MS) > 0, 'read afresh once the writes paused');
+    assert.equal(warmed.rewarm(t0 + 2 * REWARM_QUIET_MS), false, 'nothing more to do until the next writes');
+
+    const readByWarmed = warmed.stemsRead;
+    compareAll(warmed, 'kept', 'after the bulk load, words read again');
+    assert.equal(warmed.stemsRead, readByWarmed, 'the rankings found every word kept');
+    const readByCold = cold.stemsRead;
+    compareAll(cold, 'kept', 'after the bulk load, words read by the rankings');
+    assert.ok(cold.stemsRead > readByCold, 'without it the rankings read the words again themselves');
+  });
+
+  it('when writes resume while kept words are being read again, should stop reading and leave the rankings to bring them up to date', async () => {
+    open();
+    await index(store, 'kept', 'doc-0', texts(60));
+    reader = new Database(dbPath, { readonly: true });
+    const postings = new LexicalPostings(reader);
+    compareAll(postings, 'kept', 'before the bulk load');
+    await bulkLoad('kept', 40);
+    postings.rewarm(0);
+    assert.ok(postings.rewarm(REWARM_QUIET_MS), 'read afresh');
+    await index(store, 'kept', 'doc-late', texts(30));
+    const read = postings.stemsRead;
+    assert.equal(postings.rewarm(REWARM_QUIET_MS + 1), false, 'stopped: the collection changed');
+    assert.equal(postings.stemsRead, read, 'no word read from the changed snapshot');
+    compareAll(postings, 'kept', 'after the late write');
   });
 
   it('when the change sequence was pruned past the kept postings, should read the collection again and rank as FTS5 does', async () => {

@@ -30,6 +30,13 @@
  * always sees the snapshot it reads in. A row id used again gets a new slot, so a dead slot's
  * postings never count for it. Past MAX_CHANGES_APPLIED changes, when the sequence was pruned
  * past them, or once a quarter of the slots are dead, the collection is read afresh instead.
+ *
+ * A bulk load is far more changes than that, and the words searched before it would each be read
+ * again by the first ranking that asks for them after. So once a collection's writes have paused
+ * for REWARM_QUIET_MS (`rewarm`, called by the thread while idle), a collection too far behind is
+ * read afresh there and then, and the stems it kept are read again, in the order they were last
+ * used, in steps that searches run between: the next rankings find them kept, as a search engine warms a
+ * new searcher with the queries its old one answered.
  */
 import type Database from 'better-sqlite3';
 import type { CollectionIdentity } from './ann-index.ts';
@@ -48,6 +55,10 @@ export const DEFAULT_POSTINGS_MB = 256;
 const MAX_CHANGES_APPLIED = 2_000;
 /** Collections followed at once; the least recently ranked is dropped past this. */
 const MAX_COLLECTIONS = 32;
+/** How long a collection's writes must have paused before its kept words are read again after a bulk load. */
+export const REWARM_QUIET_MS = 1_000;
+/** How long one step of reading kept words again may run before searches get their turn, in ms. */
+const REWARM_STEP_MS = 5;
 /** Bytes a slot takes by capacity (its rowid, length and scratch sum), and a row's entry in the map of slots. */
 const SLOT_BYTES = 8 + 4 + 8;
 const SLOT_MAP_ENTRY_BYTES = 40;
@@ -65,6 +76,8 @@ interface Postings {
 /** What is kept of one collection's index, as of change `seq`. */
 interface CollectionIndex {
   readonly key: string;
+  /** The collection's name, as the change sequence names it. */
+  readonly name: string;
   readonly table: string;
   readonly vocabulary: string;
   seq: number;
@@ -88,9 +101,19 @@ export class LexicalPostings {
   private bytes = 0;
   /** Scratch: the slots a ranking scored, in the order first scored. */
   private touched: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  /** Per kept collection: the last change seen by `rewarm`, and when it was first seen. */
+  private readonly lastSeen = new Map<string, { seq: number; at: number }>();
+  /** A collection read afresh by `rewarm`, and the stems it kept before, to read again. */
+  private rewarming: { index: CollectionIndex; stems: string[] } | null = null;
+  private reads = 0;
 
   constructor(private readonly db: Database.Database, private readonly maxBytes = DEFAULT_POSTINGS_MB * 1024 * 1024) {
     this.tokens = new Fts5Tokens(db);
+  }
+
+  /** Stems whose postings were read from an index, since this object was made. */
+  get stemsRead(): number {
+    return this.reads;
   }
 
   /** Bytes of postings kept now. */
@@ -174,7 +197,7 @@ export class LexicalPostings {
   /** The collection's index as of the current snapshot: kept and brought up to date, or read afresh. */
   private current(collection: LexicalCollection): CollectionIndex {
     const key = `${collection.rowId}@${collection.createdAt}`;
-    const last = (prepared(this.db, 'SELECT max(seq) AS seq FROM chunk_changes WHERE collection = ?').get(collection.name) as { seq: number | null }).seq ?? 0;
+    const last = this.lastChange(collection.name);
     let index = this.collections.get(key);
     if (index !== undefined) {
       this.collections.delete(key);
@@ -182,19 +205,19 @@ export class LexicalPostings {
     }
     if (index === undefined) {
       if (this.collections.size >= MAX_COLLECTIONS) this.drop(this.collections.values().next().value!);
-      index = this.read(key, collection.rowId, last);
+      index = this.read(key, collection.name, collection.rowId, last);
     }
     this.collections.set(key, index);
     return index;
   }
 
   /** The collection's rows and their lengths read afresh, as of change `seq`; no postings kept yet. */
-  private read(key: string, rowId: number, seq: number): CollectionIndex {
+  private read(key: string, name: string, rowId: number, seq: number): CollectionIndex {
     const table = lexicalTableName(rowId);
     const vocabulary = `temp.rag_vocabulary_${rowId}`;
     this.db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${vocabulary} USING fts5vocab(main, ${table}, instance)`);
     const index: CollectionIndex = {
-      key, table, vocabulary, seq, slotOf: new Map(), postings: new Map(), slots: 0, dead: 0,
+      key, name, table, vocabulary, seq, slotOf: new Map(), postings: new Map(), slots: 0, dead: 0,
       rowids: new Float64Array(1024), lengths: new Uint32Array(1024), scores: new Float64Array(1024),
     };
     readRowLengths(this.db, table, (rowid, length) => this.addRow(index, rowid, length));
@@ -226,8 +249,7 @@ export class LexicalPostings {
    * together, once each, and their occurrences of the kept stems appended.
    */
   private follow(index: CollectionIndex, name: string, last: number): boolean {
-    const pruned = (prepared(this.db, 'SELECT through_seq AS seq FROM chunk_changes_pruned WHERE collection = ?').get(name) as { seq: number } | undefined)?.seq ?? 0;
-    if (pruned > index.seq || last - index.seq > MAX_CHANGES_APPLIED) {
+    if (this.tooFarBehind(index, last)) {
       this.drop(index);
       return false;
     }
@@ -289,6 +311,7 @@ export class LexicalPostings {
       return kept;
     }
     const { docs } = prepared(this.db, `SELECT group_concat(doc) AS docs FROM ${index.vocabulary} WHERE term = ?`).get(stem) as { docs: string | null };
+    this.reads++;
     const found = parseOccurrences(docs ?? '');
     const slots = new Uint32Array(found.rowids.length);
     for (let i = 0; i < slots.length; i++) {
@@ -325,6 +348,72 @@ export class LexicalPostings {
     this.recency.delete(key);
     this.recency.set(key, after);
     this.bytes += after - before;
+  }
+
+  /**
+   * One step of reading kept words again after a bulk load (see the top of this file); true while
+   * more steps are wanted. Each step is a read transaction of its own and runs for about
+   * REWARM_STEP_MS. Writes resuming end the re-reading: the next rankings take it from there.
+   */
+  rewarm(now = performance.now()): boolean {
+    return this.db.transaction(() => (this.rewarming === null ? this.startRewarm(now) : this.continueRewarm(now))).deferred();
+  }
+
+  /** Reads afresh the most recently ranked collection that is too far behind and quiet; true when one was. */
+  private startRewarm(now: number): boolean {
+    for (const index of [...this.collections.values()].reverse()) {
+      const last = this.lastChange(index.name);
+      const seen = this.lastSeen.get(index.key);
+      if (seen?.seq !== last) this.lastSeen.set(index.key, { seq: last, at: now });
+      if (seen?.seq !== last || now - seen.at < REWARM_QUIET_MS || !this.tooFarBehind(index, last)) continue;
+      const identity = prepared(this.db, 'SELECT id, created_at FROM collections WHERE name = ?').get(index.name) as { id: number; created_at: number } | undefined;
+      // Least recently used first, so that they keep their order of use (and the budget's evictions theirs).
+      const stems = [...this.recency.keys()].filter((key) => key.startsWith(index.key + '\u0000'))
+        .map((key) => key.slice(index.key.length + 1));
+      this.drop(index);
+      this.lastSeen.delete(index.key);
+      // Deleted, or deleted and made again: its next ranking reads the new one.
+      if (identity === undefined || `${identity.id}@${identity.created_at}` !== index.key) return true;
+      const fresh = this.read(index.key, index.name, identity.id, last);
+      this.collections.set(fresh.key, fresh);
+      this.rewarming = { index: fresh, stems };
+      return true;
+    }
+    // Forgets collections no longer kept.
+    for (const key of this.lastSeen.keys()) if (!this.collections.has(key)) this.lastSeen.delete(key);
+    return false;
+  }
+
+  /** Reads the next kept stems again, for about REWARM_STEP_MS; true while some are left. */
+  private continueRewarm(now: number): boolean {
+    const { index, stems } = this.rewarming!;
+    if (this.collections.get(index.key) !== index || this.lastChange(index.name) !== index.seq) {
+      this.rewarming = null; // dropped, or written again: rankings read what they need
+      return false;
+    }
+    const until = performance.now() + REWARM_STEP_MS;
+    while (stems.length > 0 && performance.now() < until) {
+      if (this.postingsOf(index, stems.shift()!) === null) {
+        this.drop(index);
+        stems.length = 0;
+      }
+    }
+    this.evict(index);
+    if (stems.length > 0) return true;
+    this.rewarming = null;
+    this.lastSeen.set(index.key, { seq: index.seq, at: now });
+    return false;
+  }
+
+  private lastChange(name: string): number {
+    return (prepared(this.db, 'SELECT max(seq) AS seq FROM chunk_changes WHERE collection = ?').get(name) as { seq: number | null }).seq ?? 0;
+  }
+
+  /** Whether the next ranking would read the collection afresh rather than apply its changes. */
+  private tooFarBehind(index: CollectionIndex, last: number): boolean {
+    if (last - index.seq > MAX_CHANGES_APPLIED) return true;
+    const pruned = (prepared(this.db, 'SELECT through_seq AS seq FROM chunk_changes_pruned WHERE collection = ?').get(index.name) as { seq: number } | undefined)?.seq ?? 0;
+    return pruned > index.seq;
   }
 
   /** Collections whose rows are kept now. */

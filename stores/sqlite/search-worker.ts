@@ -21,6 +21,9 @@ export interface SearchRequest {
   readonly search: SqliteSearch;
 }
 
+/** How often the lexical thread looks for a collection whose bulk load has paused. */
+const REWARM_CHECK_MS = 500;
+
 const { role, path: dbPath, busyTimeoutMs, ann, postingsBytes } = workerData as
   { role: SearchRole; path: string; busyTimeoutMs: number; ann: { minChunks: number; flatMaxChunks?: number; budgetBytes?: number }; postingsBytes: number };
 const db = new Database(dbPath, { readonly: true, timeout: busyTimeoutMs });
@@ -37,6 +40,8 @@ const approximate = role === 'vector'
 // Only the lexical thread keeps postings: the vector thread never ranks words.
 const postings = role === 'lexical' && postingsBytes > 0 ? new LexicalPostings(db, postingsBytes) : null;
 
+if (postings !== null) keepWordsWarm(postings);
+
 parentPort!.on('message', (message: SearchRequest | { close: true }) => {
   if ('close' in message) {
     try { approximate?.indexes.close(); } finally { parentPort!.postMessage({ closed: true }); }
@@ -49,3 +54,26 @@ parentPort!.on('message', (message: SearchRequest | { close: true }) => {
     parentPort!.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
   }
 });
+
+/**
+ * Reads kept words again once a bulk load into their collection has paused (LexicalPostings.rewarm),
+ * one short step per turn of the event loop, so the searches waiting in the port run in between.
+ */
+function keepWordsWarm(postings: LexicalPostings): void {
+  let running = false;
+  const step = () => {
+    let more = false;
+    try {
+      more = postings.rewarm();
+    } catch {
+      // The next ranking reads what it needs, and reports what fails.
+    }
+    if (more) setImmediate(step);
+    else running = false;
+  };
+  setInterval(() => {
+    if (running) return;
+    running = true;
+    step();
+  }, REWARM_CHECK_MS).unref();
+}
