@@ -34,9 +34,10 @@
  * A bulk load is far more changes than that, and the words searched before it would each be read
  * again by the first ranking that asks for them after. So once a collection's writes have paused
  * for REWARM_QUIET_MS (`rewarm`, called by the thread while idle), a collection too far behind is
- * read afresh there and then, and the stems it kept are read again, in the order they were last
- * used, in steps that searches run between: the next rankings find them kept, as a search engine warms a
- * new searcher with the queries its old one answered.
+ * read afresh there and then (one step, as long as the first ranking after the load would have
+ * spent on it), and the stems it kept are read again, in the order they were last used, in steps
+ * that searches run between: the next rankings find them kept, as a search engine warms a new
+ * searcher with the queries its old one answered.
  */
 import type Database from 'better-sqlite3';
 import type { CollectionIdentity } from './ann-index.ts';
@@ -201,7 +202,7 @@ export class LexicalPostings {
     let index = this.collections.get(key);
     if (index !== undefined) {
       this.collections.delete(key);
-      if (last !== index.seq && !this.follow(index, collection.name, last)) index = undefined;
+      if (last !== index.seq && !this.follow(index, last)) index = undefined;
     }
     if (index === undefined) {
       if (this.collections.size >= MAX_COLLECTIONS) this.drop(this.collections.values().next().value!);
@@ -248,13 +249,13 @@ export class LexicalPostings {
    * dead). Rows follow the changes in order; the rows present at the end are then tokenized
    * together, once each, and their occurrences of the kept stems appended.
    */
-  private follow(index: CollectionIndex, name: string, last: number): boolean {
+  private follow(index: CollectionIndex, last: number): boolean {
     if (this.tooFarBehind(index, last)) {
       this.drop(index);
       return false;
     }
     const changes = prepared(this.db, 'SELECT chunk_rowid AS rowid, op FROM chunk_changes WHERE collection = ? AND seq > ? AND seq <= ? ORDER BY seq')
-      .all(name, index.seq, last) as { rowid: number; op: number }[];
+      .all(index.name, index.seq, last) as { rowid: number; op: number }[];
     // Each added row's length now; a row without one was deleted again by a later change.
     const lengthNow = new Map<number, number>();
     readRowLengths(this.db, index.table, (rowid, length) => lengthNow.set(rowid, length), changes.filter((change) => change.op === 1).map((change) => change.rowid));
