@@ -375,9 +375,8 @@ export class LexicalPostings {
       this.lastSeen.delete(index.key);
       // Deleted, or deleted and made again: its next ranking reads the new one.
       if (identity === undefined || `${identity.id}@${identity.created_at}` !== index.key) return true;
-      const fresh = this.read(index.key, index.name, identity.id, last);
-      this.collections.set(fresh.key, fresh);
-      this.rewarming = { index: fresh, stems };
+      // Dropped above, so read afresh as a ranking would.
+      this.rewarming = { index: this.current({ name: index.name, rowId: identity.id, createdAt: identity.created_at }), stems };
       return true;
     }
     // Forgets collections no longer kept.
