@@ -33,6 +33,7 @@ import { SearchPool } from './search-pool.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
 import { DEFAULT_POSTINGS_MB, LexicalPostings } from './lexical-postings.ts';
 import { prepared } from './statements.ts';
+import { trimLogAfterRestarts, WAL_RESTART_BYTES, WalBound } from './wal-bound.ts';
 
 /** Options of the embedded SQLite store. */
 export interface SqliteStoreOptions {
@@ -45,6 +46,11 @@ export interface SqliteStoreOptions {
   readonly searchThreads?: boolean;
   /** How this process waits for SQLite's write lock (write-queue.ts); default BACKGROUND_WRITER. */
   readonly lockWaiting?: LockWaiting;
+  /**
+   * Write-ahead log size past which a background writer starts the log over (wal-bound.ts), in
+   * bytes. Default WAL_RESTART_BYTES.
+   */
+  readonly walRestartBytes?: number;
   /**
    * Collections with at least this many chunks are searched through the approximate (HNSW) index
    * of each search thread; smaller ones, and every search with a filter, exactly. Default 10000.
@@ -100,7 +106,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...(options.annFlatMaxChunks === undefined ? {} : { flatMaxChunks: options.annFlatMaxChunks }),
     ...(options.annIndexMb === undefined ? {} : { budgetBytes: Math.round(options.annIndexMb * 1024 * 1024) }),
   }, postingsBytes);
-  return new SqliteStore(db, searchPool, options.changeRetention ?? CHANGE_RETENTION, options.lockWaiting ?? BACKGROUND_WRITER, postingsBytes);
+  const lockWaiting = options.lockWaiting ?? BACKGROUND_WRITER;
+  const walLimit = options.walRestartBytes ?? WAL_RESTART_BYTES;
+  if (!inMemory) trimLogAfterRestarts(db, walLimit);
+  // Only a writer whose thread may block restarts the log: the restart waits there (wal-bound.ts).
+  const walBound = inMemory || !lockWaiting.mayBlock ? null : new WalBound(db, `${options.path}-wal`, walLimit, BUSY_TIMEOUT_MS);
+  return new SqliteStore(db, searchPool, options.changeRetention ?? CHANGE_RETENTION, lockWaiting, postingsBytes, walBound);
 }
 
 class SqliteStore implements Store {
@@ -114,8 +125,9 @@ class SqliteStore implements Store {
     private readonly changeRetention: number,
     lockWaiting: LockWaiting,
     private readonly postingsBytes: number,
+    walBound: WalBound | null,
   ) {
-    this.writes = new WriteQueue(db, BUSY_TIMEOUT_MS, lockWaiting);
+    this.writes = new WriteQueue(db, BUSY_TIMEOUT_MS, lockWaiting, walBound === null ? undefined : () => walBound.afterCommit());
   }
 
   async createJob(job: NewJob): Promise<Job> {

@@ -43,12 +43,18 @@ export interface LockWaiting {
    * again at once, and a poller can miss every gap.
    */
   readonly yieldMs: number;
+  /**
+   * Whether this process's thread may block in SQLite for up to a second now and then: the
+   * restart of an overgrown write-ahead log waits for readers there (wal-bound.ts). Not the
+   * gateway's, whose event loop answers clients.
+   */
+  readonly mayBlock: boolean;
 }
 
 /** Background writers (the actors): back off, and leave a gap between batches. */
-export const BACKGROUND_WRITER: LockWaiting = { pollMs: [1, 2, 4, 8], yieldMs: 2 };
+export const BACKGROUND_WRITER: LockWaiting = { pollMs: [1, 2, 4, 8], yieldMs: 2, mayBlock: true };
 /** A writer a client waits for (the gateway): poll every millisecond, take the next batch at once. */
-export const FOREGROUND_WRITER: LockWaiting = { pollMs: [1], yieldMs: 0 };
+export const FOREGROUND_WRITER: LockWaiting = { pollMs: [1], yieldMs: 0, mayBlock: false };
 
 export class WriteQueue {
   private queued: Queued[] = [];
@@ -63,8 +69,16 @@ export class WriteQueue {
    */
   private readonly inSavepoint: (fn: () => unknown) => unknown;
 
-  /** `busyTimeoutMs`: how long a batch waits for the lock before its writes fail with SQLITE_BUSY. */
-  constructor(private readonly db: Database.Database, private readonly busyTimeoutMs: number, private readonly waiting: LockWaiting = BACKGROUND_WRITER) {
+  /**
+   * `busyTimeoutMs`: how long a batch waits for the lock before its writes fail with SQLITE_BUSY.
+   * `afterCommit` runs after each batch commits, its writes settled (wal-bound.ts).
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly busyTimeoutMs: number,
+    private readonly waiting: LockWaiting = BACKGROUND_WRITER,
+    private readonly afterCommit: () => void = () => {},
+  ) {
     this.beginImmediate = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.inSavepoint = db.transaction((fn: () => unknown) => fn());
@@ -138,6 +152,7 @@ export class WriteQueue {
       if (result.ok) write.resolve(result.value);
       else write.reject(result.value);
     });
+    this.afterCommit();
   }
 
   /** BEGIN IMMEDIATE without SQLite's blocking busy handler: tried again after `waiting.pollMs` until busyTimeoutMs. */
