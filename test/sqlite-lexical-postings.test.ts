@@ -227,6 +227,22 @@ describe('Lexical postings kept between rankings', function () {
     compareAll(postings, 'kept', 'after pruning');
   });
 
+  it('when writes into another collection prune every change of a ranked one, should keep its words and not read it again', async () => {
+    open(20);
+    await index(store, 'kept', 'doc-0', texts(60));
+    reader = new Database(dbPath, { readonly: true });
+    const postings = new LexicalPostings(reader);
+    compareAll(postings, 'kept', 'before the other writes');
+    for (let d = 0; d < 4; d++) await index(store, 'other', `other-${d}`, texts(40));
+    assert.equal(reader.prepare("SELECT count(*) FROM chunk_changes WHERE collection = 'kept'").pluck().get(), 0, 'every change of the ranked collection pruned');
+    const read = postings.stemsRead;
+    compareAll(postings, 'kept', 'after the other writes');
+    assert.equal(postings.rewarm(0), false, 'the last change seen the first time');
+    assert.equal(postings.rewarm(2 * REWARM_QUIET_MS), false, 'nothing to read again: the collection did not change');
+    compareAll(postings, 'kept', 'after the quiet second');
+    assert.equal(postings.stemsRead, read, 'no word read again');
+  });
+
   it('when a collection is deleted and made again under the same row id, should rank only the new chunks', async () => {
     open();
     await index(store, 'kept', 'old', texts(60));

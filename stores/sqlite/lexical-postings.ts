@@ -405,8 +405,14 @@ export class LexicalPostings {
     return false;
   }
 
+  /**
+   * The collection's last change: its latest in the sequence or, once pruning has removed them all
+   * (writes into other collections do that), the last one pruned. Not 0 then: a kept collection
+   * would look pruned past, and be read afresh every second by `rewarm` for as long as it stayed so.
+   */
   private lastChange(name: string): number {
-    return (prepared(this.db, 'SELECT max(seq) AS seq FROM chunk_changes WHERE collection = ?').get(name) as { seq: number | null }).seq ?? 0;
+    return (prepared(this.db, `SELECT coalesce((SELECT max(seq) FROM chunk_changes WHERE collection = @name),
+      (SELECT through_seq FROM chunk_changes_pruned WHERE collection = @name), 0) AS seq`).get({ name }) as { seq: number }).seq;
   }
 
   /** Whether the next ranking would read the collection afresh rather than apply its changes. */
