@@ -2,18 +2,19 @@
  * `npm run bench:search`: the read path alone, without RabbitMQ (so it needs no broker lock):
  * a collection pre-loaded to BENCH_SEARCH_CHUNKS (default 100k) through the store, then exact
  * KNN, VECTOR through the approximate index and HYBRID, p50/p95 idle and while two processes
- * write through indexDocument at full speed (the index actors' write), recall@10 against exact
- * on the same queries, and the index's catch-up time and size. Searches go through the store as
- * the gateway calls it (its search thread). Last, VECTOR while two processes write distinct texts
- * into the searched collection itself at BENCH_SEARCH_FOLLOW_RATE chunks/s together (default
- * 900, about the pipeline's pace in `npm run bench`): the graph must follow those writes, or
- * searches run exact. LEXICAL is also timed through a store that ranks with FTS5's bm25 alone
- * (LEXICAL_POSTINGS_MB=0) beside the gateway's kept postings, and the gateway's first LEXICAL
- * pass apart (each word's postings read then). BENCH_SEARCH_FLAT_MAX sets the collection size up
+ * write through indexDocument at full speed (the index actors' write; with the write-ahead log's
+ * largest size meanwhile), recall@10 against exact on the same queries, and the index's catch-up
+ * time and size. Searches go through the store as the gateway calls it (its search thread).
+ * Last, VECTOR while two processes write distinct texts into the searched collection itself at
+ * BENCH_SEARCH_FOLLOW_RATE chunks/s together (default 900, about the pipeline's pace in
+ * `npm run bench`): the graph must follow those writes, or searches run exact. LEXICAL is also
+ * timed through a store that ranks with FTS5's bm25 alone (LEXICAL_POSTINGS_MB=0) beside the
+ * gateway's kept postings, and the gateway's first LEXICAL pass apart (each word's postings read
+ * then). BENCH_SEARCH_FLAT_MAX sets the collection size up
  * to which the approximate index is an exact int8 scan (default the store's, FLAT_MAX_CHUNKS; 0
  * measures the graph at any size). Writes bench/results/search-<timestamp>.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
@@ -94,6 +95,12 @@ try {
   log(`idle p95: exact ${idle.exact.p95}, VECTOR ${idle.vector.p95}, HYBRID ${idle.hybrid.p95}, LEXICAL ${idle.lexical.p95} ` +
     `(words seen the first time ${idle.lexicalFirstSeen.p95}; through FTS5's bm25 alone ${idle.lexicalFts5.p95}) ms`);
 
+  // The write-ahead log's largest size while the writers run: searches keep readers in it, and
+  // the writers must still start it over (stores/sqlite/wal-bound.ts).
+  let walMaxBytes = 0;
+  const walWatch = setInterval(() => {
+    try { walMaxBytes = Math.max(walMaxBytes, statSync(`${dbPath}-wal`).size); } catch { /* no log yet */ }
+  }, 250).unref();
   for (let i = 0; i < 2; i++) writers.push(startProcess(`writer-${i}`, 'bench/index-writer-main.ts', [dbPath, 'ingest'], process.env));
   await new Promise((resolve) => setTimeout(resolve, 5_000));
   const busy = {
@@ -102,8 +109,10 @@ try {
   };
   const written = (await gateway.getCollection('ingest'))?.chunkCount ?? 0;
   await Promise.all(writers.splice(0).map((writer) => writer.stop()));
+  clearInterval(walWatch);
+  const walMaxMb = Math.round(walMaxBytes / 1e6);
   log(`during writes p95: exact ${busy.exact.p95}, VECTOR ${busy.vector.p95}, HYBRID ${busy.hybrid.p95}, LEXICAL ${busy.lexical.p95} ` +
-    `(FTS5 alone ${busy.lexicalFts5.p95}) ms; ${written} chunks written meanwhile`);
+    `(FTS5 alone ${busy.lexicalFts5.p95}) ms; ${written} chunks written meanwhile, write-ahead log at most ${walMaxMb} MB`);
 
   const before = (await gateway.getCollection(COLLECTION))?.chunkCount ?? 0;
   const writing = Date.now();
@@ -126,7 +135,7 @@ try {
   const result = {
     at: new Date().toISOString(), machine: describeMachine('not used'), chunks: CHUNKS, annFlatMaxChunks: FLAT_MAX, preloadTexts: TEXTS, otherCollections: { count: CROWD, chunks: crowdChunks }, queries: QUERIES, k: 10,
     index: { catchUpSeconds: index.seconds, savedMegabytes: index.megabytes }, recallAt10: quality.recall,
-    idle, duringWrites: { ...busy, chunksWritten: written },
+    idle, duringWrites: { ...busy, chunksWritten: written, walMaxMb },
     // The graph's follower against the pace asked for (the searched collection's own writes).
     writingIntoSearched: {
       chunksPerSecondAsked: FOLLOW_RATE, chunksPerSecondWritten: Math.round(paced / pacedSeconds), ...followed,
