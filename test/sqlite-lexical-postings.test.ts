@@ -215,12 +215,18 @@ describe('Lexical postings kept between rankings', function () {
     compareAll(postings, 'kept', 'after the late write');
   });
 
-  it('when the change sequence was pruned past the kept postings, should read the collection again and rank as FTS5 does', async () => {
+  /** A collection of 60 chunks in a store that keeps 20 changes, each query ranked once through new postings. */
+  async function rankedWithShortSequence(where: string): Promise<LexicalPostings> {
     open(20);
     await index(store, 'kept', 'doc-0', texts(60));
     reader = new Database(dbPath, { readonly: true });
     const postings = new LexicalPostings(reader);
-    compareAll(postings, 'kept', 'before pruning');
+    compareAll(postings, 'kept', where);
+    return postings;
+  }
+
+  it('when the change sequence was pruned past the kept postings, should read the collection again and rank as FTS5 does', async () => {
+    const postings = await rankedWithShortSequence('before pruning');
     for (let d = 1; d < 4; d++) await index(store, 'kept', `doc-${d}`, texts(40));
     await store.deleteDocument('kept', 'doc-0');
     assert.ok((reader.prepare("SELECT through_seq FROM chunk_changes_pruned WHERE collection = 'kept'").pluck().get() as number) > 0, 'pruned');
@@ -228,11 +234,7 @@ describe('Lexical postings kept between rankings', function () {
   });
 
   it('when writes into another collection prune every change of a ranked one, should keep its words and not read it again', async () => {
-    open(20);
-    await index(store, 'kept', 'doc-0', texts(60));
-    reader = new Database(dbPath, { readonly: true });
-    const postings = new LexicalPostings(reader);
-    compareAll(postings, 'kept', 'before the other writes');
+    const postings = await rankedWithShortSequence('before the other writes');
     for (let d = 0; d < 4; d++) await index(store, 'other', `other-${d}`, texts(40));
     assert.equal(reader.prepare("SELECT count(*) FROM chunk_changes WHERE collection = 'kept'").pluck().get(), 0, 'every change of the ranked collection pruned');
     const read = postings.stemsRead;
