@@ -10,9 +10,9 @@
  * `npm run bench`): the graph must follow those writes, or searches run exact. LEXICAL is also
  * timed through a store that ranks with FTS5's bm25 alone (LEXICAL_POSTINGS_MB=0) beside the
  * gateway's kept postings, and the gateway's first LEXICAL pass apart (each word's postings read
- * then). BENCH_SEARCH_FLAT_MAX sets the collection size up
- * to which the approximate index is an exact int8 scan (default the store's, FLAT_MAX_CHUNKS; 0
- * measures the graph at any size). Writes bench/results/search-<timestamp>.json.
+ * then). BENCH_SEARCH_FLAT_MAX sets the collection size up to which the approximate index is an
+ * exact int8 scan (default the store's, FLAT_MAX_CHUNKS; 0 measures the graph at any size). Writes
+ * bench/results/search-<timestamp>.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
