@@ -41,3 +41,8 @@ export function pruneChanges(db: Database.Database, retain: number): number {
   ).run(through);
   return prepared(db, 'DELETE FROM chunk_changes WHERE seq <= ?').run(through).changes;
 }
+
+/** The highest change of `collection` pruned from the sequence; 0 if none was. */
+export function prunedThrough(db: Database.Database, collection: string): number {
+  return (prepared(db, 'SELECT through_seq AS seq FROM chunk_changes_pruned WHERE collection = ?').get(collection) as { seq: number } | undefined)?.seq ?? 0;
+}

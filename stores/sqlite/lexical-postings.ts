@@ -45,6 +45,7 @@ import { Fts5Tokens, type TokenRow } from './fts5-tokens.ts';
 import { indexTotals, readRowLengths } from './fts5-records.ts';
 import { lexicalTableName } from './migrations.ts';
 import { prepared } from './statements.ts';
+import { prunedThrough } from './change-log.ts';
 
 /** FTS5's bm25 constants (fts5_aux.c). */
 const K1 = 1.2;
@@ -411,15 +412,14 @@ export class LexicalPostings {
    * would look pruned past, and be read afresh every second by `rewarm` for as long as it stayed so.
    */
   private lastChange(name: string): number {
-    return (prepared(this.db, `SELECT coalesce((SELECT max(seq) FROM chunk_changes WHERE collection = @name),
-      (SELECT through_seq FROM chunk_changes_pruned WHERE collection = @name), 0) AS seq`).get({ name }) as { seq: number }).seq;
+    const latest = (prepared(this.db, 'SELECT max(seq) AS seq FROM chunk_changes WHERE collection = ?').get(name) as { seq: number | null }).seq;
+    return latest ?? prunedThrough(this.db, name);
   }
 
   /** Whether the next ranking would read the collection afresh rather than apply its changes. */
   private tooFarBehind(index: CollectionIndex, last: number): boolean {
     if (last - index.seq > MAX_CHANGES_APPLIED) return true;
-    const pruned = (prepared(this.db, 'SELECT through_seq AS seq FROM chunk_changes_pruned WHERE collection = ?').get(index.name) as { seq: number } | undefined)?.seq ?? 0;
-    return pruned > index.seq;
+    return prunedThrough(this.db, index.name) > index.seq;
   }
 
   /** Collections whose rows are kept now. */
