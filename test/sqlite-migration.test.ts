@@ -132,6 +132,43 @@ describe('SQLite schema migration', function () {
     }
   });
 
+  it('when a version-8 file (descending job indexes) is opened, should make them ascending and still page its jobs newest first', async () => {
+    const path = join(dir, 'store.db');
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      migrate(db, 8);
+      const insert = db.prepare(`INSERT INTO jobs (id, collection, document_id, status, priority, created_at, updated_at)
+        VALUES (?, ?, ?, 'SUCCEEDED', 'NORMAL', ?, ?)`);
+      // Five jobs, two of them created in the same millisecond: the id orders those.
+      for (const [id, createdAt] of [['job-a', 1000], ['job-b', 2000], ['job-c', 2000], ['job-d', 3000], ['job-e', 4000]] as const) {
+        insert.run(id, 'docs', `doc-${id}`, createdAt, createdAt);
+      }
+    } finally {
+      db.close();
+    }
+    store = openSqliteStore({ path, searchThreads: false });
+    const seen: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = await store.listJobs({ first: 2, collection: 'docs', ...(after === undefined ? {} : { after }) });
+      seen.push(...page.jobs.map(({ job }) => job.id));
+      after = page.hasNextPage ? page.jobs.at(-1)!.cursor : undefined;
+    } while (after !== undefined);
+    assert.deepEqual(seen, ['job-e', 'job-d', 'job-c', 'job-b', 'job-a']);
+
+    const migrated = new Database(path, { readonly: true });
+    try {
+      for (const index of ['jobs_by_created', 'jobs_by_collection', 'jobs_by_status', 'jobs_by_document']) {
+        const columns = migrated.prepare(`SELECT name, desc FROM pragma_index_xinfo('${index}') WHERE key = 1`).all() as { name: string; desc: number }[];
+        assert.ok(columns.length >= 2, `${index} has its columns`);
+        assert.deepEqual(columns.filter((column) => column.desc !== 0), [], `${index} is ascending`);
+      }
+    } finally {
+      migrated.close();
+    }
+  });
+
   it('when a migrated file is opened again, should find it at the current version and change nothing', async () => {
     const path = join(dir, 'store.db');
     writeVersion2(path);

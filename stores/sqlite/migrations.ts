@@ -211,6 +211,23 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
       DROP TABLE IF EXISTS chunks_fts;
     `);
   },
+  // 9: the job indexes ascending. A job's keys only grow (created_at, within its collection, its
+  // status, its document), so ascending each new entry goes after every other of its range and,
+  // in the newest-first listing, at the end of the whole index, where SQLite's B-tree appends to
+  // its last page; descending, it went in front of them. Measured with them descending, accepting
+  // a job (its row and outbox message, in batches of 8 while another connection starts earlier
+  // jobs) took 1.5 times as long, in the inserts and in the commit writing the pages they changed.
+  // Newest-first pages read the same indexes backwards, with the same query plans.
+  `
+  DROP INDEX IF EXISTS jobs_by_created;
+  DROP INDEX IF EXISTS jobs_by_collection;
+  DROP INDEX IF EXISTS jobs_by_status;
+  DROP INDEX IF EXISTS jobs_by_document;
+  CREATE INDEX jobs_by_created ON jobs (created_at, id);
+  CREATE INDEX jobs_by_collection ON jobs (collection, created_at, id);
+  CREATE INDEX jobs_by_status ON jobs (status, created_at, id);
+  CREATE INDEX jobs_by_document ON jobs (collection, document_id, created_at, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
