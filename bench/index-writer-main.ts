@@ -4,10 +4,14 @@
  * stopped. Arguments: database path, collection, and optionally a pace in chunks per second and
  * the first pre-load chunk number. Without a pace it writes at full speed, texts alike but for a
  * number; with one it writes the pre-load's distinct texts from that number on (bench/preload.ts),
- * so the vectors are as varied as the collection's own.
+ * so the vectors are as varied as the collection's own. It runs at the actors' CPU priority
+ * (ACTOR_NICE, lowered as services/actor-main.ts lowers an actor), so the searches measured beside
+ * it compete with background work as they do in the system.
  */
 import path from 'node:path';
+import { readConfig } from '../config/config.ts';
 import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
+import { lowerCpuPriority } from '../services/cpu-priority.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { loadCorpus } from './corpus.ts';
@@ -15,6 +19,8 @@ import { PreloadTextSource, writeDocument } from './preload.ts';
 
 const CHUNKS_PER_DOCUMENT = 20;
 const [dbPath, collection, pace, first] = process.argv.slice(2) as [string, string, string | undefined, string | undefined];
+const { actorNice } = readConfig(process.env);
+if (actorNice > 0) lowerCpuPriority(actorNice);
 const store = openSqliteStore({ path: dbPath, searchThreads: false });
 const embedder = new HashingEmbedder({ dimension: 384 });
 const identity = await embedder.identity();
