@@ -39,6 +39,33 @@ const next = () => {
 setTimeout(next, 20);
 `;
 
+// Three read-only connections take turns holding a read transaction for 2.5 s, a new one each
+// second, so at any moment a reader that began less than a second ago stays in the log for more
+// than another second: longer than a restart waits (wal-bound.ts), as exact scans at 1M chunks do.
+const LONG_READERS = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Database = require('better-sqlite3');
+const readers = [0, 1, 2].map(() => new Database(workerData.path, { readonly: true }));
+let turn = 0;
+let stopping = false;
+parentPort.on('message', () => { stopping = true; });
+const begin = () => {
+  if (stopping) {
+    for (const reader of readers) { if (reader.inTransaction) reader.exec('COMMIT'); reader.close(); }
+    parentPort.postMessage('stopped');
+    return;
+  }
+  const reader = readers[turn++ % 3];
+  if (reader.inTransaction) reader.exec('COMMIT');
+  reader.exec('BEGIN');
+  reader.prepare('SELECT count(*) FROM jobs').get();
+  setTimeout(() => { if (reader.inTransaction && !stopping) reader.exec('COMMIT'); }, 2500);
+  if (turn === 1) parentPort.postMessage('reading');
+  setTimeout(begin, 1000);
+};
+begin();
+`;
+
 describe('The write-ahead log stays bounded while readers never all pause', function () {
   this.timeout(60_000);
   let dir: string;
@@ -50,16 +77,16 @@ describe('The write-ahead log stays bounded while readers never all pause', func
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Writes job rows for WRITING_MS beside the overlapping readers; the log's size after each batch, and when. */
-  async function writeBesideReaders(lockWaiting: LockWaiting): Promise<{ at: number; bytes: number }[]> {
+  /** Writes job rows for `writingMs` beside the readers; the log's size after each batch, and when. */
+  async function writeBesideReaders(lockWaiting: LockWaiting, readerCode = OVERLAPPING_READERS, writingMs = WRITING_MS): Promise<{ at: number; bytes: number }[]> {
     const dbPath = path.join(dir, 'rag.sqlite');
     const store = openSqliteStore({ path: dbPath, searchThreads: false, lockWaiting, walRestartBytes: LIMIT });
-    const readers = new Worker(OVERLAPPING_READERS, { eval: true, workerData: { path: dbPath } });
+    const readers = new Worker(readerCode, { eval: true, workerData: { path: dbPath } });
     const sizes: { at: number; bytes: number }[] = [];
     try {
       await new Promise((resolve, reject) => { readers.once('message', resolve); readers.once('error', reject); });
       const started = Date.now();
-      for (let batch = 0; Date.now() - started < WRITING_MS; batch++) {
+      for (let batch = 0; Date.now() - started < writingMs; batch++) {
         await Promise.all(Array.from({ length: 50 }, (_, i) => store.createJob({
           id: `job-${batch}-${i}`, collection: 'wal', documentId: `doc-${batch}-${i}`, priority: 'NORMAL',
         })));
@@ -96,6 +123,15 @@ describe('The write-ahead log stays bounded while readers never all pause', func
     // Trimmed back to the limit at the first commit after each restart.
     const afterRestarts = sizes.filter((size, i) => i > 0 && size.bytes < sizes[i - 1]!.bytes);
     assert.ok(afterRestarts.every((size) => size.bytes <= LIMIT), `after restarts: ${afterRestarts.map((size) => size.bytes).join(', ')} bytes`);
+  });
+
+  it('while readers outlast a restart\'s wait, a background writer tries less and less often, so writes are not held up most of the time', async () => {
+    const sizes = await writeBesideReaders(BACKGROUND_WRITER, LONG_READERS, 9_000);
+    assert.equal(restartsIn(sizes), 0, 'the readers kept the log from being started over');
+    // A restart that waited out the readers held the write lock, and this writer's thread, for a second.
+    const stalls = sizes.filter((size, i) => i > 0 && size.at - sizes[i - 1]!.at >= 800).length;
+    // Once a second that would be seven or more; backing off after 1, 2, 4 s, at most four.
+    assert.ok(stalls >= 1 && stalls <= 4, `${stalls} writes waited for a restart that did not happen`);
   });
 
   it('a writer that may not block leaves it to the others, and alone lets the log grow (the control)', async () => {

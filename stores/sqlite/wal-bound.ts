@@ -12,7 +12,10 @@
  * database, waits for the readers still using the log to finish (readers that begin meanwhile read
  * the database file), and starts the log over. Writers in other processes wait for the lock
  * meanwhile, polling as for any write (write-queue.ts); the wait is capped at RESTART_WAIT_MS, well
- * under their busy timeout, and a checkpoint that runs out of it tries again a second later.
+ * under their busy timeout. A checkpoint that runs out of it held the write lock that long for
+ * nothing, so the next look waits twice as long as the last (up to MAX_BACKOFF_MS): readers that
+ * outlast the wait (exact scans of 3 s at 1M chunks) otherwise had the writers' restarts hold the
+ * lock almost all the time, one a second from each writer, and a writer waited past its busy timeout.
  * `journal_size_limit` then trims the file to the limit at the next commit (trimLogAfterRestarts), so
  * the disk holds about the limit, not the log's high-water mark.
  *
@@ -29,9 +32,12 @@ export const WAL_RESTART_BYTES = 256 * 1024 * 1024;
 const CHECK_EVERY_MS = 1_000;
 /** How long a restart waits for the write lock and for readers to leave the log. */
 const RESTART_WAIT_MS = 1_000;
+/** The longest pause between looks after restarts that readers kept from finishing. */
+const MAX_BACKOFF_MS = 32_000;
 
 export class WalBound {
-  private checkedAt = -Infinity;
+  private nextLookAt = -Infinity;
+  private pauseMs = CHECK_EVERY_MS;
 
   constructor(
     private readonly db: Database.Database,
@@ -42,20 +48,27 @@ export class WalBound {
 
   /** After a commit: starts the log over if it has grown past the limit (looked at once a second at most). */
   afterCommit(): void {
-    const now = performance.now();
-    if (now - this.checkedAt < CHECK_EVERY_MS) return;
-    this.checkedAt = now;
+    if (performance.now() < this.nextLookAt) return;
+    this.nextLookAt = performance.now() + CHECK_EVERY_MS;
     if (walBytes(this.walPath) <= this.limitBytes) return;
+    this.pauseMs = this.restart() ? CHECK_EVERY_MS : Math.min(this.pauseMs * 2, MAX_BACKOFF_MS);
+    this.nextLookAt = performance.now() + this.pauseMs;
+  }
+
+  /** Whether the log was started over. */
+  private restart(): boolean {
     this.db.pragma(`busy_timeout = ${RESTART_WAIT_MS}`);
     try {
       // Its row says busy 1 when a reader stayed in the log past the wait, or another process's
-      // checkpoint ran: the next look tries again.
-      this.db.pragma('wal_checkpoint(RESTART)');
+      // checkpoint ran.
+      const [row] = this.db.pragma('wal_checkpoint(RESTART)') as { busy: number }[];
+      return row?.busy === 0;
     } catch (error) {
       if (!isBusy(error)) {
-        // The commit this follows succeeded; the next look tries again.
+        // The commit this follows succeeded; a later look tries again.
         process.emitWarning(`the write-ahead log was not restarted: ${error instanceof Error ? error.message : String(error)}`);
       }
+      return false;
     } finally {
       this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     }
