@@ -13,6 +13,7 @@ import { readConfig } from '../config/config.ts';
 import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
 import { lowerCpuPriority } from '../services/cpu-priority.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
+import { isBusy } from '../stores/sqlite/write-queue.ts';
 import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 import { loadCorpus } from './corpus.ts';
 import { PreloadTextSource, writeDocument } from './preload.ts';
@@ -27,12 +28,28 @@ const identity = await embedder.identity();
 let running = true;
 process.on('SIGTERM', () => { running = false; });
 
+/**
+ * Writes one document as the index actor would, and again (as a job of its own: the first may be
+ * recorded) when the write lock stayed taken past the store's busy timeout, as the actor's
+ * delivery would be tried again; said on its standard error.
+ */
+async function write(document: Parameters<typeof writeDocument>[2], chunks: Parameters<typeof writeDocument>[3]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await writeDocument(store, identity, { ...document, id: attempt === 0 ? document.id : `${document.id}-again-${attempt}` }, chunks);
+    } catch (error) {
+      if (!isBusy(error) || !running) throw error;
+      console.error(`writer ${process.pid}: the write lock stayed taken past the busy timeout; writing ${document.id} again`);
+    }
+  }
+}
+
 if (pace === undefined) {
   for (let n = 0; running; n++) {
     const id = `writer-${process.pid}-${n}`;
     const texts = Array.from({ length: CHUNKS_PER_DOCUMENT }, (_, i) => `document ${n} part ${i}: ${'lorem ipsum dolor sit amet '.repeat(30)} ${n * CHUNKS_PER_DOCUMENT + i}`);
     const vectors = await embedder.embed(texts);
-    await writeDocument(store, identity, { id, collection, title: 'writer', mimeType: 'text/plain' }, texts.map((text, i) => ({ text, vector: vectors[i]! })));
+    await write({ id, collection, title: 'writer', mimeType: 'text/plain' }, texts.map((text, i) => ({ text, vector: vectors[i]! })));
   }
 } else {
   const chunksPerSecond = Number(pace);
@@ -45,7 +62,7 @@ if (pace === undefined) {
     if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
     const id = `paced-${process.pid}-${written}`;
     const chunks = await source.chunks(Number(first ?? 0) + written, CHUNKS_PER_DOCUMENT);
-    await writeDocument(store, identity, { id, collection, title: 'paced', mimeType: 'text/markdown' }, chunks);
+    await write({ id, collection, title: 'paced', mimeType: 'text/markdown' }, chunks);
   }
 }
 await store.close();
