@@ -39,13 +39,13 @@ const next = () => {
 setTimeout(next, 20);
 `;
 
-// Three read-only connections take turns holding a read transaction for 2.5 s, a new one each
+// Four read-only connections take turns holding a read transaction for 3.5 s, a new one each
 // second, so at any moment a reader that began less than a second ago stays in the log for more
-// than another second: longer than a restart waits (wal-bound.ts), as exact scans at 1M chunks do.
+// than another two: longer than a restart waits (wal-bound.ts), as exact scans at 1M chunks do.
 const LONG_READERS = `
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require('better-sqlite3');
-const readers = [0, 1, 2].map(() => new Database(workerData.path, { readonly: true }));
+const readers = [0, 1, 2, 3].map(() => new Database(workerData.path, { readonly: true }));
 let turn = 0;
 let stopping = false;
 parentPort.on('message', () => { stopping = true; });
@@ -55,11 +55,11 @@ const begin = () => {
     parentPort.postMessage('stopped');
     return;
   }
-  const reader = readers[turn++ % 3];
+  const reader = readers[turn++ % 4];
   if (reader.inTransaction) reader.exec('COMMIT');
   reader.exec('BEGIN');
   reader.prepare('SELECT count(*) FROM jobs').get();
-  setTimeout(() => { if (reader.inTransaction && !stopping) reader.exec('COMMIT'); }, 2500);
+  setTimeout(() => { if (reader.inTransaction && !stopping) reader.exec('COMMIT'); }, 3500);
   if (turn === 1) parentPort.postMessage('reading');
   setTimeout(begin, 1000);
 };
