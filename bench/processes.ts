@@ -46,6 +46,8 @@ const interruptCleanups: (() => unknown)[] = [];
 /** Folders removed last when interrupted, just before exiting (see removeOnInterrupt). */
 const interruptFolders = new Set<string>();
 let handlingSignals = false;
+/** Set by the first signal: the run goes on meanwhile, and must start nothing the clean-up would miss. */
+let interrupted = false;
 /** How long a child has to stop on SIGTERM before it is killed. */
 const STOP_GRACE_MS = 15_000;
 /** How long one clean-up may take when the run is interrupted. */
@@ -110,6 +112,7 @@ function cleanUpOnSignal(): void {
   handlingSignals = true;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      interrupted = true;
       process.stderr.write(`bench: ${signal}, stopping ${running.size} child process(es) and cleaning up\n`);
       // The run goes on meanwhile and fails against its stopped children: not news, and not a
       // reason to exit before the clean-up is done.
@@ -166,6 +169,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 /** `nodeFlags` go to Node itself (before the entry), `args` to the entry point. */
 export function startProcess(name: string, entry: string, args: readonly string[], env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): BenchProcess {
+  // A child started after the clean-up took its list of children would outlive the bench, in a
+  // process group of its own: as the actors of the next layout did when a run was stopped between two.
+  if (interrupted) throw new Error(`bench interrupted: ${name} not started`);
   const profile = PROFILE_DIR === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, `${name}-${++started}`)}`];
   const child: ChildProcess = spawn(process.execPath, [...profile, ...nodeFlags, ...nodeArgs(entry), ...args], {
     // Own process group: a signal to the bench is handled once, by its clean-up, not twice.

@@ -19,7 +19,7 @@ describe('bench processes', function () {
   this.timeout(30_000);
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`when the bench gets ${signal}, should stop every child it started, then clean up and remove its folders, and exit as the signal would`, async () => {
+    it(`when the bench gets ${signal}, should stop every child it started (and start none after), then clean up and remove its folders, and exit as the signal would`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'rag-bench-interrupt-'));
       const cleanedUp = join(dir, 'cleaned-up.json');
       const bench = spawn(process.execPath, [...nodeArgs('test/support/bench-interrupt-main.ts'), cleanedUp], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -39,6 +39,10 @@ describe('bench processes', function () {
         const [code] = await exited as [number | null];
         assert.equal(code, signal === 'SIGINT' ? 130 : 143);
         assert.deepEqual(pids.filter(alive), [], 'no child is left running');
+        // Nor one the run went on to start after the signal.
+        const late = readFileSync(join(dir, 'late.txt'), 'utf8');
+        if (/^\d+$/.test(late)) pids.push(Number(late));
+        assert.deepEqual(pids.filter(alive), [], `no child is left running (the late one: ${late})`);
         assert.ok(existsSync(cleanedUp), 'the clean-up ran');
         assert.deepEqual(JSON.parse(readFileSync(cleanedUp, 'utf8')), { childrenRunning: 0 }, 'after the children stopped');
         assert.ok(!existsSync(join(dir, 'data')), 'the registered folder is removed');
