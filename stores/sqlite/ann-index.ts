@@ -34,6 +34,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type { AnnView } from './ann-view.ts';
+import { prunedThrough } from './change-log.ts';
 import { FloatVectors } from './float-vectors.ts';
 import { FlatIndex } from './flat-index.ts';
 import { takeSaveLock } from './save-lock.ts';
@@ -167,7 +168,6 @@ export class AnnIndexes {
   /** Fixed SQL, prepared once per connection: apply() runs before every approximate search. */
   private readonly changesAfter: Database.Statement;
   private readonly collectionRow: Database.Statement;
-  private readonly prunedThrough: Database.Statement;
   private readonly lastSeq: Database.Statement;
   /** Per index: searches read changed chunks' vectors, and the follower every one it applies. */
   private readonly vectorStatements = new WeakMap<Entry, Database.Statement>();
@@ -186,7 +186,6 @@ export class AnnIndexes {
   ) {
     this.changesAfter = db.prepare('SELECT seq, chunk_rowid, op FROM chunk_changes WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?');
     this.collectionRow = db.prepare('SELECT id, created_at FROM collections WHERE name = ?');
-    this.prunedThrough = db.prepare('SELECT through_seq FROM chunk_changes_pruned WHERE collection = ?').pluck();
     // The last sequence number ever given, even when every change up to it was pruned.
     this.lastSeq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'chunk_changes'").pluck();
   }
@@ -300,7 +299,7 @@ export class AnnIndexes {
   private unapplied(entry: Entry, budget: number): ChangeRow[] | null {
     const changes = this.changesAfter.all(entry.identity.name, entry.seq, budget + 1) as ChangeRow[];
     // Checked after the read: pruning committed before it may have removed changes the read lacks.
-    const pruned = (this.prunedThrough.get(entry.identity.name) as number | undefined) ?? 0;
+    const pruned = prunedThrough(this.db, entry.identity.name);
     if (entry.seq < pruned) {
       this.startRebuild(entry);
       return null;
