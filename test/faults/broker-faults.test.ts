@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { gql } from '../support/graphql-client.ts';
 import { BURST, Ledger } from '../support/ledger.ts';
 import { closeConnections, memoryWatermark, rabbitmqctl, waitForBroker } from '../support/rabbitmqctl.ts';
+import { StepLog } from '../support/step-log.ts';
 import { startTestSystem, type TestSystem } from '../support/test-system.ts';
 
 describe('fault: broker connections and alarms', function () {
@@ -73,40 +74,47 @@ describe('fault: broker connections and alarms', function () {
     }
   });
 
-  it('when a memory alarm blocks publishers, should answer BACKPRESSURE with a retry hint promptly and resume after it clears', async () => {
+  it('when a memory alarm blocks publishers, should answer BACKPRESSURE with a retry hint promptly and resume after it clears', async function () {
+    // Each step below has a bound of its own; the log names the one a rare timeout waited in.
+    const log = new StepLog('memory alarm');
+    const stopReporting = log.reportAfter(this.timeout() - 2_000);
     const ledger = await Ledger.open('memory alarm', system.names);
-    const original = await memoryWatermark();
+    const original = await log.step('read the watermark', () => memoryWatermark());
     try {
-      await ledger.burst(system.url, Math.max(4, BURST / 4), 'alarm-before');
+      await log.step('burst before the alarm', () => ledger.burst(system.url, Math.max(4, BURST / 4), 'alarm-before'));
       let code: string | undefined;
       let retryAfter: number | undefined;
       let elapsed = 0;
       try {
-        await rabbitmqctl('set_vm_memory_high_watermark', '0.0000001');
-        const deadline = Date.now() + 20_000;
-        while (code !== 'BACKPRESSURE' && Date.now() < deadline) {
-          const started = Date.now();
-          const result = await gql(system.url, 'mutation { ingestDocument(input: { collection: "faults", text: "Blocked?" }) { id } }');
-          elapsed = Date.now() - started;
-          code = result.errors?.[0]?.extensions?.code;
-          retryAfter = result.errors?.[0]?.extensions?.retryAfterSeconds;
-          if (!code && result.data?.ingestDocument?.id) ledger.accepted.set(result.data.ingestDocument.id, '?');
-        }
+        await log.step('raise the alarm', () => rabbitmqctl('set_vm_memory_high_watermark', '0.0000001'));
+        await log.step('ingest until BACKPRESSURE', async () => {
+          const deadline = Date.now() + 20_000;
+          while (code !== 'BACKPRESSURE' && Date.now() < deadline) {
+            const started = Date.now();
+            // Bounded, so that the alarm is cleared (finally, below) even if the gateway never answers.
+            const result = await gql(system.url, 'mutation { ingestDocument(input: { collection: "faults", text: "Blocked?" }) { id } }', {}, {}, AbortSignal.timeout(10_000));
+            elapsed = Date.now() - started;
+            code = result.errors?.[0]?.extensions?.code;
+            retryAfter = result.errors?.[0]?.extensions?.retryAfterSeconds;
+            if (!code && result.data?.ingestDocument?.id) ledger.accepted.set(result.data.ingestDocument.id, '?');
+          }
+        });
       } finally {
-        await rabbitmqctl('set_vm_memory_high_watermark', original);
+        await log.step('clear the alarm', () => rabbitmqctl('set_vm_memory_high_watermark', original));
       }
       assert.equal(code, 'BACKPRESSURE');
       assert.ok(typeof retryAfter === 'number' && retryAfter > 0, 'a retry-after hint');
       assert.ok(elapsed < system.config.publishTimeoutMs, `answered promptly (${elapsed} ms)`);
       const restoredAt = Date.now();
-      await ledger.measureRecovery(system.url, system.store, restoredAt);
+      await log.step('recover', () => ledger.measureRecovery(system.url, system.store, restoredAt));
       // Jobs accepted just before the block answered are checked by id; their document ids are unknown here.
       for (const [id, documentId] of ledger.accepted) {
         if (documentId === '?') ledger.accepted.set(id, (await system.store.getJob(id))!.documentId);
       }
-      await ledger.check(system.store);
+      await log.step('settle and check', () => ledger.check(system.store));
     } finally {
-      await ledger.close();
+      await log.step('close the ledger', () => ledger.close());
+      stopReporting();
     }
   });
 });
