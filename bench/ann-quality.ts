@@ -27,8 +27,9 @@ export async function waitForAnnIndex(dataDir: string, dbPath: string, collectio
     const dir = path.join(dataDir, 'ann');
     for (;;) {
       const meta = existsSync(dir) ? readdirSync(dir).find((name) => name.startsWith(`c${collectionId}-`) && name.endsWith('.json')) : undefined;
-      const saved = meta === undefined ? null : JSON.parse(readFileSync(path.join(dir, meta), 'utf8')) as { seq: number; index: string };
-      if (saved !== null && saved.seq >= latest && saved.index === kind) {
+      const saved = meta === undefined ? null : JSON.parse(readFileSync(path.join(dir, meta), 'utf8')) as { seq: number; index: string; recent?: number };
+      // Caught up: every change taken, and none of them still waiting beside the graph.
+      if (saved !== null && saved.seq >= latest && saved.index === kind && (saved.recent ?? 0) === 0) {
         // The graph (a scan saves none) and the float32 vectors saved beside it.
         const files = ['.usearch', '.vectors'].map((suffix) => path.join(dir, meta!.replace(/\.json$/, suffix))).filter((file) => existsSync(file));
         const bytes = files.reduce((sum, file) => sum + statSync(file).size, 0);

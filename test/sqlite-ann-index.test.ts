@@ -9,6 +9,7 @@ import type { IndexedChunk } from '../schema/domain.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import { AnnIndexes, type CollectionIdentity } from '../stores/sqlite/ann-index.ts';
 import { nearestInView } from '../stores/sqlite/ann-view.ts';
+import { SettlingGraph } from '../stores/sqlite/settling-graph.ts';
 import { vectorTableName } from '../stores/sqlite/migrations.ts';
 import type { Store } from '../stores/store.ts';
 
@@ -83,9 +84,14 @@ async function savingReader(path: string, annDir: string) {
 }
 
 /** What the meta file of the one index saved under `dir` says, or null before any is saved. */
-function savedMeta(dir: string): { seq: number; size: number; index: string } | null {
+function savedMeta(dir: string): { seq: number; size: number; index: string; recent?: number } | null {
   const name = existsSync(join(dir, 'ann')) ? readdirSync(join(dir, 'ann')).find((file) => file.endsWith('.json')) : undefined;
-  return name === undefined ? null : JSON.parse(readFileSync(join(dir, 'ann', name), 'utf8')) as { seq: number; size: number; index: string };
+  return name === undefined ? null : JSON.parse(readFileSync(join(dir, 'ann', name), 'utf8')) as { seq: number; size: number; index: string; recent?: number };
+}
+
+/** How a settled index's meta names its kind: a graph also says how many vectors waited beside it (none). */
+function savedAs(index: string): { index: string; recent?: number } {
+  return index === 'graph' ? { index, recent: 0 } : { index };
 }
 
 /** Asserts that `store` gives the same VECTOR hits, in the same order, as `exact` for each seed's query. */
@@ -232,7 +238,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     const saved = readdirSync(join(dir, 'ann'));
     const meta = saved.find((name) => name.endsWith('.json'))!;
     assert.deepEqual(saved.map((name) => name.split('.').at(-1)).sort(), kind.files, saved.join(', '));
-    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: 20, size: 20, index: kind.saved });
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: 20, size: 20, ...savedAs(kind.saved) });
 
     store = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
     stores.push(store);
@@ -284,7 +290,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     const saved = () => savedMeta(dir);
     const deadline = Date.now() + 10_000;
     while (saved()?.seq !== 105 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.deepEqual(saved(), { seq: 105, size: 105, index: kind.saved });
+    assert.deepEqual(saved(), { seq: 105, size: 105, ...savedAs(kind.saved) });
     await reader.close();
   });
 
@@ -318,7 +324,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     await reader.search({ collection: 'ann', vector: vector(11), k: 1 }); // loads the graph; the follower catches up
     const saved = () => savedMeta(dir)!;
     for (const deadline = Date.now() + 20_000; saved().seq !== last && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.deepEqual(saved(), { seq: last, size: live, index: kind.saved });
+    assert.deepEqual(saved(), { seq: last, size: live, ...savedAs(kind.saved) });
 
     for (const seed of [61, 71, 2041, 1001, 12345, 999, 4242]) {
       const query = vector(seed);
@@ -367,7 +373,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     await reader.close();
     // The saved graph holds exactly the live chunks, at the last change: it was rebuilt, not replayed.
     const meta = readdirSync(join(dir, 'ann')).find((name) => name.endsWith('.json'))!;
-    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: last, size: chunkCount, index: kind.saved });
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: last, size: chunkCount, ...savedAs(kind.saved) });
   });
 });
 
@@ -429,11 +435,94 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
         assert.ok(Date.now() < deadline, `saved: ${JSON.stringify(saved())}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      assert.deepEqual(saved(), { seq: last, size: live, index: 'graph' });
+      assert.deepEqual(saved(), { seq: last, size: live, ...savedAs('graph') });
       await sameAsExact();
       assert.equal((await reader.search({ collection: 'ann', vector: vector(999_999), k: 1 }))[0]?.chunkId, 'doc-late:v1:0');
     } finally {
       for (const store of [writer, reader, exact]) await store.close();
+    }
+  });
+
+  it('when writers get more than 500 changes ahead of a graph, should take them beside it at once, rank them with it (replaced and deleted never), keep them across a restart, and settle them into the graph', async () => {
+    const path = join(dir, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    const exact = openSqliteStore({ path, searchThreads: false });
+    const db = new Database(path, { readonly: true });
+    sqliteVec.load(db);
+    for (let d = 0; d < 40; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
+    const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
+    const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
+    const last = () => db.prepare('SELECT max(seq) FROM chunk_changes').pluck().get() as number;
+    const live = () => db.prepare("SELECT count(*) FROM chunks WHERE collection = 'ann'").pluck().get() as number;
+    const gateway = () => new AnnIndexes(db, join(dir, 'ann'), vectorTableName, 0);
+    // One snapshot: the view, the graph and the recent vectors as a search sees them.
+    const seen = (indexes: AnnIndexes) => db.transaction(() => {
+      const view = indexes.view(identity);
+      const graph = view?.index instanceof SettlingGraph ? view.index : null;
+      return { view, inGraph: graph?.graph.size(), recent: graph?.recent.size() };
+    }).deferred();
+    const chunkIds = () => new Map((db.prepare('SELECT rowid, id FROM chunks').all() as { rowid: number; id: string }[]).map((r) => [BigInt(r.rowid), r.id]));
+    /** The index's hits for each seed are the exact search's, and no replaced or deleted chunk is among them. */
+    const sameAsExact = async (indexes: AnnIndexes) => {
+      const ids = chunkIds();
+      for (const seed of [11, 51, 71, 5_007, 9_001, 9_871, 123_457]) {
+        const found = db.transaction(() => [...nearestInView(indexes.view(identity)!, vector(seed), 10).keys].map((key) => ids.get(key))).deferred();
+        const expected = (await exact.search({ collection: 'ann', mode: 'VECTOR', vector: vector(seed), k: 10 })).map((hit) => hit.chunkId);
+        assert.deepEqual(found, expected, `query ${seed}`);
+        assert.ok(!found.some((id) => id === 'doc-5:v1:0' || id?.startsWith('doc-7:')), JSON.stringify(found));
+      }
+    };
+    const untilSaved = async (done: (meta: ReturnType<typeof savedMeta>) => boolean) => {
+      for (const deadline = Date.now() + 20_000; !done(savedMeta(dir));) {
+        assert.ok(Date.now() < deadline, `saved: ${JSON.stringify(savedMeta(dir))}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    try {
+      let indexes = gateway();
+      seen(indexes);
+      await untilSaved((meta) => meta?.index === 'graph' && meta.seq === last() && meta.recent === 0);
+      indexes.close();
+
+      // While no gateway follows: 960 new chunks, one replaced, one deleted.
+      await Promise.all(Array.from({ length: 960 }, (_, i) => index(writer, `doc-${40 + i}`, chunksOf(`doc-${40 + i}`, 'v1', [(40 + i) * 10 + 1]))));
+      await index(writer, 'doc-5', chunksOf('doc-5', 'v2', [5_007]));
+      await writer.deleteDocument('ann', 'doc-7');
+      assert.ok(last() > 40 + 500);
+
+      indexes = gateway();
+      assert.equal(seen(indexes).view, null, 'more than 500 changes behind: searches run exact');
+      // Checked between the follower's steps: each takes up to 64 changes, and once none is left
+      // settles 32 recent vectors; the first look after the last change was taken follows at most
+      // one more step.
+      let taken = seen(indexes);
+      while (taken.view === null || taken.view.pending.size > 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        taken = seen(indexes);
+      }
+      assert.equal(taken.view.index.size(), live());
+      assert.equal(taken.inGraph! + taken.recent!, live());
+      assert.ok(taken.recent! >= 961 - 2 * 32, `vectors waiting beside the graph: ${taken.recent}`);
+      await sameAsExact(indexes);
+      // Stopped before they settle: saved with the graph, and waiting beside it again after a restart.
+      indexes.close();
+      const stopped = savedMeta(dir)!;
+      assert.ok(stopped.recent! > 0 && stopped.seq === last() && stopped.size === live(), JSON.stringify(stopped));
+      indexes = gateway();
+      const loaded = seen(indexes);
+      assert.equal(loaded.view?.pending.size, 0);
+      assert.equal(loaded.recent, stopped.recent);
+      await sameAsExact(indexes);
+
+      await untilSaved((meta) => meta?.recent === 0);
+      const settled = seen(indexes);
+      assert.deepEqual({ inGraph: settled.inGraph, recent: settled.recent }, { inGraph: live(), recent: 0 });
+      await sameAsExact(indexes);
+      indexes.close();
+    } finally {
+      db.close();
+      await writer.close();
+      await exact.close();
     }
   });
 
@@ -455,7 +544,7 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
         assert.ok(Date.now() < deadline, `saved: ${JSON.stringify(meta())}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      assert.deepEqual(meta(), { seq: 60, size: 60, index: 'graph' });
+      assert.deepEqual(meta(), { seq: 60, size: 60, ...savedAs('graph') });
       assert.equal((await reader.search({ collection: 'ann', mode: 'VECTOR', vector: vector(292), k: 1 }))[0]?.chunkId, 'doc-29:v1:1');
     } finally {
       await reader.close();

@@ -9,7 +9,9 @@
  *   searches, so the index stays a few milliseconds behind the writers; a search ranks what was
  *   committed since the last step (at most CATCH_UP_BUDGET changes) beside the index's matches
  *   (ann-view.ts) without waiting to insert it; an index still further behind is not used: that
- *   search runs exact, so nothing committed is ever missing;
+ *   search runs exact, so nothing committed is ever missing. A graph takes each change beside
+ *   itself, as a copy into a scan of its recent vectors, and settles them into the graph when no
+ *   change waits (settling-graph.ts), so writers faster than its inserts do not leave it behind;
  * - never stale: a search reads the unapplied changes, their vectors and the chunk rows in one
  *   read transaction (run-search.ts) and never uses the index's entry for a changed chunk, so it
  *   answers for exactly the snapshot the rows come from: a deleted or replaced chunk is never
@@ -29,7 +31,6 @@
  * searches are faster and find more (GRAPH_PARAMETERS).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
@@ -38,14 +39,17 @@ import { prunedThrough } from './change-log.ts';
 import { FloatVectors } from './float-vectors.ts';
 import { FlatIndex } from './flat-index.ts';
 import { takeSaveLock } from './save-lock.ts';
+import { addToGraph, SettlingGraph, type Graph } from './settling-graph.ts';
 
 // The CommonJS build: the ESM build finds its native binary by walking up from a stack-trace file
 // name, which loops forever inside a worker thread booted from eval (as the search workers are).
 const usearch = createRequire(import.meta.url)('usearch') as typeof import('usearch');
 
-type Graph = InstanceType<typeof usearch.Index>;
-/** What a collection's candidates come from: an exact int8 scan while it is small, then a graph. */
-type VectorIndex = FlatIndex | Graph;
+/**
+ * What a collection's candidates come from: an exact int8 scan while it is small, then a graph
+ * with the vectors not settled into it yet beside it (settling-graph.ts).
+ */
+type VectorIndex = FlatIndex | SettlingGraph;
 
 /**
  * Collections up to this many chunks are searched by an exact int8 scan (flat-index.ts); past it
@@ -91,14 +95,22 @@ const FOLLOW_STEP = 16;
  * in bench:search), against an exact search's 75 and 700 ms there.
  */
 const BULK_STEP = 256;
-/** Threads a batch of inserts is spread over, once the graph holds PARALLEL_INSERT_MIN_SIZE vectors. */
-const INSERT_THREADS = availableParallelism();
 /**
- * Below this size a graph takes its vectors one at a time: parallel inserts into a
- * graph of a few dozen nodes once left one of them unreachable (a 37-chunk rebuild in the test
- * suite found 36), as threads that start together each find the others missing.
+ * Changes a graph's follower takes per step: each is a vector read (~0.2 ms) and copied beside
+ * the graph, so a step stays within FOLLOW_STEP's ~15 ms and the follower takes changes faster
+ * than writers make them (two writers at 900 chunks/s in bench:search).
  */
-const PARALLEL_INSERT_MIN_SIZE = 1024;
+const ABSORB_STEP = 64;
+/**
+ * Recent vectors settled into the graph per background step, after the follower has taken every
+ * change: 32 parallel inserts are ~13 ms at 1M distinct texts on two cores.
+ */
+const SETTLE_STEP = 32;
+/**
+ * The most vectors waiting beside a graph (a scan of 100k takes ~4 ms, beside the graph's ~12 at
+ * 1M); past it the follower settles before it takes more changes, and searches may run exact.
+ */
+const RECENT_MAX_CHUNKS = 100_000;
 /** How often a caught-up follower looks for new changes. */
 const FOLLOW_INTERVAL_MS = 20;
 /** Save the index after this many applied changes (and when the thread closes). */
@@ -155,7 +167,13 @@ interface Entry {
 }
 
 /** What the meta file beside a saved index says. */
-interface SavedMeta { readonly seq: number; readonly size: number; readonly index?: 'flat' | 'graph' }
+interface SavedMeta {
+  readonly seq: number;
+  readonly size: number;
+  readonly index?: 'flat' | 'graph';
+  /** Of `size`, the vectors saved while they waited beside the graph (not yet in it). */
+  readonly recent?: number;
+}
 interface ChangeRow { readonly seq: number; readonly chunk_rowid: number; readonly op: number }
 interface VectorRow { readonly rowid: number; readonly embedding: Buffer }
 
@@ -365,8 +383,8 @@ export class AnnIndexes {
       keys.push(key);
       entry.vectors.set(key, vector);
     }
-    addTo(entry.index, keys, flat, entry.identity.dimension);
-    if (entry.growing !== null) addTo(entry.growing.graph, keys, flat, entry.identity.dimension);
+    if (keys.length > 0) entry.index.add(BigUint64Array.from(keys), flat.subarray(0, keys.length * entry.identity.dimension));
+    if (entry.growing !== null) addToGraph(entry.growing.graph, keys, flat, entry.identity.dimension);
     else if (entry.index instanceof FlatIndex && entry.index.size() > this.flatMaxChunks) {
       entry.growing = growthBeside(entry.index, entry.identity.dimension);
     }
@@ -388,9 +406,9 @@ export class AnnIndexes {
       flat.set(vector, keys.length * entry.identity.dimension);
       keys.push(key);
     }
-    addTo(growing.graph, keys, flat, entry.identity.dimension);
+    addToGraph(growing.graph, keys, flat, entry.identity.dimension);
     if (growing.next < growing.keys.length) return false;
-    entry.index = growing.graph;
+    entry.index = new SettlingGraph(growing.graph, entry.identity.dimension);
     entry.growing = null;
     this.save(entry);
     return true;
@@ -448,8 +466,15 @@ export class AnnIndexes {
           this.removeFiles(entry.identity);
           continue;
         }
-        if (!this.apply(entry, FOLLOW_STEP)) behind = true;
-        else if (entry.growing !== null && !this.growStep(entry, GROW_STEP)) behind = true;
+        const settling = entry.index instanceof SettlingGraph ? entry.index : null;
+        if (settling !== null && settling.recent.size() >= RECENT_MAX_CHUNKS) {
+          // As many vectors wait beside the graph as a search should scan: settle some first.
+          this.settleStep(entry, settling);
+          behind = true;
+        } else if (!this.apply(entry, settling !== null ? ABSORB_STEP : FOLLOW_STEP)) behind = true;
+        else if (settling !== null && settling.recent.size() > 0) {
+          if (!this.settleStep(entry, settling)) behind = true;
+        } else if (entry.growing !== null && !this.growStep(entry, GROW_STEP)) behind = true;
         else if (entry.unsaved > 0 && entry.rebuild === null && performance.now() - entry.changedAt >= SAVE_WHEN_QUIET_MS) this.save(entry);
       }
       // Writes grow an index, and a growing graph sits beside its scan.
@@ -457,6 +482,17 @@ export class AnnIndexes {
       if (this.entries.size > 0) this.follow(behind ? 0 : FOLLOW_INTERVAL_MS);
     }, delayMs);
     this.followTimer.unref();
+  }
+
+  /**
+   * Moves SETTLE_STEP recent vectors into the graph; true when none wait. The graph is saved once
+   * it has been quiet SAVE_WHEN_QUIET_MS with none waiting, so a restart loads it settled.
+   */
+  private settleStep(entry: Entry, settling: SettlingGraph): boolean {
+    const settled = settling.settle(SETTLE_STEP, (key) => entry.vectors.get(key));
+    entry.unsaved = Math.max(entry.unsaved, 1);
+    entry.changedAt = performance.now();
+    return settled;
   }
 
   private collectionStillExists(identity: CollectionIdentity): boolean {
@@ -491,8 +527,11 @@ export class AnnIndexes {
         index = new FlatIndex(identity.dimension, vectors.size);
         for (const [key, vector] of vectors.entries()) index.add(BigUint64Array.of(key), vector);
       } else {
-        index = newGraph(identity.dimension);
-        index.load(files.graph);
+        const graph = newGraph(identity.dimension);
+        graph.load(files.graph);
+        index = new SettlingGraph(graph, identity.dimension);
+        // Vectors saved while they waited beside the graph wait there again.
+        for (const [key, vector] of vectors.entries()) if (!graph.contains(key)) index.add(BigUint64Array.of(key), vector);
       }
       // A scan past its limit (saved while its graph grew, or from a larger limit) grows one again.
       const growing = index instanceof FlatIndex && index.size() > this.flatMaxChunks
@@ -535,11 +574,13 @@ export class AnnIndexes {
     // it names, and replaying a change they already hold changes nothing.
     // A scan is saved as its float32 vectors alone: its int8 codes are made again from them on load.
     const suffix = `.${process.pid}-${entry.seq}.tmp`;
-    const graph = entry.index instanceof FlatIndex ? null : entry.index;
+    const graph = entry.index instanceof FlatIndex ? null : entry.index.graph;
     try {
       graph?.save(files.graph + suffix);
       entry.vectors.save(files.vectors + suffix);
-      const meta: SavedMeta = { seq: entry.seq, size: entry.index.size(), index: graph === null ? 'flat' : 'graph' };
+      const meta: SavedMeta = entry.index instanceof FlatIndex
+        ? { seq: entry.seq, size: entry.index.size(), index: 'flat' }
+        : { seq: entry.seq, size: entry.index.size(), index: 'graph', recent: entry.index.recent.size() };
       writeFileSync(files.meta + suffix, JSON.stringify(meta));
       if (graph !== null) renameSync(files.graph + suffix, files.graph);
       renameSync(files.vectors + suffix, files.vectors);
@@ -581,32 +622,13 @@ function makeFolder(folder: string): void {
   }
 }
 
-/**
- * Adds each key's vector (one after another in `flat`, which may be longer). A graph takes them
- * in one call on every core once it is large enough, and one call per vector before that. Every
- * call names INSERT_THREADS, since a graph makes room for as many threads as the call that grew
- * it named: one grown by a one-thread call refuses a call on two ("Reserve capacity ahead of
- * insertions!") until it next grows.
- */
-function addTo(index: VectorIndex, keys: readonly bigint[], flat: Float32Array, dimension: number): void {
-  if (keys.length === 0) return;
-  if (index instanceof FlatIndex) {
-    index.add(BigUint64Array.from(keys), flat.subarray(0, keys.length * dimension));
-    return;
-  }
-  if (index.size() >= PARALLEL_INSERT_MIN_SIZE) {
-    index.add(BigUint64Array.from(keys), flat.subarray(0, keys.length * dimension), INSERT_THREADS);
-    return;
-  }
-  keys.forEach((key, i) => index.add(key, flat.subarray(i * dimension, (i + 1) * dimension), INSERT_THREADS));
-}
-
 /** The memory an index takes, estimated: its float32 vectors, and its scan or graph (and a graph growing beside it). */
 function heldBytes(entry: Entry): number {
   const dimension = entry.identity.dimension;
   const graphBytes = (graph: Graph) => graph.size() * (dimension + GRAPH_NODE_OVERHEAD);
+  const scanBytes = (scan: FlatIndex) => scan.size() * (dimension + SCAN_SLOT_OVERHEAD);
   return entry.vectors.size * (dimension * 4 + FLOAT_VECTOR_OVERHEAD)
-    + (entry.index instanceof FlatIndex ? entry.index.size() * (dimension + SCAN_SLOT_OVERHEAD) : graphBytes(entry.index))
+    + (entry.index instanceof FlatIndex ? scanBytes(entry.index) : graphBytes(entry.index.graph) + scanBytes(entry.index.recent))
     + (entry.growing === null ? 0 : graphBytes(entry.growing.graph));
 }
 

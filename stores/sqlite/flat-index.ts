@@ -70,6 +70,14 @@ export class FlatIndex {
     }
   }
 
+  /** Removes up to `count` keys from the last slots (no slot moves) and returns them. */
+  takeLast(count: number): BigUint64Array {
+    const taken = this.keys.slice(Math.max(0, this.count - count), this.count);
+    for (const key of taken) this.slotOf.delete(key);
+    this.count -= taken.length;
+    return taken;
+  }
+
   /** The `k` keys whose codes are nearest the query's by cosine, nearest first. */
   search(vector: Float32Array, k: number, threads: number): { keys: BigUint64Array; distances: Float32Array } {
     const wanted = Math.min(k, this.count);
