@@ -75,8 +75,8 @@ export class SettlingGraph {
   }
 
   /**
-   * Up to `k` nearest keys from the graph and up to `k` from the recent vectors, by int8
-   * distances: the caller scores them all exactly and keeps the best (ann-view.ts).
+   * Up to `k` nearest keys from the graph and up to `k` from the recent vectors, nearest first by
+   * their int8 distances: the caller scores them all exactly and keeps the best (ann-view.ts).
    */
   search(vector: Float32Array, k: number, threads: number): { keys: BigUint64Array; distances: Float32Array } {
     const inGraph = this.graph.size() > 0
@@ -84,12 +84,14 @@ export class SettlingGraph {
       : { keys: new BigUint64Array(0), distances: new Float32Array(0) };
     if (this.recent.size() === 0) return inGraph;
     const inRecent = this.recent.search(vector, k, threads);
+    // Both lists come nearest first: merged in one pass.
     const keys = new BigUint64Array(inGraph.keys.length + inRecent.keys.length);
-    keys.set(inGraph.keys);
-    keys.set(inRecent.keys, inGraph.keys.length);
     const distances = new Float32Array(keys.length);
-    distances.set(inGraph.distances);
-    distances.set(inRecent.distances, inGraph.keys.length);
+    for (let g = 0, r = 0, out = 0; out < keys.length; out++) {
+      const fromGraph = r >= inRecent.keys.length || (g < inGraph.keys.length && inGraph.distances[g]! <= inRecent.distances[r]!);
+      if (fromGraph) { keys[out] = inGraph.keys[g]!; distances[out] = inGraph.distances[g++]!; }
+      else { keys[out] = inRecent.keys[r]!; distances[out] = inRecent.distances[r++]!; }
+    }
     return { keys, distances };
   }
 }
