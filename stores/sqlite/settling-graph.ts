@@ -1,8 +1,8 @@
 /**
  * A collection's HNSW graph with the vectors that have not settled into it yet beside it, as an
  * exact int8 scan (flat-index.ts). Taking a change is then a copy, not a graph insert: the graph's
- * follower (ann-index.ts) keeps up with the writers whatever their pace, and the graph takes the
- * recent vectors in background steps as the machine has time.
+ * follower (ann-index.ts) keeps up with writers several times faster than the graph's inserts,
+ * and the graph takes the recent vectors in background steps as the machine has time.
  *
  * Why: a graph insert at 1M distinct texts costs ~0.8 ms of a core; two processes writing 900
  * chunks/s into the searched collection outran the follower, so it fell more than 500 changes
