@@ -375,7 +375,8 @@ export class AnnIndexes {
     const keys: bigint[] = [];
     const flat = new Float32Array(vectors.size * entry.identity.dimension);
     for (const [key, vector] of vectors) {
-      if (entry.index.contains(key)) entry.index.remove(key);
+      // Both kinds of index ignore a key they do not hold; a raw graph (growing) would not.
+      entry.index.remove(key);
       if (entry.growing?.graph.contains(key)) entry.growing.graph.remove(key);
       entry.vectors.delete(key);
       if (vector === null) continue;
