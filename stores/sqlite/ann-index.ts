@@ -35,7 +35,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type { AnnView } from './ann-view.ts';
-import { prunedThrough } from './change-log.ts';
+import { CHANGE_RETENTION, prunedThrough } from './change-log.ts';
 import { FloatVectors } from './float-vectors.ts';
 import { FlatIndex } from './flat-index.ts';
 import { takeSaveLock } from './save-lock.ts';
@@ -80,6 +80,12 @@ const GROW_STEP = 32;
 /** Unapplied changes a search ranks beside the index (more: exact search until the follower catches up). */
 const CATCH_UP_BUDGET = 500;
 /**
+ * Chunks an exact search scans in the time a graph takes one change (absorbInSearch): at 1M an
+ * exact search takes ~600 ms, and a change of recent writes ~0.02 ms (a search took 1,660 in
+ * 31 ms after a save in bench:search's writes into the searched collection).
+ */
+const ABSORB_PER_EXACT_CHUNKS = 32;
+/**
  * Changes (or rebuild rows) applied per background step. A search that arrives during a step waits
  * for it: 16 changes are ~15 ms at 0.9 ms each (reading the vector and inserting it into a graph
  * of 100k distinct texts on one thread, before inserts went on every core; 32 float32 inserts had
@@ -106,15 +112,17 @@ const ABSORB_STEP = 64;
  * change: 32 parallel inserts are ~13 ms at 1M distinct texts on two cores.
  */
 const SETTLE_STEP = 32;
-/**
- * The most vectors waiting beside a graph (a scan of 100k takes ~4 ms, beside the graph's ~12 at
- * 1M); past it the follower settles before it takes more changes, and searches may run exact.
- */
-const RECENT_MAX_CHUNKS = 100_000;
 /** How often a caught-up follower looks for new changes. */
 const FOLLOW_INTERVAL_MS = 20;
-/** Save the index after this many applied changes (and when the thread closes). */
+/**
+ * Save the index after this many applied changes, or a tenth of its size if more (and when the
+ * thread closes), up to half the changes writers keep by default (CHANGE_RETENTION), so a restart
+ * replays what it lacks instead of rebuilding. A save writes the whole index and holds the search
+ * thread meanwhile: at 1M (2.2 GB) 1–2 s on an idle machine and up to 8 s beside writers, every
+ * 22 s of 900 chunks/s at 20,000 changes, after which the follower was thousands of changes behind.
+ */
 const SAVE_EVERY_CHANGES = 20_000;
+const SAVE_EVERY_SHARE = 0.1;
 /**
  * And once the writers have been quiet this long with changes unsaved: a graph is not written
  * (181 MB at 100k chunks) after every few changes of steady ingestion, yet what a burst added is
@@ -194,6 +202,7 @@ export class AnnIndexes {
    * `flatMaxChunks`: the largest collection searched by an exact scan instead of a graph
    * (FLAT_MAX_CHUNKS). `budgetBytes`: the memory this thread's indexes may take; past it the least
    * recently searched are saved and dropped (the collection being searched is kept whatever its size).
+   * `absorbPerExactChunks`: ABSORB_PER_EXACT_CHUNKS (tests shrink it to reach it with small graphs).
    */
   constructor(
     private readonly db: Database.Database,
@@ -201,6 +210,7 @@ export class AnnIndexes {
     private readonly vectorTable: (rowId: number) => string,
     private readonly flatMaxChunks = FLAT_MAX_CHUNKS,
     private readonly budgetBytes = DEFAULT_ANN_INDEX_MB * 1024 * 1024,
+    private readonly absorbPerExactChunks = ABSORB_PER_EXACT_CHUNKS,
   ) {
     this.changesAfter = db.prepare('SELECT seq, chunk_rowid, op FROM chunk_changes WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?');
     this.collectionRow = db.prepare('SELECT id, created_at FROM collections WHERE name = ?');
@@ -211,18 +221,36 @@ export class AnnIndexes {
   /**
    * The collection's index with the changes it has not applied yet (ann-view.ts), or null while
    * it is rebuilding or more than CATCH_UP_BUDGET changes behind (the caller searches exactly).
-   * Applying is left to the background follower. Call it inside the search's read transaction,
-   * so the changes and vectors it reads are the ones the search's chunk rows come from.
+   * Applying is left to the background follower, except that a graph further behind takes what
+   * costs less than the exact search would (absorbInSearch). Call it inside the search's read
+   * transaction, so the changes and vectors it reads are the ones the search's chunk rows come from.
    */
   view(identity: CollectionIdentity): AnnView | null {
     const entry = this.entry(identity);
     entry.usedAt = performance.now();
     if (entry.rebuild !== null) return null;
-    const changes = this.unapplied(entry, CATCH_UP_BUDGET);
+    let changes = this.unapplied(entry, CATCH_UP_BUDGET);
+    if (changes !== null && changes.length > CATCH_UP_BUDGET && entry.index instanceof SettlingGraph) {
+      this.absorbInSearch(entry, entry.index);
+      changes = this.unapplied(entry, CATCH_UP_BUDGET);
+    }
     if (changes === null || changes.length > CATCH_UP_BUDGET) return null;
     const pending = new Map<bigint, Float32Array | null>();
     for (const [key, seq] of lastChanges(changes)) pending.set(key, this.vectorAfter(entry, key, seq));
     return { index: entry.index, vectors: entry.vectors, pending };
+  }
+
+  /**
+   * Takes the changes a graph's follower has not, up to as many as cost what an exact search of
+   * the collection would (ABSORB_PER_EXACT_CHUNKS), in the search's snapshot. A change costs a
+   * graph a vector read and a copy beside it, so the search pays once what it would otherwise pay
+   * again and again: found behind (after a save held the thread, or while writers outrun the
+   * follower's steps between searches), every search ran exact, and the follower took one step
+   * between two of them, fewer changes than the writers added meanwhile.
+   */
+  private absorbInSearch(entry: Entry, graph: SettlingGraph): void {
+    const budget = Math.floor(graph.size() / this.absorbPerExactChunks);
+    if (budget > CATCH_UP_BUDGET) this.apply(entry, budget);
   }
 
   /**
@@ -361,7 +389,6 @@ export class AnnIndexes {
       for (const [key, known] of entry.changed) if (known.seq <= entry.seq) entry.changed.delete(key);
       entry.unsaved += batch.length;
       entry.changedAt = performance.now();
-      if (entry.unsaved >= SAVE_EVERY_CHANGES) this.save(entry);
     }
     return changes.length <= step;
   }
@@ -468,15 +495,12 @@ export class AnnIndexes {
           continue;
         }
         const settling = entry.index instanceof SettlingGraph ? entry.index : null;
-        if (settling !== null && settling.recent.size() >= RECENT_MAX_CHUNKS) {
-          // As many vectors wait beside the graph as a search should scan: settle some first.
-          this.settleStep(entry, settling);
-          behind = true;
-        } else if (!this.apply(entry, settling !== null ? ABSORB_STEP : FOLLOW_STEP)) behind = true;
+        if (!this.apply(entry, settling !== null ? ABSORB_STEP : FOLLOW_STEP)) behind = true;
         else if (settling !== null && settling.recent.size() > 0) {
           if (!this.settleStep(entry, settling)) behind = true;
         } else if (entry.growing !== null && !this.growStep(entry, GROW_STEP)) behind = true;
         else if (entry.unsaved > 0 && entry.rebuild === null && performance.now() - entry.changedAt >= SAVE_WHEN_QUIET_MS) this.save(entry);
+        if (entry.unsaved >= saveEveryChanges(entry.index.size()) && entry.rebuild === null) this.save(entry);
       }
       // Writes grow an index, and a growing graph sits beside its scan.
       this.keepWithinBudget();
@@ -612,6 +636,11 @@ export class AnnIndexes {
     const files = this.files(identity);
     if (files) for (const file of [files.graph, files.vectors, files.meta]) removeIfThere(file);
   }
+}
+
+/** How many applied changes an index of `size` keys goes without saving (SAVE_EVERY_CHANGES). */
+function saveEveryChanges(size: number): number {
+  return Math.min(CHANGE_RETENTION / 2, Math.max(SAVE_EVERY_CHANGES, Math.round(size * SAVE_EVERY_SHARE)));
 }
 
 /** Creates `folder` in its existing parent; a folder already there is fine. */

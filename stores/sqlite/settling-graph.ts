@@ -8,7 +8,9 @@
  * chunks/s into the searched collection outran the follower, so it fell more than 500 changes
  * behind and every search ran exact (~550 ms), which took the cores the follower needed; once the
  * writers' pruning passed it, the graph was rebuilt from the chunks table (20 minutes). Reading a
- * change's vector and copying it here costs ~0.2 ms, and a scan of 100k recent vectors ~4 ms.
+ * recent change's vector and copying it here costs ~0.02 ms, and a scan of 100k recent vectors
+ * ~4 ms. However many wait, that scan costs a fraction of the exact search a search would run
+ * instead, so their number is not capped.
  *
  * Saved as the graph alone beside every float32 vector (ann-index.ts); the recent ones are the
  * keys with a vector that the loaded graph lacks.
