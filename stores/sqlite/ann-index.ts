@@ -80,9 +80,9 @@ const GROW_STEP = 32;
 /** Unapplied changes a search ranks beside the index (more: exact search until the follower catches up). */
 const CATCH_UP_BUDGET = 500;
 /**
- * Chunks an exact search scans in the time a graph takes one change (absorbInSearch): at 1M an
- * exact search takes ~600 ms, and a change of recent writes ~0.02 ms (a search took 1,660 in
- * 31 ms after a save in bench:search's writes into the searched collection).
+ * Chunks an exact search scans in the time an index takes one change (absorbInSearch): at 1M an
+ * exact search takes ~600 ms, and a change of recent writes ~0.02 ms (a search took 1,660 into a
+ * graph in 31 ms after a save in bench:search's writes into the searched collection).
  */
 const ABSORB_PER_EXACT_CHUNKS = 32;
 /**
@@ -221,7 +221,7 @@ export class AnnIndexes {
   /**
    * The collection's index with the changes it has not applied yet (ann-view.ts), or null while
    * it is rebuilding or more than CATCH_UP_BUDGET changes behind (the caller searches exactly).
-   * Applying is left to the background follower, except that a graph further behind takes what
+   * Applying is left to the background follower, except that an index further behind takes what
    * costs less than the exact search would (absorbInSearch). Call it inside the search's read
    * transaction, so the changes and vectors it reads are the ones the search's chunk rows come from.
    */
@@ -230,8 +230,8 @@ export class AnnIndexes {
     entry.usedAt = performance.now();
     if (entry.rebuild !== null) return null;
     let changes = this.unapplied(entry, CATCH_UP_BUDGET);
-    if (changes !== null && changes.length > CATCH_UP_BUDGET && entry.index instanceof SettlingGraph) {
-      this.absorbInSearch(entry, entry.index);
+    if (changes !== null && changes.length > CATCH_UP_BUDGET && entry.growing === null) {
+      this.absorbInSearch(entry);
       changes = this.unapplied(entry, CATCH_UP_BUDGET);
     }
     if (changes === null || changes.length > CATCH_UP_BUDGET) return null;
@@ -241,15 +241,16 @@ export class AnnIndexes {
   }
 
   /**
-   * Takes the changes a graph's follower has not, up to as many as cost what an exact search of
-   * the collection would (ABSORB_PER_EXACT_CHUNKS), in the search's snapshot. A change costs a
-   * graph a vector read and a copy beside it, so the search pays once what it would otherwise pay
+   * Takes the changes the follower has not, up to as many as cost what an exact search of the
+   * collection would (ABSORB_PER_EXACT_CHUNKS), in the search's snapshot. A change costs a scan,
+   * or a graph taking it beside itself, a vector read and a copy (not a graph growing beside a
+   * scan: that is an insert, ~0.8 ms at 1M), so the search pays once what it would otherwise pay
    * again and again: found behind (after a save held the thread, or while writers outrun the
    * follower's steps between searches), every search ran exact, and the follower took one step
    * between two of them, fewer changes than the writers added meanwhile.
    */
-  private absorbInSearch(entry: Entry, graph: SettlingGraph): void {
-    const budget = Math.floor(graph.size() / this.absorbPerExactChunks);
+  private absorbInSearch(entry: Entry): void {
+    const budget = Math.floor(entry.index.size() / this.absorbPerExactChunks);
     if (budget > CATCH_UP_BUDGET) this.apply(entry, budget);
   }
 
