@@ -46,7 +46,7 @@ async function index(store: Store, documentId: string, chunks: IndexedChunk[], c
 async function caughtUpThenStopped(path: string, chunks: number, flatMaxChunks: number) {
   const db = new Database(path, { readonly: true });
   sqliteVec.load(db);
-  const indexes = new AnnIndexes(db, null, vectorTableName, flatMaxChunks);
+  const indexes = new AnnIndexes(db, null, vectorTableName, { flatMaxChunks });
   const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
   const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
   assert.equal(indexes.view(identity)!.pending.size, chunks, 'a new graph starts with every chunk unapplied');
@@ -294,6 +294,73 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     await reader.close();
   });
 
+  it('when a save is written a step at a time, should go on following and answering meanwhile, save the sequence number it started at, then what came after; and a close should finish it', async () => {
+    const path = join(dir, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    const exact = openSqliteStore({ path, searchThreads: false });
+    stores.push(writer, exact);
+    const write = async (from: number, to: number) => {
+      await Promise.all(Array.from({ length: to - from }, (_, i) => index(writer, `doc-${from + i}`, chunksOf(`doc-${from + i}`, 'v1', [(from + i) * 10 + 1]))));
+    };
+    // A thousand: a save of one vector a step takes a thousand follower steps, over a second.
+    await write(0, 1_000);
+    const db = new Database(path, { readonly: true });
+    sqliteVec.load(db);
+    const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
+    const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
+    const last = () => db.prepare('SELECT max(seq) FROM chunk_changes').pluck().get() as number;
+    const ids = () => new Map((db.prepare('SELECT rowid, id FROM chunks').all() as { rowid: number; id: string }[]).map((r) => [BigInt(r.rowid), r.id]));
+    const underWay = () => existsSync(join(dir, 'ann')) && readdirSync(join(dir, 'ann')).some((file) => file.endsWith('.tmp'));
+    const until = async (what: string, done: () => boolean) => {
+      for (const deadline = Date.now() + 20_000; !done();) {
+        assert.ok(Date.now() < deadline, `${what}; saved: ${JSON.stringify(savedMeta(dir))}`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    // One vector a step.
+    const open = () => new AnnIndexes(db, join(dir, 'ann'), vectorTableName, { flatMaxChunks: kind.flatMaxChunks, saveStepBytes: 1 });
+    let indexes = open();
+    try {
+      db.transaction(() => indexes.view(identity)).deferred();
+      await until('saved once, caught up', () => savedMeta(dir)?.seq === last() && savedMeta(dir)?.index === kind.saved && !underWay());
+
+      // Ten more, and once the writers are quiet a save starts: ten more written while it is under way.
+      await write(1_000, 1_010);
+      const startedAt = last();
+      await until('a save under way', underWay);
+      await write(1_010, 1_020);
+      const found = db.transaction(() => [...nearestInView(indexes.view(identity)!, vector(10_151), 3).keys]).deferred();
+      assert.equal(ids().get(found[0]!), 'doc-1015:v1:0', 'a chunk written while the save is under way is found');
+      assert.ok(underWay(), 'the save is still under way after ten writes and a search');
+      await until('the save done', () => !underWay());
+      assert.equal(savedMeta(dir)!.seq, startedAt, 'the save names the sequence number it started at');
+      await until('what came after saved', () => savedMeta(dir)?.seq === last() && !underWay());
+      assert.equal(savedMeta(dir)!.size, 1_020);
+
+      // A close while a save is under way finishes it and saves the rest: nothing left aside or locked.
+      await write(1_020, 1_030);
+      await until('a save under way', underWay);
+      await write(1_030, 1_035);
+      db.transaction(() => indexes.view(identity)).deferred();
+      indexes.close();
+      assert.deepEqual(readdirSync(join(dir, 'ann')).filter((file) => file.endsWith('.tmp') || file.endsWith('.lock')), []);
+      // (A graph may close with the last writes beside it, not yet settled.)
+      const closed = savedMeta(dir)!;
+      assert.deepEqual({ seq: closed.seq, size: closed.size, index: closed.index }, { seq: last(), size: 1_035, index: kind.saved });
+      indexes = open();
+      const loaded = db.transaction(() => indexes.view(identity)!).deferred();
+      assert.equal(loaded.pending.size, 0);
+      for (const seed of [11, 10_151, 10_341]) {
+        const hits = db.transaction(() => [...nearestInView(indexes.view(identity)!, vector(seed), 5).keys].map((key) => ids().get(key))).deferred();
+        const expected = (await exact.search({ collection: 'ann', mode: 'VECTOR', vector: vector(seed), k: 5 })).map((hit) => hit.chunkId);
+        assert.deepEqual(hits, expected, `query ${seed}`);
+      }
+    } finally {
+      indexes.close();
+      db.close();
+    }
+  });
+
   it('when the saved graph is more than 500 changes behind, should catch up in bulk: every live chunk once, by its latest vector', async () => {
     const path = join(dir, 'store.db');
     const writer = openSqliteStore({ path, searchThreads: false });
@@ -454,7 +521,7 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
     const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
     const last = () => db.prepare('SELECT max(seq) FROM chunk_changes').pluck().get() as number;
     const live = () => db.prepare("SELECT count(*) FROM chunks WHERE collection = 'ann'").pluck().get() as number;
-    const gateway = () => new AnnIndexes(db, join(dir, 'ann'), vectorTableName, 0);
+    const gateway = () => new AnnIndexes(db, join(dir, 'ann'), vectorTableName, { flatMaxChunks: 0 });
     // One snapshot: the view, the graph and the recent vectors as a search sees them.
     const seen = (indexes: AnnIndexes) => db.transaction(() => {
       const view = indexes.view(identity);
@@ -539,7 +606,7 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
         const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
         const last = () => db.prepare('SELECT max(seq) FROM chunk_changes').pluck().get() as number;
         const live = () => db.prepare("SELECT count(*) FROM chunks WHERE collection = 'ann'").pluck().get() as number;
-        const first = new AnnIndexes(db, join(dir, 'ann'), vectorTableName, kind.flatMaxChunks);
+        const first = new AnnIndexes(db, join(dir, 'ann'), vectorTableName, { flatMaxChunks: kind.flatMaxChunks });
         db.transaction(() => first.view(identity)).deferred();
         for (const deadline = Date.now() + 20_000; !(savedMeta(dir)?.index === kind.saved && savedMeta(dir)?.seq === last() && (savedMeta(dir)?.recent ?? 0) === 0);) {
           assert.ok(Date.now() < deadline, `saved: ${JSON.stringify(savedMeta(dir))}`);
@@ -558,7 +625,7 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
         // costs as much as thousands of changes; with the default it may take none and runs exact.
         for (const [name, absorbPerExactChunks, pendingAtMost] of [['all', 40 / 2_000, 0], ['600', 40 / 600, 500], ['default', undefined, -1]] as const) {
           cpSync(join(dir, 'ann'), join(dir, `ann-${name}`), { recursive: true });
-          const indexes = new AnnIndexes(db, join(dir, `ann-${name}`), vectorTableName, kind.flatMaxChunks, undefined, absorbPerExactChunks);
+          const indexes = new AnnIndexes(db, join(dir, `ann-${name}`), vectorTableName, { flatMaxChunks: kind.flatMaxChunks, absorbPerExactChunks });
           try {
             const view = db.transaction(() => indexes.view(identity)).deferred();
             if (pendingAtMost < 0) {
@@ -714,7 +781,7 @@ describe('SqliteStore approximate vector index past the scan\'s limit, and withi
     const db = new Database(path, { readonly: true });
     sqliteVec.load(db);
     // 40 vectors of 16 dimensions take ~40 KB with their scan, as estimated: room for two collections, not three.
-    const indexes = new AnnIndexes(db, join(dir, 'ann'), vectorTableName, 1_000_000, 90_000);
+    const indexes = new AnnIndexes(db, join(dir, 'ann'), vectorTableName, { flatMaxChunks: 1_000_000, budgetBytes: 90_000 });
     try {
       const identity = (name: string) => {
         const row = db.prepare('SELECT id, created_at FROM collections WHERE name = ?').get(name) as { id: number; created_at: number };

@@ -36,7 +36,7 @@ import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type { AnnView } from './ann-view.ts';
 import { CHANGE_RETENTION, prunedThrough } from './change-log.ts';
-import { FloatVectors } from './float-vectors.ts';
+import { FloatVectors, type FloatVectorsWrite } from './float-vectors.ts';
 import { FlatIndex } from './flat-index.ts';
 import { takeSaveLock } from './save-lock.ts';
 import { addToGraph, SettlingGraph, type Graph } from './settling-graph.ts';
@@ -129,10 +129,29 @@ const SAVE_EVERY_SHARE = 0.1;
  * on disk soon after it, for a restart or another gateway on the same directory.
  */
 const SAVE_WHEN_QUIET_MS = 2000;
+/**
+ * Bytes of float32 vectors a save writes per follower step (a copy and a write to the page cache,
+ * a few ms): at 1M the vectors are 1.5 GB, and written in one go they held the search thread ~1 s
+ * more on an idle machine, beside the graph's ~0.5 s.
+ */
+const SAVE_STEP_BYTES = 8 << 20;
 /** After a save fails, how long before the next attempt (each attempt writes the whole index). */
 const SAVE_RETRY_MS = 60_000;
 /** After finding another gateway saving the same collection (stores/sqlite/save-lock.ts), how long before trying again. */
 const SAVE_LOCKED_RETRY_MS = 1000;
+
+export interface AnnIndexOptions {
+  /** The largest collection searched by an exact scan instead of a graph (FLAT_MAX_CHUNKS). */
+  readonly flatMaxChunks?: number;
+  /**
+   * The memory this thread's indexes may take; past it the least recently searched are saved and
+   * dropped (the collection being searched is kept whatever its size).
+   */
+  readonly budgetBytes?: number;
+  /** ABSORB_PER_EXACT_CHUNKS and SAVE_STEP_BYTES: tests shrink them to reach them with small indexes. */
+  readonly absorbPerExactChunks?: number;
+  readonly saveStepBytes?: number;
+}
 
 /** A collection as the index knows it; a deleted and re-created collection gets a new identity. */
 export interface CollectionIdentity {
@@ -160,6 +179,8 @@ interface Entry {
   usedAt: number;
   /** No save is tried before this (performance.now()), after one failed. */
   saveRetryAt: number;
+  /** A save the follower is writing a step at a time, if one is under way. */
+  saving: Saving | null;
   /** While rebuilding from the chunks table: the changes to replay after, and the last chunk row added. */
   rebuild: { readonly seq: number; afterRowId: number } | null;
   /**
@@ -172,6 +193,21 @@ interface Entry {
    * differs, so it is read once and kept until applied.
    */
   changed: Map<bigint, { readonly seq: number; readonly vector: Float32Array | null }>;
+}
+
+/**
+ * A save under way (AnnIndexes.startSave): its graph and meta are taken, its float32 vectors are
+ * written a step at a time, and it holds the collection's save lock until they are in place.
+ */
+interface Saving {
+  readonly files: { readonly graph: string; readonly vectors: string; readonly meta: string };
+  readonly suffix: string;
+  readonly hasGraph: boolean;
+  readonly meta: SavedMeta;
+  /** The changes applied when it started: those applied since stay unsaved once it is done. */
+  readonly changes: number;
+  readonly vectors: FloatVectorsWrite;
+  readonly releaseLock: () => void;
 }
 
 /** What the meta file beside a saved index says. */
@@ -198,20 +234,21 @@ export class AnnIndexes {
   /** Per index: searches read changed chunks' vectors, and the follower every one it applies. */
   private readonly vectorStatements = new WeakMap<Entry, Database.Statement>();
 
-  /**
-   * `flatMaxChunks`: the largest collection searched by an exact scan instead of a graph
-   * (FLAT_MAX_CHUNKS). `budgetBytes`: the memory this thread's indexes may take; past it the least
-   * recently searched are saved and dropped (the collection being searched is kept whatever its size).
-   * `absorbPerExactChunks`: ABSORB_PER_EXACT_CHUNKS (tests shrink it to reach it with small graphs).
-   */
+  private readonly flatMaxChunks: number;
+  private readonly budgetBytes: number;
+  private readonly absorbPerExactChunks: number;
+  private readonly saveStepBytes: number;
+
   constructor(
     private readonly db: Database.Database,
     private readonly dir: string | null,
     private readonly vectorTable: (rowId: number) => string,
-    private readonly flatMaxChunks = FLAT_MAX_CHUNKS,
-    private readonly budgetBytes = DEFAULT_ANN_INDEX_MB * 1024 * 1024,
-    private readonly absorbPerExactChunks = ABSORB_PER_EXACT_CHUNKS,
+    options: AnnIndexOptions = {},
   ) {
+    this.flatMaxChunks = options.flatMaxChunks ?? FLAT_MAX_CHUNKS;
+    this.budgetBytes = options.budgetBytes ?? DEFAULT_ANN_INDEX_MB * 1024 * 1024;
+    this.absorbPerExactChunks = options.absorbPerExactChunks ?? ABSORB_PER_EXACT_CHUNKS;
+    this.saveStepBytes = options.saveStepBytes ?? SAVE_STEP_BYTES;
     this.changesAfter = db.prepare('SELECT seq, chunk_rowid, op FROM chunk_changes WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?');
     this.collectionRow = db.prepare('SELECT id, created_at FROM collections WHERE name = ?');
     // The last sequence number ever given, even when every change up to it was pruned.
@@ -274,8 +311,16 @@ export class AnnIndexes {
 
   /** Saves every index with changes (called when the thread closes). */
   saveAll(): void {
-    // An index half rebuilt is not saved: its sequence number would claim changes it lacks.
-    for (const entry of this.entries.values()) if (entry.unsaved > 0 && entry.rebuild === null) this.save(entry);
+    for (const entry of this.entries.values()) this.saveNow(entry);
+  }
+
+  /**
+   * Finishes a save under way, then saves what it lacks. An index half rebuilt is not saved: its
+   * sequence number would claim changes it lacks.
+   */
+  private saveNow(entry: Entry): void {
+    if (entry.saving !== null) this.finishSave(entry, entry.saving);
+    if (entry.unsaved > 0 && entry.rebuild === null) this.save(entry);
   }
 
   /**
@@ -299,10 +344,11 @@ export class AnnIndexes {
     if (existing) {
       // The collection was deleted and built again: its old index means nothing now.
       this.entries.delete(identity.name);
+      this.abandonSave(existing);
       this.removeFiles(existing.identity);
     }
     const entry = this.load(identity)
-      ?? { identity, index: new FlatIndex(identity.dimension), growing: null, vectors: new FloatVectors(identity.dimension), seq: 0, unsaved: 0, changedAt: 0, usedAt: performance.now(), saveRetryAt: 0, rebuild: null, changed: new Map() };
+      ?? { identity, index: new FlatIndex(identity.dimension), growing: null, vectors: new FloatVectors(identity.dimension), seq: 0, unsaved: 0, changedAt: 0, usedAt: performance.now(), saveRetryAt: 0, saving: null, rebuild: null, changed: new Map() };
     this.entries.set(identity.name, entry);
     this.keepWithinBudget();
     this.follow(0);
@@ -333,8 +379,7 @@ export class AnnIndexes {
     for (const entry of leastRecentFirst.slice(0, -1)) {
       if (total <= this.budgetBytes) return;
       total -= heldBytes(entry);
-      // A graph half rebuilt is not saved (see saveAll): its next load rebuilds it.
-      if (entry.unsaved > 0 && entry.rebuild === null) this.save(entry);
+      this.saveNow(entry);
       this.entries.delete(entry.identity.name);
     }
   }
@@ -489,9 +534,11 @@ export class AnnIndexes {
       this.followTimer = null;
       let behind = false;
       for (const entry of [...this.entries.values()]) {
+        if (entry.saving !== null && !this.saveStep(entry, entry.saving)) behind = true;
         if (!this.collectionStillExists(entry.identity)) {
           // Deleted (or deleted and made again, which the next search's entry() sees): drop the index.
           this.entries.delete(entry.identity.name);
+          this.abandonSave(entry);
           this.removeFiles(entry.identity);
           continue;
         }
@@ -500,8 +547,8 @@ export class AnnIndexes {
         else if (settling !== null && settling.recent.size() > 0) {
           if (!this.settleStep(entry, settling)) behind = true;
         } else if (entry.growing !== null && !this.growStep(entry, GROW_STEP)) behind = true;
-        else if (entry.unsaved > 0 && entry.rebuild === null && performance.now() - entry.changedAt >= SAVE_WHEN_QUIET_MS) this.save(entry);
-        if (entry.unsaved >= saveEveryChanges(entry.index.size()) && entry.rebuild === null) this.save(entry);
+        else if (entry.unsaved > 0 && entry.rebuild === null && performance.now() - entry.changedAt >= SAVE_WHEN_QUIET_MS) this.saveInBackground(entry);
+        if (entry.unsaved >= saveEveryChanges(entry.index.size()) && entry.rebuild === null) this.saveInBackground(entry);
       }
       // Writes grow an index, and a growing graph sits beside its scan.
       this.keepWithinBudget();
@@ -516,7 +563,8 @@ export class AnnIndexes {
    */
   private settleStep(entry: Entry, settling: SettlingGraph): boolean {
     const settled = settling.settle(SETTLE_STEP, (key) => entry.vectors.get(key));
-    entry.unsaved = Math.max(entry.unsaved, 1);
+    // Counted as one change: a save under way took the graph before this step.
+    entry.unsaved += 1;
     entry.changedAt = performance.now();
     return settled;
   }
@@ -562,25 +610,46 @@ export class AnnIndexes {
       // A scan past its limit (saved while its graph grew, or from a larger limit) grows one again.
       const growing = index instanceof FlatIndex && index.size() > this.flatMaxChunks
         ? growthBeside(index, identity.dimension) : null;
-      return { identity, index, growing, vectors, seq, unsaved: 0, changedAt: 0, usedAt: performance.now(), saveRetryAt: 0, rebuild: null, changed: new Map() };
+      return { identity, index, growing, vectors, seq, unsaved: 0, changedAt: 0, usedAt: performance.now(), saveRetryAt: 0, saving: null, rebuild: null, changed: new Map() };
     } catch {
       return null; // A damaged file is rebuilt from the sequence.
     }
   }
 
   /**
-   * Saves the index and its vectors. A save that fails (a full disk, a folder that cannot be
+   * Saves the index and its vectors now. A save that fails (a full disk, a folder that cannot be
    * written) leaves what was saved before, keeps the index in memory and serving, warns, and is
    * tried again after SAVE_RETRY_MS: the search thread goes on, where a throw would end it and
    * fail the searches it held.
    */
   private save(entry: Entry): void {
+    this.abandonSave(entry);
+    const saving = this.startSave(entry);
+    if (saving !== null) this.finishSave(entry, saving);
+  }
+
+  /** Writes the rest of a save's vectors and puts its files in place. */
+  private finishSave(entry: Entry, saving: Saving): void {
+    while (!this.saveStep(entry, saving));
+  }
+
+  /** Starts a save that the follower writes a step at a time between searches, unless one is under way. */
+  private saveInBackground(entry: Entry): void {
+    if (entry.saving === null) entry.saving = this.startSave(entry);
+  }
+
+  /**
+   * Takes the collection's save lock, writes the graph (usearch writes it in one call: ~0.5 s at
+   * 1M) and the meta file's content, and starts the float32 vectors' file; null when no save starts
+   * now: no folder to save in, a failed save's retry not due, or another gateway saving.
+   */
+  private startSave(entry: Entry): Saving | null {
     const files = this.files(entry.identity);
     if (files === null) {
       entry.unsaved = 0;
-      return;
+      return null;
     }
-    if (performance.now() < entry.saveRetryAt) return;
+    if (performance.now() < entry.saveRetryAt) return null;
     let releaseLock: (() => void) | null;
     try {
       // Not recursive: a data folder removed under a running gateway is not made again by a save.
@@ -588,37 +657,69 @@ export class AnnIndexes {
       releaseLock = takeSaveLock(`${files.meta}.lock`);
     } catch (error) {
       this.saveFailed(entry, error);
-      return;
+      return null;
     }
     if (releaseLock === null) {
       // Another gateway on this folder is saving the collection: this one's turn comes shortly.
       entry.saveRetryAt = performance.now() + SAVE_LOCKED_RETRY_MS;
-      return;
+      return null;
     }
-    // Write aside, then rename: another gateway on the same directory never reads half a file.
-    // The sequence number goes last: graph and vectors saved before it hold at least the changes
-    // it names, and replaying a change they already hold changes nothing.
+    // Written aside, then renamed: another gateway on the same directory never reads half a file.
     // A scan is saved as its float32 vectors alone: its int8 codes are made again from them on load.
     const suffix = `.${process.pid}-${entry.seq}.tmp`;
     const graph = entry.index instanceof FlatIndex ? null : entry.index.graph;
     try {
       graph?.save(files.graph + suffix);
-      entry.vectors.save(files.vectors + suffix);
       const meta: SavedMeta = entry.index instanceof FlatIndex
         ? { seq: entry.seq, size: entry.index.size(), index: 'flat' }
         : { seq: entry.seq, size: entry.index.size(), index: 'graph', recent: entry.index.recent.size() };
-      writeFileSync(files.meta + suffix, JSON.stringify(meta));
-      if (graph !== null) renameSync(files.graph + suffix, files.graph);
+      const vectors = entry.vectors.startSave(files.vectors + suffix);
+      return { files, suffix, hasGraph: graph !== null, meta, changes: entry.unsaved, vectors, releaseLock };
+    } catch (error) {
+      for (const file of [files.graph, files.vectors]) removeIfThere(file + suffix);
+      releaseLock();
+      this.saveFailed(entry, error);
+      return null;
+    }
+  }
+
+  /**
+   * Writes SAVE_STEP_BYTES more vectors of a save under way; once all are written, puts its files
+   * in place, the meta file last: graph and vectors renamed before it hold at least the changes it
+   * names, and replaying a change they already hold changes nothing. True when the save is over,
+   * done or failed.
+   */
+  private saveStep(entry: Entry, saving: Saving): boolean {
+    const { files, suffix } = saving;
+    try {
+      if (!saving.vectors.step(Math.max(1, Math.floor(this.saveStepBytes / (entry.identity.dimension * 4))))) return false;
+      writeFileSync(files.meta + suffix, JSON.stringify(saving.meta));
+      if (saving.hasGraph) renameSync(files.graph + suffix, files.graph);
       renameSync(files.vectors + suffix, files.vectors);
       renameSync(files.meta + suffix, files.meta);
-      if (graph === null) rmSync(files.graph, { force: true });
-      entry.unsaved = 0;
+      if (!saving.hasGraph) rmSync(files.graph, { force: true });
+      entry.unsaved = Math.max(0, entry.unsaved - saving.changes);
     } catch (error) {
-      for (const file of [files.graph, files.vectors, files.meta]) removeIfThere(file + suffix);
+      this.removeTemporary(saving);
       this.saveFailed(entry, error);
-    } finally {
-      releaseLock();
     }
+    saving.releaseLock();
+    if (entry.saving === saving) entry.saving = null;
+    return true;
+  }
+
+  /** Drops a save under way, its files written aside and its lock: a later save starts afresh. */
+  private abandonSave(entry: Entry): void {
+    const saving = entry.saving;
+    if (saving === null) return;
+    entry.saving = null;
+    this.removeTemporary(saving);
+    saving.releaseLock();
+  }
+
+  private removeTemporary(saving: Saving): void {
+    saving.vectors.abandon();
+    for (const file of [saving.files.graph, saving.files.vectors, saving.files.meta]) removeIfThere(file + saving.suffix);
   }
 
   private saveFailed(entry: Entry, error: unknown): void {

@@ -36,6 +36,26 @@ describe('FloatVectors', () => {
     for (const key of [0, 1, 1_023, 1_024, 1_099]) assert.deepEqual([...loaded.get(BigInt(key))!], [...of(key)], `key ${key}`);
   });
 
+  it('when the vectors change while a save is written a step at a time, should give back those held when it started', () => {
+    const vectors = new FloatVectors(2);
+    for (let key = 0; key < 10; key++) vectors.set(BigInt(key), Float32Array.of(key, -key));
+    const file = path.join(dir, 'v');
+    const write = vectors.startSave(file);
+    assert.equal(write.step(3), false);
+    vectors.set(1n, Float32Array.of(100, 100)); // written already
+    vectors.set(8n, Float32Array.of(800, 800)); // not yet
+    vectors.delete(9n);
+    vectors.set(10n, Float32Array.of(10, -10));
+    assert.equal(write.left, 7);
+    while (!write.step(3));
+    const loaded = FloatVectors.load(file, 2)!;
+    assert.deepEqual([...loaded.entries()].map(([key, vector]) => [Number(key), ...vector]), Array.from({ length: 10 }, (_, key) => [key, key, -key]));
+    assert.equal(write.step(1), true, 'written whole');
+    const abandoned = vectors.startSave(path.join(dir, 'w'));
+    abandoned.abandon();
+    assert.throws(() => abandoned.step(1), /closed before it was written whole/);
+  });
+
   it('when a file is of another dimension, truncated or not one at all, should load nothing', () => {
     const vectors = new FloatVectors(2);
     vectors.set(1n, Float32Array.of(1, 2));

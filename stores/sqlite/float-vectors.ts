@@ -40,35 +40,39 @@ export class FloatVectors {
     return this.byKey.entries();
   }
 
-  /** Writes the file in slices of about 4 MB: at 1M × 384 one buffer of it all would be 1.5 GB more. */
+  /** Writes the file at once (see startSave). */
   save(file: string): void {
-    const count = this.byKey.size;
+    const write = this.startSave(file);
+    try {
+      while (!write.step(Math.max(1, Math.floor(SLICE_BYTES / (this.dimension * 4)))));
+    } finally {
+      write.abandon();
+    }
+  }
+
+  /**
+   * Starts writing the vectors held now to `file`, header and keys at once, the vectors a step at
+   * a time (FloatVectorsWrite.step): at 1M × 384 they are 1.5 GB, which a search thread should not
+   * wait for in one go. Changes made meanwhile are not in the file.
+   */
+  startSave(file: string): FloatVectorsWrite {
     const header = Buffer.alloc(HEADER_BYTES);
     header.writeUInt32LE(MAGIC, 0);
     header.writeUInt32LE(VERSION, 4);
     header.writeUInt32LE(this.dimension, 8);
-    header.writeUInt32LE(count, 12);
+    header.writeUInt32LE(this.byKey.size, 12);
     const keys = BigUint64Array.from(this.byKey.keys());
-    const perSlice = Math.max(1, Math.floor(SLICE_BYTES / (this.dimension * 4)));
-    const slice = new Float32Array(perSlice * this.dimension);
+    // The same order as the keys; each vector is kept as it is (set replaces, never mutates one).
+    const vectors = [...this.byKey.values()];
     const fd = openSync(file, 'w');
     try {
       writeAll(fd, header);
       writeAll(fd, new Uint8Array(keys.buffer));
-      let filled = 0;
-      const flush = () => {
-        writeAll(fd, new Uint8Array(slice.buffer, 0, filled * this.dimension * 4));
-        filled = 0;
-      };
-      // The same order as the keys: nothing changes the map while this runs.
-      for (const vector of this.byKey.values()) {
-        slice.set(vector, filled * this.dimension);
-        if (++filled === perSlice) flush();
-      }
-      if (filled > 0) flush();
-    } finally {
+    } catch (error) {
       closeSync(fd);
+      throw error;
     }
+    return new FloatVectorsWrite(fd, vectors, this.dimension);
   }
 
   /**
@@ -92,6 +96,42 @@ export class FloatVectors {
       loaded.byKey.set(keys[i]!, new Float32Array(bytes.buffer, start + count * 8 + i * dimension * 4, dimension));
     }
     return loaded;
+  }
+}
+
+/** A vectors file being written a step at a time (FloatVectors.startSave). */
+export class FloatVectorsWrite {
+  private next = 0;
+  private open = true;
+
+  constructor(private readonly fd: number, private readonly vectors: readonly Float32Array[], private readonly dimension: number) {}
+
+  /** How many vectors are left to write. */
+  get left(): number {
+    return this.vectors.length - this.next;
+  }
+
+  /** Writes up to `count` more vectors in one write; true once every vector is written and the file closed. */
+  step(count: number): boolean {
+    if (!this.open) {
+      if (this.left === 0) return true;
+      throw new Error('the vectors file was closed before it was written whole');
+    }
+    const take = Math.min(count, this.vectors.length - this.next);
+    const slice = new Float32Array(take * this.dimension);
+    for (let i = 0; i < take; i++) slice.set(this.vectors[this.next + i]!, i * this.dimension);
+    writeAll(this.fd, new Uint8Array(slice.buffer));
+    this.next += take;
+    if (this.next < this.vectors.length) return false;
+    this.abandon();
+    return true;
+  }
+
+  /** Closes the file, written whole or not (a file not written whole is the caller's to remove). */
+  abandon(): void {
+    if (!this.open) return;
+    this.open = false;
+    closeSync(this.fd);
   }
 }
 

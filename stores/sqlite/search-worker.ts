@@ -32,7 +32,7 @@ sqliteVec.load(db);
 // this file. Only the vector thread keeps them: the lexical thread never ranks vectors.
 const approximate = role === 'vector'
   ? {
-    indexes: new AnnIndexes(db, join(dirname(dbPath), 'ann'), vectorTableName, ann.flatMaxChunks, ann.budgetBytes),
+    indexes: new AnnIndexes(db, join(dirname(dbPath), 'ann'), vectorTableName, { flatMaxChunks: ann.flatMaxChunks, budgetBytes: ann.budgetBytes }),
     minChunks: ann.minChunks,
     sizes: new CollectionSizes(db),
   }
