@@ -2,10 +2,12 @@
  * `npm run bench:follow`: `bench:search`'s last phase alone, at 1M chunks by default, in minutes
  * instead of the hour a whole 1M run takes. Two processes write distinct texts into the searched
  * collection at BENCH_FOLLOW_RATE chunks/s together (default 900, as bench:search) for
- * BENCH_FOLLOW_SECONDS (default 300), while VECTOR searches run back to back through the gateway's
- * search thread: their latency per 30 s window shows whether the graph's follower keeps up (an
- * index too far behind is searched exactly, ~600 ms at 1M), and then how long the index takes to
- * catch up once the writers stop.
+ * BENCH_FOLLOW_SECONDS (default 300), while searches run back to back through the gateway's
+ * search threads, 200 VECTOR, then 200 LEXICAL, then 200 HYBRID, and again, as bench:search's
+ * phases take turns: their latency per 30 s window shows whether the graph's follower keeps up
+ * (an index too far behind is searched exactly, ~600 ms at 1M) and whether the lexical thread's
+ * kept words survive the writes made while it waits, and then how long the index takes to catch
+ * up once the writers stop.
  *
  * The pre-loaded collection (BENCH_FOLLOW_CHUNKS, the six corpus collections bench:search has
  * beside it, and the gateway's index caught up and saved) is made once into
@@ -15,6 +17,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
+import type { SearchMode } from '../schema/domain.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import { FLAT_MAX_CHUNKS } from '../stores/sqlite/ann-index.ts';
 import { waitForAnnIndex } from './ann-quality.ts';
@@ -23,7 +26,7 @@ import { loadCorpusCopy } from './crowd.ts';
 import { describeMachine } from './machine.ts';
 import { Preloader, preloadTextsOf } from './preload.ts';
 import { removeOnInterrupt, startProcess } from './processes.ts';
-import { summarize } from './stats.ts';
+import { summarize, type LatencySummary } from './stats.ts';
 import { PROJECT_ROOT } from '../supervisor/node-command.ts';
 
 const CHUNKS = Number(process.env.BENCH_FOLLOW_CHUNKS ?? 1_000_000);
@@ -33,6 +36,7 @@ const WINDOW_SECONDS = 30;
 const CROWD = 6;
 const COLLECTION = 'search';
 const QUERIES = 200;
+const MODES: readonly SearchMode[] = ['VECTOR', 'LEXICAL', 'HYBRID'];
 const started = Date.now();
 const log = (message: string) => console.error(`[bench:follow ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
 
@@ -53,15 +57,20 @@ const dbPath = path.join(runDir, 'rag.sqlite');
 const gateway = openSqliteStore({ path: dbPath });
 const writers: { stop(): Promise<void> }[] = [];
 try {
-  const search = async (i: number): Promise<number> => {
+  const search = async (mode: SearchMode, i: number): Promise<number> => {
     const t0 = performance.now();
-    await gateway.search({ collection: COLLECTION, mode: 'VECTOR', vector: vectors[i % vectors.length]!, k: 10 });
+    await gateway.search({ collection: COLLECTION, mode, vector: vectors[i % vectors.length]!, text: queries[i % queries.length]!, k: 10 });
     return performance.now() - t0;
   };
-  await search(0);
-  const idle: number[] = [];
-  for (let i = 0; i < QUERIES; i++) idle.push(await search(i));
-  log(`index loaded; idle VECTOR p95 ${summarize(idle).p95} ms`);
+  const idle: Record<string, LatencySummary> = {};
+  for (const mode of MODES) {
+    const samples: number[] = [];
+    // The first pass reads each word's postings, as a gateway's first searches do: not timed.
+    if (mode === 'LEXICAL') for (let i = 0; i < QUERIES; i++) await search(mode, i);
+    for (let i = 0; i < QUERIES; i++) samples.push(await search(mode, i));
+    idle[mode] = summarize(samples);
+  }
+  log(`index loaded; idle p95 ${MODES.map((mode) => `${mode} ${idle[mode]!.p95}`).join(', ')} ms`);
 
   const before = (await gateway.getCollection(COLLECTION))?.chunkCount ?? 0;
   for (let i = 0; i < 2; i++) {
@@ -69,29 +78,32 @@ try {
     writers.push(startProcess(`paced-${i}`, 'bench/index-writer-main.ts', [dbPath, COLLECTION, String(RATE / 2), String(CHUNKS * (2 + i))], process.env));
   }
   const writing = Date.now();
-  const samples: { atSeconds: number; ms: number }[] = [];
+  const samples: { mode: SearchMode; atSeconds: number; ms: number }[] = [];
   for (let i = 0; Date.now() - writing < SECONDS * 1000; i++) {
-    const ms = await search(i);
-    samples.push({ atSeconds: (Date.now() - writing) / 1000, ms });
+    const mode = MODES[Math.floor(i / QUERIES) % MODES.length]!;
+    const ms = await search(mode, i);
+    samples.push({ mode, atSeconds: (Date.now() - writing) / 1000, ms });
   }
   const written = ((await gateway.getCollection(COLLECTION))?.chunkCount ?? 0) - before;
   const writtenSeconds = (Date.now() - writing) / 1000;
   await Promise.all(writers.splice(0).map((writer) => writer.stop()));
-  const during = summarize(samples.map((sample) => sample.ms));
+  const of = (mode: SearchMode, from = 0, to = Infinity) => samples.filter((sample) => sample.mode === mode && sample.atSeconds >= from && sample.atSeconds < to).map((sample) => sample.ms);
+  const during = Object.fromEntries(MODES.map((mode) => [mode, summarize(of(mode))]));
   const windows = [];
   for (let from = 0; from < SECONDS; from += WINDOW_SECONDS) {
-    const inWindow = samples.filter((sample) => sample.atSeconds >= from && sample.atSeconds < from + WINDOW_SECONDS).map((sample) => sample.ms);
-    if (inWindow.length > 0) windows.push({ fromSeconds: from, ...summarize(inWindow) });
+    const window = Object.fromEntries(MODES.filter((mode) => of(mode, from, from + WINDOW_SECONDS).length > 0).map((mode) => [mode, summarize(of(mode, from, from + WINDOW_SECONDS))]));
+    windows.push({ fromSeconds: from, ...window });
+    log(`  ${String(from).padStart(3)} s on: ${Object.entries(window).map(([mode, summary]) => `${mode} ${summary.n} searches, p50 ${summary.p50}, p95 ${summary.p95}, max ${summary.max}`).join('; ')} ms`);
   }
-  for (const window of windows) log(`  ${String(window.fromSeconds).padStart(3)} s on: ${window.n} searches, p50 ${window.p50}, p95 ${window.p95}, max ${window.max} ms`);
-  log(`writing ${Math.round(written / writtenSeconds)} chunks/s into the searched collection: VECTOR p95 ${during.p95} ms (p50 ${during.p50}, max ${during.max}) over ${during.n} searches`);
+  log(`writing ${Math.round(written / writtenSeconds)} chunks/s into the searched collection, p95 (p50, max): `
+    + `${MODES.map((mode) => `${mode} ${during[mode]!.p95} (${during[mode]!.p50}, ${during[mode]!.max})`).join(', ')} ms`);
   const caughtUp = await waitForAnnIndex(runDir, dbPath, COLLECTION, 3_600_000, FLAT_MAX_CHUNKS);
   log(`caught up ${caughtUp.seconds} s after the writers stopped`);
 
   const result = {
     at: new Date().toISOString(), machine: describeMachine('not used'), chunks: CHUNKS, prepared: JSON.parse(readFileSync(preparedMark, 'utf8')) as unknown,
     chunksPerSecondAsked: RATE, chunksPerSecondWritten: Math.round(written / writtenSeconds), seconds: SECONDS,
-    idle: summarize(idle), during, windows, catchUpAfterSeconds: caughtUp.seconds,
+    idle, during, windows, catchUpAfterSeconds: caughtUp.seconds,
   };
   console.log(JSON.stringify(result, null, 2));
   const resultsDir = path.join(PROJECT_ROOT, 'bench', 'results');
