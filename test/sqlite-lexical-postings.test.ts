@@ -199,6 +199,28 @@ describe('Lexical postings kept between rankings', function () {
     assert.ok(cold.stemsRead > readByCold, 'without it the rankings read the words again themselves');
   });
 
+  it('when a ranked collection is written while no ranking asks for it, should apply the writes between searches, so that the next ranking finds its words kept, and rank as FTS5 does', async () => {
+    open();
+    await index(store, 'kept', 'doc-0', texts(60), 'River stones');
+    reader = new Database(dbPath, { readonly: true });
+    const following = new LexicalPostings(reader);
+    const left = new LexicalPostings(reader);
+    compareAll(following, 'kept', 'before the writes');
+    compareAll(left, 'kept', 'before the writes');
+    // 3,600 changes in all, more than a ranking applies before reading a collection afresh;
+    // 1,200 between two looks of the thread.
+    for (let round = 0; round < 3; round++) {
+      for (let d = 0; d < 20; d++) await index(store, 'kept', `round-${round}-${d}`, texts(60));
+      following.keepUp();
+    }
+    const readByFollowing = following.stemsRead;
+    compareAll(following, 'kept', 'after the writes, followed between searches');
+    assert.equal(following.stemsRead, readByFollowing, 'the rankings found every word kept');
+    const readByLeft = left.stemsRead;
+    compareAll(left, 'kept', 'after the writes, not followed');
+    assert.ok(left.stemsRead > readByLeft, 'without it the rankings read the collection and its words again');
+  });
+
   it('when writes resume while kept words are being read again, should stop reading and leave the rankings to bring them up to date', async () => {
     open();
     await index(store, 'kept', 'doc-0', texts(60));

@@ -361,6 +361,27 @@ export class LexicalPostings {
     return this.db.transaction(() => (this.rewarming === null ? this.startRewarm(now) : this.continueRewarm(now))).deferred();
   }
 
+  /**
+   * Applies the changes of each kept collection that has any, while they are few enough to apply
+   * (MAX_CHANGES_APPLIED, none pruned), so that a collection written while no ranking asks for it
+   * does not fall so far behind that its next ranking reads it afresh and then each word it asks
+   * for: at 1M, writing 900 chunks/s into the searched collection while its rankings paused for
+   * the vector searches, LEXICAL p95 was 142.8 ms against 21.2 p50. Called by the thread between
+   * searches, in a read transaction of its own.
+   */
+  keepUp(): void {
+    this.db.transaction(() => {
+      for (const index of [...this.collections.values()]) {
+        const last = this.lastChange(index.name);
+        if (last === index.seq || this.tooFarBehind(index, last)) continue;
+        const identity = prepared(this.db, 'SELECT id, created_at FROM collections WHERE name = ?').get(index.name) as { id: number; created_at: number } | undefined;
+        // Deleted, or deleted and made again: the changes under its name are another collection's.
+        if (identity === undefined || `${identity.id}@${identity.created_at}` !== index.key) this.drop(index);
+        else if (this.follow(index, last)) this.evict(index);
+      }
+    }).deferred();
+  }
+
   /** Reads afresh the most recently ranked collection that is too far behind and quiet; true when one was. */
   private startRewarm(now: number): boolean {
     for (const index of [...this.collections.values()].reverse()) {

@@ -21,7 +21,11 @@ export interface SearchRequest {
   readonly search: SqliteSearch;
 }
 
-/** How often the lexical thread looks for a collection whose bulk load has paused. */
+/**
+ * How often the lexical thread applies the changes written since the last ranking and looks for a
+ * collection whose bulk load has paused: at 900 chunks/s, 450 changes a look, within the 2,000 a
+ * ranking applies before reading a collection afresh.
+ */
 const REWARM_CHECK_MS = 500;
 
 const { role, path: dbPath, busyTimeoutMs, ann, postingsBytes } = workerData as
@@ -56,8 +60,10 @@ parentPort!.on('message', (message: SearchRequest | { close: true }) => {
 });
 
 /**
- * Reads kept words again once a bulk load into their collection has paused (LexicalPostings.rewarm),
- * one short step per turn of the event loop, so the searches waiting in the port run in between.
+ * Applies the changes written into the kept collections since their last ranking
+ * (LexicalPostings.keepUp), and reads kept words again once a bulk load into their collection has
+ * paused (LexicalPostings.rewarm), one short step per turn of the event loop, so the searches
+ * waiting in the port run in between.
  */
 function keepWordsWarm(postings: LexicalPostings): void {
   let running = false;
@@ -73,6 +79,11 @@ function keepWordsWarm(postings: LexicalPostings): void {
   };
   setInterval(() => {
     if (running) return;
+    try {
+      postings.keepUp();
+    } catch {
+      // As above.
+    }
     running = true;
     step();
   }, REWARM_CHECK_MS).unref();
