@@ -8,8 +8,9 @@
  * - fresh: the thread follows the sequence in the background, a few changes per step between
  *   searches, so the index stays a few milliseconds behind the writers; a search ranks what was
  *   committed since the last step (at most CATCH_UP_BUDGET changes) beside the index's matches
- *   (ann-view.ts) without waiting to insert it; an index still further behind is not used: that
- *   search runs exact, so nothing committed is ever missing. A graph takes each change beside
+ *   (ann-view.ts) without waiting to insert it; an index further behind first takes as many
+ *   changes itself as cost what an exact search would (absorbInSearch), and one still further
+ *   behind is not used: that search runs exact, so nothing committed is ever missing. A graph takes each change beside
  *   itself, as a copy into a scan of its recent vectors, and settles them into the graph when no
  *   change waits (settling-graph.ts), so writers faster than its inserts do not leave it behind;
  * - never stale: a search reads the unapplied changes, their vectors and the chunk rows in one
@@ -17,7 +18,8 @@
  *   answers for exactly the snapshot the rows come from: a deleted or replaced chunk is never
  *   returned, even while writers commit meanwhile;
  * - persisted: the index is saved with its sequence number under `<db dir>/ann/`, so a restart
- *   loads it and applies only what changed since;
+ *   loads it and applies only what changed since; the follower writes a save's vectors a step at
+ *   a time between searches (saveStep);
  * - pruned safely: writers remove old changes (change-log.ts) and record how far; an index whose
  *   sequence number is below that mark may have missed a removed change, so it starts anew from
  *   the chunks table (in budgeted steps, searching exactly meanwhile) and then replays the
