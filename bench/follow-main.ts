@@ -18,6 +18,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import path from 'node:path';
 import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
 import type { SearchMode } from '../schema/domain.ts';
+import { readConfig } from '../config/config.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import { FLAT_MAX_CHUNKS } from '../stores/sqlite/ann-index.ts';
 import { waitForAnnIndex } from './ann-quality.ts';
@@ -54,7 +55,9 @@ rmSync(runDir, { recursive: true, force: true });
 removeOnInterrupt(runDir);
 cpSync(preparedDir, runDir, { recursive: true });
 const dbPath = path.join(runDir, 'rag.sqlite');
-const gateway = openSqliteStore({ path: dbPath });
+// The gateway's memory settings as `npm start` reads them (LEXICAL_POSTINGS_MB, ANN_INDEX_MB).
+const { lexicalPostingsMb, annIndexMb } = readConfig(process.env);
+const gateway = openSqliteStore({ path: dbPath, lexicalPostingsMb, annIndexMb });
 const writers: { stop(): Promise<void> }[] = [];
 try {
   const search = async (mode: SearchMode, i: number): Promise<number> => {
@@ -101,7 +104,7 @@ try {
   log(`caught up ${caughtUp.seconds} s after the writers stopped`);
 
   const result = {
-    at: new Date().toISOString(), machine: describeMachine('not used'), chunks: CHUNKS, prepared: JSON.parse(readFileSync(preparedMark, 'utf8')) as unknown,
+    at: new Date().toISOString(), machine: describeMachine('not used'), chunks: CHUNKS, lexicalPostingsMb, annIndexMb, prepared: JSON.parse(readFileSync(preparedMark, 'utf8')) as unknown,
     chunksPerSecondAsked: RATE, chunksPerSecondWritten: Math.round(written / writtenSeconds), seconds: SECONDS,
     idle, during, windows, catchUpAfterSeconds: caughtUp.seconds,
   };
