@@ -292,7 +292,7 @@ export function readConfig(env: Env): SystemConfig {
     actorNice: int(env, 'ACTOR_NICE', 10, 0, 19),
     handOverInProcess: bool(env, 'HAND_OVER', true),
     hybridLexicalWeight: fraction(env, 'HYBRID_LEXICAL_WEIGHT', FUSION_WEIGHTS.LEXICAL),
-    lexicalPostingsMb: int(env, 'LEXICAL_POSTINGS_MB', 256, 0, 65_536),
+    lexicalPostingsMb: int(env, 'LEXICAL_POSTINGS_MB', 1024, 0, 65_536),
     annIndexMb: int(env, 'ANN_INDEX_MB', 4096, 16, 1_048_576),
     scaling: readScaling(env),
     startLimit: int(env, 'START_LIMIT', 5, 1, 1000),

@@ -73,7 +73,7 @@ export interface SqliteStoreOptions {
   readonly changeRetention?: number;
   /**
    * Memory the thread that ranks lexical queries keeps word postings in (lexical-postings.ts);
-   * 0 ranks them through FTS5's bm25 alone. Default DEFAULT_POSTINGS_MB (256).
+   * 0 ranks them through FTS5's bm25 alone. Default DEFAULT_POSTINGS_MB (1024).
    */
   readonly lexicalPostingsMb?: number;
 }
