@@ -221,6 +221,19 @@ describe('Lexical postings kept between rankings', function () {
     assert.ok(left.stemsRead > readByLeft, 'without it the rankings read the collection and its words again');
   });
 
+  it('when more changes than a ranking applies go to another collection, then a few to a ranked one, should apply those few and read no word again', async () => {
+    open();
+    await index(store, 'kept', 'doc-0', texts(60));
+    reader = new Database(dbPath, { readonly: true });
+    const postings = new LexicalPostings(reader);
+    compareAll(postings, 'kept', 'before the other writes');
+    for (let d = 0; d < 40; d++) await index(store, 'other', `other-${d}`, texts(60)); // 2,400 changes
+    await index(store, 'kept', 'doc-1', texts(10));
+    const read = postings.stemsRead;
+    compareAll(postings, 'kept', 'after the other writes and ten of its own');
+    assert.equal(postings.stemsRead, read, 'no word read again');
+  });
+
   it('when writes resume while kept words are being read again, should stop reading and leave the rankings to bring them up to date', async () => {
     open();
     await index(store, 'kept', 'doc-0', texts(60));
