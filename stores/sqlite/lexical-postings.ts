@@ -379,12 +379,17 @@ export class LexicalPostings {
       for (const index of [...this.collections.values()]) {
         const last = this.lastChange(index.name);
         if (last === index.seq || this.tooFarBehind(index, last)) continue;
-        const identity = prepared(this.db, 'SELECT id, created_at FROM collections WHERE name = ?').get(index.name) as { id: number; created_at: number } | undefined;
         // Deleted, or deleted and made again: the changes under its name are another collection's.
-        if (identity === undefined || `${identity.id}@${identity.created_at}` !== index.key) this.drop(index);
+        if (this.stillKept(index) === null) this.drop(index);
         else if (this.follow(index, last)) this.evict(index);
       }
     }).deferred();
+  }
+
+  /** The kept collection as it is now, or null when it was deleted (or deleted and made again). */
+  private stillKept(index: CollectionIndex): LexicalCollection | null {
+    const row = prepared(this.db, 'SELECT id, created_at FROM collections WHERE name = ?').get(index.name) as { id: number; created_at: number } | undefined;
+    return row === undefined || `${row.id}@${row.created_at}` !== index.key ? null : { name: index.name, rowId: row.id, createdAt: row.created_at };
   }
 
   /** Reads afresh the most recently ranked collection that is too far behind and quiet; true when one was. */
@@ -394,16 +399,16 @@ export class LexicalPostings {
       const seen = this.lastSeen.get(index.key);
       if (seen?.seq !== last) this.lastSeen.set(index.key, { seq: last, at: now });
       if (seen?.seq !== last || now - seen.at < REWARM_QUIET_MS || !this.tooFarBehind(index, last)) continue;
-      const identity = prepared(this.db, 'SELECT id, created_at FROM collections WHERE name = ?').get(index.name) as { id: number; created_at: number } | undefined;
+      const identity = this.stillKept(index);
       // Least recently used first, so that they keep their order of use (and the budget's evictions theirs).
       const stems = [...this.recency.keys()].filter((key) => key.startsWith(index.key + '\u0000'))
         .map((key) => key.slice(index.key.length + 1));
       this.drop(index);
       this.lastSeen.delete(index.key);
       // Deleted, or deleted and made again: its next ranking reads the new one.
-      if (identity === undefined || `${identity.id}@${identity.created_at}` !== index.key) return true;
+      if (identity === null) return true;
       // Dropped above, so read afresh as a ranking would.
-      this.rewarming = { index: this.current({ name: index.name, rowId: identity.id, createdAt: identity.created_at }), stems };
+      this.rewarming = { index: this.current(identity), stems };
       return true;
     }
     // Forgets collections no longer kept.
@@ -451,6 +456,8 @@ export class LexicalPostings {
    */
   private tooFarBehind(index: CollectionIndex, last: number): boolean {
     if (prunedThrough(this.db, index.name) > index.seq) return true;
+    // Counted only when the distance could hold that many: a ranking's usual handful costs no query.
+    if (last - index.seq <= MAX_CHANGES_APPLIED) return false;
     const changes = prepared(this.db, 'SELECT count(*) FROM (SELECT 1 FROM chunk_changes WHERE collection = ? AND seq > ? AND seq <= ? LIMIT ?)')
       .pluck().get(index.name, index.seq, last, MAX_CHANGES_APPLIED + 1) as number;
     return changes > MAX_CHANGES_APPLIED;
