@@ -13,7 +13,7 @@ import { startWorkerThread } from '../../supervisor/node-command.ts';
 import type { SearchHit } from '../../schema/domain.ts';
 import { fuseHybrid, hybridDepth, type SqliteSearch } from './run-search.ts';
 
-/** How long close waits for a worker to save its approximate index. */
+/** How long close waits by default for a thread to save its approximate index and end. */
 const CLOSE_SAVE_TIMEOUT_MS = 10_000;
 
 /** Which rankings a thread answers; only the vector thread keeps approximate indexes. */
@@ -40,6 +40,8 @@ export class SearchPool {
     private readonly ann: { readonly minChunks: number; readonly flatMaxChunks?: number; readonly budgetBytes?: number },
     /** Bytes the lexical thread keeps postings in (lexical-postings.ts); 0: none. */
     private readonly postingsBytes: number,
+    /** How long close waits for a thread to save and end before stopping it. */
+    private readonly closeTimeoutMs = CLOSE_SAVE_TIMEOUT_MS,
   ) {}
 
   async search(search: SqliteSearch): Promise<SearchHit[]> {
@@ -70,20 +72,32 @@ export class SearchPool {
     });
   }
 
-  async close(): Promise<void> {
-    const workers = [...this.workers.values()];
+  /**
+   * Asks each thread to save its approximate index and end. A thread still running after the
+   * close timeout (a save of a very large index on a slow disk) is stopped, with a warning: its
+   * index then loads from its last save and replays the changes since. Stopping a thread inside a
+   * native call can abort the whole process, so a thread that finishes in time is never stopped.
+   * Resolves to the roles of the threads it had to stop.
+   */
+  async close(): Promise<SearchRole[]> {
+    const workers = [...this.workers.entries()];
     this.workers.clear();
-    // Each worker saves its approximate index first, so the next start loads it instead of rebuilding.
-    await Promise.all(workers.map((worker) => new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, CLOSE_SAVE_TIMEOUT_MS);
-      const done = () => { clearTimeout(timer); resolve(); };
-      worker.on('message', (message: { closed?: boolean }) => { if (message.closed) done(); });
-      worker.once('exit', done);
+    const stopped: SearchRole[] = [];
+    await Promise.all(workers.map(async ([role, worker]) => {
+      const ended = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), this.closeTimeoutMs);
+        worker.once('exit', () => { clearTimeout(timer); resolve(true); });
+      });
       worker.postMessage({ close: true });
-    })));
-    await Promise.all(workers.map((worker) => worker.terminate()));
+      if (await ended) return;
+      stopped.push(role);
+      process.emitWarning(`the ${role} search thread had not ended ${this.closeTimeoutMs} ms after close and was stopped`
+        + (role === 'vector' ? '; its approximate indexes load from their last save next time and replay the changes since' : ''));
+      await worker.terminate();
+    }));
     for (const { reject } of this.pending.values()) reject(new Error('the store was closed during the search'));
     this.pending.clear();
+    return stopped;
   }
 
   private start(): void {

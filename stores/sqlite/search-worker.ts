@@ -44,11 +44,17 @@ const approximate = role === 'vector'
 // Only the lexical thread keeps postings: the vector thread never ranks words.
 const postings = role === 'lexical' && postingsBytes > 0 ? new LexicalPostings(db, postingsBytes) : null;
 
-if (postings !== null) keepWordsWarm(postings);
+const stopKeepingWordsWarm = postings !== null ? keepWordsWarm(postings) : () => {};
 
 parentPort!.on('message', (message: SearchRequest | { close: true }) => {
   if ('close' in message) {
-    try { approximate?.indexes.close(); } finally { parentPort!.postMessage({ closed: true }); }
+    // Saves, stops every timer and lets go of the port and the connection, so the thread ends by
+    // itself with nothing running: the pool never has to stop it inside a native call.
+    try { approximate?.indexes.close(); } finally {
+      stopKeepingWordsWarm();
+      db.close();
+      parentPort!.close();
+    }
     return;
   }
   const { id, search } = message;
@@ -63,11 +69,13 @@ parentPort!.on('message', (message: SearchRequest | { close: true }) => {
  * Applies the changes written into the kept collections since their last ranking
  * (LexicalPostings.keepUp), and reads kept words again once a bulk load into their collection has
  * paused (LexicalPostings.rewarm), one short step per turn of the event loop, so the searches
- * waiting in the port run in between.
+ * waiting in the port run in between. Returns what stops it.
  */
-function keepWordsWarm(postings: LexicalPostings): void {
+function keepWordsWarm(postings: LexicalPostings): () => void {
   let running = false;
+  let stopped = false;
   const step = () => {
+    if (stopped) return;
     let more = false;
     try {
       more = postings.rewarm();
@@ -77,7 +85,7 @@ function keepWordsWarm(postings: LexicalPostings): void {
     if (more) setImmediate(step);
     else running = false;
   };
-  setInterval(() => {
+  const looks = setInterval(() => {
     if (running) return;
     try {
       postings.keepUp();
@@ -87,4 +95,8 @@ function keepWordsWarm(postings: LexicalPostings): void {
     running = true;
     step();
   }, REWARM_CHECK_MS).unref();
+  return () => {
+    stopped = true;
+    clearInterval(looks);
+  };
 }
