@@ -536,7 +536,6 @@ export class AnnIndexes {
       this.followTimer = null;
       let behind = false;
       for (const entry of [...this.entries.values()]) {
-        if (entry.saving !== null && !this.saveStep(entry, entry.saving)) behind = true;
         if (!this.collectionStillExists(entry.identity)) {
           // Deleted (or deleted and made again, which the next search's entry() sees): drop the index.
           this.entries.delete(entry.identity.name);
@@ -544,6 +543,7 @@ export class AnnIndexes {
           this.removeFiles(entry.identity);
           continue;
         }
+        if (entry.saving !== null && !this.saveStep(entry, entry.saving)) behind = true;
         const settling = entry.index instanceof SettlingGraph ? entry.index : null;
         if (!this.apply(entry, settling !== null ? ABSORB_STEP : FOLLOW_STEP)) behind = true;
         else if (settling !== null && settling.recent.size() > 0) {

@@ -103,6 +103,8 @@ export class FloatVectors {
 export class FloatVectorsWrite {
   private next = 0;
   private open = true;
+  /** One step's vectors, copied side by side for one write; reused by every step. */
+  private buffer = new Float32Array(0);
 
   constructor(private readonly fd: number, private readonly vectors: readonly Float32Array[], private readonly dimension: number) {}
 
@@ -118,9 +120,9 @@ export class FloatVectorsWrite {
       throw new Error('the vectors file was closed before it was written whole');
     }
     const take = Math.min(count, this.vectors.length - this.next);
-    const slice = new Float32Array(take * this.dimension);
-    for (let i = 0; i < take; i++) slice.set(this.vectors[this.next + i]!, i * this.dimension);
-    writeAll(this.fd, new Uint8Array(slice.buffer));
+    if (this.buffer.length < take * this.dimension) this.buffer = new Float32Array(take * this.dimension);
+    for (let i = 0; i < take; i++) this.buffer.set(this.vectors[this.next + i]!, i * this.dimension);
+    writeAll(this.fd, new Uint8Array(this.buffer.buffer, 0, take * this.dimension * 4));
     this.next += take;
     if (this.next < this.vectors.length) return false;
     this.abandon();
@@ -131,6 +133,7 @@ export class FloatVectorsWrite {
   abandon(): void {
     if (!this.open) return;
     this.open = false;
+    this.buffer = new Float32Array(0);
     closeSync(this.fd);
   }
 }
