@@ -36,6 +36,7 @@ import { assertSafeOrigins, hostRefusal, originRefusal } from './hardening/origi
 import { operationLimits } from './hardening/query-limits.ts';
 import { SubscriptionLimits } from './hardening/subscription-limits.ts';
 import { graphqlHttpHandler } from './http/graphql-http.ts';
+import { listen } from './http/listen.ts';
 import { serveGraphqlWs, type SocketExtra } from './http/websocket-server.ts';
 import { createIdeHandler } from './ide/ide-handler.ts';
 import { IngestService } from './ingest/ingest-service.ts';
@@ -207,27 +208,26 @@ export async function startGateway(config: SystemConfig, logger: Logger, shared?
       response.end(JSON.stringify({ errors: [{ message: 'internal error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] }));
     });
   });
-  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  // In order: the transports, then what feeds them, then the connections.
+  const stopSteps: (() => unknown)[] = [
+    unregisterGauges, unregisterMutationGauges, () => apollo.stop(), () => watchdog.stop(), () => relay.stop(), () => hub.stop(),
+    () => broker.close(), () => (shared?.store ? undefined : store.close()),
+  ];
+  const stop = async () => {
+    for (const step of stopSteps) await step();
+  };
+  try {
+    await listen(httpServer, config.port, config.host);
+  } catch (error) {
+    // Nothing started here outlives a gateway that could not listen, whichever step fails.
+    for (const step of stopSteps) await Promise.resolve().then(step).catch(() => {});
+    throw error;
+  }
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`;
   logger.info('gateway listening', { url, namespace: config.namespace });
   if (keys.open) logger.warn('no API keys configured: the gateway is OPEN to every local client (loopback only); set API_KEYS or API_KEYS_FILE to require keys');
   else logger.info('API keys required', { keys: keys.size });
 
-  return {
-    url,
-    port,
-    services,
-    mutations,
-    async stop() {
-      unregisterGauges();
-      unregisterMutationGauges();
-      await apollo.stop();
-      await watchdog.stop();
-      await relay.stop();
-      await hub.stop();
-      await broker.close();
-      if (!shared?.store) await store.close();
-    },
-  };
+  return { url, port, services, mutations, stop };
 }
