@@ -61,7 +61,8 @@ export interface HandlerContext {
 }
 
 /** A handler's result: the next stage's message, or the job's final state (index stage). */
-export type StageResult = { readonly next: unknown } | { readonly done: Job };
+/** A stage hands `next` on, or ends the job (`done`, with its event's note: "indexed" by default). */
+export type StageResult = { readonly next: unknown } | { readonly done: Job; readonly note?: string };
 
 /** One actor: its stage, its message contract and its business logic. */
 export interface StageActor<M> {
@@ -251,7 +252,7 @@ export class ActorRuntime<M> implements InProcessStage {
       const result = await tracedHandle(stage, attempt, () => stageSignal.race(this.actor.handle(parsed, context)));
       signal.throwIfAborted();
       if ('done' in result) {
-        await this.deps.events.publish(result.done, result.done.status === 'SUCCEEDED' ? 'indexed' : null);
+        await this.deps.events.publish(result.done, result.note ?? (result.done.status === 'SUCCEEDED' ? 'indexed' : null));
         markOutcome('processed');
         recordSearchable(result.done);
         return settlement.ack();

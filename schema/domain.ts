@@ -85,8 +85,13 @@ export interface DocumentRecord {
   readonly status: DocumentStatus;
   readonly chunkCount: number;
   readonly metadata: Metadata;
-  /** Hash of the content last indexed: a re-ingest of identical content changes nothing. */
+  /** Hash of the content last indexed. */
   readonly contentHash: string | null;
+  /**
+   * What its chunks were made from: source and chunk settings (services/document-fingerprint.ts);
+   * an ingest with the same finishes at once. Null for documents indexed before it was kept.
+   */
+  readonly fingerprint: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

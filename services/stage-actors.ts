@@ -2,6 +2,7 @@
 import type { Stage } from '../schema/domain.ts';
 import type { SystemConfig } from '../config/config.ts';
 import { chunkActor } from './chunk/chunk-actor.ts';
+import type { ChunkOptions } from './chunk/split-sections.ts';
 import { embedActor } from './embed/embed-actor.ts';
 import type { Embedder } from '../embedders/embedder.ts';
 import { fetchActor } from './fetch/fetch-actor.ts';
@@ -37,9 +38,14 @@ export function stageActor(stage: Stage, config: SystemConfig, store: Store, emb
         maxRedirects: config.fetchMaxRedirects,
         allowList: config.fetchAllowList,
       });
-    case 'PARSE': return parseActor(parsePool ?? (sharedPool ??= createParsePool(config)));
-    case 'CHUNK': return chunkActor({ size: config.chunkSize, overlap: config.chunkOverlap });
+    case 'PARSE': return parseActor(parsePool ?? (sharedPool ??= createParsePool(config)), store, chunkOptions(config));
+    case 'CHUNK': return chunkActor(chunkOptions(config));
     case 'EMBED': return embedActor(embedder, store);
     case 'INDEX': return indexActor(store);
   }
+}
+
+/** The chunk stage's settings, which the parse stage needs too: an unchanged document is chunked the same way. */
+function chunkOptions(config: SystemConfig): ChunkOptions {
+  return { size: config.chunkSize, overlap: config.chunkOverlap };
 }

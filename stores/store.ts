@@ -69,6 +69,8 @@ export interface DocumentVersion {
   readonly sourceUrl: string | null;
   readonly metadata: Metadata;
   readonly contentHash: string | null;
+  /** See DocumentRecord.fingerprint; absent from messages made before it was kept. */
+  readonly fingerprint?: string | null;
 }
 
 /** An index write; `document` must be the job's own (collection, documentId), or it is refused. */
@@ -86,6 +88,17 @@ export interface IndexRequest {
 export type IndexOutcome =
   | { readonly kind: 'indexed'; readonly job: Job }
   | { readonly kind: 'skipped'; readonly job: Job };
+
+/**
+ * Outcome of finishing a job whose document is unchanged (Store.finishUnchanged). `unchanged`:
+ * the job SUCCEEDED with the document's chunks, nothing else written. `changed`: the document is
+ * not indexed with that fingerprint (new, changed, deleted), nothing written: process it.
+ * `finished`: the job was terminal already (cancelled, say), nothing written.
+ */
+export type UnchangedOutcome =
+  | { readonly kind: 'unchanged'; readonly job: Job }
+  | { readonly kind: 'changed' }
+  | { readonly kind: 'finished'; readonly job: Job };
 
 /**
  * A search in one collection. VECTOR needs `vector`, LEXICAL needs `text`, HYBRID both (the
@@ -221,6 +234,13 @@ export interface Store {
    * none) for a moment after this returns. Search is eventually consistent there, never atomic.
    */
   indexDocument(request: IndexRequest): Promise<IndexOutcome>;
+  /**
+   * Marks the job SUCCEEDED at stage PARSE, with its document's chunk count, when that document
+   * (the job's own collection and document id) is indexed with `fingerprint`: the same source made
+   * into chunks the same way, so processing it again would write what is there. Atomic like
+   * indexDocument: the check and the job's end are one transaction. Throws for an unknown job.
+   */
+  finishUnchanged(jobId: string, fingerprint: string): Promise<UnchangedOutcome>;
   /**
    * The best chunks within one collection by the query's mode (see SearchQuery); the metadata
    * filter is applied inside each ranking, never by trimming a cut list.

@@ -445,6 +445,77 @@ export function describeStoreContract(name: string, open: OpenStore, features: S
       });
     });
 
+    describe('a document found unchanged (finishUnchanged)', () => {
+      const fingerprint = 'fingerprint-1';
+      const doc = { ...documentVersion('doc-u', 'docs'), fingerprint };
+      const chunks = [chunk('doc-u', 0, unit(1, 0)), chunk('doc-u', 1, unit(0, 1))];
+
+      /** A job for the document, started at the parse stage as the parse actor's start leaves it. */
+      async function parsingJob(collection = 'docs', documentId = 'doc-u'): Promise<Job> {
+        const job = await store.createJob(newJob(collection, documentId));
+        return (await store.updateJob(job.id, { status: 'RUNNING', stage: 'PARSE', attempts: 1, progress: 0.05 }))!;
+      }
+
+      it('when a document is indexed with a fingerprint, should keep it; without one, null', async () => {
+        await ingest(doc, chunks);
+        assert.equal((await store.getDocument('docs', 'doc-u'))?.fingerprint, fingerprint);
+        await ingest(documentVersion('doc-plain', 'docs'), [chunk('doc-plain', 0, unit(1, 1))]);
+        assert.equal((await store.getDocument('docs', 'doc-plain'))?.fingerprint, null);
+      });
+
+      it('when the document is indexed with that fingerprint, should end the job SUCCEEDED at PARSE with its chunk count, and write nothing else', async () => {
+        const indexed = await ingest(doc, chunks);
+        const documentBefore = await store.getDocument('docs', 'doc-u');
+        const job = await parsingJob();
+        await store.saveResumePoint({ jobId: job.id, stage: 'PARSE', message: '{"retry":true}' });
+        const outcome = await store.finishUnchanged(job.id, fingerprint);
+        assert.equal(outcome.kind, 'unchanged');
+        const stored = await store.getJob(job.id);
+        assert.deepEqual(outcome.kind === 'unchanged' ? outcome.job : null, stored);
+        assert.equal(stored?.status, 'SUCCEEDED');
+        assert.equal(stored?.stage, 'PARSE');
+        assert.equal(stored?.progress, 1);
+        assert.equal(stored?.chunkCount, chunks.length);
+        assert.equal(stored?.seq, job.seq + 1);
+        assert.ok(stored?.finishedAt instanceof Date);
+        assert.equal(await store.getResumePoint(job.id), null);
+        assert.deepEqual(await store.getDocument('docs', 'doc-u'), documentBefore);
+        assert.equal(await store.countChunks('docs', 'doc-u'), chunks.length);
+        assert.equal((await store.getJob(indexed.jobId))?.status, 'SUCCEEDED');
+      });
+
+      it('when the document is new, changed, deleted or indexed without a fingerprint, should answer changed and leave the job running', async () => {
+        const job = await parsingJob();
+        assert.deepEqual(await store.finishUnchanged(job.id, fingerprint), { kind: 'changed' });
+        await ingest(doc, chunks);
+        assert.deepEqual(await store.finishUnchanged(job.id, 'fingerprint-2'), { kind: 'changed' });
+        await store.deleteDocument('docs', 'doc-u');
+        assert.deepEqual(await store.finishUnchanged(job.id, fingerprint), { kind: 'changed' });
+        await ingest({ ...doc, fingerprint: null }, chunks);
+        assert.deepEqual(await store.finishUnchanged(job.id, fingerprint), { kind: 'changed' });
+        assert.deepEqual(await store.getJob(job.id), job);
+      });
+
+      it("when another collection holds the same document id with that fingerprint, should answer changed: a job's document is its own collection's", async () => {
+        await ingest({ ...doc, collection: 'other' }, chunks);
+        const job = await parsingJob('docs', 'doc-u');
+        assert.deepEqual(await store.finishUnchanged(job.id, fingerprint), { kind: 'changed' });
+        assert.deepEqual(await store.getJob(job.id), job);
+      });
+
+      it('when the job is finished already (cancelled), should answer finished and change nothing', async () => {
+        await ingest(doc, chunks);
+        const job = await parsingJob();
+        const cancelled = await store.updateJob(job.id, { status: 'CANCELLED' });
+        assert.deepEqual(await store.finishUnchanged(job.id, fingerprint), { kind: 'finished', job: cancelled });
+        assert.deepEqual(await store.getJob(job.id), cancelled);
+      });
+
+      it('when the job is unknown, should throw naming it', async () => {
+        await assert.rejects(store.finishUnchanged('job-unknown', fingerprint), /job-unknown/);
+      });
+    });
+
     describe('a document belongs to its collection', () => {
       const query = unit(1, 0.2);
       // The same document id and the same chunk ids in two collections: two unrelated documents.

@@ -20,6 +20,7 @@ export interface IngestInput {
   readonly metadata?: unknown;
   readonly priority?: Priority | null;
   readonly documentId?: string | null;
+  readonly force?: boolean | null;
 }
 
 /** A validated ingest request. */
@@ -30,6 +31,8 @@ export interface IngestPlan {
   readonly title: string | null;
   readonly mimeType: string | null;
   readonly metadata: Metadata;
+  /** Process the document even when it is unchanged since it was indexed. */
+  readonly force: boolean;
   /**
    * A URL to fetch, or the bytes sent inline (decoded and hashed once here, published as they are
    * to the parse stage with that hash as their contentHash).
@@ -97,7 +100,7 @@ export function planIngest(input: IngestInput, limits: IngestLimits, field = 'in
     throw badInput(`${field}.mimeType`, `"${effectiveMime}" is not supported; supported: ${SUPPORTED_MIME_TYPES.join(', ')}`);
   }
   const documentId = input.documentId ?? createHash('sha256').update(`${input.collection}\u0000${identity}`).digest('hex').slice(0, 32);
-  return { collection: input.collection, documentId, priority, title, mimeType: effectiveMime, metadata, source };
+  return { collection: input.collection, documentId, priority, title, mimeType: effectiveMime, metadata, force: input.force === true, source };
 }
 
 function normalizeMime(raw: string, field: string): string {

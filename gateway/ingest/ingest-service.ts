@@ -85,7 +85,8 @@ export class IngestService {
 
   private async acceptTraced(plan: IngestPlan, traceId: string | null): Promise<Job> {
     const id = randomUUID();
-    const { stage, message } = firstMessage(plan, { jobId: id, collection: plan.collection, documentId: plan.documentId, priority: plan.priority });
+    const ref = { jobId: id, collection: plan.collection, documentId: plan.documentId, priority: plan.priority, ...(plan.force ? { force: true } : {}) };
+    const { stage, message } = firstMessage(plan, ref);
     // QUEUED at the stage its message waits in: job(id) and the stall watchdog name it.
     const newJob = { id, collection: plan.collection, documentId: plan.documentId, priority: plan.priority, traceId, stage };
     const job = await this.store.acceptJob(newJob, stageMessage(this.names, {

@@ -12,6 +12,8 @@ export const jobRefSchema = z.object({
   collection: z.string().regex(COLLECTION_NAME),
   documentId: z.string().min(1).max(256),
   priority: z.enum(PRIORITIES),
+  /** Process the document even if it is unchanged since it was indexed (IngestInput.force). */
+  force: z.boolean().optional(),
 }).readonly();
 export type JobRef = z.infer<typeof jobRefSchema>;
 
@@ -23,6 +25,10 @@ export const documentHeaderSchema = z.object({
   metadata: z.record(z.string(), z.unknown()),
   /** sha256 of the fetched bytes, set by the fetch stage. */
   contentHash: z.string().nullable(),
+  /** What the chunks are made from, set by the parse stage (services/document-fingerprint.ts). */
+  sourceDigest: z.string().max(128).nullable().optional(),
+  /** The source digest with the chunk settings, set by the chunk stage and stored with the document. */
+  fingerprint: z.string().max(128).nullable().optional(),
 }).readonly();
 
 /**

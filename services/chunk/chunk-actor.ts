@@ -4,6 +4,7 @@ import type { EmbedRequest } from '../../schema/messages/embed-request.ts';
 import type { StageActor } from '../../messaging/actor-runtime.ts';
 import { PermanentError } from '../../messaging/errors.ts';
 import { chunkId } from './chunk-id.ts';
+import { documentFingerprint } from '../document-fingerprint.ts';
 import { splitSections, type ChunkOptions } from './split-sections.ts';
 
 export function chunkActor(options: ChunkOptions): StageActor<ChunkRequest> {
@@ -18,7 +19,8 @@ export function chunkActor(options: ChunkOptions): StageActor<ChunkRequest> {
         type: 'embed.request',
         version: 1,
         job: message.job,
-        document: message.document,
+        // What the index stage stores to recognise this source chunked this way (services/document-fingerprint.ts).
+        document: { ...message.document, fingerprint: message.document.sourceDigest ? documentFingerprint(message.document.sourceDigest, options) : null },
         chunks: chunks.map((chunk) => ({ ...chunk, id: chunkId(message.job.collection, message.job.documentId, chunk.ordinal, chunk.text) })),
       };
       return { next };

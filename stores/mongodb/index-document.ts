@@ -44,6 +44,8 @@ export interface StoredDocument {
   chunkCount: number;
   metadata: Metadata;
   contentHash: string | null;
+  /** See DocumentRecord.fingerprint; absent from documents indexed before it was kept. */
+  fingerprint?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -166,6 +168,7 @@ async function writeAll(
         chunkCount: chunks.length,
         metadata: document.metadata,
         contentHash: document.contentHash,
+        fingerprint: document.fingerprint ?? null,
         updatedAt: now,
       },
       $setOnInsert: { createdAt: now },

@@ -25,8 +25,10 @@ import { checkSearchQuery } from '../store.ts';
 import { searchChunks } from './hybrid-search.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store, OutboxEntry, OutboxMessage,
+  UnchangedOutcome,
 } from '../store.ts';
 import { indexDocument } from './index-document.ts';
+import { finishUnchanged } from './unchanged-document.ts';
 import { MongoOutbox } from './outbox.ts';
 import type { ChunkDocument, CollectionDocument, StoreCollections, StoredDocument } from './index-document.ts';
 import {
@@ -251,7 +253,11 @@ class MongoStore implements Store {
     const doc = await this.c.documents.findOne(documentKey(collection, id));
     if (doc === null) return null;
     const { _id, documentId, ...rest } = doc;
-    return { id: documentId, ...rest };
+    return { id: documentId, ...rest, fingerprint: rest.fingerprint ?? null };
+  }
+
+  async finishUnchanged(jobId: string, fingerprint: string): Promise<UnchangedOutcome> {
+    return finishUnchanged(this.client, this.c, jobId, fingerprint, this.transactions);
   }
 
   async indexDocument(request: IndexRequest): Promise<IndexOutcome> {

@@ -12,6 +12,7 @@ export interface DocumentRow {
   readonly chunk_count: number;
   readonly metadata: string;
   readonly content_hash: string | null;
+  readonly fingerprint: string | null;
   readonly created_at: number;
   readonly updated_at: number;
 }
@@ -27,6 +28,7 @@ export function rowToDocument(row: DocumentRow): DocumentRecord {
     chunkCount: row.chunk_count,
     metadata: JSON.parse(row.metadata) as Metadata,
     contentHash: row.content_hash,
+    fingerprint: row.fingerprint,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };

@@ -48,12 +48,13 @@ export function indexDocumentInTransaction(db: Database.Database, request: Index
 
   const metadata = JSON.stringify(document.metadata);
   prepared(db, 
-    `INSERT INTO documents (id, collection, title, mime_type, source_url, status, chunk_count, metadata, content_hash, created_at, updated_at)
-     VALUES (@id, @collection, @title, @mimeType, @sourceUrl, 'INDEXED', @chunkCount, @metadata, @contentHash, @now, @now)
+    `INSERT INTO documents (id, collection, title, mime_type, source_url, status, chunk_count, metadata, content_hash, fingerprint, created_at, updated_at)
+     VALUES (@id, @collection, @title, @mimeType, @sourceUrl, 'INDEXED', @chunkCount, @metadata, @contentHash, @fingerprint, @now, @now)
      ON CONFLICT (collection, id) DO UPDATE SET
        title = excluded.title, mime_type = excluded.mime_type,
        source_url = excluded.source_url, status = excluded.status, chunk_count = excluded.chunk_count,
-       metadata = excluded.metadata, content_hash = excluded.content_hash, updated_at = excluded.updated_at`,
+       metadata = excluded.metadata, content_hash = excluded.content_hash, fingerprint = excluded.fingerprint,
+       updated_at = excluded.updated_at`,
   ).run({
     id: document.id,
     collection: document.collection,
@@ -63,6 +64,7 @@ export function indexDocumentInTransaction(db: Database.Database, request: Index
     chunkCount: chunks.length,
     metadata,
     contentHash: document.contentHash,
+    fingerprint: document.fingerprint ?? null,
     now,
   });
 

@@ -228,6 +228,11 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   CREATE INDEX jobs_by_status ON jobs (status, created_at, id);
   CREATE INDEX jobs_by_document ON jobs (collection, document_id, created_at, id);
   `,
+  // 10: what a document's chunks were made from (services/document-fingerprint.ts), so that an
+  // unchanged document ingested again finishes at once. Null for documents indexed before.
+  `
+  ALTER TABLE documents ADD COLUMN fingerprint TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

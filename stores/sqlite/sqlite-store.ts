@@ -15,12 +15,13 @@ import { checkQueryEmbedder } from '../../schema/embedder-mismatch.ts';
 import { checkSearchQuery } from '../store.ts';
 import type {
   CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, OutboxEntry, OutboxMessage, ResumePoint,
-  SearchQuery, Store,
+  SearchQuery, Store, UnchangedOutcome,
 } from '../store.ts';
 import { claimOutbox, completeOutbox, countOutbox, hasClaimableOutbox, insertOutbox } from './outbox.ts';
 import { rowToDocument } from './document-rows.ts';
 import type { DocumentRow } from './document-rows.ts';
 import { indexDocumentInTransaction, removeChunks } from './index-document.ts';
+import { finishUnchangedInTransaction } from './unchanged-document.ts';
 import { jobToParams, rowToJob } from './job-rows.ts';
 import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
@@ -279,6 +280,10 @@ class SqliteStore implements Store {
 
   async indexDocument(request: IndexRequest): Promise<IndexOutcome> {
     return this.writeChunks(() => indexDocumentInTransaction(this.db, request, Date.now()), 'indexDocument');
+  }
+
+  async finishUnchanged(jobId: string, fingerprint: string): Promise<UnchangedOutcome> {
+    return this.write(() => finishUnchangedInTransaction(this.db, jobId, fingerprint, Date.now()), 'finishUnchanged');
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
