@@ -27,6 +27,7 @@ const STATE_CHECK_JOBS = 50;
 export interface IngestOptions {
   readonly collection: string;
   readonly priority: string;
+  readonly force: boolean;
   readonly watch: boolean;
   /** Documents per ingestDocuments request; default 20. */
   readonly batchSize: number;
@@ -47,6 +48,7 @@ export function ingestCommand(context: CliContext): Command {
     .requiredOption('-c, --collection <name>', 'collection to ingest into ([a-z0-9_-]{1,64})')
     .addOption(new Option('-p, --priority <priority>', 'job priority').choices(PRIORITIES).default('NORMAL'))
     .option('-w, --watch', 'follow the jobs live until they finish; exit 1 if any fails', false)
+    .option('--force', 'process every document again, even those unchanged since they were indexed', false)
     .option('--batch-size <n>', 'documents per request', positiveInt('--batch-size'), 20)
     .option('--cancel-on-exit', 'with --watch: on Ctrl-C cancel the unfinished jobs instead of leaving them running', false)
     .option('--json', 'print machine-readable JSON only', false)
@@ -170,7 +172,7 @@ async function* batches(sources: readonly Source[], options: IngestOptions, skip
   let batch: { name: string; input: IngestInput }[] = [];
   let bytes = 0;
   for (const source of sources) {
-    const prepared = await prepareInput(source, { collection: options.collection, priority: options.priority });
+    const prepared = await prepareInput(source, { collection: options.collection, priority: options.priority, force: options.force });
     if ('skipped' in prepared) {
       skipped.push({ file: source.name, reason: prepared.skipped });
       view.note(`${source.name}: skipped (${prepared.skipped})`);

@@ -1,5 +1,5 @@
 /** The closing report of `rag ingest`: as text for people, as JSON with --json. */
-import { isTerminal, type JobState } from './job-state.ts';
+import { foundUnchanged, isTerminal, type JobState } from './job-state.ts';
 import type { TrackedJob } from './ingest-tracker.ts';
 import { formatTable, printJson, type Output } from './output.ts';
 
@@ -21,13 +21,17 @@ export interface IngestReport {
 
 function entry(job: TrackedJob) {
   const state: JobState = job.state;
-  return { file: job.name, jobId: state.id, documentId: state.documentId, status: state.status, stage: state.stage, chunkCount: state.chunkCount, error: state.error };
+  return {
+    file: job.name, jobId: state.id, documentId: state.documentId, status: state.status, stage: state.stage, chunkCount: state.chunkCount,
+    unchanged: foundUnchanged(state), error: state.error,
+  };
 }
 
 export function printSummary(output: Output, report: IngestReport, json: boolean): void {
   const succeeded = report.jobs.filter((job) => job.state.status === 'SUCCEEDED');
   const failed = report.jobs.filter((job) => isTerminal(job.state.status) && job.state.status !== 'SUCCEEDED');
   const unfinished = report.jobs.filter((job) => !isTerminal(job.state.status));
+  const unchanged = succeeded.filter((job) => foundUnchanged(job.state)).length;
   const seconds = report.elapsedMs / 1000;
   const finished = succeeded.length + failed.length;
   const rate = seconds > 0 ? finished / seconds : 0;
@@ -46,7 +50,7 @@ export function printSummary(output: Output, report: IngestReport, json: boolean
   }
   const lines = [
     '',
-    `Summary: ${succeeded.length} succeeded, ${failed.length} failed, ${report.skipped.length} skipped` +
+    `Summary: ${succeeded.length} succeeded${unchanged > 0 ? ` (${unchanged} unchanged)` : ''}, ${failed.length} failed, ${report.skipped.length} skipped` +
       (unfinished.length > 0 ? `, ${unfinished.length} unfinished` : '') +
       ` in ${seconds.toFixed(1)} s (${rate.toFixed(1)} documents/s)`,
   ];

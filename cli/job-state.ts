@@ -61,9 +61,20 @@ export function percent(progress: number): string {
   return `${Math.round(progress * 100)}%`;
 }
 
-/** `EMBED RUNNING 60%` (`PARSE QUEUED 0%` while it waits for that stage), `SUCCEEDED (3 chunks)`, `FAILED: reason`. */
+/**
+ * Whether a job succeeded by finding its document unchanged: it ended at the parse stage, where
+ * every other success ends at INDEX (see IngestInput.force).
+ */
+export function foundUnchanged(job: JobState): boolean {
+  return job.status === 'SUCCEEDED' && job.stage === 'PARSE';
+}
+
+/**
+ * `EMBED RUNNING 60%` (`PARSE QUEUED 0%` while it waits for that stage), `SUCCEEDED (3 chunks)`,
+ * `SUCCEEDED (unchanged, 3 chunks)`, `FAILED: reason`.
+ */
 export function describeJob(job: JobState): string {
-  if (job.status === 'SUCCEEDED') return `SUCCEEDED (${job.chunkCount ?? 0} chunks)`;
+  if (job.status === 'SUCCEEDED') return `SUCCEEDED (${foundUnchanged(job) ? 'unchanged, ' : ''}${job.chunkCount ?? 0} chunks)`;
   if (isTerminal(job.status)) return job.error ? `${job.status}: ${job.error}` : job.status;
   return `${job.stage === null ? '' : `${job.stage} `}${job.status} ${percent(job.progress)}`;
 }

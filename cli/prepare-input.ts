@@ -1,4 +1,5 @@
 /** Builds the IngestInput of one source: URLs as `url`, files as base64 with their detected type. */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { detectMimeType, KNOWN_EXTENSIONS } from '../schema/mime-types.ts';
@@ -11,12 +12,16 @@ const SUPPORTED_EXTENSIONS = KNOWN_EXTENSIONS.join(' ');
 export interface IngestDefaults {
   readonly collection: string;
   readonly priority: string;
+  /** Process every document even if unchanged since it was indexed (`--force`). */
+  readonly force?: boolean;
 }
 
 /** The GraphQL IngestInput, as the CLI sends it. */
 export interface IngestInput {
   readonly collection: string;
   readonly priority: string;
+  readonly force?: boolean;
+  readonly documentId?: string;
   readonly url?: string;
   readonly contentBase64?: string;
   readonly mimeType?: string;
@@ -28,7 +33,7 @@ export interface IngestInput {
 export type Prepared = { readonly input: IngestInput } | { readonly skipped: string };
 
 export async function prepareInput(source: Source, defaults: IngestDefaults): Promise<Prepared> {
-  const common = { collection: defaults.collection, priority: defaults.priority };
+  const common = { collection: defaults.collection, priority: defaults.priority, ...(defaults.force ? { force: true } : {}) };
   if (source.kind === 'url') return { input: { ...common, url: source.url, metadata: { url: source.url } } };
   let bytes: Buffer;
   try {
@@ -45,10 +50,25 @@ export async function prepareInput(source: Source, defaults: IngestDefaults): Pr
   return {
     input: {
       ...common,
+      documentId: fileDocumentId(source.absolutePath),
       contentBase64: bytes.toString('base64'),
       mimeType,
       title: path.basename(source.absolutePath),
       metadata: { path: source.name },
     },
   };
+}
+
+/** The gateway's limit on a document id. */
+const MAX_DOCUMENT_ID = 256;
+
+/**
+ * A file is one document whatever its content, named by where it is: ingesting it again after an
+ * edit replaces its chunks, where an id made from the content (the gateway's default) added the
+ * new version beside the old one, and searches found both. (A URL's default id is made from the
+ * URL, so a page fetched again replaces itself already.)
+ */
+export function fileDocumentId(absolutePath: string): string {
+  const id = `file:${absolutePath}`;
+  return id.length <= MAX_DOCUMENT_ID ? id : `file-sha256:${createHash('sha256').update(absolutePath).digest('hex')}`;
 }

@@ -195,6 +195,25 @@ describe('rag command line against a running system', function () {
     assert.match(failedTable, new RegExp(`${broken}\\s+(FAILED|DEAD_LETTERED)\\s+\\S`), describeRun(run));
   });
 
+  it('when a folder is ingested again after one file changed / should replace that file\'s chunks, keep the others\' and say how many were unchanged', async () => {
+    const folder = tempDir();
+    writeFileSync(path.join(folder, 'kettle.md'), '# Kettle\n\nThe kettle is blue.');
+    writeFileSync(path.join(folder, 'teapot.md'), '# Teapot\n\nThe teapot is round.');
+    const first = await runCli(['ingest', folder, '-c', 'cli-sync', '--watch'], env);
+    assert.match(first.stdout, /Summary: 2 succeeded, 0 failed/, describeRun(first));
+    writeFileSync(path.join(folder, 'kettle.md'), '# Kettle\n\nThe kettle is red.');
+    const again = await runCli(['ingest', folder, '-c', 'cli-sync', '--watch'], env);
+    assert.equal(again.code, 0, describeRun(again));
+    assert.match(again.stdout, /Summary: 2 succeeded \(1 unchanged\), 0 failed/, describeRun(again));
+    assert.match(again.stdout, new RegExp(`^${escapeRegExp(path.join(folder, 'teapot.md'))}: SUCCEEDED \\(unchanged, 1 chunks\\)$`, 'm'));
+    const { search } = await gqlData(system.url, 'query { search(collection: "cli-sync", query: "kettle colour", k: 10) { text documentId } }');
+    const kettle = search.filter((hit: { text: string }) => hit.text.includes('kettle'));
+    assert.deepEqual(kettle, [{ text: 'The kettle is red.', documentId: `file:${path.join(folder, 'kettle.md')}` }], 'one version of the file: the new one');
+    const forced = await runCli(['ingest', folder, '-c', 'cli-sync', '--watch', '--force', '--json'], env);
+    const summary = JSON.parse(forced.stdout) as { succeeded: { unchanged: boolean; stage: string }[] };
+    assert.deepEqual(summary.succeeded.map((job) => [job.unchanged, job.stage]), [[false, 'INDEX'], [false, 'INDEX']], describeRun(forced));
+  });
+
   describe('when the gateway refuses an ingest with BACKPRESSURE', () => {
     /** A proxy to the real gateway that answers the first `refusals` ingests itself with `refusal`. */
     async function refusingProxy(refusals: number, extensions: Record<string, unknown>): Promise<{ url: string; ingests: () => number; close: () => Promise<void> }> {
