@@ -10,6 +10,7 @@ import { mongoStoreOptions } from '../config/components.ts';
 import { defaultConfig } from '../config/config.ts';
 import { openMongoStore } from '../stores/mongodb/mongo-store.ts';
 import { SearchNotSupportedError } from '../stores/mongodb/search-support.ts';
+import { VectorDimensionError } from '../stores/mongodb/vector-index.ts';
 import { describeStoreContract } from './store-contract.ts';
 import { containerEngineUnavailable, loadTestcontainers } from './support/container-engine.ts';
 
@@ -78,6 +79,33 @@ describe('MongoDB store', function () {
     };
     // LEXICAL on Atlas Search ($search); HYBRID fuses it with $vectorSearch as the embedded store does.
   }, { lexical: true });
+
+  describe('with binary quantization (MONGODB_QUANTIZATION=binary)', () => {
+    it('when an embedder\'s dimension is not a multiple of 8, should refuse the index write naming both, writing nothing', async () => {
+      const db = `rag_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      const store = await openMongoStore({ ...mongoStoreOptions(defaultConfig({ mongodbDb: db, mongodbQuantization: 'binary' }), uri), indexPollMs: 200 });
+      try {
+        const job = await store.createJob({ id: `job-${randomUUID()}`, collection: 'glove', documentId: 'doc', priority: 'NORMAL' });
+        const document = { id: 'doc', collection: 'glove', title: null, mimeType: 'text/plain', sourceUrl: null, metadata: {}, contentHash: 'h' };
+        const chunk = { id: 'doc:0', ordinal: 0, text: 'fifty dimensions', heading: null, vector: new Float32Array(50).fill(0.1) };
+        await assert.rejects(
+          store.indexDocument({ jobId: job.id, document, embedder: { name: 'glove-50', dimension: 50 }, chunks: [chunk] }),
+          (error: unknown) => error instanceof VectorDimensionError && /50 is not a multiple of 8/.test(error.message),
+        );
+        assert.equal(await store.getDocument('glove', 'doc'), null);
+        assert.equal(await store.getCollection('glove'), null);
+        assert.equal((await store.getJob(job.id))?.status, 'QUEUED');
+      } finally {
+        await store.close();
+        const client = new MongoClient(uri);
+        try {
+          await client.db(db).dropDatabase();
+        } finally {
+          await client.close();
+        }
+      }
+    });
+  });
 
   describe('on a MongoDB without search support', () => {
     it('when the store opens, should fail naming Atlas Local as the fix', async function () {

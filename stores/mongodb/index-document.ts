@@ -17,7 +17,7 @@ import { documentToJob } from './job-documents.ts';
 import type { JobDocument } from './job-documents.ts';
 import { Binary } from 'mongodb';
 import { MAX_FILTER_PATHS, TooManyFilterPathsError, metadataPaths } from './metadata-filter.ts';
-import { assertDimension, vectorPath } from './vector-index.ts';
+import { assertDimension, vectorPath, type Quantization } from './vector-index.ts';
 
 /** The registry entry of a collection (`collections` collection, `_id` is its name). */
 export interface CollectionDocument {
@@ -88,10 +88,10 @@ class JobAlreadyFinished extends Error {
 }
 
 export async function indexDocument(
-  client: MongoClient, collections: StoreCollections, request: IndexRequest, transactions: boolean,
+  client: MongoClient, collections: StoreCollections, request: IndexRequest, transactions: boolean, quantization: Quantization = 'none',
 ): Promise<IndexOutcome> {
   const { embedder, chunks } = request;
-  assertDimension(embedder.dimension);
+  assertDimension(embedder.dimension, quantization);
   chunks.forEach((chunk, index) => {
     if (chunk.vector.length !== embedder.dimension) {
       throw new Error(

@@ -92,6 +92,13 @@ describe('MongoDB vector index maintenance (no server needed)', () => {
       assert.doesNotThrow(() => vectorIndexDefinition(MAX_DIMENSIONS, []));
     });
 
+    it('when binary quantization meets a dimension that is not a multiple of 8, should refuse naming both; scalar takes any', () => {
+      assert.throws(() => vectorIndexDefinition(100, [], 'binary'), (error: Error) =>
+        error instanceof VectorDimensionError && /100 is not a multiple of 8/.test(error.message) && /MONGODB_QUANTIZATION=binary/.test(error.message));
+      assert.doesNotThrow(() => vectorIndexDefinition(104, [], 'binary'));
+      assert.doesNotThrow(() => vectorIndexDefinition(100, [], 'scalar'));
+    });
+
     it('when quantization is asked for, should set it on the vector field only', () => {
       const [vector, ...filters] = vectorIndexDefinition(D, ['metadata.a'], 'scalar').fields as Document[];
       assert.deepEqual(vector, { type: 'vector', path: 'embeddings.d8', numDimensions: 8, similarity: 'cosine', quantization: 'scalar' });

@@ -261,7 +261,7 @@ class MongoStore implements Store {
   }
 
   async indexDocument(request: IndexRequest): Promise<IndexOutcome> {
-    const outcome = await indexDocument(this.client, this.c, request, this.transactions);
+    const outcome = await indexDocument(this.client, this.c, request, this.transactions, this.tuning.quantization);
     // New metadata paths or a new dimension need the index (re)declared; the write never waits for the build.
     if (outcome.kind === 'indexed') {
       const dimension = request.embedder.dimension;

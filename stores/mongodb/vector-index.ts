@@ -26,15 +26,27 @@ export const BASE_FILTER_PATHS: readonly string[] = ['collection', 'documentId']
 export class VectorDimensionError extends Error {
   readonly nonRetryable = true;
 
-  constructor(readonly dimension: number) {
-    super(`embedder dimension: ${dimension} does not fit an Atlas vector index (numDimensions 1 to ${MAX_DIMENSIONS}): ` +
-      'use an embedding model with fewer dimensions');
+  constructor(
+    readonly dimension: number,
+    message = `embedder dimension: ${dimension} does not fit an Atlas vector index (numDimensions 1 to ${MAX_DIMENSIONS}): ` +
+      'use an embedding model with fewer dimensions',
+  ) {
+    super(message);
     this.name = 'VectorDimensionError';
   }
 }
 
-export function assertDimension(dimension: number): void {
+/**
+ * Refuses a dimension the index could not be built for: past MAX_DIMENSIONS, or, with binary
+ * quantization, not a multiple of 8 (Atlas: "numDimensions must be a multiple of 8"). Checked before
+ * anything is written: otherwise the jobs succeed, and every search of the collection fails later.
+ */
+export function assertDimension(dimension: number, quantization: Quantization = 'none'): void {
   if (!Number.isInteger(dimension) || dimension < 1 || dimension > MAX_DIMENSIONS) throw new VectorDimensionError(dimension);
+  if (quantization === 'binary' && dimension % 8 !== 0) {
+    throw new VectorDimensionError(dimension, `embedder dimension: ${dimension} is not a multiple of 8, which binary quantization ` +
+      'needs (MONGODB_QUANTIZATION=binary): use scalar or none, or an embedding model whose dimension is a multiple of 8');
+  }
 }
 
 export function vectorIndexName(dimension: number): string {
@@ -47,7 +59,7 @@ export function vectorPath(dimension: number): string {
 
 /** The index definition for one dimension: cosine similarity, filters first-class. */
 export function vectorIndexDefinition(dimension: number, metadataPaths: Iterable<string>, quantization: Quantization = 'none'): Document {
-  assertDimension(dimension);
+  assertDimension(dimension, quantization);
   const vector: Document = { type: 'vector', path: vectorPath(dimension), numDimensions: dimension, similarity: 'cosine' };
   if (quantization !== 'none') vector.quantization = quantization;
   return {
