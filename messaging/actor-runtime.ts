@@ -60,8 +60,10 @@ export interface HandlerContext {
   progress(fraction: number, message?: string): Promise<void>;
 }
 
-/** A handler's result: the next stage's message, or the job's final state (index stage). */
-/** A stage hands `next` on, or ends the job (`done`, with its event's note: "indexed" by default). */
+/**
+ * A handler's result: the next stage's message, or the job's final state (the index stage's, or
+ * the parse stage's for a document found unchanged) with its event's note ("indexed" by default).
+ */
 export type StageResult = { readonly next: unknown } | { readonly done: Job; readonly note?: string };
 
 /** One actor: its stage, its message contract and its business logic. */

@@ -19,11 +19,18 @@ export function chunkActor(options: ChunkOptions): StageActor<ChunkRequest> {
         type: 'embed.request',
         version: 1,
         job: message.job,
-        // What the index stage stores to recognise this source chunked this way (services/document-fingerprint.ts).
-        document: { ...message.document, fingerprint: message.document.sourceDigest ? documentFingerprint(message.document.sourceDigest, options) : null },
+        document: { ...message.document, fingerprint: fingerprintOf(message.document.sourceDigest, options) },
         chunks: chunks.map((chunk) => ({ ...chunk, id: chunkId(message.job.collection, message.job.documentId, chunk.ordinal, chunk.text) })),
       };
       return { next };
     },
   };
+}
+
+/**
+ * What the index stage stores to recognise this source chunked this way again
+ * (services/document-fingerprint.ts); none for a message from before the parse stage digested it.
+ */
+function fingerprintOf(sourceDigest: string | null | undefined, options: ChunkOptions): string | null {
+  return sourceDigest ? documentFingerprint(sourceDigest, options) : null;
 }
