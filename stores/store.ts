@@ -60,6 +60,21 @@ export interface JobPage {
   readonly hasNextPage: boolean;
 }
 
+/** A page of a collection's documents, by id ascending (Store.listDocuments). */
+export interface DocumentQuery {
+  readonly collection: string;
+  readonly first: number;
+  /** Only documents whose id comes after this one. */
+  readonly afterId?: string;
+  /** Only documents whose id starts with this (`file:/docs/` for the files of a folder). */
+  readonly idPrefix?: string;
+}
+
+export interface DocumentPage {
+  readonly documents: readonly DocumentRecord[];
+  readonly hasNextPage: boolean;
+}
+
 /** The document fields written by the index stage; (collection, id) is the document's identity. */
 export interface DocumentVersion {
   readonly id: string;
@@ -225,6 +240,8 @@ export interface Store {
    * names two unrelated documents, and no call given one collection reads or writes another's.
    */
   getDocument(collection: string, id: string): Promise<DocumentRecord | null>;
+  /** One collection's documents, id ascending, at most `first`; no other collection's. */
+  listDocuments(query: DocumentQuery): Promise<DocumentPage>;
   /**
    * Replaces the document's chunks and vectors and marks the job SUCCEEDED, atomically: reads of
    * the document, its chunks and the job see all of it or none of it. Throws
@@ -247,6 +264,8 @@ export interface Store {
    */
   search(query: SearchQuery): Promise<SearchHit[]>;
   getCollection(name: string): Promise<CollectionInfo | null>;
+  /** The names of the collections there are (those with an embedder registered), sorted; only among `names` when given. */
+  listCollections(names?: readonly string[]): Promise<string[]>;
   /** The embedder a collection was built with, or null: getCollection without the counts, for hot paths. */
   getCollectionEmbedder(name: string): Promise<EmbedderIdentity | null>;
   /** Number of chunks stored for a document (0 when unknown). */

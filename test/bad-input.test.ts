@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { eventually } from './support/contract-vectors.ts';
-import { gql } from './support/graphql-client.ts';
+import { gql, wsClient, type GraphQLResponse } from './support/graphql-client.ts';
 import { queueDepths, startTestSystem, type TestSystem } from './support/test-system.ts';
 
 const INGEST = 'mutation($input: IngestInput!) { ingestDocument(input: $input) { id } }';
@@ -81,6 +81,56 @@ describe('bad input', function () {
       assert.match(result.errors![0]!.message, /^after: not a cursor returned by a previous page/);
     });
   }
+
+  describe('documents: a page of a collection\'s documents, over HTTP and WebSocket alike', () => {
+    const DOCUMENTS = 'query($first: Int, $after: String, $prefix: String) { documents(collection: "ok", first: $first, after: $after, idPrefix: $prefix) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }';
+    const jobCursor = Buffer.from(JSON.stringify([Date.now(), 'job-id'])).toString('base64url');
+    const refusals: [string, Record<string, unknown>, string, RegExp][] = [
+      ['first = 0', { first: 0 }, 'first', /^first: must be in 1\.\.100, got 0/],
+      ['first = 101', { first: 101 }, 'first', /^first: must be in 1\.\.100, got 101/],
+      ['a cursor it never issued', { after: 'not-a-cursor' }, 'after', /^after: not a cursor returned by a previous page/],
+      ['a job list\'s cursor', { after: jobCursor }, 'after', /^after: not a cursor/],
+      ['an id prefix of 257 characters', { prefix: 'p'.repeat(257) }, 'idPrefix', /^idPrefix: at most 256 characters, got 257/],
+    ];
+    /** The first result of a query over graphql-ws. */
+    const overWebSocket = async (query: string, variables: Record<string, unknown>): Promise<GraphQLResponse> => {
+      const client = wsClient(system.url);
+      try {
+        return await new Promise((resolve, reject) => {
+          client.subscribe({ query, variables }, { next: (value) => resolve(value as GraphQLResponse), error: reject, complete: () => {} });
+        });
+      } finally {
+        await client.dispose();
+      }
+    };
+    for (const [name, variables, field, message] of refusals) {
+      it(`when asked with ${name}, should answer BAD_USER_INPUT naming ${field}`, async () => {
+        for (const result of [await gql(system.url, DOCUMENTS, variables), await overWebSocket(DOCUMENTS, variables)]) {
+          assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(result));
+          assert.match(result.errors![0]!.message, message);
+        }
+      });
+    }
+
+    it('when paged with the cursors it issued, should give every document once, and within a prefix only its ids', async () => {
+      const ids = ['file:/d/a.md', 'file:/d/b.md', 'file:/d/c.md', 'file:/e/a.md'];
+      for (const id of ids) {
+        const job = await system.store.createJob({ id: `job-${id}`, collection: 'ok', documentId: id, priority: 'NORMAL' });
+        const document = { id, collection: 'ok', title: null, mimeType: 'text/plain', sourceUrl: null, metadata: {}, contentHash: 'h' };
+        const vector = new Float32Array(system.config.hashingDimension).fill(0.1);
+        await system.store.indexDocument({ jobId: job.id, document, embedder: { name: 'test', dimension: vector.length }, chunks: [{ id: `${id}#0`, ordinal: 0, text: id, heading: null, vector }] });
+      }
+      const seen: string[] = [];
+      let after: string | null = null;
+      do {
+        const result: GraphQLResponse = await gql(system.url, DOCUMENTS, { first: 3, prefix: 'file:/d/', after });
+        assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+        seen.push(...result.data.documents.edges.map((edge: { node: { id: string } }) => edge.node.id));
+        after = result.data.documents.pageInfo.hasNextPage ? result.data.documents.pageInfo.endCursor : null;
+      } while (after !== null);
+      assert.deepEqual(seen, ['file:/d/a.md', 'file:/d/b.md', 'file:/d/c.md']);
+    });
+  });
 
   it('when an unknown job is cancelled, should answer NOT_FOUND', async () => {
     const result = await gql(system.url, 'mutation { cancelJob(id: "nope") { id } }');

@@ -445,6 +445,55 @@ export function describeStoreContract(name: string, open: OpenStore, features: S
       });
     });
 
+    describe('listing documents and collections', () => {
+      const ids = ['file:/docs/a.md', 'file:/docs/b.md', 'file:/docs_old/c.md', 'file:/docs/sub/d.md', 'file:/do.s/e.md', 'z-last'];
+
+      async function fill(collection: string): Promise<void> {
+        for (const [i, id] of ids.entries()) await ingest(documentVersion(id, collection), [chunk(`${collection}-${i}`, 0, unit(1, i))]);
+      }
+
+      it('when paging, should give each of the collection\'s documents once, id ascending, and no other collection\'s', async () => {
+        await fill('docs');
+        await ingest(documentVersion('file:/docs/other.md', 'other'), [chunk('other-doc', 0, unit(0, 1))]);
+        const seen: string[] = [];
+        let afterId: string | undefined;
+        for (;;) {
+          const page = await store.listDocuments({ collection: 'docs', first: 4, ...(afterId === undefined ? {} : { afterId }) });
+          seen.push(...page.documents.map((document) => document.id));
+          assert.ok(page.documents.every((document) => document.collection === 'docs'));
+          if (!page.hasNextPage) break;
+          afterId = page.documents.at(-1)!.id;
+        }
+        assert.deepEqual(seen, [...ids].sort());
+        const whole = await store.listDocuments({ collection: 'docs', first: ids.length });
+        assert.equal(whole.hasNextPage, false);
+        assert.deepEqual(whole.documents[0], await store.getDocument('docs', whole.documents[0]!.id));
+        assert.deepEqual(await store.listDocuments({ collection: 'nope', first: 5 }), { documents: [], hasNextPage: false });
+      });
+
+      it('when an id prefix is given, should list only ids starting with it, its characters taken literally', async () => {
+        await fill('docs');
+        const list = async (idPrefix: string, first = 10, afterId?: string) =>
+          (await store.listDocuments({ collection: 'docs', first, idPrefix, ...(afterId === undefined ? {} : { afterId }) })).documents.map((document) => document.id);
+        assert.deepEqual(await list('file:/docs/'), ['file:/docs/a.md', 'file:/docs/b.md', 'file:/docs/sub/d.md']);
+        // `.` is not a wildcard and `_` not a single character: 'file:/do.s/' matches only itself.
+        assert.deepEqual(await list('file:/do.s/'), ['file:/do.s/e.md']);
+        assert.deepEqual(await list('file:/docs_'), ['file:/docs_old/c.md']);
+        assert.deepEqual(await list('file:/docs/', 1, 'file:/docs/a.md'), ['file:/docs/b.md']);
+        assert.deepEqual(await list('nothing-starts-so'), []);
+      });
+
+      it('when collections are listed, should name those registered, sorted, within the names given', async () => {
+        await ingest(documentVersion('x', 'beta'), [chunk('beta-x', 0, unit(1))]);
+        await ingest(documentVersion('x', 'alpha'), [chunk('alpha-x', 0, unit(1))]);
+        assert.deepEqual(await store.listCollections(), ['alpha', 'beta']);
+        assert.deepEqual(await store.listCollections(['beta', 'unknown']), ['beta']);
+        assert.deepEqual(await store.listCollections([]), []);
+        await store.deleteCollection('alpha');
+        assert.deepEqual(await store.listCollections(), ['beta']);
+      });
+    });
+
     describe('a document found unchanged (finishUnchanged)', () => {
       const fingerprint = 'fingerprint-1';
       const doc = { ...documentVersion('doc-u', 'docs'), fingerprint };

@@ -26,6 +26,8 @@ const SEARCH = 'query($c: String!, $q: String!) { search(collection: $c, query: 
 const DOCUMENT = 'query($c: String!, $id: ID!) { document(collection: $c, id: $id) { id collection title mimeType status chunkCount metadata createdAt updatedAt } }';
 const JOBS = `query($c: String, $after: String) { jobs(collection: $c, first: 100, after: $after) { edges { cursor node { id documentId status updatedAt } } pageInfo { hasNextPage endCursor } } }`;
 const DEAD_LETTERS = 'query { deadLetters(first: 100) { jobId stage error collection messageType } }';
+const DOCUMENTS = 'query($c: String!, $after: String, $prefix: String) { documents(collection: $c, first: 100, after: $after, idPrefix: $prefix) { edges { cursor node { id collection chunkCount } } pageInfo { hasNextPage endCursor } } }';
+const COLLECTIONS = 'query { collections { name embedder dimension documentCount chunkCount } }';
 
 const TEXT = {
   shared: 'Lighthouse keepers log the tides every evening before the lamp is lit.',
@@ -79,6 +81,8 @@ async function betaView(): Promise<unknown> {
     documents: await Promise.all([B.shared.documentId, B.private.documentId].map((id) => data('beta', DOCUMENT, { c: 'beta', id }))),
     jobs: await data('beta', JOBS, { c: 'beta' }),
     deadLetters: await data('beta', DEAD_LETTERS),
+    documentList: await data('beta', DOCUMENTS, { c: 'beta' }),
+    collections: await data('beta', COLLECTIONS),
   };
 }
 
@@ -180,6 +184,8 @@ describe('tenant isolation between two collection-scoped keys', function () {
       { what: 'document in beta', query: DOCUMENT, secret: B.private.documentId, unknown: unknownDocument, variables: (id) => ({ c: 'beta', id }) },
       { what: 'document id in alpha', query: DOCUMENT, secret: 'queued-id', unknown: unknownDocument, variables: (id) => ({ c: 'alpha', id }) },
       { what: 'search', query: SEARCH, secret: 'beta', unknown: 'nowhere', variables: (c) => ({ c, q: TEXT.private }) },
+      { what: 'documents of beta', query: DOCUMENTS, secret: 'beta', unknown: 'nowhere', variables: (c) => ({ c }) },
+      { what: 'documents of alpha with beta\'s id as prefix', query: DOCUMENTS, secret: 'queued-id', unknown: unknownDocument, variables: (prefix) => ({ c: 'alpha', prefix }) },
       { what: 'cancelJob', query: `mutation($id: ID!) { cancelJob(id: $id) { ${JOB} } }`, secret: queued.id, unknown: unknownJob, variables: (id) => ({ id }) },
       { what: 'retryJob', query: `mutation($id: ID!) { retryJob(id: $id) { ${JOB} } }`, secret: B.deadJob, unknown: unknownJob, variables: (id) => ({ id }) },
       { what: 'deleteDocument in beta', query: 'mutation($c: String!, $id: ID!) { deleteDocument(collection: $c, id: $id) }', secret: B.private.documentId, unknown: unknownDocument, variables: (id) => ({ c: 'beta', id }) },
@@ -198,7 +204,8 @@ describe('tenant isolation between two collection-scoped keys', function () {
     // Lists: alpha sees none of beta's dead letters, jobs or hits; never beta's collection name.
     assert.deepEqual((await data('alpha', DEAD_LETTERS)).deadLetters, []);
     assert.ok(!JSON.stringify(await data('alpha', JOBS, {})).includes('"beta"'));
-    for (const [tenantQuery, variables] of [[JOBS, {}], [DEAD_LETTERS, {}], [SEARCH, { c: 'alpha', q: TEXT.queued }]] as const) {
+    assert.deepEqual((await data('alpha', COLLECTIONS)).collections.map((collection: { name: string }) => collection.name), ['alpha']);
+    for (const [tenantQuery, variables] of [[JOBS, {}], [DEAD_LETTERS, {}], [SEARCH, { c: 'alpha', q: TEXT.queued }], [COLLECTIONS, {}], [DOCUMENTS, { c: 'alpha' }]] as const) {
       assert.doesNotMatch(JSON.stringify(await call('alpha', tenantQuery, variables)), /queued-id|beta/);
     }
 

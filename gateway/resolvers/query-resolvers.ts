@@ -1,4 +1,4 @@
-/** Query resolvers: jobs, documents and search, read straight from the store, within the caller's collections. */
+/** Query resolvers: jobs, documents, collections and search, read straight from the store, within the caller's collections. */
 import { JOB_STATUSES, type JobStatus, type SearchMode } from '../../schema/domain.ts';
 import { canSee, requireCollection, requirePrincipal, requireVisible, visibleCollections } from '../auth/authorize.ts';
 import { timedSearch } from '../../observability/metrics.ts';
@@ -6,6 +6,10 @@ import type { GatewayContext } from '../context.ts';
 import { pageSize } from './page-size.ts';
 import { badInput, checkArgument } from '../errors.ts';
 import { decodeJobCursor } from '../../stores/job-cursor.ts';
+import { decodeDocumentCursor, encodeDocumentCursor } from './document-cursor.ts';
+
+/** Longest `idPrefix`: a document id's own limit. */
+const MAX_ID_PREFIX = 256;
 
 export const queryResolvers = {
   async job(_: unknown, args: { id: string }, context: GatewayContext) {
@@ -40,6 +44,29 @@ export const queryResolvers = {
     // Decided by the key alone, before any lookup: the answer says nothing about what is stored.
     requireCollection(context, args.collection, 'search');
     return context.services.store.getDocument(args.collection, args.id);
+  },
+
+  async documents(
+    _: unknown, args: { collection: string; first?: number | null; after?: string | null; idPrefix?: string | null }, context: GatewayContext,
+  ) {
+    requireCollection(context, args.collection, 'search');
+    const first = pageSize(args.first);
+    if (args.idPrefix && args.idPrefix.length > MAX_ID_PREFIX) throw badInput('idPrefix', `at most ${MAX_ID_PREFIX} characters, got ${args.idPrefix.length}`);
+    const afterId = args.after ? checkArgument(() => decodeDocumentCursor(args.after!)) : undefined;
+    const page = await context.services.store.listDocuments({
+      collection: args.collection, first, ...(afterId === undefined ? {} : { afterId }), ...(args.idPrefix ? { idPrefix: args.idPrefix } : {}),
+    });
+    const edges = page.documents.map((document) => ({ cursor: encodeDocumentCursor(document.id), node: document }));
+    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  },
+
+  async collections(_: unknown, __: unknown, context: GatewayContext) {
+    // Only the collections the key may use: another tenant's collection names do not leak.
+    const names = await context.services.store.listCollections(visibleCollections(context));
+    const found = await Promise.all(names.map((name) => context.services.store.getCollection(name)));
+    return found.filter((info) => info !== null).map((info) => ({
+      name: info.name, embedder: info.embedder.name, dimension: info.embedder.dimension, documentCount: info.documentCount, chunkCount: info.chunkCount,
+    }));
   },
 
   search(

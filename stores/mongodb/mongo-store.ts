@@ -24,7 +24,7 @@ import { checkQueryEmbedder } from '../../schema/embedder-mismatch.ts';
 import { checkSearchQuery } from '../store.ts';
 import { searchChunks } from './hybrid-search.ts';
 import type {
-  CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store, OutboxEntry, OutboxMessage,
+  CollectionInfo, DocumentPage, DocumentQuery, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, ResumePoint, SearchQuery, Store, OutboxEntry, OutboxMessage,
   UnchangedOutcome,
 } from '../store.ts';
 import { indexDocument } from './index-document.ts';
@@ -251,9 +251,21 @@ class MongoStore implements Store {
 
   async getDocument(collection: string, id: string): Promise<DocumentRecord | null> {
     const doc = await this.c.documents.findOne(documentKey(collection, id));
-    if (doc === null) return null;
-    const { _id, documentId, ...rest } = doc;
-    return { id: documentId, ...rest, fingerprint: rest.fingerprint ?? null };
+    return doc === null ? null : toDocumentRecord(doc);
+  }
+
+  async listDocuments(query: DocumentQuery): Promise<DocumentPage> {
+    // Strings compare as binary (no collation), the order SQLite's page follows too.
+    const id = {
+      ...(query.afterId === undefined ? {} : { $gt: query.afterId }),
+      ...(query.idPrefix ? { $regex: new RegExp(`^${escapeRegExp(query.idPrefix)}`) } : {}),
+    };
+    const docs = await this.c.documents
+      .find({ collection: query.collection, ...(Object.keys(id).length > 0 ? { documentId: id } : {}) })
+      .sort({ documentId: 1 })
+      .limit(query.first + 1)
+      .toArray();
+    return { documents: docs.slice(0, query.first).map(toDocumentRecord), hasNextPage: docs.length > query.first };
   }
 
   async finishUnchanged(jobId: string, fingerprint: string): Promise<UnchangedOutcome> {
@@ -309,6 +321,12 @@ class MongoStore implements Store {
     };
   }
 
+  async listCollections(names?: readonly string[]): Promise<string[]> {
+    const registered = await this.c.registry.find(names === undefined ? {} : { _id: { $in: [...names] } }, { projection: { _id: 1 } })
+      .sort({ _id: 1 }).toArray();
+    return registered.map((entry) => entry._id);
+  }
+
   async getCollectionEmbedder(name: string): Promise<EmbedderIdentity | null> {
     const registered = await this.c.registry.findOne({ _id: name }, { projection: { embedderName: 1, dimension: 1 } });
     return registered === null ? null : { name: registered.embedderName, dimension: registered.dimension };
@@ -335,4 +353,14 @@ class MongoStore implements Store {
     const registered = await this.c.registry.find({ dimension }, { projection: { filterPaths: 1 } }).toArray();
     return registered.flatMap((entry) => entry.filterPaths ?? []);
   }
+}
+
+function toDocumentRecord(doc: StoredDocument): DocumentRecord {
+  const { _id, documentId, ...rest } = doc;
+  return { id: documentId, ...rest, fingerprint: rest.fingerprint ?? null };
+}
+
+/** `text` matched literally inside a regular expression. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

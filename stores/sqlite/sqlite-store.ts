@@ -14,7 +14,7 @@ import type { DocumentRecord, EmbedderIdentity, Job, SearchHit, Stage } from '..
 import { checkQueryEmbedder } from '../../schema/embedder-mismatch.ts';
 import { checkSearchQuery } from '../store.ts';
 import type {
-  CollectionInfo, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, OutboxEntry, OutboxMessage, ResumePoint,
+  CollectionInfo, DocumentPage, DocumentQuery, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, OutboxEntry, OutboxMessage, ResumePoint,
   SearchQuery, Store, UnchangedOutcome,
 } from '../store.ts';
 import { claimOutbox, completeOutbox, countOutbox, hasClaimableOutbox, insertOutbox } from './outbox.ts';
@@ -22,6 +22,7 @@ import { rowToDocument } from './document-rows.ts';
 import type { DocumentRow } from './document-rows.ts';
 import { indexDocumentInTransaction, removeChunks } from './index-document.ts';
 import { finishUnchangedInTransaction } from './unchanged-document.ts';
+import { listDocuments } from './document-list.ts';
 import { jobToParams, rowToJob } from './job-rows.ts';
 import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
@@ -278,6 +279,10 @@ class SqliteStore implements Store {
     return row === undefined ? null : rowToDocument(row);
   }
 
+  async listDocuments(query: DocumentQuery): Promise<DocumentPage> {
+    return listDocuments(this.db, query);
+  }
+
   async indexDocument(request: IndexRequest): Promise<IndexOutcome> {
     return this.writeChunks(() => indexDocumentInTransaction(this.db, request, Date.now()), 'indexDocument');
   }
@@ -326,6 +331,11 @@ class SqliteStore implements Store {
       documentCount: row.document_count,
       chunkCount: row.chunk_count,
     };
+  }
+
+  async listCollections(names?: readonly string[]): Promise<string[]> {
+    const all = (prepared(this.db, 'SELECT name FROM collections ORDER BY name').all() as { name: string }[]).map((row) => row.name);
+    return names === undefined ? all : all.filter((name) => names.includes(name));
   }
 
   async getCollectionEmbedder(name: string): Promise<EmbedderIdentity | null> {
