@@ -3,6 +3,8 @@
  * ingestDocuments; with --watch follows them live over the jobEvents subscription and exits 1 when
  * any job did not succeed.
  */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { PRIORITIES } from '../schema/domain.ts';
 import { Command, Option } from 'commander';
 import { collectSources, type Source } from './collect-sources.ts';
@@ -15,6 +17,7 @@ import { fetchJobs } from './job-lookup.ts';
 import { JOB_EVENT_SELECTION, JOB_SELECTION, type JobEventState, type JobState } from './job-state.ts';
 import { ExitCode, printJson, printLine } from './output.ts';
 import { prepareInput, type IngestInput } from './prepare-input.ts';
+import { pruneRemovedFiles } from './prune-removed.ts';
 import { createProgressView } from './progress-view.ts';
 import { sendWhenAccepted } from './send-when-accepted.ts';
 import { positiveInt } from './parse-options.ts';
@@ -28,6 +31,7 @@ export interface IngestOptions {
   readonly collection: string;
   readonly priority: string;
   readonly force: boolean;
+  readonly prune: boolean;
   readonly watch: boolean;
   /** Documents per ingestDocuments request; default 20. */
   readonly batchSize: number;
@@ -49,6 +53,7 @@ export function ingestCommand(context: CliContext): Command {
     .addOption(new Option('-p, --priority <priority>', 'job priority').choices(PRIORITIES).default('NORMAL'))
     .option('-w, --watch', 'follow the jobs live until they finish; exit 1 if any fails', false)
     .option('--force', 'process every document again, even those unchanged since they were indexed', false)
+    .option('--prune', 'delete the documents of files removed from the folders given (their file:<path> ids)', false)
     .option('--batch-size <n>', 'documents per request', positiveInt('--batch-size'), 20)
     .option('--cancel-on-exit', 'with --watch: on Ctrl-C cancel the unfinished jobs instead of leaving them running', false)
     .option('--json', 'print machine-readable JSON only', false)
@@ -110,14 +115,16 @@ async function runIngest(args: readonly string[], options: IngestOptions, connec
     }
     sending = false;
     tracker.sendingDone();
+    const pruned = options.prune && !interrupted?.aborted ? await pruneRemovedFiles(connection, options.collection, await foldersOf(args, context.cwd)) : [];
+    for (const id of pruned) view.note(`${id.slice('file:'.length)}: pruned (the file is gone)`);
     if (tracker.accepted === 0) {
       view.stop();
-      if (options.json) printJson(context, { collection: options.collection, jobs: [], skipped });
+      if (options.json) printJson(context, { collection: options.collection, jobs: [], skipped, ...(options.prune ? { pruned } : {}) });
       else printLine(context, `nothing to ingest: every source was skipped (${skipped.length})`);
       return ExitCode.FAILURE;
     }
     if (!options.watch) {
-      printQueued(context, options, tracker.jobs().map((job) => ({ file: job.name, jobId: job.state.id, documentId: job.state.documentId, status: job.state.status })), skipped);
+      printQueued(context, options, tracker.jobs().map((job) => ({ file: job.name, jobId: job.state.id, documentId: job.state.documentId, status: job.state.status })), skipped, pruned);
       return ExitCode.OK;
     }
     check();
@@ -131,7 +138,7 @@ async function runIngest(args: readonly string[], options: IngestOptions, connec
     view.stop();
     if (outcome instanceof Error) throw outcome;
     if (outcome === 'interrupted') return await onInterrupt(connection, context, options, tracker, skipped, Date.now() - started);
-    printSummary(context, { collection: options.collection, jobs: tracker.jobs(), skipped, elapsedMs: Date.now() - started }, options.json);
+    printSummary(context, { collection: options.collection, jobs: tracker.jobs(), skipped, elapsedMs: Date.now() - started, ...(options.prune ? { pruned } : {}) }, options.json);
     return tracker.anyFailed() ? ExitCode.FAILURE : ExitCode.OK;
   } catch (error) {
     view.stop();
@@ -190,12 +197,26 @@ async function* batches(sources: readonly Source[], options: IngestOptions, skip
   if (batch.length > 0) yield batch;
 }
 
-function printQueued(context: CliContext, options: IngestOptions, jobs: readonly { file: string; jobId: string; documentId: string; status: string }[], skipped: readonly SkippedSource[]): void {
+function printQueued(
+  context: CliContext, options: IngestOptions, jobs: readonly { file: string; jobId: string; documentId: string; status: string }[],
+  skipped: readonly SkippedSource[], pruned: readonly string[],
+): void {
   if (options.json) {
-    printJson(context, { collection: options.collection, jobs, skipped });
+    printJson(context, { collection: options.collection, jobs, skipped, ...(options.prune ? { pruned } : {}) });
     return;
   }
   for (const skip of skipped) printLine(context, `${skip.file}: skipped (${skip.reason})`);
   for (const job of jobs) printLine(context, `${job.file}: ${job.status} as job ${job.jobId}`);
-  printLine(context, `${jobs.length} documents queued in "${options.collection}", ${skipped.length} skipped; follow them with: rag jobs --collection ${options.collection}`);
+  for (const id of pruned) printLine(context, `${id.slice('file:'.length)}: pruned (the file is gone)`);
+  printLine(context, `${jobs.length} documents queued in "${options.collection}", ${skipped.length} skipped${options.prune ? `, ${pruned.length} pruned` : ''}; follow them with: rag jobs --collection ${options.collection}`);
+}
+
+/** The arguments that are folders, as absolute paths: the only places --prune looks. */
+async function foldersOf(args: readonly string[], cwd: string): Promise<string[]> {
+  const folders: string[] = [];
+  for (const arg of args) {
+    const absolute = path.resolve(cwd, arg);
+    if ((await stat(absolute).catch(() => undefined))?.isDirectory()) folders.push(absolute);
+  }
+  return folders;
 }

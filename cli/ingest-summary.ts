@@ -17,6 +17,8 @@ export interface IngestReport {
   readonly elapsedMs: number;
   /** Set when Ctrl-C ended the watch. */
   readonly interrupted?: { readonly cancelled: readonly string[] };
+  /** With --prune: the ids of the documents deleted, their files gone. */
+  readonly pruned?: readonly string[];
 }
 
 function entry(job: TrackedJob) {
@@ -44,6 +46,7 @@ export function printSummary(output: Output, report: IngestReport, json: boolean
       skipped: report.skipped,
       elapsedSeconds: Number(seconds.toFixed(3)),
       documentsPerSecond: Number(rate.toFixed(3)),
+      ...(report.pruned ? { pruned: report.pruned } : {}),
       ...(report.interrupted ? { interrupted: true, cancelledJobIds: report.interrupted.cancelled } : {}),
     });
     return;
@@ -52,6 +55,7 @@ export function printSummary(output: Output, report: IngestReport, json: boolean
     '',
     `Summary: ${succeeded.length} succeeded${unchanged > 0 ? ` (${unchanged} unchanged)` : ''}, ${failed.length} failed, ${report.skipped.length} skipped` +
       (unfinished.length > 0 ? `, ${unfinished.length} unfinished` : '') +
+      (report.pruned ? `, ${report.pruned.length} pruned` : '') +
       ` in ${seconds.toFixed(1)} s (${rate.toFixed(1)} documents/s)`,
   ];
   if (failed.length > 0) {

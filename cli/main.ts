@@ -5,7 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_URL, UsageError } from './connection.ts';
 import type { CliContext } from './context.ts';
+import { collectionsCommand } from './collections-command.ts';
 import { dlqCommand } from './dlq-command.ts';
+import { documentsCommand } from './documents-command.ts';
 import { GraphQLRequestError } from './graphql-client.ts';
 import { ingestCommand } from './ingest-command.ts';
 import { jobCommand } from './job-command.ts';
@@ -50,7 +52,9 @@ const program = new Command('rag')
 Examples:
   rag ingest ./docs -c docs --watch
   rag ingest 'notes/**/*.md' https://example.org/page.html -c notes --priority HIGH
+  rag ingest ./docs -c docs --prune        # again after edits: changed files replaced, removed ones deleted
   rag search "how do I feed the starter" -c docs -k 3
+  rag documents -c docs --prefix "file:$PWD/docs/"
   rag jobs --collection docs --status FAILED
   rag job <id> --watch
 
@@ -58,6 +62,8 @@ Exit codes: 0 ok, 1 a job or request failed, 2 the gateway lacks the feature, 13
   .exitOverride()
   .addCommand(ingestCommand(context))
   .addCommand(searchCommand(context))
+  .addCommand(documentsCommand(context))
+  .addCommand(collectionsCommand(context))
   .addCommand(jobsCommand(context))
   .addCommand(jobCommand(context))
   .addCommand(queuesCommand(context))

@@ -195,7 +195,7 @@ describe('rag command line against a running system', function () {
     assert.match(failedTable, new RegExp(`${broken}\\s+(FAILED|DEAD_LETTERED)\\s+\\S`), describeRun(run));
   });
 
-  it('when a folder is ingested again after one file changed / should replace that file\'s chunks, keep the others\' and say how many were unchanged', async () => {
+  it('when a folder is ingested again after one file changed, then one removed / should replace the changed file\'s chunks, keep the others\', and with --prune delete the removed one\'s', async () => {
     const folder = tempDir();
     writeFileSync(path.join(folder, 'kettle.md'), '# Kettle\n\nThe kettle is blue.');
     writeFileSync(path.join(folder, 'teapot.md'), '# Teapot\n\nThe teapot is round.');
@@ -212,6 +212,18 @@ describe('rag command line against a running system', function () {
     const forced = await runCli(['ingest', folder, '-c', 'cli-sync', '--watch', '--force', '--json'], env);
     const summary = JSON.parse(forced.stdout) as { succeeded: { unchanged: boolean; stage: string }[] };
     assert.deepEqual(summary.succeeded.map((job) => [job.unchanged, job.stage]), [[false, 'INDEX'], [false, 'INDEX']], describeRun(forced));
+
+    // A file removed from the folder: --prune deletes its document, and only its.
+    rmSync(path.join(folder, 'teapot.md'));
+    const pruned = await runCli(['ingest', folder, '-c', 'cli-sync', '--watch', '--prune'], env);
+    assert.equal(pruned.code, 0, describeRun(pruned));
+    assert.match(pruned.stdout, /Summary: 1 succeeded \(1 unchanged\), 0 failed, 0 skipped, 1 pruned/, describeRun(pruned));
+    assert.match(pruned.stdout, new RegExp(`^${escapeRegExp(path.join(folder, 'teapot.md'))}: pruned \\(the file is gone\\)$`, 'm'));
+    const documents = await runCli(['documents', '-c', 'cli-sync', '--prefix', `file:${folder}/`, '--json'], env);
+    assert.deepEqual((JSON.parse(documents.stdout) as { id: string }[]).map((document) => document.id), [`file:${path.join(folder, 'kettle.md')}`], describeRun(documents));
+    const collections = await runCli(['collections', '--json'], env);
+    const sync = (JSON.parse(collections.stdout) as { name: string; documentCount: number }[]).find((collection) => collection.name === 'cli-sync');
+    assert.equal(sync?.documentCount, 1, describeRun(collections));
   });
 
   describe('when the gateway refuses an ingest with BACKPRESSURE', () => {
