@@ -16,7 +16,7 @@ import { printSummary, type SkippedSource } from './ingest-summary.ts';
 import { fetchJobs } from './job-lookup.ts';
 import { JOB_EVENT_SELECTION, JOB_SELECTION, type JobEventState, type JobState } from './job-state.ts';
 import { ExitCode, printJson, printLine } from './output.ts';
-import { prepareInput, type IngestInput } from './prepare-input.ts';
+import { fileOfDocumentId, prepareInput, type IngestInput } from './prepare-input.ts';
 import { pruneRemovedFiles } from './prune-removed.ts';
 import { createProgressView } from './progress-view.ts';
 import { sendWhenAccepted } from './send-when-accepted.ts';
@@ -116,7 +116,7 @@ async function runIngest(args: readonly string[], options: IngestOptions, connec
     sending = false;
     tracker.sendingDone();
     const pruned = options.prune && !interrupted?.aborted ? await pruneRemovedFiles(connection, options.collection, await foldersOf(args, context.cwd)) : [];
-    for (const id of pruned) view.note(`${id.slice('file:'.length)}: pruned (the file is gone)`);
+    for (const id of pruned) view.note(`${fileOfDocumentId(id) ?? id}: pruned (the file is gone)`);
     if (tracker.accepted === 0) {
       view.stop();
       if (options.json) printJson(context, { collection: options.collection, jobs: [], skipped, ...(options.prune ? { pruned } : {}) });
@@ -207,7 +207,7 @@ function printQueued(
   }
   for (const skip of skipped) printLine(context, `${skip.file}: skipped (${skip.reason})`);
   for (const job of jobs) printLine(context, `${job.file}: ${job.status} as job ${job.jobId}`);
-  for (const id of pruned) printLine(context, `${id.slice('file:'.length)}: pruned (the file is gone)`);
+  for (const id of pruned) printLine(context, `${fileOfDocumentId(id) ?? id}: pruned (the file is gone)`);
   printLine(context, `${jobs.length} documents queued in "${options.collection}", ${skipped.length} skipped${options.prune ? `, ${pruned.length} pruned` : ''}; follow them with: rag jobs --collection ${options.collection}`);
 }
 

@@ -69,6 +69,14 @@ const MAX_DOCUMENT_ID = 256;
  * URL, so a page fetched again replaces itself already.)
  */
 export function fileDocumentId(absolutePath: string): string {
-  const id = `file:${absolutePath}`;
+  const id = `${FILE_ID_PREFIX}${absolutePath}`;
   return id.length <= MAX_DOCUMENT_ID ? id : `file-sha256:${createHash('sha256').update(absolutePath).digest('hex')}`;
+}
+
+/** What every file's document id starts with (but those of paths too long, hashed). */
+export const FILE_ID_PREFIX = 'file:';
+
+/** The file a document id names, or null when it names none (or only its hash). */
+export function fileOfDocumentId(id: string): string | null {
+  return id.startsWith(FILE_ID_PREFIX) ? id.slice(FILE_ID_PREFIX.length) : null;
 }

@@ -2,25 +2,27 @@
  * `rag ingest <folder> --prune`: a file removed from a folder leaves its document behind, and
  * searches go on finding it. After sending, the documents named after files under each folder
  * argument (`file:<folder>/…`, see prepare-input.ts) whose file no longer exists are deleted.
- * Only files that are gone: one skipped or unreadable this time keeps its document.
+ * Only files that are gone: one skipped or unreadable this time keeps its document. A path too
+ * long for a document id is named by its hash, so such a file's document is never pruned.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from './connection.ts';
 import { listDocuments } from './documents-command.ts';
 import { request } from './graphql-client.ts';
+import { FILE_ID_PREFIX, fileOfDocumentId } from './prepare-input.ts';
 
 const DELETE = 'mutation Delete($collection: String!, $id: ID!) { deleteDocument(collection: $collection, id: $id) }';
-const FILE_ID = 'file:';
 
 /** The ids of the documents deleted, their files gone. */
 export async function pruneRemovedFiles(connection: Connection, collection: string, folders: readonly string[]): Promise<string[]> {
   const pruned: string[] = [];
   for (const folder of folders) {
-    const prefix = `${FILE_ID}${folder.endsWith(path.sep) ? folder : `${folder}${path.sep}`}`;
+    const prefix = `${FILE_ID_PREFIX}${folder.endsWith(path.sep) ? folder : `${folder}${path.sep}`}`;
     const gone: string[] = [];
     for await (const document of listDocuments(connection, collection, prefix)) {
-      if (!existsSync(document.id.slice(FILE_ID.length))) gone.push(document.id);
+      const file = fileOfDocumentId(document.id);
+      if (file !== null && !existsSync(file)) gone.push(document.id);
     }
     // Deleted after the listing, so its pages never shift under it.
     for (const id of gone) {
