@@ -203,5 +203,17 @@ describe('MongoDB vector index maintenance (no server needed)', () => {
       const { chunks } = fakeChunks([{ ...index('FAILED', []), message: 'bad definition' }]);
       await assert.rejects(new VectorIndexes(chunks, async () => [], options).ready(D, []), /failed to build.*bad definition/);
     });
+
+    it('when an update FAILED but the previous definition still answers, should search on the paths it serves and fail only the others', async () => {
+      const previous = vectorIndexDefinition(D, ['metadata.lang']);
+      const failedUpdate = {
+        ...index('FAILED', ['metadata.lang', 'metadata.bad']), queryable: true, message: 'bad definition',
+        statusDetail: [{ mainIndex: { queryable: true, definition: previous } }],
+      };
+      const served = new VectorIndexes(fakeChunks([failedUpdate]).chunks, async () => ['metadata.lang'], options);
+      await served.ready(D, ['metadata.lang']);
+      const unserved = new VectorIndexes(fakeChunks([failedUpdate]).chunks, async () => ['metadata.lang', 'metadata.bad'], options);
+      await assert.rejects(unserved.ready(D, ['metadata.bad']), /failed to build.*bad definition/);
+    });
   });
 });

@@ -89,13 +89,15 @@ export class VectorIndexes {
     let submitted = false;
     for (;;) {
       const info = await this.describe(name);
-      if (info?.status === 'FAILED') {
-        throw new Error(`vector search index "${name}" failed to build: ${JSON.stringify(info.message ?? info.statusDetail ?? '')}`);
-      }
       const served = servedPaths(info);
       if (served !== null && needed.every((path) => served.has(path))) {
         this.served.set(dimension, served);
         return;
+      }
+      // A rejected update leaves the index FAILED while its previous definition still answers
+      // (Atlas: "you can continue to use the old index"): only what that one cannot serve fails.
+      if (info?.status === 'FAILED') {
+        throw new Error(`vector search index "${name}" failed to build: ${JSON.stringify(info.message ?? info.statusDetail ?? '')}`);
       }
       if (!submitted && (info === undefined || !declares(info.latestDefinition, needed))) {
         await this.enqueue(dimension, () => this.apply(dimension));

@@ -55,12 +55,13 @@ export class TextIndex {
     const deadline = Date.now() + this.options.waitMs;
     for (;;) {
       const [info] = (await this.chunks.listSearchIndexes(TEXT_INDEX).toArray()) as SearchIndexInfo[];
-      if (info?.status === 'FAILED') {
-        throw new Error(`search index "${TEXT_INDEX}" failed to build: ${JSON.stringify(info.message ?? info.statusDetail ?? '')}`);
-      }
+      // Queryable first: a FAILED update leaves the previous definition answering.
       if (servedPaths(info) !== null) {
         this.queryable = true;
         return;
+      }
+      if (info?.status === 'FAILED') {
+        throw new Error(`search index "${TEXT_INDEX}" failed to build: ${JSON.stringify(info.message ?? info.statusDetail ?? '')}`);
       }
       if (Date.now() > deadline) {
         throw new Error(`search index "${TEXT_INDEX}" is not queryable after ${this.options.waitMs} ms (status ${String(info?.status)}): ` +
