@@ -3,7 +3,7 @@
  * bench environment, with its peak resident memory read from /proc/<pid>/status (VmHWM).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChannelModel } from 'amqplib';
 import type { Stage } from '../schema/domain.ts';
@@ -167,6 +167,15 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Where this run's children write their stderr: .cache/bench-logs/<start time>/<name>-<n>.log. */
+const LOG_DIR = path.join(PROJECT_ROOT, '.cache', 'bench-logs', new Date().toISOString().replace(/[:.]/g, '-'));
+
+function childLogFile(name: string): string {
+  mkdirSync(LOG_DIR, { recursive: true });
+  return path.join(LOG_DIR, `${name}-${++logged}.log`);
+}
+let logged = 0;
+
 /** `nodeFlags` go to Node itself (before the entry), `args` to the entry point. */
 export function startProcess(name: string, entry: string, args: readonly string[], env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): BenchProcess {
   // A child started after the clean-up took its list of children would outlive the bench, in a
@@ -180,11 +189,19 @@ export function startProcess(name: string, entry: string, args: readonly string[
   cleanUpOnSignal();
   running.add(child);
   child.once('exit', () => running.delete(child));
+  // The whole of it goes to a file (a native crash can print more than the tail shown here).
+  const logFile = childLogFile(name);
+  const log = createWriteStream(logFile);
   let stderr = '';
-  child.stderr?.on('data', (data: Buffer) => { stderr = (stderr + data.toString()).slice(-4000); });
+  child.stderr?.on('data', (data: Buffer) => {
+    log.write(data);
+    stderr = (stderr + data.toString()).slice(-4000);
+  });
+  child.stderr?.once('end', () => log.end());
   child.on('exit', (code, signal) => {
-    if (code !== 0 && code !== 130 && signal !== 'SIGTERM' && code !== null) process.stderr.write(`${name} exited with ${code}:\n${stderr}\n`);
-    if (signal !== null && signal !== 'SIGTERM' && signal !== 'SIGKILL') process.stderr.write(`${name} killed by ${signal}:\n${stderr}\n`);
+    const tail = `${stderr}\n(all of its stderr: ${logFile})\n`;
+    if (code !== 0 && code !== 130 && signal !== 'SIGTERM' && code !== null) process.stderr.write(`${name} exited with ${code}:\n${tail}`);
+    if (signal !== null && signal !== 'SIGTERM' && signal !== 'SIGKILL') process.stderr.write(`${name} killed by ${signal}:\n${tail}`);
   });
   return {
     name,
