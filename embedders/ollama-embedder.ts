@@ -5,7 +5,10 @@
  *
  * Failures are classified for the actor runtime: a model that is not pulled (or input Ollama
  * rejects) can never succeed by retrying → PermanentError; a server that is down, overloaded
- * (429, 5xx) or too slow → RetryableError.
+ * (429, 5xx) or too slow → RetryableError. Ollama (0.13.3 on) also answers 400 for a model runner
+ * that crashed or ran out of memory, so a 400 is permanent only with one of its bad-input messages.
+ * A text longer than the model's context is embedded by its longest prefix that fits, as Ollama's
+ * own truncation would (which some versions ignore, answering 400 instead).
  */
 import { Ollama } from 'ollama';
 import type { EmbedderIdentity } from '../schema/domain.ts';
@@ -25,6 +28,13 @@ export interface OllamaEmbedderOptions {
 }
 
 const PROBE_TEXT = 'dimension probe';
+
+/** Ollama's 400 answers for input that no retry can fix; any other 400 is retried. */
+const BAD_INPUT = /input length exceeds the context length|invalid input type|missing request body|does not support/i;
+const CONTEXT_LENGTH = /input length exceeds the context length/i;
+
+/** The input of one call was longer than the model's context. */
+class ContextLengthError extends PermanentError {}
 
 export class OllamaEmbedder implements Embedder {
   readonly model: string;
@@ -48,18 +58,19 @@ export class OllamaEmbedder implements Embedder {
   /** The model's name and dimension; the first call asks Ollama once, later calls use the cache. */
   async identity(signal?: AbortSignal): Promise<EmbedderIdentity> {
     if (this.dimension !== undefined) return this.currentIdentity(this.dimension);
-    // One probe shared by concurrent callers; forgotten on failure so the next call tries again.
-    this.probe ??= this.embed([PROBE_TEXT], signal)
+    // One probe shared by concurrent callers, bound by its timeout alone: one caller's cancel must
+    // not fail the others. Each caller stops waiting on its own signal. Forgotten on failure.
+    this.probe ??= this.embed([PROBE_TEXT])
       .then(([vector]) => this.currentIdentity(vector!.length))
       .finally(() => { this.probe = undefined; });
-    return this.probe;
+    return signal === undefined ? this.probe : raceSignal(this.probe, signal);
   }
 
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const vectors: Float32Array[] = [];
     for (let start = 0; start < texts.length; start += this.batchSize) {
       const batch = texts.slice(start, start + this.batchSize);
-      const embeddings = await this.embedBatch(batch, signal);
+      const embeddings = await this.embedFitting(batch, signal);
       if (embeddings.length !== batch.length) {
         throw new RetryableError(`Ollama returned ${embeddings.length} embeddings for ${batch.length} inputs (model ${this.model})`);
       }
@@ -82,6 +93,28 @@ export class OllamaEmbedder implements Embedder {
       );
     }
     return vector;
+  }
+
+  /**
+   * A batch whose input exceeds the model's context is embedded text by text, and a text that
+   * alone exceeds it by its first half, again and again until it fits: what Ollama's truncation
+   * does, where the version at hand refuses instead (ollama/ollama#14186). The chunk keeps its
+   * whole text; only its vector is made from the part that fits.
+   */
+  private async embedFitting(input: string[], signal?: AbortSignal): Promise<number[][]> {
+    try {
+      return await this.embedBatch(input, signal);
+    } catch (error) {
+      if (!(error instanceof ContextLengthError)) throw error;
+      if (input.length > 1) {
+        const embeddings: number[][] = [];
+        for (const text of input) embeddings.push(...await this.embedFitting([text], signal));
+        return embeddings;
+      }
+      const characters = [...input[0]!];
+      if (characters.length < 2) throw error;
+      return this.embedFitting([characters.slice(0, Math.floor(characters.length / 2)).join('')], signal);
+    }
   }
 
   private async embedBatch(input: string[], signal?: AbortSignal): Promise<number[][]> {
@@ -121,6 +154,12 @@ export class OllamaEmbedder implements Embedder {
       if (status === 429 || status >= 500) {
         return new RetryableError(`Ollama at ${this.host} is unavailable or overloaded (HTTP ${status}): ${message}`, { cause: error });
       }
+      if (status === 400 && CONTEXT_LENGTH.test(message)) {
+        return new ContextLengthError(`a text is longer than model ${this.model}'s context: ${message}`, { cause: error });
+      }
+      if (status === 400 && !BAD_INPUT.test(message)) {
+        return new RetryableError(`Ollama could not embed with model ${this.model} (HTTP 400, retried: a crashed or out-of-memory model runner answers so): ${message}`, { cause: error });
+      }
       return new PermanentError(`Ollama rejected the embed request (HTTP ${status}, model ${this.model}): ${message}`, { cause: error });
     }
     return new RetryableError(
@@ -138,4 +177,14 @@ function normalise(values: readonly number[]): Float32Array {
   const norm = Math.sqrt(sum);
   if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! / norm;
   return vector;
+}
+
+/** `promise`, or the signal's reason as soon as it aborts. */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

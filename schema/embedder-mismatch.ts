@@ -6,7 +6,21 @@ import type { EmbedderIdentity } from './domain.ts';
 
 /** True when two identities name the same model and dimension. */
 export function sameEmbedder(a: EmbedderIdentity, b: EmbedderIdentity): boolean {
-  return a.name === b.name && a.dimension === b.dimension;
+  return canonicalEmbedderName(a.name) === canonicalEmbedderName(b.name) && a.dimension === b.dimension;
+}
+
+/**
+ * An embedder's name with the spellings that name one model made one: Ollama reads
+ * `nomic-embed-text`, `nomic-embed-text:latest`, `Nomic-Embed-Text` and
+ * `registry.ollama.ai/library/nomic-embed-text:latest` as the same model (the default registry,
+ * namespace and tag filled in, case ignored), so a collection built with one is not refused to a
+ * process configured with another. Names are compared so, and stored as they were given.
+ */
+export function canonicalEmbedderName(name: string): string {
+  if (!name.startsWith('ollama/')) return name;
+  let model = name.slice('ollama/'.length).toLowerCase().replace(/^registry\.ollama\.ai\//, '').replace(/^library\//, '');
+  if (!/:[^/]*$/.test(model)) model = `${model}:latest`;
+  return `ollama/${model}`;
 }
 
 /** Thrown when a collection is written or queried with an embedder other than the one it was built with. */

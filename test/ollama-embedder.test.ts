@@ -123,10 +123,56 @@ describe('OllamaEmbedder against a local server speaking the embed API', functio
     }
   });
 
-  it('when the server rejects the input (400), should fail permanently with its message', async () => {
-    const server = await start((_request, res) => json(res, 400, { error: 'input length exceeds context' }));
+  it('when the server rejects the input (400 with a bad-input message), should fail permanently with its message', async () => {
+    const server = await start((_request, res) => json(res, 400, { error: 'invalid input type' }));
     await assert.rejects(ollama({ host: server.host }).embed(['x']), (error: unknown) =>
-      error instanceof PermanentError && error.message.includes('input length exceeds context'));
+      error instanceof PermanentError && error.message.includes('invalid input type'));
+  });
+
+  it('when the server answers 400 for a crashed model runner, should fail with a retryable error', async () => {
+    // Ollama 0.13.3 on answers 400 for any embedding failure without a status of its own.
+    const server = await start((_request, res) => json(res, 400, { error: 'do embedding request: Post "http://127.0.0.1:40123/embedding": EOF' }));
+    await assert.rejects(ollama({ host: server.host }).embed(['x']), (error: unknown) =>
+      error instanceof RetryableError && error.message.includes('do embedding request'));
+  });
+
+  it('when a text is longer than the model\'s context, should embed the longest half that fits and the others whole, in order', async () => {
+    const CONTEXT = 40;
+    const server = await start((request, res) => {
+      const input = Array.isArray(request.body.input) ? request.body.input : [request.body.input];
+      if (input.some((text) => text.length > CONTEXT)) json(res, 400, { error: 'the input length exceeds the context length' });
+      else embedAnswer(request, res);
+    });
+    const long = 'abcdefghij'.repeat(15); // 150 characters: 75, then 37 fits
+    const vectors = await ollama({ host: server.host }).embed(['short one', long, 'short two']);
+    assert.equal(vectors.length, 3);
+    // embedAnswer's first component is the length of the text embedded: the whole short ones, 37 of the long one.
+    const lengthOf = (vector: Float32Array) => Math.round(vector[0]! / vector[2]! * 3);
+    assert.deepEqual(vectors.map(lengthOf), [9, 37, 9]);
+    const oneByOne = server.seen.slice(1).map((request) => request.body.input);
+    assert.deepEqual(oneByOne, [['short one'], [long], [long.slice(0, 75)], [long.slice(0, 37)], ['short two']]);
+  });
+
+  it('when a text of one character is still too long, should fail permanently', async () => {
+    const server = await start((_request, res) => json(res, 400, { error: 'the input length exceeds the context length' }));
+    await assert.rejects(ollama({ host: server.host }).embed(['xy']), (error: unknown) => error instanceof PermanentError);
+    assert.deepEqual(server.seen.map((request) => request.body.input), [['xy'], ['x']]);
+  });
+
+  it('when two callers wait for the dimension probe and one cancels, should fail only that one', async () => {
+    let answer: (() => void) | undefined;
+    const server = await start((request, res) => { answer = () => embedAnswer(request, res); });
+    const embedder = ollama({ host: server.host });
+    const controller = new AbortController();
+    const reason = new Error('job cancelled');
+    const first = embedder.identity(controller.signal);
+    const second = embedder.identity();
+    while (answer === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort(reason);
+    await assert.rejects(first, (error: unknown) => error === reason);
+    answer();
+    assert.deepEqual(await second, { name: `ollama/${embedder.model}`, dimension: 3 });
+    assert.equal(server.seen.length, 1, 'one probe for both');
   });
 
   it('when nothing listens at the host, should fail with a retryable error naming the host', async () => {
