@@ -48,7 +48,10 @@ export interface SystemConfig {
   readonly ollamaModel: string;
   /** OLLAMA_TIMEOUT_MS: longest one embed call may take before it is aborted and retried. */
   readonly ollamaTimeoutMs: number;
-  /** OLLAMA_BATCH_SIZE: texts per Ollama embed call. */
+  /**
+   * OLLAMA_BATCH_SIZE: texts per Ollama embed call; at most 64, the texts the embed stage hands the
+   * embedder at once (services/embed/embed-actor.ts), so a larger value would never take effect.
+   */
   readonly ollamaBatchSize: number;
   readonly chunkSize: number;
   readonly chunkOverlap: number;
@@ -256,7 +259,7 @@ export function readConfig(env: Env): SystemConfig {
     ollamaHost: env.OLLAMA_HOST ?? 'http://127.0.0.1:11434',
     ollamaModel: env.OLLAMA_MODEL ?? 'nomic-embed-text',
     ollamaTimeoutMs: int(env, 'OLLAMA_TIMEOUT_MS', 60_000, 100, 3_600_000),
-    ollamaBatchSize: int(env, 'OLLAMA_BATCH_SIZE', 32, 1, 2048),
+    ollamaBatchSize: int(env, 'OLLAMA_BATCH_SIZE', 32, 1, 64),
     chunkSize: int(env, 'CHUNK_SIZE', DEFAULTS.chunkSize, 50, 100_000),
     chunkOverlap: int(env, 'CHUNK_OVERLAP', DEFAULTS.chunkOverlap, 0, 50_000),
     maxDocumentBytes,

@@ -45,7 +45,9 @@ export class OllamaEmbedder implements Embedder {
   private probe: Promise<EmbedderIdentity> | undefined;
 
   constructor(options: OllamaEmbedderOptions) {
-    this.host = options.host.replace(/\/+$/, '');
+    // The client adds /api/… itself: a host copied with Ollama's /api path would answer 404 to
+    // every call, which reads as a model not pulled.
+    this.host = options.host.replace(/\/+$/, '').replace(/\/api$/, '');
     this.model = options.model;
     this.timeoutMs = options.timeoutMs;
     this.batchSize = options.batchSize;

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ollamaOptions } from '../config/components.ts';
-import { defaultConfig } from '../config/config.ts';
+import { defaultConfig, readConfig } from '../config/config.ts';
 import { OllamaEmbedder, type OllamaEmbedderOptions } from '../embedders/ollama-embedder.ts';
 import { PermanentError, RetryableError } from '../messaging/errors.ts';
 
@@ -112,6 +112,17 @@ describe('OllamaEmbedder against a local server speaking the embed API', functio
     await assert.rejects(embedder.embed(['x']), (error: unknown) =>
       error instanceof PermanentError && error.message.includes('ollama pull missing-model'));
     await assert.rejects(embedder.identity(), PermanentError);
+  });
+
+  it('when OLLAMA_HOST is given with Ollama\'s /api path, should still call /api/embed', async () => {
+    const server = await start(embedAnswer);
+    await ollama({ host: `${server.host}/api/` }).embed(['x']);
+    assert.deepEqual(server.seen.map((request) => request.path), ['/api/embed']);
+  });
+
+  it('when OLLAMA_BATCH_SIZE is past what the embed stage hands over at once (64), should refuse it naming the range', () => {
+    assert.throws(() => readConfig({ OLLAMA_BATCH_SIZE: '65' }), /OLLAMA_BATCH_SIZE must be an integer in 1\.\.64, got "65"/);
+    assert.equal(readConfig({ OLLAMA_BATCH_SIZE: '64' }).ollamaBatchSize, 64);
   });
 
   it('when the server answers 503 or 429, should fail with a retryable error', async () => {
