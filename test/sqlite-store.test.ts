@@ -128,3 +128,66 @@ describeStoreContract('sqlite, approximate index', async () => {
   };
 });
 
+
+describe('SqliteStore: deleting a large collection in steps', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let store: Store;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rag-sqlite-delete-'));
+    // Seven chunk rows per transaction: the 40 below take six.
+    store = openSqliteStore({ path: join(dir, 'store.db'), searchThreads: false, chunkDeleteBatch: 7 });
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const embedder = { name: 'steps-test', dimension: 4 };
+  async function index(collection: string, documentId: string, chunks: number): Promise<void> {
+    const job = await store.createJob({ id: `job-${collection}-${documentId}-${Math.random()}`, collection, documentId, priority: 'NORMAL' });
+    const document = { id: documentId, collection, title: null, mimeType: 'text/plain', sourceUrl: null, metadata: {}, contentHash: documentId };
+    await store.indexDocument({
+      jobId: job.id, document, embedder,
+      chunks: Array.from({ length: chunks }, (_, ordinal) => ({
+        id: `${documentId}:${ordinal}`, ordinal, text: `kettle ${documentId} part ${ordinal}`, heading: null, vector: Float32Array.from([1, ordinal, 0.5, 0.1]),
+      })),
+    });
+  }
+
+  it('when other writes come meanwhile, should let them through between its steps, and a document indexed meanwhile stays', async () => {
+    for (let i = 0; i < 4; i++) await index('big', `doc-${i}`, 10);
+    await index('other', 'doc-0', 3);
+    const order: string[] = [];
+    const deletion = store.deleteCollection('big').then((count) => { order.push('deleted'); return count; });
+    // Asked for after the deletion began: each is answered before it ends.
+    const meanwhile = (async () => {
+      await store.createJob({ id: 'job-meanwhile', collection: 'other', documentId: 'doc-9', priority: 'NORMAL' });
+      order.push('job created');
+      await index('big', 'doc-new', 2);
+      order.push('indexed into big');
+      assert.ok((await store.search({ collection: 'big', mode: 'LEXICAL', text: 'kettle', k: 50 })).every((hit) => hit.documentId === 'doc-new'));
+    })();
+    assert.equal(await deletion, 4);
+    await meanwhile;
+    assert.deepEqual(order, ['job created', 'indexed into big', 'deleted']);
+    for (let i = 0; i < 4; i++) assert.equal(await store.getDocument('big', `doc-${i}`), null);
+    assert.equal(await store.countChunks('big', 'doc-new'), 2, 'the document indexed meanwhile keeps its chunks');
+    assert.equal((await store.getCollection('big'))?.documentCount, 1);
+    const hits = await store.search({ collection: 'big', mode: 'HYBRID', vector: Float32Array.from([1, 0, 0.5, 0.1]), text: 'kettle', k: 50 });
+    assert.deepEqual([...new Set(hits.map((hit) => hit.documentId))], ['doc-new']);
+    assert.equal(await store.countChunks('other', 'doc-0'), 3, 'another collection untouched');
+  });
+
+  it('when nothing was indexed meanwhile, should leave nothing of it: no documents, chunks, entry or search', async () => {
+    for (let i = 0; i < 3; i++) await index('big', `doc-${i}`, 9);
+    assert.equal(await store.deleteCollection('big'), 3);
+    assert.equal(await store.getCollection('big'), null);
+    assert.deepEqual(await store.listCollections(), []);
+    assert.equal(await store.countChunks('big', 'doc-0'), 0);
+    assert.deepEqual(await store.search({ collection: 'big', mode: 'LEXICAL', text: 'kettle', k: 5 }), []);
+    await index('big', 'doc-0', 2);
+    assert.equal((await store.getCollection('big'))?.chunkCount, 2, 'made afresh');
+  });
+});

@@ -23,6 +23,7 @@ import type { DocumentRow } from './document-rows.ts';
 import { indexDocumentInTransaction, removeChunks } from './index-document.ts';
 import { finishUnchangedInTransaction } from './unchanged-document.ts';
 import { listDocuments } from './document-list.ts';
+import { CHUNK_BATCH, deleteCollectionInSteps } from './collection-deletion.ts';
 import { jobToParams, rowToJob } from './job-rows.ts';
 import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
@@ -78,6 +79,8 @@ export interface SqliteStoreOptions {
    * 0 ranks them through FTS5's bm25 alone. Default DEFAULT_POSTINGS_MB (1024).
    */
   readonly lexicalPostingsMb?: number;
+  /** Chunk rows a collection's deletion removes per transaction (collection-deletion.ts). Default CHUNK_BATCH. */
+  readonly chunkDeleteBatch?: number;
 }
 
 /** How long a writer waits for another process's write lock before failing, in ms. */
@@ -113,7 +116,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   if (!inMemory) trimLogAfterRestarts(db, walLimit);
   // Only a writer whose thread may block restarts the log: the restart waits there (wal-bound.ts).
   const walBound = inMemory || !lockWaiting.mayBlock ? null : new WalBound(db, `${options.path}-wal`, walLimit, BUSY_TIMEOUT_MS);
-  return new SqliteStore(db, searchPool, options.changeRetention ?? CHANGE_RETENTION, lockWaiting, postingsBytes, walBound);
+  return new SqliteStore(db, searchPool, options.changeRetention ?? CHANGE_RETENTION, lockWaiting, postingsBytes, walBound, options.chunkDeleteBatch ?? CHUNK_BATCH);
 }
 
 class SqliteStore implements Store {
@@ -128,6 +131,7 @@ class SqliteStore implements Store {
     lockWaiting: LockWaiting,
     private readonly postingsBytes: number,
     walBound: WalBound | null,
+    private readonly chunkDeleteBatch: number,
   ) {
     this.writes = new WriteQueue(db, BUSY_TIMEOUT_MS, lockWaiting, walBound === null ? undefined : () => walBound.afterCommit());
   }
@@ -361,16 +365,9 @@ class SqliteStore implements Store {
   }
 
   async deleteCollection(name: string): Promise<number> {
-    return this.writeChunks(() => {
-      const row = prepared(this.db, 'SELECT id FROM collections WHERE name = ?').get(name) as { id: number } | undefined;
-      if (row === undefined) return 0;
-      this.db.exec(`DROP TABLE IF EXISTS ${vectorTableName(row.id)}; DROP TABLE IF EXISTS ${lexicalTableName(row.id)}`);
-      prepared(this.db, 'DELETE FROM chunks WHERE collection = ?').run(name);
-      const { changes } = prepared(this.db, 'DELETE FROM documents WHERE collection = ?').run(name);
-      prepared(this.db, 'DELETE FROM collections WHERE id = ?').run(row.id);
-      return changes;
-    });
+    return deleteCollectionInSteps(this.db, (fn) => this.writeChunks(fn, 'deleteCollection'), name, this.chunkDeleteBatch);
   }
+
 
   async close(): Promise<void> {
     await this.writes.drain();
