@@ -36,6 +36,16 @@ async function startMongoContainer(image: string): Promise<Started> {
   };
 }
 
+/** Each test's database goes with it. */
+async function dropDatabase(uri: string, db: string): Promise<void> {
+  const client = new MongoClient(uri);
+  try {
+    await client.db(db).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}
+
 describe('MongoDB store', function () {
   this.timeout(300_000);
   let uri = '';
@@ -69,12 +79,7 @@ describe('MongoDB store', function () {
       store,
       cleanup: async () => {
         await store.close();
-        const client = new MongoClient(uri);
-        try {
-          await client.db(db).dropDatabase();
-        } finally {
-          await client.close();
-        }
+        await dropDatabase(uri, db);
       },
     };
     // LEXICAL on Atlas Search ($search); HYBRID fuses it with $vectorSearch as the embedded store does.
@@ -97,12 +102,7 @@ describe('MongoDB store', function () {
         assert.equal((await store.getJob(job.id))?.status, 'QUEUED');
       } finally {
         await store.close();
-        const client = new MongoClient(uri);
-        try {
-          await client.db(db).dropDatabase();
-        } finally {
-          await client.close();
-        }
+        await dropDatabase(uri, db);
       }
     });
   });
