@@ -7,6 +7,7 @@ import { DEFAULT_URL, UsageError } from './connection.ts';
 import type { CliContext } from './context.ts';
 import { collectionsCommand } from './collections-command.ts';
 import { dlqCommand } from './dlq-command.ts';
+import { deleteCommand } from './delete-command.ts';
 import { documentsCommand } from './documents-command.ts';
 import { GraphQLRequestError } from './graphql-client.ts';
 import { ingestCommand } from './ingest-command.ts';
@@ -55,6 +56,7 @@ Examples:
   rag ingest ./docs -c docs --prune        # again after edits: changed files replaced, removed ones deleted
   rag search "how do I feed the starter" -c docs -k 3
   rag documents -c docs --prefix "file:$PWD/docs/"
+  rag delete ./docs/old.md -c docs
   rag jobs --collection docs --status FAILED
   rag job <id> --watch
 
@@ -63,6 +65,7 @@ Exit codes: 0 ok, 1 a job or request failed, 2 the gateway lacks the feature, 13
   .addCommand(ingestCommand(context))
   .addCommand(searchCommand(context))
   .addCommand(documentsCommand(context))
+  .addCommand(deleteCommand(context))
   .addCommand(collectionsCommand(context))
   .addCommand(jobsCommand(context))
   .addCommand(jobCommand(context))

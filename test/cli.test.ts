@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makePdf } from './fixtures/make-pdf.ts';
 import { COMPILED, nodeArgs, PROJECT_ROOT } from '../supervisor/node-command.ts';
-import { gqlData } from './support/graphql-client.ts';
+import { gqlData, waitForJob } from './support/graphql-client.ts';
 import { startTestSystem, type TestSystem } from './support/test-system.ts';
 
 // The bin npm links runs the compiled CLI; run from the sources, the test runs them too.
@@ -224,6 +224,21 @@ describe('rag command line against a running system', function () {
     const collections = await runCli(['collections', '--json'], env);
     const sync = (JSON.parse(collections.stdout) as { name: string; documentCount: number }[]).find((collection) => collection.name === 'cli-sync');
     assert.equal(sync?.documentCount, 1, describeRun(collections));
+  });
+
+  it('when documents are deleted by file and by id / should delete each, and exit 1 naming one that is not there', async () => {
+    const folder = tempDir();
+    writeFileSync(path.join(folder, 'heron.md'), '# Heron\n\nHerons stand still in the shallows.');
+    assert.equal((await runCli(['ingest', folder, '-c', 'cli-delete', '--watch'], env)).code, 0);
+    const { ingestDocument } = await gqlData(system.url, 'mutation { ingestDocument(input: { collection: "cli-delete", documentId: "notes/egret", text: "Egrets wade at dawn." }) { id } }');
+    assert.equal((await waitForJob(system.url, ingestDocument.id)).status, 'SUCCEEDED');
+    const run = await runCli(['delete', path.join(folder, 'heron.md'), 'notes/egret', 'never-there', '-c', 'cli-delete'], env);
+    assert.equal(run.code, 1, describeRun(run));
+    assert.match(run.stdout, new RegExp(`^${escapeRegExp(path.join(folder, 'heron.md'))}: deleted$`, 'm'));
+    assert.match(run.stdout, /^notes\/egret: deleted$/m);
+    assert.match(run.stdout, /^never-there: no such document in "cli-delete" \(id never-there;/m);
+    const documents = await runCli(['documents', '-c', 'cli-delete', '--json'], env);
+    assert.deepEqual(JSON.parse(documents.stdout), [], describeRun(documents));
   });
 
   describe('when the gateway refuses an ingest with BACKPRESSURE', () => {
