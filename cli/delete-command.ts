@@ -6,12 +6,18 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import type { Connection } from './connection.ts';
 import { connectionOf, type CliContext } from './context.ts';
 import { request } from './graphql-client.ts';
 import { ExitCode, printJson, printLine } from './output.ts';
 import { fileDocumentId } from './prepare-input.ts';
 
 const DELETE = 'mutation Delete($collection: String!, $id: ID!) { deleteDocument(collection: $collection, id: $id) }';
+
+/** Deletes one document of `collection`; false when there was none. */
+export async function deleteDocument(connection: Connection, collection: string, id: string): Promise<boolean> {
+  return (await request<{ deleteDocument: boolean }>(connection, DELETE, { collection, id })).deleteDocument;
+}
 
 export function deleteCommand(context: CliContext): Command {
   return new Command('delete')
@@ -24,8 +30,7 @@ export function deleteCommand(context: CliContext): Command {
       const results: { argument: string; documentId: string; deleted: boolean }[] = [];
       for (const argument of args) {
         const documentId = looksLikeFile(argument, context.cwd) ? fileDocumentId(path.resolve(context.cwd, argument)) : argument;
-        const { deleteDocument } = await request<{ deleteDocument: boolean }>(connection, DELETE, { collection: options.collection, id: documentId });
-        results.push({ argument, documentId, deleted: deleteDocument });
+        results.push({ argument, documentId, deleted: await deleteDocument(connection, options.collection, documentId) });
       }
       if (options.json) printJson(context, results);
       else for (const result of results) printLine(context, `${result.argument}: ${result.deleted ? 'deleted' : `no such document in "${options.collection}" (id ${result.documentId}; a removed file is named ./path or /path)`}`);

@@ -9,10 +9,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from './connection.ts';
 import { listDocuments } from './documents-command.ts';
-import { request } from './graphql-client.ts';
+import { deleteDocument } from './delete-command.ts';
 import { FILE_ID_PREFIX, fileOfDocumentId } from './prepare-input.ts';
-
-const DELETE = 'mutation Delete($collection: String!, $id: ID!) { deleteDocument(collection: $collection, id: $id) }';
 
 /** The ids of the documents deleted, their files gone. */
 export async function pruneRemovedFiles(connection: Connection, collection: string, folders: readonly string[]): Promise<string[]> {
@@ -25,10 +23,7 @@ export async function pruneRemovedFiles(connection: Connection, collection: stri
       if (file !== null && !existsSync(file)) gone.push(document.id);
     }
     // Deleted after the listing, so its pages never shift under it.
-    for (const id of gone) {
-      const { deleteDocument } = await request<{ deleteDocument: boolean }>(connection, DELETE, { collection, id });
-      if (deleteDocument) pruned.push(id);
-    }
+    for (const id of gone) if (await deleteDocument(connection, collection, id)) pruned.push(id);
   }
   return pruned;
 }

@@ -5,8 +5,9 @@
  * running jobs first. The vector index is shared by every collection of a dimension, so deleting
  * a collection removes its vectors (they live on the chunk documents) but keeps the index.
  */
-import type { ClientSession, MongoClient } from 'mongodb';
+import type { MongoClient } from 'mongodb';
 import { documentKey } from './document-identity.ts';
+import { inTransaction } from './transaction.ts';
 import type { StoreCollections } from './index-document.ts';
 
 /** Deletes one collection's document and its chunks; the same id in another collection stays. */
@@ -47,16 +48,4 @@ export async function deleteCollection(client: MongoClient, c: StoreCollections,
     const { deletedCount } = await c.documents.deleteMany({ collection: name }, options);
     return deletedCount;
   });
-}
-
-async function inTransaction<T>(client: MongoClient, transactions: boolean, work: (session: ClientSession | undefined) => Promise<T>): Promise<T> {
-  if (!transactions) return work(undefined);
-  const session = client.startSession();
-  try {
-    let result: T | undefined;
-    await session.withTransaction(async () => { result = await work(session); }, { writeConcern: { w: 'majority' } });
-    return result as T;
-  } finally {
-    await session.endSession();
-  }
 }

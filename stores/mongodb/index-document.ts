@@ -14,6 +14,8 @@ import { JobDocumentMismatchError } from '../store.ts';
 import { documentKey } from './document-identity.ts';
 import type { IndexOutcome, IndexRequest } from '../store.ts';
 import { documentToJob } from './job-documents.ts';
+import { markSucceeded } from './job-success.ts';
+import { inTransaction } from './transaction.ts';
 import type { JobDocument } from './job-documents.ts';
 import { Binary } from 'mongodb';
 import { MAX_FILTER_PATHS, TooManyFilterPathsError, metadataPaths } from './metadata-filter.ts';
@@ -99,21 +101,11 @@ export async function indexDocument(
       );
     }
   });
-  const run = async (session: ClientSession | undefined): Promise<IndexOutcome> => writeAll(collections, request, session);
   try {
-    if (!transactions) return await run(undefined);
-    const session = client.startSession();
-    try {
-      let outcome: IndexOutcome | undefined;
-      // withTransaction retries the callback on transient errors (write conflicts between writers).
-      await session.withTransaction(async () => { outcome = await run(session); }, {
-        readConcern: { level: 'snapshot' },
-        writeConcern: { w: 'majority' },
-      });
-      return outcome!;
-    } finally {
-      await session.endSession();
-    }
+    return await inTransaction(client, transactions, (session) => writeAll(collections, request, session), {
+      readConcern: { level: 'snapshot' },
+      writeConcern: { w: 'majority' },
+    });
   } catch (error) {
     if (error instanceof JobAlreadyFinished) return { kind: 'skipped', job: error.job };
     throw error;
@@ -193,20 +185,11 @@ async function writeAll(
     })), options);
   }
 
-  const succeeded = await jobs.findOneAndUpdate(
-    { _id: request.jobId, status: { $nin: [...TERMINAL_STATUSES] } },
-    {
-      $set: { status: 'SUCCEEDED', stage: 'INDEX', progress: 1, error: null, chunkCount: chunks.length, updatedAt: now, finishedAt: now },
-      $inc: { seq: 1 },
-    },
-    { ...options, returnDocument: 'after' },
-  );
+  const succeeded = await markSucceeded({ jobs, resumePoints }, request.jobId, 'INDEX', chunks.length, now, session);
   if (succeeded === null) {
     // Cancelled while we wrote: abort the transaction (without one, the writes stay; the job stays cancelled).
     const current = await jobs.findOne({ _id: request.jobId }, options);
     throw new JobAlreadyFinished(documentToJob(current!));
   }
-  // A job that succeeded has nothing left to resume from.
-  await resumePoints.deleteOne({ _id: request.jobId }, options);
-  return { kind: 'indexed', job: documentToJob(succeeded) };
+  return { kind: 'indexed', job: succeeded };
 }

@@ -11,22 +11,16 @@ import type { UnchangedOutcome } from '../store.ts';
 import { documentKey } from './document-identity.ts';
 import type { StoreCollections } from './index-document.ts';
 import { documentToJob } from './job-documents.ts';
+import { markSucceeded } from './job-success.ts';
+import { inTransaction } from './transaction.ts';
 
-export async function finishUnchanged(
+export function finishUnchanged(
   client: MongoClient, collections: StoreCollections, jobId: string, fingerprint: string, transactions: boolean,
 ): Promise<UnchangedOutcome> {
-  if (!transactions) return finish(collections, jobId, fingerprint, undefined);
-  const session = client.startSession();
-  try {
-    let outcome: UnchangedOutcome | undefined;
-    await session.withTransaction(async () => { outcome = await finish(collections, jobId, fingerprint, session); }, {
-      readConcern: { level: 'snapshot' },
-      writeConcern: { w: 'majority' },
-    });
-    return outcome!;
-  } finally {
-    await session.endSession();
-  }
+  return inTransaction(client, transactions, (session) => finish(collections, jobId, fingerprint, session), {
+    readConcern: { level: 'snapshot' },
+    writeConcern: { w: 'majority' },
+  });
 }
 
 async function finish(
@@ -42,21 +36,9 @@ async function finish(
     { ...options, projection: { chunkCount: 1 } },
   );
   if (document === null) return { kind: 'changed' };
-  const now = new Date();
-  const succeeded = await jobs.findOneAndUpdate(
-    { _id: jobId, status: { $nin: [...TERMINAL_STATUSES] } },
-    {
-      $set: { status: 'SUCCEEDED', stage: 'PARSE', progress: 1, error: null, chunkCount: document.chunkCount, updatedAt: now, finishedAt: now },
-      $inc: { seq: 1 },
-    },
-    { ...options, returnDocument: 'after' },
-  );
-  if (succeeded === null) {
-    // Cancelled between the two reads and the update: nothing was written.
-    const current = await jobs.findOne({ _id: jobId }, options);
-    return { kind: 'finished', job: documentToJob(current!) };
-  }
-  // A job that succeeded has nothing left to resume from.
-  await resumePoints.deleteOne({ _id: jobId }, options);
-  return { kind: 'unchanged', job: documentToJob(succeeded) };
+  const succeeded = await markSucceeded({ jobs, resumePoints }, jobId, 'PARSE', document.chunkCount, new Date(), session);
+  if (succeeded !== null) return { kind: 'unchanged', job: succeeded };
+  // Cancelled between the reads and the update: nothing was written.
+  const current = await jobs.findOne({ _id: jobId }, options);
+  return { kind: 'finished', job: documentToJob(current!) };
 }

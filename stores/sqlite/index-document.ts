@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { isTerminal } from '../../schema/domain.ts';
-import type { EmbedderIdentity, Job } from '../../schema/domain.ts';
+import type { EmbedderIdentity } from '../../schema/domain.ts';
 import { EmbedderMismatchError, sameEmbedder } from '../../schema/embedder-mismatch.ts';
 import { JobDocumentMismatchError } from '../store.ts';
 import type { IndexOutcome, IndexRequest } from '../store.ts';
@@ -13,6 +13,7 @@ import { rowToJob } from './job-rows.ts';
 import type { JobRow } from './job-rows.ts';
 import { createLexicalTable, createVectorTable, lexicalTableName, vectorTableName } from './migrations.ts';
 import { vectorToBlob } from './vector-search.ts';
+import { markSucceeded } from './job-success.ts';
 import { prepared } from './statements.ts';
 
 interface CollectionRow {
@@ -83,24 +84,7 @@ export function indexDocumentInTransaction(db: Database.Database, request: Index
     insertLexical.run(lastInsertRowid, chunk.text, chunk.heading, document.title);
   }
 
-  const succeeded: Job = {
-    ...job,
-    status: 'SUCCEEDED',
-    stage: 'INDEX',
-    progress: 1,
-    error: null,
-    chunkCount: chunks.length,
-    seq: job.seq + 1,
-    updatedAt: new Date(now),
-    finishedAt: new Date(now),
-  };
-  prepared(db, 
-    `UPDATE jobs SET status = @status, stage = @stage, progress = @progress, error = NULL, chunk_count = @chunkCount,
-       seq = seq + 1, updated_at = @now, finished_at = @now WHERE id = @id`,
-  ).run({ status: succeeded.status, stage: succeeded.stage, progress: 1, chunkCount: chunks.length, now, id: job.id });
-  // A job that succeeded has nothing left to resume from.
-  prepared(db, 'DELETE FROM resume_points WHERE job_id = ?').run(job.id);
-  return { kind: 'indexed', job: succeeded };
+  return { kind: 'indexed', job: markSucceeded(db, job, 'INDEX', chunks.length, now) };
 }
 
 /** Registers the collection's embedder on first use; afterwards every write must use the same one. */

@@ -14,8 +14,8 @@ import type { DocumentRecord, EmbedderIdentity, Job, SearchHit, Stage } from '..
 import { checkQueryEmbedder } from '../../schema/embedder-mismatch.ts';
 import { checkSearchQuery } from '../store.ts';
 import type {
-  CollectionInfo, DocumentPage, DocumentQuery, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, OutboxEntry, OutboxMessage, ResumePoint,
-  SearchQuery, Store, UnchangedOutcome,
+  CollectionInfo, DocumentPage, DocumentQuery, IndexOutcome, IndexRequest, JobPage, JobPatch, JobQuery, NewJob, OutboxEntry,
+  OutboxMessage, ResumePoint, SearchQuery, Store, UnchangedOutcome,
 } from '../store.ts';
 import { claimOutbox, completeOutbox, countOutbox, hasClaimableOutbox, insertOutbox } from './outbox.ts';
 import { rowToDocument } from './document-rows.ts';
@@ -28,7 +28,7 @@ import { jobToParams, rowToJob } from './job-rows.ts';
 import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
 import type { JobRow } from './job-rows.ts';
-import { lexicalTableName, migrate, vectorTableName } from './migrations.ts';
+import { migrate } from './migrations.ts';
 import { BACKGROUND_WRITER, WriteQueue, type LockWaiting } from './write-queue.ts';
 import { useWriteAheadLog } from './write-ahead-log.ts';
 import { CHANGE_RETENTION, pruneChanges } from './change-log.ts';
@@ -367,7 +367,6 @@ class SqliteStore implements Store {
   async deleteCollection(name: string): Promise<number> {
     return deleteCollectionInSteps(this.db, (fn) => this.writeChunks(fn, 'deleteCollection'), name, this.chunkDeleteBatch);
   }
-
 
   async close(): Promise<void> {
     await this.writes.drain();

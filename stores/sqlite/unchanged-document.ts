@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { isTerminal } from '../../schema/domain.ts';
 import type { UnchangedOutcome } from '../store.ts';
 import { rowToJob, type JobRow } from './job-rows.ts';
+import { markSucceeded } from './job-success.ts';
 import { prepared } from './statements.ts';
 
 /** Must run inside an immediate transaction (see SqliteStore.finishUnchanged). */
@@ -20,17 +21,5 @@ export function finishUnchangedInTransaction(db: Database.Database, jobId: strin
   const document = prepared(db, "SELECT chunk_count FROM documents WHERE collection = ? AND id = ? AND status = 'INDEXED' AND fingerprint = ?")
     .get(job.collection, job.documentId, fingerprint) as { chunk_count: number } | undefined;
   if (document === undefined) return { kind: 'changed' };
-  prepared(db,
-    `UPDATE jobs SET status = 'SUCCEEDED', stage = 'PARSE', progress = 1, error = NULL, chunk_count = @chunkCount,
-       seq = seq + 1, updated_at = @now, finished_at = @now WHERE id = @id`,
-  ).run({ chunkCount: document.chunk_count, now, id: jobId });
-  // A job that succeeded has nothing left to resume from.
-  prepared(db, 'DELETE FROM resume_points WHERE job_id = ?').run(jobId);
-  return {
-    kind: 'unchanged',
-    job: {
-      ...job, status: 'SUCCEEDED', stage: 'PARSE', progress: 1, error: null, chunkCount: document.chunk_count, seq: job.seq + 1,
-      updatedAt: new Date(now), finishedAt: new Date(now),
-    },
-  };
+  return { kind: 'unchanged', job: markSucceeded(db, job, 'PARSE', document.chunk_count, now) };
 }
