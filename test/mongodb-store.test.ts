@@ -74,7 +74,9 @@ describe('MongoDB store', function () {
 
   describeStoreContract('mongodb', async () => {
     const db = `rag_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-    const store = await openMongoStore({ ...mongoStoreOptions(defaultConfig({ mongodbDb: db }), uri), indexPollMs: 200 });
+    // Collections past four chunks are deleted in steps of two documents, so the contract covers both ways.
+    const collectionDeletion = { transactionMaxChunks: 4, documentsPerStep: 2 };
+    const store = await openMongoStore({ ...mongoStoreOptions(defaultConfig({ mongodbDb: db }), uri), indexPollMs: 200, collectionDeletion });
     return {
       store,
       cleanup: async () => {

@@ -769,6 +769,30 @@ export function describeStoreContract(name: string, open: OpenStore, features: S
         assert.deepEqual((await store.getCollection('old'))?.embedder, otherEmbedder);
       });
 
+      it('when documents are indexed into a collection while it is deleted, should leave each of them whole or gone, and the rest gone', async () => {
+        for (let i = 0; i < 6; i++) await ingest(documentVersion(`d${i}`, 'busy'), [chunk(`d${i}`, 0, near), chunk(`d${i}`, 1, far)]);
+        const deletion = store.deleteCollection('busy');
+        const meanwhile = Promise.all([
+          ingest(documentVersion('d0', 'busy', {}, 'hash-2'), [0, 1, 2].map((ordinal) => chunk('d0', ordinal, near, 'v2'))),
+          ingest(documentVersion('d9', 'busy'), [chunk('d9', 0, near)]),
+        ]);
+        const [deleted] = await Promise.all([deletion, meanwhile]);
+        assert.ok(deleted >= 5 && deleted <= 7, `deleted ${deleted}: d1–d5 at least`);
+        for (let i = 1; i < 6; i++) assert.equal(await store.getDocument('busy', `d${i}`), null);
+        let kept = 0;
+        for (const [id, chunks] of [['d0', 3], ['d9', 1]] as const) {
+          const document = await store.getDocument('busy', id);
+          if (document === null) {
+            assert.equal(await store.countChunks('busy', id), 0, `${id} gone with its chunks`);
+          } else {
+            kept += 1;
+            assert.equal(document.contentHash, id === 'd0' ? 'hash-2' : 'hash-1', `${id} is the version written last`);
+            assert.equal(await store.countChunks('busy', id), chunks, `${id} kept whole`);
+          }
+        }
+        assert.equal((await store.getCollection('busy'))?.documentCount ?? 0, kept, 'the collection holds what was kept, and is known while it holds anything');
+      });
+
       it('when an unknown collection is deleted, should return 0', async () => {
         assert.equal(await store.deleteCollection('no-such-collection'), 0);
       });

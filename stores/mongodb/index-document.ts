@@ -48,6 +48,12 @@ export interface StoredDocument {
   contentHash: string | null;
   /** See DocumentRecord.fingerprint; absent from documents indexed before it was kept. */
   fingerprint?: string | null;
+  /**
+   * The job whose index write stored this version, on the document and on each of its chunks:
+   * deleting a collection step by step removes exactly the versions it listed, never one written
+   * meanwhile. Absent from documents and chunks indexed before it was kept.
+   */
+  indexedBy?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -71,6 +77,8 @@ export interface ChunkDocument {
   metadata: Metadata;
   dimension: number;
   embeddings: Record<string, Binary | number[]>;
+  /** See StoredDocument.indexedBy. */
+  indexedBy?: string | null;
 }
 
 /** The collections the write touches. */
@@ -161,8 +169,10 @@ async function writeAll(
         metadata: document.metadata,
         contentHash: document.contentHash,
         fingerprint: document.fingerprint ?? null,
-        updatedAt: now,
+        indexedBy: request.jobId,
       },
+      // The server's clock, which a collection's deletion compares with its own start.
+      $currentDate: { updatedAt: true },
       $setOnInsert: { createdAt: now },
     },
     { ...options, upsert: true },
@@ -182,6 +192,7 @@ async function writeAll(
       metadata: document.metadata,
       dimension: embedder.dimension,
       embeddings: { [path]: Binary.fromFloat32Array(chunk.vector) },
+      indexedBy: request.jobId,
     })), options);
   }
 

@@ -15,7 +15,7 @@ import { decodeJobCursor, encodeJobCursor } from '../job-cursor.ts';
 import { DuplicateJobError, validateJobPatch, validateJobQuery } from '../job-rules.ts';
 import { queuedJob } from '../new-job.ts';
 import { MongoClient, MongoServerError } from 'mongodb';
-import { deleteCollection, deleteDocument } from './delete-documents.ts';
+import { deleteCollection, deleteDocument, type CollectionDeletionLimits } from './delete-documents.ts';
 import { documentKey, prepareDocumentIdentity } from './document-identity.ts';
 import { getResumePoint, saveResumePoint, type ResumePointDocument } from './resume-points.ts';
 import type { Collection, Db, Document, Filter } from 'mongodb';
@@ -59,6 +59,8 @@ export interface MongoStoreOptions {
   readonly indexPollMs?: number;
   /** Automatic quantization inside the vector indexes (MONGODB_QUANTIZATION); default `none`. */
   readonly quantization?: Quantization;
+  /** When a collection's deletion takes steps, and how large they are; tests make them small. */
+  readonly collectionDeletion?: CollectionDeletionLimits;
 }
 
 export { MAX_NUM_CANDIDATES };
@@ -84,6 +86,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
       indexWaitMs: options.indexWaitMs,
       indexPollMs: options.indexPollMs ?? INDEX_POLL_MS,
       quantization: options.quantization ?? 'none',
+      collectionDeletion: options.collectionDeletion,
     });
   } catch (error) {
     await client.close();
@@ -128,6 +131,7 @@ interface Tuning {
   readonly indexWaitMs: number;
   readonly indexPollMs: number;
   readonly quantization: Quantization;
+  readonly collectionDeletion?: CollectionDeletionLimits;
 }
 
 class MongoStore implements Store {
@@ -341,7 +345,7 @@ class MongoStore implements Store {
   }
 
   async deleteCollection(name: string): Promise<number> {
-    return deleteCollection(this.client, this.c, name, this.transactions);
+    return deleteCollection(this.client, this.c, name, this.transactions, this.tuning.collectionDeletion);
   }
 
   async close(): Promise<void> {
