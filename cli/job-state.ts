@@ -74,7 +74,10 @@ export function foundUnchanged(job: JobState): boolean {
  * `SUCCEEDED (unchanged, 3 chunks)`, `FAILED: reason`.
  */
 export function describeJob(job: JobState): string {
-  if (job.status === 'SUCCEEDED') return `SUCCEEDED (${foundUnchanged(job) ? 'unchanged, ' : ''}${job.chunkCount ?? 0} chunks)`;
+  if (job.status === 'SUCCEEDED') {
+    const chunks = job.chunkCount ?? 0;
+    return `SUCCEEDED (${foundUnchanged(job) ? 'unchanged, ' : ''}${chunks} ${chunks === 1 ? 'chunk' : 'chunks'})`;
+  }
   if (isTerminal(job.status)) return job.error ? `${job.status}: ${job.error}` : job.status;
   return `${job.stage === null ? '' : `${job.stage} `}${job.status} ${percent(job.progress)}`;
 }
