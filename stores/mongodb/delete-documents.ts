@@ -94,10 +94,11 @@ async function deleteInSteps(client: MongoClient, c: StoreCollections, name: str
     .toArray();
   let deleted = 0;
   for (let page = await listAfter(null); page.length > 0; page = await listAfter(page.at(-1)!.documentId)) {
+    // Each branch names the collection, so each is a range of the (collection, documentId) index.
     // `indexedBy: null` also matches a version written before the field was kept (it lacks it).
-    const versions = page.map((document) => ({ documentId: document.documentId, indexedBy: document.indexedBy ?? null }));
-    await c.chunks.deleteMany({ collection: name, $or: versions });
-    deleted += (await c.documents.deleteMany({ collection: name, $or: versions })).deletedCount;
+    const versions = page.map((document) => ({ collection: name, documentId: document.documentId, indexedBy: document.indexedBy ?? null }));
+    await c.chunks.deleteMany({ $or: versions });
+    deleted += (await c.documents.deleteMany({ $or: versions })).deletedCount;
   }
   await c.chunks.deleteMany({ collection: name, indexedBy: null });
   if (entry !== null && await c.documents.countDocuments({ collection: name }, { limit: 1 }) > 0) {
