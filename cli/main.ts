@@ -7,6 +7,7 @@ import { DEFAULT_URL, UsageError } from './connection.ts';
 import type { CliContext } from './context.ts';
 import { collectionsCommand } from './collections-command.ts';
 import { dlqCommand } from './dlq-command.ts';
+import { deleteCollectionCommand } from './delete-collection-command.ts';
 import { deleteCommand } from './delete-command.ts';
 import { documentsCommand } from './documents-command.ts';
 import { GraphQLRequestError } from './graphql-client.ts';
@@ -57,6 +58,7 @@ Examples:
   rag search "how do I feed the starter" -c docs -k 3
   rag documents -c docs --prefix "file:$PWD/docs/"
   rag delete ./docs/old.md -c docs
+  rag delete-collection old-docs --yes    # every document of it (admin key)
   rag jobs --collection docs --status FAILED
   rag job <id> --watch
 
@@ -66,6 +68,7 @@ Exit codes: 0 ok, 1 a job or request failed, 2 the gateway lacks the feature, 13
   .addCommand(searchCommand(context))
   .addCommand(documentsCommand(context))
   .addCommand(deleteCommand(context))
+  .addCommand(deleteCollectionCommand(context))
   .addCommand(collectionsCommand(context))
   .addCommand(jobsCommand(context))
   .addCommand(jobCommand(context))

@@ -241,6 +241,24 @@ describe('rag command line against a running system', function () {
     assert.deepEqual(JSON.parse(documents.stdout), [], describeRun(documents));
   });
 
+  it('when a collection is deleted / should ask for --yes first and delete nothing, then delete it whole', async () => {
+    const folder = tempDir();
+    writeFileSync(path.join(folder, 'plover.md'), '# Plover\n\nPlovers run along the tideline.');
+    writeFileSync(path.join(folder, 'tern.md'), '# Tern\n\nTerns dive for fish.');
+    assert.equal((await runCli(['ingest', folder, '-c', 'cli-drop', '--watch'], env)).code, 0);
+    const unconfirmed = await runCli(['delete-collection', 'cli-drop'], env);
+    assert.equal(unconfirmed.code, 1, describeRun(unconfirmed));
+    assert.match(unconfirmed.stderr, /this deletes every document of "cli-drop" with its chunks; add --yes to do it/);
+    assert.equal(JSON.parse((await runCli(['documents', '-c', 'cli-drop', '--json'], env)).stdout).length, 2, 'nothing deleted without --yes');
+    const run = await runCli(['delete-collection', 'cli-drop', '--yes'], env);
+    assert.equal(run.code, 0, describeRun(run));
+    assert.equal(run.stdout, 'collection "cli-drop": 2 documents deleted\n');
+    const collections = JSON.parse((await runCli(['collections', '--json'], env)).stdout) as { name: string }[];
+    assert.ok(!collections.some((collection) => collection.name === 'cli-drop'), JSON.stringify(collections));
+    const again = await runCli(['delete-collection', 'cli-drop', '--yes', '--json'], env);
+    assert.deepEqual(JSON.parse(again.stdout), { collection: 'cli-drop', deletedDocuments: 0 });
+  });
+
   describe('when the gateway refuses an ingest with BACKPRESSURE', () => {
     /** A proxy to the real gateway that answers the first `refusals` ingests itself with `refusal`. */
     async function refusingProxy(refusals: number, extensions: Record<string, unknown>): Promise<{ url: string; ingests: () => number; close: () => Promise<void> }> {
