@@ -10,8 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createRetryPolicy } from '../config/components.ts';
+import { defaultConfig } from '../config/config.ts';
+import { topology } from '../messaging/topology.ts';
 import { nodeArgs, PROJECT_ROOT } from '../supervisor/node-command.ts';
-import { AMQP_URL } from './support/test-system.ts';
+import { AMQP_URL, deleteNamespace } from './support/test-system.ts';
 
 describe('supervisor: a child that cannot start', function () {
   this.timeout(180_000);
@@ -20,15 +23,19 @@ describe('supervisor: a child that cannot start', function () {
   before(() => { dataDir = mkdtempSync(path.join(tmpdir(), 'rag-start-limit-')); });
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  /** Runs `npm start`'s supervisor with `env` until it exits; its exit code and stderr. */
+  /**
+   * Runs `npm start`'s supervisor with `env` until it exits; its exit code and stderr. The actors
+   * it started declared their queues before it gave up: they are deleted after.
+   */
   async function startSupervisor(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+    const namespace = `test-${randomUUID().slice(0, 8)}`;
     const child = spawn(process.execPath, nodeArgs('supervisor/main.ts'), {
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: {
         ...process.env,
         AMQP_URL,
-        AMQP_NAMESPACE: `test-${randomUUID().slice(0, 8)}`,
+        AMQP_NAMESPACE: namespace,
         DATA_DIR: dataDir,
         PORT: '0',
         START_LIMIT: '2',
@@ -44,6 +51,8 @@ describe('supervisor: a child that cannot start', function () {
     const killer = setTimeout(() => child.kill('SIGKILL'), 170_000);
     const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
     clearTimeout(killer);
+    const config = defaultConfig();
+    await deleteNamespace(AMQP_URL, topology(namespace, config.queueType), createRetryPolicy(config).delays());
     return { code, stderr };
   }
 

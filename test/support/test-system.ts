@@ -72,7 +72,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   return system;
 }
 
-async function deleteNamespace(amqpUrl: string, names: Topology, retryDelays: readonly number[]): Promise<void> {
+/** Deletes a namespace's queues and exchanges, as a test that declared them leaves the broker. */
+export async function deleteNamespace(amqpUrl: string, names: Topology, retryDelays: readonly number[]): Promise<void> {
   // The first node of a cluster's list; every node sees the whole cluster's queues.
   const connection = await amqp.connect(amqpUrl.split(',')[0]!.trim());
   try {
