@@ -13,6 +13,7 @@
 import { Ollama } from 'ollama';
 import type { EmbedderIdentity } from '../schema/domain.ts';
 import { PermanentError, RetryableError } from '../messaging/errors.ts';
+import { untilAborted } from '../messaging/until-aborted.ts';
 import type { Embedder } from './embedder.ts';
 
 /** Options of the Ollama embedder. */
@@ -65,7 +66,7 @@ export class OllamaEmbedder implements Embedder {
     this.probe ??= this.embed([PROBE_TEXT])
       .then(([vector]) => this.currentIdentity(vector!.length))
       .finally(() => { this.probe = undefined; });
-    return signal === undefined ? this.probe : raceSignal(this.probe, signal);
+    return signal === undefined ? this.probe : untilAborted(this.probe, signal);
   }
 
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
@@ -181,12 +182,3 @@ function normalise(values: readonly number[]): Float32Array {
   return vector;
 }
 
-/** `promise`, or the signal's reason as soon as it aborts. */
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
