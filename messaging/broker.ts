@@ -17,6 +17,7 @@ import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
 import { tracedPublish } from '../observability/amqp-tracing.ts';
 import type { Logger } from '../observability/logger.ts';
 import { BrokerBlockedError, BrokerRejectedError, BrokerUnavailableError } from './broker-errors.ts';
+import { ChannelAcks } from './channel-acks.ts';
 import { PublisherChannel } from './publisher-channel.ts';
 import { redact, splitNodeUrls } from './node-urls.ts';
 
@@ -34,7 +35,10 @@ export interface BrokerOptions {
 /** Declares exchanges and queues; runs on every (re)connect and whenever a channel is re-opened. */
 export type TopologySetup = (channel: Channel) => Promise<void>;
 
-/** Receives a delivery on its consumer channel; the runtime acks or nacks on that channel. */
+/**
+ * Receives a delivery on its consumer channel; it is settled through `ChannelAcks.of(channel)`
+ * (channel-acks.ts), which coalesces the channel's acks.
+ */
 export type DeliveryHandler = (message: ConsumeMessage, channel: Channel) => void;
 
 /** What /healthz reports: healthy only while publishes can succeed. */
@@ -73,6 +77,8 @@ export class Broker {
   private lastRecoveryError: string | null = null;
   private readonly topologies: TopologySetup[] = [];
   private readonly consumers = new Set<ConsumerSpec>();
+  /** Every open consumer channel, cancelled consumers' included: their acks are sent before a close. */
+  private readonly consumerChannels = new Set<Channel>();
   private readonly waiters = new Set<() => void>();
   /** Rejecters of publishes awaiting their confirm: failed at once when the broker blocks publishers. */
   private readonly pending = new Set<(error: Error) => void>();
@@ -198,6 +204,15 @@ export class Broker {
     const model = this.model;
     this.model = null;
     this.publisher = null;
+    // Acks settled in this turn of the event loop are still waiting (channel-acks.ts). Sent now,
+    // amqplib writes them to the socket at a later pass, which a connection close could overtake:
+    // the broker would requeue those messages. A channel's close follows its own frames, so the
+    // channels holding acks close first (bounded: the broker may not answer).
+    const closing = [...this.consumerChannels].filter((channel) => ChannelAcks.of(channel).pending > 0).map((channel) => {
+      ChannelAcks.of(channel).flush();
+      return channel.close().catch(() => {});
+    });
+    if (closing.length > 0) await Promise.race([Promise.all(closing), sleep(this.options.publishTimeoutMs)]);
     if (model) await model.close().catch(() => {});
   }
 
@@ -367,8 +382,14 @@ export class Broker {
       }
     });
     await channel.prefetch(spec.prefetch);
+    this.consumerChannels.add(channel);
+    channel.on('close', () => this.consumerChannels.delete(channel));
+    const acks = ChannelAcks.of(channel);
     const { consumerTag } = await channel.consume(spec.queue, (message) => {
-      if (message) return spec.handler(message, channel);
+      if (message) {
+        acks.delivered(message);
+        return spec.handler(message, channel);
+      }
       // The server cancelled the consumer (its queue was deleted): close this channel, whose close
       // re-declares the queue and consumes again. Unacked deliveries on it are redelivered.
       this.options.logger.warn('consumer cancelled by the broker; re-declaring its queue', { queue: spec.queue });

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import type { Broker } from './broker.ts';
 import type { Topology } from './topology.ts';
+import { ChannelAcks } from './channel-acks.ts';
 
 export interface EventListener {
   /** Starts routing `pattern` to this listener; resolves once the broker has the binding. */
@@ -34,7 +35,7 @@ export async function listenToEvents(
     try {
       onMessage(message);
     } finally {
-      channel.ack(message);
+      ChannelAcks.of(channel).ack(message);
     }
   });
   return {

@@ -9,6 +9,7 @@
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Broker } from './broker.ts';
+import { ChannelAcks } from './channel-acks.ts';
 
 /** Handles one delivery from `queue`; resolves when the delivery is settled. */
 export type PrioritisedHandler = (message: ConsumeMessage, channel: Channel, queue: string) => Promise<void>;
@@ -52,7 +53,7 @@ export function consumeInPriorityOrder(
       await Promise.all(consumers.map((consumer) => consumer.cancel()));
       for (const entries of waiting) {
         for (const { message, channel } of entries.splice(0)) {
-          try { channel.nack(message, false, true); } catch { /* channel gone: redelivered anyway */ }
+          try { ChannelAcks.of(channel).nack(message, true); } catch { /* channel gone: redelivered anyway */ }
         }
       }
     },

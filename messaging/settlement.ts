@@ -4,12 +4,14 @@
  * unsettled (a store call that threw, say), so a broken dependency can hold a prefetch slot for a
  * moment but never for good.
  *
- * A delivery comes from the broker (ack and nack on its channel) or was handed over in process by
+ * A delivery comes from the broker (acked at the end of the event loop's turn, coalesced with the
+ * channel's other acks, see channel-acks.ts; requeued at once) or was handed over in process by
  * the stage before it (messaging/hand-over.ts): then nothing is acked, and requeueing means
  * publishing the message to its stage's queue, which `ended` waits for, so the stage that handed
  * it over acks its own message only once this one is done or safely queued.
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
+import { ChannelAcks } from './channel-acks.ts';
 
 export type SettlementAction = 'ack' | 'requeue';
 
@@ -21,9 +23,10 @@ export class Settlement {
 
   /** A delivery from the broker on `channel`. */
   static fromBroker(channel: Channel, message: ConsumeMessage): Settlement {
+    const acks = ChannelAcks.of(channel);
     return new Settlement(message, {
-      ack: () => channel.ack(message),
-      requeue: () => channel.nack(message, false, true),
+      ack: () => acks.ack(message),
+      requeue: () => acks.nack(message, true),
     });
   }
 

@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import { silentLogger } from '../observability/logger.ts';
-import { defaultConfig, type SystemConfig } from '../config/config.ts';
-import { createBroker, createRetryPolicy } from '../config/components.ts';
+import type { SystemConfig } from '../config/config.ts';
+import { createBroker } from '../config/components.ts';
 import type { Broker } from '../messaging/broker.ts';
 import { BrokerRejectedError, BrokerUnavailableError, BrokerUnroutableError } from '../messaging/broker-errors.ts';
-import { declareWorkTopology, deleteTopology, topology, type Topology } from '../messaging/topology.ts';
+import type { Topology } from '../messaging/topology.ts';
 import { AMQP_URL, withAmqp } from './support/test-system.ts';
+import { openTestBroker, type TestBroker } from './support/test-broker.ts';
 
 async function eventually<T>(what: string, probe: () => Promise<T | null | false>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -27,21 +28,16 @@ async function eventually<T>(what: string, probe: () => Promise<T | null | false
 
 describe('broker: every channel recovered, every failure named', function () {
   this.timeout(60_000);
+  let testBroker: TestBroker;
   let config: SystemConfig;
   let names: Topology;
   let broker: Broker;
 
   beforeEach(async () => {
-    config = defaultConfig({ amqpUrl: AMQP_URL, namespace: `test-${randomUUID().slice(0, 8)}`, publishTimeoutMs: 3000, logLevel: 'silent' });
-    names = topology(config.namespace, config.queueType);
-    broker = createBroker(config, 'recovery', silentLogger);
-    await broker.declare((channel) => declareWorkTopology(channel, names, { retryDelaysMs: createRetryPolicy(config).delays() }));
-    assert.ok(await broker.start(), 'connected');
+    testBroker = await openTestBroker('recovery');
+    ({ config, names, broker } = testBroker);
   });
-  afterEach(async () => {
-    await broker.close();
-    await withAmqp((channel) => deleteTopology(channel, names, createRetryPolicy(config).delays()));
-  });
+  afterEach(() => testBroker.close());
 
   const send = (routingKey: string, body = 'work') => broker.publish(names.workExchange, routingKey, Buffer.from(body));
 
