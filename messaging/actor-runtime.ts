@@ -430,9 +430,18 @@ export class ActorRuntime<M> implements InProcessStage {
   }
 }
 
+/** The runtime's own headers, which a message handed on never carries over. */
+const OWN_HEADERS = new Set<string>(Object.values(HEADERS));
+
+/**
+ * The headers a message hands on (the trace context, …). Copied without the runtime's own rather
+ * than copied and then `delete`d: deleting turns an object into a slow dictionary, and each hop
+ * copies these headers again (about 3 µs a document over three hops, measured apart; issue 15).
+ */
 function passThroughHeaders(message: ConsumeMessage): Record<string, unknown> {
-  const headers = { ...(message.properties.headers ?? {}) };
-  for (const name of Object.values(HEADERS)) delete headers[name];
+  const headers: Record<string, unknown> = {};
+  const incoming = message.properties.headers ?? {};
+  for (const name in incoming) if (!OWN_HEADERS.has(name)) headers[name] = incoming[name];
   return headers;
 }
 
