@@ -208,10 +208,8 @@ export class Broker {
     // amqplib writes them to the socket at a later pass, which a connection close could overtake:
     // the broker would requeue those messages. A channel's close follows its own frames, so the
     // channels holding acks close first (bounded: the broker may not answer).
-    const closing = [...this.consumerChannels].filter((channel) => ChannelAcks.of(channel).pending > 0).map((channel) => {
-      ChannelAcks.of(channel).flush();
-      return channel.close().catch(() => {});
-    });
+    const closing = [...this.consumerChannels].filter((channel) => ChannelAcks.of(channel).flush() > 0)
+      .map((channel) => channel.close().catch(() => {}));
     if (closing.length > 0) await Promise.race([Promise.all(closing), sleep(this.options.publishTimeoutMs)]);
     if (model) await model.close().catch(() => {});
   }
@@ -372,7 +370,9 @@ export class Broker {
     if (spec.cancelled) return;
     const channel = await model.createChannel();
     channel.on('error', (error) => this.options.logger.warn('consumer channel error', { queue: spec.queue, error: String(error) }));
+    this.consumerChannels.add(channel);
     channel.on('close', () => {
+      this.consumerChannels.delete(channel);
       if (spec.channel !== channel) return;
       spec.channel = null;
       spec.consumerTag = null;
@@ -382,8 +382,6 @@ export class Broker {
       }
     });
     await channel.prefetch(spec.prefetch);
-    this.consumerChannels.add(channel);
-    channel.on('close', () => this.consumerChannels.delete(channel));
     const acks = ChannelAcks.of(channel);
     const { consumerTag } = await channel.consume(spec.queue, (message) => {
       if (message) {

@@ -71,10 +71,14 @@ export class ChannelAcks {
     return this.acked.size;
   }
 
-  /** Sends every ack waiting; a closed channel drops them (the broker redelivers those messages). */
-  flush(): void {
+  /**
+   * Sends every ack waiting and returns how many there were; a closed channel drops them (the
+   * broker redelivers those messages).
+   */
+  flush(): number {
     this.scheduled = false;
-    if (this.acked.size === 0) return;
+    const count = this.acked.size;
+    if (count === 0) return 0;
     let runEnd = -1;
     let runLength = 0;
     for (const tag of this.outstanding) {
@@ -91,6 +95,7 @@ export class ChannelAcks {
       if (runLength > 0) this.channel.ack(tagged(runEnd), runLength > 1);
       for (const tag of single) this.channel.ack(tagged(tag));
     } catch { /* channel closed: its unacked deliveries are redelivered */ }
+    return count;
   }
 }
 

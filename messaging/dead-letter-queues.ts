@@ -8,7 +8,7 @@
 import type { Channel, GetMessage } from 'amqplib';
 import { STAGES, type Stage } from '../schema/domain.ts';
 import type { Broker } from './broker.ts';
-import { HEADERS } from './headers.ts';
+import { HEADERS, carriedHeaders } from './headers.ts';
 import type { Topology } from './topology.ts';
 
 /** One dead-lettered message, as shown to an operator. */
@@ -121,9 +121,7 @@ function describe(message: GetMessage, stage: Stage): DeadLetter {
 
 /** The message's headers without the failure record, and attempt 1: a replay starts counting again. */
 function freshHeaders(message: GetMessage): Record<string, unknown> {
-  const headers = { ...(message.properties.headers ?? {}) };
-  for (const name of Object.values(HEADERS)) delete headers[name];
-  return { ...headers, [HEADERS.attempt]: 1 };
+  return { ...carriedHeaders(message.properties.headers), [HEADERS.attempt]: 1 };
 }
 
 type Body = { readonly type?: unknown; readonly job?: { readonly jobId?: unknown; readonly collection?: unknown } };

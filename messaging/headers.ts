@@ -17,6 +17,21 @@ export const HEADERS = {
   publishId: 'x-publish-id',
 } as const;
 
+/** The runtime's own headers, which a message handed on or replayed never carries over. */
+const OWN_HEADERS = new Set<string>(Object.values(HEADERS));
+
+/**
+ * A message's headers without the runtime's own (the trace context and anything a sender added
+ * stay). Copied without them rather than copied and then `delete`d: deleting turns an object into
+ * a slow dictionary, which every later hop copied again (about 3 µs a document over three hops,
+ * measured apart; issue 15).
+ */
+export function carriedHeaders(headers: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+  const carried: Record<string, unknown> = {};
+  for (const name in headers) if (!OWN_HEADERS.has(name)) carried[name] = headers[name];
+  return carried;
+}
+
 export function attemptOf(message: ConsumeMessage): number {
   const value = Number(message.properties.headers?.[HEADERS.attempt] ?? 1);
   return Number.isInteger(value) && value >= 1 ? value : 1;
