@@ -49,6 +49,13 @@ const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 50);
 const STEADY_DOCUMENTS = 600;
 /** Turns the baseline and the pipeline take on the sections corpus. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/**
+ * Turns each side takes first, not counted. A process's first corpus cost it 1.4–2× the CPU of the
+ * next ones, native SQLite and socket writes included, and about as many extra CPU seconds on
+ * either side (2026-12-07, docs/pipeline-profile.md); counted, it pulled the first round's ratio
+ * towards 1. What the steady state costs is what a long-running gateway and worker spend.
+ */
+const WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP_ROUNDS ?? 1);
 /** The pages corpus is ingested this many times over (new document ids each time), for a run long enough to measure. */
 const PAGE_ROUNDS = Number(process.env.BENCH_PAGE_ROUNDS ?? 3);
 const IDLE_QUERIES = 200;
@@ -148,9 +155,26 @@ try {
   // over all its rounds: this machine's speed drifts by up to 2× within minutes, and alternating
   // exposes both sides to the same drift. Each side runs with the same search load beside it.
   await searchIdle(syncUrl, SEARCH_COLLECTION, queries, 20);
+  /** One side's turn as a measured round takes it, for the warm-up: its CPU seconds. */
+  const warmUp = async (url: string, collection: string): Promise<CpuCount> => {
+    const during = await searchWhile(url, SEARCH_COLLECTION, queries);
+    const countCpu = startCpuCount(cpuProbes);
+    await ingestRun({ url, dbPath, collection, documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
+    const cpu = countCpu();
+    await during.stop();
+    return cpu;
+  };
   const syncRuns: IngestRunResult[] = [], asyncRuns: IngestRunResult[] = [];
   const syncCpus: CpuCount[] = [], asyncCpus: CpuCount[] = [];
   const syncSearches: LatencySummary[] = [], asyncSearches: LatencySummary[] = [];
+  const warmupCpus: { sync: CpuCount; sections: CpuCount }[] = [];
+  for (let warmup = 1; warmup <= WARMUP_ROUNDS; warmup++) {
+    log(`warm-up ${warmup} of ${WARMUP_ROUNDS} (not counted): the baseline, then the pipeline, with search beside each`);
+    const sync = await warmUp(syncUrl, `sync-warmup-${warmup}`);
+    const sections = await warmUp(asyncUrl, `async-warmup-${warmup}`);
+    warmupCpus.push({ sync, sections });
+    log(`warm-up CPU s: sync ${JSON.stringify(sync)}; async ${JSON.stringify(sections)}`);
+  }
   for (let round = 1; round <= ROUNDS; round++) {
     log(`round ${round} of ${ROUNDS}: synchronous baseline, every document parsed, chunked, embedded and indexed inside its mutation`);
     const duringSync = await searchWhile(syncUrl, SEARCH_COLLECTION, queries);
@@ -281,11 +305,11 @@ try {
     corpus: { source: corpus.source, documents: corpus.documents.length, megabytes: Math.round(corpus.bytes / 1e5) / 10 },
     pagesCorpus: { source: htmlPages.source, documents: pageDocuments.length, megabytes: Math.round((PAGE_ROUNDS * htmlPages.bytes) / 1e5) / 10 },
     parse,
-    settings: { offeredDocumentsPerSecond: RATE, maxRequestsInFlight: CONCURRENCY, prefetch: config.prefetch, actorProcesses: ACTORS, embedder: config.embedder === 'hashing' ? `hashing ${config.hashingDimension}` : `ollama ${config.ollamaModel}`, searchK: 5, searchMode: 'HYBRID unless named', searchLoad: 'one query at a time per mode, at most 10/s each', preloadTexts: preloader.texts },
+    settings: { rounds: ROUNDS, warmupRounds: WARMUP_ROUNDS, offeredDocumentsPerSecond: RATE, maxRequestsInFlight: CONCURRENCY, prefetch: config.prefetch, actorProcesses: ACTORS, embedder: config.embedder === 'hashing' ? `hashing ${config.hashingDimension}` : `ollama ${config.ollamaModel}`, searchK: 5, searchMode: 'HYBRID unless named', searchLoad: 'one query at a time per mode, at most 10/s each', preloadTexts: preloader.texts },
     brokerConfirmMs: brokerConfirm,
     sync, async10k, async100k, pages, steady, steadyRate: STEADY_RATE,
     otherLayout: { layout: OTHER_LAYOUT, run: otherLayout, cpuSeconds: otherLayoutCpu, searchDuring: searchOther },
-    cpuSeconds: { sync: syncCpu, sections: sectionsCpu, pages: pagesCpu },
+    cpuSeconds: { sync: syncCpu, sections: sectionsCpu, pages: pagesCpu, rounds: syncCpus.map((sync, i) => ({ sync, sections: asyncCpus[i]! })), warmup: warmupCpus },
     search: { idle10k: search10kIdle, duringSync10k: searchDuringSync, during10k: search10kBusy, idle100k: search100kIdle, idle100kWordsSeen: search100kIdleSeen, during100k: search100kBusy },
     vector100k: {
       idle: vector100kIdle, during: vector100kBusy, exactInProcessMs: quality.exactMs, recallAt10: quality.recall,

@@ -8,6 +8,9 @@ import { printQueueTypes } from './queue-types-report.ts';
 import type { SlowEmbedderResult } from './slow-embedder.ts';
 
 /** Everything one `npm run bench` measured (the JSON written to bench/results/). */
+/** The CPU seconds of every process in one turn of each side on the sections corpus. */
+export interface RoundCpu { readonly sync: Record<string, number | null>; readonly sections: Record<string, number | null> }
+
 export interface BenchResult {
   readonly at: string;
   readonly machine: MachineInfo;
@@ -28,7 +31,11 @@ export interface BenchResult {
   /** The sections corpus through the other actor layout (per-stage or pipeline), in the same run. */
   readonly otherLayout: { readonly layout: string; readonly run: IngestRunResult; readonly cpuSeconds: Record<string, number | null>; readonly searchDuring: LatencySummary };
   /** CPU seconds each process spent during the sync run, the sections run (async, 10k) and the pages run. */
-  readonly cpuSeconds: { readonly sync: Record<string, number | null>; readonly sections: Record<string, number | null>; readonly pages: Record<string, number | null> };
+  readonly cpuSeconds: {
+    readonly sync: Record<string, number | null>; readonly sections: Record<string, number | null>; readonly pages: Record<string, number | null>;
+    /** Each measured round's, and each warm-up's (not counted in sync and sections). */
+    readonly rounds?: readonly RoundCpu[]; readonly warmup?: readonly RoundCpu[];
+  };
   readonly search: { readonly idle10k: LatencySummary; readonly duringSync10k: LatencySummary; readonly during10k: LatencySummary; readonly idle100k: LatencySummary; readonly idle100kWordsSeen?: LatencySummary; readonly during100k: LatencySummary };
   /** At 100k chunks: VECTOR mode through the approximate index, exact KNN in-process, recall@10, index build. */
   readonly vector100k: {
@@ -75,6 +82,16 @@ export function cpuMsPerDocument(cpu: Record<string, number | null>, documents: 
   return Math.round((total * 1000 / Math.max(1, documents)) * 100) / 100;
 }
 
+/** Each turn's CPU ratio, pipeline against baseline (the whole corpus went through each side in each). */
+function printRoundRatios(result: BenchResult): void {
+  const documents = result.corpus.documents;
+  const ratio = (round: RoundCpu) => `${(cpuMsPerDocument(round.sections, documents) / cpuMsPerDocument(round.sync, documents)).toFixed(2)}×`;
+  const { rounds = [], warmup = [] } = result.cpuSeconds;
+  if (rounds.length === 0) return;
+  console.log(`CPU per document, pipeline against baseline, by round: ${rounds.map(ratio).join(', ')}` +
+    (warmup.length === 0 ? '' : ` (warm-up, not counted: ${warmup.map(ratio).join(', ')})`));
+}
+
 export function printReport(result: BenchResult): void {
   const { machine, sync, async10k, async100k, search, pending, vector100k, steady } = result;
   const syncCpuMs = cpuMsPerDocument(result.cpuSeconds.sync, sync.documents);
@@ -116,6 +133,7 @@ export function printReport(result: BenchResult): void {
   console.log(`Pages corpus: ${result.pagesCorpus.documents} documents (${result.pagesCorpus.megabytes} MB), ${result.pagesCorpus.source}`);
   console.log(`Settings: ${JSON.stringify(result.settings)}\n`);
   printTable(rows);
+  printRoundRatios(result);
   const other = result.otherLayout;
   console.log(`Actor layout ${String(result.settings.actorProcesses)} against ${other.layout}, the same sections in the same run: ` +
     `${async10k.documentsPerSecond} against ${other.run.documentsPerSecond} documents/s, ${asyncCpuMs} against ` +
