@@ -13,7 +13,14 @@ const sectionUnder = (doc: ParsedDocument, heading: string) =>
 
 type DomNode = ReturnType<typeof parseDocument>['children'][number];
 
-/** Every text node under <body> outside script, style, nav and the like, in document order, an independent DOM parse. */
+/** A heading's permalink as these pages write it: `<a class="mark" href="#id">#</a>` inside the heading. */
+const isPermalink = (node: DomNode) => 'attribs' in node && node.name === 'a' && node.attribs.class === 'mark' &&
+  node.attribs.href?.startsWith('#') === true && DomUtils.textContent(node).trim() === '#';
+
+/**
+ * Every text node under <body> outside script, style, nav and the like and outside headings'
+ * permalinks, in document order, an independent DOM parse.
+ */
 function bodyTexts(html: string): string[] {
   const body = DomUtils.findOne((element) => element.name === 'body', parseDocument(html).children);
   assert.ok(body, 'fixture has a <body>');
@@ -23,7 +30,7 @@ function bodyTexts(html: string): string[] {
       if (node.type === ElementType.Text && 'data' in node) {
         const text = collapse(node.data);
         if (text !== '') texts.push(text);
-      } else if ('name' in node && 'children' in node && !UNREADABLE_ELEMENTS.has(node.name)) {
+      } else if ('name' in node && 'children' in node && !UNREADABLE_ELEMENTS.has(node.name) && !isPermalink(node)) {
         walk(node.children);
       }
     }
@@ -69,10 +76,19 @@ describe('parseHtml', () => {
     it('should give each section its heading path and the page its <title>', () => {
       const doc = parseHtml(page('string_decoder.html'));
       assert.equal(doc.title, 'String decoder | Node.js v18.20.4 Documentation');
-      // Headings carry the page's "#" permalink, as they did when HTML went through Markdown.
-      assert.deepEqual(sectionUnder(doc, 'stringDecoder.write(buffer)#')?.headings, [
-        'Node.js v18.20.4 documentation', 'String decoder#', 'Class: StringDecoder#', 'stringDecoder.write(buffer)#',
+      // Without the "#" permalink each heading of the page ends with.
+      assert.deepEqual(sectionUnder(doc, 'stringDecoder.write(buffer)')?.headings, [
+        'Node.js v18.20.4 documentation', 'String decoder', 'Class: StringDecoder', 'stringDecoder.write(buffer)',
       ]);
+      assert.deepEqual(doc.sections.flatMap((s) => s.headings).filter((h) => h.endsWith('#')), []);
+    });
+
+    it('should leave permalink marks out of headings and keep the words of links in them', () => {
+      const doc = parseHtml(`<h1>Guide<a class="headerlink" href="#guide" title="Permalink">¶</a></h1><p>a</p>
+        <h2><a href="#install">Install</a> on Linux <a href="#install-linux" aria-label="link"><svg><path/></svg></a></h2><p>b</p>
+        <h2>Use <a href="#use">§</a> it <a href="https://example.org/#x">#</a></h2><p>c</p>`);
+      assert.deepEqual(doc.sections.map((s) => s.headings), [['Guide'], ['Guide', 'Install on Linux'], ['Guide', 'Use it #']]);
+      assert.deepEqual(doc.sections.map((s) => s.text), ['a', 'b', 'c']);
     });
 
     it('should put each table row on one line of cells', () => {

@@ -9,6 +9,11 @@ export const UNREADABLE_ELEMENTS: ReadonlySet<string> = new Set([
 ]);
 
 const HEADING = /^h([1-6])$/;
+/**
+ * The text of a heading's permalink (`<a href="#id">#</a>` in the Node.js reference, `¶` from
+ * Sphinx and MkDocs, `§`, a link icon, or nothing but an icon): a marker for the browser, not words.
+ */
+const PERMALINK_TEXT = /^[^\p{L}\p{N}]{0,2}$/u;
 
 /**
  * HTML → one Section per heading, straight from htmlparser2's tag and text events: no DOM, and
@@ -17,7 +22,8 @@ const HEADING = /^h([1-6])$/;
  * their heading path (h1 > h2 > h3); paragraphs and other blocks become blocks; text is
  * whitespace-collapsed as a browser would, `<br>` is a line break, `<pre>` keeps its text as is;
  * list items become lines; each table row becomes one line (`cell | cell`); images give their alt
- * text. Scripts, styles, navigation and the like are dropped. Title = the `<title>` element
+ * text. A heading's permalink (an in-page link whose text is at most a mark such as `#` or `¶`)
+ * is left out of its heading. Scripts, styles, navigation and the like are dropped. Title = the `<title>` element
  * (not an SVG `<title>`, which is a tooltip), else the first h1.
  */
 export function parseHtml(html: string): ParsedDocument {
@@ -30,6 +36,8 @@ export function parseHtml(html: string): ParsedDocument {
   let skipDepth = 0;
   // The heading being read, and its tag; while set, all text goes into it.
   let heading = null as { readonly tag: string; readonly depth: number; text: string } | null;
+  // The text of an in-page link inside that heading, kept apart until its end shows whether it is a permalink.
+  let headingLink = null as { text: string } | null;
 
   const parser = new Parser({
     onopentag(name, attributes) {
@@ -41,8 +49,9 @@ export function parseHtml(html: string): ParsedDocument {
       }
       if (heading !== null) {
         // Inline markup joins the heading's text; a line or block break inside it is a space.
-        if (name === 'img') heading.text += attributes.alt ?? '';
-        else if (name === 'br' || isBlockElement(name)) heading.text += ' ';
+        if (name === 'a' && headingLink === null && attributes.href?.startsWith('#')) headingLink = { text: '' };
+        else if (name === 'img') appendToHeading(heading, attributes.alt ?? '');
+        else if (name === 'br' || isBlockElement(name)) appendToHeading(heading, ' ');
         return;
       }
       const level = HEADING.exec(name);
@@ -56,7 +65,7 @@ export function parseHtml(html: string): ParsedDocument {
     ontext(text) {
       if (titleText !== null) titleText += text;
       if (skipDepth > 0) return;
-      if (heading !== null) heading.text += text;
+      if (heading !== null) appendToHeading(heading, text);
       else blocks.text(text);
     },
     onclosetag(name) {
@@ -71,16 +80,32 @@ export function parseHtml(html: string): ParsedDocument {
         return;
       }
       if (heading !== null) {
+        if (name === 'a' && headingLink !== null) {
+          const link = headingLink.text;
+          headingLink = null;
+          if (!PERMALINK_TEXT.test(link.trim())) heading.text += link;
+        }
         if (name !== heading.tag) return;
-        builder.heading(heading.depth, heading.text);
+        endHeading(heading);
         heading = null;
         return;
       }
       blocks.close(name);
     },
   });
+  /** Heading text goes to the in-page link being read inside it, if any. */
+  function appendToHeading(into: { text: string }, text: string): void {
+    if (headingLink !== null) headingLink.text += text;
+    else into.text += text;
+  }
+  function endHeading(ended: { readonly depth: number; text: string }): void {
+    // A link left open at the heading's end (unclosed markup) keeps its text.
+    if (headingLink !== null) ended.text += headingLink.text;
+    headingLink = null;
+    builder.heading(ended.depth, ended.text);
+  }
   parser.end(html);
-  if (heading !== null) builder.heading(heading.depth, heading.text);
+  if (heading !== null) endHeading(heading);
   blocks.endBlock();
   const parsed = builder.finish();
   return { title: title ?? parsed.title, sections: parsed.sections };
