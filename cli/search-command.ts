@@ -13,7 +13,7 @@ type ApiSearchHit = Omit<SearchHit, 'metadata'> & { readonly metadata: SearchHit
 
 const SEARCH = `query Search($collection: String!, $query: String!, $k: Int, $filter: JSON, $mode: SearchMode, $lexicalWeight: Float) {
   search(collection: $collection, query: $query, k: $k, filter: $filter, mode: $mode, lexicalWeight: $lexicalWeight) {
-    chunkId documentId text score ordinal title metadata signals { signal rank score }
+    chunkId documentId text score ordinal title heading metadata signals { signal rank score }
   }
 }`;
 
@@ -40,6 +40,7 @@ export function searchCommand(context: CliContext): Command {
           const where = typeof hit.metadata?.path === 'string' ? hit.metadata.path : hit.title ?? hit.documentId;
           const signals = hit.signals.map((match) => `${match.signal.toLowerCase()} #${match.rank}`).join(', ');
           printLine(context, `${index + 1}. ${hit.score.toFixed(3)}  ${where}  (document ${hit.documentId}, chunk ${hit.ordinal}; ${signals})`);
+          if (hit.heading !== null) printLine(context, `   § ${oneLine(hit.heading, 160)}`);
           printLine(context, `   ${oneLine(hit.text, 160)}`);
         });
       }

@@ -131,6 +131,8 @@ export interface SearchHit {
   readonly score: number;
   readonly ordinal: number;
   readonly title: string | null;
+  /** The chunk's section: its heading path joined with " > ", or null before the first heading. */
+  readonly heading: string | null;
   readonly metadata: Metadata;
   readonly signals: readonly SignalMatch[];
 }

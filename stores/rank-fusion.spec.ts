@@ -3,7 +3,7 @@ import type { SearchHit } from '../schema/domain.ts';
 import { FUSION_WEIGHTS, fuseRankings } from './rank-fusion.ts';
 
 function hit(chunkId: string, score: number): Omit<SearchHit, 'signals'> {
-  return { chunkId, documentId: 'd', text: chunkId, score, ordinal: 0, title: null, metadata: {} };
+  return { chunkId, documentId: 'd', text: chunkId, score, ordinal: 0, title: null, heading: null, metadata: {} };
 }
 
 describe('relative score fusion', () => {

@@ -125,6 +125,18 @@ describe('rag command line against a running system', function () {
       assert.equal(hits[0]?.metadata.path, path.join(folder, 'guide.md'));
     });
 
+    it('then search should print each hit\u2019s section above its text, and --json should carry it', async () => {
+      const query = ['search', 'revive a sluggish starter somewhere warmer with rye', '-c', 'cli-docs', '-k', '1'];
+      const text = await runCli(query, env);
+      assert.equal(text.code, 0, describeRun(text));
+      const [first, section, body] = text.stdout.split('\n');
+      assert.match(first ?? '', new RegExp(`^1\\. \\d\\.\\d{3}  ${escapeRegExp(path.join(folder, 'guide.md'))}  \\(document `));
+      assert.equal(section, '   § Sourdough Baking Guide > The Starter > Reviving a Sluggish Starter');
+      assert.match(body ?? '', /^ {3}If the starter barely rises/);
+      const json = await runCli([...query, '--json'], env);
+      assert.equal((JSON.parse(json.stdout) as { heading: string }[])[0]?.heading, 'Sourdough Baking Guide > The Starter > Reviving a Sluggish Starter');
+    });
+
     it('then search --mode lexical should rank by words alone and name the signal', async () => {
       const search = await runCli(['search', 'sourdough starter', '-c', 'cli-docs', '--mode', 'lexical', '--json'], env);
       assert.equal(search.code, 0, describeRun(search));

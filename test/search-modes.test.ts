@@ -33,6 +33,19 @@ describe('search modes through the API', function () {
     assert.deepEqual(search[1].signals.map((s: { signal: string }) => s.signal), ['VECTOR']);
   });
 
+  it('when a page has sections, should answer each hit with its section\u2019s heading path, permalink marks left out', async () => {
+    const html = `<html><head><title>Lamps</title></head><body>
+      <h1>Lighthouse manual<a class="headerlink" href="#manual">\u00b6</a></h1><p>Read this before your first night.</p>
+      <h2>Daily care <a href="#care">#</a></h2><p>Trim the lamp wick every evening and polish the Fresnel lens at dawn.</p></body></html>`;
+    const job = (await gqlData(system.url, INGEST, { input: { collection: 'headings-api', text: html, mimeType: 'text/html' } })).ingestDocument;
+    await waitForJob(system.url, job.id);
+    for (const mode of ['HYBRID', 'VECTOR', 'LEXICAL']) {
+      const { search } = await gqlData(system.url, `query($mode: SearchMode) {
+        search(collection: "headings-api", query: "trim the wick", k: 1, mode: $mode) { title heading text } }`, { mode });
+      assert.deepEqual(search, [{ title: 'Lamps', heading: 'Lighthouse manual > Daily care', text: 'Trim the lamp wick every evening and polish the Fresnel lens at dawn.' }], mode);
+    }
+  });
+
   it('when mode LEXICAL or VECTOR is given, should rank by that signal alone', async () => {
     const lexical = (await gqlData(system.url, SEARCH, { q: 'echo', mode: 'LEXICAL' })).search;
     assert.deepEqual(lexical.map((hit: { documentId: string }) => documents[hit.documentId]), ['getpass']);

@@ -22,13 +22,13 @@ const QUERY_VECTOR = unit(1);
 
 // Texts decide the lexical ranking, vectors the vector ranking; they disagree on purpose.
 const PAGES = [
-  { doc: page('getpass', { lang: 'en' }), text: 'getpass prompts for a password without echoing it', vector: unit(0, 1) },
-  { doc: page('readlines', { lang: 'en' }), text: 'read lines from a file one at a time', vector: unit(1, 0.1) },
-  { doc: page('socket', { lang: 'de' }), text: 'open a socket and send bytes', vector: unit(1, 0.5) },
+  { doc: page('getpass', { lang: 'en' }), text: 'getpass prompts for a password without echoing it', heading: 'Terminal > Prompts', vector: unit(0, 1) },
+  { doc: page('readlines', { lang: 'en' }), text: 'read lines from a file one at a time', heading: null, vector: unit(1, 0.1) },
+  { doc: page('socket', { lang: 'de' }), text: 'open a socket and send bytes', heading: 'Networking', vector: unit(1, 0.5) },
 ] as const;
 
 function pageChunk(page: (typeof PAGES)[number], version = 'v1'): IndexedChunk {
-  return { id: `${page.doc.id}:${version}:0`, ordinal: 0, text: page.text, heading: null, vector: page.vector };
+  return { id: `${page.doc.id}:${version}:0`, ordinal: 0, text: page.text, heading: page.heading, vector: page.vector };
 }
 
 export function describeSearchModes(store: () => Store, ingest: Ingest, lexical: boolean): void {
@@ -149,6 +149,16 @@ export function describeSearchModes(store: () => Store, ingest: Ingest, lexical:
       // The filter narrows each ranking before it is cut: the one German page is found by vector.
       assert.deepEqual(ids(await search('HYBRID', 1, { lang: 'de' })), ['socket']);
       assert.deepEqual(await search('LEXICAL', 1, { lang: 'de' }), []);
+    });
+
+    it('when chunks have section headings, should answer each hit with its chunk\u2019s heading in every mode', async () => {
+      await seed();
+      const headingOf = new Map<string, string | null>(PAGES.map((page) => [page.doc.id, page.heading]));
+      for (const mode of ['VECTOR', 'LEXICAL', 'HYBRID'] as const) {
+        const hits = await search(mode, 10, undefined, 'password lines socket');
+        assert.equal(hits.length, PAGES.length, mode);
+        assert.deepEqual(hits.map((hit) => [hit.documentId, hit.heading]), hits.map((hit) => [hit.documentId, headingOf.get(hit.documentId)]), mode);
+      }
     });
 
     it('when a mode lacks its input, should reject naming it', async () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Collection, Document } from 'mongodb';
-import { fuseRankings } from '../rank-fusion.ts';
+import { fuseRankings, type RankedHit } from '../rank-fusion.ts';
 import { lexicalPipeline, searchChunks, searchFilterClauses, searchStage } from './hybrid-search.ts';
 import type { HitRow, SearchContext, SearchRequest } from './hybrid-search.ts';
 import { VectorIndexes } from './index-sync.ts';
@@ -59,8 +59,9 @@ const request: SearchRequest = {
   filter: { lang: 'en' },
 };
 
-const row = (chunkId: string, extra: Partial<HitRow> = {}): HitRow => ({
-  chunkId, documentId: chunkId.split(':')[0]!, text: 't', ordinal: 0, title: null, metadata: { lang: 'en' }, score: 0.5, ...extra,
+const row = (chunkId: string, extra: Partial<RankedHit> = {}): HitRow & RankedHit => ({
+  chunkId, documentId: chunkId.split(':')[0]!, text: 't', ordinal: 0, title: null, heading: `Guide > ${chunkId}`,
+  metadata: { lang: 'en' }, score: 0.5, ...extra,
 });
 
 describe('MongoDB LEXICAL and HYBRID search (no server needed)', () => {
@@ -103,6 +104,7 @@ describe('MongoDB LEXICAL and HYBRID search (no server needed)', () => {
     ], 3);
     assert.deepEqual(hits.map((hit) => [hit.chunkId, hit.score]), expected.map((hit) => [hit.chunkId, hit.score]));
     const b = hits.find((hit) => hit.chunkId === 'b:0')!;
+    assert.equal(b.heading, 'Guide > b:0');
     assert.deepEqual(b.signals.map(({ signal, rank }) => [signal, rank]), [['VECTOR', 2], ['LEXICAL', 1]]);
     assert.ok(Math.abs(b.signals[0]!.score - 0.2) < 1e-12);
   });
@@ -121,6 +123,14 @@ describe('MongoDB LEXICAL and HYBRID search (no server needed)', () => {
     assert.deepEqual(vectorPipeline[1]!.$project.score, { $meta: 'vectorSearchScore' });
     assert.deepEqual(lexical[1], { $limit: 50 });
     assert.deepEqual(lexical[0]!.$search.compound.filter, searchFilterClauses('docs', { lang: 'en' }, known));
+  });
+
+  it('when a chunk has a heading, should project it into its hit; a chunk stored without the field answers null', async () => {
+    const { heading: _absent, ...withoutHeading } = row('b:0');
+    const { chunks, pipelines } = fakeChunks([row('a:0'), withoutHeading], [vectorIndex]);
+    const hits = await searchChunks(context(chunks), { ...request, mode: 'VECTOR' });
+    assert.deepEqual(hits.map((hit) => [hit.chunkId, hit.heading]), [['a:0', 'Guide > a:0'], ['b:0', null]]);
+    assert.equal(pipelines[0]!.at(-1)!.$project.heading, 1);
   });
 
   it('when a LEXICAL filter names a key never seen, should answer nothing without a query; a bad key is refused', async () => {

@@ -55,7 +55,7 @@ export function searchStage(text: string, filterClauses: Document[]): Document {
   };
 }
 
-const HIT_FIELDS = { _id: 0, chunkId: 1, documentId: 1, text: 1, ordinal: 1, title: 1, metadata: 1 };
+const HIT_FIELDS = { _id: 0, chunkId: 1, documentId: 1, text: 1, ordinal: 1, title: 1, heading: 1, metadata: 1 };
 
 /** The lexical ranking: the `$search` cut to k, scored by relevance. */
 export function lexicalPipeline(search: Document, k: number): Document[] {
@@ -74,9 +74,17 @@ export interface HitRow {
   readonly text: string;
   readonly ordinal: number;
   readonly title: string | null;
+  /** Absent from a projection of a field never set: read as null (rowToHit). */
+  readonly heading?: string | null;
   readonly metadata: Metadata;
   readonly score: number;
 }
+
+/** A row as a hit: the fields a search answers with, heading null where the chunk has none. */
+const rowToHit = (row: HitRow, score = row.score): RankedHit => ({
+  chunkId: row.chunkId, documentId: row.documentId, text: row.text, ordinal: row.ordinal,
+  title: row.title, heading: row.heading ?? null, metadata: row.metadata, score,
+});
 
 /** Atlas reports cosine as (1 + cos) / 2 to keep scores in 0..1; hits carry cosine itself. */
 export const cosineOf = (vectorSearchScore: number) => 2 * vectorSearchScore - 1;
@@ -120,13 +128,13 @@ export async function searchChunks(context: SearchContext, request: SearchReques
       exact: await preferExact(context.chunks, collection, filter), numCandidatesFactor: context.numCandidatesFactor,
     });
     const rows = await context.chunks.aggregate<HitRow>(vectorPipeline(stage)).toArray();
-    return rows.map((row) => ({ ...row, score: cosineOf(row.score) }));
+    return rows.map((row) => rowToHit(row, cosineOf(row.score)));
   };
   const lexicalHits = async (k: number): Promise<RankedHit[]> => {
     if (request.text === null) throw new Error(`text: required in ${mode} mode`);
     await context.textIndex.ready();
     const search = searchStage(request.text, searchFilterClauses(collection, filter, known));
-    return context.chunks.aggregate<HitRow>(lexicalPipeline(search, k)).toArray();
+    return (await context.chunks.aggregate<HitRow>(lexicalPipeline(search, k)).toArray()).map((row) => rowToHit(row));
   };
 
   switch (mode) {

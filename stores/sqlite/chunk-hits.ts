@@ -2,7 +2,7 @@
 import type { Metadata, SearchHit } from '../../schema/domain.ts';
 
 /** The chunk columns of a hit, from the chunks table aliased `c`; each query adds its `score`. */
-export const HIT_COLUMNS = 'c.id, c.document_id, c.text, c.ordinal, c.title, c.metadata';
+export const HIT_COLUMNS = 'c.id, c.document_id, c.text, c.ordinal, c.title, c.heading, c.metadata';
 
 export interface HitRow {
   readonly id: string;
@@ -10,6 +10,7 @@ export interface HitRow {
   readonly text: string;
   readonly ordinal: number;
   readonly title: string | null;
+  readonly heading: string | null;
   readonly metadata: string;
   /** Higher is better. */
   readonly score: number;
@@ -23,6 +24,7 @@ export function rowToHit(row: HitRow): Omit<SearchHit, 'signals'> {
     score: row.score,
     ordinal: row.ordinal,
     title: row.title,
+    heading: row.heading,
     metadata: JSON.parse(row.metadata) as Metadata,
   };
 }
