@@ -20,9 +20,10 @@ import type { Metadata } from '../schema/domain.ts';
 
 /**
  * Bump when parsing or chunking starts turning the same input into other chunks (a parser fix, a
- * new splitter): every document's next ingest is then processed again.
+ * new splitter): every document's next ingest is then processed again. 2: HTML headings without
+ * their permalink marks.
  */
-export const PROCESSING_VERSION = 1;
+export const PROCESSING_VERSION = 2;
 
 /** The event note of a job that found its document unchanged. */
 export const UNCHANGED_NOTE = 'unchanged since it was indexed: its chunks are kept';
