@@ -53,6 +53,11 @@ export const COLLECTION_NAME = /^[a-z0-9_-]{1,64}$/;
 /** Arbitrary JSON object attached to documents and copied to their chunks. */
 export type Metadata = Readonly<Record<string, unknown>>;
 
+/** A document's metadata, as JSON, at most this many bytes: what a client may give, and what the document's own front matter adds. */
+export const MAX_METADATA_BYTES = 16 * 1024;
+/** A document's title, at most this many characters: a client's, or one its front matter gives. */
+export const MAX_TITLE_CHARACTERS = 1000;
+
 /** A job as stored: the source of truth for its status. */
 export interface Job {
   readonly id: string;

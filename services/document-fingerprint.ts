@@ -21,7 +21,7 @@ import type { Metadata } from '../schema/domain.ts';
 /**
  * Bump when parsing or chunking starts turning the same input into other chunks (a parser fix, a
  * new splitter): every document's next ingest is then processed again. 2: HTML headings without
- * their permalink marks.
+ * their permalink marks; Markdown front matter as metadata and title, not text.
  */
 export const PROCESSING_VERSION = 2;
 

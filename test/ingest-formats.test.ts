@@ -72,6 +72,22 @@ describe('ingestion end to end', function () {
     assert.deepEqual(document.metadata, { lang: 'en' });
   });
 
+  it('when Markdown opens with front matter, should title the document by it and filter by its fields, the client\u2019s winning', async () => {
+    const text = '---\ntitle: Tide tables\nregion: north\nlang: fr\n---\n\nNeap tides come at the quarter moons.\n';
+    const { ingestDocument } = await gqlData(system.url, INGEST, {
+      input: { collection: 'front-matter', text, mimeType: 'text/markdown', metadata: { lang: 'en' } },
+    });
+    const job = await waitForJob(system.url, ingestDocument.id);
+    assert.equal(job.status, 'SUCCEEDED');
+    const { document } = await gqlData(system.url,
+      'query($c: String!, $id: ID!) { document(collection: $c, id: $id) { title metadata } }', { c: 'front-matter', id: job.documentId });
+    assert.deepEqual(document, { title: 'Tide tables', metadata: { title: 'Tide tables', region: 'north', lang: 'en' } });
+    const hits = (f: unknown) => gqlData(system.url, `query($f: JSON) {
+      search(collection: "front-matter", query: "neap tides quarter moons", k: 5, filter: $f) { title heading text } }`, { f });
+    assert.deepEqual((await hits({ region: 'north' })).search, [{ title: 'Tide tables', heading: null, text: 'Neap tides come at the quarter moons.' }]);
+    assert.deepEqual((await hits({ lang: 'fr' })).search, []);
+  });
+
   it('when searching with a metadata filter, should return only chunks whose metadata match', async () => {
     const ids = [];
     for (const lang of ['en', 'fr']) {

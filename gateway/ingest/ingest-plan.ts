@@ -4,7 +4,7 @@
  * input of a call is valid.
  */
 import { createHash } from 'node:crypto';
-import { COLLECTION_NAME, PRIORITIES, type Metadata, type Priority } from '../../schema/domain.ts';
+import { COLLECTION_NAME, MAX_METADATA_BYTES, MAX_TITLE_CHARACTERS, PRIORITIES, type Metadata, type Priority } from '../../schema/domain.ts';
 import { detectMimeType } from '../../schema/mime-types.ts';
 import { SUPPORTED_MIME_TYPES } from '../../schema/mime-types.ts';
 import { badInput } from '../errors.ts';
@@ -45,8 +45,6 @@ export interface IngestLimits {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const MAX_TITLE = 1000;
-const MAX_METADATA_BYTES = 16 * 1024;
 const MAX_DOCUMENT_ID = 256;
 
 export function planIngest(input: IngestInput, limits: IngestLimits, field = 'input'): IngestPlan {
@@ -59,7 +57,7 @@ export function planIngest(input: IngestInput, limits: IngestLimits, field = 'in
   }
   const mimeType = input.mimeType ? normalizeMime(input.mimeType, `${field}.mimeType`) : null;
   const title = input.title ?? null;
-  if (title !== null && title.length > MAX_TITLE) throw badInput(`${field}.title`, `at most ${MAX_TITLE} characters`);
+  if (title !== null && title.length > MAX_TITLE_CHARACTERS) throw badInput(`${field}.title`, `at most ${MAX_TITLE_CHARACTERS} characters`);
   const metadata = checkMetadata(input.metadata, `${field}.metadata`);
   const priority = input.priority ?? 'NORMAL';
   if (!PRIORITIES.includes(priority)) throw badInput(`${field}.priority`, `must be one of ${PRIORITIES.join(', ')}`);

@@ -31,7 +31,11 @@ export function parseActor(pool: ParsePool, store: Store, chunking: ChunkOptions
         type: 'chunk.request',
         version: 1,
         job: message.job,
-        document: { ...message.document, title: message.document.title ?? parsed.title, sourceDigest: digest },
+        // The client's title and metadata fields win over what the document says about itself.
+        document: {
+          ...message.document, title: message.document.title ?? parsed.title,
+          metadata: { ...parsed.metadata, ...message.document.metadata }, sourceDigest: digest,
+        },
         sections: parsed.sections.map((section) => ({ headings: [...section.headings], text: section.text })),
       };
       return { next };
