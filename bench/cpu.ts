@@ -39,17 +39,55 @@ function processTimes(pid: number): number | null {
     : (Number(fields[STAT.utime]) + Number(fields[STAT.stime]) + Number(fields[STAT.cutime]) + Number(fields[STAT.cstime])) / TICKS;
 }
 
-/** The RabbitMQ node's Erlang VM on this machine, if it runs here. */
+/**
+ * The broker's Erlang VM: the pid `rabbitmqctl status` names, else the longest-running beam.smp
+ * that boots RabbitMQ (`-s rabbit`). Not the first beam.smp in /proc: rabbitmqctl runs one for each
+ * command, the queue-types section starts a cluster of three, and with pids wrapping at 32,768
+ * either can come first, as in a run whose broker CPU read null (2026-12-07).
+ */
 export function brokerPid(): number | null {
+  return pidOfRabbitmqctlStatus() ?? oldestRabbitVm();
+}
+
+function pidOfRabbitmqctlStatus(): number | null {
+  try {
+    const status = JSON.parse(execFileSync('rabbitmqctl', ['status', '--formatter', 'json'], {
+      encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'ignore'],
+    })) as { pid?: unknown };
+    const pid = Number(status.pid);
+    return Number.isInteger(pid) && commandOf(pid) === 'beam.smp' ? pid : null;
+  } catch {
+    return null; // no rabbitmqctl here, or a broker it cannot reach
+  }
+}
+
+function oldestRabbitVm(): number | null {
+  let oldest: { pid: number; start: number } | null = null;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'beam.smp') return Number(entry);
-    } catch {
-      // gone while we looked
-    }
+    const pid = Number(entry);
+    if (commandOf(pid) !== 'beam.smp' || !bootsRabbit(pid)) continue;
+    const start = Number(statFields(`/proc/${pid}/stat`)?.[STAT.startTime]);
+    if (Number.isFinite(start) && (oldest === null || start < oldest.start)) oldest = { pid, start };
   }
-  return null;
+  return oldest?.pid ?? null;
+}
+
+function commandOf(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return null; // gone while we looked
+  }
+}
+
+function bootsRabbit(pid: number): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.some((arg, i) => arg === '-s' && argv[i + 1] === 'rabbit');
+  } catch {
+    return false;
+  }
 }
 
 /** Named processes whose CPU time a run reports. */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 
 /** Positions after the command name (proc(5)'s field number minus 3). */
-export const STAT = { session: 3, utime: 11, stime: 12, cutime: 13, cstime: 14, nice: 16 } as const;
+export const STAT = { session: 3, utime: 11, stime: 12, cutime: 13, cstime: 14, nice: 16, startTime: 19 } as const;
 
 /** The fields of a stat file (`/proc/<pid>/stat`, `/proc/<pid>/task/<tid>/stat`) after the command name, or null when it is gone. */
 export function statFields(file: string): string[] | null {
