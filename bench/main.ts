@@ -47,8 +47,12 @@ const PENDING_JOBS = Number(process.env.BENCH_PENDING_JOBS ?? 100_000);
 /** An offered rate below the pipeline's capacity, where mutation latency and ingest→searchable have targets of their own. */
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 50);
 const STEADY_DOCUMENTS = 600;
-/** Turns the baseline and the pipeline take on the sections corpus. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/**
+ * Turns the baseline and the pipeline take on the sections corpus. A turn is about 3 s on a fast
+ * stretch, and one turn's CPU ratio scattered by ±0.1 around its run's (2026-12-07): four turns
+ * each halve that spread against one, for about 15 s more.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 /**
  * Turns each side takes first, not counted. A process's first corpus cost it 1.4–2× the CPU of the
  * next ones, native SQLite and socket writes included, and about as many extra CPU seconds on
