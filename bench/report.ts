@@ -7,10 +7,10 @@ import type { QueueTypeRun } from './queue-types.ts';
 import { printQueueTypes } from './queue-types-report.ts';
 import type { SlowEmbedderResult } from './slow-embedder.ts';
 
-/** Everything one `npm run bench` measured (the JSON written to bench/results/). */
 /** The CPU seconds of every process in one turn of each side on the sections corpus. */
 export interface RoundCpu { readonly sync: Record<string, number | null>; readonly sections: Record<string, number | null> }
 
+/** Everything one `npm run bench` measured (the JSON written to bench/results/). */
 export interface BenchResult {
   readonly at: string;
   readonly machine: MachineInfo;

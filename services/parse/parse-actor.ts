@@ -6,6 +6,7 @@ import type { Store } from '../../stores/store.ts';
 import { documentFingerprint, sourceDigest, UNCHANGED_NOTE } from '../document-fingerprint.ts';
 import type { ChunkOptions } from '../chunk/split-sections.ts';
 import type { ParsePool } from './pool/parse-pool.ts';
+import { documentMetadata } from './parsed-document.ts';
 
 /**
  * Parses in `pool`'s worker processes, never in this event loop, so one document that is slow or
@@ -34,7 +35,7 @@ export function parseActor(pool: ParsePool, store: Store, chunking: ChunkOptions
         // The client's title and metadata fields win over what the document says about itself.
         document: {
           ...message.document, title: message.document.title ?? parsed.title,
-          metadata: { ...parsed.metadata, ...message.document.metadata }, sourceDigest: digest,
+          metadata: documentMetadata(message.document.metadata, parsed.metadata), sourceDigest: digest,
         },
         sections: parsed.sections.map((section) => ({ headings: [...section.headings], text: section.text })),
       };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { MAX_METADATA_BYTES } from '../../../schema/domain.ts';
 import { MAX_FRONT_MATTER_BYTES, splitFrontMatter } from './front-matter.ts';
 import { parseMarkdown } from './markdown.ts';
+import { documentMetadata } from '../parsed-document.ts';
 
 const POST = `---
 title: Caring for ferns
@@ -60,11 +61,18 @@ describe('Markdown front matter', () => {
     assert.ok(parseMarkdown(markdown).sections.some((section) => section.text.includes('after')));
   });
 
-  it('when its fields exceed the metadata limit, should keep those that fit, in order, and still take the title', () => {
+  it('when merged with the client\u2019s metadata, should keep the client\u2019s fields and add the declared ones in order while they fit', () => {
     const big = 'y'.repeat(MAX_METADATA_BYTES);
-    const doc = parseMarkdown(`---\nlang: en\nhuge: ${big}\ntitle: Kept\n---\ntext`);
-    assert.deepEqual(doc.metadata, { lang: 'en', title: 'Kept' });
+    const doc = parseMarkdown(`---\nlang: en\nhuge: ${big}\ntitle: Kept\nteam: docs\n---\ntext`);
     assert.equal(doc.title, 'Kept');
+    assert.deepEqual(documentMetadata({ team: 'ops', path: 'a.md' }, doc.metadata), { team: 'ops', path: 'a.md', lang: 'en', title: 'Kept' });
+    const full = documentMetadata({ note: 'z'.repeat(MAX_METADATA_BYTES - 20) }, { a: 1, b: 'more than fits' });
+    assert.deepEqual(Object.keys(full), ['note', 'a']);
+    assert.ok(Buffer.byteLength(JSON.stringify(full)) <= MAX_METADATA_BYTES);
+    assert.deepEqual(documentMetadata({ lang: 'fr' }), { lang: 'fr' });
+  });
+
+  it('when its title is past the title limit, should title the document by its first heading', () => {
     const long = parseMarkdown(`---\ntitle: ${'t'.repeat(1001)}\n---\n# Heading\n\ntext`);
     assert.equal(long.title, 'Heading', 'a title past 1,000 characters is not taken');
   });

@@ -1,5 +1,5 @@
 import MarkdownIt from 'markdown-it';
-import { MAX_METADATA_BYTES, MAX_TITLE_CHARACTERS, type Metadata } from '../../../schema/domain.ts';
+import { MAX_TITLE_CHARACTERS } from '../../../schema/domain.ts';
 import type { ParsedDocument } from '../parsed-document.ts';
 import { splitFrontMatter } from './front-matter.ts';
 import { SectionBuilder } from './section-builder.ts';
@@ -42,8 +42,8 @@ function capPrefix(prefix: string): string {
  * Markdown → one Section per heading, carrying the heading path (h1 > h2 > h3), with the text
  * stripped of markup: links become their text, images their alt text, code blocks stay as code,
  * list items become lines. Raw HTML is dropped. YAML front matter (front-matter.ts) is not text:
- * its fields become the document's metadata, in order while they fit MAX_METADATA_BYTES, and its
- * `title` (within MAX_TITLE_CHARACTERS) the title. Title = that, else the first h1, if any.
+ * its fields are what the document declares about itself (`metadata`), and its `title` (within
+ * MAX_TITLE_CHARACTERS) the title. Title = that, else the first h1, if any.
  */
 export function parseMarkdown(markdown: string): ParsedDocument {
   const frontMatter = splitFrontMatter(markdown);
@@ -53,21 +53,8 @@ export function parseMarkdown(markdown: string): ParsedDocument {
   return {
     ...parsed,
     title: title !== '' && title.length <= MAX_TITLE_CHARACTERS ? title : parsed.title,
-    metadata: fittingFields(frontMatter.fields),
+    metadata: frontMatter.fields,
   };
-}
-
-/** The fields in order while their JSON stays within MAX_METADATA_BYTES; a field that would cross it is left out. */
-function fittingFields(fields: Metadata): Metadata {
-  const kept: Record<string, unknown> = {};
-  let bytes = 2; // {}
-  for (const [key, value] of Object.entries(fields)) {
-    const size = Buffer.byteLength(JSON.stringify({ [key]: value })) - 2 + 1; // its "key":value and a comma
-    if (bytes + size > MAX_METADATA_BYTES) continue;
-    kept[key] = value;
-    bytes += size;
-  }
-  return kept;
 }
 
 function parseBody(markdown: string): ParsedDocument {
