@@ -40,28 +40,12 @@ function processTimes(pid: number): number | null {
 }
 
 /**
- * The broker's Erlang VM: the pid `rabbitmqctl status` names, else the longest-running beam.smp
- * that boots RabbitMQ (`-s rabbit`). Not the first beam.smp in /proc: rabbitmqctl runs one for each
- * command, the queue-types section starts a cluster of three, and with pids wrapping at 32,768
- * either can come first, as in a run whose broker CPU read null (2026-12-07).
+ * The broker's Erlang VM: the longest-running beam.smp that boots RabbitMQ (`-s rabbit`). Not the
+ * first beam.smp in /proc: rabbitmqctl runs one for each command, the queue-types section starts a
+ * cluster of three, and with pids wrapping at 32,768 either can come first, as in a run whose
+ * broker CPU read null (2026-12-07).
  */
 export function brokerPid(): number | null {
-  return pidOfRabbitmqctlStatus() ?? oldestRabbitVm();
-}
-
-function pidOfRabbitmqctlStatus(): number | null {
-  try {
-    const status = JSON.parse(execFileSync('rabbitmqctl', ['status', '--formatter', 'json'], {
-      encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'ignore'],
-    })) as { pid?: unknown };
-    const pid = Number(status.pid);
-    return Number.isInteger(pid) && commandOf(pid) === 'beam.smp' ? pid : null;
-  } catch {
-    return null; // no rabbitmqctl here, or a broker it cannot reach
-  }
-}
-
-function oldestRabbitVm(): number | null {
   let oldest: { pid: number; start: number } | null = null;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
