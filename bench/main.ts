@@ -159,14 +159,19 @@ try {
   // over all its rounds: this machine's speed drifts by up to 2× within minutes, and alternating
   // exposes both sides to the same drift. Each side runs with the same search load beside it.
   await searchIdle(syncUrl, SEARCH_COLLECTION, queries, 20);
-  /** One side's turn as a measured round takes it, for the warm-up: its CPU seconds. */
-  const warmUp = async (url: string, collection: string): Promise<CpuCount> => {
+  /**
+   * One side's turn on the sections corpus, with the search load beside it. `profiled` marks it as
+   * the window BENCH_PROFILE reports: the mark also ends the children's store-write accounting
+   * (SIGUSR2), so only that turn may send it.
+   */
+  const takeTurn = async (url: string, collection: string, profiled = false) => {
     const during = await searchWhile(url, SEARCH_COLLECTION, queries);
     const countCpu = startCpuCount(cpuProbes);
-    await ingestRun({ url, dbPath, collection, documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
+    const startUs = profiled ? markProfiles(processes) : 0;
+    const run = await ingestRun({ url, dbPath, collection, documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
     const cpu = countCpu();
-    await during.stop();
-    return cpu;
+    if (profiled) writeFileSync(path.join(PROFILE_DIR!, 'window.json'), JSON.stringify({ startUs, endUs: markProfiles(processes), cpuSeconds: cpu }));
+    return { run, cpu, search: await during.stop() };
   };
   const syncRuns: IngestRunResult[] = [], asyncRuns: IngestRunResult[] = [];
   const syncCpus: CpuCount[] = [], asyncCpus: CpuCount[] = [];
@@ -174,31 +179,23 @@ try {
   const warmupCpus: { sync: CpuCount; sections: CpuCount }[] = [];
   for (let warmup = 1; warmup <= WARMUP_ROUNDS; warmup++) {
     log(`warm-up ${warmup} of ${WARMUP_ROUNDS} (not counted): the baseline, then the pipeline, with search beside each`);
-    const sync = await warmUp(syncUrl, `sync-warmup-${warmup}`);
-    const sections = await warmUp(asyncUrl, `async-warmup-${warmup}`);
+    const sync = (await takeTurn(syncUrl, `sync-warmup-${warmup}`)).cpu;
+    const sections = (await takeTurn(asyncUrl, `async-warmup-${warmup}`)).cpu;
     warmupCpus.push({ sync, sections });
     log(`warm-up CPU s: sync ${JSON.stringify(sync)}; async ${JSON.stringify(sections)}`);
   }
   for (let round = 1; round <= ROUNDS; round++) {
     log(`round ${round} of ${ROUNDS}: synchronous baseline, every document parsed, chunked, embedded and indexed inside its mutation`);
-    const duringSync = await searchWhile(syncUrl, SEARCH_COLLECTION, queries);
-    const countSyncCpu = startCpuCount(cpuProbes);
-    const syncRun = await ingestRun({ url: syncUrl, dbPath, collection: `sync-${round}`, documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
-    syncCpus.push(countSyncCpu());
-    syncSearches.push(await duringSync.stop());
+    const { run: syncRun, cpu: syncTurnCpu, search: syncSearch } = await takeTurn(syncUrl, `sync-${round}`);
+    syncCpus.push(syncTurnCpu);
+    syncSearches.push(syncSearch);
     syncRuns.push(syncRun);
     log(`sync: ${syncRun.documentsPerSecond} docs/s (all accepted after ${syncRun.acceptSeconds} of ${syncRun.seconds} s), mutation p99 ${syncRun.mutationMs.p99} ms, search p95 ${syncSearches.at(-1)!.p95} ms; CPU s: ${JSON.stringify(syncCpus.at(-1))}`);
 
     log(`round ${round} of ${ROUNDS}: asynchronous pipeline with search running beside it (10k chunks)`);
-    const during10k = await searchWhile(asyncUrl, SEARCH_COLLECTION, queries);
-    const countSectionsCpu = startCpuCount(cpuProbes);
-    const profileStart = markProfiles(processes);
-    const asyncRun = await ingestRun({ url: asyncUrl, dbPath, collection: `async10k-${round}`, documents: corpus.documents, concurrency: CONCURRENCY, ratePerSecond: RATE, timeoutMs: 300_000 });
-    asyncCpus.push(countSectionsCpu());
-    if (PROFILE_DIR !== null && round === 1) {
-      writeFileSync(path.join(PROFILE_DIR, 'window.json'), JSON.stringify({ startUs: profileStart, endUs: markProfiles(processes), cpuSeconds: asyncCpus[0] }));
-    }
-    asyncSearches.push(await during10k.stop());
+    const { run: asyncRun, cpu: asyncTurnCpu, search: asyncSearch } = await takeTurn(asyncUrl, `async10k-${round}`, PROFILE_DIR !== null && round === 1);
+    asyncCpus.push(asyncTurnCpu);
+    asyncSearches.push(asyncSearch);
     asyncRuns.push(asyncRun);
     log(`async: ${asyncRun.documentsPerSecond} docs/s (all accepted after ${asyncRun.acceptSeconds} of ${asyncRun.seconds} s), mutation p99 ${asyncRun.mutationMs.p99} ms, search p95 ${asyncSearches.at(-1)!.p95} ms; CPU s: ${JSON.stringify(asyncCpus.at(-1))}`);
   }
