@@ -49,7 +49,7 @@ const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 50);
 const STEADY_DOCUMENTS = 600;
 /**
  * Turns the baseline and the pipeline take on the sections corpus. A turn is about 3 s on a fast
- * stretch, and one turn's CPU ratio scattered by ±0.1 around its run's (2026-12-07): four turns
+ * stretch, and one turn's CPU ratio moved by 0.1–0.3 from its run's (2026-12-07): four turns
  * each halve that spread against one, for about 15 s more.
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
