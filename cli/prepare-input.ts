@@ -25,7 +25,6 @@ export interface IngestInput {
   readonly url?: string;
   readonly contentBase64?: string;
   readonly mimeType?: string;
-  readonly title?: string;
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
@@ -53,7 +52,9 @@ export async function prepareInput(source: Source, defaults: IngestDefaults): Pr
       documentId: fileDocumentId(source.absolutePath),
       contentBase64: bytes.toString('base64'),
       mimeType,
-      title: path.basename(source.absolutePath),
+      // No title: the one the document declares (an HTML <title>, Markdown front matter or first
+      // h1, a PDF's or EPUB's) is the title, as for a URL. A file's name sent as its title won over
+      // it, and a folder of index.md files answered every search with "index.md".
       metadata: { path: source.name },
     },
   };

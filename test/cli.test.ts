@@ -83,7 +83,7 @@ describe('rag command line against a running system', function () {
       folder = tempDir();
       cpSync(FIXTURES, folder, { recursive: true });
       mkdirSync(path.join(folder, 'manuals'));
-      writeFileSync(path.join(folder, 'manuals', 'lighthouse.pdf'), makePdf(['Lighthouse keepers trim the lamp wick every evening', 'and polish the Fresnel lens at dawn.']));
+      writeFileSync(path.join(folder, 'manuals', 'lighthouse.pdf'), makePdf(['Lighthouse keepers trim the lamp wick every evening', 'and polish the Fresnel lens at dawn.'], 'Keeping a Lighthouse'));
       writeFileSync(path.join(folder, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
       writeFileSync(path.join(folder, '.hidden.md'), '# Hidden\n\nNot to be ingested.');
       mkdirSync(path.join(folder, 'node_modules'));
@@ -112,8 +112,21 @@ describe('rag command line against a running system', function () {
 
     it('should leave the documents searchable, with their file path in the metadata', async () => {
       const { search } = await gqlData(system.url, 'query { search(collection: "cli-docs", query: "lighthouse lamp wick Fresnel lens", k: 3) { title metadata } }');
-      assert.equal(search[0]?.title, 'lighthouse.pdf');
+      assert.equal(search[0]?.title, 'Keeping a Lighthouse');
       assert.equal(search[0]?.metadata?.path, path.join(folder, 'manuals', 'lighthouse.pdf'));
+    });
+
+    it('should title each document as the document titles itself, not by its file name', async () => {
+      const documents = await runCli(['documents', '-c', 'cli-docs', '--json'], env);
+      assert.equal(documents.code, 0, describeRun(documents));
+      const titles = Object.fromEntries((JSON.parse(documents.stdout) as { id: string; title: string | null }[])
+        .map((document) => [path.relative(folder, document.id.slice('file:'.length)), document.title]));
+      assert.deepEqual(titles, {
+        'guide.md': 'Sourdough Baking Guide', // its first h1
+        'page.html': 'Keeping an Indoor Bonsai Healthy', // its <title>, not its h1
+        [path.join('manuals', 'lighthouse.pdf')]: 'Keeping a Lighthouse', // its Info dictionary's Title
+        'notes.txt': null, // plain text declares none
+      });
     });
 
     it('then search --json should print parseable hits, the right document first', async () => {
@@ -121,7 +134,7 @@ describe('rag command line against a running system', function () {
       assert.equal(search.code, 0, describeRun(search));
       const hits = JSON.parse(search.stdout) as { title: string; score: number; metadata: { path: string } }[];
       assert.equal(hits.length, 2);
-      assert.equal(hits[0]?.title, 'guide.md');
+      assert.equal(hits[0]?.title, 'Sourdough Baking Guide');
       assert.equal(hits[0]?.metadata.path, path.join(folder, 'guide.md'));
     });
 
@@ -141,7 +154,7 @@ describe('rag command line against a running system', function () {
       const search = await runCli(['search', 'sourdough starter', '-c', 'cli-docs', '--mode', 'lexical', '--json'], env);
       assert.equal(search.code, 0, describeRun(search));
       const hits = JSON.parse(search.stdout) as { title: string; signals: { signal: string }[] }[];
-      assert.equal(hits[0]?.title, 'guide.md');
+      assert.equal(hits[0]?.title, 'Sourdough Baking Guide');
       assert.ok(hits.every((hit) => hit.signals.length === 1 && hit.signals[0]!.signal === 'LEXICAL'));
       const bad = await runCli(['search', 'sourdough', '-c', 'cli-docs', '--mode', 'fuzzy'], env);
       assert.equal(bad.code, 1, describeRun(bad));
