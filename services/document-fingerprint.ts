@@ -21,9 +21,10 @@ import type { Metadata } from '../schema/domain.ts';
 /**
  * Bump when parsing or chunking starts turning the same input into other chunks (a parser fix, a
  * new splitter): every document's next ingest is then processed again. 2: HTML headings without
- * their permalink marks; Markdown front matter as metadata and title, not text.
+ * their permalink marks; Markdown front matter as metadata and title, not text. 3: HTML tables as
+ * one block with a header row; a long table's header repeated in each of its chunks.
  */
-export const PROCESSING_VERSION = 2;
+export const PROCESSING_VERSION = 3;
 
 /** The event note of a job that found its document unchanged. */
 export const UNCHANGED_NOTE = 'unchanged since it was indexed: its chunks are kept';

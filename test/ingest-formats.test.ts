@@ -88,6 +88,19 @@ describe('ingestion end to end', function () {
     assert.deepEqual((await hits({ lang: 'fr' })).search, []);
   });
 
+
+  it('when an HTML table runs past a chunk, should find a late row in a chunk that starts with the table\u2019s header', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => `<tr><td>Harbour ${i}</td><td>${(i * 0.37).toFixed(2)} m</td><td>${i % 2 ? 'spring' : 'neap'}</td></tr>`);
+    rows[47] = '<tr><td>Kittiwake Cove</td><td>4.81 m</td><td>spring</td></tr>';
+    const html = `<h1>Tide heights</h1><p>Heights at high water.</p><table><tr><th>Port</th><th>Height</th><th>Tide</th></tr>${rows.join('')}</table>`;
+    const { ingestDocument } = await gqlData(system.url, INGEST, { input: { collection: 'tables', text: html, mimeType: 'text/html' } });
+    const job = await waitForJob(system.url, ingestDocument.id);
+    assert.equal(job.status, 'SUCCEEDED', job.error);
+    assert.ok(job.chunkCount > 2, `${job.chunkCount} chunks`);
+    const { search } = await gqlData(system.url, 'query { search(collection: "tables", query: "Kittiwake Cove", k: 1) { heading text } }');
+    assert.equal(search[0]?.heading, 'Tide heights');
+    assert.match(search[0]?.text ?? '', /^Port \| Height \| Tide\n--- \| --- \| ---\nHarbour \d+ \|[^]*\nKittiwake Cove \| 4\.81 m \| spring\n/);
+  });
   it('when searching with a metadata filter, should return only chunks whose metadata match', async () => {
     const ids = [];
     for (const lang of ['en', 'fr']) {

@@ -129,6 +129,47 @@ describe('splitSections', () => {
     });
   });
 
+  describe('when a section holds a table longer than a chunk', () => {
+    const header = '| Variable | Default | Meaning |\n| --- | --- | --- |';
+    const rows = Array.from({ length: 40 }, (_, i) => `| LIMIT_${i} | ${i * 10} | ${words(`meaning${i}x`, 4)} |`);
+    const lead = words('lead', 12);
+    const after = words('after', 12);
+    const text = `${lead}\n${header}\n${rows.join('\n')}\n\n${after}`;
+
+    it('should cut it between rows, each piece starting with the header, every row once and in order', async () => {
+      const chunks = await splitSections(doc({ headings: ['Limits'], text }), { size: 300, overlap: 60 });
+      const tablePieces = chunks.filter((chunk) => chunk.text.includes('LIMIT_'));
+      assert.ok(tablePieces.length > 3, `${tablePieces.length} pieces`);
+      for (const chunk of chunks) assert.ok(chunk.text.length <= 300, `chunk of ${chunk.text.length}`);
+      for (const piece of tablePieces) assert.ok(piece.text.startsWith(`${header}\n| LIMIT_`), piece.text);
+      assert.deepEqual(tablePieces.flatMap((piece) => piece.text.split('\n').slice(2)), rows);
+      assert.deepEqual(chunks.map((chunk) => chunk.heading), chunks.map(() => 'Limits'));
+      assert.equal(chunks[0]?.text, lead);
+      assert.equal(chunks.at(-1)?.text, after);
+    });
+
+    it('should split a row too long for a piece as text, each part under the header', async () => {
+      const long = `| LIMIT_LONG | 1 | ${words('wide', 80)} |`;
+      const chunks = await splitSections(doc({ headings: [], text: `${header}\n${rows[0]}\n${long}\n${rows[1]}` }), { size: 300, overlap: 30 });
+      for (const chunk of chunks) {
+        assert.ok(chunk.text.length <= 300, `chunk of ${chunk.text.length}`);
+        assert.ok(chunk.text.startsWith(`${header}\n`), chunk.text);
+      }
+      const seen = new Set(chunks.flatMap((chunk) => chunk.text.split(/\s+/)));
+      for (const word of words('wide', 80).split(' ')) assert.ok(seen.has(word), `${word} lost`);
+      assert.ok(chunks.at(-1)!.text.endsWith(rows[1]!));
+    });
+
+    it('should split it as text when its header takes more than half a chunk, or leave it whole when it fits', async () => {
+      const wide = `| ${words('column', 30).replaceAll(' ', ' | ')} |\n|${' --- |'.repeat(30)}`;
+      const wideRows = rows.map((row) => `${row}${' x |'.repeat(26)}`);
+      const wideChunks = await splitSections(doc({ headings: [], text: `${wide}\n${wideRows.join('\n')}` }), { size: 400, overlap: 0 });
+      assert.equal(wideChunks.filter((chunk) => chunk.text.includes('column0')).length, 1);
+      const small = `${header}\n${rows.slice(0, 3).join('\n')}`;
+      assert.deepEqual((await splitSections(doc({ headings: [], text: `${lead}\n\n${small}` }), { size: 300, overlap: 0 })).map((chunk) => chunk.text), [lead, small]);
+    });
+  });
+
   describe('when options are out of range', () => {
     const cases: { options: { size?: number; overlap?: number }; names: RegExp }[] = [
       { options: { size: 49 }, names: /"size".*50/ },

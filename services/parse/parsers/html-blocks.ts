@@ -17,7 +17,7 @@ export function isBlockElement(name: string): boolean {
 
 /** Elements whose blocks are gathered and joined in a way of their own. */
 const CONTAINERS = {
-  ul: 'list', ol: 'list', menu: 'list', li: 'item', blockquote: 'quote', tr: 'row', td: 'cell', th: 'cell',
+  ul: 'list', ol: 'list', menu: 'list', li: 'item', blockquote: 'quote', table: 'table', tr: 'row', td: 'cell', th: 'cell',
 } as const satisfies Record<string, string>;
 type ContainerKind = (typeof CONTAINERS)[keyof typeof CONTAINERS];
 
@@ -27,6 +27,8 @@ interface Container {
   readonly parts: string[];
   /** The next item's number in an ordered list, null in any other container. */
   number: number | null;
+  /** A row: true while every cell so far is a header cell (`<th>`). A table: true until its first row. */
+  headers: boolean;
 }
 
 /**
@@ -42,8 +44,10 @@ const WHITE_SPACE = /[ \t\n\r\f]+/g;
 /**
  * Turns the body's tag and text events into blocks, the way the Markdown parser shapes them:
  * a list is one block of lines (`1. ` before ordered items), a block quote one block of
- * paragraphs, a table row one line of cells joined by ` | `, a `<pre>` one block of its text as
- * is. Blocks outside any such container go to the section builder.
+ * paragraphs, a table one block of rows, each one line of cells joined by ` | ` (a first row of
+ * header cells followed by a delimiter row, `--- | ---`, as a Markdown pipe table has, so the
+ * chunker can repeat it), a `<pre>` one block of its text as is. Blocks outside any such container
+ * go to the section builder.
  */
 export class HtmlBlocks {
   readonly #builder: SectionBuilder;
@@ -88,7 +92,7 @@ export class HtmlBlocks {
       }
       const kind = CONTAINERS[name as keyof typeof CONTAINERS];
       const start = Number.parseInt(attributes.start ?? '1', 10);
-      this.#stack.push({ kind, tag: name, parts: [], number: name === 'ol' ? (Number.isFinite(start) ? start : 1) : null });
+      this.#stack.push({ kind, tag: name, parts: [], number: name === 'ol' ? (Number.isFinite(start) ? start : 1) : null, headers: true });
     } else if (BLOCK_ELEMENTS.has(name)) {
       this.endBlock();
     }
@@ -151,13 +155,23 @@ export class HtmlBlocks {
       case 'cell': {
         // A cell is one value of its row, whatever blocks it holds; empty cells keep their column.
         const value = parts.join(' ').replace(WHITE_SPACE, ' ').trim();
-        if (parent?.kind === 'row') parent.parts.push(value);
-        else this.#add(value);
+        if (parent?.kind !== 'row') return this.#add(value);
+        parent.parts.push(value);
+        if (container.tag !== 'th') parent.headers = false;
         return;
       }
-      case 'row':
-        if (parts.some((cell) => cell !== '')) this.#add(parts.join(' | '));
+      case 'row': {
+        if (!parts.some((cell) => cell !== '')) return;
+        this.#add(parts.join(' | '));
+        if (parent?.kind !== 'table') return;
+        // Only a table's first row can be its header; two columns at least, or the delimiter row
+        // would read as a Markdown rule.
+        if (parent.headers && container.headers && parts.length > 1) this.#add(parts.map(() => '---').join(' | '));
+        parent.headers = false;
         return;
+      }
+      case 'table':
+        return this.#add(parts.join('\n'));
     }
   }
 

@@ -98,6 +98,22 @@ describe('parseHtml', () => {
       assert.match(text, /^String\.prototype\.to\*Case\(\) \| full \| full \| full \| full$/m);
     });
 
+    it('should write a table as one block, a first row of header cells followed by a delimiter row', () => {
+      const doc = parseHtml(page('intl.html'));
+      const text = doc.sections.map((s) => s.text).join('\n\n');
+      assert.match(text, /^Feature \| none \| system-icu \| small-icu \| full-icu\n--- \| --- \| --- \| --- \| ---\nString\.prototype\.normalize\(\) \|/m);
+      assert.deepEqual(parseHtml(`<h1>T</h1><table><caption>Sizes</caption><thead><tr><th>Name</th><th>Size</th></tr></thead>
+        <tbody><tr><td>fern</td><td>30 cm</td></tr><tr><td></td><td></td></tr><tr><td>moss</td><td></td></tr></tbody></table><p>after</p>`).sections,
+        [{ headings: ['T'], text: 'Sizes\nName | Size\n--- | ---\nfern | 30 cm\nmoss | \n\nafter' }]);
+    });
+
+    it('should write no delimiter row under a first row with data cells, under a later header row, or for one column', () => {
+      const texts = (html: string) => parseHtml(html).sections.map((s) => s.text);
+      assert.deepEqual(texts('<table><tr><th>Name</th><td>fern</td></tr><tr><th>Size</th><td>30 cm</td></tr></table>'), ['Name | fern\nSize | 30 cm']);
+      assert.deepEqual(texts('<table><tr><td>a</td><td>b</td></tr><tr><th>c</th><th>d</th></tr></table>'), ['a | b\nc | d']);
+      assert.deepEqual(texts('<table><tr><th>Step</th></tr><tr><td>mix</td></tr></table>'), ['Step\nmix']);
+    });
+
     it('should keep a code block\u2019s lines and indentation as they are', () => {
       const doc = parseHtml(page('string_decoder.html'));
       const text = doc.sections.map((s) => s.text).join('\n');

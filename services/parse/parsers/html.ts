@@ -21,7 +21,8 @@ const PERMALINK_TEXT = /^[^\p{L}\p{N}]{0,2}$/u;
  * page; this walk takes a few ms). Headings outside lists, quotes and tables start sections with
  * their heading path (h1 > h2 > h3); paragraphs and other blocks become blocks; text is
  * whitespace-collapsed as a browser would, `<br>` is a line break, `<pre>` keeps its text as is;
- * list items become lines; each table row becomes one line (`cell | cell`); images give their alt
+ * list items become lines; a table one block of rows, each one line (`cell | cell`), a first row of
+ * header cells followed by a delimiter row (`--- | ---`) as in Markdown; images give their alt
  * text. A heading's permalink (an in-page link whose text is at most a mark such as `#` or `¶`)
  * is left out of its heading. Scripts, styles, navigation and the like are dropped. Title = the `<title>` element
  * (not an SVG `<title>`, which is a tooltip), else the first h1.
