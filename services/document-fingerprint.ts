@@ -22,7 +22,8 @@ import type { Metadata } from '../schema/domain.ts';
  * Bump when parsing or chunking starts turning the same input into other chunks (a parser fix, a
  * new splitter): every document's next ingest is then processed again. 2: HTML headings without
  * their permalink marks; Markdown front matter as metadata and title, not text. 3: HTML tables as
- * one block with a header row; a long table's header repeated in each of its chunks.
+ * one block with a header row; a long table's header repeated in each of its chunks; an HTML
+ * page's table of contents dropped.
  */
 export const PROCESSING_VERSION = 3;
 

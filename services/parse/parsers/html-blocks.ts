@@ -29,7 +29,13 @@ interface Container {
   number: number | null;
   /** A row: true while every cell so far is a header cell (`<th>`). A table: true until its first row. */
   headers: boolean;
+  /** Whether the text read into it so far has letters or digits inside in-page links, and outside them. */
+  linked: boolean;
+  unlinked: boolean;
 }
+
+/** A letter or digit: link text made only of marks and spaces does not make a list a table of contents. */
+const WORD_CHARACTER = /[\p{L}\p{N}]/u;
 
 /**
  * Containers nested deeper than this are read as plain blocks of the deepest one. Each level
@@ -60,6 +66,8 @@ export class HtmlBlocks {
   #pre = '';
   /** Containers opened past MAX_CONTAINER_DEPTH and not yet closed (not on the stack). */
   #overflow = 0;
+  /** For each `<a>` open around the text being read, whether it links into the page (`href="#…"`). */
+  readonly #links: boolean[] = [];
 
   constructor(builder: SectionBuilder) {
     this.#builder = builder;
@@ -79,7 +87,10 @@ export class HtmlBlocks {
     if (name === 'br') {
       this.#lines.push(this.#line);
       this.#line = '';
+    } else if (name === 'a') {
+      this.#links.push(attributes.href?.startsWith('#') === true);
     } else if (name === 'img') {
+      this.#note(attributes.alt ?? '');
       this.#line += attributes.alt ?? '';
     } else if (name === 'pre') {
       this.endBlock();
@@ -92,15 +103,26 @@ export class HtmlBlocks {
       }
       const kind = CONTAINERS[name as keyof typeof CONTAINERS];
       const start = Number.parseInt(attributes.start ?? '1', 10);
-      this.#stack.push({ kind, tag: name, parts: [], number: name === 'ol' ? (Number.isFinite(start) ? start : 1) : null, headers: true });
+      this.#stack.push({
+        kind, tag: name, parts: [], number: name === 'ol' ? (Number.isFinite(start) ? start : 1) : null, headers: true, linked: false, unlinked: false,
+      });
     } else if (BLOCK_ELEMENTS.has(name)) {
       this.endBlock();
     }
   }
 
   text(text: string): void {
+    this.#note(text);
     if (this.#preDepth > 0) this.#pre += text;
     else this.#line += text;
+  }
+
+  /** Records whether the innermost container's text has words in in-page links or out of them. */
+  #note(text: string): void {
+    const top = this.#stack[this.#stack.length - 1];
+    if (top === undefined || !WORD_CHARACTER.test(text)) return;
+    if (this.#links.at(-1) === true && this.#preDepth === 0) top.linked = true;
+    else top.unlinked = true;
   }
 
   close(name: string): void {
@@ -119,6 +141,7 @@ export class HtmlBlocks {
       this.endBlock();
       return;
     }
+    if (name === 'a') this.#links.pop();
     const top = this.#stack[this.#stack.length - 1];
     if (top !== undefined && top.tag === name) this.#finish(top);
     else if (BLOCK_ELEMENTS.has(name)) this.endBlock();
@@ -138,6 +161,16 @@ export class HtmlBlocks {
     this.endBlock();
     this.#stack.pop();
     const parent = this.#stack[this.#stack.length - 1];
+    // A list whose every word links into the page is its table of contents: the headings again,
+    // which sections already carry, in one chunk that outranked the sections it lists (a search
+    // for a table's row found the contents naming its section first). Links to other pages are
+    // kept: a list of them is as often content (the functions a feature covers) as navigation.
+    // Dropped, it leaves its parent nothing to count.
+    if (container.kind === 'list' && container.linked && !container.unlinked) return;
+    if (parent !== undefined) {
+      parent.linked ||= container.linked;
+      parent.unlinked ||= container.unlinked;
+    }
     const { parts } = container;
     switch (container.kind) {
       case 'item': {

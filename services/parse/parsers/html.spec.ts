@@ -17,9 +17,21 @@ type DomNode = ReturnType<typeof parseDocument>['children'][number];
 const isPermalink = (node: DomNode) => 'attribs' in node && node.name === 'a' && node.attribs.class === 'mark' &&
   node.attribs.href?.startsWith('#') === true && DomUtils.textContent(node).trim() === '#';
 
+/** A letter or digit outside in-page links (`href="#…"`) under `node`. */
+const hasWordOutsideInPageLinks = (node: DomNode): boolean => {
+  if (node.type === ElementType.Text && 'data' in node) return /[\p{L}\p{N}]/u.test(node.data);
+  if (!('attribs' in node) || UNREADABLE_ELEMENTS.has(node.name)) return false;
+  if (node.name === 'a' && node.attribs.href?.startsWith('#') === true) return false;
+  return node.children.some(hasWordOutsideInPageLinks);
+};
+
+/** A table of contents: a list whose every word is in an in-page link. */
+const isContents = (node: DomNode) => 'name' in node && ['ul', 'ol', 'menu'].includes(node.name) &&
+  /[\p{L}\p{N}]/u.test(DomUtils.textContent(node)) && !hasWordOutsideInPageLinks(node);
+
 /**
- * Every text node under <body> outside script, style, nav and the like and outside headings'
- * permalinks, in document order, an independent DOM parse.
+ * Every text node under <body> outside script, style, nav and the like, headings' permalinks and
+ * tables of contents, in document order, an independent DOM parse.
  */
 function bodyTexts(html: string): string[] {
   const body = DomUtils.findOne((element) => element.name === 'body', parseDocument(html).children);
@@ -30,7 +42,7 @@ function bodyTexts(html: string): string[] {
       if (node.type === ElementType.Text && 'data' in node) {
         const text = collapse(node.data);
         if (text !== '') texts.push(text);
-      } else if ('name' in node && 'children' in node && !UNREADABLE_ELEMENTS.has(node.name) && !isPermalink(node)) {
+      } else if ('name' in node && 'children' in node && !UNREADABLE_ELEMENTS.has(node.name) && !isPermalink(node) && !isContents(node)) {
         walk(node.children);
       }
     }
@@ -112,6 +124,17 @@ describe('parseHtml', () => {
       assert.deepEqual(texts('<table><tr><th>Name</th><td>fern</td></tr><tr><th>Size</th><td>30 cm</td></tr></table>'), ['Name | fern\nSize | 30 cm']);
       assert.deepEqual(texts('<table><tr><td>a</td><td>b</td></tr><tr><th>c</th><th>d</th></tr></table>'), ['a | b\nc | d']);
       assert.deepEqual(texts('<table><tr><th>Step</th></tr><tr><td>mix</td></tr></table>'), ['Step\nmix']);
+    });
+
+    it('should drop a table of contents, a list whose every word links into the page, and keep lists with other words or links', () => {
+      const doc = parseHtml(page('intl.html'));
+      const text = doc.sections.map((s) => s.text).join('\n');
+      assert.doesNotMatch(text, /^Options for building Node\.js$/m, 'the contents list the headings again');
+      assert.match(text, /^String\.prototype\.normalize\(\)$/m, 'a list of links to other pages is content here');
+      assert.deepEqual(parseHtml(`<h1>Guide</h1><ul><li><a href="#a">Install</a><ol><li><a href="#b">Linux</a></li></ol></li></ul>
+        <ul><li><a href="#c">Install</a> first</li><li><a href="#d">Use</a><ul><li><a href="#e">Tips</a></li></ul></li></ul>
+        <ul><li><a href="/other.html">Other page</a></li><li><a href="#f">\u00b6</a></li></ul><p>end</p>`).sections,
+      [{ headings: ['Guide'], text: 'Install first\nUse\n\nOther page\n\u00b6\n\nend' }]);
     });
 
     it('should keep a code block\u2019s lines and indentation as they are', () => {
