@@ -35,6 +35,26 @@ describe('parseMarkdown', () => {
     });
   });
 
+  describe('when a document has a table of contents', () => {
+    it('should drop a list whose every word links into the page, and keep lists with other words, links or code', () => {
+      const doc = parseMarkdown([
+        '# Guide', '', '## Contents', '', '- [Install](#install)', '  1. [On Linux](#on-linux)', '- [Use **it**](#use)', '',
+        '## Install', '', '- [Install](#install) first', '- See [the site](https://example.org)', '', 'a', '',
+        '- [Setup](#setup)', '  - plain words', '', 'b', '', '- [run](#run)', '', '  ```', '  npm start', '  ```', '', 'c', '',
+        '- [![Tips](tip.png)](#tips)', '', 'd', '', '- [¶](#x)',
+      ].join('\n'));
+      assert.deepEqual(doc.sections, [
+        { headings: ['Guide', 'Install'], text: 'Install first\nSee the site\n\na\n\nSetup\nplain words\n\nb\n\nrun\nnpm start\n\nc\n\nd\n\n¶' },
+      ]);
+    });
+
+    it('should find it in one pass however deep its lists nest', () => {
+      const depth = 3000;
+      const contents = Array.from({ length: depth }, (_, i) => `${'  '.repeat(i)}- [part${i}](#part${i})`).join('\n');
+      assert.deepEqual(parseMarkdown(`# Deep\n\n${contents}\n\nafter`).sections, [{ headings: ['Deep'], text: 'after' }]);
+    });
+  });
+
   describe('when lists and quotes nest as deep as real documents do', () => {
     it('should keep every item', () => {
       const depth = 40;

@@ -41,7 +41,7 @@ function capPrefix(prefix: string): string {
 /**
  * Markdown → one Section per heading, carrying the heading path (h1 > h2 > h3), with the text
  * stripped of markup: links become their text, images their alt text, code blocks stay as code,
- * list items become lines. Raw HTML is dropped. YAML front matter (front-matter.ts) is not text:
+ * list items become lines; a table of contents is dropped. Raw HTML is dropped. YAML front matter (front-matter.ts) is not text:
  * its fields are what the document declares about itself (`metadata`), and its `title` (within
  * MAX_TITLE_CHARACTERS) the title. Title = that, else the first h1, if any.
  */
@@ -99,8 +99,17 @@ function block(tokens: readonly Token[], i: number): [string, number] {
   }
 }
 
-/** A list: one line per item; ordered-list numbers carry meaning (steps), bullets do not. */
+/**
+ * A list: one line per item; ordered-list numbers carry meaning (steps), bullets do not. A list
+ * whose every word links into the page is its table of contents, the headings again: no text (as
+ * the HTML parser drops it).
+ */
 function list(tokens: readonly Token[], i: number): [string, number] {
+  const [text, next] = listLines(tokens, i);
+  return [isContents(tokens, i, next) ? '' : text, next];
+}
+
+function listLines(tokens: readonly Token[], i: number): [string, number] {
   const open = tokens[i]!;
   const ordered = open.type === 'ordered_list_open';
   let number = Number(open.attrGet('start') ?? 1);
@@ -132,6 +141,54 @@ function children(tokens: readonly Token[], i: number): [string[], number] {
     i = next;
   }
   return [parts, i + 1];
+}
+
+const WORD_CHARACTER = /[\p{L}\p{N}]/u;
+/** The inline tokens with readable text (as inlineText reads them), and that text. */
+const WORDS_OF: ReadonlyMap<string, (token: Token) => string> = new Map([
+  ['text', (token: Token) => token.content], ['code_inline', (token: Token) => token.content], ['image', (token: Token) => inlineText(token)],
+]);
+
+/** Whether tokens[from..to) have words, and every one of them inside a link to `#…`. */
+function isContents(tokens: readonly Token[], from: number, to: number): boolean {
+  let sums = wordCounts.get(tokens);
+  if (sums === undefined) wordCounts.set(tokens, sums = countWords(tokens));
+  return sums.linked[to]! > sums.linked[from]! && sums.unlinked[to] === sums.unlinked[from];
+}
+
+/**
+ * For each k, how many of tokens[0..k) have words inside links to `#…` only, and how many have words
+ * outside them: counted once per document, so a list nested in lists (up to MAX_NESTING deep) costs
+ * each level no new pass over its items.
+ */
+const wordCounts = new WeakMap<readonly Token[], { readonly linked: Int32Array; readonly unlinked: Int32Array }>();
+
+function countWords(tokens: readonly Token[]): { readonly linked: Int32Array; readonly unlinked: Int32Array } {
+  const linked = new Int32Array(tokens.length + 1);
+  const unlinked = new Int32Array(tokens.length + 1);
+  tokens.forEach((token, k) => {
+    const words = wordsOf(token);
+    linked[k + 1] = linked[k]! + (words === 'linked' ? 1 : 0);
+    unlinked[k + 1] = unlinked[k]! + (words === 'unlinked' ? 1 : 0);
+  });
+  return { linked, unlinked };
+}
+
+/** Whether a block token's readable text has words outside links to `#…`, only inside them, or none. */
+function wordsOf(token: Token): 'unlinked' | 'linked' | 'none' {
+  if (token.type === 'fence' || token.type === 'code_block') return WORD_CHARACTER.test(token.content) ? 'unlinked' : 'none';
+  if (token.type !== 'inline') return 'none';
+  let linked = false;
+  const links: boolean[] = [];
+  for (const child of token.children ?? []) {
+    if (child.type === 'link_open') links.push(String(child.attrGet('href') ?? '').startsWith('#'));
+    else if (child.type === 'link_close') links.pop();
+    else if (WORDS_OF.get(child.type)?.(child).match(WORD_CHARACTER)) {
+      if (links.at(-1) !== true) return 'unlinked';
+      linked = true;
+    }
+  }
+  return linked ? 'linked' : 'none';
 }
 
 /** Readable text of an inline token: line breaks kept as newlines, raw HTML dropped. */
