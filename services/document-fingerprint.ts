@@ -23,7 +23,8 @@ import type { Metadata } from '../schema/domain.ts';
  * new splitter): every document's next ingest is then processed again. 2: HTML headings without
  * their permalink marks; Markdown front matter as metadata and title, not text. 3: HTML tables as
  * one block with a header row; a long table's header repeated in each of its chunks; an HTML
- * or Markdown document's table of contents dropped.
+ * or Markdown document's table of contents dropped; a PDF's sections from its outline, without
+ * running headers and footers.
  */
 export const PROCESSING_VERSION = 3;
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { makePdf } from '../../test/fixtures/make-pdf.ts';
+import { makePdf, makePdfBook } from '../../test/fixtures/make-pdf.ts';
 import { PermanentError } from '../../messaging/errors.ts';
 import { detectMimeType, isSupportedMimeType, normalizeMimeType, SUPPORTED_MIME_TYPES } from '../../schema/mime-types.ts';
 import { parseDocument } from './parse-document.ts';
+import { MAX_OUTLINE_ENTRIES } from './parsers/pdf-outline.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 
 const fixture = (name: string) => readFile(new URL(`../../test/fixtures/docs/${name}`, import.meta.url));
@@ -117,6 +118,40 @@ describe('parseDocument', () => {
       assert.equal(doc.sections.length, 1);
       assert.deepEqual(doc.sections[0]?.headings, []);
       for (const line of lines) assert.ok(doc.sections[0]?.text.includes(line), `missing ${line}`);
+    });
+
+    it('should give the text under each outline entry its path of titles, by explicit or named destination, without running headers', async () => {
+      const doc = await parseDocument(makePdfBook({
+        title: 'Tide Almanac',
+        pages: [
+          ['Tide Almanac', 'A handbook for sailors.'],
+          ['Tide Almanac - 2', '1 Tides', 'The moon pulls the sea.', '1.1 Spring tides', 'Spring tides come at new and full moon,'],
+          ['Tide Almanac - 3', 'when the sun and moon pull together.', '2 Currents', 'Rip currents run out to sea.'],
+        ],
+        outline: [
+          { title: 'Tides', page: 1, children: [{ title: 'Spring tides', page: 1, named: true }] },
+          { title: 'Currents', page: 2, named: true },
+        ],
+      }), 'application/pdf');
+      assert.equal(doc.title, 'Tide Almanac');
+      assert.deepEqual(doc.sections, [
+        { headings: [], text: 'Tide Almanac\nA handbook for sailors.' },
+        { headings: ['Tides'], text: 'The moon pulls the sea.' },
+        { headings: ['Tides', 'Spring tides'], text: 'Spring tides come at new and full moon,\nwhen the sun and moon pull together.' },
+        { headings: ['Currents'], text: 'Rip currents run out to sea.' },
+      ]);
+    });
+
+    it(`should read at most ${MAX_OUTLINE_ENTRIES} outline entries, and the whole text still`, async () => {
+      const count = MAX_OUTLINE_ENTRIES + 500;
+      const lines = Array.from({ length: 40 }, (_, i) => `Entry ${i}`);
+      const doc = await parseDocument(makePdfBook({
+        pages: [lines, ['Last entry', 'words after it']],
+        outline: Array.from({ length: count }, (_, i) => ({ title: i === count - 1 ? 'Last entry' : `Entry ${i % 40}`, page: i === count - 1 ? 1 : 0 })),
+      }), 'application/pdf');
+      assert.ok(doc.sections.length <= 41, `${doc.sections.length} sections`);
+      assert.ok(!doc.sections.some((section) => section.headings.includes('Last entry')), 'the entry past the limit is not read');
+      assert.match(doc.sections.at(-1)?.text ?? '', /Last entry\nwords after it$/);
     });
 
     it('should have no title when the PDF sets none', async () => {

@@ -1,14 +1,18 @@
 import { extractText, getDocumentProxy } from 'unpdf';
 import { PermanentError } from '../../../messaging/errors.ts';
-import type { ParsedDocument, Section } from '../parsed-document.ts';
+import type { ParsedDocument } from '../parsed-document.ts';
+import { readOutline } from './pdf-outline.ts';
+import { pdfSections } from './pdf-pages.ts';
 
 /** pdf.js VerbosityLevel.ERRORS: keeps its "Warning: …" console lines out of actor logs. */
 const PDFJS_ERRORS_ONLY = 0;
 
 /**
- * PDF → one section per page with text (headings []), via unpdf (a serverless build of pdf.js).
- * Title from the document information dictionary, if set. PDFs carry no reliable heading
- * structure, so pages are the only boundaries we keep.
+ * PDF → sections via unpdf (a serverless build of pdf.js): the pages' text without running headers
+ * and footers, flowing across page breaks, cut where each entry of the outline (the bookmarks most
+ * books, manuals and papers carry) starts, under its path of titles (pdf-pages.ts). A PDF without
+ * an outline is one section with no heading: its text has no heading structure we can trust.
+ * Title from the document information dictionary, if set.
  */
 export async function parsePdf(content: Uint8Array, signal?: AbortSignal): Promise<ParsedDocument> {
   signal?.throwIfAborted();
@@ -23,14 +27,10 @@ export async function parsePdf(content: Uint8Array, signal?: AbortSignal): Promi
     const { text: pages } = await extractText(pdf, { mergePages: false }).catch((error: unknown) => {
       throw unreadable(error);
     });
+    const outline = await readOutline(pdf, signal);
     signal?.throwIfAborted();
     const { info } = await pdf.getMetadata().catch(() => ({ info: {} }));
-
-    const sections: Section[] = pages
-      .map((page) => page.replace(/\r\n?/g, '\n').trim())
-      .filter((page) => page !== '')
-      .map((text) => ({ headings: [], text }));
-    return { title: infoTitle(info), sections };
+    return { title: infoTitle(info), sections: pdfSections(pages.map((page) => page.replace(/\r\n?/g, '\n')), outline) };
   } finally {
     await pdf.destroy();
   }

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { pdfSections } from './pdf-pages.ts';
+
+const page = (...lines: string[]) => lines.join('\n');
+
+describe('pdfSections', () => {
+  describe('when pages carry running headers and footers', () => {
+    it('should drop a line that, digits aside, is the one in the same place on the page before or after', () => {
+      const sections = pdfSections([
+        page('Chapter 1: Tides 1', 'The moon pulls the sea', 'Page 1 of 3'),
+        page('Chapter 1: Tides 2', 'twice a day.', 'Page 2 of 3'),
+        page('Chapter 2: Currents 3', '}', 'Rip currents run out to sea.', 'Page 3 of 3'),
+      ], []);
+      assert.deepEqual(sections, [{ headings: [], text: 'The moon pulls the sea\ntwice a day.\nChapter 2: Currents 3\n}\nRip currents run out to sea.' }]);
+    });
+
+    it('should keep lines of punctuation alone, and every line of a single page', () => {
+      assert.deepEqual(pdfSections([page('}', 'a', '---'), page('}', 'b', '---')], []), [{ headings: [], text: '}\na\n---\n}\nb\n---' }]);
+      assert.deepEqual(pdfSections([page('Header 1', 'text', 'Footer')], []), [{ headings: [], text: 'Header 1\ntext\nFooter' }]);
+    });
+  });
+
+  describe('when the PDF has an outline', () => {
+    const pages = [
+      page('Tide Almanac', 'for sailors'),
+      page('1 Tides', 'The moon pulls the sea', '1.1 Spring tides', 'Spring tides come at new and full moon,'),
+      page('when the sun and moon pull together.', 'Neap tides', 'Neap tides come at the quarter moons.'),
+      page('Appendix A: Tables', 'Heights at high water.'),
+    ];
+    const outline = [
+      { page: 1, headings: ['Tides'] },
+      { page: 1, headings: ['Tides', 'Spring tides'] },
+      { page: 2, headings: ['Tides', 'Neap tides'] },
+      { page: 3, headings: ['Tables'] },
+    ];
+
+    it('should start a section at each entry\u2019s title line, numbered or not, leaving the line out and the text flowing across pages', () => {
+      assert.deepEqual(pdfSections(pages, outline), [
+        { headings: [], text: 'Tide Almanac\nfor sailors' },
+        { headings: ['Tides'], text: 'The moon pulls the sea' },
+        { headings: ['Tides', 'Spring tides'], text: 'Spring tides come at new and full moon,\nwhen the sun and moon pull together.' },
+        { headings: ['Tides', 'Neap tides'], text: 'Neap tides come at the quarter moons.' },
+        { headings: ['Tables'], text: 'Heights at high water.' },
+      ]);
+    });
+
+    it('should read punctuation and case aside, and start at the page when no line is the title', () => {
+      const sections = pdfSections([page('intro'), page('2.13. NON-REGULAR Files', 'sockets'), page('more', 'text')], [
+        { page: 1, headings: ['2.13. Nonregular files'] },
+        { page: 2, headings: ['Not on the page'] },
+      ]);
+      assert.deepEqual(sections, [
+        { headings: [], text: 'intro' },
+        { headings: ['2.13. Nonregular files'], text: 'sockets' },
+        { headings: ['Not on the page'], text: 'more\ntext' },
+      ]);
+    });
+
+    it('should take entries in page order whatever order the outline lists them in', () => {
+      const sections = pdfSections([page('a'), page('B', 'b'), page('C', 'c')], [
+        { page: 2, headings: ['C'] },
+        { page: 1, headings: ['B'] },
+      ]);
+      assert.deepEqual(sections, [{ headings: [], text: 'a' }, { headings: ['B'], text: 'b' }, { headings: ['C'], text: 'c' }]);
+    });
+  });
+});

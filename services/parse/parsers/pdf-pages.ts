@@ -1,0 +1,112 @@
+import type { Section } from '../parsed-document.ts';
+import type { OutlineEntry } from './pdf-outline.ts';
+
+/** Lines at each end of a page that may be a running header or footer. */
+const RUNNING_LINES = 2;
+
+/**
+ * A PDF's pages → sections: running headers and footers dropped, the text flowing from page to
+ * page (a paragraph cut by a page break stays one), a new section wherever an outline entry starts,
+ * under that entry's path of titles. Without an outline the whole text is one section, with no
+ * heading. An entry starts at the first line of its page, after where the entry before it started,
+ * that is its title (book headings carry a number the outline may leave out: "3.3 Invoking
+ * asn1Decoding"), and that line is left out of the text; where none is, at the start of the page
+ * (or where the one before it started).
+ */
+export function pdfSections(pages: readonly string[], outline: readonly OutlineEntry[]): Section[] {
+  const lines = withoutRunningLines(pages.map((page) => page.split('\n')));
+  const starts = [...outline].sort((a, b) => a.page - b.page);
+  const sections: Section[] = [];
+  let headings: readonly string[] = [];
+  let text: string[] = [];
+  const flush = (next: readonly string[]) => {
+    const joined = text.join('\n').trim();
+    if (joined !== '') sections.push({ headings, text: joined });
+    headings = next;
+    text = [];
+  };
+  let entry = 0;
+  lines.forEach((page, index) => {
+    let from = 0;
+    for (; entry < starts.length && starts[entry]!.page === index; entry++) {
+      const { headings: path } = starts[entry]!;
+      const at = lineWithTitle(page, from, path[path.length - 1]!);
+      text.push(...page.slice(from, at === -1 ? from : at));
+      flush(path);
+      // The heading's own line is in its path now, as an HTML or Markdown heading is.
+      if (at !== -1) from = at + 1;
+    }
+    // Entries pointing at a page before this one that were passed over are none (sorted).
+    while (entry < starts.length && starts[entry]!.page < index) entry++;
+    text.push(...page.slice(from));
+  });
+  flush([]);
+  return sections;
+}
+
+/**
+ * The first line of `page` from `from` on that is `title`, maybe after a section number ("3.3",
+ * "A.1", "Chapter IV."), in letters and digits (case, spaces and punctuation aside: the outline's
+ * "2.13. Nonregular files" is the page's "2.13. Non-regular files"); -1 when none is.
+ */
+function lineWithTitle(page: readonly string[], from: number, title: string): number {
+  const wanted = lettersAndDigits(title);
+  if (wanted === '') return -1;
+  return page.findIndex((line, i) => {
+    if (i < from) return false;
+    const words = collapse(line).toLowerCase();
+    return lettersAndDigits(words) === wanted || lettersAndDigits(words.replace(SECTION_NUMBER, '')) === wanted;
+  });
+}
+
+/** A heading's number before its title: "3 ", "3.3.1 ", "A.2 ", "IV. ", "Chapter 3: ". */
+const SECTION_NUMBER = /^(?:(?:chapter|section|appendix|part)\s+)?(?:\d+|[a-z]|[ivxlc]+)(?:\.\d+)*[.:]?\s+/;
+
+function lettersAndDigits(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+/**
+ * Each page's lines without its running header and footer: a line among the first or last
+ * RUNNING_LINES of a page that, digits aside ("Chapter 3: Utilities 6"), is the line in the same
+ * place on the page before or after. Lines of punctuation alone (a brace closing code on two
+ * pages) are kept.
+ */
+function withoutRunningLines(pages: readonly (readonly string[])[]): string[][] {
+  const trimmed = pages.map((page) => trimBlankEnds(page));
+  return trimmed.map((page, index) => {
+    const neighbours = [trimmed[index - 1], trimmed[index + 1]].filter((other) => other !== undefined);
+    const running = (position: (lines: readonly string[]) => string | undefined) => {
+      const line = position(page);
+      if (line === undefined) return false;
+      const shape = shapeOf(line);
+      return /[\p{L}#]/u.test(shape) && neighbours.some((other) => {
+        const there = position(other);
+        return there !== undefined && shapeOf(there) === shape;
+      });
+    };
+    const drop = new Set<number>();
+    for (let k = 0; k < Math.min(RUNNING_LINES, page.length); k++) {
+      if (running((lines) => lines[k])) drop.add(k);
+      if (running((lines) => lines[lines.length - 1 - k])) drop.add(page.length - 1 - k);
+    }
+    return page.filter((_, i) => !drop.has(i));
+  });
+}
+
+function trimBlankEnds(lines: readonly string[]): string[] {
+  let start = 0;
+  let end = lines.length;
+  while (start < end && lines[start]!.trim() === '') start++;
+  while (end > start && lines[end - 1]!.trim() === '') end--;
+  return lines.slice(start, end);
+}
+
+/** A line with its white space collapsed and each run of digits as `#`. */
+function shapeOf(line: string): string {
+  return collapse(line).replace(/\d+/g, '#');
+}
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
