@@ -154,9 +154,22 @@ describe('parseDocument', () => {
       assert.match(doc.sections.at(-1)?.text ?? '', /Last entry\nwords after it$/);
     });
 
-    it('should have no title when the PDF sets none', async () => {
+    it('should have no title when the PDF sets none and its first page shows no larger text', async () => {
       const doc = await parseDocument(makePdf(['untitled']), 'application/pdf');
       assert.equal(doc.title, null);
+    });
+
+    it('should take the first page\u2019s larger text as the title when the PDF sets none, and the set one first', async () => {
+      const pages = [
+        [{ text: 'Tide Almanac', size: 24 }, { text: 'for Sailors', size: 24 }, 'By the harbour office', { text: 'Draft', size: 13 }],
+        [{ text: 'Later large text', size: 30 }, 'The body of the almanac is set in twelve point type, as most of its text is.'],
+      ];
+      assert.equal((await parseDocument(makePdfBook({ pages }), 'application/pdf')).title, 'Tide Almanac for Sailors');
+      assert.equal((await parseDocument(makePdfBook({ pages, title: 'Set Title' }), 'application/pdf')).title, 'Set Title');
+      // Past MAX_TITLE_CHARACTERS (1,000) in large text: a poster, not a title.
+      const poster = Array.from({ length: 30 }, (_, i) => ({ text: `Line ${i} of a poster set in large type`, size: 24 }));
+      const body = Array.from({ length: 40 }, () => 'Body text set in twelve point type, line after line.');
+      assert.equal((await parseDocument(makePdfBook({ pages: [poster, body] }), 'application/pdf')).title, null);
     });
 
     it('should leave the caller\u2019s bytes usable', async () => {

@@ -1,8 +1,9 @@
-import { extractText, getDocumentProxy } from 'unpdf';
+import { getDocumentProxy } from 'unpdf';
 import { PermanentError } from '../../../messaging/errors.ts';
 import type { ParsedDocument } from '../parsed-document.ts';
 import { readOutline } from './pdf-outline.ts';
 import { pdfSections } from './pdf-pages.ts';
+import { readPdfText } from './pdf-text.ts';
 
 /** pdf.js VerbosityLevel.ERRORS: keeps its "Warning: …" console lines out of actor logs. */
 const PDFJS_ERRORS_ONLY = 0;
@@ -12,7 +13,8 @@ const PDFJS_ERRORS_ONLY = 0;
  * and footers, flowing across page breaks, cut where each entry of the outline (the bookmarks most
  * books, manuals and papers carry) starts, under its path of titles (pdf-pages.ts). A PDF without
  * an outline is one section with no heading: its text has no heading structure we can trust.
- * Title from the document information dictionary, if set.
+ * Title from the document information dictionary, else the first page's largest text where it
+ * stands out (pdf-text.ts).
  */
 export async function parsePdf(content: Uint8Array, signal?: AbortSignal): Promise<ParsedDocument> {
   signal?.throwIfAborted();
@@ -24,13 +26,13 @@ export async function parsePdf(content: Uint8Array, signal?: AbortSignal): Promi
   );
   try {
     signal?.throwIfAborted();
-    const { text: pages } = await extractText(pdf, { mergePages: false }).catch((error: unknown) => {
-      throw unreadable(error);
+    const { pages, coverTitle } = await readPdfText(pdf, signal).catch((error: unknown) => {
+      throw signal?.aborted ? error : unreadable(error);
     });
     const outline = await readOutline(pdf, signal);
     signal?.throwIfAborted();
     const { info } = await pdf.getMetadata().catch(() => ({ info: {} }));
-    return { title: infoTitle(info), sections: pdfSections(pages.map((page) => page.replace(/\r\n?/g, '\n')), outline) };
+    return { title: infoTitle(info) ?? coverTitle, sections: pdfSections(pages.map((page) => page.replace(/\r\n?/g, '\n')), outline) };
   } finally {
     await pdf.destroy();
   }

@@ -1,0 +1,60 @@
+import type { getDocumentProxy } from 'unpdf';
+import { MAX_TITLE_CHARACTERS } from '../../../schema/domain.ts';
+
+type PDFDocumentProxy = Awaited<ReturnType<typeof getDocumentProxy>>;
+
+/** Text on the first page set this much larger than most of its text reads as the title. */
+const TITLE_SCALE = 1.25;
+
+/** The text of each page, and the title the first page shows, if any. */
+export interface PdfText {
+  /** Each page's text: pdf.js's text items in order, a newline where it ends a line (as unpdf's extractText). */
+  readonly pages: string[];
+  /**
+   * The first page's largest text, when it is set at least TITLE_SCALE times larger than most of
+   * the document's text and within MAX_TITLE_CHARACTERS: the cover's or the paper's title, for a
+   * PDF whose information dictionary names none (most made by TeX or a word processor's export).
+   */
+  readonly coverTitle: string | null;
+}
+
+export async function readPdfText(pdf: PDFDocumentProxy, signal?: AbortSignal): Promise<PdfText> {
+  const pages: string[] = [];
+  let cover: readonly TextRun[] = [];
+  // Letters and digits set in each size over the whole document: the most used is its body text.
+  const sizes = new Map<number, number>();
+  for (let number = 1; number <= pdf.numPages; number++) {
+    signal?.throwIfAborted();
+    const page = await pdf.getPage(number);
+    const runs: TextRun[] = (await page.getTextContent()).items
+      .filter((item) => 'str' in item)
+      .map((item) => ({ text: item.str, endsLine: item.hasEOL, size: Math.round(Math.hypot(item.transform[2], item.transform[3]) * 2) / 2 }));
+    pages.push(runs.map((run) => run.text + (run.endsLine ? '\n' : '')).join(''));
+    for (const run of runs) sizes.set(run.size, (sizes.get(run.size) ?? 0) + wordCharacters(run.text));
+    if (number === 1) cover = runs;
+    page.cleanup();
+  }
+  return { pages, coverTitle: largestText(cover, sizes) };
+}
+
+/** A text item: its string, whether it ends a line, and its size in points (to the half point). */
+interface TextRun {
+  readonly text: string;
+  readonly endsLine: boolean;
+  readonly size: number;
+}
+
+/** The cover's runs in its largest size, joined, when that size stands out from the body's. */
+function largestText(cover: readonly TextRun[], sizes: ReadonlyMap<number, number>): string | null {
+  const shown = cover.filter((run) => wordCharacters(run.text) > 0);
+  if (shown.length === 0) return null;
+  const body = [...sizes].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  const largest = Math.max(...shown.map((run) => run.size));
+  if (largest < body * TITLE_SCALE) return null;
+  const title = shown.filter((run) => run.size === largest).map((run) => run.text).join(' ').replace(/\s+/g, ' ').trim();
+  return title.length <= MAX_TITLE_CHARACTERS ? title : null;
+}
+
+function wordCharacters(text: string): number {
+  return text.replace(/[^\p{L}\p{N}]/gu, '').length;
+}
