@@ -45,3 +45,12 @@ export function brokerApiError(error: unknown, outcome: string, extensions: Reco
   }
   return null;
 }
+
+/** A read from the broker (queue statistics, dead letters), its failure as brokerApiError's. */
+export async function readFromBroker<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    throw brokerApiError(error, 'nothing was read') ?? error;
+  }
+}

@@ -123,10 +123,24 @@ export class Broker {
     if (this.model) await this.runSetups(this.model, [setup]);
   }
 
-  /** Runs `work` on a short-lived channel (queue inspection, purges, deletions). */
+  /**
+   * Runs `work` on a short-lived channel (queue inspection, purges, deletions). Refused at once
+   * while the broker blocks publishers, and bounded by PUBLISH_TIMEOUT_MS to open: a blocked
+   * connection is not read from until the alarm clears, so a channel asked for on it never came
+   * and its caller (the pending-jobs gauge behind every ingest, queue statistics) waited forever.
+   */
   async withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
     const model = await this.requireModel();
-    const channel = await model.createChannel();
+    if (this.blockedReason) throw new BrokerBlockedError(this.blockedReason, 5);
+    const opening = model.createChannel();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), this.options.publishTimeoutMs); });
+    const channel = await Promise.race([opening, timeout]).finally(() => clearTimeout(timer));
+    if (channel === null) {
+      // Closed if it opens after all, so that no channel is left behind.
+      void opening.then((late) => late.close()).catch(() => {});
+      throw new BrokerUnavailableError(`RabbitMQ did not open a channel within ${this.options.publishTimeoutMs} ms${this.blockedReason ? ` (it blocks publishers: ${this.blockedReason})` : ''}`);
+    }
     // A failed passive check closes the channel with an error event; keep it from crashing the process.
     channel.on('error', () => {});
     try {

@@ -67,4 +67,15 @@ describe('pending work gauge', () => {
     fake.answer(10);
     assert.equal((await admission).admitted, false);
   });
+
+  it('when a reading past its age does not come (a connection the broker blocks), should admit on the last one after readWaitMs', async () => {
+    const fake = fakeBroker();
+    const gauge = new PendingWorkGauge(fake.broker, { queues: ['parse'], maxPendingJobs: 10, cacheMs: CACHE_MS, readWaitMs: 100 });
+    const admission = gauge.admit(1);
+    assert.equal(await settled(admission), 'waiting');
+    assert.deepEqual(await Promise.race([admission, sleep(1000).then(() => 'still waiting')]), { admitted: true });
+    assert.equal(fake.readings(), 1, 'the reading is still out, and is shared by the next admission');
+    assert.deepEqual(await Promise.race([gauge.admit(1), sleep(1000).then(() => 'still waiting')]), { admitted: true });
+    assert.equal(fake.readings(), 1);
+  });
 });

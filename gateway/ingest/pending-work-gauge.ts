@@ -5,7 +5,7 @@
  * The reading is renewed in the background once it is half its age, so under steady traffic no
  * mutation waits for the broker: waiting for that round trip (a channel and a passive declare per
  * queue) every 500 ms was the slowest 1–2 % of all mutations. Only a reading past its age, after a
- * lull, is waited for. Past the mark, ingest mutations answer BACKPRESSURE before anything is
+ * lull, is waited for, and for READ_WAIT_MS at most. Past the mark, ingest mutations answer BACKPRESSURE before anything is
  * recorded, so a client retries later and nothing accepted is ever dropped. The mark is soft
  * (another replica's accepts show up at the next read); the stage queue's x-max-length is the hard
  * bound.
@@ -21,7 +21,17 @@ export interface PendingWorkOptions {
   readonly maxPendingJobs: number;
   /** How long one depth reading is reused, in ms (PENDING_CHECK_MS). */
   readonly cacheMs: number;
+  /** Longest a mutation waits for a reading past its age before it is admitted on the last one, in ms. */
+  readonly readWaitMs?: number;
 }
+
+/**
+ * A reading takes a few ms; one that has not come within this bound is not coming soon: RabbitMQ
+ * reads nothing from a connection it blocks during a resource alarm, so a channel asked for on it
+ * is answered only when the alarm clears, and a mutation waiting for it was never answered (a
+ * fault test's ingest, sent as the alarm was raised, timed out after 10 s).
+ */
+export const READ_WAIT_MS = 1000;
 
 /** Result of an admission check. */
 export type Admission = { readonly admitted: true } | { readonly admitted: false; readonly pending: number; readonly retryAfterSeconds: number };
@@ -57,7 +67,10 @@ export class PendingWorkGauge {
     // PUBLISH_TIMEOUT_MS) and reports UNAVAILABLE, so the mutation fails within that bound once.
     if (!this.broker.connected) return;
     this.reading ??= this.read();
-    if (age >= this.options.cacheMs) await this.reading;
+    if (age < this.options.cacheMs) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.options.readWaitMs ?? READ_WAIT_MS); });
+    await Promise.race([this.reading, bound]).finally(() => clearTimeout(timer));
   }
 
   /** One reading of the queues; a failed one leaves the last reading in place. */

@@ -3,7 +3,7 @@ import type { Job } from '../../schema/domain.ts';
 import { readScalingStatus, type StageScalingStatus } from '../../supervisor/scaling-status.ts';
 import { requireRole } from '../auth/authorize.ts';
 import type { GatewayContext } from '../context.ts';
-import { ErrorCode, apiError } from '../errors.ts';
+import { ErrorCode, apiError, readFromBroker } from '../errors.ts';
 
 export const jobObservabilityResolvers = {
   traceUrl: (job: Job, _: unknown, { services }: GatewayContext) => {
@@ -19,7 +19,7 @@ export const observabilityQueryResolvers = {
     const { services } = context;
     if (!services.observability) throw apiError(ErrorCode.UNAVAILABLE, 'queue statistics are not available in this gateway');
     const [queues, status] = await Promise.all([
-      services.observability.queues.read(),
+      readFromBroker(services.observability.queues.read()),
       readScalingStatus(services.observability.dataDir).catch(() => null),
     ]);
     return queues.map((queue) => ({ ...queue, scaling: scalingOf(status?.stages[queue.stage]) }));

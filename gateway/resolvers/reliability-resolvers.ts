@@ -3,7 +3,7 @@ import type { JobStatus, Stage } from '../../schema/domain.ts';
 import type { GatewayContext } from '../context.ts';
 import { MAX_PAGE, pageSize } from './page-size.ts';
 import { canSee, requireCollection, requirePrincipal, requireRole, visibleCollections } from '../auth/authorize.ts';
-import { ErrorCode, apiError, badInput } from '../errors.ts';
+import { ErrorCode, apiError, badInput, readFromBroker } from '../errors.ts';
 
 /**
  * System-wide operations (replays, bulk retries) need the admin role. Listing dead letters is
@@ -18,9 +18,9 @@ export const reliabilityQueries = {
   async deadLetters(_: unknown, args: { stage?: Stage | null; first?: number | null }, context: GatewayContext) {
     requirePrincipal(context);
     const first = pageSize(args.first);
-    if (visibleCollections(context) === undefined) return context.services.deadLetters.list(args.stage ?? undefined, first);
+    if (visibleCollections(context) === undefined) return readFromBroker(context.services.deadLetters.list(args.stage ?? undefined, first));
     // Filtered, not refused: a key sees the dead letters of its own collections only.
-    const all = await context.services.deadLetters.list(args.stage ?? undefined, MAX_PAGE);
+    const all = await readFromBroker(context.services.deadLetters.list(args.stage ?? undefined, MAX_PAGE));
     return all.filter((letter) => letter.collection !== null && canSee(context, letter.collection)).slice(0, first);
   },
 };

@@ -85,6 +85,7 @@ describe('fault: broker connections and alarms', function () {
       let code: string | undefined;
       let retryAfter: number | undefined;
       let elapsed = 0;
+      let statsAnswer: { ms: number; code: unknown } | undefined;
       try {
         await log.step('raise the alarm', () => rabbitmqctl('set_vm_memory_high_watermark', '0.0000001'));
         await log.step('ingest until BACKPRESSURE', async () => {
@@ -99,12 +100,20 @@ describe('fault: broker connections and alarms', function () {
             if (!code && result.data?.ingestDocument?.id) ledger.accepted.set(result.data.ingestDocument.id, '?');
           }
         });
+        // A blocked connection is not read from: a channel asked for on it would come only after the alarm.
+        await log.step('read queue statistics while blocked', async () => {
+          const started = Date.now();
+          const result = await gql(system.url, '{ queues { stage ready } }', {}, {}, AbortSignal.timeout(10_000));
+          statsAnswer = { ms: Date.now() - started, code: result.errors?.[0]?.extensions?.code };
+        });
       } finally {
         await log.step('clear the alarm', () => rabbitmqctl('set_vm_memory_high_watermark', original));
       }
       assert.equal(code, 'BACKPRESSURE');
       assert.ok(typeof retryAfter === 'number' && retryAfter > 0, 'a retry-after hint');
       assert.ok(elapsed < system.config.publishTimeoutMs, `answered promptly (${elapsed} ms)`);
+      assert.equal(statsAnswer?.code, 'BACKPRESSURE', `queue statistics refused while blocked: ${JSON.stringify(statsAnswer)}`);
+      assert.ok(statsAnswer.ms < system.config.publishTimeoutMs, `and at once (${statsAnswer.ms} ms)`);
       const restoredAt = Date.now();
       await log.step('recover', () => ledger.measureRecovery(system.url, system.store, restoredAt));
       // Jobs accepted just before the block answered are checked by id; their document ids are unknown here.
