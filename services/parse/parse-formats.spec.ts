@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { PermanentError } from '../../messaging/errors.ts';
 import { detectMimeType } from '../../schema/mime-types.ts';
+import { bookmarkedHeading, contentsEntry, internalLink, makeDocx, paragraph, run } from '../../test/fixtures/make-docx.ts';
 import { containerBombs, makeZip } from '../../test/fixtures/make-zip-bomb.ts';
 import { parseDocument } from './parse-document.ts';
 import type { ParsedDocument } from './parsed-document.ts';
@@ -31,6 +32,24 @@ describe('parsing the office, e-book, table and data formats', function () {
       assert.ok(doc.sections.some((s) => s.headings.includes('Build instructions')));
     });
   }
+
+  it('when a DOCX opens with Word\u2019s table of contents, should leave the contents out and keep a cross-reference in its sentence', async () => {
+    const doc = await parseDocument(makeDocx(
+      paragraph(null, run('Harbour Manual')),
+      paragraph('TOCHeading', run('Contents')),
+      contentsEntry('_Toc1', 'Mooring', 2),
+      contentsEntry('_Toc2', 'Fuel', 3),
+      bookmarkedHeading(1, '_Toc1', 'Mooring'),
+      paragraph(null, run('Tie up at the east pontoon. See '), internalLink('_Toc2', run('Fuel')), run('.')),
+      bookmarkedHeading(1, '_Toc2', 'Fuel'),
+      paragraph(null, run('Diesel is sold at the fuel berth.')),
+    ), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    assert.deepEqual(doc.sections, [
+      { headings: [], text: 'Harbour Manual\n\nContents' },
+      { headings: ['Mooring'], text: 'Tie up at the east pontoon. See Fuel.' },
+      { headings: ['Fuel'], text: 'Diesel is sold at the fuel berth.' },
+    ]);
+  });
 
   it('when a PPTX made by pandoc is given without a type, should detect it and put each slide under its title', async () => {
     const bytes = fixture('zstd-readme.pptx');

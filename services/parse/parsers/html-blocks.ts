@@ -68,6 +68,8 @@ export class HtmlBlocks {
   #overflow = 0;
   /** For each `<a>` open around the text being read, whether it links into the page (`href="#…"`). */
   readonly #links: boolean[] = [];
+  /** Whether the running text outside containers has words inside in-page links, and outside them. */
+  readonly #running = { linked: false, unlinked: false };
 
   constructor(builder: SectionBuilder) {
     this.#builder = builder;
@@ -117,12 +119,12 @@ export class HtmlBlocks {
     else this.#line += text;
   }
 
-  /** Records whether the innermost container's text has words in in-page links or out of them. */
+  /** Records whether the innermost container's text (or the running text outside any) has words in in-page links or out of them. */
   #note(text: string): void {
-    const top = this.#stack[this.#stack.length - 1];
-    if (top === undefined || !WORD_CHARACTER.test(text)) return;
-    if (this.#links.at(-1) === true && this.#preDepth === 0) top.linked = true;
-    else top.unlinked = true;
+    if (!WORD_CHARACTER.test(text)) return;
+    const into = this.#stack[this.#stack.length - 1] ?? this.#running;
+    if (this.#links.at(-1) === true && this.#preDepth === 0) into.linked = true;
+    else into.unlinked = true;
   }
 
   close(name: string): void {
@@ -147,13 +149,22 @@ export class HtmlBlocks {
     else if (BLOCK_ELEMENTS.has(name)) this.endBlock();
   }
 
-  /** Ends the running text: its lines, white space collapsed, become one block. */
+  /**
+   * Ends the running text: its lines, white space collapsed, become one block. Outside containers,
+   * a block whose every word links into the page is an entry of a table of contents written as
+   * paragraphs (Word's, through mammoth: `<p><a href="#_Toc1">Mooring 2</a></p>`), left out as a
+   * contents list is.
+   */
   endBlock(): void {
+    const running = { ...this.#running };
+    this.#running.linked = false;
+    this.#running.unlinked = false;
     if (this.#lines.length === 0 && this.#line === '') return;
     this.#lines.push(this.#line);
     const text = this.#lines.map((line) => line.replace(WHITE_SPACE, ' ').trim()).join('\n').trim();
     this.#lines = [];
     this.#line = '';
+    if (this.#stack.length === 0 && running.linked && !running.unlinked) return;
     this.#add(text);
   }
 

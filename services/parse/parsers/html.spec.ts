@@ -25,8 +25,16 @@ const hasWordOutsideInPageLinks = (node: DomNode): boolean => {
   return node.children.some(hasWordOutsideInPageLinks);
 };
 
-/** A table of contents: a list whose every word is in an in-page link. */
-const isContents = (node: DomNode) => 'name' in node && ['ul', 'ol', 'menu'].includes(node.name) &&
+/** Whether an ancestor of `node` is a list, quote or table (where a paragraph is part of an item, a quote or a cell). */
+const inContainer = (node: DomNode) => {
+  for (let up = node.parent; up !== null; up = up.parent) {
+    if ('name' in up && ['ul', 'ol', 'menu', 'li', 'blockquote', 'table', 'tr', 'td', 'th'].includes(up.name)) return true;
+  }
+  return false;
+};
+
+/** A table of contents: a list, or a paragraph outside containers, whose every word is in an in-page link. */
+const isContents = (node: DomNode) => 'name' in node && (['ul', 'ol', 'menu'].includes(node.name) || (node.name === 'p' && !inContainer(node))) &&
   /[\p{L}\p{N}]/u.test(DomUtils.textContent(node)) && !hasWordOutsideInPageLinks(node);
 
 /**
@@ -135,6 +143,13 @@ describe('parseHtml', () => {
         <ul><li><a href="#c">Install</a> first</li><li><a href="#d">Use</a><ul><li><a href="#e">Tips</a></li></ul></li></ul>
         <ul><li><a href="/other.html">Other page</a></li><li><a href="#f">\u00b6</a></li></ul><p>end</p>`).sections,
       [{ headings: ['Guide'], text: 'Install first\nUse\n\nOther page\n\u00b6\n\nend' }]);
+    });
+
+    it('should drop a paragraph outside lists and tables whose every word links into the page, and keep one in a table cell', () => {
+      assert.deepEqual(parseHtml(`<h1>Guide</h1><p><a href="#_Toc1">Install\t2</a></p><p>See <a href="#use">Use</a>.</p>
+        <p><a href="https://example.org/">Elsewhere</a></p><table><tr><td><a href="#x">readFile()</a></td><td>reads</td></tr></table>
+        <p><a href="#top">Back to top</a></p>`).sections,
+      [{ headings: ['Guide'], text: 'See Use.\n\nElsewhere\n\nreadFile() | reads' }]);
     });
 
     it('should keep a code block\u2019s lines and indentation as they are', () => {

@@ -25,7 +25,8 @@ const PERMALINK_TEXT = /^[^\p{L}\p{N}]{0,2}$/u;
  * header cells followed by a delimiter row (`--- | ---`) as in Markdown; images give their alt
  * text. A heading's permalink (an in-page link whose text is at most a mark such as `#` or `¶`)
  * is left out of its heading. Scripts, styles, navigation and the like are dropped, and so is a table
- * of contents (a list whose every word links into the page). Title = the `<title>` element
+ * of contents (a list, or a paragraph outside lists and tables, whose every word links into the
+ * page). Title = the `<title>` element
  * (not an SVG `<title>`, which is a tooltip), else the first h1.
  */
 export function parseHtml(html: string): ParsedDocument {
