@@ -33,9 +33,9 @@ describe('parsing the office, e-book, table and data formats', function () {
     });
   }
 
-  it('when a DOCX opens with Word\u2019s table of contents, should leave the contents out and keep a cross-reference in its sentence', async () => {
+  it('when a DOCX opens with its Title and Word\u2019s table of contents, should take the title and leave the contents out, keeping a cross-reference in its sentence', async () => {
     const doc = await parseDocument(makeDocx(
-      paragraph(null, run('Harbour Manual')),
+      paragraph('Title', run('Harbour Manual')),
       paragraph('TOCHeading', run('Contents')),
       contentsEntry('_Toc1', 'Mooring', 2),
       contentsEntry('_Toc2', 'Fuel', 3),
@@ -44,8 +44,9 @@ describe('parsing the office, e-book, table and data formats', function () {
       bookmarkedHeading(1, '_Toc2', 'Fuel'),
       paragraph(null, run('Diesel is sold at the fuel berth.')),
     ), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    assert.equal(doc.title, 'Harbour Manual', 'the Title paragraph, not the first Heading 1');
     assert.deepEqual(doc.sections, [
-      { headings: [], text: 'Harbour Manual\n\nContents' },
+      { headings: ['Harbour Manual'], text: 'Contents' },
       { headings: ['Mooring'], text: 'Tie up at the east pontoon. See Fuel.' },
       { headings: ['Fuel'], text: 'Diesel is sold at the fuel berth.' },
     ]);
