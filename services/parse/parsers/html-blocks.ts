@@ -121,9 +121,12 @@ export class HtmlBlocks {
 
   /** Records whether the innermost container's text (or the running text outside any) has words in in-page links or out of them. */
   #note(text: string): void {
+    const into = this.#stack.length > 0 ? this.#stack[this.#stack.length - 1]! : this.#running;
+    const inPageLink = this.#links.length > 0 && this.#links[this.#links.length - 1] === true && this.#preDepth === 0;
+    // Known already (most text nodes after a block's first): no need to look for a word.
+    if (inPageLink ? into.linked : into.unlinked) return;
     if (!WORD_CHARACTER.test(text)) return;
-    const into = this.#stack[this.#stack.length - 1] ?? this.#running;
-    if (this.#links.at(-1) === true && this.#preDepth === 0) into.linked = true;
+    if (inPageLink) into.linked = true;
     else into.unlinked = true;
   }
 
@@ -156,7 +159,7 @@ export class HtmlBlocks {
    * contents list is.
    */
   endBlock(): void {
-    const running = { ...this.#running };
+    const contentsEntry = this.#stack.length === 0 && this.#running.linked && !this.#running.unlinked;
     this.#running.linked = false;
     this.#running.unlinked = false;
     if (this.#lines.length === 0 && this.#line === '') return;
@@ -164,8 +167,7 @@ export class HtmlBlocks {
     const text = this.#lines.map((line) => line.replace(WHITE_SPACE, ' ').trim()).join('\n').trim();
     this.#lines = [];
     this.#line = '';
-    if (this.#stack.length === 0 && running.linked && !running.unlinked) return;
-    this.#add(text);
+    if (!contentsEntry) this.#add(text);
   }
 
   #finish(container: Container): void {

@@ -178,6 +178,8 @@ function countWords(tokens: readonly Token[]): { readonly linked: Int32Array; re
 function wordsOf(token: Token): 'unlinked' | 'linked' | 'none' {
   if (token.type === 'fence' || token.type === 'code_block') return WORD_CHARACTER.test(token.content) ? 'unlinked' : 'none';
   if (token.type !== 'inline') return 'none';
+  // No link without a bracket or an angle bracket in its source: most paragraphs, read at once.
+  if (!token.content.includes('[') && !token.content.includes('<')) return WORD_CHARACTER.test(token.content) ? 'unlinked' : 'none';
   let linked = false;
   const links: boolean[] = [];
   for (const child of token.children ?? []) {

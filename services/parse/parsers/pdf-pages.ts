@@ -28,16 +28,15 @@ export function pdfSections(pages: readonly string[], outline: readonly OutlineE
   let entry = 0;
   lines.forEach((page, index) => {
     let from = 0;
+    const titles = starts[entry]?.page === index ? titleLines(page) : null;
     for (; entry < starts.length && starts[entry]!.page === index; entry++) {
       const { headings: path } = starts[entry]!;
-      const at = lineWithTitle(page, from, path[path.length - 1]!);
+      const at = firstFrom(titles!.get(lettersAndDigits(path[path.length - 1]!)), from);
       text.push(...page.slice(from, at === -1 ? from : at));
       flush(path);
       // The heading's own line is in its path now, as an HTML or Markdown heading is.
       if (at !== -1) from = at + 1;
     }
-    // Entries pointing at a page before this one that were passed over are none (sorted).
-    while (entry < starts.length && starts[entry]!.page < index) entry++;
     text.push(...page.slice(from));
   });
   flush([]);
@@ -45,18 +44,37 @@ export function pdfSections(pages: readonly string[], outline: readonly OutlineE
 }
 
 /**
- * The first line of `page` from `from` on that is `title`, maybe after a section number ("3.3",
- * "A.1", "Chapter IV."), in letters and digits (case, spaces and punctuation aside: the outline's
- * "2.13. Nonregular files" is the page's "2.13. Non-regular files"); -1 when none is.
+ * The lines of a page that could be a heading, by the title they would be: each line's letters
+ * and digits, and those after a section number ("3.3", "A.1", "Chapter IV."), case, spaces and
+ * punctuation aside (the outline's "2.13. Nonregular files" is the page's "2.13. Non-regular
+ * files"); each title's lines in order. Built once per page, so a page with thousands of entries
+ * (an outline is a client's input) is not read again for each.
  */
-function lineWithTitle(page: readonly string[], from: number, title: string): number {
-  const wanted = lettersAndDigits(title);
-  if (wanted === '') return -1;
-  return page.findIndex((line, i) => {
-    if (i < from) return false;
+function titleLines(page: readonly string[]): Map<string, number[]> {
+  const titles = new Map<string, number[]>();
+  page.forEach((line, i) => {
     const words = collapse(line).toLowerCase();
-    return lettersAndDigits(words) === wanted || lettersAndDigits(words.replace(SECTION_NUMBER, '')) === wanted;
+    for (const title of new Set([lettersAndDigits(words), lettersAndDigits(words.replace(SECTION_NUMBER, ''))])) {
+      if (title === '') continue;
+      const at = titles.get(title);
+      if (at === undefined) titles.set(title, [i]);
+      else at.push(i);
+    }
   });
+  return titles;
+}
+
+/** The first of the ascending `lines` at or after `from`, or -1. */
+function firstFrom(lines: readonly number[] | undefined, from: number): number {
+  if (lines === undefined) return -1;
+  let low = 0;
+  let high = lines.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (lines[middle]! < from) low = middle + 1;
+    else high = middle;
+  }
+  return low < lines.length ? lines[low]! : -1;
 }
 
 /** A heading's number before its title: "3 ", "3.3.1 ", "A.2 ", "IV. ", "Chapter 3: ". */
