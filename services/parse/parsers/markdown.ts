@@ -41,9 +41,10 @@ function capPrefix(prefix: string): string {
 /**
  * Markdown → one Section per heading, carrying the heading path (h1 > h2 > h3), with the text
  * stripped of markup: links become their text, images their alt text, code blocks stay as code,
- * list items become lines; a table of contents is dropped. Raw HTML is dropped. YAML front matter (front-matter.ts) is not text:
- * its fields are what the document declares about itself (`metadata`), and its `title` (within
- * MAX_TITLE_CHARACTERS) the title. Title = that, else the first h1, if any.
+ * list items become lines; a table of contents and raw HTML are dropped. YAML front matter
+ * (front-matter.ts) is not text: its fields are what the document declares about itself
+ * (`metadata`), and its `title` (within MAX_TITLE_CHARACTERS) the title. Title = that, else the
+ * first h1, if any.
  */
 export function parseMarkdown(markdown: string): ParsedDocument {
   const frontMatter = splitFrontMatter(markdown);

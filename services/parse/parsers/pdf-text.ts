@@ -49,7 +49,8 @@ function largestText(cover: readonly TextRun[], sizes: ReadonlyMap<number, numbe
   const shown = cover.filter((run) => wordCharacters(run.text) > 0);
   if (shown.length === 0) return null;
   const body = [...sizes].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
-  const largest = Math.max(...shown.map((run) => run.size));
+  // A loop, not Math.max(...): a first page can hold more runs than a call takes arguments.
+  const largest = shown.reduce((max, run) => Math.max(max, run.size), 0);
   if (largest < body * TITLE_SCALE) return null;
   const title = shown.filter((run) => run.size === largest).map((run) => run.text).join(' ').replace(/\s+/g, ' ').trim();
   return title.length <= MAX_TITLE_CHARACTERS ? title : null;
