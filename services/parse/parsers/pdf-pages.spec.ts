@@ -44,14 +44,16 @@ describe('pdfSections', () => {
       ]);
     });
 
-    it('should read punctuation and case aside, and start at the page when no line is the title', () => {
-      const sections = pdfSections([page('intro'), page('2.13. NON-REGULAR Files', 'sockets'), page('more', 'text')], [
+    it('should read punctuation, case and ligatures aside, and start at the page when no line is the title', () => {
+      const sections = pdfSections([page('intro'), page('2.13. NON-REGULAR Files', 'sockets', '3 Con\ufb01guration', 'keys'), page('more', 'text')], [
         { page: 1, headings: ['2.13. Nonregular files'] },
+        { page: 1, headings: ['Configuration'] },
         { page: 2, headings: ['Not on the page'] },
       ]);
       assert.deepEqual(sections, [
         { headings: [], text: 'intro' },
         { headings: ['2.13. Nonregular files'], text: 'sockets' },
+        { headings: ['Configuration'], text: 'keys' },
         { headings: ['Not on the page'], text: 'more\ntext' },
       ]);
     });

@@ -80,8 +80,9 @@ function firstFrom(lines: readonly number[] | undefined, from: number): number {
 /** A heading's number before its title: "3 ", "3.3.1 ", "A.2 ", "IV. ", "Chapter 3: ". */
 const SECTION_NUMBER = /^(?:(?:chapter|section|appendix|part)\s+)?(?:\d+|[a-z]|[ivxlc]+)(?:\.\d+)*[.:]?\s+/;
 
+/** Compatibility forms folded first: a page's "ﬁ" ligature is the outline's "fi". */
 function lettersAndDigits(text: string): string {
-  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  return text.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
 /**
