@@ -142,6 +142,17 @@ describe('parseDocument', () => {
       ]);
     });
 
+    it('should start an entry whose title is not on its page at the line its destination shows from', async () => {
+      const doc = await parseDocument(makePdfBook({
+        pages: [['Neap tides are small.', 'Spring tides are large.', 'Table of tide heights', 'Dover 6.7 m']],
+        outline: [{ title: 'Heights', page: 0, line: 2 }],
+      }), 'application/pdf');
+      assert.deepEqual(doc.sections, [
+        { headings: [], text: 'Neap tides are small.\nSpring tides are large.' },
+        { headings: ['Heights'], text: 'Table of tide heights\nDover 6.7 m' },
+      ]);
+    });
+
     it(`should read at most ${MAX_OUTLINE_ENTRIES} outline entries, and the whole text still`, async () => {
       const count = MAX_OUTLINE_ENTRIES + 500;
       const lines = Array.from({ length: 40 }, (_, i) => `Entry ${i}`);

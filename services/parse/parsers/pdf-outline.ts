@@ -8,6 +8,8 @@ export interface OutlineEntry {
   readonly page: number;
   /** The titles of the entry's ancestors and its own, outermost first. */
   readonly headings: readonly string[];
+  /** The height on its page (PDF units, from the bottom) the entry shows from, when its destination names one. */
+  readonly top: number | null;
 }
 
 /**
@@ -36,8 +38,8 @@ export async function readOutline(pdf: PDFDocumentProxy, signal?: AbortSignal): 
       signal?.throwIfAborted();
       const title = typeof item.title === 'string' ? item.title.replace(/\s+/g, ' ').trim() : '';
       const headings = title === '' ? path : [...path, title];
-      const page = await pageOf(pdf, item.dest);
-      if (page !== null && title !== '') entries.push({ page, headings });
+      const target = await targetOf(pdf, item.dest);
+      if (target !== null && title !== '') entries.push({ ...target, headings });
       await walk(item.items as OutlineItem[] | undefined, headings);
     }
   };
@@ -50,16 +52,26 @@ export async function readOutline(pdf: PDFDocumentProxy, signal?: AbortSignal): 
   return entries;
 }
 
-/** The 0-based page a destination (named, or explicit `[page, /XYZ, …]`) points at, or null. */
-async function pageOf(pdf: PDFDocumentProxy, dest: OutlineItem['dest']): Promise<number | null> {
+/**
+ * The 0-based page a destination (named, or explicit `[page, /XYZ, left, top, zoom]`) points at,
+ * and the top it shows from where it names one (/XYZ, /FitH, /FitBH, /FitR); null when it points
+ * at no page of this file.
+ */
+async function targetOf(pdf: PDFDocumentProxy, dest: OutlineItem['dest']): Promise<{ page: number; top: number | null } | null> {
   try {
-    const explicit = typeof dest === 'string' ? await pdf.getDestination(dest) : dest;
-    const target: unknown = Array.isArray(explicit) ? explicit[0] : null;
+    const explicit: unknown = typeof dest === 'string' ? await pdf.getDestination(dest) : dest;
+    if (!Array.isArray(explicit)) return null;
+    const target: unknown = explicit[0];
     const page = Number.isInteger(target)
       ? target as number
       : typeof target === 'object' && target !== null ? await pdf.getPageIndex(target as Parameters<PDFDocumentProxy['getPageIndex']>[0]) : null;
-    return page !== null && page >= 0 && page < pdf.numPages ? page : null;
+    if (page === null || page < 0 || page >= pdf.numPages) return null;
+    const top: unknown = explicit[TOP_INDEX[(explicit[1] as { name?: string } | undefined)?.name ?? ''] ?? -1];
+    return { page, top: typeof top === 'number' && Number.isFinite(top) ? top : null };
   } catch {
     return null;
   }
 }
+
+/** Where each kind of explicit destination holds its top (ISO 32000-1 §12.3.2.2). */
+const TOP_INDEX: Readonly<Record<string, number>> = { XYZ: 3, FitH: 2, FitBH: 2, FitR: 5 };

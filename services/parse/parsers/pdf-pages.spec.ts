@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { pdfSections } from './pdf-pages.ts';
+import type { PdfLine } from './pdf-text.ts';
 
-const page = (...lines: string[]) => lines.join('\n');
+/** A page of lines without positions. */
+const page = (...lines: string[]): PdfLine[] => lines.map((text) => ({ text, baseline: null }));
 
 describe('pdfSections', () => {
   describe('when pages carry running headers and footers', () => {
@@ -28,10 +30,10 @@ describe('pdfSections', () => {
       page('Appendix A: Tables', 'Heights at high water.'),
     ];
     const outline = [
-      { page: 1, headings: ['Tides'] },
-      { page: 1, headings: ['Tides', 'Spring tides'] },
-      { page: 2, headings: ['Tides', 'Neap tides'] },
-      { page: 3, headings: ['Tables'] },
+      { page: 1, headings: ['Tides'], top: null },
+      { page: 1, headings: ['Tides', 'Spring tides'], top: null },
+      { page: 2, headings: ['Tides', 'Neap tides'], top: null },
+      { page: 3, headings: ['Tables'], top: null },
     ];
 
     it('should start a section at each entry\u2019s title line, numbered or not, leaving the line out and the text flowing across pages', () => {
@@ -46,9 +48,9 @@ describe('pdfSections', () => {
 
     it('should read punctuation, case and ligatures aside, and start at the page when no line is the title', () => {
       const sections = pdfSections([page('intro'), page('2.13. NON-REGULAR Files', 'sockets', '3 Con\ufb01guration', 'keys'), page('more', 'text')], [
-        { page: 1, headings: ['2.13. Nonregular files'] },
-        { page: 1, headings: ['Configuration'] },
-        { page: 2, headings: ['Not on the page'] },
+        { page: 1, headings: ['2.13. Nonregular files'], top: null },
+        { page: 1, headings: ['Configuration'], top: null },
+        { page: 2, headings: ['Not on the page'], top: null },
       ]);
       assert.deepEqual(sections, [
         { headings: [], text: 'intro' },
@@ -58,10 +60,22 @@ describe('pdfSections', () => {
       ]);
     });
 
+    it('should start at the line just below the entry\u2019s top when no line is its title', () => {
+      // Baselines fall 16 units a line from 760; the entry shows from 716, just above "Tide heights".
+      const placed = ['Neaps are small.', 'Springs are large.', 'Tables of tides', 'Tide heights', 'Dover 6.7 m'].map((text, i) => ({ text, baseline: 760 - 16 * i }));
+      assert.deepEqual(pdfSections([page('intro'), placed], [{ page: 1, headings: ['Heights'], top: 716 }]), [
+        { headings: [], text: 'intro\nNeaps are small.\nSprings are large.\nTables of tides' },
+        { headings: ['Heights'], text: 'Tide heights\nDover 6.7 m' },
+      ]);
+      assert.deepEqual(pdfSections([placed], [{ page: 0, headings: ['Heights'], top: 100 }]), [
+        { headings: ['Heights'], text: placed.map((line) => line.text).join('\n') },
+      ], 'no line within reach of the top: the page\u2019s start');
+    });
+
     it('should take entries in page order whatever order the outline lists them in', () => {
       const sections = pdfSections([page('a'), page('B', 'b'), page('C', 'c')], [
-        { page: 2, headings: ['C'] },
-        { page: 1, headings: ['B'] },
+        { page: 2, headings: ['C'], top: null },
+        { page: 1, headings: ['B'], top: null },
       ]);
       assert.deepEqual(sections, [{ headings: [], text: 'a' }, { headings: ['B'], text: 'b' }, { headings: ['C'], text: 'c' }]);
     });

@@ -1,5 +1,9 @@
 import type { Section } from '../parsed-document.ts';
 import type { OutlineEntry } from './pdf-outline.ts';
+import type { PdfLine } from './pdf-text.ts';
+
+/** How far below an entry's top its heading's baseline may sit, in PDF units: a line of large type. */
+const HEADING_DROP = 40;
 
 /** Lines at each end of a page that may be a running header or footer. */
 const RUNNING_LINES = 2;
@@ -10,11 +14,12 @@ const RUNNING_LINES = 2;
  * under that entry's path of titles. Without an outline the whole text is one section, with no
  * heading. An entry starts at the first line of its page, after where the entry before it started,
  * that is its title (book headings carry a number the outline may leave out: "3.3 Invoking
- * asn1Decoding"), and that line is left out of the text; where none is, at the start of the page
- * (or where the one before it started).
+ * asn1Decoding"), and that line is left out of the text; where none is, at the first line whose
+ * baseline lies just below the top its destination shows from (within HEADING_DROP); else at the
+ * start of the page (or where the one before it started).
  */
-export function pdfSections(pages: readonly string[], outline: readonly OutlineEntry[]): Section[] {
-  const lines = withoutRunningLines(pages.map((page) => page.split('\n')));
+export function pdfSections(pages: readonly (readonly PdfLine[])[], outline: readonly OutlineEntry[]): Section[] {
+  const lines = withoutRunningLines(pages);
   const starts = [...outline].sort((a, b) => a.page - b.page);
   const sections: Section[] = [];
   let headings: readonly string[] = [];
@@ -30,14 +35,15 @@ export function pdfSections(pages: readonly string[], outline: readonly OutlineE
     let from = 0;
     const titles = starts[entry]?.page === index ? titleLines(page) : null;
     for (; entry < starts.length && starts[entry]!.page === index; entry++) {
-      const { headings: path } = starts[entry]!;
+      const { headings: path, top } = starts[entry]!;
       const at = firstFrom(titles!.get(lettersAndDigits(path[path.length - 1]!)), from);
-      text.push(...page.slice(from, at === -1 ? from : at));
+      const start = at !== -1 ? at : lineBelow(page, from, top);
+      text.push(...page.slice(from, start).map((line) => line.text));
       flush(path);
       // The heading's own line is in its path now, as an HTML or Markdown heading is.
-      if (at !== -1) from = at + 1;
+      from = at !== -1 ? at + 1 : start;
     }
-    text.push(...page.slice(from));
+    text.push(...page.slice(from).map((line) => line.text));
   });
   flush([]);
   return sections;
@@ -50,10 +56,10 @@ export function pdfSections(pages: readonly string[], outline: readonly OutlineE
  * files"); each title's lines in order. Built once per page, so a page with thousands of entries
  * (an outline is a client's input) is not read again for each.
  */
-function titleLines(page: readonly string[]): Map<string, number[]> {
+function titleLines(page: readonly PdfLine[]): Map<string, number[]> {
   const titles = new Map<string, number[]>();
   page.forEach((line, i) => {
-    const words = collapse(line).toLowerCase();
+    const words = collapse(line.text).toLowerCase();
     for (const title of new Set([lettersAndDigits(words), lettersAndDigits(words.replace(SECTION_NUMBER, ''))])) {
       if (title === '') continue;
       const at = titles.get(title);
@@ -62,6 +68,20 @@ function titleLines(page: readonly string[]): Map<string, number[]> {
     }
   });
   return titles;
+}
+
+/**
+ * The first line from `from` on whose baseline lies within HEADING_DROP below `top` (where the
+ * entry's view begins), or `from` when the entry names no top or no line lies there. In reading
+ * order: on a page of two columns that can be a line of the other column.
+ */
+function lineBelow(page: readonly PdfLine[], from: number, top: number | null): number {
+  if (top === null) return from;
+  for (let i = from; i < page.length; i++) {
+    const { baseline } = page[i]!;
+    if (baseline !== null && baseline <= top && baseline >= top - HEADING_DROP) return i;
+  }
+  return from;
 }
 
 /** The first of the ascending `lines` at or after `from`, or -1. */
@@ -91,17 +111,17 @@ function lettersAndDigits(text: string): string {
  * place on the page before or after. Lines of punctuation alone (a brace closing code on two
  * pages) are kept.
  */
-function withoutRunningLines(pages: readonly (readonly string[])[]): string[][] {
+function withoutRunningLines(pages: readonly (readonly PdfLine[])[]): PdfLine[][] {
   const trimmed = pages.map((page) => trimBlankEnds(page));
   return trimmed.map((page, index) => {
     const neighbours = [trimmed[index - 1], trimmed[index + 1]].filter((other) => other !== undefined);
-    const running = (position: (lines: readonly string[]) => string | undefined) => {
+    const running = (position: (lines: readonly PdfLine[]) => PdfLine | undefined) => {
       const line = position(page);
       if (line === undefined) return false;
-      const shape = shapeOf(line);
+      const shape = shapeOf(line.text);
       return /[\p{L}#]/u.test(shape) && neighbours.some((other) => {
         const there = position(other);
-        return there !== undefined && shapeOf(there) === shape;
+        return there !== undefined && shapeOf(there.text) === shape;
       });
     };
     const drop = new Set<number>();
@@ -113,11 +133,11 @@ function withoutRunningLines(pages: readonly (readonly string[])[]): string[][] 
   });
 }
 
-function trimBlankEnds(lines: readonly string[]): string[] {
+function trimBlankEnds(lines: readonly PdfLine[]): PdfLine[] {
   let start = 0;
   let end = lines.length;
-  while (start < end && lines[start]!.trim() === '') start++;
-  while (end > start && lines[end - 1]!.trim() === '') end--;
+  while (start < end && lines[start]!.text.trim() === '') start++;
+  while (end > start && lines[end - 1]!.text.trim() === '') end--;
   return lines.slice(start, end);
 }
 

@@ -32,7 +32,7 @@ export async function parsePdf(content: Uint8Array, signal?: AbortSignal): Promi
     const outline = await readOutline(pdf, signal);
     signal?.throwIfAborted();
     const { info } = await pdf.getMetadata().catch(() => ({ info: {} }));
-    return { title: infoTitle(info) ?? coverTitle, sections: pdfSections(pages.map((page) => page.replace(/\r\n?/g, '\n')), outline) };
+    return { title: infoTitle(info) ?? coverTitle, sections: pdfSections(pages, outline) };
   } finally {
     await pdf.destroy();
   }
