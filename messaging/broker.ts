@@ -20,6 +20,7 @@ import { BrokerBlockedError, BrokerRejectedError, BrokerUnavailableError } from 
 import { ChannelAcks } from './channel-acks.ts';
 import { PublisherChannel } from './publisher-channel.ts';
 import { redact, splitNodeUrls } from './node-urls.ts';
+import { untilAborted } from './until-aborted.ts';
 
 /** Options of the broker connection. */
 export interface BrokerOptions {
@@ -133,14 +134,13 @@ export class Broker {
     const model = await this.requireModel();
     if (this.blockedReason) throw new BrokerBlockedError(this.blockedReason, 5);
     const opening = model.createChannel();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), this.options.publishTimeoutMs); });
-    const channel = await Promise.race([opening, timeout]).finally(() => clearTimeout(timer));
-    if (channel === null) {
+    const timeout = AbortSignal.timeout(this.options.publishTimeoutMs);
+    const channel = await untilAborted(opening, timeout).catch((error: unknown) => {
+      if (!timeout.aborted) throw error;
       // Closed if it opens after all, so that no channel is left behind.
       void opening.then((late) => late.close()).catch(() => {});
       throw new BrokerUnavailableError(`RabbitMQ did not open a channel within ${this.options.publishTimeoutMs} ms${this.blockedReason ? ` (it blocks publishers: ${this.blockedReason})` : ''}`);
-    }
+    });
     // A failed passive check closes the channel with an error event; keep it from crashing the process.
     channel.on('error', () => {});
     try {

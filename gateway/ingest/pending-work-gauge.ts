@@ -12,6 +12,7 @@
  */
 import type { Broker } from '../../messaging/broker.ts';
 import { checkStageQueues } from '../../messaging/stage-depth.ts';
+import { untilAborted } from '../../messaging/until-aborted.ts';
 
 /** Options of the gauge. */
 export interface PendingWorkOptions {
@@ -68,9 +69,8 @@ export class PendingWorkGauge {
     if (!this.broker.connected) return;
     this.reading ??= this.read();
     if (age < this.options.cacheMs) return;
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.options.readWaitMs ?? READ_WAIT_MS); });
-    await Promise.race([this.reading, bound]).finally(() => clearTimeout(timer));
+    // A reading never rejects (see read): a rejection here is the bound passing.
+    await untilAborted(this.reading, AbortSignal.timeout(this.options.readWaitMs ?? READ_WAIT_MS)).catch(() => {});
   }
 
   /** One reading of the queues; a failed one leaves the last reading in place. */

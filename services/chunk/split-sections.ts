@@ -72,6 +72,7 @@ async function splitSection(text: string, splitter: RecursiveCharacterTextSplitt
  */
 async function splitTable(table: PipeTable, options: ChunkOptions): Promise<string[]> {
   const room = options.size - table.header.length - 1;
+  const rowSplitter = new RecursiveCharacterTextSplitter({ chunkSize: room, chunkOverlap: Math.min(options.overlap, Math.floor(room / 4)) });
   const pieces: string[] = [];
   let rows: string[] = [];
   let length = -1;
@@ -83,7 +84,6 @@ async function splitTable(table: PipeTable, options: ChunkOptions): Promise<stri
   for (const row of table.rows) {
     if (row.length > room) {
       flush();
-      const rowSplitter = new RecursiveCharacterTextSplitter({ chunkSize: room, chunkOverlap: Math.min(options.overlap, Math.floor(room / 4)) });
       for (const part of await rowSplitter.splitText(row)) pieces.push(`${table.header}\n${part}`);
       continue;
     }

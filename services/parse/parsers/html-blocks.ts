@@ -1,4 +1,5 @@
 import type { SectionBuilder } from './section-builder.ts';
+import { WORD_CHARACTER } from './words.ts';
 
 /**
  * Elements that end the running text before and after them (a browser's block boxes). Any other
@@ -33,9 +34,6 @@ interface Container {
   linked: boolean;
   unlinked: boolean;
 }
-
-/** A letter or digit: link text made only of marks and spaces does not make a list a table of contents. */
-const WORD_CHARACTER = /[\p{L}\p{N}]/u;
 
 /**
  * Containers nested deeper than this are read as plain blocks of the deepest one. Each level

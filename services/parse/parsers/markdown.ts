@@ -3,6 +3,7 @@ import { MAX_TITLE_CHARACTERS } from '../../../schema/domain.ts';
 import type { ParsedDocument } from '../parsed-document.ts';
 import { splitFrontMatter } from './front-matter.ts';
 import { SectionBuilder } from './section-builder.ts';
+import { WORD_CHARACTER } from './words.ts';
 
 type Token = ReturnType<InstanceType<typeof MarkdownIt>['parse']>[number];
 
@@ -144,7 +145,6 @@ function children(tokens: readonly Token[], i: number): [string[], number] {
   return [parts, i + 1];
 }
 
-const WORD_CHARACTER = /[\p{L}\p{N}]/u;
 /** The inline tokens with readable text (as inlineText reads them), and that text. */
 const WORDS_OF: ReadonlyMap<string, (token: Token) => string> = new Map([
   ['text', (token: Token) => token.content], ['code_inline', (token: Token) => token.content], ['image', (token: Token) => inlineText(token)],

@@ -1,6 +1,4 @@
-import type { getDocumentProxy } from 'unpdf';
-
-type PDFDocumentProxy = Awaited<ReturnType<typeof getDocumentProxy>>;
+import type { PDFDocumentProxy } from './pdf-text.ts';
 
 /** Where one entry of a PDF's outline (its bookmarks) starts, and its path of titles from the top. */
 export interface OutlineEntry {

@@ -1,6 +1,7 @@
 import type { Section } from '../parsed-document.ts';
 import type { OutlineEntry } from './pdf-outline.ts';
 import type { PdfLine } from './pdf-text.ts';
+import { lettersAndDigits } from './words.ts';
 
 /** How far below an entry's top its heading's baseline may sit, in PDF units: a line of large type. */
 const HEADING_DROP = 40;
@@ -99,11 +100,6 @@ function firstFrom(lines: readonly number[] | undefined, from: number): number {
 
 /** A heading's number before its title: "3 ", "3.3.1 ", "A.2 ", "IV. ", "Chapter 3: ". */
 const SECTION_NUMBER = /^(?:(?:chapter|section|appendix|part)\s+)?(?:\d+|[a-z]|[ivxlc]+)(?:\.\d+)*[.:]?\s+/;
-
-/** Compatibility forms folded first: a page's "ﬁ" ligature is the outline's "fi". */
-function lettersAndDigits(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
-}
 
 /**
  * Each page's lines without its running header and footer: a line among the first or last

@@ -1,7 +1,9 @@
 import type { getDocumentProxy } from 'unpdf';
 import { MAX_TITLE_CHARACTERS } from '../../../schema/domain.ts';
+import { wordCharacterCount } from './words.ts';
 
-type PDFDocumentProxy = Awaited<ReturnType<typeof getDocumentProxy>>;
+/** An open PDF, as unpdf's pdf.js gives it. */
+export type PDFDocumentProxy = Awaited<ReturnType<typeof getDocumentProxy>>;
 
 /** Text on the first page set this much larger than most of its text reads as the title. */
 const TITLE_SCALE = 1.25;
@@ -40,7 +42,7 @@ export async function readPdfText(pdf: PDFDocumentProxy, signal?: AbortSignal): 
         size: Math.round(Math.hypot(item.transform[2], item.transform[3]) * 2) / 2,
       }));
     pages.push(linesOf(runs));
-    for (const run of runs) sizes.set(run.size, (sizes.get(run.size) ?? 0) + wordCharacters(run.text));
+    for (const run of runs) sizes.set(run.size, (sizes.get(run.size) ?? 0) + wordCharacterCount(run.text));
     if (number === 1) cover = runs;
     page.cleanup();
   }
@@ -74,7 +76,7 @@ function linesOf(runs: readonly TextRun[]): PdfLine[] {
 
 /** The cover's runs in its largest size, joined, when that size stands out from the body's. */
 function largestText(cover: readonly TextRun[], sizes: ReadonlyMap<number, number>): string | null {
-  const shown = cover.filter((run) => wordCharacters(run.text) > 0);
+  const shown = cover.filter((run) => wordCharacterCount(run.text) > 0);
   if (shown.length === 0) return null;
   const body = [...sizes].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
   // A loop, not Math.max(...): a first page can hold more runs than a call takes arguments.
@@ -82,8 +84,4 @@ function largestText(cover: readonly TextRun[], sizes: ReadonlyMap<number, numbe
   if (largest < body * TITLE_SCALE) return null;
   const title = shown.filter((run) => run.size === largest).map((run) => run.text).join(' ').replace(/\s+/g, ' ').trim();
   return title.length <= MAX_TITLE_CHARACTERS ? title : null;
-}
-
-function wordCharacters(text: string): number {
-  return text.replace(/[^\p{L}\p{N}]/gu, '').length;
 }
