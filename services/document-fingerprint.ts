@@ -24,9 +24,10 @@ import type { Metadata } from '../schema/domain.ts';
  * their permalink marks; Markdown front matter as metadata and title, not text. 3: HTML tables as
  * one block with a header row; a long table's header repeated in each of its chunks; an HTML
  * or Markdown document's table of contents dropped; a PDF's sections from its outline, without
- * running headers and footers.
+ * running headers and footers. 4: a PDF without an outline cut at its headings' larger type;
+ * printed tables of contents, indexes and page numbers left out of a PDF's text.
  */
-export const PROCESSING_VERSION = 3;
+export const PROCESSING_VERSION = 4;
 
 /** The event note of a job that found its document unchanged. */
 export const UNCHANGED_NOTE = 'unchanged since it was indexed: its chunks are kept';

@@ -165,6 +165,24 @@ describe('parseDocument', () => {
       assert.match(doc.sections.at(-1)?.text ?? '', /Last entry\nwords after it$/);
     });
 
+    it('should cut a PDF without an outline at its larger type, without its contents and page numbers', async () => {
+      const body = (text: string) => ({ text, size: 10 });
+      const doc = await parseDocument(makePdfBook({
+        labels: [{ from: 0, style: 'r' }, { from: 1, style: 'D' }],
+        pages: [
+          [{ text: 'Tide Almanac', size: 20 }, { text: 'Contents', size: 14 }, body('1 Tides . . . . . . . . 1'), body('1.1 Spring tides . . . . . 1'), body('2 Currents . . . . . . . 2'), body('i')],
+          [body('1'), { text: '1 Tides', size: 14 }, body('The moon pulls the sea.'), { text: '1.1 Spring tides', size: 12 }, body('They come at new and full moon,')],
+          [body('when the sun and moon pull together.'), { text: '2 Currents', size: 14 }, body('Rip currents run out to sea.'), body('2')],
+        ],
+      }), 'application/pdf');
+      assert.equal(doc.title, 'Tide Almanac');
+      assert.deepEqual(doc.sections, [
+        { headings: ['Tide Almanac', '1 Tides'], text: 'The moon pulls the sea.' },
+        { headings: ['Tide Almanac', '1 Tides', '1.1 Spring tides'], text: 'They come at new and full moon,\nwhen the sun and moon pull together.' },
+        { headings: ['Tide Almanac', '2 Currents'], text: 'Rip currents run out to sea.' },
+      ]);
+    });
+
     it('should have no title when the PDF sets none and its first page shows no larger text', async () => {
       const doc = await parseDocument(makePdf(['untitled']), 'application/pdf');
       assert.equal(doc.title, null);

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { pdfSections } from './pdf-pages.ts';
 import type { PdfLine } from './pdf-text.ts';
 
-/** A page of lines without positions. */
-const page = (...lines: string[]): PdfLine[] => lines.map((text) => ({ text, baseline: null }));
+/** A page of lines without positions, in one size. */
+const page = (...lines: string[]): PdfLine[] => lines.map((text) => ({ text, baseline: null, size: 10 }));
+
+/** A line set in `size`. */
+const sized = (text: string, size: number): PdfLine => ({ text, baseline: null, size });
 
 describe('pdfSections', () => {
   describe('when pages carry running headers and footers', () => {
@@ -19,6 +22,85 @@ describe('pdfSections', () => {
     it('should keep lines of punctuation alone, and every line of a single page', () => {
       assert.deepEqual(pdfSections([page('}', 'a', '---'), page('}', 'b', '---')], []), [{ headings: [], text: '}\na\n---\n}\nb\n---' }]);
       assert.deepEqual(pdfSections([page('Header 1', 'text', 'Footer')], []), [{ headings: [], text: 'Header 1\ntext\nFooter' }]);
+    });
+
+    it('should drop a page\u2019s number alone at either end, by its label or else its place, where the pages around it show none', () => {
+      const pages = [
+        page('Chapter 1: Tides 3', 'The moon pulls the sea'),
+        page('Chapter 1: Tides 4', 'twice a day.'),
+        page('Currents', 'Rip currents run out to sea.', '- 5 -'),
+        page('Chapter 2: Currents 6', 'Longshore drift', '7'),
+        page('Chapter 2: Currents 7', 'moves sand.'),
+      ];
+      assert.deepEqual(pdfSections(pages, [], { labels: ['3', '4', '5', '6', '7'] }), [
+        { headings: [], text: 'The moon pulls the sea\ntwice a day.\nCurrents\nRip currents run out to sea.\nLongshore drift\n7\nmoves sand.' },
+      ]);
+      // Without labels a page's number is its place in the file: the second page is "2", so "- 5 -" is text.
+      assert.deepEqual(pdfSections([page('Page 1', 'intro', 'ii'), page('body', '- 5 -', 'iv')], []), [
+        { headings: [], text: 'intro\nii\nbody\n- 5 -\niv' },
+      ]);
+      assert.deepEqual(pdfSections([page('i', 'Preface', 'Why tides.'), page('Tides', '1')], [], { labels: ['i', '1'] }), [
+        { headings: [], text: 'Preface\nWhy tides.\nTides' },
+      ]);
+      // A front page labelled 3 that prints "iii", as DocBook's do.
+      assert.deepEqual(pdfSections([page('Legal notice', 'iii'), page('Tides', 'xiv')], [], { labels: ['3', '14'] }), [
+        { headings: [], text: 'Legal notice\nTides' },
+      ]);
+    });
+  });
+
+  describe('when pages print a table of contents', () => {
+    it('should drop its entries with leaders, those without between them, and its heading, across a page break', () => {
+      const sections = pdfSections([
+        page('Tide Almanac', 'Contents', '1 Tides 2', '1.1 Spring tides . . . . . . . 2', '1.2 Neap tides and the', 'quarter moons . . . . . . . 2'),
+        page('2 Currents .............. 3', 'Index ......... iv', 'The moon pulls the sea.'),
+        page('Rip currents run out to sea.', 'See 2 Currents on page 3'),
+      ], []);
+      assert.deepEqual(sections, [{ headings: [], text: 'Tide Almanac\nThe moon pulls the sea.\nRip currents run out to sea.\nSee 2 Currents on page 3' }]);
+    });
+
+    it('should keep a single leader line, and a list whose numbers are past the file\u2019s pages', () => {
+      const menu = ['Espresso ........ 2', 'Latte ........... 4', 'Mocha ........... 5'];
+      assert.deepEqual(pdfSections([page('Total ........ 3', 'paid.'), page(...menu)], []), [
+        { headings: [], text: ['Total ........ 3', 'paid.', 'Espresso ........ 2', ...menu.slice(1)].join('\n') },
+      ]);
+    });
+
+    it('should read a line too long to be an entry as text', () => {
+      const long = `${'. '.repeat(5000)}1`;
+      assert.deepEqual(pdfSections([page('Contents', long, `A .......... 1`)], []), [{ headings: [], text: `Contents\n${long}\nA .......... 1` }]);
+    });
+  });
+
+  describe('when the PDF has no outline', () => {
+    const sizes = new Set([14, 12]);
+
+    it('should start a section at each run of lines in a heading size, under the larger headings before it', () => {
+      const sections = pdfSections([
+        [sized('Tide', 14), sized('Almanac', 14), sized('The moon pulls the sea.', 10), sized('1 Spring tides', 12), sized('They are large.', 10)],
+        [sized('2 Neap tides', 12), sized('They are small.', 10), sized('Currents', 14), sized('Rip currents run out.', 10)],
+      ], [], { headingSizes: sizes });
+      assert.deepEqual(sections, [
+        { headings: ['Tide Almanac'], text: 'The moon pulls the sea.' },
+        { headings: ['Tide Almanac', '1 Spring tides'], text: 'They are large.' },
+        { headings: ['Tide Almanac', '2 Neap tides'], text: 'They are small.' },
+        { headings: ['Currents'], text: 'Rip currents run out.' },
+      ]);
+    });
+
+    it('should keep as text a large line without a letter, and a run of large lines too long for a heading', () => {
+      const poster = Array.from({ length: 12 }, (_, i) => sized(`Line ${i} of a poster set in large type`, 14));
+      const sections = pdfSections([[sized('2024', 14), sized('body', 10), ...poster]], [], { headingSizes: sizes });
+      assert.deepEqual(sections, [{ headings: [], text: ['2024', 'body', ...poster.map((line) => line.text)].join('\n') }]);
+    });
+
+    it('should nest headings at most 16 deep, keeping deeper ones in the text', () => {
+      const many = new Set(Array.from({ length: 20 }, (_, i) => 40 - i));
+      const lines = Array.from({ length: 20 }, (_, i) => [sized(`Level ${i}`, 40 - i), sized(`text ${i}`, 10)]).flat();
+      const sections = pdfSections([lines], [], { headingSizes: many });
+      assert.equal(sections.length, 16);
+      assert.equal(sections.at(-1)!.headings.length, 16);
+      assert.match(sections.at(-1)!.text, /^text 15\nLevel 16\ntext 16\n.*Level 19\ntext 19$/s);
     });
   });
 
@@ -62,7 +144,7 @@ describe('pdfSections', () => {
 
     it('should start at the line just below the entry\u2019s top when no line is its title', () => {
       // Baselines fall 16 units a line from 760; the entry shows from 716, just above "Tide heights".
-      const placed = ['Neaps are small.', 'Springs are large.', 'Tables of tides', 'Tide heights', 'Dover 6.7 m'].map((text, i) => ({ text, baseline: 760 - 16 * i }));
+      const placed = ['Neaps are small.', 'Springs are large.', 'Tables of tides', 'Tide heights', 'Dover 6.7 m'].map((text, i) => ({ text, baseline: 760 - 16 * i, size: 10 }));
       assert.deepEqual(pdfSections([page('intro'), placed], [{ page: 1, headings: ['Heights'], top: 716 }]), [
         { headings: [], text: 'intro\nNeaps are small.\nSprings are large.\nTables of tides' },
         { headings: ['Heights'], text: 'Tide heights\nDover 6.7 m' },

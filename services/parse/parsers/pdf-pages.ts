@@ -1,4 +1,6 @@
 import type { Section } from '../parsed-document.ts';
+import { withoutContents } from './pdf-contents.ts';
+import { sectionsBySize } from './pdf-headings.ts';
 import type { OutlineEntry } from './pdf-outline.ts';
 import type { PdfLine } from './pdf-text.ts';
 import { lettersAndDigits } from './words.ts';
@@ -9,18 +11,28 @@ const HEADING_DROP = 40;
 /** Lines at each end of a page that may be a running header or footer. */
 const RUNNING_LINES = 2;
 
+/** What a PDF says about its pages beside their text. */
+export interface PdfLayout {
+  /** Each page's label, the number it prints ("iv", "12"), when the PDF names them. */
+  readonly labels?: readonly string[] | null;
+  /** The sizes its headings are set in, read when it has no outline (pdf-headings.ts). */
+  readonly headingSizes?: ReadonlySet<number>;
+}
+
 /**
- * A PDF's pages → sections: running headers and footers dropped, the text flowing from page to
- * page (a paragraph cut by a page break stays one), a new section wherever an outline entry starts,
- * under that entry's path of titles. Without an outline the whole text is one section, with no
- * heading. An entry starts at the first line of its page, after where the entry before it started,
- * that is its title (book headings carry a number the outline may leave out: "3.3 Invoking
- * asn1Decoding"), and that line is left out of the text; where none is, at the first line whose
- * baseline lies just below the top its destination shows from (within HEADING_DROP); else at the
- * start of the page (or where the one before it started).
+ * A PDF's pages → sections: running headers, footers and page numbers dropped, and printed tables
+ * of contents (pdf-contents.ts), the text flowing from page to page (a paragraph cut by a page
+ * break stays one), a new section wherever an outline entry starts, under that entry's path of
+ * titles. Without an outline, sections start at lines set in a heading size, else the whole text
+ * is one section with no heading. An entry starts at the first line of its page, after where the
+ * entry before it started, that is its title (book headings carry a number the outline may leave
+ * out: "3.3 Invoking asn1Decoding"), and that line is left out of the text; where none is, at the
+ * first line whose baseline lies just below the top its destination shows from (within
+ * HEADING_DROP); else at the start of the page (or where the one before it started).
  */
-export function pdfSections(pages: readonly (readonly PdfLine[])[], outline: readonly OutlineEntry[]): Section[] {
-  const lines = withoutRunningLines(pages);
+export function pdfSections(pages: readonly (readonly PdfLine[])[], outline: readonly OutlineEntry[], layout: PdfLayout = {}): Section[] {
+  const lines = withoutContents(withoutRunningLines(pages, layout.labels ?? null));
+  if (outline.length === 0) return sectionsBySize(lines.flat(), layout.headingSizes ?? new Set());
   const starts = [...outline].sort((a, b) => a.page - b.page);
   const sections: Section[] = [];
   let headings: readonly string[] = [];
@@ -104,16 +116,20 @@ const SECTION_NUMBER = /^(?:(?:chapter|section|appendix|part)\s+)?(?:\d+|[a-z]|[
 /**
  * Each page's lines without its running header and footer: a line among the first or last
  * RUNNING_LINES of a page that, digits aside ("Chapter 3: Utilities 6"), is the line in the same
- * place on the page before or after. Lines of punctuation alone (a brace closing code on two
- * pages) are kept.
+ * place on the page before or after, or that is the page's number alone ("7", "- iv -", "Page 7":
+ * its label, else its place in the file, or that number in roman numerals), as a chapter's first
+ * page shows it where the pages around it show a running header. Lines of punctuation alone (a brace closing code on two pages)
+ * are kept.
  */
-function withoutRunningLines(pages: readonly (readonly PdfLine[])[]): PdfLine[][] {
+function withoutRunningLines(pages: readonly (readonly PdfLine[])[], labels: readonly string[] | null): PdfLine[][] {
   const trimmed = pages.map((page) => trimBlankEnds(page));
   return trimmed.map((page, index) => {
     const neighbours = [trimmed[index - 1], trimmed[index + 1]].filter((other) => other !== undefined);
+    const numbers = pageNumbers(labels?.[index] ?? String(index + 1));
     const running = (position: (lines: readonly PdfLine[]) => PdfLine | undefined) => {
       const line = position(page);
       if (line === undefined) return false;
+      if (numbers.has(pageNumberOf(line.text))) return true;
       const shape = shapeOf(line.text);
       return /[\p{L}#]/u.test(shape) && neighbours.some((other) => {
         const there = position(other);
@@ -135,6 +151,33 @@ function trimBlankEnds(lines: readonly PdfLine[]): PdfLine[] {
   while (start < end && lines[start]!.text.trim() === '') start++;
   while (end > start && lines[end - 1]!.text.trim() === '') end--;
   return lines.slice(start, end);
+}
+
+/** The ways a page with this label prints its number: the label, and a number's roman numerals (front matter). */
+function pageNumbers(label: string): ReadonlySet<string> {
+  const numbers = new Set<string>();
+  if (label.trim() !== '') numbers.add(label.trim().toLowerCase());
+  if (/^\d{1,4}$/.test(label) && Number(label) > 0) numbers.add(romanNumerals(Number(label)));
+  return numbers;
+}
+
+const ROMAN: readonly (readonly [number, string])[] = [
+  [1000, 'm'], [900, 'cm'], [500, 'd'], [400, 'cd'], [100, 'c'], [90, 'xc'],
+  [50, 'l'], [40, 'xl'], [10, 'x'], [9, 'ix'], [5, 'v'], [4, 'iv'], [1, 'i'],
+];
+
+/** `n` (1–9999) in lower-case roman numerals. */
+function romanNumerals(n: number): string {
+  let numerals = '';
+  for (const [value, letters] of ROMAN) {
+    for (; n >= value; n -= value) numerals += letters;
+  }
+  return numerals;
+}
+
+/** What a line would be as a page number alone: dashes, white space and a "Page" before it aside, lower case. */
+function pageNumberOf(line: string): string {
+  return line.replace(/^[\s\-\u2013\u2014]*(?:page\s+)?|[\s\-\u2013\u2014]*$/gi, '').toLowerCase();
 }
 
 /** A line with its white space collapsed and each run of digits as `#`. */

@@ -8,10 +8,14 @@ export type PDFDocumentProxy = Awaited<ReturnType<typeof getDocumentProxy>>;
 /** Text on the first page set this much larger than most of its text reads as the title. */
 const TITLE_SCALE = 1.25;
 
-/** One line of a page: its text, and the height of its baseline (PDF units, from the bottom) when it has text. */
+/**
+ * One line of a page: its text, the height of its baseline (PDF units, from the bottom) when it
+ * has text, and the size most of its letters and digits are set in (null without any).
+ */
 export interface PdfLine {
   readonly text: string;
   readonly baseline: number | null;
+  readonly size: number | null;
 }
 
 /** The text of each page, and the title the first page shows, if any. */
@@ -24,6 +28,10 @@ export interface PdfText {
    * PDF whose information dictionary names none (most made by TeX or a word processor's export).
    */
   readonly coverTitle: string | null;
+  /** The size most of the document's letters and digits are set in: its body text (null without text). */
+  readonly bodySize: number | null;
+  /** How many letters and digits the document sets in each size: which sizes are rare enough to be headings. */
+  readonly sizes: ReadonlyMap<number, number>;
 }
 
 export async function readPdfText(pdf: PDFDocumentProxy, signal?: AbortSignal): Promise<PdfText> {
@@ -40,45 +48,62 @@ export async function readPdfText(pdf: PDFDocumentProxy, signal?: AbortSignal): 
         // A line break inside an item would shift the lines from their baselines.
         text: item.str.replace(/\r\n?|\n/g, ' '), endsLine: item.hasEOL, baseline: item.transform[5] as number,
         size: Math.round(Math.hypot(item.transform[2], item.transform[3]) * 2) / 2,
+        characters: wordCharacterCount(item.str),
       }));
     pages.push(linesOf(runs));
-    for (const run of runs) sizes.set(run.size, (sizes.get(run.size) ?? 0) + wordCharacterCount(run.text));
+    for (const run of runs) sizes.set(run.size, (sizes.get(run.size) ?? 0) + run.characters);
     if (number === 1) cover = runs;
     page.cleanup();
   }
-  return { pages, coverTitle: largestText(cover, sizes) };
+  const body = mostUsed(sizes);
+  return { pages, coverTitle: body === null ? null : largestText(cover, body), bodySize: body, sizes };
 }
 
-/** A text item: its string, whether it ends a line, its baseline's height, and its size in points (to the half point). */
+/** A text item: its string, whether it ends a line, its baseline's height, its size in points (to the half point), its letters and digits. */
 interface TextRun {
   readonly text: string;
   readonly endsLine: boolean;
   readonly baseline: number;
   readonly size: number;
+  readonly characters: number;
 }
 
-/** Runs → lines, each at the baseline of its first run with text. */
+/** Runs → lines, each at the baseline of its first run with text, in the size most of its letters and digits have. */
 function linesOf(runs: readonly TextRun[]): PdfLine[] {
   const lines: PdfLine[] = [];
   let text = '';
   let baseline: number | null = null;
+  let sizes = new Map<number, number>();
+  const end = () => {
+    lines.push({ text, baseline, size: mostUsed(sizes) });
+    text = '';
+    baseline = null;
+    sizes = new Map();
+  };
   for (const run of runs) {
     text += run.text;
     if (baseline === null && run.text.trim() !== '') baseline = run.baseline;
-    if (!run.endsLine) continue;
-    lines.push({ text, baseline });
-    text = '';
-    baseline = null;
+    if (run.characters > 0) sizes.set(run.size, (sizes.get(run.size) ?? 0) + run.characters);
+    if (run.endsLine) end();
   }
-  lines.push({ text, baseline });
+  end();
   return lines;
 }
 
+/** The size with the most letters and digits, or null when there are none. */
+function mostUsed(sizes: ReadonlyMap<number, number>): number | null {
+  let best: number | null = null;
+  let count = 0;
+  for (const [size, characters] of sizes) {
+    if (characters > count) [best, count] = [size, characters];
+  }
+  return best;
+}
+
 /** The cover's runs in its largest size, joined, when that size stands out from the body's. */
-function largestText(cover: readonly TextRun[], sizes: ReadonlyMap<number, number>): string | null {
-  const shown = cover.filter((run) => wordCharacterCount(run.text) > 0);
+function largestText(cover: readonly TextRun[], body: number): string | null {
+  const shown = cover.filter((run) => run.characters > 0);
   if (shown.length === 0) return null;
-  const body = [...sizes].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
   // A loop, not Math.max(...): a first page can hold more runs than a call takes arguments.
   const largest = shown.reduce((max, run) => Math.max(max, run.size), 0);
   if (largest < body * TITLE_SCALE) return null;

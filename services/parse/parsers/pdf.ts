@@ -1,6 +1,7 @@
 import { getDocumentProxy } from 'unpdf';
 import { PermanentError } from '../../../messaging/errors.ts';
 import type { ParsedDocument } from '../parsed-document.ts';
+import { headingSizes } from './pdf-headings.ts';
 import { readOutline } from './pdf-outline.ts';
 import { pdfSections } from './pdf-pages.ts';
 import { readPdfText } from './pdf-text.ts';
@@ -9,10 +10,11 @@ import { readPdfText } from './pdf-text.ts';
 const PDFJS_ERRORS_ONLY = 0;
 
 /**
- * PDF → sections via unpdf (a serverless build of pdf.js): the pages' text without running headers
- * and footers, flowing across page breaks, cut where each entry of the outline (the bookmarks most
- * books, manuals and papers carry) starts, under its path of titles (pdf-pages.ts). A PDF without
- * an outline is one section with no heading: its text has no heading structure we can trust.
+ * PDF → sections via unpdf (a serverless build of pdf.js): the pages' text without running headers,
+ * footers, page numbers and printed tables of contents, flowing across page breaks, cut where each
+ * entry of the outline (the bookmarks most books, manuals and papers carry) starts, under its path
+ * of titles (pdf-pages.ts). A PDF without an outline is cut where a line is set in a heading's
+ * larger type (pdf-headings.ts), or is one section with no heading when none is.
  * Title from the document information dictionary, else the first page's largest text where it
  * stands out (pdf-text.ts).
  */
@@ -26,13 +28,16 @@ export async function parsePdf(content: Uint8Array, signal?: AbortSignal): Promi
   );
   try {
     signal?.throwIfAborted();
-    const { pages, coverTitle } = await readPdfText(pdf, signal).catch((error: unknown) => {
+    const { pages, coverTitle, bodySize, sizes } = await readPdfText(pdf, signal).catch((error: unknown) => {
       throw signal?.aborted ? error : unreadable(error);
     });
     const outline = await readOutline(pdf, signal);
     signal?.throwIfAborted();
     const { info } = await pdf.getMetadata().catch(() => ({ info: {} }));
-    return { title: infoTitle(info) ?? coverTitle, sections: pdfSections(pages, outline) };
+    // Labels, like the outline, are an aid: a PDF whose labels cannot be read is parsed without them.
+    const labels = await pdf.getPageLabels().catch(() => null);
+    const layout = { labels, headingSizes: headingSizes(sizes, bodySize) };
+    return { title: infoTitle(info) ?? coverTitle, sections: pdfSections(pages, outline, layout) };
   } finally {
     await pdf.destroy();
   }
