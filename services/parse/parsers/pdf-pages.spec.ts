@@ -19,6 +19,18 @@ describe('pdfSections', () => {
       assert.deepEqual(sections, [{ headings: [], text: 'The moon pulls the sea\ntwice a day.\nChapter 2: Currents 3\n}\nRip currents run out to sea.' }]);
     });
 
+    it('should keep a line whose number does not grow with the page, as a record\u2019s own number', () => {
+      const sections = pdfSections([
+        page('Invoice 1001', 'Tide tables, 2 copies', 'Total 12.00'),
+        page('Invoice 1017', 'Chart of the bay', 'Total 30.00'),
+        page('Invoice 1020', 'Pilot book', 'Total 45.50'),
+      ], []);
+      assert.deepEqual(sections, [{
+        headings: [],
+        text: 'Invoice 1001\nTide tables, 2 copies\nTotal 12.00\nInvoice 1017\nChart of the bay\nTotal 30.00\nInvoice 1020\nPilot book\nTotal 45.50',
+      }]);
+    });
+
     it('should keep lines of punctuation alone, and every line of a single page', () => {
       assert.deepEqual(pdfSections([page('}', 'a', '---'), page('}', 'b', '---')], []), [{ headings: [], text: '}\na\n---\n}\nb\n---' }]);
       assert.deepEqual(pdfSections([page('Header 1', 'text', 'Footer')], []), [{ headings: [], text: 'Header 1\ntext\nFooter' }]);

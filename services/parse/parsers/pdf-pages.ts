@@ -115,25 +115,26 @@ const SECTION_NUMBER = /^(?:(?:chapter|section|appendix|part)\s+)?(?:\d+|[a-z]|[
 
 /**
  * Each page's lines without its running header and footer: a line among the first or last
- * RUNNING_LINES of a page that, digits aside ("Chapter 3: Utilities 6"), is the line in the same
- * place on the page before or after, or that is the page's number alone ("7", "- iv -", "Page 7":
- * its label, else its place in the file, or that number in roman numerals), as a chapter's first
- * page shows it where the pages around it show a running header. Lines of punctuation alone (a brace closing code on two pages)
- * are kept.
+ * RUNNING_LINES of a page that is the line in the same place on the page before or after, or is
+ * it but for one number that grows with the page ("Chapter 3: Utilities 6" then "… 7", "Page 2 of
+ * 9"), or that is the page's number alone ("7", "- iv -", "Page 7": its label, else its place in
+ * the file, or that number in roman numerals), as a chapter's first page shows it where the pages
+ * around it show a running header. A record's own number is kept ("Invoice 1001" above "Invoice
+ * 1017"), unless it too grows by one a page. Lines of punctuation alone (a brace closing code on
+ * two pages) are kept.
  */
 function withoutRunningLines(pages: readonly (readonly PdfLine[])[], labels: readonly string[] | null): PdfLine[][] {
   const trimmed = pages.map((page) => trimBlankEnds(page));
   return trimmed.map((page, index) => {
-    const neighbours = [trimmed[index - 1], trimmed[index + 1]].filter((other) => other !== undefined);
     const numbers = pageNumbers(labels?.[index] ?? String(index + 1));
     const running = (position: (lines: readonly PdfLine[]) => PdfLine | undefined) => {
       const line = position(page);
       if (line === undefined) return false;
       if (numbers.has(pageNumberOf(line.text))) return true;
-      const shape = shapeOf(line.text);
-      return /[\p{L}#]/u.test(shape) && neighbours.some((other) => {
-        const there = position(other);
-        return there !== undefined && shapeOf(there.text) === shape;
+      if (!/[\p{L}\p{N}]/u.test(line.text)) return false;
+      return [-1, 1].some((step) => {
+        const there = trimmed[index + step] && position(trimmed[index + step]!);
+        return there !== undefined && sameRunningLine(line.text, there.text, step);
       });
     };
     const drop = new Set<number>();
@@ -143,6 +144,23 @@ function withoutRunningLines(pages: readonly (readonly PdfLine[])[], labels: rea
     }
     return page.filter((_, i) => !drop.has(i));
   });
+}
+
+/**
+ * Whether `line` and the line `there`, `step` pages on, are one running line: the same, white
+ * space aside, or the same but for one run of digits that is `step` more there (the page number).
+ */
+function sameRunningLine(line: string, there: string, step: number): boolean {
+  const ours = collapse(line).split(/(\d+)/);
+  const theirs = collapse(there).split(/(\d+)/);
+  if (ours.length !== theirs.length) return false;
+  let numbers = 0;
+  for (let i = 0; i < ours.length; i++) {
+    if (ours[i] === theirs[i]) continue;
+    // split() with a capturing group puts the digit runs at odd places.
+    if (i % 2 === 0 || Number(theirs[i]) - Number(ours[i]) !== step || ++numbers > 1) return false;
+  }
+  return true;
 }
 
 function trimBlankEnds(lines: readonly PdfLine[]): PdfLine[] {
@@ -178,11 +196,6 @@ function romanNumerals(n: number): string {
 /** What a line would be as a page number alone: dashes, white space and a "Page" before it aside, lower case. */
 function pageNumberOf(line: string): string {
   return line.replace(/^[\s\-\u2013\u2014]*(?:page\s+)?|[\s\-\u2013\u2014]*$/gi, '').toLowerCase();
-}
-
-/** A line with its white space collapsed and each run of digits as `#`. */
-function shapeOf(line: string): string {
-  return collapse(line).replace(/\d+/g, '#');
 }
 
 function collapse(text: string): string {
