@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { PermanentError } from '../../messaging/errors.ts';
 import { detectMimeType } from '../../schema/mime-types.ts';
-import { bookmarkedHeading, contentsEntry, internalLink, makeDocx, paragraph, run } from '../../test/fixtures/make-docx.ts';
+import { bookmarkedHeading, contentsEntry, internalLink, makeDocx, makeDocxWith, paragraph, run } from '../../test/fixtures/make-docx.ts';
 import { containerBombs, makeZip } from '../../test/fixtures/make-zip-bomb.ts';
 import { parseDocument } from './parse-document.ts';
 import type { ParsedDocument } from './parsed-document.ts';
@@ -50,6 +51,23 @@ describe('parsing the office, e-book, table and data formats', function () {
       { headings: ['Mooring'], text: 'Tie up at the east pontoon. See Fuel.' },
       { headings: ['Fuel'], text: 'Diesel is sold at the fuel berth.' },
     ]);
+  });
+
+  it('when an office file declares a title in its properties, should take it before the one its content shows', async () => {
+    const docx = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+    const body = [paragraph('Title', run('Harbour Manual')), paragraph(null, run('Tie up at the east pontoon.'))];
+    assert.equal((await parseDocument(makeDocxWith({ body, declaredTitle: '  Harbour   Manual, 2nd & last edition ' }), docx)).title, 'Harbour Manual, 2nd & last edition');
+    assert.equal((await parseDocument(makeDocxWith({ body, declaredTitle: '' }), docx)).title, 'Harbour Manual', 'an empty property is none');
+    assert.equal((await parseDocument(makeDocxWith({ body, declaredTitle: 'x'.repeat(1001) }), docx)).title, 'Harbour Manual', 'past 1,000 characters');
+    // Excel's workbook, whose only title it is, and pandoc's ODT (meta.xml).
+    assert.equal((await parseDocument(fixture('xlsx2csv-sheets.xlsx'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')).title, 'Use Case description & register');
+    assert.equal((await parseDocument(fixture('zstd-readme.odt'), 'application/vnd.oasis.opendocument.text')).title, 'Zstandard README');
+    // Pandoc's PPTX declares an empty title and its first slide has none; given one in its properties, it has that.
+    const pptxType = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
+    assert.equal((await parseDocument(fixture('zstd-readme.pptx'), pptxType)).title, null);
+    const parts = unzipSync(fixture('zstd-readme.pptx'));
+    parts['docProps/core.xml'] = strToU8(strFromU8(parts['docProps/core.xml']!).replace('<dc:title></dc:title>', '<dc:title>Zstandard slides</dc:title>'));
+    assert.equal((await parseDocument(zipSync(parts), pptxType)).title, 'Zstandard slides');
   });
 
   it('when a PPTX made by pandoc is given without a type, should detect it and put each slide under its title', async () => {

@@ -1,6 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { ParsedDocument } from '../parsed-document.ts';
 import { SectionBuilder } from './section-builder.ts';
+import { declaredTitle, isPropertyPart } from './declared-title.ts';
 import { zipEntries, zipText } from './zip-entries.ts';
 
 const FORMAT = 'ODT';
@@ -12,10 +13,11 @@ type XmlNode = Record<string, unknown> & { ':@'?: Record<string, string> };
 /**
  * ODT (OpenDocument text) → one section per heading: `text:h` elements, at their
  * `text:outline-level`, build the heading path; paragraphs, list items and table cells under
- * them become its text. Title: the first level-1 heading. (OpenDocument 1.3 part 3, §5.)
+ * them become its text. Title: the one `meta.xml` declares, else the first level-1 heading.
+ * (OpenDocument 1.3 part 3, §5.)
  */
 export function parseOdt(content: Uint8Array): ParsedDocument {
-  const entries = zipEntries(content, FORMAT, (name) => name === 'content.xml');
+  const entries = zipEntries(content, FORMAT, (name) => name === 'content.xml' || isPropertyPart(name));
   const tree = xml.parse(zipText(entries, 'content.xml', FORMAT)) as XmlNode[];
   const builder = new SectionBuilder();
   const visit = (nodes: readonly XmlNode[]) => {
@@ -31,7 +33,8 @@ export function parseOdt(content: Uint8Array): ParsedDocument {
     }
   };
   visit(tree);
-  return builder.finish();
+  const built = builder.finish();
+  return { ...built, title: declaredTitle(entries) ?? built.title };
 }
 
 function elementName(node: XmlNode): string | undefined {

@@ -2,6 +2,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { posix } from 'node:path';
 import type { ParsedDocument, Section } from '../parsed-document.ts';
 import { at, relationshipTargets, textOf, type XmlNode } from './xml-nodes.ts';
+import { declaredTitle, isPropertyPart } from './declared-title.ts';
 import { zipEntries, zipText } from './zip-entries.ts';
 
 const FORMAT = 'PPTX';
@@ -15,12 +16,13 @@ type Node = XmlNode;
 /**
  * PPTX → one section per slide, in presentation order (`ppt/presentation.xml`'s slide list
  * through its relationships), the slide's title placeholder as its heading and the text of
- * every other shape, one paragraph a line. Title: the first slide's title.
+ * every other shape, one paragraph a line. Title: the one its properties declare, else the first
+ * slide's title.
  * (ECMA-376 part 1, §13.3.6 presentation part, §19.3.1 slides.)
  */
 export function parsePptx(content: Uint8Array): ParsedDocument {
   const entries = zipEntries(content, FORMAT, (name) =>
-    name === 'ppt/presentation.xml' || name === 'ppt/_rels/presentation.xml.rels' || /^ppt\/slides\/slide\d+\.xml$/.test(name));
+    name === 'ppt/presentation.xml' || name === 'ppt/_rels/presentation.xml.rels' || /^ppt\/slides\/slide\d+\.xml$/.test(name) || isPropertyPart(name));
   const presentation = xml.parse(zipText(entries, 'ppt/presentation.xml', FORMAT)) as Node;
   const targets = relationshipTargets(xml.parse(zipText(entries, 'ppt/_rels/presentation.xml.rels', FORMAT)));
   const slideIds = (at(presentation, 'p:presentation', 'p:sldIdLst', 'p:sldId') as Node[] | undefined) ?? [];
@@ -39,7 +41,7 @@ export function parsePptx(content: Uint8Array): ParsedDocument {
     const text = shapes.filter((shape) => shape !== titleShape).flatMap(paragraphs).join('\n').trim();
     if (text !== '' || heading !== '') sections.push({ headings: [heading || `Slide ${index + 1}`], text: text || heading });
   });
-  return { title, sections };
+  return { title: declaredTitle(entries) ?? title, sections };
 }
 
 

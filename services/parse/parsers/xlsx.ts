@@ -4,6 +4,7 @@ import type { ParsedDocument, Section } from '../parsed-document.ts';
 import { tableSection } from './table.ts';
 import { at, relationshipTargets, textOf, type XmlNode } from './xml-nodes.ts';
 import { formatSerial, styleKinds, type NumberKind } from './xlsx-dates.ts';
+import { declaredTitle, isPropertyPart } from './declared-title.ts';
 import { zipEntries, zipText } from './zip-entries.ts';
 
 const FORMAT = 'XLSX';
@@ -22,11 +23,13 @@ type Node = XmlNode;
  * heading path, each later row one `a | b | c` line. Cells are placed by their reference (B7), so
  * skipped cells keep the columns aligned. Values as stored: shared and inline strings, numbers,
  * dates and times as ISO text where the cell's style says so (xlsx-dates.ts), booleans as
- * TRUE/FALSE, formula results, error codes. (ECMA-376 part 1, §18.2 workbook, §18.3 sheets, §18.4 shared strings.)
+ * TRUE/FALSE, formula results, error codes. Title: the one its properties declare.
+ * (ECMA-376 part 1, §18.2 workbook, §18.3 sheets, §18.4 shared strings.)
  */
 export function parseXlsx(content: Uint8Array): ParsedDocument {
   const entries = zipEntries(content, FORMAT, (name) =>
-    name === 'xl/workbook.xml' || name === 'xl/_rels/workbook.xml.rels' || name === 'xl/sharedStrings.xml' || name === 'xl/styles.xml' || /^xl\/worksheets\/[^/]+\.xml$/.test(name));
+    name === 'xl/workbook.xml' || name === 'xl/_rels/workbook.xml.rels' || name === 'xl/sharedStrings.xml' || name === 'xl/styles.xml' ||
+    /^xl\/worksheets\/[^/]+\.xml$/.test(name) || isPropertyPart(name));
   const workbook = xml.parse(zipText(entries, 'xl/workbook.xml', FORMAT)) as Node;
   const targets = relationshipTargets(xml.parse(zipText(entries, 'xl/_rels/workbook.xml.rels', FORMAT)));
   const shared = entries.has('xl/sharedStrings.xml')
@@ -48,7 +51,7 @@ export function parseXlsx(content: Uint8Array): ParsedDocument {
     const name = String(sheet.name ?? '').trim();
     if (rows.length > 0) sections.push(tableSection(rows, name === '' ? [] : [name]));
   }
-  return { title: null, sections };
+  return { title: declaredTitle(entries), sections };
 }
 
 /** The sheet's non-empty rows, each cell at its column; trailing empty cells dropped. */
