@@ -142,6 +142,17 @@ describe('parseDocument', () => {
       ]);
     });
 
+    it('should not repeat in the path an entry whose title is its parent\u2019s', async () => {
+      const doc = await parseDocument(makePdfBook({
+        pages: [['Quick Start Guide', 'Release 3'], ['Quick Start Guide', '1. Introduction', 'Valgrind is a tool suite.']],
+        outline: [{ title: 'Quick Start Guide', page: 0, children: [{ title: 'Quick Start Guide', page: 1, children: [{ title: '1. Introduction', page: 1 }] }] }],
+      }), 'application/pdf');
+      assert.deepEqual(doc.sections, [
+        { headings: ['Quick Start Guide'], text: 'Release 3' },
+        { headings: ['Quick Start Guide', '1. Introduction'], text: 'Valgrind is a tool suite.' },
+      ]);
+    });
+
     it('should start an entry whose title is not on its page at the line its destination shows from', async () => {
       const doc = await parseDocument(makePdfBook({
         pages: [['Neap tides are small.', 'Spring tides are large.', 'Table of tide heights', 'Dover 6.7 m']],

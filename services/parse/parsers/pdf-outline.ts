@@ -35,7 +35,8 @@ export async function readOutline(pdf: PDFDocumentProxy, signal?: AbortSignal): 
       if (read++ >= MAX_OUTLINE_ENTRIES) return;
       signal?.throwIfAborted();
       const title = typeof item.title === 'string' ? item.title.replace(/\s+/g, ' ').trim() : '';
-      const headings = title === '' ? path : [...path, title];
+      // A part whose first entry repeats its title (DocBook's book, then the article in it) adds nothing to the path.
+      const headings = title === '' || title === path[path.length - 1] ? path : [...path, title];
       const target = await targetOf(pdf, item.dest);
       if (target !== null && title !== '') entries.push({ ...target, headings });
       await walk(item.items as OutlineItem[] | undefined, headings);
