@@ -25,8 +25,8 @@ import type { Metadata } from '../schema/domain.ts';
  * one block with a header row; a long table's header repeated in each of its chunks; an HTML
  * or Markdown document's table of contents dropped; a PDF's sections from its outline, without
  * running headers and footers. 4: a PDF without an outline cut at its headings' larger type;
- * printed tables of contents, indexes and page numbers left out of a PDF's text; an office file's
- * title from its properties.
+ * printed tables of contents, indexes and page numbers left out of a PDF's text, and its words
+ * broken at line ends made whole; an office file's title from its properties.
  */
 export const PROCESSING_VERSION = 4;
 

@@ -61,6 +61,37 @@ describe('pdfSections', () => {
     });
   });
 
+  describe('when words are broken across lines by a hyphen', () => {
+    it('should join where the document writes the word whole, and break the rest as most of its breaks go', () => {
+      // Set as TeX justifies: "improving", "cycles" and "detail" are written whole elsewhere, so those
+      // breaks join, three against two that keep theirs, and so does "parallelizeable", of which the
+      // document says nothing.
+      const sections = pdfSections([
+        page('CPU cycles per byte, improv-', 'ing state of the art (6-7 CPU cy-', 'cles/byte). It computes a word-by-', 'word CRC'),
+        page('of non-', 'overlapping blocks; non-overlapping blocks,', 'parallel-', 'izeable from February-', 'March, and x = a-', 'B, improving in detail', 'and in de-', 'tail.'),
+      ], []);
+      assert.deepEqual(sections, [{
+        headings: [],
+        text: 'CPU cycles per byte, improving\nstate of the art (6-7 CPU cycles/byte).\nIt computes a word-by-word\nCRC\n' +
+          'of non-overlapping\nblocks; non-overlapping blocks,\nparallelizeable\nfrom February-\nMarch, and x = a-\nB, improving in detail\nand in detail.',
+      }]);
+    });
+
+    it('should keep the hyphen where the document breaks lines only at hyphens, and add no blank line', () => {
+      // A ragged-right manual: its breaks are in option names, so one without evidence keeps its hyphen too.
+      const sections = pdfSections([
+        page('specify --allow-mismatched-', 'debuginfo=yes and --vgdb-stop-', 'at=startup,exit', 'over a single-', 'stage link.'),
+      ], []);
+      assert.deepEqual(sections, [{ headings: [], text: 'specify --allow-mismatched-debuginfo=yes\nand --vgdb-stop-at=startup,exit\nover a single-stage\nlink.' }]);
+    });
+
+    it('should read a hostile page\u2019s one-word line of 200,000 letters in one pass', () => {
+      // Each pattern tried from every letter would take minutes here (it took 2.9 s at 40,000).
+      const word = 'a'.repeat(200_000);
+      assert.deepEqual(pdfSections([page(`${word}-`, `${word} x`)], []), [{ headings: [], text: `${word}-${word}\nx` }]);
+    });
+  });
+
   describe('when pages print a table of contents', () => {
     it('should drop its entries with leaders, those without between them, and its heading, across a page break', () => {
       const sections = pdfSections([

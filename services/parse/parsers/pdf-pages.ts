@@ -1,6 +1,7 @@
 import type { Section } from '../parsed-document.ts';
 import { withoutContents } from './pdf-contents.ts';
 import { sectionsBySize } from './pdf-headings.ts';
+import { joinBrokenWords } from './pdf-hyphens.ts';
 import type { OutlineEntry } from './pdf-outline.ts';
 import type { PdfLine } from './pdf-text.ts';
 import { lettersAndDigits } from './words.ts';
@@ -24,15 +25,24 @@ export interface PdfLayout {
  * of contents (pdf-contents.ts), the text flowing from page to page (a paragraph cut by a page
  * break stays one), a new section wherever an outline entry starts, under that entry's path of
  * titles. Without an outline, sections start at lines set in a heading size, else the whole text
- * is one section with no heading. An entry starts at the first line of its page, after where the
+ * is one section with no heading. A word broken across lines by a hyphen is made whole
+ * (pdf-hyphens.ts).
+ */
+export function pdfSections(pages: readonly (readonly PdfLine[])[], outline: readonly OutlineEntry[], layout: PdfLayout = {}): Section[] {
+  const lines = withoutContents(withoutRunningLines(pages, layout.labels ?? null));
+  const sections = outline.length === 0 ? sectionsBySize(lines.flat(), layout.headingSizes ?? new Set()) : outlineSections(lines, outline);
+  const texts = joinBrokenWords(sections.map((section) => section.text));
+  return sections.map((section, i) => ({ ...section, text: texts[i]! }));
+}
+
+/**
+ * The lines cut where each outline entry starts: at the first line of its page, after where the
  * entry before it started, that is its title (book headings carry a number the outline may leave
  * out: "3.3 Invoking asn1Decoding"), and that line is left out of the text; where none is, at the
  * first line whose baseline lies just below the top its destination shows from (within
  * HEADING_DROP); else at the start of the page (or where the one before it started).
  */
-export function pdfSections(pages: readonly (readonly PdfLine[])[], outline: readonly OutlineEntry[], layout: PdfLayout = {}): Section[] {
-  const lines = withoutContents(withoutRunningLines(pages, layout.labels ?? null));
-  if (outline.length === 0) return sectionsBySize(lines.flat(), layout.headingSizes ?? new Set());
+function outlineSections(lines: readonly (readonly PdfLine[])[], outline: readonly OutlineEntry[]): Section[] {
   const starts = [...outline].sort((a, b) => a.page - b.page);
   const sections: Section[] = [];
   let headings: readonly string[] = [];
