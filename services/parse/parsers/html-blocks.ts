@@ -33,6 +33,11 @@ interface Container {
   /** Whether the text read into it so far has letters or digits inside in-page links, and outside them. */
   linked: boolean;
   unlinked: boolean;
+  /**
+   * Read as page layout, not as a container (see dissolveLayout): what it had gathered went out as
+   * blocks, and what follows inside it goes to the section as if it were not there.
+   */
+  dissolved: boolean;
 }
 
 /**
@@ -73,9 +78,43 @@ export class HtmlBlocks {
     this.#builder = builder;
   }
 
-  /** True outside lists, quotes and tables: only there does a heading start a section. */
+  /** True outside lists, quotes and tables (but those read as layout): only there does a heading start a section. */
   atTopLevel(): boolean {
-    return this.#stack.length === 0 && this.#preDepth === 0;
+    return this.#live() === undefined && this.#preDepth === 0;
+  }
+
+  /** True inside a table's cell that is read as a table. */
+  inTableCell(): boolean {
+    return this.#stack.some((container) => !container.dissolved && container.kind === 'cell');
+  }
+
+  /**
+   * Reads every container now open as page layout: a table that holds a heading in a cell lays out
+   * the page (libxslt's and libxml2's reference, e-mails, sites of the 1990s put the whole body in
+   * one), where a table of data never does. What each had gathered goes out as blocks, in document
+   * order (the rows read so far, the cells of this row, the blocks of this cell); what follows
+   * inside them reads as if they were not there, so the heading starts its section. Their tags
+   * still close them.
+   */
+  dissolveLayout(): void {
+    this.endBlock();
+    const gathered: string[] = [];
+    for (const container of this.#stack) {
+      if (container.dissolved) continue;
+      container.dissolved = true;
+      const parts = container.parts.splice(0);
+      if (container.kind === 'table' || container.kind === 'list') gathered.push(parts.join('\n'));
+      else if (container.kind === 'row') gathered.push(parts.join(' | '));
+      else gathered.push(...parts);
+    }
+    // With none of them live, each block goes to the section.
+    for (const block of gathered) this.#add(block);
+  }
+
+  /** The innermost container read as one, if any: dissolved ones are always below every other. */
+  #live(): Container | undefined {
+    const top = this.#stack[this.#stack.length - 1];
+    return top?.dissolved ? undefined : top;
   }
 
   open(name: string, attributes: Readonly<Record<string, string>>): void {
@@ -104,7 +143,8 @@ export class HtmlBlocks {
       const kind = CONTAINERS[name as keyof typeof CONTAINERS];
       const start = Number.parseInt(attributes.start ?? '1', 10);
       this.#stack.push({
-        kind, tag: name, parts: [], number: name === 'ol' ? (Number.isFinite(start) ? start : 1) : null, headers: true, linked: false, unlinked: false,
+        kind, tag: name, parts: [], number: name === 'ol' ? (Number.isFinite(start) ? start : 1) : null,
+        headers: true, linked: false, unlinked: false, dissolved: false,
       });
     } else if (BLOCK_ELEMENTS.has(name)) {
       this.endBlock();
@@ -119,7 +159,7 @@ export class HtmlBlocks {
 
   /** Records whether the innermost container's text (or the running text outside any) has words in in-page links or out of them. */
   #note(text: string): void {
-    const into = this.#stack.length > 0 ? this.#stack[this.#stack.length - 1]! : this.#running;
+    const into = this.#live() ?? this.#running;
     const inPageLink = this.#links.length > 0 && this.#links[this.#links.length - 1] === true && this.#preDepth === 0;
     // Known already (most text nodes after a block's first): no need to look for a word.
     if (inPageLink ? into.linked : into.unlinked) return;
@@ -157,7 +197,7 @@ export class HtmlBlocks {
    * contents list is.
    */
   endBlock(): void {
-    const contentsEntry = this.#stack.length === 0 && this.#running.linked && !this.#running.unlinked;
+    const contentsEntry = this.#live() === undefined && this.#running.linked && !this.#running.unlinked;
     this.#running.linked = false;
     this.#running.unlinked = false;
     if (this.#lines.length === 0 && this.#line === '') return;
@@ -171,7 +211,9 @@ export class HtmlBlocks {
   #finish(container: Container): void {
     this.endBlock();
     this.#stack.pop();
-    const parent = this.#stack[this.#stack.length - 1];
+    // A dissolved container's gathered blocks went out when it was dissolved, and all since then.
+    if (container.dissolved) return;
+    const parent = this.#live();
     // A list whose every word links into the page is its table of contents: the headings again,
     // which sections already carry, in one chunk that outranked the sections it lists (a search
     // for a table's row found the contents naming its section first). Links to other pages are
@@ -222,7 +264,7 @@ export class HtmlBlocks {
   /** A finished block goes to the innermost container, or to the current section. */
   #add(text: string): void {
     if (text.trim() === '') return;
-    const top = this.#stack[this.#stack.length - 1];
+    const top = this.#live();
     if (top === undefined) this.#builder.block(text);
     else top.parts.push(text);
   }

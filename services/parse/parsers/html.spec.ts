@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { DomUtils, ElementType, parseDocument } from 'htmlparser2';
 import type { ParsedDocument } from '../parsed-document.ts';
-import { parseHtml, UNREADABLE_ELEMENTS } from './html.ts';
+import { isContentsElement, parseHtml, UNREADABLE_ELEMENTS } from './html.ts';
 
 /** Real pages of the Node.js API reference (MIT, see test/fixtures/nodejs-doc/LICENSE). */
 const PAGES = ['intl.html', 'string_decoder.html', 'documentation.html'];
@@ -39,7 +39,7 @@ const isContents = (node: DomNode) => 'name' in node && (['ul', 'ol', 'menu'].in
 
 /**
  * Every text node under <body> outside script, style, nav and the like, headings' permalinks and
- * tables of contents, in document order, an independent DOM parse.
+ * tables of contents (named so, or lists of in-page links), in document order, an independent DOM parse.
  */
 function bodyTexts(html: string): string[] {
   const body = DomUtils.findOne((element) => element.name === 'body', parseDocument(html).children);
@@ -50,7 +50,8 @@ function bodyTexts(html: string): string[] {
       if (node.type === ElementType.Text && 'data' in node) {
         const text = collapse(node.data);
         if (text !== '') texts.push(text);
-      } else if ('name' in node && 'children' in node && !UNREADABLE_ELEMENTS.has(node.name) && !isPermalink(node) && !isContents(node)) {
+      } else if ('name' in node && 'children' in node && !UNREADABLE_ELEMENTS.has(node.name) && !isPermalink(node) && !isContents(node) &&
+        !isContentsElement(node.name, node.attribs)) {
         walk(node.children);
       }
     }
@@ -150,6 +151,28 @@ describe('parseHtml', () => {
         <p><a href="https://example.org/">Elsewhere</a></p><table><tr><td><a href="#x">readFile()</a></td><td>reads</td></tr></table>
         <p><a href="#top">Back to top</a></p>`).sections,
       [{ headings: ['Guide'], text: 'See Use.\n\nElsewhere\n\nreadFile() | reads' }]);
+    });
+
+    it('should drop an element named a table of contents, whatever links it holds, and keep the rest', () => {
+      assert.deepEqual(parseHtml(`<h1>Massif</h1><div class="toc"><p><b>Table of Contents</b></p><dl class="toc"><dt><a href="ms.html#ms.overview">1. Overview</a></dt>
+        <dd><div><a href="ms.html#ms.use">1.1. Use</a></div></dd></dl></div><p>Massif is a heap profiler.</p>
+        <details id="TOC"><summary>Table of contents</summary><ul><li><a href="#x">X</a></li></ul></details>
+        <nav-list class="tocbot">kept: not named toc</nav-list><div class="sidebar toc-wrapper">kept too</div>`).sections,
+      [{ headings: ['Massif'], text: 'Massif is a heap profiler.\n\nkept: not named toc\n\nkept too' }]);
+      assert.deepEqual(parseHtml('<body class="toc"><main id="toc"><h1>Contents</h1><p>1. Tides</p></main></body>').sections,
+        [{ headings: ['Contents'], text: '1. Tides' }], 'a page of contents is still a page');
+    });
+
+    it('should read a table with a heading in a cell as the page\u2019s layout: its blocks in order, the heading starting a section', () => {
+      // As libxslt's reference is set: a logo row, then one cell holding the page, a table of data inside it.
+      const doc = parseHtml(`<table width="100%"><tr><td><img alt="Logo"></td><td>Menu</td></tr><tr><td>Home | API</td>
+        <td><h1>Guide</h1><p>Intro.</p><table><tr><th>Name</th><th>Value</th></tr><tr><td>a</td><td>1</td></tr></table>
+        <h2>Usage</h2><p>Run it.</p></td></tr><tr><td>Footer</td><td>\u00a9 2024</td></tr></table><p>after</p>`);
+      assert.deepEqual(doc.sections, [
+        { headings: [], text: 'Logo | Menu\n\nHome | API' },
+        { headings: ['Guide'], text: 'Intro.\n\nName | Value\n--- | ---\na | 1' },
+        { headings: ['Guide', 'Usage'], text: 'Run it.\n\nFooter | \u00a9 2024\n\nafter' },
+      ]);
     });
 
     it('should keep a code block\u2019s lines and indentation as they are', () => {

@@ -9,6 +9,23 @@ export const UNREADABLE_ELEMENTS: ReadonlySet<string> = new Set([
 ]);
 
 const HEADING = /^h([1-6])$/;
+
+/** Elements that hold a page's content whatever they are named: a page of contents is still a page. */
+const CONTENT_ROOTS: ReadonlySet<string> = new Set(['html', 'body', 'main', 'article']);
+
+/**
+ * A table of contents by the name its generator gives it: `class="toc"` (DocBook, MediaWiki) or
+ * `id="toc"` (Pandoc's `TOC`, the Node.js reference's `<details id="toc">`). Its entries link to
+ * the page's sections by file name as often as by `#`, so the in-page-link rule misses them.
+ */
+export function isContentsElement(name: string, attributes: Readonly<Record<string, string>>): boolean {
+  if (CONTENT_ROOTS.has(name)) return false;
+  const { id, class: names } = attributes;
+  return (id !== undefined && id.length === 3 && id.toLowerCase() === 'toc') || (names !== undefined && CONTENTS_CLASS.test(names));
+}
+
+/** `toc` among an element's class names (a pattern, not a split: it is tried on every element with a class). */
+const CONTENTS_CLASS = /(?:^|[ \t\n\f\r])toc(?![^ \t\n\f\r])/i;
 /**
  * The text of a heading's permalink (`<a href="#id">#</a>` in the Node.js reference, `¶` from
  * Sphinx and MkDocs, `§`, a link icon, or nothing but an icon): a marker for the browser, not words.
@@ -25,8 +42,9 @@ const PERMALINK_TEXT = /^[^\p{L}\p{N}]{0,2}$/u;
  * header cells followed by a delimiter row (`--- | ---`) as in Markdown; images give their alt
  * text. A heading's permalink (an in-page link whose text is at most a mark such as `#` or `¶`)
  * is left out of its heading. Scripts, styles, navigation and the like are dropped, and so is a table
- * of contents (a list, or a paragraph outside lists and tables, whose every word links into the
- * page). Title = the `<title>` element
+ * of contents (an element named so, or a list, or a paragraph outside lists and tables, whose
+ * every word links into the page). A table with a heading in a cell lays out the page: it is read
+ * as the blocks it holds, and the heading starts its section (html-blocks.ts). Title = the `<title>` element
  * (not an SVG `<title>`, which is a tooltip), else the first h1.
  */
 export function parseHtml(html: string): ParsedDocument {
@@ -37,6 +55,8 @@ export function parseHtml(html: string): ParsedDocument {
   let titleText = null as string | null;
   let svgDepth = 0;
   let skipDepth = 0;
+  // A table of contents being skipped, everything inside it: its tag, and how deep in elements of that tag.
+  let contents = null as { readonly tag: string; depth: number } | null;
   // The heading being read, and its tag; while set, all text goes into it.
   let heading = null as { readonly tag: string; readonly depth: number; text: string } | null;
   // The text of an in-page link inside that heading, kept apart until its end shows whether it is a permalink.
@@ -46,8 +66,16 @@ export function parseHtml(html: string): ParsedDocument {
     onopentag(name, attributes) {
       if (name === 'svg') svgDepth += 1;
       if (name === 'title' && svgDepth === 0 && title === null) titleText = '';
+      if (contents !== null) {
+        if (name === contents.tag) contents.depth += 1;
+        return;
+      }
       if (skipDepth > 0 || UNREADABLE_ELEMENTS.has(name)) {
         if (UNREADABLE_ELEMENTS.has(name)) skipDepth += 1;
+        return;
+      }
+      if (isContentsElement(name, attributes)) {
+        contents = { tag: name, depth: 1 };
         return;
       }
       if (heading !== null) {
@@ -58,6 +86,7 @@ export function parseHtml(html: string): ParsedDocument {
         return;
       }
       const level = HEADING.exec(name);
+      if (level !== null && blocks.inTableCell()) blocks.dissolveLayout();
       if (level !== null && blocks.atTopLevel()) {
         blocks.endBlock();
         heading = { tag: name, depth: Number(level[1]), text: '' };
@@ -67,7 +96,7 @@ export function parseHtml(html: string): ParsedDocument {
     },
     ontext(text) {
       if (titleText !== null) titleText += text;
-      if (skipDepth > 0) return;
+      if (skipDepth > 0 || contents !== null) return;
       if (heading !== null) appendToHeading(heading, text);
       else blocks.text(text);
     },
@@ -77,6 +106,10 @@ export function parseHtml(html: string): ParsedDocument {
         const text = titleText.replace(/\s+/g, ' ').trim();
         if (text !== '') title = text;
         titleText = null;
+      }
+      if (contents !== null) {
+        if (name === contents.tag && --contents.depth === 0) contents = null;
+        return;
       }
       if (skipDepth > 0) {
         if (UNREADABLE_ELEMENTS.has(name)) skipDepth -= 1;
