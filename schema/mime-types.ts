@@ -16,11 +16,14 @@ export const ODT = 'application/vnd.oasis.opendocument.text';
 export const EPUB = 'application/epub+zip';
 export const PPTX = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+/** AsciiDoc has no registered type; this is the one its tools and GitHub use. */
+export const ASCIIDOC = 'text/asciidoc';
 
 const MIME_TYPES = [
   'text/plain',
   'text/markdown',
   'text/x-markdown',
+  ASCIIDOC,
   'text/html',
   'application/xhtml+xml',
   'application/pdf',
@@ -58,6 +61,8 @@ export function isSupportedMimeType(mimeType: string): mimeType is SupportedMime
 const BY_EXTENSION: Readonly<Record<string, SupportedMimeType>> = {
   md: 'text/markdown',
   markdown: 'text/markdown',
+  adoc: ASCIIDOC,
+  asciidoc: ASCIIDOC,
   txt: 'text/plain',
   html: 'text/html',
   htm: 'text/html',

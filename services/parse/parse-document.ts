@@ -1,5 +1,6 @@
 import { PermanentError } from '../../messaging/errors.ts';
 import {
+  ASCIIDOC,
   DOCX,
   EPUB,
   isSupportedMimeType,
@@ -13,6 +14,7 @@ import {
 } from '../../schema/mime-types.ts';
 import { guardMarkdown } from './markdown-guard.ts';
 import type { ParsedDocument } from './parsed-document.ts';
+import { parseAsciidoc } from './parsers/asciidoc.ts';
 import { parseHtml } from './parsers/html.ts';
 import { parseMarkdown } from './parsers/markdown.ts';
 import { parsePdf } from './parsers/pdf.ts';
@@ -32,6 +34,7 @@ const PARSERS: Readonly<Record<SupportedMimeType, Parser>> = {
   'text/plain': (bytes) => parsePlainText(decodeUtf8(bytes, 'text/plain')),
   'text/markdown': (bytes) => parseMarkdown(guardMarkdown(decodeUtf8(bytes, 'text/markdown'))),
   'text/x-markdown': (bytes) => parseMarkdown(guardMarkdown(decodeUtf8(bytes, 'text/x-markdown'))),
+  [ASCIIDOC]: (bytes) => parseAsciidoc(decodeUtf8(bytes, ASCIIDOC)),
   'text/html': (bytes) => parseHtml(decodeUtf8(bytes, 'text/html')),
   'application/xhtml+xml': (bytes) => parseHtml(decodeUtf8(bytes, 'application/xhtml+xml')),
   'application/pdf': parsePdf,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { PermanentError } from '../../messaging/errors.ts';
 import { detectMimeType } from '../../schema/mime-types.ts';
@@ -11,11 +13,14 @@ import { ParsePool } from './pool/parse-pool.ts';
 
 /**
  * Files made outside this project: pandoc renderings of zstd's README, Debian and tz data, Node's API JSON,
+ * git-subtree.adoc, the AsciiDoc source of git's git-subtree(1) manual (Debian package git 1:2.39.5,
+ * /usr/share/doc/git/contrib/subtree/git-subtree.txt; GPL-2, © the git authors),
  * and xlsx2csv-{sheets,datetime,timeformat}.xlsx, Excel workbooks from xlsx2csv's test suite (Debian package
  * xlsx2csv 0.7.8, /usr/share/doc/xlsx2csv/examples/test/; GPL-2+, © Dilshod Temirkhodjaev), whose expected
  * values are that suite's datetime.csv and timeformat.csv.
  */
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../test/fixtures/formats/${name}`, import.meta.url)));
+const utf8 = (text: string) => new TextEncoder().encode(text);
 const sectionWith = (doc: ParsedDocument, phrase: string) => doc.sections.find((section) => section.text.includes(phrase));
 
 describe('parsing the office, e-book, table and data formats', function () {
@@ -68,6 +73,33 @@ describe('parsing the office, e-book, table and data formats', function () {
     const parts = unzipSync(fixture('zstd-readme.pptx'));
     parts['docProps/core.xml'] = strToU8(strFromU8(parts['docProps/core.xml']!).replace('<dc:title></dc:title>', '<dc:title>Zstandard slides</dc:title>'));
     assert.equal((await parseDocument(zipSync(parts), pptxType)).title, 'Zstandard slides');
+  });
+
+  it('when AsciiDoc (git\u2019s git-subtree manual) is named .adoc, should detect it and put each section under the document title', async () => {
+    const bytes = fixture('git-subtree.adoc');
+    const type = detectMimeType(bytes, 'docs/git-subtree.adoc');
+    assert.equal(type, 'text/asciidoc');
+    const doc = await parseDocument(bytes, type!);
+    assert.equal(doc.title, 'git-subtree(1)');
+    assert.deepEqual(doc.sections.slice(0, 3).map((s) => s.headings), [['git-subtree(1)', 'NAME'], ['git-subtree(1)', 'SYNOPSIS'], ['git-subtree(1)', 'DESCRIPTION']]);
+    assert.equal(doc.sections[0]!.text, 'git-subtree - Merge subtrees together and split repository into subtrees');
+    assert.match(sectionWith(doc, 'git subtree [<options>] -P <prefix> split [<local-commit>]')!.text, /^git subtree \[<options>\] -P <prefix> add <local-commit>$/m);
+  });
+
+  it('when AsciiDoc includes a file or names the server\u2019s paths, should read neither', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'asciidoc-'));
+    try {
+      const secret = join(folder, 'secret.adoc');
+      writeFileSync(secret, 'the include was read');
+      const doc = await parseDocument(utf8(`= Harbour\n\n== Tides\n\ninclude::${secret}[]\n\nHome: {user-home}, here: {docdir}.\n`), 'text/asciidoc');
+      const text = doc.sections.map((section) => section.text).join('\n');
+      assert.doesNotMatch(text, /the include was read/);
+      // The include's target, the client's own words, stays as a link's text; the server's home does not appear.
+      assert.ok(!text.includes(homedir()), text);
+      assert.deepEqual(doc.sections.map((section) => section.headings), [['Harbour', 'Tides']]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('when a PPTX made by pandoc is given without a type, should detect it and put each slide under its title', async () => {
