@@ -102,6 +102,25 @@ describe('parsing the office, e-book, table and data formats', function () {
     }
   });
 
+  it('when AsciiDoc has markup Asciidoctor warns about, should parse it without writing to the log', async () => {
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    const saved = { log: console.log, warn: console.warn, error: console.error };
+    const capture = (...args: unknown[]) => void written.push(args.map(String).join(' '));
+    process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
+    Object.assign(console, { log: capture, warn: capture, error: capture });
+    try {
+      // Level-0 sections in an article: Asciidoctor logs "level 0 sections can only be used when doctype is book" for each.
+      const text = Array.from({ length: 50 }, (_, i) => `= Part ${i}\n\ntext ${i}\n`).join('\n');
+      const doc = await parseDocument(utf8(text), 'text/asciidoc');
+      assert.match(doc.sections.map((section) => section.text).join('\n'), /text 49/);
+    } finally {
+      process.stderr.write = write;
+      Object.assign(console, saved);
+    }
+    assert.deepEqual(written, []);
+  });
+
   it('when a PPTX made by pandoc is given without a type, should detect it and put each slide under its title', async () => {
     const bytes = fixture('zstd-readme.pptx');
     const type = detectMimeType(bytes);

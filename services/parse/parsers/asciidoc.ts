@@ -17,7 +17,13 @@ let processor: Promise<Asciidoctor> | null = null;
  * would name the server's paths are blank.
  */
 export async function parseAsciidoc(text: string): Promise<ParsedDocument> {
-  processor ??= import('@asciidoctor/core').then(({ default: asciidoctor }) => asciidoctor());
+  processor ??= import('@asciidoctor/core').then(({ default: load }) => {
+    const asciidoctor = load();
+    // Its warnings about the markup ("level 0 sections can only be used when doctype is book") go
+    // to stderr, one line each: a client's document could fill a worker's log with them.
+    asciidoctor.LoggerManager.setLogger(asciidoctor.NullLogger.create());
+    return asciidoctor;
+  });
   const html = (await processor).convert(text, { safe: 'secure', attributes: { showtitle: true } }) as string;
   return parseHtml(html);
 }
