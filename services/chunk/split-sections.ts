@@ -53,13 +53,17 @@ async function splitSection(text: string, splitter: RecursiveCharacterTextSplitt
   const tables = findPipeTables(text).filter((table) => table.end - table.start > options.size && table.header.length <= options.size / 2);
   if (tables.length === 0) return splitter.splitText(text);
   const pieces: string[] = [];
+  // Loops, not push(...): a long section splits into more pieces than a call takes arguments.
+  const add = (more: readonly string[]) => {
+    for (const piece of more) pieces.push(piece);
+  };
   let from = 0;
   for (const table of tables) {
-    pieces.push(...await splitter.splitText(text.slice(from, table.start)));
-    pieces.push(...await splitTable(table, options));
+    add(await splitter.splitText(text.slice(from, table.start)));
+    add(await splitTable(table, options));
     from = table.end;
   }
-  pieces.push(...await splitter.splitText(text.slice(from)));
+  add(await splitter.splitText(text.slice(from)));
   return pieces;
 }
 

@@ -29,7 +29,8 @@ export function parseEpub(content: Uint8Array): ParsedDocument {
     if (href === undefined) continue;
     const path = posix.normalize(posix.join(base, decodeURIComponent(href.split('#')[0]!)));
     const chapter = entries.get(path);
-    if (chapter !== undefined) sections.push(...parseHtml(new TextDecoder().decode(chapter)).sections);
+    // A loop, not push(...): a chapter can hold more sections than a call takes arguments.
+    if (chapter !== undefined) for (const section of parseHtml(new TextDecoder().decode(chapter)).sections) sections.push(section);
   }
   return { title: textOf(opf?.metadata?.title), sections };
 }

@@ -105,7 +105,7 @@ export class HtmlBlocks {
       const parts = container.parts.splice(0);
       if (container.kind === 'table' || container.kind === 'list') gathered.push(parts.join('\n'));
       else if (container.kind === 'row') gathered.push(parts.join(' | '));
-      else gathered.push(...parts);
+      else for (const part of parts) gathered.push(part);
     }
     // With none of them live, each block goes to the section.
     for (const block of gathered) this.#add(block);

@@ -48,17 +48,18 @@ export function sectionsBySize(lines: readonly PdfLine[], sizes: ReadonlySet<num
     let end = start + 1;
     if (size !== null && sizes.has(size)) while (end < lines.length && lines[end]!.size === size) end++;
     const run = lines.slice(start, end).map((line) => line.text);
-    const title = run.join(' ').replace(/\s+/g, ' ').trim();
     start = end;
-    if (size === null || !sizes.has(size) || !/\p{L}/u.test(title) || title.length > MAX_HEADING_CHARACTERS) {
-      text.push(...run);
+    const title = size !== null && sizes.has(size) ? run.join(' ').replace(/\s+/g, ' ').trim() : '';
+    if (size === null || !/\p{L}/u.test(title) || title.length > MAX_HEADING_CHARACTERS) {
+      // A loop, not push(...run): a run can hold more lines than a call takes arguments.
+      for (const line of run) text.push(line);
       continue;
     }
     // The headings it stays under: those set larger.
     let under = path.length;
     while (under > 0 && path[under - 1]!.size <= size) under--;
     if (under >= MAX_HEADING_DEPTH) {
-      text.push(...run);
+      for (const line of run) text.push(line);
       continue;
     }
     flush();

@@ -85,6 +85,16 @@ describe('pdfSections', () => {
       assert.deepEqual(sections, [{ headings: [], text: 'specify --allow-mismatched-debuginfo=yes\nand --vgdb-stop-at=startup,exit\nover a single-stage\nlink.' }]);
     });
 
+    it('should read a page of 200,000 lines, in a heading size or not', () => {
+      // More lines than a call takes arguments: spreading them into push() threw a RangeError.
+      const lines = Array.from({ length: 200_000 }, (_, i) => `line ${i}`);
+      const [section] = pdfSections([lines.map((text) => sized(text, 10))], []);
+      assert.equal(section?.text.split('\n').length, 200_000);
+      const large = lines.map((text) => sized(text, 14));
+      const sections = pdfSections([[...large, sized('body', 10)]], [], { headingSizes: new Set([14]) });
+      assert.deepEqual(sections.map((s) => [s.headings, s.text.split('\n').length]), [[[], 200_001]]);
+    });
+
     it('should read a hostile page\u2019s one-word line of 200,000 letters in one pass', () => {
       // Each pattern tried from every letter would take minutes here (it took 2.9 s at 40,000).
       const word = 'a'.repeat(200_000);

@@ -61,12 +61,13 @@ function outlineSections(lines: readonly (readonly PdfLine[])[], outline: readon
       const { headings: path, top } = starts[entry]!;
       const at = firstFrom(titles!.get(lettersAndDigits(path[path.length - 1]!)), from);
       const start = at !== -1 ? at : lineBelow(page, from, top);
-      text.push(...page.slice(from, start).map((line) => line.text));
+      // Loops, not push(...): a hostile page can hold more lines than a call takes arguments.
+      for (let i = from; i < start; i++) text.push(page[i]!.text);
       flush(path);
       // The heading's own line is in its path now, as an HTML or Markdown heading is.
       from = at !== -1 ? at + 1 : start;
     }
-    text.push(...page.slice(from).map((line) => line.text));
+    for (let i = from; i < page.length; i++) text.push(page[i]!.text);
   });
   flush([]);
   return sections;
