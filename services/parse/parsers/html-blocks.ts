@@ -47,6 +47,12 @@ interface Container {
  */
 const MAX_CONTAINER_DEPTH = 32;
 
+/**
+ * The text of a permalink (`<a href="#id">#</a>` after a Node.js heading, `¶` from Sphinx, MkDocs
+ * and Texinfo, `§`, a link icon, or nothing but an icon): a marker for the browser, not words.
+ */
+export const PERMALINK_TEXT = /^[^\p{L}\p{N}]{0,2}$/u;
+
 /** HTML's white space (not U+00A0, which is a character of the text). */
 const WHITE_SPACE = /[ \t\n\r\f]+/g;
 
@@ -69,8 +75,14 @@ export class HtmlBlocks {
   #pre = '';
   /** Containers opened past MAX_CONTAINER_DEPTH and not yet closed (not on the stack). */
   #overflow = 0;
-  /** For each `<a>` open around the text being read, whether it links into the page (`href="#…"`). */
-  readonly #links: boolean[] = [];
+  /**
+   * For each `<a>` open around the text being read, whether it links into the page (`href="#…"`),
+   * and for such a link, where its text starts in the running text (its block and line, and the
+   * place in the line), so that a permalink's mark can be taken back out.
+   */
+  readonly #links: { readonly inPage: boolean; readonly block: number; readonly lines: number; readonly at: number }[] = [];
+  /** How many times the running text has ended: a link whose block ended inside it is not taken back. */
+  #blocks = 0;
   /** Whether the running text outside containers has words inside in-page links, and outside them. */
   readonly #running = { linked: false, unlinked: false };
 
@@ -127,7 +139,7 @@ export class HtmlBlocks {
       this.#lines.push(this.#line);
       this.#line = '';
     } else if (name === 'a') {
-      this.#links.push(attributes.href?.startsWith('#') === true);
+      this.#links.push({ inPage: attributes.href?.startsWith('#') === true, block: this.#blocks, lines: this.#lines.length, at: this.#line.length });
     } else if (name === 'img') {
       this.#note(attributes.alt ?? '');
       this.#line += attributes.alt ?? '';
@@ -160,7 +172,7 @@ export class HtmlBlocks {
   /** Records whether the innermost container's text (or the running text outside any) has words in in-page links or out of them. */
   #note(text: string): void {
     const into = this.#live() ?? this.#running;
-    const inPageLink = this.#links.length > 0 && this.#links[this.#links.length - 1] === true && this.#preDepth === 0;
+    const inPageLink = this.#links.length > 0 && this.#links[this.#links.length - 1]!.inPage && this.#preDepth === 0;
     // Known already (most text nodes after a block's first): no need to look for a word.
     if (inPageLink ? into.linked : into.unlinked) return;
     if (!WORD_CHARACTER.test(text)) return;
@@ -184,10 +196,22 @@ export class HtmlBlocks {
       this.endBlock();
       return;
     }
-    if (name === 'a') this.#links.pop();
+    if (name === 'a') this.#endLink();
     const top = this.#stack[this.#stack.length - 1];
     if (top !== undefined && top.tag === name) this.#finish(top);
     else if (BLOCK_ELEMENTS.has(name)) this.endBlock();
+  }
+
+  /**
+   * Ends a link. An in-page link whose whole text is a mark (Sphinx's and Texinfo's `¶` after an
+   * API entry's signature, a `#` or an arrow back to the top) leaves the text as it was before it,
+   * as a heading's permalink does its heading.
+   */
+  #endLink(): void {
+    const link = this.#links.pop();
+    if (link === undefined || !link.inPage || link.block !== this.#blocks || link.lines !== this.#lines.length) return;
+    const text = this.#line.slice(link.at).trim();
+    if (text !== '' && PERMALINK_TEXT.test(text)) this.#line = this.#line.slice(0, link.at);
   }
 
   /**
@@ -197,6 +221,7 @@ export class HtmlBlocks {
    * contents list is.
    */
   endBlock(): void {
+    this.#blocks += 1;
     const contentsEntry = this.#live() === undefined && this.#running.linked && !this.#running.unlinked;
     this.#running.linked = false;
     this.#running.unlinked = false;

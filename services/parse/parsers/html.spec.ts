@@ -143,7 +143,7 @@ describe('parseHtml', () => {
       assert.deepEqual(parseHtml(`<h1>Guide</h1><ul><li><a href="#a">Install</a><ol><li><a href="#b">Linux</a></li></ol></li></ul>
         <ul><li><a href="#c">Install</a> first</li><li><a href="#d">Use</a><ul><li><a href="#e">Tips</a></li></ul></li></ul>
         <ul><li><a href="/other.html">Other page</a></li><li><a href="#f">\u00b6</a></li></ul><p>end</p>`).sections,
-      [{ headings: ['Guide'], text: 'Install first\nUse\n\nOther page\n\u00b6\n\nend' }]);
+      [{ headings: ['Guide'], text: 'Install first\nUse\n\nOther page\n\nend' }]);
     });
 
     it('should drop a paragraph outside lists and tables whose every word links into the page, and keep one in a table cell', () => {
@@ -151,6 +151,13 @@ describe('parseHtml', () => {
         <p><a href="https://example.org/">Elsewhere</a></p><table><tr><td><a href="#x">readFile()</a></td><td>reads</td></tr></table>
         <p><a href="#top">Back to top</a></p>`).sections,
       [{ headings: ['Guide'], text: 'See Use.\n\nElsewhere\n\nreadFile() | reads' }]);
+    });
+
+    it('should leave out an in-page link whose whole text is a mark, as Sphinx and Texinfo put after a signature', () => {
+      assert.deepEqual(parseHtml(`<h1>API</h1><dl><dt id="f">ffi_prep_cif (ffi_cif *cif)<a class="copiable-anchor" href="#f"> &para;</a></dt>
+        <dd>Initializes cif.</dd></dl><p>Tides<a href="#n1">*</a> turn <a href="#sec">in section 2</a>. <a href="#top">\u2191</a></p>
+        <p>Also <a href="https://example.org/">\u00b6</a> and <a href="#x">\u00b6<br>more</a></p>`).sections,
+      [{ headings: ['API'], text: 'ffi_prep_cif (ffi_cif *cif)\n\nInitializes cif.\n\nTides turn in section 2.\n\nAlso \u00b6 and \u00b6\nmore' }]);
     });
 
     it('should drop an element named a table of contents, whatever links it holds, and keep the rest', () => {

@@ -1,6 +1,6 @@
 import { Parser } from 'htmlparser2';
 import type { ParsedDocument } from '../parsed-document.ts';
-import { HtmlBlocks, isBlockElement } from './html-blocks.ts';
+import { HtmlBlocks, isBlockElement, PERMALINK_TEXT } from './html-blocks.ts';
 import { SectionBuilder } from './section-builder.ts';
 
 /** Elements that are never readable content; everything inside them is skipped. */
@@ -26,11 +26,6 @@ export function isContentsElement(name: string, attributes: Readonly<Record<stri
 
 /** `toc` among an element's class names (a pattern, not a split: it is tried on every element with a class). */
 const CONTENTS_CLASS = /(?:^|[ \t\n\f\r])toc(?![^ \t\n\f\r])/i;
-/**
- * The text of a heading's permalink (`<a href="#id">#</a>` in the Node.js reference, `¶` from
- * Sphinx and MkDocs, `§`, a link icon, or nothing but an icon): a marker for the browser, not words.
- */
-const PERMALINK_TEXT = /^[^\p{L}\p{N}]{0,2}$/u;
 
 /**
  * HTML → one Section per heading, straight from htmlparser2's tag and text events: no DOM, and
