@@ -1,29 +1,53 @@
+import type { Worker } from 'node:worker_threads';
+import { PermanentError } from '../../../messaging/errors.ts';
+import { startWorkerThread } from '../../../supervisor/node-command.ts';
 import type { ParsedDocument } from '../parsed-document.ts';
 import { parseHtml } from './html.ts';
 
-type Asciidoctor = ReturnType<typeof import('@asciidoctor/core').default>;
+type Answer = { readonly id: number; readonly html: string } | { readonly id: number; readonly error: string };
 
-/**
- * Asciidoctor.js, loaded at the first AsciiDoc document: its runtime (Opal, 9 MB) costs a parse
- * worker 60 ms and the methods it adds to built-in prototypes, which a worker that never sees
- * AsciiDoc need not pay.
- */
-let processor: Promise<Asciidoctor> | null = null;
+/** The conversion thread, started at the first AsciiDoc document, and the requests it has not answered. */
+let thread: Worker | null = null;
+const waiting = new Map<number, { resolve: (html: string) => void; reject: (error: Error) => void }>();
+let nextId = 0;
 
 /**
  * AsciiDoc → HTML with Asciidoctor.js, then the HTML parser: sections under their heading paths,
- * the document title (`= Title`) the title and first heading. In the `secure` safe mode, as for any
- * input from a client: `include::` reads no file or URL (it becomes a link), and attributes that
- * would name the server's paths are blank.
+ * the document title (`= Title`) the title and first heading. The conversion runs in a thread of
+ * its own (asciidoc-thread.ts), in Asciidoctor's `secure` mode; the thread is started at the first
+ * AsciiDoc document (its Opal runtime takes 60 ms to load) and kept for the next. It is the same
+ * process's, so the parse worker's memory cap and time limit hold for it too.
  */
 export async function parseAsciidoc(text: string): Promise<ParsedDocument> {
-  processor ??= import('@asciidoctor/core').then(({ default: load }) => {
-    const asciidoctor = load();
-    // Its warnings about the markup ("level 0 sections can only be used when doctype is book") go
-    // to stderr, one line each: a client's document could fill a worker's log with them.
-    asciidoctor.LoggerManager.setLogger(asciidoctor.NullLogger.create());
-    return asciidoctor;
+  return parseHtml(await convert(text));
+}
+
+function convert(text: string): Promise<string> {
+  const id = nextId++;
+  const answer = new Promise<string>((resolve, reject) => waiting.set(id, { resolve, reject }));
+  conversionThread().postMessage({ id, text });
+  return answer;
+}
+
+function conversionThread(): Worker {
+  if (thread !== null) return thread;
+  const started = startWorkerThread('services/parse/parsers/asciidoc-thread.ts');
+  // An idle thread must not keep a process alive.
+  started.unref();
+  started.on('message', (answer: Answer) => {
+    const request = waiting.get(answer.id);
+    waiting.delete(answer.id);
+    if ('html' in answer) request?.resolve(answer.html);
+    else request?.reject(new PermanentError(`cannot read the AsciiDoc (${answer.error}): check its markup`));
   });
-  const html = (await processor).convert(text, { safe: 'secure', attributes: { showtitle: true } }) as string;
-  return parseHtml(html);
+  const fail = (error: Error) => {
+    // Every request it held fails with it; the next document starts a new thread.
+    thread = null;
+    for (const request of waiting.values()) request.reject(error);
+    waiting.clear();
+  };
+  started.on('error', fail);
+  started.on('exit', (code) => fail(new Error(`the AsciiDoc conversion thread exited (code ${code})`)));
+  thread = started;
+  return started;
 }
