@@ -35,12 +35,12 @@ const CONTENTS_CLASS = /(?:^|[ \t\n\f\r])toc(?![^ \t\n\f\r])/i;
  * whitespace-collapsed as a browser would, `<br>` is a line break, `<pre>` keeps its text as is;
  * list items become lines; a table one block of rows, each one line (`cell | cell`), a first row of
  * header cells followed by a delimiter row (`--- | ---`) as in Markdown; images give their alt
- * text. A heading's permalink (an in-page link whose text is at most a mark such as `#` or `¶`)
- * is left out of its heading. Scripts, styles, navigation and the like are dropped, and so is a table
- * of contents (an element named so, or a list, or a paragraph outside lists and tables, whose
- * every word links into the page). A table with a heading in a cell lays out the page: it is read
- * as the blocks it holds, and the heading starts its section (html-blocks.ts). Title = the `<title>` element
- * (not an SVG `<title>`, which is a tooltip), else the first h1.
+ * text. A permalink (an in-page link whose text is at most a mark such as `#` or `¶`) is left out
+ * of its heading and of the text. Scripts, styles, navigation and the like are dropped, and so is
+ * a table of contents (an element named so, or a list, or a paragraph outside lists and tables,
+ * whose every word links into the page). A table with a heading in a cell lays out the page: it is
+ * read as the blocks it holds, and the heading starts its section (html-blocks.ts). Title = the
+ * `<title>` element (not an SVG `<title>`, which is a tooltip), else the first h1.
  */
 export function parseHtml(html: string): ParsedDocument {
   const builder = new SectionBuilder();
