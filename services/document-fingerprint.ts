@@ -27,8 +27,8 @@ import type { Metadata } from '../schema/domain.ts';
  * running headers and footers. 4: a PDF without an outline cut at its headings' larger type;
  * printed tables of contents, indexes and page numbers left out of a PDF's text, and its words
  * broken at line ends made whole; an office file's title from its properties; an HTML table
- * holding a heading read as the page's layout, an element named a table of contents dropped, and
- * a permalink's mark left out of the text as of headings.
+ * holding a heading read as the page's layout, an element named a table of contents or
+ * navigation dropped, and a permalink's mark left out of the text as of headings.
  */
 export const PROCESSING_VERSION = 4;
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { DomUtils, ElementType, parseDocument } from 'htmlparser2';
 import type { ParsedDocument } from '../parsed-document.ts';
-import { isContentsElement, parseHtml, UNREADABLE_ELEMENTS } from './html.ts';
+import { isContentsElement, isNavigationElement, parseHtml, UNREADABLE_ELEMENTS } from './html.ts';
 
 /** Real pages of the Node.js API reference (MIT, see test/fixtures/nodejs-doc/LICENSE). */
 const PAGES = ['intl.html', 'string_decoder.html', 'documentation.html'];
@@ -51,7 +51,7 @@ function bodyTexts(html: string): string[] {
         const text = collapse(node.data);
         if (text !== '') texts.push(text);
       } else if ('name' in node && 'children' in node && !UNREADABLE_ELEMENTS.has(node.name) && !isPermalink(node) && !isContents(node) &&
-        !isContentsElement(node.name, node.attribs)) {
+        !isContentsElement(node.name, node.attribs) && !isNavigationElement(node.name, node.attribs)) {
         walk(node.children);
       }
     }
@@ -168,6 +168,15 @@ describe('parseHtml', () => {
       [{ headings: ['Massif'], text: 'Massif is a heap profiler.\n\nkept: not named toc\n\nkept too' }]);
       assert.deepEqual(parseHtml('<body class="toc"><main id="toc"><h1>Contents</h1><p>1. Tides</p></main></body>').sections,
         [{ headings: ['Contents'], text: '1. Tides' }], 'a page of contents is still a page');
+    });
+
+    it('should drop navigation named so, as <nav> is, and keep classes that only begin like it', () => {
+      assert.deepEqual(parseHtml(`<div class="navheader"><table><tr><td>Prev</td><td>Up</td><td>Next</td></tr></table></div>
+        <h1>Massif</h1><table class="nav" summary="Navigation header"><tr><td><a href="a.html">Prev</a></td></tr></table>
+        <div role="navigation">Home &gt; Docs</div><div class="nav-panel"><p>Next: <a href="b.html">Types</a></p></div>
+        <p>Massif is a heap profiler.</p><ul class="nav-addons"><li>kept: a class that begins with nav</li></ul>
+        <div class="navfooter"><div>Prev</div><div>Next</div></div>`).sections,
+      [{ headings: ['Massif'], text: 'Massif is a heap profiler.\n\nkept: a class that begins with nav' }]);
     });
 
     it('should read a table with a heading in a cell as the page\u2019s layout: its blocks in order, the heading starting a section', () => {

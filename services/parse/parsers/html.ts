@@ -28,6 +28,19 @@ export function isContentsElement(name: string, attributes: Readonly<Record<stri
 const CONTENTS_CLASS = /(?:^|[ \t\n\f\r])toc(?![^ \t\n\f\r])/i;
 
 /**
+ * Navigation by the name its generator gives it, as `<nav>` is: `role="navigation"` (ARIA), and
+ * the class names of DocBook's (`navheader`, `navfooter`), Texinfo's (`nav-panel`), Bootstrap's
+ * (`nav`, `navbar`) and valgrind's (`nav`) bars of Prev / Up / Next links.
+ */
+export function isNavigationElement(name: string, attributes: Readonly<Record<string, string>>): boolean {
+  if (CONTENT_ROOTS.has(name)) return false;
+  const { role, class: names } = attributes;
+  return (role !== undefined && role.toLowerCase() === 'navigation') || (names !== undefined && NAVIGATION_CLASS.test(names));
+}
+
+const NAVIGATION_CLASS = /(?:^|[ \t\n\f\r])(?:nav|navbar|navheader|navfooter|nav-panel)(?![^ \t\n\f\r])/i;
+
+/**
  * HTML → one Section per heading, straight from htmlparser2's tag and text events: no DOM, and
  * no detour through Markdown (converting to Markdown and parsing that took 400 ms for a 100 KB
  * page; this walk takes a few ms). Headings outside lists, quotes and tables start sections with
@@ -36,9 +49,9 @@ const CONTENTS_CLASS = /(?:^|[ \t\n\f\r])toc(?![^ \t\n\f\r])/i;
  * list items become lines; a table one block of rows, each one line (`cell | cell`), a first row of
  * header cells followed by a delimiter row (`--- | ---`) as in Markdown; images give their alt
  * text. A permalink (an in-page link whose text is at most a mark such as `#` or `¶`) is left out
- * of its heading and of the text. Scripts, styles, navigation and the like are dropped, and so is
- * a table of contents (an element named so, or a list, or a paragraph outside lists and tables,
- * whose every word links into the page). A table with a heading in a cell lays out the page: it is
+ * of its heading and of the text. Scripts, styles, navigation (`<nav>`, or an element named so)
+ * and the like are dropped, and so is a table of contents (an element named so, or a list, or a
+ * paragraph outside lists and tables, whose every word links into the page). A table with a heading in a cell lays out the page: it is
  * read as the blocks it holds, and the heading starts its section (html-blocks.ts). Title = the
  * `<title>` element (not an SVG `<title>`, which is a tooltip), else the first h1.
  */
@@ -50,8 +63,9 @@ export function parseHtml(html: string): ParsedDocument {
   let titleText = null as string | null;
   let svgDepth = 0;
   let skipDepth = 0;
-  // A table of contents being skipped, everything inside it: its tag, and how deep in elements of that tag.
-  let contents = null as { readonly tag: string; depth: number } | null;
+  // A table of contents or navigation named so, being skipped with everything inside it: its tag,
+  // and how deep in elements of that tag.
+  let skipped = null as { readonly tag: string; depth: number } | null;
   // The heading being read, and its tag; while set, all text goes into it.
   let heading = null as { readonly tag: string; readonly depth: number; text: string } | null;
   // The text of an in-page link inside that heading, kept apart until its end shows whether it is a permalink.
@@ -61,16 +75,16 @@ export function parseHtml(html: string): ParsedDocument {
     onopentag(name, attributes) {
       if (name === 'svg') svgDepth += 1;
       if (name === 'title' && svgDepth === 0 && title === null) titleText = '';
-      if (contents !== null) {
-        if (name === contents.tag) contents.depth += 1;
+      if (skipped !== null) {
+        if (name === skipped.tag) skipped.depth += 1;
         return;
       }
       if (skipDepth > 0 || UNREADABLE_ELEMENTS.has(name)) {
         if (UNREADABLE_ELEMENTS.has(name)) skipDepth += 1;
         return;
       }
-      if (isContentsElement(name, attributes)) {
-        contents = { tag: name, depth: 1 };
+      if (isContentsElement(name, attributes) || isNavigationElement(name, attributes)) {
+        skipped = { tag: name, depth: 1 };
         return;
       }
       if (heading !== null) {
@@ -91,7 +105,7 @@ export function parseHtml(html: string): ParsedDocument {
     },
     ontext(text) {
       if (titleText !== null) titleText += text;
-      if (skipDepth > 0 || contents !== null) return;
+      if (skipDepth > 0 || skipped !== null) return;
       if (heading !== null) appendToHeading(heading, text);
       else blocks.text(text);
     },
@@ -102,8 +116,8 @@ export function parseHtml(html: string): ParsedDocument {
         if (text !== '') title = text;
         titleText = null;
       }
-      if (contents !== null) {
-        if (name === contents.tag && --contents.depth === 0) contents = null;
+      if (skipped !== null) {
+        if (name === skipped.tag && --skipped.depth === 0) skipped = null;
         return;
       }
       if (skipDepth > 0) {
