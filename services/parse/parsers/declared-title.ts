@@ -1,5 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import { MAX_TITLE_CHARACTERS } from '../../../schema/domain.ts';
+import { collapseWhiteSpace } from './words.ts';
 import { at, textOf } from './xml-nodes.ts';
 
 /** Where a package keeps its properties: Office Open XML (DOCX, PPTX, XLSX), then OpenDocument (ODT). */
@@ -28,7 +29,7 @@ export function declaredTitle(entries: ReadonlyMap<string, Uint8Array>): string 
     } catch {
       continue;
     }
-    const title = textOf(at(properties, 'coreProperties', 'title') ?? at(properties, 'document-meta', 'meta', 'title')).replace(/\s+/g, ' ').trim();
+    const title = collapseWhiteSpace(textOf(at(properties, 'coreProperties', 'title') ?? at(properties, 'document-meta', 'meta', 'title')));
     if (title !== '' && title.length <= MAX_TITLE_CHARACTERS) return title;
   }
   return null;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { DomUtils, ElementType, parseDocument } from 'htmlparser2';
 import type { ParsedDocument } from '../parsed-document.ts';
-import { isContentsElement, isNavigationElement, parseHtml, UNREADABLE_ELEMENTS } from './html.ts';
+import { isLeftOutByName, parseHtml, UNREADABLE_ELEMENTS } from './html.ts';
 
 /** Real pages of the Node.js API reference (MIT, see test/fixtures/nodejs-doc/LICENSE). */
 const PAGES = ['intl.html', 'string_decoder.html', 'documentation.html'];
@@ -51,7 +51,7 @@ function bodyTexts(html: string): string[] {
         const text = collapse(node.data);
         if (text !== '') texts.push(text);
       } else if ('name' in node && 'children' in node && !UNREADABLE_ELEMENTS.has(node.name) && !isPermalink(node) && !isContents(node) &&
-        !isContentsElement(node.name, node.attribs) && !isNavigationElement(node.name, node.attribs)) {
+        !isLeftOutByName(node.name, node.attribs)) {
         walk(node.children);
       }
     }

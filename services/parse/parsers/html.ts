@@ -10,35 +10,30 @@ export const UNREADABLE_ELEMENTS: ReadonlySet<string> = new Set([
 
 const HEADING = /^h([1-6])$/;
 
-/** Elements that hold a page's content whatever they are named: a page of contents is still a page. */
+/** Elements that hold a page's content whatever they are named. */
 const CONTENT_ROOTS: ReadonlySet<string> = new Set(['html', 'body', 'main', 'article']);
 
 /**
- * A table of contents by the name its generator gives it: `class="toc"` (DocBook, MediaWiki) or
- * `id="toc"` (Pandoc's `TOC`, the Node.js reference's `<details id="toc">`). Its entries link to
- * the page's sections by file name as often as by `#`, so the in-page-link rule misses them.
+ * Whether an element is a table of contents or navigation by the name its generator gives it, so
+ * is left out with all it holds, as `<nav>` is:
+ * - contents: `class="toc"` (DocBook, MediaWiki) or `id="toc"` (Pandoc's `TOC`, the Node.js
+ *   reference's `<details id="toc">`), whose entries link to the page's sections by file name as
+ *   often as by `#`, so the in-page-link rule misses them;
+ * - navigation: `role="navigation"` (ARIA), or the class names of DocBook's (`navheader`,
+ *   `navfooter`), Texinfo's (`nav-panel`), Bootstrap's (`nav`, `navbar`) and valgrind's (`nav`)
+ *   bars of Prev / Up / Next links.
+ * `html`, `body`, `main` and `article` never are: a page of contents is still a page.
  */
-export function isContentsElement(name: string, attributes: Readonly<Record<string, string>>): boolean {
+export function isLeftOutByName(name: string, attributes: Readonly<Record<string, string>>): boolean {
   if (CONTENT_ROOTS.has(name)) return false;
-  const { id, class: names } = attributes;
-  return (id !== undefined && id.length === 3 && id.toLowerCase() === 'toc') || (names !== undefined && CONTENTS_CLASS.test(names));
+  const { id, role, class: names } = attributes;
+  return (id !== undefined && id.length === 3 && id.toLowerCase() === 'toc') ||
+    (role !== undefined && role.toLowerCase() === 'navigation') ||
+    (names !== undefined && LEFT_OUT_CLASS.test(names));
 }
 
-/** `toc` among an element's class names (a pattern, not a split: it is tried on every element with a class). */
-const CONTENTS_CLASS = /(?:^|[ \t\n\f\r])toc(?![^ \t\n\f\r])/i;
-
-/**
- * Navigation by the name its generator gives it, as `<nav>` is: `role="navigation"` (ARIA), and
- * the class names of DocBook's (`navheader`, `navfooter`), Texinfo's (`nav-panel`), Bootstrap's
- * (`nav`, `navbar`) and valgrind's (`nav`) bars of Prev / Up / Next links.
- */
-export function isNavigationElement(name: string, attributes: Readonly<Record<string, string>>): boolean {
-  if (CONTENT_ROOTS.has(name)) return false;
-  const { role, class: names } = attributes;
-  return (role !== undefined && role.toLowerCase() === 'navigation') || (names !== undefined && NAVIGATION_CLASS.test(names));
-}
-
-const NAVIGATION_CLASS = /(?:^|[ \t\n\f\r])(?:nav|navbar|navheader|navfooter|nav-panel)(?![^ \t\n\f\r])/i;
+/** One of those class names among an element's (a pattern, not a split: it is tried on every element with a class). */
+const LEFT_OUT_CLASS = /(?:^|[ \t\n\f\r])(?:toc|nav|navbar|navheader|navfooter|nav-panel)(?![^ \t\n\f\r])/i;
 
 /**
  * HTML → one Section per heading, straight from htmlparser2's tag and text events: no DOM, and
@@ -83,7 +78,7 @@ export function parseHtml(html: string): ParsedDocument {
         if (UNREADABLE_ELEMENTS.has(name)) skipDepth += 1;
         return;
       }
-      if (isContentsElement(name, attributes) || isNavigationElement(name, attributes)) {
+      if (isLeftOutByName(name, attributes)) {
         skipped = { tag: name, depth: 1 };
         return;
       }

@@ -30,7 +30,7 @@ type Kind = 'leader' | 'numbered' | 'blank' | 'beyond' | 'other';
  * ends at an entry whose number is past the file's pages: a price list with dot leaders
  * ("Espresso ....... 3") is kept unless its prices could all be page numbers of its file.
  */
-export function withoutContents(pages: readonly (readonly PdfLine[])[]): PdfLine[][] {
+export function withoutContents(pages: readonly (readonly PdfLine[])[]): readonly (readonly PdfLine[])[] {
   const lines = pages.flatMap((page, p) => page.map((line, i) => ({ p, i, line, kind: kindOf(line.text, pages.length) })));
   const drop = new Set<number>();
   for (let start = 0; start < lines.length; ) {
@@ -54,6 +54,8 @@ export function withoutContents(pages: readonly (readonly PdfLine[])[]): PdfLine
     }
     start = end;
   }
+  // Most PDFs print none: their pages as they are, not copied.
+  if (drop.size === 0) return pages;
   const kept = pages.map(() => [] as PdfLine[]);
   lines.forEach(({ p, line }, k) => {
     if (!drop.has(k)) kept[p]!.push(line);

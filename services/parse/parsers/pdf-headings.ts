@@ -1,5 +1,6 @@
 import type { Section } from '../parsed-document.ts';
 import type { PdfLine } from './pdf-text.ts';
+import { collapseWhiteSpace } from './words.ts';
 
 /** Text set at least this much larger than the body's may be a heading (LaTeX's subsections are 1.2×, Word's Heading 2 1.18×). */
 const HEADING_SCALE = 1.1;
@@ -49,7 +50,7 @@ export function sectionsBySize(lines: readonly PdfLine[], sizes: ReadonlySet<num
     if (size !== null && sizes.has(size)) while (end < lines.length && lines[end]!.size === size) end++;
     const run = lines.slice(start, end).map((line) => line.text);
     start = end;
-    const title = size !== null && sizes.has(size) ? run.join(' ').replace(/\s+/g, ' ').trim() : '';
+    const title = size !== null && sizes.has(size) ? collapseWhiteSpace(run.join(' ')) : '';
     if (size === null || !/\p{L}/u.test(title) || title.length > MAX_HEADING_CHARACTERS) {
       // A loop, not push(...run): a run can hold more lines than a call takes arguments.
       for (const line of run) text.push(line);

@@ -1,4 +1,5 @@
 import type { PDFDocumentProxy } from './pdf-text.ts';
+import { collapseWhiteSpace } from './words.ts';
 
 /** Where one entry of a PDF's outline (its bookmarks) starts, and its path of titles from the top. */
 export interface OutlineEntry {
@@ -34,7 +35,7 @@ export async function readOutline(pdf: PDFDocumentProxy, signal?: AbortSignal): 
     for (const item of items ?? []) {
       if (read++ >= MAX_OUTLINE_ENTRIES) return;
       signal?.throwIfAborted();
-      const title = typeof item.title === 'string' ? item.title.replace(/\s+/g, ' ').trim() : '';
+      const title = typeof item.title === 'string' ? collapseWhiteSpace(item.title) : '';
       // A part whose first entry repeats its title (DocBook's book, then the article in it) adds nothing to the path.
       const headings = title === '' || title === path[path.length - 1] ? path : [...path, title];
       const target = await targetOf(pdf, item.dest);

@@ -4,7 +4,7 @@ import { sectionsBySize } from './pdf-headings.ts';
 import { joinBrokenWords } from './pdf-hyphens.ts';
 import type { OutlineEntry } from './pdf-outline.ts';
 import type { PdfLine } from './pdf-text.ts';
-import { lettersAndDigits } from './words.ts';
+import { collapseWhiteSpace, lettersAndDigits } from './words.ts';
 
 /** How far below an entry's top its heading's baseline may sit, in PDF units: a line of large type. */
 const HEADING_DROP = 40;
@@ -83,7 +83,7 @@ function outlineSections(lines: readonly (readonly PdfLine[])[], outline: readon
 function titleLines(page: readonly PdfLine[]): Map<string, number[]> {
   const titles = new Map<string, number[]>();
   page.forEach((line, i) => {
-    const words = collapse(line.text).toLowerCase();
+    const words = collapseWhiteSpace(line.text).toLowerCase();
     for (const title of new Set([lettersAndDigits(words), lettersAndDigits(words.replace(SECTION_NUMBER, ''))])) {
       if (title === '') continue;
       const at = titles.get(title);
@@ -162,8 +162,8 @@ function withoutRunningLines(pages: readonly (readonly PdfLine[])[], labels: rea
  * space aside, or the same but for one run of digits that is `step` more there (the page number).
  */
 function sameRunningLine(line: string, there: string, step: number): boolean {
-  const ours = collapse(line).split(/(\d+)/);
-  const theirs = collapse(there).split(/(\d+)/);
+  const ours = collapseWhiteSpace(line).split(/(\d+)/);
+  const theirs = collapseWhiteSpace(there).split(/(\d+)/);
   if (ours.length !== theirs.length) return false;
   let numbers = 0;
   for (let i = 0; i < ours.length; i++) {
@@ -207,8 +207,4 @@ function romanNumerals(n: number): string {
 /** What a line would be as a page number alone: dashes, white space and a "Page" before it aside, lower case. */
 function pageNumberOf(line: string): string {
   return line.replace(/^[\s\-\u2013\u2014]*(?:page\s+)?|[\s\-\u2013\u2014]*$/gi, '').toLowerCase();
-}
-
-function collapse(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }

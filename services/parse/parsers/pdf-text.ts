@@ -1,6 +1,6 @@
 import type { getDocumentProxy } from 'unpdf';
 import { MAX_TITLE_CHARACTERS } from '../../../schema/domain.ts';
-import { wordCharacterCount } from './words.ts';
+import { collapseWhiteSpace, wordCharacterCount } from './words.ts';
 
 /** An open PDF, as unpdf's pdf.js gives it. */
 export type PDFDocumentProxy = Awaited<ReturnType<typeof getDocumentProxy>>;
@@ -107,6 +107,6 @@ function largestText(cover: readonly TextRun[], body: number): string | null {
   // A loop, not Math.max(...): a first page can hold more runs than a call takes arguments.
   const largest = shown.reduce((max, run) => Math.max(max, run.size), 0);
   if (largest < body * TITLE_SCALE) return null;
-  const title = shown.filter((run) => run.size === largest).map((run) => run.text).join(' ').replace(/\s+/g, ' ').trim();
+  const title = collapseWhiteSpace(shown.filter((run) => run.size === largest).map((run) => run.text).join(' '));
   return title.length <= MAX_TITLE_CHARACTERS ? title : null;
 }
