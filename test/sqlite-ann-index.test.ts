@@ -43,14 +43,16 @@ async function index(store: Store, documentId: string, chunks: IndexedChunk[], c
  * first), once its background follower has applied them and been stopped: what is written after
  * stays unapplied.
  */
-async function caughtUpThenStopped(path: string, chunks: number, flatMaxChunks: number) {
+async function caughtUpThenStopped(path: string, chunks: number, kind: { flatMaxChunks: number; columnsUpTo?: number }) {
   const db = new Database(path, { readonly: true });
   sqliteVec.load(db);
-  const indexes = new AnnIndexes(db, null, vectorTableName, { flatMaxChunks });
+  const indexes = new AnnIndexes(db, null, vectorTableName, { flatMaxChunks: kind.flatMaxChunks, columnsUpTo: kind.columnsUpTo });
   const row = db.prepare("SELECT id, created_at FROM collections WHERE name = 'ann'").get() as { id: number; created_at: number };
   const identity = { name: 'ann', rowId: row.id, createdAt: row.created_at, dimension: EMBEDDER.dimension };
   assert.equal(indexes.view(identity)!.pending.size, chunks, 'a new graph starts with every chunk unapplied');
-  for (let waited = 0; indexes.view(identity)!.pending.size > 0; waited += 20) {
+  // With columns, caught up means they are full too (the first view asks for them).
+  const columnsFull = () => kind.columnsUpTo === undefined || indexes.view(identity)!.columns() !== null;
+  for (let waited = 0; indexes.view(identity)!.pending.size > 0 || !columnsFull(); waited += 20) {
     assert.ok(waited < 10_000, 'the follower did not catch up');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -112,7 +114,10 @@ const chunksOf = (documentId: string, version: string, seeds: number[]): Indexed
 const KINDS = [
   { name: 'exact int8 scan', flatMaxChunks: 1_000_000, saved: 'flat', files: ['json', 'vectors'] },
   { name: 'HNSW graph', flatMaxChunks: 0, saved: 'graph', files: ['json', 'usearch', 'vectors'] },
-] as const;
+  // The test's vectors have 16 components: with columnsUpTo 16 every query is scored by the columns.
+  { name: 'int8 columns beside a scan', flatMaxChunks: 1_000_000, columnsUpTo: 16, saved: 'flat', files: ['json', 'vectors'] },
+  { name: 'int8 columns beside a graph', flatMaxChunks: 0, columnsUpTo: 16, saved: 'graph', files: ['json', 'usearch', 'vectors'] },
+] as { name: string; flatMaxChunks: number; columnsUpTo?: number; saved: 'flat' | 'graph'; files: string[] }[];
 
 for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind.name})`, function () {
   this.timeout(60_000);
@@ -128,7 +133,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     const path = join(dir, 'store.db');
     // The writer stands for an index actor, the reader for a gateway with its own index.
     const writer = openSqliteStore({ path, searchThreads: false });
-    const reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
+    const reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks, annColumnsUpTo: kind.columnsUpTo });
     stores.push(writer, reader);
     for (let d = 0; d < 20; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2, d * 10 + 3]));
     const first = await reader.search({ collection: 'ann', vector: vector(51), k: 1 });
@@ -151,7 +156,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     const writer = openSqliteStore({ path, searchThreads: false });
     stores.push(writer);
     for (let d = 0; d < 20; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));
-    const { db, indexes, identity } = await caughtUpThenStopped(path, 40, kind.flatMaxChunks);
+    const { db, indexes, identity } = await caughtUpThenStopped(path, 40, kind);
     try {
 
       await index(writer, 'doc-5', chunksOf('doc-5', 'v2', [9001]));
@@ -186,7 +191,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     const writer = openSqliteStore({ path, searchThreads: false });
     stores.push(writer);
     for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
-    const { db, indexes, identity } = await caughtUpThenStopped(path, 10, kind.flatMaxChunks);
+    const { db, indexes, identity } = await caughtUpThenStopped(path, 10, kind);
     try {
       const nearest = (seed: number) => db.transaction(() => {
         const matches = nearestInView(indexes.view(identity)!, vector(seed), 1);
@@ -215,7 +220,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
   it('when a deleted chunk\'s row id is reused by a new chunk, should score the new chunk by its own vector', async () => {
     const path = join(dir, 'store.db');
     const writer = openSqliteStore({ path, searchThreads: false });
-    const reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
+    const reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks, annColumnsUpTo: kind.columnsUpTo });
     stores.push(writer, reader);
     for (let d = 0; d < 5; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
     await reader.search({ collection: 'ann', vector: vector(41), k: 1 });
@@ -231,7 +236,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
 
   it('when the store closes, should save the index with its sequence number and load it on the next start', async () => {
     const path = join(dir, 'store.db');
-    let store = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
+    let store = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks, annColumnsUpTo: kind.columnsUpTo });
     for (let d = 0; d < 10; d++) await index(store, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));
     await store.search({ collection: 'ann', vector: vector(11), k: 3 });
     await store.close();
@@ -240,7 +245,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     assert.deepEqual(saved.map((name) => name.split('.').at(-1)).sort(), kind.files, saved.join(', '));
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'ann', meta), 'utf8')), { seq: 20, size: 20, ...savedAs(kind.saved) });
 
-    store = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
+    store = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks, annColumnsUpTo: kind.columnsUpTo });
     stores.push(store);
     await index(store, 'doc-new', chunksOf('doc-new', 'v1', [777]));
     assert.equal((await store.search({ collection: 'ann', vector: vector(777), k: 1 }))[0]?.chunkId, 'doc-new:v1:0');
@@ -257,7 +262,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
 
   it('when the saved graph is of an earlier format, should build it again and remove the earlier files', async () => {
     const path = join(dir, 'store.db');
-    let store = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
+    let store = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks, annColumnsUpTo: kind.columnsUpTo });
     for (let d = 0; d < 5; d++) await index(store, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
     await store.search({ collection: 'ann', vector: vector(11), k: 1 });
     await store.close();
@@ -267,7 +272,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     const earlier = [`${base}.usearch`, `${base}.json`, `${base}-f32.usearch`, `${base}-f32.json`];
     for (const name of earlier) writeFileSync(join(dir, 'ann', name), 'an earlier format');
 
-    store = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
+    store = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks, annColumnsUpTo: kind.columnsUpTo });
     stores.push(store);
     assert.equal((await store.search({ collection: 'ann', vector: vector(31), k: 1 }))[0]?.chunkId, 'doc-3:v1:0');
     await store.close();
@@ -279,7 +284,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
   it('when writers commit and nobody searches, should follow the changes in the background and save the graph once they are quiet', async () => {
     const path = join(dir, 'store.db');
     const writer = openSqliteStore({ path, searchThreads: false });
-    const reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
+    const reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks, annColumnsUpTo: kind.columnsUpTo });
     stores.push(writer);
     for (let d = 0; d < 5; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
     await reader.search({ collection: 'ann', vector: vector(11), k: 1 }); // holds the graph from now on
@@ -318,7 +323,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
       }
     };
     // One vector a step.
-    const open = () => new AnnIndexes(db, join(dir, 'ann'), vectorTableName, { flatMaxChunks: kind.flatMaxChunks, saveStepBytes: 1 });
+    const open = () => new AnnIndexes(db, join(dir, 'ann'), vectorTableName, { flatMaxChunks: kind.flatMaxChunks, columnsUpTo: kind.columnsUpTo, saveStepBytes: 1 });
     let indexes = open();
     try {
       db.transaction(() => indexes.view(identity)).deferred();
@@ -364,7 +369,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
   it('when the saved graph is more than 500 changes behind, should catch up in bulk: every live chunk once, by its latest vector', async () => {
     const path = join(dir, 'store.db');
     const writer = openSqliteStore({ path, searchThreads: false });
-    let reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
+    let reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks, annColumnsUpTo: kind.columnsUpTo });
     stores.push(writer);
     for (let d = 0; d < 5; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1]));
     await reader.search({ collection: 'ann', vector: vector(11), k: 1 });
@@ -384,7 +389,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     db.close();
     assert.ok(last - 5 > 500, `changes while away: ${last - 5}`);
 
-    reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
+    reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks, annColumnsUpTo: kind.columnsUpTo });
     stores.push(reader);
     const exact = openSqliteStore({ path, searchThreads: false });
     stores.push(exact);
@@ -407,7 +412,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     const path = join(dir, 'store.db');
     // Keep 5 changes: every document below writes more than that.
     const writer = openSqliteStore({ path, searchThreads: false, changeRetention: 5 });
-    let reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
+    let reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks, annColumnsUpTo: kind.columnsUpTo });
     stores.push(writer);
     for (let d = 0; d < 10; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2]));
     assert.equal((await reader.search({ collection: 'ann', vector: vector(31), k: 1 }))[0]?.chunkId, 'doc-3:v1:0');
@@ -425,7 +430,7 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     db.close();
     assert.ok(rows <= 6 && first > 20 && pruned === first - 1, JSON.stringify({ first, last, rows, pruned }));
 
-    reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks });
+    reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks, annColumnsUpTo: kind.columnsUpTo });
     const check = async () => {
       assert.equal((await reader.search({ collection: 'ann', vector: vector(151), k: 1 }))[0]?.chunkId, 'doc-15:v1:0');
       assert.equal((await reader.search({ collection: 'ann', vector: vector(4004), k: 1 }))[0]?.chunkId, 'doc-4:v2:0');

@@ -42,6 +42,7 @@ import { FloatVectors, type FloatVectorsWrite } from './float-vectors.ts';
 import { FlatIndex } from './flat-index.ts';
 import { takeSaveLock } from './save-lock.ts';
 import { addToGraph, SettlingGraph, type Graph } from './settling-graph.ts';
+import { columnsUpTo, VectorColumns } from './vector-columns.ts';
 
 // The CommonJS build: the ESM build finds its native binary by walking up from a stack-trace file
 // name, which loops forever inside a worker thread booted from eval (as the search workers are).
@@ -114,6 +115,11 @@ const ABSORB_STEP = 64;
  * change: 32 parallel inserts are ~13 ms at 1M distinct texts on two cores.
  */
 const SETTLE_STEP = 32;
+/**
+ * Vectors put into a collection's columns per background step while they are first filled: ~3.4
+ * µs each at 384 dimensions (1M in 3.4 s), so a step stays within FOLLOW_STEP's ~15 ms.
+ */
+const COLUMN_FILL_STEP = 4000;
 /** How often a caught-up follower looks for new changes. */
 const FOLLOW_INTERVAL_MS = 20;
 /**
@@ -145,6 +151,8 @@ const SAVE_LOCKED_RETRY_MS = 1000;
 export interface AnnIndexOptions {
   /** The largest collection searched by an exact scan instead of a graph (FLAT_MAX_CHUNKS). */
   readonly flatMaxChunks?: number;
+  /** The most non-zero components of a query scored by columns (default: columnsUpTo of vector-columns.ts). */
+  readonly columnsUpTo?: number;
   /**
    * The memory this thread's indexes may take; past it the least recently searched are saved and
    * dropped (the collection being searched is kept whatever its size).
@@ -173,6 +181,14 @@ interface Entry {
   growing: { readonly graph: Graph; readonly keys: BigUint64Array; next: number } | null;
   /** The float32 vectors of the index's keys, which score its candidates exactly. */
   vectors: FloatVectors;
+  /**
+   * The same vectors as int8 columns (vector-columns.ts), asked for by the first search with few
+   * non-zero components and kept beside the vectors from then on; null until then. The follower
+   * fills them from the vectors a step at a time (`filling`, null once done: at 1M × 384 they take
+   * ~3.4 s to make, which no search should wait for), while every change applied meanwhile goes to
+   * them too; searches use the index until they are full.
+   */
+  columns: { readonly columns: VectorColumns; filling: Iterator<[bigint, Float32Array]> | null } | null;
   seq: number;
   unsaved: number;
   /** When a change was last applied (performance.now()). */
@@ -237,6 +253,7 @@ export class AnnIndexes {
   private readonly vectorStatements = new WeakMap<Entry, Database.Statement>();
 
   private readonly flatMaxChunks: number;
+  private readonly columnsUpTo: number | undefined;
   private readonly budgetBytes: number;
   private readonly absorbPerExactChunks: number;
   private readonly saveStepBytes: number;
@@ -248,6 +265,7 @@ export class AnnIndexes {
     options: AnnIndexOptions = {},
   ) {
     this.flatMaxChunks = options.flatMaxChunks ?? FLAT_MAX_CHUNKS;
+    this.columnsUpTo = options.columnsUpTo;
     this.budgetBytes = options.budgetBytes ?? DEFAULT_ANN_INDEX_MB * 1024 * 1024;
     this.absorbPerExactChunks = options.absorbPerExactChunks ?? ABSORB_PER_EXACT_CHUNKS;
     this.saveStepBytes = options.saveStepBytes ?? SAVE_STEP_BYTES;
@@ -276,7 +294,30 @@ export class AnnIndexes {
     if (changes === null || changes.length > CATCH_UP_BUDGET) return null;
     const pending = new Map<bigint, Float32Array | null>();
     for (const [key, seq] of lastChanges(changes)) pending.set(key, this.vectorAfter(entry, key, seq));
-    return { index: entry.index, vectors: entry.vectors, pending };
+    return { index: entry.index, vectors: entry.vectors, columnsUpTo: this.columnsUpTo ?? columnsUpTo(entry.identity.dimension), columns: () => this.columnsOf(entry), pending };
+  }
+
+  /** The entry's vectors as columns once they are full; the first call starts filling them in the background. */
+  private columnsOf(entry: Entry): VectorColumns | null {
+    if (entry.columns === null) {
+      entry.columns = { columns: new VectorColumns(entry.identity.dimension, entry.vectors.size), filling: entry.vectors.entries() };
+      this.follow(0);
+    }
+    return entry.columns.filling === null ? entry.columns.columns : null;
+  }
+
+  /**
+   * Fills the columns with the next COLUMN_FILL_STEP vectors; true when every one is in. A Map's
+   * iterator goes on past changes: a vector replaced or added since is visited (again) with its
+   * value now, and a deleted one is skipped (the change took it out of the columns too).
+   */
+  private fillColumnsStep(entry: Entry, columns: NonNullable<Entry['columns']>): boolean {
+    for (let i = 0; i < COLUMN_FILL_STEP && columns.filling !== null; i++) {
+      const next = columns.filling.next();
+      if (next.done) columns.filling = null;
+      else columns.columns.set(next.value[0], next.value[1]);
+    }
+    return columns.filling === null;
   }
 
   /**
@@ -350,7 +391,7 @@ export class AnnIndexes {
       this.removeFiles(existing.identity);
     }
     const entry = this.load(identity)
-      ?? { identity, index: new FlatIndex(identity.dimension), growing: null, vectors: new FloatVectors(identity.dimension), seq: 0, unsaved: 0, changedAt: 0, usedAt: performance.now(), saveRetryAt: 0, saving: null, rebuild: null, changed: new Map() };
+      ?? { identity, index: new FlatIndex(identity.dimension), growing: null, vectors: new FloatVectors(identity.dimension), columns: null, seq: 0, unsaved: 0, changedAt: 0, usedAt: performance.now(), saveRetryAt: 0, saving: null, rebuild: null, changed: new Map() };
     this.entries.set(identity.name, entry);
     this.keepWithinBudget();
     this.follow(0);
@@ -454,10 +495,12 @@ export class AnnIndexes {
       entry.index.remove(key);
       if (entry.growing?.graph.contains(key)) entry.growing.graph.remove(key);
       entry.vectors.delete(key);
+      entry.columns?.columns.delete(key);
       if (vector === null) continue;
       flat.set(vector, keys.length * entry.identity.dimension);
       keys.push(key);
       entry.vectors.set(key, vector);
+      entry.columns?.columns.set(key, vector);
     }
     if (keys.length > 0) entry.index.add(BigUint64Array.from(keys), flat.subarray(0, keys.length * entry.identity.dimension));
     if (entry.growing !== null) addToGraph(entry.growing.graph, keys, flat, entry.identity.dimension);
@@ -499,6 +542,8 @@ export class AnnIndexes {
     entry.index = new FlatIndex(entry.identity.dimension);
     entry.growing = null;
     entry.vectors = new FloatVectors(entry.identity.dimension);
+    // Columns in use are made again with the vectors, chunk by chunk, both empty now.
+    if (entry.columns !== null) entry.columns = { columns: new VectorColumns(entry.identity.dimension), filling: null };
     entry.changed.clear();
     entry.rebuild = { seq: (this.lastSeq.get() as number | undefined) ?? 0, afterRowId: 0 };
     entry.unsaved = 0;
@@ -551,6 +596,7 @@ export class AnnIndexes {
         } else if (entry.growing !== null && !this.growStep(entry, GROW_STEP)) behind = true;
         else if (entry.unsaved > 0 && entry.rebuild === null && performance.now() - entry.changedAt >= SAVE_WHEN_QUIET_MS) this.saveInBackground(entry);
         if (entry.unsaved >= saveEveryChanges(entry.index.size()) && entry.rebuild === null) this.saveInBackground(entry);
+        if (entry.columns?.filling && !this.fillColumnsStep(entry, entry.columns)) behind = true;
       }
       // Writes grow an index, and a growing graph sits beside its scan.
       this.keepWithinBudget();
@@ -612,7 +658,7 @@ export class AnnIndexes {
       // A scan past its limit (saved while its graph grew, or from a larger limit) grows one again.
       const growing = index instanceof FlatIndex && index.size() > this.flatMaxChunks
         ? growthBeside(index, identity.dimension) : null;
-      return { identity, index, growing, vectors, seq, unsaved: 0, changedAt: 0, usedAt: performance.now(), saveRetryAt: 0, saving: null, rebuild: null, changed: new Map() };
+      return { identity, index, growing, vectors, columns: null, seq, unsaved: 0, changedAt: 0, usedAt: performance.now(), saveRetryAt: 0, saving: null, rebuild: null, changed: new Map() };
     } catch {
       return null; // A damaged file is rebuilt from the sequence.
     }
@@ -761,7 +807,7 @@ function heldBytes(entry: Entry): number {
   const dimension = entry.identity.dimension;
   const graphBytes = (graph: Graph) => graph.size() * (dimension + GRAPH_NODE_OVERHEAD);
   const scanBytes = (scan: FlatIndex) => scan.size() * (dimension + SCAN_SLOT_OVERHEAD);
-  return entry.vectors.size * (dimension * 4 + FLOAT_VECTOR_OVERHEAD)
+  return entry.vectors.size * (dimension * 4 + FLOAT_VECTOR_OVERHEAD) + (entry.columns?.columns.bytes() ?? 0)
     + (entry.index instanceof FlatIndex ? scanBytes(entry.index) : graphBytes(entry.index.graph) + scanBytes(entry.index.recent))
     + (entry.growing === null ? 0 : graphBytes(entry.growing.graph));
 }

@@ -8,6 +8,7 @@
  * millisecond. Every candidate, the index's and the pending ones alike, is scored exactly with its
  * float32 vector.
  */
+import { sparseQuery, type SparseQuery } from './vector-columns.ts';
 import type { IndexMatches } from './vector-search.ts';
 
 /** What AnnIndexes.view returns: the index, and what changed since it was last brought up to date. */
@@ -19,6 +20,14 @@ export interface AnnView {
   };
   /** The float32 vector of each key in the index, which scores a candidate exactly. */
   readonly vectors: { get(key: bigint): Float32Array | undefined };
+  /**
+   * The same keys' vectors as int8 columns (vector-columns.ts), where a query with few non-zero
+   * components finds its candidates exactly instead of in the index; null while they are being
+   * made (the first call starts that).
+   */
+  readonly columns: () => { search(query: SparseQuery, wanted: number): { keys: BigUint64Array } } | null;
+  /** The most non-zero components a query may have to be scored by the columns. */
+  readonly columnsUpTo: number;
   /**
    * Every chunk rowid changed since the index's last applied change, with its vector now, or null
    * when it is gone: the index's own entry for such a key is stale and is never used.
@@ -46,8 +55,10 @@ export function nearestInView(view: AnnView, query: Float32Array, k: number): In
   const size = view.index.size();
   if (size > 0) {
     // Stale keys among the index's matches are dropped, so ask for as many more as could be.
-    const wanted = rescoreDepth(k) + view.pending.size;
-    const found = view.index.search(query, Math.min(size, wanted), 1);
+    const wanted = Math.min(size, rescoreDepth(k) + view.pending.size);
+    const sparse = sparseQuery(query, view.columnsUpTo);
+    const columns = sparse !== null ? view.columns() : null;
+    const found = columns !== null ? columns.search(sparse!, wanted) : view.index.search(query, wanted, 1);
     for (const key of found.keys) {
       const vector = view.pending.has(key) ? undefined : view.vectors.get(key);
       if (vector !== undefined) candidates.push({ key, distance: cosineDistance(query, vector) });

@@ -104,7 +104,7 @@ export class FlatIndex {
 }
 
 /** The vector scaled so its largest component is ±CODE_SCALE (cosine ignores scale), rounded. */
-function encode(vector: Float32Array, into: Int8Array): void {
+export function encode(vector: Float32Array, into: Int8Array): void {
   let largest = 0;
   for (let i = 0; i < vector.length; i++) largest = Math.max(largest, Math.abs(vector[i]!));
   const scale = largest === 0 ? 0 : CODE_SCALE / largest;

@@ -37,7 +37,7 @@ export class SearchPool {
      * Collection sizes from which the approximate index is used and up to which it is a scan, and
      * the memory the indexes may take (ann-index.ts).
      */
-    private readonly ann: { readonly minChunks: number; readonly flatMaxChunks?: number; readonly budgetBytes?: number },
+    private readonly ann: { readonly minChunks: number; readonly flatMaxChunks?: number; readonly columnsUpTo?: number; readonly budgetBytes?: number },
     /** Bytes the lexical thread keeps postings in (lexical-postings.ts); 0: none. */
     private readonly postingsBytes: number,
     /** How long close waits for a thread to save and end before stopping it. */

@@ -29,14 +29,14 @@ export interface SearchRequest {
 const REWARM_CHECK_MS = 500;
 
 const { role, path: dbPath, busyTimeoutMs, ann, postingsBytes } = workerData as
-  { role: SearchRole; path: string; busyTimeoutMs: number; ann: { minChunks: number; flatMaxChunks?: number; budgetBytes?: number }; postingsBytes: number };
+  { role: SearchRole; path: string; busyTimeoutMs: number; ann: { minChunks: number; flatMaxChunks?: number; columnsUpTo?: number; budgetBytes?: number }; postingsBytes: number };
 const db = new Database(dbPath, { readonly: true, timeout: busyTimeoutMs });
 sqliteVec.load(db);
 // Approximate indexes are saved beside the database, one directory shared by every gateway on
 // this file. Only the vector thread keeps them: the lexical thread never ranks vectors.
 const approximate = role === 'vector'
   ? {
-    indexes: new AnnIndexes(db, join(dirname(dbPath), 'ann'), vectorTableName, { flatMaxChunks: ann.flatMaxChunks, budgetBytes: ann.budgetBytes }),
+    indexes: new AnnIndexes(db, join(dirname(dbPath), 'ann'), vectorTableName, { flatMaxChunks: ann.flatMaxChunks, columnsUpTo: ann.columnsUpTo, budgetBytes: ann.budgetBytes }),
     minChunks: ann.minChunks,
     sizes: new CollectionSizes(db),
   }

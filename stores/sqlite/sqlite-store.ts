@@ -65,6 +65,11 @@ export interface SqliteStoreOptions {
    */
   readonly annFlatMaxChunks?: number;
   /**
+   * A query with at most this many non-zero components is scored by the index's int8 columns,
+   * exactly, instead of by its scan or graph. Default the dimension / COLUMN_SHARE (vector-columns.ts).
+   */
+  readonly annColumnsUpTo?: number;
+  /**
    * Memory the vector search thread's indexes may take, in MB; past it the least recently searched
    * collections' indexes are saved and dropped. Default DEFAULT_ANN_INDEX_MB (ann-index.ts, 4096).
    */
@@ -109,6 +114,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const searchPool = inMemory || options.searchThreads === false ? null : new SearchPool(options.path, BUSY_TIMEOUT_MS, {
     minChunks: annMinChunks,
     ...(options.annFlatMaxChunks === undefined ? {} : { flatMaxChunks: options.annFlatMaxChunks }),
+    ...(options.annColumnsUpTo === undefined ? {} : { columnsUpTo: options.annColumnsUpTo }),
     ...(options.annIndexMb === undefined ? {} : { budgetBytes: Math.round(options.annIndexMb * 1024 * 1024) }),
   }, postingsBytes);
   const lockWaiting = options.lockWaiting ?? BACKGROUND_WRITER;
