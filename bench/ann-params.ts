@@ -1,6 +1,7 @@
 /**
  * `npm run bench:ann`: what the approximate index's exact int8 scan (flat-index.ts, the first
- * row) and its HNSW graphs cost and give, on the vectors the bench pre-loads (BENCH_PRELOAD_TEXTS,
+ * row), the int8 columns that score queries with few non-zero components (vector-columns.ts, the
+ * second, with each query's count of them) and its HNSW graphs cost and give, on the vectors the bench pre-loads (BENCH_PRELOAD_TEXTS,
  * BENCH_ANN_CHUNKS, default 100k) and the bench's queries. For each pair of links and build breadth (BENCH_ANN_BUILDS, JSON; by default the
  * index's own from stores/sqlite/ann-index.ts, then [32,128], [16,128] and [32,256]) it builds a
  * graph with usearch on every core, then for each
@@ -22,6 +23,8 @@ import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
 import { GRAPH_PARAMETERS, graphOptions } from '../stores/sqlite/ann-index.ts';
 import { FlatIndex } from '../stores/sqlite/flat-index.ts';
 import { cosineDistance, rescoreDepth } from '../stores/sqlite/ann-view.ts';
+import { sparseQuery, VectorColumns } from '../stores/sqlite/vector-columns.ts';
+import { summarize } from './stats.ts';
 import { loadCorpus, queryTitles } from './corpus.ts';
 import { PreloadTextSource, preloadTextsOf } from './preload.ts';
 import { PROJECT_ROOT } from '../supervisor/node-command.ts';
@@ -95,6 +98,17 @@ flat.add(keys, flat32);
 const flatRow = { flat: true, buildSeconds: Math.round((performance.now() - flatStarted) / 100) / 10, ...measure(flat) };
 console.error(JSON.stringify(flatRow));
 rows.push(flatRow);
+// The int8 columns a query with few non-zero components reads instead (vector-columns.ts).
+const columns = new VectorColumns(DIMENSION);
+const columnsStarted = performance.now();
+vectors.forEach((vector, i) => columns.set(BigInt(i), vector));
+const columnsRow = {
+  columns: true, buildSeconds: Math.round((performance.now() - columnsStarted) / 100) / 10,
+  nonZero: summarize(queries.map((query) => sparseQuery(query, DIMENSION)!.dimensions.length)),
+  ...measure({ search: (query, k) => columns.search(sparseQuery(query, DIMENSION)!, k) }),
+};
+console.error(JSON.stringify(columnsRow));
+rows.push(columnsRow);
 for (const [links, buildBreadth] of BUILDS) {
   const built = new usearch.Index(options(links, buildBreadth, BREADTHS[0]!));
   const started = performance.now();
