@@ -25,6 +25,9 @@
  *   the chunks table (in budgeted steps, searching exactly meanwhile) and then replays the
  *   changes after the sequence number it read before the scan.
  *
+ * A query with few non-zero components (the hashing embedder's short queries) takes its
+ * candidates instead from int8 columns of the same vectors (vector-columns.ts), exactly, at any size.
+ *
  * Scan and graph hold int8 vectors, and each collection's float32 vectors are kept beside them in
  * memory (float-vectors.ts): their candidates are scored again exactly from those, so scores are
  * exact and a search reads no stored vector back from SQLite (re-scoring from sqlite-vec took
