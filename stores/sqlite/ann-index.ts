@@ -166,6 +166,12 @@ export interface AnnIndexOptions {
   readonly saveStepBytes?: number;
 }
 
+/**
+ * What a store hands its vector search thread about the approximate index: the collection size
+ * from which it is used, and the options it is made with.
+ */
+export type AnnSettings = Pick<AnnIndexOptions, 'flatMaxChunks' | 'columnsUpTo' | 'budgetBytes'> & { readonly minChunks: number };
+
 /** A collection as the index knows it; a deleted and re-created collection gets a new identity. */
 export interface CollectionIdentity {
   readonly name: string;

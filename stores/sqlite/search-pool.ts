@@ -12,6 +12,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorkerThread } from '../../supervisor/node-command.ts';
 import type { SearchHit } from '../../schema/domain.ts';
 import { fuseHybrid, hybridDepth, type SqliteSearch } from './run-search.ts';
+import type { AnnSettings } from './ann-index.ts';
 
 /** How long close waits by default for a thread to save its approximate index and end. */
 const CLOSE_SAVE_TIMEOUT_MS = 10_000;
@@ -37,7 +38,7 @@ export class SearchPool {
      * Collection sizes from which the approximate index is used and up to which it is a scan, and
      * the memory the indexes may take (ann-index.ts).
      */
-    private readonly ann: { readonly minChunks: number; readonly flatMaxChunks?: number; readonly columnsUpTo?: number; readonly budgetBytes?: number },
+    private readonly ann: AnnSettings,
     /** Bytes the lexical thread keeps postings in (lexical-postings.ts); 0: none. */
     private readonly postingsBytes: number,
     /** How long close waits for a thread to save and end before stopping it. */

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { dirname, join } from 'node:path';
-import { AnnIndexes } from './ann-index.ts';
+import { AnnIndexes, type AnnSettings } from './ann-index.ts';
 import { CollectionSizes } from './collection-sizes.ts';
 import { vectorTableName } from './migrations.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
@@ -29,14 +29,14 @@ export interface SearchRequest {
 const REWARM_CHECK_MS = 500;
 
 const { role, path: dbPath, busyTimeoutMs, ann, postingsBytes } = workerData as
-  { role: SearchRole; path: string; busyTimeoutMs: number; ann: { minChunks: number; flatMaxChunks?: number; columnsUpTo?: number; budgetBytes?: number }; postingsBytes: number };
+  { role: SearchRole; path: string; busyTimeoutMs: number; ann: AnnSettings; postingsBytes: number };
 const db = new Database(dbPath, { readonly: true, timeout: busyTimeoutMs });
 sqliteVec.load(db);
 // Approximate indexes are saved beside the database, one directory shared by every gateway on
 // this file. Only the vector thread keeps them: the lexical thread never ranks vectors.
 const approximate = role === 'vector'
   ? {
-    indexes: new AnnIndexes(db, join(dirname(dbPath), 'ann'), vectorTableName, { flatMaxChunks: ann.flatMaxChunks, columnsUpTo: ann.columnsUpTo, budgetBytes: ann.budgetBytes }),
+    indexes: new AnnIndexes(db, join(dirname(dbPath), 'ann'), vectorTableName, ann),
     minChunks: ann.minChunks,
     sizes: new CollectionSizes(db),
   }
