@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { nearestInView, type AnnView } from './ann-view.ts';
+import { columnsRescoreDepth, nearestInView, rescoreDepth, type AnnView } from './ann-view.ts';
 import type { SparseQuery } from './vector-columns.ts';
 
 /** A view of keys 1–3 along the first three axes of 4 whose index and columns record being asked. */
@@ -32,5 +32,21 @@ describe('nearestInView', () => {
     const { view } = recordingView(4, new Map([[3n, null], [9n, Float32Array.of(0, 0, 0.9, 0.1)]]));
     // Key 3 was deleted since the columns were last brought up to date; key 9 is new.
     assert.deepEqual(Array.from(nearestInView(view, Float32Array.of(0, 0, 1, 0), 3).keys), [9n, 1n, 2n]);
+  });
+
+  it('when candidates come from the columns, should score fewer again than from the index, and as many more as changes are pending', () => {
+    const asked: string[] = [];
+    const none = { keys: new BigUint64Array(0), distances: new Float32Array(0) };
+    const view: AnnView = {
+      index: { size: () => 10_000, search: (_query, wanted) => { asked.push(`index ${wanted}`); return none; } },
+      vectors: new Map(),
+      columns: () => ({ search: (_query, wanted) => { asked.push(`columns ${wanted}`); return none; } }),
+      columnsUpTo: 2,
+      pending: new Map([[7n, Float32Array.of(0, 1, 0, 0)]]),
+    };
+    nearestInView(view, Float32Array.of(0, 1, 0, 0), 50);
+    nearestInView(view, Float32Array.of(0.5, 0.5, 0.5, 0.5), 50);
+    assert.deepEqual(asked, [`columns ${columnsRescoreDepth(50) + 1}`, `index ${rescoreDepth(50) + 1}`]);
+    assert.ok(columnsRescoreDepth(50) < rescoreDepth(50));
   });
 });
