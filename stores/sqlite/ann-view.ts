@@ -54,13 +54,16 @@ export function rescoreDepth(k: number): number {
  * their order apart from float32's, and far fewer of their best need scoring again: twice k held
  * every exact top 10 and top 50 of the bench's titles at 100k and at 1M distinct texts (as one
  * and a half times k did at 100k; k alone missed 2%). HYBRID reads its vector ranking 50 deep,
- * where scoring 250 again had cost 0.6 ms of its 2.3 at 100k.
+ * where scoring 250 again had cost 0.6 ms of its 2.3 at 100k. How far the rounding moves a
+ * neighbour down depends on how many vectors score near it, not on k, so a small k keeps a margin
+ * of COLUMNS_RESCORE_MARGIN.
  */
 const COLUMNS_RESCORE_FACTOR = 2;
+const COLUMNS_RESCORE_MARGIN = 10;
 
 /** How many of the columns' best a search for k hits scores again exactly. */
 export function columnsRescoreDepth(k: number): number {
-  return COLUMNS_RESCORE_FACTOR * k;
+  return Math.max(COLUMNS_RESCORE_FACTOR * k, k + COLUMNS_RESCORE_MARGIN);
 }
 
 /** The k nearest chunks over the index and its pending changes, best first, with exact cosine distances. */
