@@ -73,9 +73,11 @@ export function nearestInView(view: AnnView, query: Float32Array, k: number): In
   if (size > 0) {
     const sparse = sparseQuery(query, view.columnsUpTo);
     const columns = sparse !== null ? view.columns() : null;
-    // Stale keys among the index's matches are dropped, so ask for as many more as could be.
-    const wanted = Math.min(size, (columns !== null ? columnsRescoreDepth(k) : rescoreDepth(k)) + view.pending.size);
-    const found = columns !== null ? columns.search(sparse!, wanted) : view.index.search(query, wanted, 1);
+    // Stale keys among the matches are dropped, so ask for as many more as could be.
+    const wanted = (depth: number) => Math.min(size, depth + view.pending.size);
+    const found = columns !== null
+      ? columns.search(sparse!, wanted(columnsRescoreDepth(k)))
+      : view.index.search(query, wanted(rescoreDepth(k)), 1);
     for (const key of found.keys) {
       const vector = view.pending.has(key) ? undefined : view.vectors.get(key);
       if (vector !== undefined) candidates.push({ key, distance: cosineDistance(query, vector) });
