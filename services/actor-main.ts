@@ -40,5 +40,7 @@ onShutdown(logger, () => actors.stop(config.shutdownGraceMs));
 // Under the supervisor (an IPC channel exists): started, then consumer utilisation for autoscaling.
 process.send?.(READY_MESSAGE);
 if (process.send) {
-  setInterval(() => process.send?.({ type: 'utilisation', value: actors.utilisation() }), UTILISATION_REPORT_MS).unref();
+  // Not once the channel has closed: a send then throws, and the shutdown that closing started
+  // (onShutdown) would end in a crash instead.
+  setInterval(() => { if (process.connected) process.send?.({ type: 'utilisation', value: actors.utilisation() }); }, UTILISATION_REPORT_MS).unref();
 }

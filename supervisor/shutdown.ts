@@ -1,14 +1,20 @@
 /**
  * Graceful shutdown: on SIGTERM or SIGINT, stop once (finishing or returning in-flight work),
- * then exit; a second signal exits at once.
+ * then exit; a second signal exits at once. A process the supervisor started also stops when its
+ * IPC channel closes: the supervisor is gone (killed, or crashed), and nothing would stop this
+ * process any more; a gateway left behind would hold its port, and the next `npm start` would find
+ * it taken.
  */
 import type { Logger } from '../observability/logger.ts';
 import { stopTelemetry } from '../observability/telemetry.ts';
 
 export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
+  const handler = (signal: NodeJS.Signals | 'supervisor gone') => {
+    if (stopping) {
+      if (signal === 'supervisor gone') return;
+      process.exit(130);
+    }
     stopping = true;
     logger.info('shutting down', { signal });
     // Flush spans and metrics whatever happened to stop(), then exit.
@@ -19,6 +25,14 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  if (process.connected) {
+    process.once('disconnect', () => {
+      // Our stderr was a pipe to the supervisor: a log line now fails with EPIPE, which must not
+      // turn the shutdown into a crash.
+      process.stderr.on('error', () => {});
+      handler('supervisor gone');
+    });
+  }
 }
 
 /**
