@@ -40,6 +40,8 @@ export class Autoscaler {
   private readonly utilisation = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
+  /** Set by stop: a tick that was reading queue depths then must not start or stop workers. */
+  private stopped = false;
 
   constructor(
     private readonly supervisor: Supervisor,
@@ -79,6 +81,7 @@ export class Autoscaler {
 
   /** Stops scaling and every worker. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const workers = [...this.pipeline.splice(0), ...this.groups.flatMap((group) => group.workers.splice(0))];
@@ -93,6 +96,7 @@ export class Autoscaler {
         const queues = this.names.stageQueues(group.stage);
         try {
           const { ready, consumers } = await this.broker.withChannel((channel) => checkStageQueues(channel, queues));
+          if (this.stopped) return;
           group.ready = ready;
           group.consumers = consumers;
         } catch (error) {

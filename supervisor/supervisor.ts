@@ -53,6 +53,8 @@ export class Supervisor {
   private readonly messageHandlers: ChildMessageHandler[] = [];
   private giveUpHandler: GiveUpHandler | null = null;
   private givenUp = false;
+  /** Set by stopAll: a child spawned after it began would be left running when this process exits. */
+  private stoppingAll = false;
 
   constructor(private readonly logger: Logger, private readonly options: SupervisorOptions) {}
 
@@ -75,13 +77,18 @@ export class Supervisor {
   }
 
   spawn(name: string, entry: string, args: readonly string[]): void {
+    if (this.stoppingAll) {
+      this.logger.info('process not started: stopping all', { name });
+      return;
+    }
     const child: Child = { name, entry, args, process: null, restarts: 0, failedStarts: 0, lastError: null, stopping: false };
     this.children.add(child);
     this.launch(child);
   }
 
-  /** SIGTERM to every child, SIGKILL to those still running after `graceMs`. */
+  /** SIGTERM to every child, SIGKILL to those still running after `graceMs`; no child starts after. */
   async stopAll(graceMs = this.options.stopGraceMs): Promise<void> {
+    this.stoppingAll = true;
     await Promise.all([...this.children].map((child) => this.stopChild(child, graceMs)));
   }
 
