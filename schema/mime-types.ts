@@ -18,12 +18,16 @@ export const PPTX = 'application/vnd.openxmlformats-officedocument.presentationm
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 /** AsciiDoc has no registered type; this is the one its tools and GitHub use. */
 export const ASCIIDOC = 'text/asciidoc';
+/** reStructuredText: the type docutils and most servers use; IANA registered `text/prs.fallenstein.rst`. */
+export const RESTRUCTURED_TEXT = 'text/x-rst';
 
 const MIME_TYPES = [
   'text/plain',
   'text/markdown',
   'text/x-markdown',
   ASCIIDOC,
+  RESTRUCTURED_TEXT,
+  'text/prs.fallenstein.rst',
   'text/html',
   'application/xhtml+xml',
   'application/pdf',
@@ -63,6 +67,8 @@ const BY_EXTENSION: Readonly<Record<string, SupportedMimeType>> = {
   markdown: 'text/markdown',
   adoc: ASCIIDOC,
   asciidoc: ASCIIDOC,
+  rst: RESTRUCTURED_TEXT,
+  rest: RESTRUCTURED_TEXT,
   txt: 'text/plain',
   html: 'text/html',
   htm: 'text/html',

@@ -7,6 +7,7 @@ import {
   ODT,
   PLAIN_TEXT_TYPES,
   PPTX,
+  RESTRUCTURED_TEXT,
   XLSX,
   normalizeMimeType,
   SUPPORTED_MIME_TYPES,
@@ -17,6 +18,7 @@ import type { ParsedDocument } from './parsed-document.ts';
 import { parseAsciidoc } from './parsers/asciidoc.ts';
 import { parseHtml } from './parsers/html.ts';
 import { parseMarkdown } from './parsers/markdown.ts';
+import { parseRestructuredText } from './parsers/restructured-text.ts';
 import { parsePdf } from './parsers/pdf.ts';
 import { parsePlainText } from './parsers/plain-text.ts';
 import { parseDocx } from './parsers/docx.ts';
@@ -35,6 +37,8 @@ const PARSERS: Readonly<Record<SupportedMimeType, Parser>> = {
   'text/markdown': (bytes) => parseMarkdown(guardMarkdown(decodeUtf8(bytes, 'text/markdown'))),
   'text/x-markdown': (bytes) => parseMarkdown(guardMarkdown(decodeUtf8(bytes, 'text/x-markdown'))),
   [ASCIIDOC]: (bytes) => parseAsciidoc(decodeUtf8(bytes, ASCIIDOC)),
+  [RESTRUCTURED_TEXT]: (bytes) => parseRestructuredText(decodeUtf8(bytes, RESTRUCTURED_TEXT)),
+  'text/prs.fallenstein.rst': (bytes) => parseRestructuredText(decodeUtf8(bytes, 'text/prs.fallenstein.rst')),
   'text/html': (bytes) => parseHtml(decodeUtf8(bytes, 'text/html')),
   'application/xhtml+xml': (bytes) => parseHtml(decodeUtf8(bytes, 'application/xhtml+xml')),
   'application/pdf': parsePdf,

@@ -16,6 +16,8 @@ import { ParsePool } from './pool/parse-pool.ts';
  * Files made outside this project: pandoc renderings of zstd's README, Debian and tz data, Node's API JSON,
  * git-subtree.adoc, the AsciiDoc source of git's git-subtree(1) manual (Debian package git 1:2.39.5,
  * /usr/share/doc/git/contrib/subtree/git-subtree.txt; GPL-2, © the git authors),
+ * cmake-list.rst, the reStructuredText source of CMake's list() help page (Debian package cmake-data 3.25.1,
+ * /usr/share/cmake-3.25/Help/command/list.rst; BSD-3-Clause, © Kitware, Inc. and contributors),
  * and xlsx2csv-{sheets,datetime,timeformat}.xlsx, Excel workbooks from xlsx2csv's test suite (Debian package
  * xlsx2csv 0.7.8, /usr/share/doc/xlsx2csv/examples/test/; GPL-2+, © Dilshod Temirkhodjaev), whose expected
  * values are that suite's datetime.csv and timeformat.csv.
@@ -85,6 +87,22 @@ describe('parsing the office, e-book, table and data formats', function () {
     assert.deepEqual(doc.sections.slice(0, 3).map((s) => s.headings), [['git-subtree(1)', 'NAME'], ['git-subtree(1)', 'SYNOPSIS'], ['git-subtree(1)', 'DESCRIPTION']]);
     assert.equal(doc.sections[0]!.text, 'git-subtree - Merge subtrees together and split repository into subtrees');
     assert.match(sectionWith(doc, 'git subtree [<options>] -P <prefix> split [<local-commit>]')!.text, /^git subtree \[<options>\] -P <prefix> add <local-commit>$/m);
+  });
+
+  it('when reStructuredText (CMake\u2019s list() help page) is named .rst, should detect it and cut it at its titles, its markup read as text', async () => {
+    const bytes = fixture('cmake-list.rst');
+    const type = detectMimeType(bytes, 'Help/command/list.rst');
+    assert.equal(type, 'text/x-rst');
+    const doc = await parseDocument(bytes, type!);
+    assert.equal(doc.title, 'list');
+    assert.deepEqual(doc.sections.slice(0, 4).map((s) => s.headings), [['list'], ['list', 'Synopsis'], ['list', 'Introduction'], ['list', 'Reading']]);
+    const reading = doc.sections[3]!.text;
+    assert.match(reading, /^list\(LENGTH <list> <output variable>\)\n\nReturns the list's length\./);
+    assert.match(reading, /list\(JOIN <list> <glue> <output variable>\)\n\nNew in version 3\.12\n\nReturns a string joining/);
+    assert.match(doc.sections[2]!.text, /Similar to\nthe set command, the LIST command/);
+    const text = doc.sections.map((s) => s.text).join('\n');
+    assert.doesNotMatch(text, /:command:`|^\s*\.\. |``|code-block/m);
+    assert.ok(doc.sections.some((s) => s.headings.join(' > ') === 'list > Ordering'));
   });
 
   it('when AsciiDoc is parsed, should leave this thread\u2019s built-in prototypes as they were', async () => {
