@@ -21,6 +21,10 @@ const PAGE = [
   '.. This comment is for the maintainers',
   '   and spans two lines.',
   '',
+  '.. only:: html',
+  '',
+  '   Shown in HTML builds.',
+  '',
   'The :mod:`getpass` module provides **two** functions, see `the tutorial <https://example.org/t>`_',
   'and :ref:`Reading passwords <reading>`.',
   '',
@@ -85,7 +89,7 @@ describe('parseRestructuredText', () => {
 
   it('should read roles, references, literals and emphasis as their text', () => {
     assert.equal(section('getpass --- Portable password input')?.text,
-      'The getpass module provides two functions, see the tutorial\nand Reading passwords.');
+      'Shown in HTML builds.\n\nThe getpass module provides two functions, see the tutorial\nand Reading passwords.');
     const functions = section('Functions')!.text;
     assert.match(functions, /the string prompt, which defaults to 'Password: '\./);
   });
@@ -95,7 +99,7 @@ describe('parseRestructuredText', () => {
     assert.match(functions, /^getpass\(prompt='Password: ', stream=None\)\n\n {3}Prompt the user for a password without echoing/);
     assert.match(functions, /If echo free input is unavailable, it falls back \[#\]_\.\n\nChanged in version 3\.14\n\n {6}On Windows the console is read\./);
     const all = parsed.sections.map((each) => each.text).join('\n');
-    for (const unread of ['noindex', 'maxdepth', 'install', 'maintainers', 'getpass-module', 'synopsis', 'linenos', 'python', 'diagram', 'alt:']) {
+    for (const unread of ['noindex', 'maxdepth', 'install', 'maintainers', 'getpass-module', 'synopsis', 'linenos', 'python', 'diagram', 'alt:', 'html']) {
       assert.ok(!all.includes(unread), `"${unread}" is not text: ${all}`);
     }
   });

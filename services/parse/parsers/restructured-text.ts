@@ -97,8 +97,8 @@ const UNREAD_DIRECTIVES = new Set([
 const VERSION_NOTES: Readonly<Record<string, string>> = {
   versionadded: 'New in version', versionchanged: 'Changed in version', deprecated: 'Deprecated since version', versionremoved: 'Removed in version',
 };
-/** Directives whose argument is a language or a path, not text: their content alone is read. */
-const ARGUMENT_UNREAD = new Set(['code-block', 'code', 'sourcecode', 'figure', 'csv-table', 'list-table', 'table', 'parsed-literal', 'math']);
+/** Directives whose argument is a language, a path or a build condition, not text: their content alone is read. */
+const ARGUMENT_UNREAD = new Set(['code-block', 'code', 'sourcecode', 'figure', 'csv-table', 'list-table', 'table', 'parsed-literal', 'math', 'only', 'ifconfig']);
 
 /**
  * The explicit markup block at lines[i] (indented `indent`): hands `emit` the text it holds and
