@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import type { IndexedChunk } from '../schema/domain.ts';
+import type { MetadataFilter } from '../schema/metadata-filter.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import { AnnIndexes, type CollectionIdentity } from '../stores/sqlite/ann-index.ts';
 import { nearestInView } from '../stores/sqlite/ann-view.ts';
@@ -27,12 +28,12 @@ function vector(seed: number): Float32Array {
   return out.map((v) => v / norm);
 }
 
-async function index(store: Store, documentId: string, chunks: IndexedChunk[], collection = 'ann'): Promise<void> {
+async function index(store: Store, documentId: string, chunks: IndexedChunk[], collection = 'ann', metadata: Record<string, unknown> = {}): Promise<void> {
   const jobId = `job-${collection}-${documentId}-${chunks[0]?.id ?? 'empty'}`;
   await store.createJob({ id: jobId, collection, documentId, priority: 'NORMAL' });
   await store.indexDocument({
     jobId,
-    document: { id: documentId, collection, title: null, mimeType: null, sourceUrl: null, metadata: {}, contentHash: null },
+    document: { id: documentId, collection, title: null, mimeType: null, sourceUrl: null, metadata, contentHash: null },
     embedder: EMBEDDER,
     chunks,
   });
@@ -149,6 +150,36 @@ for (const kind of KINDS) describe(`SqliteStore approximate vector index (${kind
     const afterDelete = await reader.search({ collection: 'ann', vector: vector(71), k: 10 });
     assert.ok(!afterDelete.some((hit) => hit.documentId === 'doc-7'));
     assert.equal(afterDelete.length, 10);
+  });
+
+  it('when a search has a metadata filter, should rank only the chunks it matches as the exact filtered search does, for broad and narrow filters, with new, replaced and deleted chunks not yet applied', async () => {
+    const path = join(dir, 'store.db');
+    const writer = openSqliteStore({ path, searchThreads: false });
+    const reader = openSqliteStore({ path, annMinChunks: 0, annFlatMaxChunks: kind.flatMaxChunks, annColumnsUpTo: kind.columnsUpTo });
+    stores.push(writer, reader);
+    // 300 chunks, three in four of them "common": a broad filter is searched through the index,
+    // the "rare" quarter by scoring each of its chunks (ann-view.ts nearestMatchingInView).
+    const team = (d: number) => (d % 4 === 0 ? 'rare' : 'common');
+    for (let d = 0; d < 100; d++) await index(writer, `doc-${d}`, chunksOf(`doc-${d}`, 'v1', [d * 10 + 1, d * 10 + 2, d * 10 + 3]), 'ann', { team: team(d), n: d });
+    await reader.search({ collection: 'ann', vector: vector(1), k: 1, filter: { team: 'common' } });
+    // Changes the reader's index has not applied yet: a rare document replaced by a common one,
+    // a rare one deleted, a new rare one.
+    await index(writer, 'doc-4', chunksOf('doc-4', 'v2', [41, 9001]), 'ann', { team: 'common', n: 4 });
+    await writer.deleteDocument('ann', 'doc-8');
+    await index(writer, 'doc-100', chunksOf('doc-100', 'v1', [81, 82]), 'ann', { team: 'rare', n: 100 });
+    const seeds = [41, 42, 81, 82, 9001, 555, 7];
+    const filters: MetadataFilter[] = [{ team: 'common' }, { team: 'rare' }, { n: 4 }, { team: 'none' }];
+    for (const filter of filters) {
+      for (const seed of seeds) {
+        const query = { collection: 'ann', mode: 'VECTOR' as const, vector: vector(seed), k: 5, filter };
+        const hits = (await reader.search(query)).map((hit) => hit.chunkId);
+        assert.deepEqual(hits, (await writer.search(query)).map((hit) => hit.chunkId), `${JSON.stringify(filter)}, query ${seed}`);
+        assert.ok(!hits.some((id) => id.startsWith('doc-4:v1') || id.startsWith('doc-8:')), `never a replaced or deleted chunk: ${hits}`);
+      }
+    }
+    assert.equal((await reader.search({ collection: 'ann', vector: vector(9001), k: 2, filter: { team: 'common' } }))[0]?.chunkId, 'doc-4:v2:1');
+    assert.equal((await reader.search({ collection: 'ann', vector: vector(81), k: 2, filter: { team: 'rare' } }))[0]?.chunkId, 'doc-100:v1:0');
+    assert.deepEqual(await reader.search({ collection: 'ann', vector: vector(1), k: 5, filter: { team: 'none' } }), []);
   });
 
   it('when the graph is behind the writers, should rank the unapplied chunks beside it: new ones by their own vectors, replaced and deleted never', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { columnsRescoreDepth, nearestInView, rescoreDepth, type AnnView } from './ann-view.ts';
+import { columnsRescoreDepth, nearestInView, nearestMatchingInView, rescoreDepth, type AnnView } from './ann-view.ts';
 import type { SparseQuery } from './vector-columns.ts';
 
 /** A view of keys 1–3 along the first three axes of 4 whose index and columns record being asked. */
@@ -48,5 +48,46 @@ describe('nearestInView', () => {
     nearestInView(view, Float32Array.of(0.5, 0.5, 0.5, 0.5), 50);
     assert.deepEqual(asked, [`columns ${columnsRescoreDepth(50) + 1}`, `index ${rescoreDepth(50) + 1}`]);
     assert.ok(columnsRescoreDepth(50) < rescoreDepth(50));
+  });
+
+  describe('with a metadata filter', () => {
+    /** Keys 1–1000 along one axis each of 1000, key n at distance growing with n from the query along axis 0. */
+    function lineView(asked: number[]) {
+      const vectors = new Map<bigint, Float32Array>();
+      for (let n = 1; n <= 1000; n++) vectors.set(BigInt(n), Float32Array.of(1, n / 100));
+      const keys = [...vectors.keys()];
+      const view: AnnView = {
+        index: { size: () => 1000, search: (_query, wanted) => { asked.push(wanted); return { keys: BigUint64Array.from(keys.slice(0, wanted)), distances: new Float32Array(wanted) }; } },
+        vectors, columns: () => null, columnsUpTo: 0,
+        pending: new Map([[2n, null], [2001n, Float32Array.of(1, 0)], [2002n, Float32Array.of(1, 0)]]),
+      };
+      return view;
+    }
+    const even = (keys: readonly bigint[]) => new Set(keys.filter((key) => key % 2n === 0n));
+    const above = (floor: bigint) => (keys: readonly bigint[]) => new Set(keys.filter((key) => key > floor));
+    const all = (keys: (keys: readonly bigint[]) => ReadonlySet<bigint>) => () => [...keys(Array.from({ length: 1000 }, (_, i) => BigInt(i + 1)))];
+
+    it('should ask the index for as many more candidates as the filter drops, and rank only the matching ones and the matching pending changes', () => {
+      const asked: number[] = [];
+      const found = nearestMatchingInView(lineView(asked), Float32Array.of(1, 0), 3, { count: 500, matching: even, all: all(even) });
+      assert.deepEqual(asked, [Math.ceil(rescoreDepth(3) * 1.5 / 0.5) + 3]);
+      // 2002 is new and matches; 2001 does not; 2 was deleted since the index last applied a change.
+      assert.deepEqual(Array.from(found.keys), [2002n, 4n, 6n]);
+    });
+
+    it('when the index would be asked for more candidates than the filter matches chunks, should score the matching chunks exactly without asking it', () => {
+      const asked: number[] = [];
+      const found = nearestMatchingInView(lineView(asked), Float32Array.of(1, 0), 3, { count: 10, matching: above(990n), all: all(above(990n)) });
+      assert.deepEqual(asked, []);
+      assert.deepEqual(Array.from(found.keys), [991n, 992n, 993n]);
+    });
+
+    it('when fewer of the index\'s candidates match than an unfiltered search scores, should score the matching chunks exactly', () => {
+      const asked: number[] = [];
+      // Counted as half the collection, but matching only its farthest tenth.
+      const found = nearestMatchingInView(lineView(asked), Float32Array.of(1, 0), 3, { count: 500, matching: above(900n), all: all(above(900n)) });
+      assert.equal(asked.length, 1);
+      assert.deepEqual(Array.from(found.keys), [901n, 902n, 903n]);
+    });
   });
 });

@@ -8,6 +8,7 @@
  * millisecond. Every candidate, the index's and the pending ones alike, is scored exactly with its
  * float32 vector.
  */
+import { FILTER_MARGIN } from './filtered-chunks.ts';
 import { sparseQuery, type SparseQuery } from './vector-columns.ts';
 import type { IndexMatches } from './vector-search.ts';
 
@@ -66,27 +67,95 @@ export function columnsRescoreDepth(k: number): number {
   return Math.max(COLUMNS_RESCORE_FACTOR * k, k + COLUMNS_RESCORE_MARGIN);
 }
 
+/** The chunks a metadata filter matches (filtered-chunks.ts), as a search through the view asks for them. */
+export interface CandidateFilter {
+  /** How many chunks of the collection it matches. */
+  readonly count: number;
+  /** Those of `keys` it matches. */
+  matching(keys: readonly bigint[]): ReadonlySet<bigint>;
+  /** Every chunk rowid it matches. */
+  all(): bigint[];
+}
+
 /** The k nearest chunks over the index and its pending changes, best first, with exact cosine distances. */
 export function nearestInView(view: AnnView, query: Float32Array, k: number): IndexMatches {
-  const candidates: { key: bigint; distance: number }[] = [];
-  const size = view.index.size();
-  if (size > 0) {
-    const sparse = sparseQuery(query, view.columnsUpTo);
-    const columns = sparse !== null ? view.columns() : null;
-    // Stale keys among the matches are dropped, so ask for as many more as could be.
-    const wanted = (depth: number) => Math.min(size, depth + view.pending.size);
-    const found = columns !== null
-      ? columns.search(sparse!, wanted(columnsRescoreDepth(k)))
-      : view.index.search(query, wanted(rescoreDepth(k)), 1);
-    for (const key of found.keys) {
-      const vector = view.pending.has(key) ? undefined : view.vectors.get(key);
-      if (vector !== undefined) candidates.push({ key, distance: cosineDistance(query, vector) });
-    }
-  }
+  const { candidates } = indexCandidates(view, query, k)!;
   for (const [key, vector] of view.pending) {
-    if (vector !== null) candidates.push({ key, distance: cosineDistance(query, vector) });
+    if (vector !== null) candidates.push({ key, vector });
   }
-  const best = candidates.sort((a, b) => a.distance - b.distance).slice(0, k);
+  return nearestOf(query, k, candidates);
+}
+
+/**
+ * The k nearest chunks the filter matches. The index is asked for as many more candidates as the
+ * filter is expected to drop (the depth an unfiltered search scores, over the filter's share of
+ * the collection, with a margin), and only the matching ones are scored, beside the matching
+ * pending changes. Where that would ask for more candidates than the filter matches chunks, or
+ * where fewer than the depth match (a filter that favours chunks far from the query), every
+ * matching chunk is scored exactly instead, by the vectors the view holds in memory.
+ */
+export function nearestMatchingInView(view: AnnView, query: Float32Array, k: number, filter: CandidateFilter): IndexMatches {
+  const share = Math.min(1, filter.count / Math.max(1, view.index.size()));
+  const found = filter.count > 0 ? indexCandidates(view, query, k, FILTER_MARGIN / share, filter.count) : null;
+  if (found === null) return nearestOf(query, k, exactly(view, filter.all()));
+  const matching = filter.matching(found.candidates.map((candidate) => candidate.key));
+  const kept = found.candidates.filter((candidate) => matching.has(candidate.key));
+  if (kept.length < found.depth && !found.all) return nearestOf(query, k, exactly(view, filter.all()));
+  const pending = [...view.pending].filter((entry): entry is [bigint, Float32Array] => entry[1] !== null);
+  const pendingMatching = filter.matching(pending.map(([key]) => key));
+  for (const [key, vector] of pending) if (pendingMatching.has(key)) kept.push({ key, vector });
+  return nearestOf(query, k, kept);
+}
+
+interface Candidate {
+  readonly key: bigint;
+  readonly vector: Float32Array;
+}
+
+/**
+ * The index's best for a search of k (stale keys dropped), `widen` times as many as an unfiltered
+ * search asks for; null when that is more than `limit`, where scoring the `limit` chunks themselves
+ * costs less. `all` says the index gave every key it holds.
+ */
+function indexCandidates(view: AnnView, query: Float32Array, k: number, widen = 1, limit = Infinity):
+  { candidates: Candidate[]; depth: number; all: boolean } | null {
+  const candidates: Candidate[] = [];
+  const size = view.index.size();
+  if (size === 0) return { candidates, depth: 0, all: true };
+  const sparse = sparseQuery(query, view.columnsUpTo);
+  const columns = sparse !== null ? view.columns() : null;
+  const depth = columns !== null ? columnsRescoreDepth(k) : rescoreDepth(k);
+  // Stale keys among the matches are dropped, so ask for as many more as could be.
+  const widened = Math.ceil(depth * widen);
+  if (widened > limit) return null;
+  const wanted = Math.min(size, widened + view.pending.size);
+  const found = columns !== null ? columns.search(sparse!, wanted) : view.index.search(query, wanted, 1);
+  for (const key of found.keys) {
+    const vector = view.pending.has(key) ? undefined : view.vectors.get(key);
+    if (vector !== undefined) candidates.push({ key, vector });
+  }
+  return { candidates, depth, all: wanted === size };
+}
+
+/** Each of `keys` with its vector in the view: a pending change's own, else the index's; a key gone since is left out. */
+function exactly(view: AnnView, keys: readonly bigint[]): Candidate[] {
+  const candidates: Candidate[] = [];
+  for (const key of keys) {
+    const vector = view.pending.has(key) ? view.pending.get(key) : view.vectors.get(key);
+    if (vector !== null && vector !== undefined) candidates.push({ key, vector });
+  }
+  return candidates;
+}
+
+/** The k candidates nearest the query by exact cosine distance, nearest first. */
+function nearestOf(query: Float32Array, k: number, candidates: readonly Candidate[]): IndexMatches {
+  const distances = candidates.map((candidate) => cosineDistance(query, candidate.vector));
+  // Many candidates (every chunk a filter matches): the k-th distance from a typed sort of the
+  // numbers alone, then only those within it put in order.
+  const kth = candidates.length <= 4 * k ? Infinity : Float64Array.from(distances).sort()[k - 1]!;
+  const best = candidates.map((candidate, i) => ({ key: candidate.key, distance: distances[i]! }))
+    .filter((candidate) => candidate.distance <= kth)
+    .sort((a, b) => a.distance - b.distance).slice(0, k);
   return { keys: BigUint64Array.from(best, (c) => c.key), distances: Float32Array.from(best, (c) => c.distance) };
 }
 

@@ -12,7 +12,8 @@ import type { LexicalPostings } from './lexical-postings.ts';
 import { hasDirection } from '../query-vector.ts';
 import type { AnnIndexes } from './ann-index.ts';
 import type { CollectionSizes } from './collection-sizes.ts';
-import { nearestInView } from './ann-view.ts';
+import { nearestInView, nearestMatchingInView } from './ann-view.ts';
+import { filteredChunks } from './filtered-chunks.ts';
 import { approximateHits, MAX_K, searchVectors, type VectorSearch } from './vector-search.ts';
 
 /** The approximate index a search thread keeps, and the collection size from which it is used. */
@@ -86,18 +87,21 @@ export function fuseHybrid(vector: readonly RankedHit[], lexical: readonly Ranke
 }
 
 /**
- * The approximate index when it is usable (no metadata filter, collection large enough, index
- * caught up), else the exact KNN scan. A filter always takes the exact path, where sqlite-vec
- * ranks only the matching chunks. A collection is given an index only once it holds minChunks;
- * one that has an index keeps it.
+ * The approximate index when it is usable (collection large enough, index caught up), with a
+ * metadata filter too (ann-view.ts nearestMatchingInView); else the exact KNN scan, where
+ * sqlite-vec ranks only the chunks a filter matches. A collection is given an index only once it
+ * holds minChunks; one that has an index keeps it.
  */
 function nearestChunks(db: Database.Database, vector: VectorSearch, search: SqliteSearch, approximate: Approximate | null) {
   const identity = { name: search.collection, rowId: search.collectionRowId, createdAt: search.collectionCreatedAt, dimension: search.dimension };
-  if (approximate !== null && vector.filter === undefined &&
+  if (approximate !== null &&
     (approximate.indexes.holds(identity) || approximate.sizes.atLeast(search.collection, approximate.minChunks))) {
     const view = approximate.indexes.view(identity);
     if (view !== null && view.index.size() >= approximate.minChunks && view.index.size() + view.pending.size > 0) {
-      return approximateHits(db, vector, nearestInView(view, vector.vector, vector.k));
+      const matches = vector.filter === undefined
+        ? nearestInView(view, vector.vector, vector.k)
+        : nearestMatchingInView(view, vector.vector, vector.k, filteredChunks(db, vector.collection, vector.filter));
+      return approximateHits(db, vector, matches);
     }
   }
   return searchVectors(db, vector);

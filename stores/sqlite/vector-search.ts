@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import type { SearchHit } from '../../schema/domain.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
 import { HIT_COLUMNS, keyedRowsSql, rankKeyedRows, rowToHit, type HitRow, type KeyedHitRow } from './chunk-hits.ts';
+import { matchingChunksSql } from './filtered-chunks.ts';
 import { metadataFilterSql } from './metadata-filter.ts';
 import { vectorTableName } from './migrations.ts';
 
@@ -40,14 +41,15 @@ export function searchVectors(db: Database.Database, search: VectorSearch): Omit
        ORDER BY knn.distance, c.id`,
     ).all(blob, search.k) as HitRow[];
   } else {
-    const condition = metadataFilterSql(filter, 'c');
+    const condition = metadataFilterSql(filter, 'd');
     // sqlite-vec restricts the KNN scan to the rowids listed by `rowid IN (…)`, so only matching
     // chunks are ranked. Measured 20k × 384: ~5× faster than vec_distance_cosine over a join.
+    // The rowids are found through their documents (filtered-chunks.ts).
     rows = db.prepare(
       `WITH knn AS (
          SELECT rowid, distance FROM ${table}
          WHERE embedding MATCH ? AND k = ?
-           AND rowid IN (SELECT c.rowid FROM chunks c WHERE c.collection = ? AND ${condition.sql})
+           AND rowid IN (${matchingChunksSql(condition)})
        )
        SELECT ${HIT_COLUMNS}, 1 - knn.distance AS score
        FROM knn JOIN chunks c ON c.rowid = knn.rowid
