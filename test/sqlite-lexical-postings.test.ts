@@ -26,12 +26,12 @@ function seeded(seed: number): () => number {
 
 let jobs = 0;
 
-async function index(store: Store, collection: string, documentId: string, texts: readonly string[], title: string | null = null): Promise<void> {
+async function index(store: Store, collection: string, documentId: string, texts: readonly string[], title: string | null = null, metadata: Record<string, unknown> = {}): Promise<void> {
   const jobId = `job-${collection}-${documentId}-${jobs++}`;
   await store.createJob({ id: jobId, collection, documentId, priority: 'NORMAL' });
   await store.indexDocument({
     jobId,
-    document: { id: documentId, collection, title, mimeType: null, sourceUrl: null, metadata: {}, contentHash: null },
+    document: { id: documentId, collection, title, mimeType: null, sourceUrl: null, metadata, contentHash: null },
     embedder: EMBEDDER,
     chunks: texts.map((text, ordinal) => ({ id: `${documentId}:${ordinal}`, ordinal, text, heading: ordinal % 3 === 0 ? 'Stone river notes' : null, vector: new Float32Array([1, ordinal]) })),
   });
@@ -116,6 +116,28 @@ describe('Lexical postings kept between rankings', function () {
     await index(store, 'other', 'more', texts(40));
     compareAll(postings, 'kept', 'another collection written');
     assert.ok(postings.keptBytes >= kept, 'the changes were applied to the kept postings, not read again from nothing');
+  });
+
+  it('when a ranking has a metadata filter, should rank the matching chunks as FTS5 does over them alone, for a broad filter and a narrow one', async () => {
+    open();
+    // Twelve documents of 40 chunks: "low" holds two in three, "top" one in three, doc-5 alone n = 5.
+    for (let d = 0; d < 12; d++) await index(store, 'shelved', `doc-${d}`, texts(40), null, { shelf: d % 3 === 0 ? 'top' : 'low', n: d });
+    reader = new Database(dbPath, { readonly: true });
+    const postings = new LexicalPostings(reader);
+    const row = reader.prepare("SELECT id, created_at FROM collections WHERE name = 'shelved'").get() as { id: number; created_at: number };
+    const table = lexicalTableName(row.id);
+    for (const [filter, where, value] of [[{ shelf: 'low' }, "json_extract(c.metadata, '$.shelf') = ?", 'low'], [{ shelf: 'top' }, "json_extract(c.metadata, '$.shelf') = ?", 'top'], [{ n: 5 }, "json_extract(c.metadata, '$.n') = ?", 5]] as const) {
+      for (const words of queries) for (const k of [1, 5, 50]) {
+        const hits = reader.transaction(() => searchLexical(reader, {
+          collection: 'shelved', collectionRowId: row.id, collectionCreatedAt: row.created_at, text: words.join(' '), k, filter,
+        }, postings)).deferred();
+        const want = reader.prepare(
+          `SELECT c.id FROM ${table} JOIN chunks c ON c.rowid = ${table}.rowid
+           WHERE ${table} MATCH ? AND ${where} ORDER BY -bm25(${table}) DESC, c.id LIMIT ?`,
+        ).pluck().all(lexicalPhrases(words.join(' ')).join(' OR '), value, k) as string[];
+        assert.deepEqual(hits.map((hit) => hit.chunkId), want, `${JSON.stringify(filter)}: ${words.join(' ')} (k ${k})`);
+      }
+    }
   });
 
   it('when a deleted chunk\'s row id is used again by a new chunk, should score the new chunk and not the old', async () => {

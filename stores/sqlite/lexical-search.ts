@@ -19,6 +19,7 @@ import type Database from 'better-sqlite3';
 import type { SearchHit } from '../../schema/domain.ts';
 import { HIT_COLUMNS, keyedIdsSql, keyedRowsSql, rankKeyedRows, rowToHit, type HitRow, type KeyedHitRow } from './chunk-hits.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
+import { filteredChunks, FILTER_MARGIN } from './filtered-chunks.ts';
 import { metadataFilterSql, type SqlCondition } from './metadata-filter.ts';
 import { lexicalTableName } from './migrations.ts';
 import { capOf, commonPhrases, phrasesBelow, weighPhrases, type WeighedPhrase } from './lexical-pruning.ts';
@@ -67,22 +68,18 @@ const FILTERED_DEPTH_FACTOR = 4;
 
 /**
  * The k chunks of the collection with the best BM25, best first; score is -bm25 (higher is better).
- * With `postings` (the lexical search thread's), an unfiltered ranking sums the scores from the
- * postings kept there (lexical-postings.ts); otherwise, or when the query's words do not each
- * tokenize to one stem, FTS5 ranks in passes (below).
+ * With `postings` (the lexical search thread's), the ranking sums the scores from the postings
+ * kept there (lexical-postings.ts), a filtered one reading deeper and keeping the matching chunks
+ * (filteredFromPostings); otherwise, when the query's words do not each tokenize to one stem, or
+ * when a filter matches too few chunks for that, FTS5 ranks in passes (below).
  */
 export function searchLexical(db: Database.Database, search: LexicalSearch, postings: LexicalPostings | null = null): Omit<SearchHit, 'signals'>[] {
   const phrases = lexicalPhrases(search.text);
   if (phrases.length === 0) return [];
-  if (postings !== null && search.filter === undefined) {
-    const scores = postings.rank(
-      { name: search.collection, rowId: search.collectionRowId, createdAt: search.collectionCreatedAt },
-      phrases.map((phrase) => phrase.slice(1, -1)), search.k,
-    );
-    if (scores !== null) {
-      const rows = prepared(db, keyedRowsSql('1')).all(JSON.stringify([...scores.keys()]), search.collection) as KeyedHitRow[];
-      return rankKeyedRows(rows, scores);
-    }
+  if (postings !== null) {
+    const words = phrases.map((phrase) => phrase.slice(1, -1));
+    const hits = search.filter === undefined ? fromPostings(db, postings, search, words, search.k) : filteredFromPostings(db, postings, search, words);
+    if (hits !== null) return hits;
   }
   const table = lexicalTableName(search.collectionRowId);
   const condition = search.filter === undefined ? { sql: '1', params: [] } : metadataFilterSql(search.filter, 'c');
@@ -107,6 +104,40 @@ export function searchLexical(db: Database.Database, search: LexicalSearch, post
     else if (matches.cut !== -Infinity && depth === firstDepth) depth *= FILTERED_DEPTH_FACTOR;
     else return collectionRanking(db, table, search, phrases, condition);
   }
+}
+
+/** The k best chunks by the postings (null when the words do not each tokenize to one stem). */
+function fromPostings(db: Database.Database, postings: LexicalPostings, search: LexicalSearch, words: readonly string[], k: number): Omit<SearchHit, 'signals'>[] | null {
+  const scores = postings.rank({ name: search.collection, rowId: search.collectionRowId, createdAt: search.collectionCreatedAt }, words, k);
+  if (scores === null) return null;
+  const rows = prepared(db, keyedRowsSql('1')).all(JSON.stringify([...scores.keys()]), search.collection) as KeyedHitRow[];
+  return rankKeyedRows(rows, scores);
+}
+
+/** Past this depth a filtered ranking from the postings would check too many chunks against the filter: the passes rank it. */
+const FILTERED_POSTINGS_MAX_DEPTH = 5_000;
+
+/**
+ * A filtered ranking from the postings: the collection's best k over the filter's share (with
+ * FILTER_MARGIN), ranked exactly as the unfiltered ranking is, of which the matching ones are the
+ * answer when at least k match or the ranking held every match (a matching chunk ranked above the
+ * k-th matching one is among them). Null when fewer match, or the filter matches so few chunks
+ * that the depth would pass FILTERED_POSTINGS_MAX_DEPTH: the passes rank the filtered matches.
+ * The filter is evaluated per document (filtered-chunks.ts), then on these candidates alone.
+ */
+function filteredFromPostings(db: Database.Database, postings: LexicalPostings, search: LexicalSearch, words: readonly string[]): Omit<SearchHit, 'signals'>[] | null {
+  const filtered = filteredChunks(db, search.collection, search.filter!);
+  if (filtered.count === 0) return [];
+  const { rows } = indexTotals(db, lexicalTableName(search.collectionRowId));
+  const depth = Math.ceil(search.k * FILTER_MARGIN * Math.max(1, rows) / filtered.count);
+  if (depth > FILTERED_POSTINGS_MAX_DEPTH) return null;
+  const scores = postings.rank({ name: search.collection, rowId: search.collectionRowId, createdAt: search.collectionCreatedAt }, words, depth);
+  if (scores === null) return null;
+  const matching = filtered.matching([...scores.keys()].map(BigInt));
+  if (matching.size < search.k && scores.size >= depth) return null;
+  const kept = new Map([...scores].filter(([key]) => matching.has(BigInt(key))));
+  const keptRows = prepared(db, keyedRowsSql('1')).all(JSON.stringify([...kept.keys()]), search.collection) as KeyedHitRow[];
+  return rankKeyedRows(keptRows, kept).slice(0, search.k);
 }
 
 /** Every match in the collection scored and sorted, the filter applied before the sort. */
