@@ -255,6 +255,12 @@ try {
   const search100kIdleSeen = await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES);
   const vector100kIdle = await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES, 'VECTOR');
   log(`search at 100k chunks, idle: HYBRID p95 ${search100kIdle.p95} ms (words seen before ${search100kIdleSeen.p95}), VECTOR p95 ${vector100kIdle.p95} ms`);
+  // With a metadata filter: the pre-load puts one document in ten on the "rare" shelf.
+  const filtered100kIdle = {
+    common: await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES, 'HYBRID', { shelf: 'common' }),
+    rare: await searchIdle(asyncUrl, SEARCH_COLLECTION, queries, IDLE_QUERIES, 'HYBRID', { shelf: 'rare' }),
+  };
+  log(`search at 100k chunks, idle, filtered: HYBRID p95 ${filtered100kIdle.common.p95} ms (nine chunks in ten match), ${filtered100kIdle.rare.p95} ms (one in ten)`);
   // As many turns as at 10k, each into a collection of its own: one turn's mutation p99 moved by up
   // to 19 ms between turns minutes apart (2026-12-07, docs/pipeline-profile.md), so a single turn
   // said little about the 100k case against the 10k one's four.
@@ -320,7 +326,7 @@ try {
     sync, async10k, async100k, pages, steady, steadyRate: STEADY_RATE,
     otherLayout: { layout: OTHER_LAYOUT, run: otherLayout, cpuSeconds: otherLayoutCpu, searchDuring: searchOther },
     cpuSeconds: { sync: syncCpu, sections: sectionsCpu, pages: pagesCpu, rounds: syncCpus.map((sync, i) => ({ sync, sections: asyncCpus[i]! })), warmup: warmupCpus },
-    search: { idle10k: search10kIdle, duringSync10k: searchDuringSync, during10k: search10kBusy, idle100k: search100kIdle, idle100kWordsSeen: search100kIdleSeen, during100k: search100kBusy },
+    search: { idle10k: search10kIdle, duringSync10k: searchDuringSync, during10k: search10kBusy, idle100k: search100kIdle, idle100kWordsSeen: search100kIdleSeen, idle100kFiltered: filtered100kIdle, during100k: search100kBusy },
     vector100k: {
       idle: vector100kIdle, during: vector100kBusy, exactInProcessMs: quality.exactMs, recallAt10: quality.recall,
       recallQueries: quality.queries, indexCatchUpSeconds: annIndex.seconds, indexMegabytes: annIndex.megabytes,

@@ -91,7 +91,9 @@ export class Preloader {
       const id = `${this.collection}-preload-${this.loaded}`;
       const count = Math.min(CHUNKS_PER_DOCUMENT, total - this.loaded);
       const chunks = await this.source.chunks(this.loaded, count);
-      await writeDocument(this.store, identity, { id, collection: this.collection, title: 'preload', mimeType: 'text/markdown' }, chunks);
+      // One document in ten "rare", the rest "common": what the bench's filtered searches select.
+      const shelf = (this.loaded / CHUNKS_PER_DOCUMENT) % 10 === 0 ? 'rare' : 'common';
+      await writeDocument(this.store, identity, { id, collection: this.collection, title: 'preload', mimeType: 'text/markdown', metadata: { shelf } }, chunks);
       this.loaded += count;
     }
   }
@@ -101,14 +103,14 @@ export class Preloader {
 export async function writeDocument(
   store: Store,
   embedder: EmbedderIdentity,
-  document: { readonly id: string; readonly collection: string; readonly title: string; readonly mimeType: string },
+  document: { readonly id: string; readonly collection: string; readonly title: string; readonly mimeType: string; readonly metadata?: Record<string, string> },
   chunks: readonly PreloadChunk[],
 ): Promise<void> {
   const { id, collection } = document;
   await store.createJob({ id, collection, documentId: id, priority: 'NORMAL' });
   await store.indexDocument({
     jobId: id,
-    document: { ...document, sourceUrl: null, metadata: {}, contentHash: null },
+    document: { ...document, sourceUrl: null, metadata: document.metadata ?? {}, contentHash: null },
     embedder,
     chunks: chunks.map((chunk, i) => ({ id: `${id}-${i}`, ordinal: i, text: chunk.text, heading: null, vector: chunk.vector })),
   });

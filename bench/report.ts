@@ -36,7 +36,7 @@ export interface BenchResult {
     /** Each measured round's, and each warm-up's (not counted in sync and sections). */
     readonly rounds?: readonly RoundCpu[]; readonly warmup?: readonly RoundCpu[];
   };
-  readonly search: { readonly idle10k: LatencySummary; readonly duringSync10k: LatencySummary; readonly during10k: LatencySummary; readonly idle100k: LatencySummary; readonly idle100kWordsSeen?: LatencySummary; readonly during100k: LatencySummary };
+  readonly search: { readonly idle10k: LatencySummary; readonly duringSync10k: LatencySummary; readonly during10k: LatencySummary; readonly idle100k: LatencySummary; readonly idle100kWordsSeen?: LatencySummary; readonly idle100kFiltered?: { readonly common: LatencySummary; readonly rare: LatencySummary }; readonly during100k: LatencySummary };
   /** At 100k chunks: VECTOR mode through the approximate index, exact KNN in-process, recall@10, index build. */
   readonly vector100k: {
     readonly idle: LatencySummary;
@@ -125,6 +125,10 @@ export function printReport(result: BenchResult): void {
     // The same queries again: each word's postings kept by then, as for the searches during ingestion.
     ...(search.idle100kWordsSeen === undefined ? [] : [['search idle, words seen before', '', '', latency(search.idle100kWordsSeen),
       `p95 ≤ 10: ${check(search.idle100kWordsSeen.p95 <= 10)}`] as [string, string, string, string, string]]),
+    ...(search.idle100kFiltered === undefined ? [] : [
+      ['search idle with a filter matching 9 in 10 chunks', '', '', latency(search.idle100kFiltered.common), 'reported'],
+      ['search idle with a filter matching 1 in 10 chunks', '', '', latency(search.idle100kFiltered.rare), 'reported'],
+    ] as [string, string, string, string, string][]),
     ['search during ingestion p50/p95/p99', latency(search.duringSync10k), latency(search.during10k), latency(search.during100k),
       `100k p95 ≤ 50: ${check(search.during100k.p95 <= 50)}; ≤ 1.5× idle: ${check(search.during100k.p95 <= 1.5 * idleSeen.p95)} (${(search.during100k.p95 / idleSeen.p95).toFixed(2)}×)`],
     ['VECTOR search idle (approximate)', '', '', latency(vector100k.idle), `p95 ≤ 10: ${check(vector100k.idle.p95 <= 10)}`],

@@ -6,29 +6,32 @@ import { postJson } from './http-post.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 import { startWorkerThread } from '../supervisor/node-command.ts';
 
-const SEARCH = 'query($c: String!, $q: String!, $m: SearchMode, $k: Int) { search(collection: $c, query: $q, k: $k, mode: $m) { chunkId score } }';
+const SEARCH = 'query($c: String!, $q: String!, $m: SearchMode, $k: Int, $f: JSON) { search(collection: $c, query: $q, k: $k, mode: $m, filter: $f) { chunkId score } }';
+
+/** A metadata filter for the search (`search(filter:)`): field → value. */
+export type BenchFilter = Readonly<Record<string, string | number | boolean>>;
 
 /** HYBRID is the API's default; VECTOR shows the vector index alone. */
 export type BenchMode = 'HYBRID' | 'VECTOR' | 'LEXICAL';
 
 /** One search through the API; its hits (chunk id, score). */
-export async function searchHits(url: string, collection: string, query: string, mode: BenchMode, k: number): Promise<{ chunkId: string; score: number }[]> {
+export async function searchHits(url: string, collection: string, query: string, mode: BenchMode, k: number, filter?: BenchFilter): Promise<{ chunkId: string; score: number }[]> {
   const body = await postJson<{ data?: { search: { chunkId: string; score: number }[] }; errors?: { message: string }[] }>(
-    url, { query: SEARCH, variables: { c: collection, q: query, m: mode, k } });
+    url, { query: SEARCH, variables: { c: collection, q: query, m: mode, k, f: filter ?? null } });
   if (body.errors?.length || !body.data?.search.length) throw new Error(`search failed: ${JSON.stringify(body.errors ?? body)}`);
   return body.data.search;
 }
 
-async function searchOnce(url: string, collection: string, query: string, mode: BenchMode): Promise<number> {
+async function searchOnce(url: string, collection: string, query: string, mode: BenchMode, filter?: BenchFilter): Promise<number> {
   const t0 = performance.now();
-  await searchHits(url, collection, query, mode, 5);
+  await searchHits(url, collection, query, mode, 5, filter);
   return performance.now() - t0;
 }
 
-/** `count` queries on an otherwise idle system. */
-export async function searchIdle(url: string, collection: string, queries: readonly string[], count: number, mode: BenchMode = 'HYBRID'): Promise<LatencySummary> {
+/** `count` queries on an otherwise idle system, each with `filter` when given. */
+export async function searchIdle(url: string, collection: string, queries: readonly string[], count: number, mode: BenchMode = 'HYBRID', filter?: BenchFilter): Promise<LatencySummary> {
   const samples: number[] = [];
-  for (let i = 0; i < count; i++) samples.push(await searchOnce(url, collection, queries[i % queries.length]!, mode));
+  for (let i = 0; i < count; i++) samples.push(await searchOnce(url, collection, queries[i % queries.length]!, mode, filter));
   return summarize(samples);
 }
 
