@@ -78,7 +78,7 @@ export function searchLexical(db: Database.Database, search: LexicalSearch, post
   if (phrases.length === 0) return [];
   if (postings !== null) {
     const words = phrases.map((phrase) => phrase.slice(1, -1));
-    const hits = search.filter === undefined ? fromPostings(db, postings, search, words, search.k) : filteredFromPostings(db, postings, search, words);
+    const hits = search.filter === undefined ? fromPostings(db, postings, search, words) : filteredFromPostings(db, postings, search, words);
     if (hits !== null) return hits;
   }
   const table = lexicalTableName(search.collectionRowId);
@@ -106,9 +106,12 @@ export function searchLexical(db: Database.Database, search: LexicalSearch, post
   }
 }
 
+/** The collection as the postings know it. */
+const postingsCollection = (search: LexicalSearch) => ({ name: search.collection, rowId: search.collectionRowId, createdAt: search.collectionCreatedAt });
+
 /** The k best chunks by the postings (null when the words do not each tokenize to one stem). */
-function fromPostings(db: Database.Database, postings: LexicalPostings, search: LexicalSearch, words: readonly string[], k: number): Omit<SearchHit, 'signals'>[] | null {
-  const scores = postings.rank({ name: search.collection, rowId: search.collectionRowId, createdAt: search.collectionCreatedAt }, words, k);
+function fromPostings(db: Database.Database, postings: LexicalPostings, search: LexicalSearch, words: readonly string[]): Omit<SearchHit, 'signals'>[] | null {
+  const scores = postings.rank(postingsCollection(search), words, search.k);
   if (scores === null) return null;
   const rows = prepared(db, keyedRowsSql('1')).all(JSON.stringify([...scores.keys()]), search.collection) as KeyedHitRow[];
   return rankKeyedRows(rows, scores);
@@ -131,7 +134,7 @@ function filteredFromPostings(db: Database.Database, postings: LexicalPostings, 
   const { rows } = indexTotals(db, lexicalTableName(search.collectionRowId));
   const depth = Math.ceil(search.k * FILTER_MARGIN * Math.max(1, rows) / filtered.count);
   if (depth > FILTERED_POSTINGS_MAX_DEPTH) return null;
-  const scores = postings.rank({ name: search.collection, rowId: search.collectionRowId, createdAt: search.collectionCreatedAt }, words, depth);
+  const scores = postings.rank(postingsCollection(search), words, depth);
   if (scores === null) return null;
   const matching = filtered.matching([...scores.keys()].map(BigInt));
   if (matching.size < search.k && scores.size >= depth) return null;
