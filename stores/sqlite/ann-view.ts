@@ -98,13 +98,13 @@ export function nearestMatchingInView(view: AnnView, query: Float32Array, k: num
   const share = Math.min(1, filter.count / Math.max(1, view.index.size()));
   const found = filter.count > 0 ? indexCandidates(view, query, k, FILTER_MARGIN / share, filter.count) : null;
   if (found === null) return nearestOf(query, k, exactly(view, filter.all()));
-  const matching = filter.matching(found.candidates.map((candidate) => candidate.key));
+  // The index's candidates and the pending changes asked about at once: one query.
+  const pending: Candidate[] = [];
+  for (const [key, vector] of view.pending) if (vector !== null) pending.push({ key, vector });
+  const matching = filter.matching([...found.candidates, ...pending].map((candidate) => candidate.key));
   const kept = found.candidates.filter((candidate) => matching.has(candidate.key));
   if (kept.length < found.depth && !found.all) return nearestOf(query, k, exactly(view, filter.all()));
-  const pending = [...view.pending].filter((entry): entry is [bigint, Float32Array] => entry[1] !== null);
-  const pendingMatching = filter.matching(pending.map(([key]) => key));
-  for (const [key, vector] of pending) if (pendingMatching.has(key)) kept.push({ key, vector });
-  return nearestOf(query, k, kept);
+  return nearestOf(query, k, [...kept, ...pending.filter((candidate) => matching.has(candidate.key))]);
 }
 
 interface Candidate {
