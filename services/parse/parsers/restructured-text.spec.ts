@@ -120,12 +120,46 @@ describe('parseRestructuredText', () => {
     assert.equal(doc.title, null);
   });
 
+  it('should read substitution references as their definitions, wherever those are, and an undefined one as its name', () => {
+    const doc = parseRestructuredText([
+      'The |Project| build runs on |version|, see |docs|_ and ``|literal|``.',
+      '',
+      '|VS_DEFAULT| Registered |reg| and |ellipsis| |logo|',
+      '',
+      '| a line block stays | as it is',
+      '',
+      '.. |project| replace:: CMake',
+      '.. |VS_DEFAULT| replace::',
+      '   By default this generator uses the 64-bit variant',
+      '   on x64 hosts.',
+      '.. |docs|   replace:: **the manual**',
+      '.. |reg| unicode:: U+00AE .. registered sign',
+      '.. |ellipsis| unicode:: 0x2026 x2026 &#x2026; 8230',
+      '.. |logo| image:: logo.png',
+      '   :alt: the logo',
+    ].join('\n'));
+    assert.deepEqual(doc.sections.map((each) => each.text), [
+      'The CMake build runs on version, see the manual and |literal|.\n\n'
+      + 'By default this generator uses the 64-bit variant on x64 hosts. Registered ® and ………… the logo\n\n'
+      + '| a line block stays | as it is',
+    ]);
+  });
+
+  it('should add at most as much text through substitutions as the document holds', () => {
+    const definition = 'x'.repeat(10_000);
+    const references = '|big| '.repeat(10_000);
+    const input = `${references}\n\n.. |big| replace:: ${definition}\n`;
+    const text = parseRestructuredText(input).sections.reduce((sum, each) => sum + each.text.length, 0);
+    assert.ok(text <= 2 * input.length, `${text} characters from ${input.length}`);
+    assert.ok(text > input.length, 'references within the bound are expanded');
+  });
+
   it('should read hostile input of 1 MB in one pass', function () {
     // Runs of marks that open markup and never close it: a reading that tried each from every
     // position would take minutes at this size.
     this.timeout(20_000);
     const size = 1_000_000;
-    const hostile = ['`'.repeat(size), ':a:`'.repeat(size / 4), '.. '.repeat(size / 3), '*'.repeat(size), '=\n'.repeat(size / 2), `${'a'.repeat(size / 2)}\n${'='.repeat(size / 2)}`];
+    const hostile = ['`'.repeat(size), ':a:`'.repeat(size / 4), '.. '.repeat(size / 3), '*'.repeat(size), '|'.repeat(size), '|a| '.repeat(size / 4), '=\n'.repeat(size / 2), `${'a'.repeat(size / 2)}\n${'='.repeat(size / 2)}`];
     for (const input of hostile) {
       const doc = parseRestructuredText(input);
       const text = doc.sections.reduce((sum, each) => sum + each.text.length, 0);

@@ -1,4 +1,5 @@
 import type { ParsedDocument } from '../parsed-document.ts';
+import { Substitutions } from './restructured-text-substitutions.ts';
 import { SectionBuilder } from './section-builder.ts';
 import { WORD_CHARACTER } from './words.ts';
 
@@ -18,15 +19,18 @@ import { WORD_CHARACTER } from './words.ts';
  *   are dropped, and so are directives with nothing to read (`toctree`, `index`, `raw`, `image` …);
  * - inline markup reads as its text: roles (`` :ref:`Install <install>` `` → "Install"),
  *   hyperlink references, inline literals, emphasis; a paragraph's `::` (a literal block follows)
- *   reads as `:`, and table borders and transitions are dropped.
+ *   reads as `:`, and table borders and transitions are dropped;
+ * - substitution references read as their definitions' text (restructured-text-substitutions.ts).
  */
 export function parseRestructuredText(source: string): ParsedDocument {
   const lines = source.replace(/\r\n?/g, '\n').split('\n');
   const builder = new SectionBuilder();
+  const substitutions = Substitutions.read(lines);
+  const read = (text: string) => inlineText(substitutions.expand(text));
   const styles: string[] = [];
   let paragraph: string[] = [];
   const flush = () => {
-    if (paragraph.length > 0) builder.block(inlineText(paragraph.join('\n')));
+    if (paragraph.length > 0) builder.block(read(paragraph.join('\n')));
     paragraph = [];
   };
   let i = 0;
@@ -40,14 +44,14 @@ export function parseRestructuredText(source: string): ParsedDocument {
     const title = paragraph.length === 0 ? titleAt(lines, i) : null;
     if (title !== null) {
       if (!styles.includes(title.style)) styles.push(title.style);
-      builder.heading(styles.indexOf(title.style) + 1, inlineText(title.text));
+      builder.heading(styles.indexOf(title.style) + 1, read(title.text));
       i = title.next;
       continue;
     }
     const explicit = /^(\s*)\.\.(?:\s|$)/.exec(line);
     if (explicit !== null) {
       flush();
-      i = explicitMarkup(lines, i, explicit[1]!.length, (text) => builder.block(inlineText(text)));
+      i = explicitMarkup(lines, i, explicit[1]!.length, (text) => builder.block(read(text)));
       continue;
     }
     if (isAdornment(line) || TABLE_BORDER.test(line)) {
