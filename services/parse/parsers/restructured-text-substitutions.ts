@@ -13,9 +13,12 @@
  */
 
 /** `.. |name| directive:: argument` (the name holds no `|`; its ends are not white space). */
-const DEFINITION = /^(\s*)\.\.\s+\|(\S(?:[^|]*\S)?)\|\s+([\w:-]+)::(?:\s+(.*))?$/;
-/** An inline literal (left as it is) or a reference: `|name|`, optionally a link (`_`, `__`), between word boundaries as docutils draws them. */
-const LITERAL_OR_REFERENCE = /``[^`]+``|(?<=^|[\s'"([{<\-/:])\|(\S(?:[^|]*?\S)?)\|(?:__?)?(?=$|[\s'")\]}>\-/:.,;!?\\])/gm;
+const DEFINITION = /^(\s*)\.\.\s+\|([^|\s](?:[^|]*[^|\s])?)\|\s+([\w:-]+)::(?:\s+(.*))?$/;
+/**
+ * An inline literal (left as it is) or a reference: `|name|` on one line, optionally a link (`_`,
+ * `__`), between word boundaries as docutils draws them; `a || b` (a table's "or") is none.
+ */
+const LITERAL_OR_REFERENCE = /``[^`]+``|(?<=^|[\s'"([{<\-/:])\|([^|\s](?:[^|\n]*?[^|\s])?)\|(?:__?)?(?=$|[\s'")\]}>\-/:.,;!?\\])/gm;
 /** A character code of the unicode directive: `U+00A9`, `0xA9`, `x`, `\x`, `\u`, `&#xA9;`, or decimal. */
 const CHARACTER_CODE = /^(?:(?:0x|x|\\x|U\+|u|\\u)([0-9a-f]+)|&#x([0-9a-f]+);|(\d+))$/i;
 

@@ -127,6 +127,7 @@ describe('parseRestructuredText', () => {
       '|VS_DEFAULT| Registered |reg| and |ellipsis| |logo|',
       '',
       '| a line block stays | as it is',
+      'Off || Not Defined  |  YES',
       '',
       '.. |project| replace:: CMake',
       '.. |VS_DEFAULT| replace::',
@@ -141,7 +142,7 @@ describe('parseRestructuredText', () => {
     assert.deepEqual(doc.sections.map((each) => each.text), [
       'The CMake build runs on version, see the manual and |literal|.\n\n'
       + 'By default this generator uses the 64-bit variant on x64 hosts. Registered ® and ………… the logo\n\n'
-      + '| a line block stays | as it is',
+      + '| a line block stays | as it is\nOff || Not Defined  |  YES',
     ]);
   });
 
