@@ -10,6 +10,7 @@
  * size limit.
  */
 import { createRequire } from 'node:module';
+import { KeySlots } from './key-slots.ts';
 
 const usearch = createRequire(import.meta.url)('usearch') as typeof import('usearch');
 
@@ -17,88 +18,68 @@ const usearch = createRequire(import.meta.url)('usearch') as typeof import('usea
 const CODE_SCALE = 127;
 
 export class FlatIndex {
-  /** Slot i holds keys[i] and the codes at i × dimension; slots below `count` are live. */
-  private keys: BigUint64Array;
+  /** Slot i's codes at i × dimension. */
   private codes: Int8Array;
-  private count = 0;
-  private readonly slotOf = new Map<bigint, number>();
+  private readonly slots: KeySlots;
 
   constructor(private readonly dimension: number, capacity = 1024) {
-    this.keys = new BigUint64Array(capacity);
+    this.slots = new KeySlots(capacity);
     this.codes = new Int8Array(capacity * dimension);
   }
 
   size(): number {
-    return this.count;
+    return this.slots.size;
   }
 
   contains(key: bigint): boolean {
-    return this.slotOf.has(key);
+    return this.slots.has(key);
   }
 
   /** Every key held, in slot order. */
   keysHeld(): BigUint64Array {
-    return this.keys.slice(0, this.count);
+    return this.slots.held();
   }
 
   /** Adds each key's vector (`vectors` holds them one after another); a key already held is replaced. */
   add(keys: BigUint64Array, vectors: Float32Array): void {
     if (vectors.length !== keys.length * this.dimension) throw new Error(`${keys.length} keys need ${keys.length * this.dimension} values, got ${vectors.length}`);
-    this.reserve(this.count + keys.length);
+    this.reserve(this.slots.size + keys.length);
     keys.forEach((key, i) => {
-      let slot = this.slotOf.get(key);
-      if (slot === undefined) {
-        slot = this.count++;
-        this.slotOf.set(key, slot);
-        this.keys[slot] = key;
-      }
+      const slot = this.slots.slotFor(key);
       encode(vectors.subarray(i * this.dimension, (i + 1) * this.dimension), this.codes.subarray(slot * this.dimension, (slot + 1) * this.dimension));
     });
   }
 
   /** Removes the key, moving the last slot into its place so live slots stay one run. */
   remove(key: bigint): void {
-    const slot = this.slotOf.get(key);
-    if (slot === undefined) return;
-    this.slotOf.delete(key);
-    const last = --this.count;
-    if (slot !== last) {
-      const moved = this.keys[last]!;
-      this.keys[slot] = moved;
-      this.slotOf.set(moved, slot);
-      this.codes.copyWithin(slot * this.dimension, last * this.dimension, (last + 1) * this.dimension);
-    }
+    const move = this.slots.remove(key);
+    if (move === null || move.to === move.from) return;
+    this.codes.copyWithin(move.to * this.dimension, move.from * this.dimension, (move.from + 1) * this.dimension);
   }
 
   /** Removes up to `count` keys from the last slots (no slot moves) and returns them. */
   takeLast(count: number): BigUint64Array {
-    const taken = this.keys.slice(Math.max(0, this.count - count), this.count);
-    for (const key of taken) this.slotOf.delete(key);
-    this.count -= taken.length;
-    return taken;
+    return this.slots.takeLast(count);
   }
 
   /** The `k` keys whose codes are nearest the query's by cosine, nearest first. */
   search(vector: Float32Array, k: number, threads: number): { keys: BigUint64Array; distances: Float32Array } {
-    const wanted = Math.min(k, this.count);
+    const wanted = Math.min(k, this.slots.size);
     if (wanted === 0) return { keys: new BigUint64Array(0), distances: new Float32Array(0) };
     // A fresh array for the query, and the codes from offset 0: the native scan reads both from the
     // start of their buffers, whatever a view's offset.
     const query = new Int8Array(this.dimension);
     encode(vector, query);
-    const found = usearch.exactSearch(this.codes.subarray(0, this.count * this.dimension), query, this.dimension, wanted, usearch.MetricKind.Cos, threads) as { keys: BigUint64Array; distances: Float32Array };
-    return { keys: BigUint64Array.from(found.keys, (slot) => this.keys[Number(slot)]!), distances: found.distances };
+    const found = usearch.exactSearch(this.codes.subarray(0, this.slots.size * this.dimension), query, this.dimension, wanted, usearch.MetricKind.Cos, threads) as { keys: BigUint64Array; distances: Float32Array };
+    return { keys: BigUint64Array.from(found.keys, (slot) => this.slots.keyAt(Number(slot))), distances: found.distances };
   }
 
-  /** Room for `needed` vectors, doubling so that adding one at a time stays cheap. */
+  /** Room for `needed` vectors. */
   private reserve(needed: number): void {
-    if (needed <= this.keys.length) return;
-    const capacity = Math.max(needed, this.keys.length * 2);
-    const keys = new BigUint64Array(capacity);
-    keys.set(this.keys.subarray(0, this.count));
+    const capacity = this.slots.grownCapacity(needed);
+    if (capacity === null) return;
     const codes = new Int8Array(capacity * this.dimension);
-    codes.set(this.codes.subarray(0, this.count * this.dimension));
-    this.keys = keys;
+    codes.set(this.codes.subarray(0, this.slots.size * this.dimension));
     this.codes = codes;
   }
 }

@@ -11,6 +11,7 @@
  */
 
 import { encode } from './flat-index.ts';
+import { KeySlots } from './key-slots.ts';
 
 /**
  * A query with at most one component in this many non-zero is scored by the columns. At 384
@@ -46,12 +47,10 @@ export function sparseQuery(vector: Float32Array, most: number): SparseQuery | n
 }
 
 export class VectorColumns {
-  /** Slot i holds keys[i], its codes at columns[d][i] and the inverse of their length; slots below `count` are live. */
+  /** Slot i's codes at columns[d][i], and the inverse of their length. */
   private columns: Int8Array[];
   private inverseLengths: Float32Array;
-  private keys: BigUint64Array;
-  private count = 0;
-  private readonly slotOf = new Map<bigint, number>();
+  private readonly slots: KeySlots;
   /** One score per slot, reused by every search. */
   private scores = new Float32Array(0);
   /** One vector's codes, reused by every set. */
@@ -60,28 +59,23 @@ export class VectorColumns {
   constructor(readonly dimension: number, capacity = 1024) {
     this.columns = Array.from({ length: dimension }, () => new Int8Array(capacity));
     this.inverseLengths = new Float32Array(capacity);
-    this.keys = new BigUint64Array(capacity);
+    this.slots = new KeySlots(capacity);
     this.codes = new Int8Array(dimension);
   }
 
   size(): number {
-    return this.count;
+    return this.slots.size;
   }
 
   /** Bytes held: the codes, keys, lengths and scores, and a map entry a key. */
   bytes(): number {
-    return this.keys.length * (this.dimension + 8 + 4 + 4) + this.count * 80;
+    return this.slots.capacity * (this.dimension + 8 + 4 + 4) + this.slots.size * 80;
   }
 
   /** Sets the key's vector, in place of the one it had. */
   set(key: bigint, vector: Float32Array): void {
-    let slot = this.slotOf.get(key);
-    if (slot === undefined) {
-      this.reserve(this.count + 1);
-      slot = this.count++;
-      this.slotOf.set(key, slot);
-      this.keys[slot] = key;
-    }
+    if (!this.slots.has(key)) this.reserve(this.slots.size + 1);
+    const slot = this.slots.slotFor(key);
     // The codes the scan of flat-index.ts would hold, one into each column.
     encode(vector, this.codes);
     let squares = 0;
@@ -96,16 +90,10 @@ export class VectorColumns {
 
   /** Removes the key, moving the last slot into its place so live slots stay one run. */
   delete(key: bigint): void {
-    const slot = this.slotOf.get(key);
-    if (slot === undefined) return;
-    this.slotOf.delete(key);
-    const last = --this.count;
-    if (slot === last) return;
-    const moved = this.keys[last]!;
-    this.keys[slot] = moved;
-    this.slotOf.set(moved, slot);
-    this.inverseLengths[slot] = this.inverseLengths[last]!;
-    for (const column of this.columns) column[slot] = column[last]!;
+    const move = this.slots.remove(key);
+    if (move === null || move.to === move.from) return;
+    this.inverseLengths[move.to] = this.inverseLengths[move.from]!;
+    for (const column of this.columns) column[move.to] = column[move.from]!;
   }
 
   /**
@@ -113,8 +101,8 @@ export class VectorColumns {
    * distances over the codes (the caller scores them again with their float32 vectors).
    */
   search(query: SparseQuery, wanted: number): { keys: BigUint64Array; distances: Float32Array } {
-    const n = this.count;
-    if (this.scores.length < n) this.scores = new Float32Array(this.keys.length);
+    const n = this.slots.size;
+    if (this.scores.length < n) this.scores = new Float32Array(this.slots.capacity);
     const scores = this.scores;
     const { dimensions, weights } = query;
     // Up to four columns a pass: a pass reads and writes every score, which costs as much as
@@ -135,26 +123,24 @@ export class VectorColumns {
     queryLength = Math.sqrt(queryLength);
     const best = bestSlots(scores, this.inverseLengths, n, Math.min(wanted, n));
     return {
-      keys: BigUint64Array.from(best.slots, (slot) => this.keys[slot]!),
+      keys: BigUint64Array.from(best.slots, (slot) => this.slots.keyAt(slot)),
       distances: Float32Array.from(best.similarities, (similarity) => queryLength === 0 ? 1 : 1 - similarity / queryLength),
     };
   }
 
-  /** Room for `needed` vectors, doubling so that adding one at a time stays cheap. */
+  /** Room for `needed` vectors. */
   private reserve(needed: number): void {
-    if (needed <= this.keys.length) return;
-    const capacity = Math.max(needed, this.keys.length * 2, 1024);
+    const capacity = this.slots.grownCapacity(needed, 1024);
+    if (capacity === null) return;
+    const count = this.slots.size;
     this.columns = this.columns.map((column) => {
       const grown = new Int8Array(capacity);
-      grown.set(column.subarray(0, this.count));
+      grown.set(column.subarray(0, count));
       return grown;
     });
     const inverseLengths = new Float32Array(capacity);
-    inverseLengths.set(this.inverseLengths.subarray(0, this.count));
+    inverseLengths.set(this.inverseLengths.subarray(0, count));
     this.inverseLengths = inverseLengths;
-    const keys = new BigUint64Array(capacity);
-    keys.set(this.keys.subarray(0, this.count));
-    this.keys = keys;
   }
 }
 
