@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Embedder } from '../embedders/embedder.ts';
+import type { MetadataFilter } from '../schema/metadata-filter.ts';
 import type { Store } from '../stores/store.ts';
 import { FLAT_MAX_CHUNKS } from '../stores/sqlite/ann-index.ts';
 import { summarize, type LatencySummary } from './stats.ts';
@@ -46,18 +47,20 @@ export async function waitForAnnIndex(dataDir: string, dbPath: string, collectio
 /**
  * recall@10: the share of the 10 approximate VECTOR hits that belong in the exact top 10. Duplicate
  * vectors make ids ambiguous (the pre-load repeats texts), so a hit counts when its score reaches
- * the exact 10th score. Also times the exact search in-process, for comparison.
+ * the exact 10th score. Also times the exact search in-process, for comparison. With a `filter`,
+ * the exact top 10 is of the matching chunks (the approximate search is given the same filter).
  */
 export async function recallAt10(
   collection: string, exactStore: Store, embedder: Embedder, queries: readonly string[],
   approximate: (query: string, vector: Float32Array) => Promise<readonly { score: number }[]>,
+  filter?: MetadataFilter,
 ): Promise<{ recall: number; queries: number; exactMs: LatencySummary }> {
   let found = 0;
   const exactMs: number[] = [];
   for (const query of queries) {
     const [vector] = await embedder.embed([query]);
     const t0 = performance.now();
-    const exact = await exactStore.search({ collection, vector: vector!, k: 10, mode: 'VECTOR' });
+    const exact = await exactStore.search({ collection, vector: vector!, k: 10, mode: 'VECTOR', ...(filter === undefined ? {} : { filter }) });
     exactMs.push(performance.now() - t0);
     const hits = await approximate(query, vector!);
     const floor = exact.at(-1)!.score - 1e-5;

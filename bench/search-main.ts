@@ -4,7 +4,9 @@
  * KNN, VECTOR through the approximate index and HYBRID, p50/p95 idle and while two processes
  * write through indexDocument at full speed (the index actors' write; with the write-ahead log's
  * largest size meanwhile), recall@10 against exact on the same queries, and the index's catch-up
- * time and size. Searches go through the store as the gateway calls it (its search thread).
+ * time and size, and each mode idle with a metadata filter matching nine chunks in ten and one in
+ * ten (with VECTOR's recall@10 against exact over the matching chunks). Searches go through the
+ * store as the gateway calls it (its search thread).
  * Last, VECTOR while two processes write distinct texts into the searched collection itself at
  * BENCH_SEARCH_FOLLOW_RATE chunks/s together (default 900, about the pipeline's pace in
  * `npm run bench`): the graph must follow those writes, or searches run exact. LEXICAL is also
@@ -19,6 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HashingEmbedder } from '../embedders/hashing-embedder.ts';
 import type { SearchMode } from '../schema/domain.ts';
+import type { MetadataFilter } from '../schema/metadata-filter.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import type { Store } from '../stores/store.ts';
 import { recallAt10, waitForAnnIndex } from './ann-quality.ts';
@@ -39,6 +42,9 @@ const TEXTS = preloadTextsOf(process.env);
 const FOLLOW_RATE = Number(process.env.BENCH_SEARCH_FOLLOW_RATE ?? 900);
 const FLAT_MAX = Number(process.env.BENCH_SEARCH_FLAT_MAX ?? FLAT_MAX_CHUNKS);
 const QUERIES = 200;
+/** The pre-load's shelves (bench/preload.ts): "common" holds nine documents in ten, "rare" one. */
+const SHELVES = ['common', 'rare'] as const;
+const FILTERED_RECALL_QUERIES = 50;
 const COLLECTION = 'search';
 const started = Date.now();
 const log = (message: string) => console.error(`[bench:search ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
@@ -74,11 +80,11 @@ try {
   const index = await waitForAnnIndex(dataDir, dbPath, COLLECTION, 1_800_000, FLAT_MAX);
   log(`approximate index caught up in ${index.seconds} s, ${index.megabytes} MB saved`);
 
-  const timed = async (store: Store, mode: SearchMode, count = QUERIES): Promise<LatencySummary> => {
+  const timed = async (store: Store, mode: SearchMode, count = QUERIES, filter?: MetadataFilter): Promise<LatencySummary> => {
     const samples: number[] = [];
     for (let i = 0; i < count; i++) {
       const t0 = performance.now();
-      await store.search({ collection: COLLECTION, mode, vector: vectors[i % vectors.length]!, text: queries[i % vectors.length]!, k: 10 });
+      await store.search({ collection: COLLECTION, mode, vector: vectors[i % vectors.length]!, text: queries[i % vectors.length]!, k: 10, ...(filter === undefined ? {} : { filter }) });
       samples.push(performance.now() - t0);
     }
     return summarize(samples);
@@ -94,6 +100,22 @@ try {
   };
   log(`idle p95: exact ${idle.exact.p95}, VECTOR ${idle.vector.p95}, HYBRID ${idle.hybrid.p95}, LEXICAL ${idle.lexical.p95} ` +
     `(words seen the first time ${idle.lexicalFirstSeen.p95}; through FTS5's bm25 alone ${idle.lexicalFts5.p95}) ms`);
+
+  // With a metadata filter: the pre-load puts one document in ten on the "rare" shelf, the rest on
+  // the "common" one. Each shelf's VECTOR recall is against the exact top 10 of its own chunks, over
+  // fewer queries than are timed: an exact search at 1M takes about a second.
+  const filtered: Record<string, { recallAt10: number; recallQueries: number; exact: LatencySummary; vector: LatencySummary; lexical: LatencySummary; hybrid: LatencySummary }> = {};
+  for (const shelf of SHELVES) {
+    const filter = { shelf };
+    const recall = await recallAt10(COLLECTION, exact, embedder, queries.slice(0, FILTERED_RECALL_QUERIES),
+      (query, vector) => gateway.search({ collection: COLLECTION, mode: 'VECTOR', vector, text: query, k: 10, filter }), filter);
+    const result = filtered[shelf] = {
+      recallAt10: recall.recall, recallQueries: recall.queries, exact: recall.exactMs, vector: await timed(gateway, 'VECTOR', QUERIES, filter),
+      lexical: await timed(gateway, 'LEXICAL', QUERIES, filter), hybrid: await timed(gateway, 'HYBRID', QUERIES, filter),
+    };
+    log(`idle with the filter shelf = ${shelf} p95: exact ${result.exact.p95}, VECTOR ${result.vector.p95} (recall@10 ${result.recallAt10}), ` +
+      `LEXICAL ${result.lexical.p95}, HYBRID ${result.hybrid.p95} ms`);
+  }
 
   // The write-ahead log's largest size while the writers run: searches keep readers in it, and
   // the writers must still start it over (stores/sqlite/wal-bound.ts).
@@ -135,7 +157,7 @@ try {
   const result = {
     at: new Date().toISOString(), machine: describeMachine('not used'), chunks: CHUNKS, annFlatMaxChunks: FLAT_MAX, preloadTexts: TEXTS, otherCollections: { count: CROWD, chunks: crowdChunks }, queries: QUERIES, k: 10,
     index: { catchUpSeconds: index.seconds, savedMegabytes: index.megabytes }, recallAt10: quality.recall,
-    idle, duringWrites: { ...busy, chunksWritten: written, walMaxMb },
+    idle, filtered, duringWrites: { ...busy, chunksWritten: written, walMaxMb },
     // The graph's follower against the pace asked for (the searched collection's own writes).
     writingIntoSearched: {
       chunksPerSecondAsked: FOLLOW_RATE, chunksPerSecondWritten: Math.round(paced / pacedSeconds), ...followed,
