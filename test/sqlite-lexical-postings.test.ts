@@ -140,6 +140,32 @@ describe('Lexical postings kept between rankings', function () {
     }
   });
 
+  it('when the query\'s words sit mostly outside the filter, should read the postings deeper and rank the matching chunks as FTS5 does', async () => {
+    open();
+    // "granite" fills every chunk off the shelf and appears once in each chunk on it, so the best
+    // chunks by the postings are all off the shelf until the ranking has read past them.
+    for (let d = 0; d < 20; d++) {
+      const onShelf = d < 2;
+      const chunks = Array.from({ length: 40 }, (_, c) => onShelf ? `granite ${text()} ${c}` : `granite granite granite quarry ${c}`);
+      await index(store, 'deep', `doc-${d}`, chunks, null, { shelf: onShelf ? 'top' : 'low' });
+    }
+    reader = new Database(dbPath, { readonly: true });
+    const postings = new LexicalPostings(reader);
+    const row = reader.prepare("SELECT id, created_at FROM collections WHERE name = 'deep'").get() as { id: number; created_at: number };
+    const table = lexicalTableName(row.id);
+    for (const k of [1, 5, 20]) {
+      const hits = reader.transaction(() => searchLexical(reader, {
+        collection: 'deep', collectionRowId: row.id, collectionCreatedAt: row.created_at, text: 'granite', k, filter: { shelf: 'top' },
+      }, postings)).deferred();
+      const want = reader.prepare(
+        `SELECT c.id FROM ${table} JOIN chunks c ON c.rowid = ${table}.rowid
+         WHERE ${table} MATCH 'granite' AND json_extract(c.metadata, '$.shelf') = 'top' ORDER BY -bm25(${table}) DESC, c.id LIMIT ?`,
+      ).pluck().all(k) as string[];
+      assert.equal(want.length, k);
+      assert.deepEqual(hits.map((hit) => hit.chunkId), want, `k ${k}`);
+    }
+  });
+
   it('when a deleted chunk\'s row id is used again by a new chunk, should score the new chunk and not the old', async () => {
     open();
     await index(store, 'kept', 'first', texts(50));

@@ -119,28 +119,37 @@ function fromPostings(db: Database.Database, postings: LexicalPostings, search: 
 
 /** Past this depth a filtered ranking from the postings would check too many chunks against the filter: the passes rank it. */
 const FILTERED_POSTINGS_MAX_DEPTH = 5_000;
+/** How much deeper a filtered ranking from the postings reads when too few of its candidates matched. */
+const FILTERED_POSTINGS_DEEPER = 8;
 
 /**
  * A filtered ranking from the postings: the collection's best k over the filter's share (with
  * FILTER_MARGIN), ranked exactly as the unfiltered ranking is, of which the matching ones are the
  * answer when at least k match or the ranking held every match (a matching chunk ranked above the
- * k-th matching one is among them). Null when fewer match, or the filter matches so few chunks
- * that the depth would pass FILTERED_POSTINGS_MAX_DEPTH: the passes rank the filtered matches.
+ * k-th matching one is among them). When fewer match (the query's words sit mostly outside the
+ * filter), it reads FILTERED_POSTINGS_DEEPER times deeper, up to FILTERED_POSTINGS_MAX_DEPTH: summing
+ * the postings again costs far less than FTS5's passes. Null past that depth, or when the filter
+ * matches so few chunks that the first depth would pass it: the passes rank the filtered matches.
  * The filter is evaluated per document (filtered-chunks.ts), then on these candidates alone.
  */
 function filteredFromPostings(db: Database.Database, postings: LexicalPostings, search: LexicalSearch, words: readonly string[]): Omit<SearchHit, 'signals'>[] | null {
   const filtered = filteredChunks(db, search.collection, search.filter!);
   if (filtered.count === 0) return [];
   const { rows } = indexTotals(db, lexicalTableName(search.collectionRowId));
-  const depth = Math.ceil(search.k * FILTER_MARGIN * Math.max(1, rows) / filtered.count);
+  let depth = Math.ceil(search.k * FILTER_MARGIN * Math.max(1, rows) / filtered.count);
   if (depth > FILTERED_POSTINGS_MAX_DEPTH) return null;
-  const scores = postings.rank(postingsCollection(search), words, depth);
-  if (scores === null) return null;
-  const matching = filtered.matching([...scores.keys()].map(BigInt));
-  if (matching.size < search.k && scores.size >= depth) return null;
-  const kept = new Map([...scores].filter(([key]) => matching.has(BigInt(key))));
-  const keptRows = prepared(db, keyedRowsSql('1')).all(JSON.stringify([...kept.keys()]), search.collection) as KeyedHitRow[];
-  return rankKeyedRows(keptRows, kept).slice(0, search.k);
+  for (;;) {
+    const scores = postings.rank(postingsCollection(search), words, depth);
+    if (scores === null) return null;
+    const matching = filtered.matching([...scores.keys()].map(BigInt));
+    if (matching.size >= search.k || scores.size < depth) {
+      const kept = new Map([...scores].filter(([key]) => matching.has(BigInt(key))));
+      const keptRows = prepared(db, keyedRowsSql('1')).all(JSON.stringify([...kept.keys()]), search.collection) as KeyedHitRow[];
+      return rankKeyedRows(keptRows, kept).slice(0, search.k);
+    }
+    if (depth === FILTERED_POSTINGS_MAX_DEPTH) return null;
+    depth = Math.min(FILTERED_POSTINGS_MAX_DEPTH, depth * FILTERED_POSTINGS_DEEPER);
+  }
 }
 
 /** Every match in the collection scored and sorted, the filter applied before the sort. */
