@@ -82,7 +82,17 @@ describe('nearestInView', () => {
       assert.deepEqual(Array.from(found.keys), [991n, 992n, 993n]);
     });
 
-    it('when fewer of the index\'s candidates match than an unfiltered search scores, should score the matching chunks exactly', () => {
+    it('when fewer of the index\'s candidates match than an unfiltered search scores, should ask the index eight times deeper', () => {
+      const asked: number[] = [];
+      // 850 of 1000 match, all farther than the first ask reaches.
+      const found = nearestMatchingInView(lineView(asked), Float32Array.of(1, 0), 3, { count: 850, matching: above(150n), all: all(above(150n)) });
+      const first = Math.ceil(rescoreDepth(3) * 1.5 / 0.85);
+      assert.deepEqual(asked, [first + 3, Math.ceil(rescoreDepth(3) * (1.5 / 0.85) * 8) + 3]);
+      // The pending changes 2001 and 2002 match too, and lie nearest.
+      assert.deepEqual(Array.from(found.keys), [2001n, 2002n, 151n]);
+    });
+
+    it('when too few match and asking deeper would pass the number of matching chunks, should score the matching chunks exactly', () => {
       const asked: number[] = [];
       // Counted as half the collection, but matching only its farthest tenth.
       const found = nearestMatchingInView(lineView(asked), Float32Array.of(1, 0), 3, { count: 500, matching: above(900n), all: all(above(900n)) });

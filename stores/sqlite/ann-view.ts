@@ -90,22 +90,32 @@ export function nearestInView(view: AnnView, query: Float32Array, k: number): In
  * The k nearest chunks the filter matches. The index is asked for as many more candidates as the
  * filter is expected to drop (the depth an unfiltered search scores, over the filter's share of
  * the collection, with a margin), and only the matching ones are scored, beside the matching
- * pending changes. Where that would ask for more candidates than the filter matches chunks, or
- * where fewer than the depth match (a filter that favours chunks far from the query), every
- * matching chunk is scored exactly instead, by the vectors the view holds in memory.
+ * pending changes. Where fewer than the depth match (a filter that favours chunks far from the
+ * query), it is asked again FILTERED_DEEPER times deeper. Where it would be asked for more
+ * candidates than the filter matches chunks, every matching chunk is scored exactly instead, by
+ * the vectors the view holds in memory.
  */
 export function nearestMatchingInView(view: AnnView, query: Float32Array, k: number, filter: CandidateFilter): IndexMatches {
+  if (filter.count === 0) return nearestOf(query, k, []);
   const share = Math.min(1, filter.count / Math.max(1, view.index.size()));
-  const found = filter.count > 0 ? indexCandidates(view, query, k, FILTER_MARGIN / share, filter.count) : null;
-  if (found === null) return nearestOf(query, k, exactly(view, filter.all()));
-  // The index's candidates and the pending changes asked about at once: one query.
   const pending: Candidate[] = [];
   for (const [key, vector] of view.pending) if (vector !== null) pending.push({ key, vector });
-  const matching = filter.matching([...found.candidates, ...pending].map((candidate) => candidate.key));
-  const kept = found.candidates.filter((candidate) => matching.has(candidate.key));
-  if (kept.length < found.depth && !found.all) return nearestOf(query, k, exactly(view, filter.all()));
-  return nearestOf(query, k, [...kept, ...pending.filter((candidate) => matching.has(candidate.key))]);
+  for (let widen = FILTER_MARGIN / share; ; widen *= FILTERED_DEEPER) {
+    const found = indexCandidates(view, query, k, widen, filter.count);
+    if (found === null) return nearestOf(query, k, exactly(view, filter.all()));
+    // The index's candidates and the pending changes asked about at once: one query.
+    const matching = filter.matching([...found.candidates, ...pending].map((candidate) => candidate.key));
+    const kept = found.candidates.filter((candidate) => matching.has(candidate.key));
+    if (kept.length >= found.depth || found.all) return nearestOf(query, k, [...kept, ...pending.filter((candidate) => matching.has(candidate.key))]);
+  }
 }
+
+/**
+ * How much deeper a filtered search asks the index again when too few of its candidates matched:
+ * asking the index for more costs far less than scoring every matching chunk (~0.5 µs each, 50 ms
+ * for 100k).
+ */
+const FILTERED_DEEPER = 8;
 
 interface Candidate {
   readonly key: bigint;
