@@ -6,7 +6,8 @@
  * in an included file, which is not read) reads as its name.
  *
  * Read: `replace` (its text, over several lines), `unicode` (character codes, with text and a
- * trailing `..` comment), `image` (its `:alt:` text, else nothing). Other directives (`date`, `raw`
+ * trailing `..` comment; a code that is no character of text, a control character or half a
+ * surrogate pair, stays as written), `image` (its `:alt:` text, else nothing). Other directives (`date`, `raw`
  * …) define nothing readable. Expansion is bounded: all of a document's expansions together add at
  * most as many characters as the document has, so a long definition referenced a million times
  * cannot multiply the text (past that, references read as their names).
@@ -91,6 +92,11 @@ function unicodeText(argument: string): string {
     const code = CHARACTER_CODE.exec(word);
     if (code === null) return word;
     const point = code[3] !== undefined ? Number(code[3]) : Number.parseInt(code[1] ?? code[2]!, 16);
-    return point <= 0x10ffff ? String.fromCodePoint(point) : word;
+    return isCharacter(point) ? String.fromCodePoint(point) : word;
   }).join('');
+}
+
+/** A code point that is text: not a control character, not half of a surrogate pair, within Unicode. */
+function isCharacter(point: number): boolean {
+  return (point === 0x09 || point >= 0x20) && !(point >= 0x7f && point < 0xa0) && !(point >= 0xd800 && point <= 0xdfff) && point <= 0x10ffff;
 }

@@ -135,13 +135,13 @@ describe('parseRestructuredText', () => {
       '   on x64 hosts.',
       '.. |docs|   replace:: **the manual**',
       '.. |reg| unicode:: U+00AE .. registered sign',
-      '.. |ellipsis| unicode:: 0x2026 x2026 &#x2026; 8230',
+      '.. |ellipsis| unicode:: 0x2026 x2026 &#x2026; 8230 U+0000 U+D800',
       '.. |logo| image:: logo.png',
       '   :alt: the logo',
     ].join('\n'));
     assert.deepEqual(doc.sections.map((each) => each.text), [
       'The CMake build runs on version, see the manual and |literal|.\n\n'
-      + 'By default this generator uses the 64-bit variant on x64 hosts. Registered ® and ………… the logo\n\n'
+      + 'By default this generator uses the 64-bit variant on x64 hosts. Registered ® and …………U+0000U+D800 the logo\n\n'
       + '| a line block stays | as it is\nOff || Not Defined  |  YES',
     ]);
   });
