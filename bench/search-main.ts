@@ -45,6 +45,12 @@ const QUERIES = 200;
 /** The pre-load's shelves (bench/preload.ts): "common" holds nine documents in ten, "rare" one. */
 const SHELVES = ['common', 'rare'] as const;
 const FILTERED_RECALL_QUERIES = 50;
+/**
+ * How long the index may take to catch up. A graph of 1M took 23–25 minutes on this 2-core machine
+ * on slow stretches, and more than 30 on a slower one (2026-12-07), where a 30-minute wait ended
+ * the run after the pre-load.
+ */
+const INDEX_WAIT_MS = 90 * 60_000;
 const COLLECTION = 'search';
 const started = Date.now();
 const log = (message: string) => console.error(`[bench:search ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
@@ -77,7 +83,7 @@ try {
   const fts5Only = openSqliteStore({ path: dbPath, lexicalPostingsMb: 0 });
   stores.push(exact, gateway, fts5Only);
   await gateway.search({ collection: COLLECTION, vector: vectors[0]!, k: 10, mode: 'VECTOR' });
-  const index = await waitForAnnIndex(dataDir, dbPath, COLLECTION, 1_800_000, FLAT_MAX);
+  const index = await waitForAnnIndex(dataDir, dbPath, COLLECTION, INDEX_WAIT_MS, FLAT_MAX);
   log(`approximate index caught up in ${index.seconds} s, ${index.megabytes} MB saved`);
 
   const timed = async (store: Store, mode: SearchMode, count = QUERIES, filter?: MetadataFilter): Promise<LatencySummary> => {
@@ -150,7 +156,7 @@ try {
   const paced = ((await gateway.getCollection(COLLECTION))?.chunkCount ?? 0) - before;
   const pacedSeconds = (Date.now() - writing) / 1000;
   await Promise.all(writers.splice(0).map((writer) => writer.stop()));
-  const caughtUp = await waitForAnnIndex(dataDir, dbPath, COLLECTION, 1_800_000, FLAT_MAX);
+  const caughtUp = await waitForAnnIndex(dataDir, dbPath, COLLECTION, INDEX_WAIT_MS, FLAT_MAX);
   log(`writing into the searched collection at ${Math.round(paced / pacedSeconds)} chunks/s: VECTOR p95 ${followed.vector.p95}, LEXICAL ${followed.lexical.p95} ` +
     `(FTS5 alone ${followed.lexicalFts5.p95}), HYBRID ${followed.hybrid.p95} ms; caught up ${caughtUp.seconds} s after`);
 
