@@ -14,11 +14,21 @@ const WRITING_MS = 4_000;
 // Two read-only connections on another thread take turns holding a read transaction, each
 // beginning before the other ends, so some reader is in the log at every moment: as searches,
 // index followers and long scans in several processes can be. SQLite's automatic checkpoint then
-// never starts the log over, and it grows with every commit.
+// never starts the log over, and it grows with every commit. A reader that begins when a
+// checkpoint has copied the whole log reads the database file instead, and once the other reader
+// ends, the next commit starts the log over: a writer slowed by a loaded machine left such gaps
+// between its commits (the control saw a restart in CI, 2026-12-07). So a reader begins only after
+// a commit since the one before it began (a third connection watches data_version), or after
+// HOLD_MS without one, which a background writer's restart waits out (wal-bound.ts waits a second).
 const OVERLAPPING_READERS = `
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require('better-sqlite3');
+const HOLD_MS = 300;
 const readers = [0, 1].map(() => new Database(workerData.path, { readonly: true }));
+const watcher = new Database(workerData.path, { readonly: true });
+const version = () => watcher.pragma('data_version', { simple: true });
+let seen = version();
+let since = Date.now();
 const read = (i) => { readers[i].exec('BEGIN'); readers[i].prepare('SELECT count(*) FROM jobs').get(); };
 let turn = 0;
 let stopping = false;
@@ -28,12 +38,18 @@ parentPort.postMessage('reading');
 const next = () => {
   if (stopping) {
     for (const reader of readers) { if (reader.inTransaction) reader.exec('COMMIT'); reader.close(); }
+    watcher.close();
     parentPort.postMessage('stopped');
     return;
   }
-  read((turn + 1) % 2);
-  readers[turn % 2].exec('COMMIT');
-  turn++;
+  const now = version();
+  if (now !== seen || Date.now() - since >= HOLD_MS) {
+    seen = now;
+    since = Date.now();
+    read((turn + 1) % 2);
+    readers[turn % 2].exec('COMMIT');
+    turn++;
+  }
   setTimeout(next, 20);
 };
 setTimeout(next, 20);
