@@ -8,7 +8,7 @@
  * millisecond. Every candidate, the index's and the pending ones alike, is scored exactly with its
  * float32 vector.
  */
-import { FILTER_MARGIN } from './filtered-chunks.ts';
+import { FILTER_DEEPER, FILTER_MARGIN, type FilteredChunks } from './filtered-chunks.ts';
 import { sparseQuery, type SparseQuery } from './vector-columns.ts';
 import type { IndexMatches } from './vector-search.ts';
 
@@ -67,16 +67,6 @@ export function columnsRescoreDepth(k: number): number {
   return Math.max(COLUMNS_RESCORE_FACTOR * k, k + COLUMNS_RESCORE_MARGIN);
 }
 
-/** The chunks a metadata filter matches (filtered-chunks.ts), as a search through the view asks for them. */
-export interface CandidateFilter {
-  /** How many chunks of the collection it matches. */
-  readonly count: number;
-  /** Those of `keys` it matches. */
-  matching(keys: readonly bigint[]): ReadonlySet<bigint>;
-  /** Every chunk rowid it matches. */
-  all(): bigint[];
-}
-
 /** The k nearest chunks over the index and its pending changes, best first, with exact cosine distances. */
 export function nearestInView(view: AnnView, query: Float32Array, k: number): IndexMatches {
   const { candidates } = indexCandidates(view, query, k)!;
@@ -91,16 +81,16 @@ export function nearestInView(view: AnnView, query: Float32Array, k: number): In
  * filter is expected to drop (the depth an unfiltered search scores, over the filter's share of
  * the collection, with a margin), and only the matching ones are scored, beside the matching
  * pending changes. Where fewer than the depth match (a filter that favours chunks far from the
- * query), it is asked again FILTERED_DEEPER times deeper. Where it would be asked for more
+ * query), it is asked again FILTER_DEEPER times deeper. Where it would be asked for more
  * candidates than the filter matches chunks, every matching chunk is scored exactly instead, by
  * the vectors the view holds in memory.
  */
-export function nearestMatchingInView(view: AnnView, query: Float32Array, k: number, filter: CandidateFilter): IndexMatches {
+export function nearestMatchingInView(view: AnnView, query: Float32Array, k: number, filter: FilteredChunks): IndexMatches {
   if (filter.count === 0) return nearestOf(query, k, []);
   const share = Math.min(1, filter.count / Math.max(1, view.index.size()));
   const pending: Candidate[] = [];
   for (const [key, vector] of view.pending) if (vector !== null) pending.push({ key, vector });
-  for (let widen = FILTER_MARGIN / share; ; widen *= FILTERED_DEEPER) {
+  for (let widen = FILTER_MARGIN / share; ; widen *= FILTER_DEEPER) {
     const found = indexCandidates(view, query, k, widen, filter.count);
     if (found === null) return nearestOf(query, k, exactly(view, filter.all()));
     // The index's candidates and the pending changes asked about at once: one query.
@@ -109,13 +99,6 @@ export function nearestMatchingInView(view: AnnView, query: Float32Array, k: num
     if (kept.length >= found.depth || found.all) return nearestOf(query, k, [...kept, ...pending.filter((candidate) => matching.has(candidate.key))]);
   }
 }
-
-/**
- * How much deeper a filtered search asks the index again when too few of its candidates matched:
- * asking the index for more costs far less than scoring every matching chunk (~0.5 µs each, 50 ms
- * for 100k).
- */
-const FILTERED_DEEPER = 8;
 
 interface Candidate {
   readonly key: bigint;

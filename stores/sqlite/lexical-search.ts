@@ -19,7 +19,7 @@ import type Database from 'better-sqlite3';
 import type { SearchHit } from '../../schema/domain.ts';
 import { HIT_COLUMNS, keyedIdsSql, keyedRowsSql, rankKeyedRows, rowToHit, type HitRow, type KeyedHitRow } from './chunk-hits.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
-import { filteredChunks, FILTER_MARGIN } from './filtered-chunks.ts';
+import { filteredChunks, FILTER_DEEPER, FILTER_MARGIN } from './filtered-chunks.ts';
 import { metadataFilterSql, type SqlCondition } from './metadata-filter.ts';
 import { lexicalTableName } from './migrations.ts';
 import { capOf, commonPhrases, phrasesBelow, weighPhrases, type WeighedPhrase } from './lexical-pruning.ts';
@@ -119,17 +119,15 @@ function fromPostings(db: Database.Database, postings: LexicalPostings, search: 
 
 /** Past this depth a filtered ranking from the postings would check too many chunks against the filter: the passes rank it. */
 const FILTERED_POSTINGS_MAX_DEPTH = 5_000;
-/** How much deeper a filtered ranking from the postings reads when too few of its candidates matched. */
-const FILTERED_POSTINGS_DEEPER = 8;
 
 /**
  * A filtered ranking from the postings: the collection's best k over the filter's share (with
  * FILTER_MARGIN), ranked exactly as the unfiltered ranking is, of which the matching ones are the
  * answer when at least k match or the ranking held every match (a matching chunk ranked above the
  * k-th matching one is among them). When fewer match (the query's words sit mostly outside the
- * filter), it reads FILTERED_POSTINGS_DEEPER times deeper, up to FILTERED_POSTINGS_MAX_DEPTH: summing
- * the postings again costs far less than FTS5's passes. Null past that depth, or when the filter
- * matches so few chunks that the first depth would pass it: the passes rank the filtered matches.
+ * filter), it reads FILTER_DEEPER times deeper, up to FILTERED_POSTINGS_MAX_DEPTH. Null past that
+ * depth, or when the filter matches so few chunks that the first depth would pass it: the passes
+ * rank the filtered matches.
  * The filter is evaluated per document (filtered-chunks.ts), then on these candidates alone.
  */
 function filteredFromPostings(db: Database.Database, postings: LexicalPostings, search: LexicalSearch, words: readonly string[]): Omit<SearchHit, 'signals'>[] | null {
@@ -148,7 +146,7 @@ function filteredFromPostings(db: Database.Database, postings: LexicalPostings, 
       return rankKeyedRows(keptRows, kept).slice(0, search.k);
     }
     if (depth === FILTERED_POSTINGS_MAX_DEPTH) return null;
-    depth = Math.min(FILTERED_POSTINGS_MAX_DEPTH, depth * FILTERED_POSTINGS_DEEPER);
+    depth = Math.min(FILTERED_POSTINGS_MAX_DEPTH, depth * FILTER_DEEPER);
   }
 }
 
