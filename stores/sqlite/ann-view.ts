@@ -69,7 +69,7 @@ export function columnsRescoreDepth(k: number): number {
 
 /** The k nearest chunks over the index and its pending changes, best first, with exact cosine distances. */
 export function nearestInView(view: AnnView, query: Float32Array, k: number): IndexMatches {
-  const { candidates } = indexCandidates(view, query, k)!;
+  const candidates = withVectors(view, indexCandidates(view, query, k)!.keys);
   for (const [key, vector] of view.pending) {
     if (vector !== null) candidates.push({ key, vector });
   }
@@ -92,10 +92,11 @@ export function nearestMatchingInView(view: AnnView, query: Float32Array, k: num
   for (const [key, vector] of view.pending) if (vector !== null) pending.push({ key, vector });
   for (let widen = FILTER_MARGIN / share; ; widen *= FILTER_DEEPER) {
     const found = indexCandidates(view, query, k, widen, filter.count);
-    if (found === null) return nearestOf(query, k, exactly(view, filter.all()));
-    // The index's candidates and the pending changes asked about at once: one query.
-    const matching = filter.matching([...found.candidates, ...pending].map((candidate) => candidate.key));
-    const kept = found.candidates.filter((candidate) => matching.has(candidate.key));
+    if (found === null) return nearestOf(query, k, withVectors(view, filter.all()));
+    // The index's candidates and the pending changes asked about at once: one query. Only the
+    // matching candidates' vectors are looked up: a narrow filter drops most of them.
+    const matching = filter.matching([...found.keys, ...pending.map((candidate) => candidate.key)]);
+    const kept = withVectors(view, found.keys.filter((key) => matching.has(key)));
     if (kept.length >= found.depth || found.all) return nearestOf(query, k, [...kept, ...pending.filter((candidate) => matching.has(candidate.key))]);
   }
 }
@@ -106,15 +107,16 @@ interface Candidate {
 }
 
 /**
- * The index's best for a search of k (stale keys dropped), `widen` times as many as an unfiltered
- * search asks for; null when that is more than `limit`, where scoring the `limit` chunks themselves
- * costs less. `all` says the index gave every key it holds.
+ * The keys of the index's best for a search of k (stale keys, those with a pending change,
+ * dropped), `widen` times as many as an unfiltered search asks for; null when that is more than
+ * `limit`, where scoring the `limit` chunks themselves costs less. `all` says the index gave every
+ * key it holds.
  */
 function indexCandidates(view: AnnView, query: Float32Array, k: number, widen = 1, limit = Infinity):
-  { candidates: Candidate[]; depth: number; all: boolean } | null {
-  const candidates: Candidate[] = [];
+  { keys: bigint[]; depth: number; all: boolean } | null {
+  const keys: bigint[] = [];
   const size = view.index.size();
-  if (size === 0) return { candidates, depth: 0, all: true };
+  if (size === 0) return { keys, depth: 0, all: true };
   const sparse = sparseQuery(query, view.columnsUpTo);
   const columns = sparse !== null ? view.columns() : null;
   const depth = columns !== null ? columnsRescoreDepth(k) : rescoreDepth(k);
@@ -123,15 +125,12 @@ function indexCandidates(view: AnnView, query: Float32Array, k: number, widen = 
   if (widened > limit) return null;
   const wanted = Math.min(size, widened + view.pending.size);
   const found = columns !== null ? columns.search(sparse!, wanted) : view.index.search(query, wanted, 1);
-  for (const key of found.keys) {
-    const vector = view.pending.has(key) ? undefined : view.vectors.get(key);
-    if (vector !== undefined) candidates.push({ key, vector });
-  }
-  return { candidates, depth, all: wanted === size };
+  for (const key of found.keys) if (!view.pending.has(key)) keys.push(key);
+  return { keys, depth, all: wanted === size };
 }
 
 /** Each of `keys` with its vector in the view: a pending change's own, else the index's; a key gone since is left out. */
-function exactly(view: AnnView, keys: readonly bigint[]): Candidate[] {
+function withVectors(view: AnnView, keys: readonly bigint[]): Candidate[] {
   const candidates: Candidate[] = [];
   for (const key of keys) {
     const vector = view.pending.has(key) ? view.pending.get(key) : view.vectors.get(key);
