@@ -7,21 +7,12 @@ import { indexTotals } from '../stores/sqlite/fts5-records.ts';
 import { lexicalTableName } from '../stores/sqlite/migrations.ts';
 import { openSqliteStore } from '../stores/sqlite/sqlite-store.ts';
 import type { Store } from '../stores/store.ts';
+import { indexTexts } from './support/scratch-sqlite.ts';
 
 const EMBEDDER = { name: 'lexical-test', dimension: 2 };
 
-let jobs = 0;
-
-async function index(store: Store, collection: string, documentId: string, texts: string[], metadata: Record<string, string> = {}): Promise<void> {
-  // A job of its own each time: indexing a document again replaces it.
-  const jobId = `job-${collection}-${documentId}-${jobs++}`;
-  await store.createJob({ id: jobId, collection, documentId, priority: 'NORMAL' });
-  await store.indexDocument({
-    jobId,
-    document: { id: documentId, collection, title: null, mimeType: null, sourceUrl: null, metadata, contentHash: null },
-    embedder: EMBEDDER,
-    chunks: texts.map((text, ordinal) => ({ id: `${documentId}:${ordinal}`, ordinal, text, heading: null, vector: new Float32Array([1, ordinal]) })),
-  });
+function index(store: Store, collection: string, documentId: string, texts: string[], metadata: Record<string, string> = {}): Promise<void> {
+  return indexTexts(store, EMBEDDER, collection, documentId, texts, metadata);
 }
 
 // Each collection has a lexical index of its own: another collection's chunks neither crowd its

@@ -19,7 +19,8 @@ import type Database from 'better-sqlite3';
 import type { SearchHit } from '../../schema/domain.ts';
 import { HIT_COLUMNS, keyedIdsSql, keyedRowsSql, rankKeyedRows, rowToHit, type HitRow, type KeyedHitRow } from './chunk-hits.ts';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
-import { filteredChunks, FILTER_DEEPER, FILTER_MARGIN } from './filtered-chunks.ts';
+import { FILTER_DEEPER, FILTER_MARGIN } from './filtered-chunks.ts';
+import { searchFilter, type KeptFilterMatches } from './kept-filter-matches.ts';
 import { metadataFilterSql, type SqlCondition } from './metadata-filter.ts';
 import { lexicalTableName } from './migrations.ts';
 import { capOf, commonPhrases, phrasesBelow, weighPhrases, type WeighedPhrase } from './lexical-pruning.ts';
@@ -73,12 +74,12 @@ const FILTERED_DEPTH_FACTOR = 4;
  * (filteredFromPostings); otherwise, when the query's words do not each tokenize to one stem, or
  * when a filter matches too few chunks for that, FTS5 ranks in passes (below).
  */
-export function searchLexical(db: Database.Database, search: LexicalSearch, postings: LexicalPostings | null = null): Omit<SearchHit, 'signals'>[] {
+export function searchLexical(db: Database.Database, search: LexicalSearch, postings: LexicalPostings | null = null, filters: KeptFilterMatches | null = null): Omit<SearchHit, 'signals'>[] {
   const phrases = lexicalPhrases(search.text);
   if (phrases.length === 0) return [];
   if (postings !== null) {
     const words = phrases.map((phrase) => phrase.slice(1, -1));
-    const hits = search.filter === undefined ? fromPostings(db, postings, search, words) : filteredFromPostings(db, postings, search, words);
+    const hits = search.filter === undefined ? fromPostings(db, postings, search, words) : filteredFromPostings(db, postings, search, words, filters);
     if (hits !== null) return hits;
   }
   const table = lexicalTableName(search.collectionRowId);
@@ -130,8 +131,8 @@ const FILTERED_POSTINGS_MAX_DEPTH = 5_000;
  * rank the filtered matches.
  * The filter is evaluated per document (filtered-chunks.ts), then on these candidates alone.
  */
-function filteredFromPostings(db: Database.Database, postings: LexicalPostings, search: LexicalSearch, words: readonly string[]): Omit<SearchHit, 'signals'>[] | null {
-  const filtered = filteredChunks(db, search.collection, search.filter!);
+function filteredFromPostings(db: Database.Database, postings: LexicalPostings, search: LexicalSearch, words: readonly string[], filters: KeptFilterMatches | null): Omit<SearchHit, 'signals'>[] | null {
+  const filtered = searchFilter(db, search, filters);
   if (filtered.count === 0) return [];
   const { rows } = indexTotals(db, lexicalTableName(search.collectionRowId));
   let depth = Math.ceil(search.k * FILTER_MARGIN * Math.max(1, rows) / filtered.count);

@@ -13,7 +13,7 @@ import { hasDirection } from '../query-vector.ts';
 import type { AnnIndexes } from './ann-index.ts';
 import type { CollectionSizes } from './collection-sizes.ts';
 import { nearestInView, nearestMatchingInView } from './ann-view.ts';
-import { filteredChunks } from './filtered-chunks.ts';
+import { searchFilter, type KeptFilterMatches } from './kept-filter-matches.ts';
 import { approximateHits, MAX_K, searchVectors, type VectorSearch } from './vector-search.ts';
 
 /** The approximate index a search thread keeps, and the collection size from which it is used. */
@@ -43,10 +43,11 @@ export interface SqliteSearch {
   readonly lexicalWeight?: number;
 }
 
-/** What a thread that runs searches keeps between them: approximate indexes, lexical postings. */
+/** What a thread that runs searches keeps between them: approximate indexes, lexical postings, filters' chunks. */
 export interface SearchState {
   readonly approximate?: Approximate | null;
   readonly postings?: LexicalPostings | null;
+  readonly filters?: KeptFilterMatches | null;
 }
 
 export function runSearch(db: Database.Database, search: SqliteSearch, state: SearchState = {}): SearchHit[] {
@@ -55,17 +56,17 @@ export function runSearch(db: Database.Database, search: SqliteSearch, state: Se
   }
   // One read transaction, so one snapshot: the changes the approximate index applies, its matches
   // and the chunk rows they name all come from the same state of the file (see approximateHits).
-  return db.transaction(() => rankings(db, search, state.approximate ?? null, state.postings ?? null)).deferred();
+  return db.transaction(() => rankings(db, search, state.approximate ?? null, state.postings ?? null, state.filters ?? null)).deferred();
 }
 
-function rankings(db: Database.Database, search: SqliteSearch, approximate: Approximate | null, postings: LexicalPostings | null): SearchHit[] {
+function rankings(db: Database.Database, search: SqliteSearch, approximate: Approximate | null, postings: LexicalPostings | null, filters: KeptFilterMatches | null): SearchHit[] {
   const filter = search.filter !== undefined && Object.keys(search.filter).length > 0 ? { filter: search.filter } : {};
   const vectorHits = (k: number) => !hasDirection(search.vector!) ? [] : nearestChunks(db, {
     collection: search.collection, collectionRowId: search.collectionRowId, vector: search.vector!, k, ...filter,
-  }, search, approximate);
+  }, search, approximate, filters);
   const lexicalHits = (k: number) => searchLexical(db, {
     collection: search.collection, collectionRowId: search.collectionRowId, collectionCreatedAt: search.collectionCreatedAt, text: search.text!, k, ...filter,
-  }, postings);
+  }, postings, filters);
   switch (search.mode) {
     case 'VECTOR': return withSignal('VECTOR', vectorHits(search.k));
     case 'LEXICAL': return withSignal('LEXICAL', lexicalHits(search.k));
@@ -92,7 +93,7 @@ export function fuseHybrid(vector: readonly RankedHit[], lexical: readonly Ranke
  * sqlite-vec ranks only the chunks a filter matches. A collection is given an index only once it
  * holds minChunks; one that has an index keeps it.
  */
-function nearestChunks(db: Database.Database, vector: VectorSearch, search: SqliteSearch, approximate: Approximate | null) {
+function nearestChunks(db: Database.Database, vector: VectorSearch, search: SqliteSearch, approximate: Approximate | null, filters: KeptFilterMatches | null) {
   const identity = { name: search.collection, rowId: search.collectionRowId, createdAt: search.collectionCreatedAt, dimension: search.dimension };
   if (approximate !== null &&
     (approximate.indexes.holds(identity) || approximate.sizes.atLeast(search.collection, approximate.minChunks))) {
@@ -100,7 +101,7 @@ function nearestChunks(db: Database.Database, vector: VectorSearch, search: Sqli
     if (view !== null && view.index.size() >= approximate.minChunks && view.index.size() + view.pending.size > 0) {
       const matches = vector.filter === undefined
         ? nearestInView(view, vector.vector, vector.k)
-        : nearestMatchingInView(view, vector.vector, vector.k, filteredChunks(db, vector.collection, vector.filter));
+        : nearestMatchingInView(view, vector.vector, vector.k, searchFilter(db, search, filters));
       return approximateHits(db, vector, matches);
     }
   }

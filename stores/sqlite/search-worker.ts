@@ -13,6 +13,7 @@ import { CollectionSizes } from './collection-sizes.ts';
 import { vectorTableName } from './migrations.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
 import { LexicalPostings } from './lexical-postings.ts';
+import { KeptFilterMatches } from './kept-filter-matches.ts';
 import type { SearchRole } from './search-pool.ts';
 
 /** A request from the pool. */
@@ -44,6 +45,9 @@ const approximate = role === 'vector'
 // Only the lexical thread keeps postings: the vector thread never ranks words.
 const postings = role === 'lexical' && postingsBytes > 0 ? new LexicalPostings(db, postingsBytes) : null;
 
+// Each thread keeps the chunks of the filters it is asked for (its own connection, its own snapshots).
+const filters = new KeptFilterMatches();
+
 const stopKeepingWordsWarm = postings !== null ? keepWordsWarm(postings) : () => {};
 
 parentPort!.on('message', (message: SearchRequest | { close: true }) => {
@@ -59,7 +63,7 @@ parentPort!.on('message', (message: SearchRequest | { close: true }) => {
   }
   const { id, search } = message;
   try {
-    parentPort!.postMessage({ id, hits: runSearch(db, search, { approximate, postings }) });
+    parentPort!.postMessage({ id, hits: runSearch(db, search, { approximate, postings, filters }) });
   } catch (error) {
     parentPort!.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
   }

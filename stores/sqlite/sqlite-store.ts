@@ -35,6 +35,7 @@ import { CHANGE_RETENTION, pruneChanges } from './change-log.ts';
 import { SearchPool } from './search-pool.ts';
 import { runSearch, type SqliteSearch } from './run-search.ts';
 import { DEFAULT_POSTINGS_MB, LexicalPostings } from './lexical-postings.ts';
+import { KeptFilterMatches } from './kept-filter-matches.ts';
 import { prepared } from './statements.ts';
 import { trimLogAfterRestarts, WAL_RESTART_BYTES, WalBound } from './wal-bound.ts';
 
@@ -129,6 +130,8 @@ class SqliteStore implements Store {
   private readonly writes: WriteQueue;
   /** Lexical postings for searches run on this connection (without search threads), made on the first. */
   private postings: LexicalPostings | null = null;
+  /** The chunks of filters searched on this connection (without search threads). */
+  private readonly filters = new KeptFilterMatches();
 
   constructor(
     private readonly db: Database.Database,
@@ -322,7 +325,7 @@ class SqliteStore implements Store {
     };
     if (this.searchPool) return this.searchPool.search(search);
     if (this.postings === null && this.postingsBytes > 0) this.postings = new LexicalPostings(this.db, this.postingsBytes);
-    return runSearch(this.db, search, { postings: this.postings });
+    return runSearch(this.db, search, { postings: this.postings, filters: this.filters });
   }
 
   async getCollection(name: string): Promise<CollectionInfo | null> {
