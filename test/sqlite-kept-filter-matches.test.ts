@@ -56,27 +56,31 @@ describe('Chunks of a metadata filter kept between searches', function () {
     }).deferred();
   }
 
-  it('when chunks are added, replaced and deleted after a filter was listed, should answer as the rows do and keep the set up to date', async () => {
+  it('when chunks are added, replaced and deleted after a filter was listed, should answer as the rows do and apply the changes to the kept set', async () => {
     open();
-    for (let d = 0; d < 30; d++) await index(store, 'books', `doc-${d}`, 5, { shelf: d % 2 === 0 ? 'a' : 'b' });
+    for (let d = 0; d < 100; d++) await index(store, 'books', `doc-${d}`, 4, { shelf: d % 2 === 0 ? 'a' : 'b' });
     const kept = new KeptFilterMatches();
-    assert.equal(check(kept, 'books', { shelf: 'a' }).length, 75);
-    assert.equal(kept.size, 75, 'listed at once: its 75 chunks are fewer than 20 times the 150 asked about');
-
-    await index(store, 'books', 'doc-30', 4, { shelf: 'a' });
-    await index(store, 'books', 'doc-31', 4, { shelf: 'b' });
-    assert.equal(check(kept, 'books', { shelf: 'a' }).length, 79);
-    // A document moved from shelf a to b, one re-indexed with fewer chunks, one deleted.
-    await index(store, 'books', 'doc-0', 5, { shelf: 'b' });
-    await index(store, 'books', 'doc-2', 2, { shelf: 'a' });
-    assert.equal(await store.deleteDocument('books', 'doc-4'), true);
-    const now = check(kept, 'books', { shelf: 'a' });
-    assert.equal(now.length, 79 - 5 - 3 - 5);
-    assert.equal(kept.size, now.length, 'the kept set was brought up to date, not dropped');
-    // Another collection's changes are not this one's.
-    await index(store, 'other', 'doc-0', 3, { shelf: 'a' });
-    assert.equal(check(kept, 'books', { shelf: 'a' }, 'all').length, now.length);
-    assert.equal(kept.size, now.length);
+    assert.equal(check(kept, 'books', { shelf: 'a' }).length, 200);
+    assert.equal(kept.size, 200, 'listed at once: its 200 chunks are fewer than 20 times the 400 asked about');
+    // Each step changes fewer chunks than listing the 200 would cost (200 / 20): applied, not listed again.
+    const steps: [string, () => Promise<unknown>, number][] = [
+      ['a document added to shelf a', () => index(store, 'books', 'doc-100', 3, { shelf: 'a' }), 203],
+      ['one added to shelf b', () => index(store, 'books', 'doc-101', 3, { shelf: 'b' }), 203],
+      ['one moved from shelf a to b', () => index(store, 'books', 'doc-0', 4, { shelf: 'b' }), 199],
+      ['one indexed again with fewer chunks', () => index(store, 'books', 'doc-2', 2, { shelf: 'a' }), 197],
+      ['one deleted', () => store.deleteDocument('books', 'doc-4'), 193],
+      ["another collection's writes", () => index(store, 'other', 'doc-6', 3, { shelf: 'a' }), 193],
+    ];
+    for (const [step, change, expected] of steps) {
+      await change();
+      assert.equal(check(kept, 'books', { shelf: 'a' }, step.includes('deleted') ? 'all' : 'matching').length, expected, step);
+      assert.equal(kept.size, expected, step);
+      assert.equal(kept.listings, 1, `${step}: applied to the kept set`);
+    }
+    // More changes than listing costs: listed again.
+    for (let d = 10; d < 20; d++) await index(store, 'books', `doc-${d}`, 4, { shelf: 'b' });
+    assert.equal(check(kept, 'books', { shelf: 'a' }).length, 193 - 20);
+    assert.equal(kept.listings, 2);
   });
 
   it('when the changes since a filter was listed were pruned, should list it again', async () => {
@@ -91,6 +95,7 @@ describe('Chunks of a metadata filter kept between searches', function () {
     const now = check(kept, 'books', { shelf: 'a' });
     assert.equal(now.length, 4 * 4 + 6 * 6);
     assert.equal(kept.size, now.length);
+    assert.equal(kept.listings, 2);
   });
 
   it('when a filter seen for the first time matches many more chunks than a search asks about, should check the rows, and keep it once asked again', async () => {

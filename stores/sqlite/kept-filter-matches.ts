@@ -16,7 +16,8 @@
  * chunk written or deleted appends its rowid to `chunk_changes` in the same transaction. So the
  * kept set, as of the collection's last change S, differs from the chunks matching now only in
  * the rowids changed after S; those are checked in the search's own snapshot before it uses the
- * set. A set whose changes were pruned past S, or with too many since, is listed afresh or dropped.
+ * set. A set whose changes were pruned past S, or with more since than listing it would cost, is
+ * listed afresh or dropped.
  */
 import type Database from 'better-sqlite3';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
@@ -34,8 +35,6 @@ const LIST_PAYBACK = 20;
 export const MAX_KEPT_ROWIDS = 500_000;
 /** Filters a thread remembers, kept or seen once. */
 export const MAX_FILTERS = 64;
-/** Past this many changed chunks since a set was brought up to date, listing it again is cheaper. */
-const MAX_CHANGES_APPLIED = 5_000;
 
 /** The collection a search runs in: a name re-used by a new collection is another collection. */
 export interface KeptCollection {
@@ -54,6 +53,7 @@ interface Entry {
 export class KeptFilterMatches {
   /** In order of last use, oldest first. */
   private readonly entries = new Map<string, Entry>();
+  private listed = 0;
 
   constructor(private readonly maxRowids = MAX_KEPT_ROWIDS) {}
 
@@ -87,6 +87,11 @@ export class KeptFilterMatches {
     return this.entries.size;
   }
 
+  /** How many times a filter's chunks were listed (not brought up to date from the changes). */
+  get listings(): number {
+    return this.listed;
+  }
+
   /** Rowids kept over all filters. */
   get size(): number {
     let total = 0;
@@ -105,6 +110,7 @@ export class KeptFilterMatches {
       if (fromRows.count > this.maxRowids || (!seenBefore && fromRows.count > LIST_PAYBACK * candidates)) return null;
       entry.rowids = new Set(fromRows.all().map(Number));
       entry.seq = seq;
+      this.listed++;
     }
     this.evict(entry);
     return entry.rowids;
@@ -125,10 +131,13 @@ export class KeptFilterMatches {
 /**
  * Applies the chunks changed since the set's last change: each is checked in this snapshot, so a
  * deleted or replaced chunk leaves the set and a new matching one joins it. The set is dropped
- * instead when changes it needs were pruned or there are too many.
+ * instead (and listed again if it may be) when changes it needs were pruned, or when checking the
+ * changes would cost more than listing the filter's chunks.
  */
 function bringUpToDate(db: Database.Database, collection: string, entry: Entry, fromRows: FilteredChunks, seq: number): void {
-  const changed = entry.seq >= prunedThrough(db, collection) ? changedSince(db, collection, entry.seq) : null;
+  const changed = entry.seq >= prunedThrough(db, collection)
+    ? changedSince(db, collection, entry.seq, Math.ceil(fromRows.count / LIST_PAYBACK))
+    : null;
   if (changed === null) {
     entry.rowids = null;
     return;
@@ -157,9 +166,9 @@ function lastChange(db: Database.Database, collection: string): number {
   return Math.max(latest ?? 0, prunedThrough(db, collection));
 }
 
-/** The chunks changed after `seq`, or null past MAX_CHANGES_APPLIED. */
-function changedSince(db: Database.Database, collection: string, seq: number): number[] | null {
+/** The chunks changed after `seq`, or null when there are more than `limit` changes. */
+function changedSince(db: Database.Database, collection: string, seq: number, limit: number): number[] | null {
   const rowids = prepared(db, 'SELECT chunk_rowid FROM chunk_changes WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?')
-    .pluck().all(collection, seq, MAX_CHANGES_APPLIED + 1) as number[];
-  return rowids.length > MAX_CHANGES_APPLIED ? null : [...new Set(rowids)];
+    .pluck().all(collection, seq, limit + 1) as number[];
+  return rowids.length > limit ? null : [...new Set(rowids)];
 }
