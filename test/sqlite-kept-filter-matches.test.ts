@@ -111,6 +111,18 @@ describe('Chunks of a metadata filter kept between searches', function () {
     assert.equal(kept.size, 200, 'asked again: listed');
   });
 
+  it('when a filter asked again matches more than 200 times the chunks its searches ask about, should go on checking the rows', async () => {
+    open();
+    for (let d = 0; d < 21; d++) await index(store, 'books', `doc-${d}`, 10, { shelf: 'a' });
+    const kept = new KeptFilterMatches();
+    const collection = collectionOf('books');
+    const oneKey = reader.prepare('SELECT rowid FROM chunks LIMIT 1').pluck().get() as number;
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(reader.transaction(() => [...kept.filtered(reader, collection, { shelf: 'a' }).matching([BigInt(oneKey)])]).deferred(), [BigInt(oneKey)]);
+      assert.equal(kept.listings, 0, `210 chunks against one candidate, asked ${i + 1} times: never listed`);
+    }
+  });
+
   it('when filters match more chunks than a thread keeps, or more filters are asked than it remembers, should keep within both bounds and still answer as the rows do', async () => {
     open();
     for (let d = 0; d < 20; d++) await index(store, 'books', `doc-${d}`, 5, { shelf: d % 2 === 0 ? 'a' : 'b', n: d });

@@ -9,8 +9,8 @@
  * 100k checked 1,500 in its vector ranking and 750 in its lexical one, 6 and 3 ms of its 14.
  * Listing every matching chunk costs about 0.2 µs a chunk (through the documents, `all`), so a
  * filter's chunks are listed and kept when that costs no more than checking the candidates of the
- * search at hand, or when the filter is asked again (filters repeat: a tenant, a shelf, a
- * language).
+ * search at hand, or, when the filter is asked again (filters repeat: a tenant, a shelf, a
+ * language), no more than checking those of ten such searches.
  *
  * Exactness: a chunk's metadata is written only with the chunk (index-document.ts), and every
  * chunk written or deleted appends its rowid to `chunk_changes` in the same transaction. So the
@@ -31,6 +31,12 @@ import { prepared } from './statements.ts';
  * times its candidates.
  */
 const LIST_PAYBACK = 20;
+/**
+ * A filter asked again is listed when that costs at most as much as checking the candidates of ten
+ * such searches. Never more: two broad filters taking turns in a thread too small for both would
+ * otherwise be listed at every search, each listing costing hundreds of searches' checks.
+ */
+const REPEATED_PAYBACK = 10 * LIST_PAYBACK;
 /** Rowids one thread keeps over all filters: about 30 bytes each in a Set, so ~15 MB. */
 export const MAX_KEPT_ROWIDS = 500_000;
 /** Filters a thread remembers, kept or seen once. */
@@ -107,7 +113,7 @@ export class KeptFilterMatches {
     const seq = lastChange(db, collection);
     if (entry.rowids !== null && entry.seq !== seq) bringUpToDate(db, collection, entry, fromRows, seq);
     if (entry.rowids === null) {
-      if (fromRows.count > this.maxRowids || (!seenBefore && fromRows.count > LIST_PAYBACK * candidates)) return null;
+      if (fromRows.count > this.maxRowids || fromRows.count > (seenBefore ? REPEATED_PAYBACK : LIST_PAYBACK) * candidates) return null;
       entry.rowids = new Set(fromRows.all().map(Number));
       entry.seq = seq;
       this.listed++;
