@@ -98,27 +98,28 @@ describe('Chunks of a metadata filter kept between searches', function () {
     assert.equal(kept.listings, 2);
   });
 
-  it('when a filter seen for the first time matches many more chunks than a search asks about, should check the rows, and keep it once asked again', async () => {
+  /** A kept filter over `documents` documents of ten chunks on one shelf, asked about one chunk at a time. */
+  async function askedAboutOneChunk(documents: number): Promise<{ kept: KeptFilterMatches; ask(): bigint[]; chunk: bigint }> {
     open();
-    for (let d = 0; d < 20; d++) await index(store, 'books', `doc-${d}`, 10, { shelf: 'a' });
+    for (let d = 0; d < documents; d++) await index(store, 'books', `doc-${d}`, 10, { shelf: 'a' });
     const kept = new KeptFilterMatches();
     const collection = collectionOf('books');
-    const oneKey = reader.prepare('SELECT rowid FROM chunks LIMIT 1').pluck().get() as number;
-    const ask = () => reader.transaction(() => [...kept.filtered(reader, collection, { shelf: 'a' }).matching([BigInt(oneKey)])]).deferred();
-    assert.deepEqual(ask(), [BigInt(oneKey)]);
+    const chunk = BigInt(reader.prepare('SELECT rowid FROM chunks LIMIT 1').pluck().get() as number);
+    return { kept, chunk, ask: () => reader.transaction(() => [...kept.filtered(reader, collection, { shelf: 'a' }).matching([chunk])]).deferred() };
+  }
+
+  it('when a filter seen for the first time matches many more chunks than a search asks about, should check the rows, and keep it once asked again', async () => {
+    const { kept, ask, chunk } = await askedAboutOneChunk(20);
+    assert.deepEqual(ask(), [chunk]);
     assert.equal(kept.size, 0, '200 chunks against one candidate: not listed');
-    assert.deepEqual(ask(), [BigInt(oneKey)]);
+    assert.deepEqual(ask(), [chunk]);
     assert.equal(kept.size, 200, 'asked again: listed');
   });
 
   it('when a filter asked again matches more than 200 times the chunks its searches ask about, should go on checking the rows', async () => {
-    open();
-    for (let d = 0; d < 21; d++) await index(store, 'books', `doc-${d}`, 10, { shelf: 'a' });
-    const kept = new KeptFilterMatches();
-    const collection = collectionOf('books');
-    const oneKey = reader.prepare('SELECT rowid FROM chunks LIMIT 1').pluck().get() as number;
+    const { kept, ask, chunk } = await askedAboutOneChunk(21);
     for (let i = 0; i < 3; i++) {
-      assert.deepEqual(reader.transaction(() => [...kept.filtered(reader, collection, { shelf: 'a' }).matching([BigInt(oneKey)])]).deferred(), [BigInt(oneKey)]);
+      assert.deepEqual(ask(), [chunk]);
       assert.equal(kept.listings, 0, `210 chunks against one candidate, asked ${i + 1} times: never listed`);
     }
   });
