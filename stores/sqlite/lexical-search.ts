@@ -129,7 +129,8 @@ const FILTERED_POSTINGS_MAX_DEPTH = 5_000;
  * filter), it reads FILTER_DEEPER times deeper, up to FILTERED_POSTINGS_MAX_DEPTH. Null past that
  * depth, or when the filter matches so few chunks that the first depth would pass it: the passes
  * rank the filtered matches.
- * The filter is evaluated per document (filtered-chunks.ts), then on these candidates alone.
+ * The filter is evaluated per document (filtered-chunks.ts), then on these candidates alone, or
+ * they are looked up among the filter's chunks the thread keeps (kept-filter-matches.ts).
  */
 function filteredFromPostings(db: Database.Database, postings: LexicalPostings, search: LexicalSearch, words: readonly string[], filters: KeptFilterMatches | null): Omit<SearchHit, 'signals'>[] | null {
   const filtered = searchFilter(db, search, filters);
