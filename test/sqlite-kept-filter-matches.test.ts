@@ -98,30 +98,34 @@ describe('Chunks of a metadata filter kept between searches', function () {
     assert.equal(kept.listings, 2);
   });
 
-  /** A kept filter over `documents` documents of ten chunks on one shelf, asked about one chunk at a time. */
-  async function askedAboutOneChunk(documents: number): Promise<{ kept: KeptFilterMatches; ask(): bigint[]; chunk: bigint }> {
+  it('when a filter seen for the first time matches many more chunks than a search asks about, should check the rows, and keep it once asked again', async () => {
     open();
-    for (let d = 0; d < documents; d++) await index(store, 'books', `doc-${d}`, 10, { shelf: 'a' });
+    for (let d = 0; d < 20; d++) await index(store, 'books', `doc-${d}`, 10, { shelf: 'a' });
     const kept = new KeptFilterMatches();
     const collection = collectionOf('books');
     const chunk = BigInt(reader.prepare('SELECT rowid FROM chunks LIMIT 1').pluck().get() as number);
-    return { kept, chunk, ask: () => reader.transaction(() => [...kept.filtered(reader, collection, { shelf: 'a' }).matching([chunk])]).deferred() };
-  }
-
-  it('when a filter seen for the first time matches many more chunks than a search asks about, should check the rows, and keep it once asked again', async () => {
-    const { kept, ask, chunk } = await askedAboutOneChunk(20);
+    const ask = () => reader.transaction(() => [...kept.filtered(reader, collection, { shelf: 'a' }).matching([chunk])]).deferred();
     assert.deepEqual(ask(), [chunk]);
     assert.equal(kept.size, 0, '200 chunks against one candidate: not listed');
     assert.deepEqual(ask(), [chunk]);
     assert.equal(kept.size, 200, 'asked again: listed');
   });
 
-  it('when a filter asked again matches more than 200 times the chunks its searches ask about, should go on checking the rows', async () => {
-    const { kept, ask, chunk } = await askedAboutOneChunk(21);
-    for (let i = 0; i < 3; i++) {
-      assert.deepEqual(ask(), [chunk]);
-      assert.equal(kept.listings, 0, `210 chunks against one candidate, asked ${i + 1} times: never listed`);
+  it('when two filters asked again take turns in a thread too small for both, should list the one crowded out again only within ten searches\' checks', async () => {
+    open();
+    for (let d = 0; d < 42; d++) await index(store, 'books', `doc-${d}`, 10, { shelf: d % 2 === 0 ? 'a' : 'b' });
+    const kept = new KeptFilterMatches(300);
+    const collection = collectionOf('books');
+    const oneOf = (shelf: string) => BigInt(reader.prepare("SELECT rowid FROM chunks WHERE metadata ->> '$.shelf' = ? LIMIT 1").pluck().get(shelf) as number);
+    const ask = (shelf: string) => reader.transaction(() => [...kept.filtered(reader, collection, { shelf }).matching([oneOf(shelf)])]).deferred();
+    for (const shelf of ['a', 'a', 'b', 'b']) assert.deepEqual(ask(shelf), [oneOf(shelf)]);
+    assert.equal(kept.listings, 2, 'each listed when asked again, 210 chunks against one candidate');
+    assert.equal(kept.size, 210, "b's set crowded a's out");
+    for (let turn = 0; turn < 3; turn++) {
+      for (const shelf of ['a', 'b']) assert.deepEqual(ask(shelf), [oneOf(shelf)]);
     }
+    assert.equal(kept.listings, 2, 'a, crowded out, is not listed again: its 210 chunks are more than 200 times its one candidate');
+    assert.equal(kept.size, 210);
   });
 
   it('when filters match more chunks than a thread keeps, or more filters are asked than it remembers, should keep within both bounds and still answer as the rows do', async () => {

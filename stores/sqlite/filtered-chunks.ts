@@ -50,10 +50,14 @@ export interface FilteredChunks {
 export function filteredChunks(db: Database.Database, collection: string, filter: MetadataFilter): FilteredChunks {
   const byDocument = metadataFilterSql(filter, 'd');
   const byChunk = metadataFilterSql(filter, 'c');
-  const { count } = prepared(db, `SELECT coalesce(sum(d.chunk_count), 0) AS count FROM documents d WHERE d.collection = ? AND ${byDocument.sql}`)
-    .get(collection, ...byDocument.params) as { count: number };
+  let count: number | undefined;
   return {
-    count,
+    // Read when first asked: it evaluates the filter on every document of the collection, which a
+    // search answered from a kept set (kept-filter-matches.ts) never needs.
+    get count() {
+      return count ??= (prepared(db, `SELECT coalesce(sum(d.chunk_count), 0) AS count FROM documents d WHERE d.collection = ? AND ${byDocument.sql}`)
+        .get(collection, ...byDocument.params) as { count: number }).count;
+    },
     matching(keys) {
       if (keys.length === 0) return new Set();
       // A few hundred candidates: their own metadata is read, which is the document's.

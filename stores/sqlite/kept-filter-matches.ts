@@ -9,8 +9,9 @@
  * 100k checked 1,500 in its vector ranking and 750 in its lexical one, 6 and 3 ms of its 14.
  * Listing every matching chunk costs about 0.2 µs a chunk (through the documents, `all`), so a
  * filter's chunks are listed and kept when that costs no more than checking the candidates of the
- * search at hand, or, when the filter is asked again (filters repeat: a tenant, a shelf, a
- * language), no more than checking those of ten such searches.
+ * search at hand, or when the filter is asked again (filters repeat: a tenant, a shelf, a
+ * language). A kept set then also answers the filter's count, which otherwise evaluates the filter
+ * on every document of the collection.
  *
  * Exactness: a chunk's metadata is written only with the chunk (index-document.ts), and every
  * chunk written or deleted appends its rowid to `chunk_changes` in the same transaction. So the
@@ -32,9 +33,12 @@ import { prepared } from './statements.ts';
  */
 const LIST_PAYBACK = 20;
 /**
- * A filter asked again is listed when that costs at most as much as checking the candidates of ten
- * such searches. Never more: two broad filters taking turns in a thread too small for both would
- * otherwise be listed at every search, each listing costing hundreds of searches' checks.
+ * A filter asked again is listed whatever it costs (within MAX_KEPT_ROWIDS): besides the candidates'
+ * checks, a search without a kept set reads the filter's count, which evaluates it on every
+ * document of the collection (25 ms for 100k one-chunk documents), and a kept set answers that
+ * too. Once its set was dropped to make room for another, it is listed again only when that costs
+ * at most the checks of ten searches: two broad filters taking turns in a thread too small for
+ * both would otherwise be listed at every search.
  */
 const REPEATED_PAYBACK = 10 * LIST_PAYBACK;
 /** Rowids one thread keeps over all filters: about 30 bytes each in a Set, so ~15 MB. */
@@ -54,6 +58,8 @@ interface Entry {
   rowids: Set<number> | null;
   /** The collection's last change the set reflects. */
   seq: number;
+  /** Its set was dropped to make room for another filter's. */
+  crowdedOut: boolean;
 }
 
 export class KeptFilterMatches {
@@ -63,27 +69,36 @@ export class KeptFilterMatches {
 
   constructor(private readonly maxRowids = MAX_KEPT_ROWIDS) {}
 
-  /** The filter's chunks for one search, run inside that search's read transaction. */
+  /**
+   * The filter's chunks for one search, run inside that search's read transaction. A kept set is
+   * brought up to date at once and answers everything, its count included; otherwise the rows
+   * answer, and the first question decides whether the chunks are listed and kept.
+   */
   filtered(db: Database.Database, collection: KeptCollection, filter: MetadataFilter): FilteredChunks {
     const fromRows = filteredChunks(db, collection.name, filter);
     const key = `${collection.rowId}:${collection.createdAt}:${canonical(filter)}`;
     const seenBefore = this.entries.has(key);
-    const entry = this.entries.get(key) ?? { rowids: null, seq: 0 };
+    const entry = this.entries.get(key) ?? { rowids: null, seq: 0, crowdedOut: false };
     // Moved to the newest end: the map's order is the order of last use.
     this.entries.delete(key);
     this.entries.set(key, entry);
+    const seq = lastChange(db, collection.name);
+    if (entry.rowids !== null && entry.seq !== seq) bringUpToDate(db, collection.name, entry, fromRows, seq);
     this.evict(entry);
-    let rowids: Set<number> | null | undefined;
-    const kept = (candidates: number) => rowids === undefined ? (rowids = this.current(db, collection.name, entry, seenBefore, fromRows, candidates)) : rowids;
+    if (entry.rowids !== null) return fromSet(entry.rowids);
+    let listed: Set<number> | null | undefined;
+    const list = (candidates: number) => listed !== undefined ? listed : (listed = this.list(entry, seenBefore, fromRows, seq, candidates));
     return {
-      count: fromRows.count,
+      get count() {
+        return fromRows.count;
+      },
       matching(keys) {
-        const set = kept(keys.length);
-        return set === null ? fromRows.matching(keys) : new Set(keys.filter((key) => set.has(Number(key))));
+        const set = list(keys.length);
+        return set === null ? fromRows.matching(keys) : fromSet(set).matching(keys);
       },
       all() {
-        const set = kept(Infinity);
-        return set === null ? fromRows.all() : [...set].map(BigInt);
+        const set = list(Infinity);
+        return set === null ? fromRows.all() : fromSet(set).all();
       },
     };
   }
@@ -106,32 +121,45 @@ export class KeptFilterMatches {
   }
 
   /**
-   * The matching rowids as of this search's snapshot, or null when checking `candidates` chunk
-   * rows is the cheaper way: the filter seen for the first time with many chunks, or too many to keep.
+   * The filter's chunks listed and kept as of this search's snapshot (`seq`), or null when checking
+   * `candidates` chunk rows is the cheaper way: the filter seen for the first time with many
+   * chunks, crowded out before and asked again with too many, or with more than a thread keeps.
    */
-  private current(db: Database.Database, collection: string, entry: Entry, seenBefore: boolean, fromRows: FilteredChunks, candidates: number): Set<number> | null {
-    const seq = lastChange(db, collection);
-    if (entry.rowids !== null && entry.seq !== seq) bringUpToDate(db, collection, entry, fromRows, seq);
-    if (entry.rowids === null) {
-      if (fromRows.count > this.maxRowids || fromRows.count > (seenBefore ? REPEATED_PAYBACK : LIST_PAYBACK) * candidates) return null;
-      entry.rowids = new Set(fromRows.all().map(Number));
-      entry.seq = seq;
-      this.listed++;
-    }
+  private list(entry: Entry, seenBefore: boolean, fromRows: FilteredChunks, seq: number, candidates: number): Set<number> | null {
+    const payback = !seenBefore ? LIST_PAYBACK : entry.crowdedOut ? REPEATED_PAYBACK : Infinity;
+    if (fromRows.count > this.maxRowids || fromRows.count > payback * candidates) return null;
+    entry.rowids = new Set(fromRows.all().map(Number));
+    entry.seq = seq;
+    this.listed++;
     this.evict(entry);
     return entry.rowids;
   }
 
-  /** Drops the least recently used filters (never `keep`) past the bounds. */
+  /**
+   * Past the rowid bound, drops the sets of the least recently used filters (never `keep`'s),
+   * remembering that they were crowded out; past the filter bound, forgets the least recently used.
+   */
   private evict(keep: Entry): void {
     let kept = this.size;
     for (const [key, entry] of this.entries) {
       if (kept <= this.maxRowids && this.entries.size <= MAX_FILTERS) break;
       if (entry === keep) continue;
+      if (this.entries.size > MAX_FILTERS) this.entries.delete(key);
+      else if (entry.rowids === null) continue;
+      else entry.crowdedOut = true;
       kept -= entry.rowids?.size ?? 0;
-      this.entries.delete(key);
+      entry.rowids = null;
     }
   }
+}
+
+/** Answers from a kept set: its size is the count, since it holds exactly the matching chunks. */
+function fromSet(rowids: Set<number>): FilteredChunks {
+  return {
+    count: rowids.size,
+    matching: (keys) => new Set(keys.filter((key) => rowids.has(Number(key)))),
+    all: () => [...rowids].map(BigInt),
+  };
 }
 
 /**
@@ -142,7 +170,7 @@ export class KeptFilterMatches {
  */
 function bringUpToDate(db: Database.Database, collection: string, entry: Entry, fromRows: FilteredChunks, seq: number): void {
   const changed = entry.seq >= prunedThrough(db, collection)
-    ? changedSince(db, collection, entry.seq, Math.ceil(fromRows.count / LIST_PAYBACK))
+    ? changedSince(db, collection, entry.seq, Math.ceil(entry.rowids!.size / LIST_PAYBACK))
     : null;
   if (changed === null) {
     entry.rowids = null;
