@@ -46,3 +46,13 @@ export function pruneChanges(db: Database.Database, retain: number): number {
 export function prunedThrough(db: Database.Database, collection: string): number {
   return (prepared(db, 'SELECT through_seq AS seq FROM chunk_changes_pruned WHERE collection = ?').get(collection) as { seq: number } | undefined)?.seq ?? 0;
 }
+
+/**
+ * The collection's last change: its latest in the sequence or, once pruning has removed them all
+ * (writes into other collections do that), the last one pruned. Not 0 then: what a follower kept
+ * would look pruned past, and be read afresh for as long as it stayed so.
+ */
+export function lastChange(db: Database.Database, collection: string): number {
+  const latest = (prepared(db, 'SELECT max(seq) AS seq FROM chunk_changes WHERE collection = ?').get(collection) as { seq: number | null }).seq;
+  return latest ?? prunedThrough(db, collection);
+}

@@ -22,7 +22,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { MetadataFilter } from '../../schema/metadata-filter.ts';
-import { prunedThrough } from './change-log.ts';
+import { lastChange, prunedThrough } from './change-log.ts';
 import { filteredChunks, type FilteredChunks } from './filtered-chunks.ts';
 import { prepared } from './statements.ts';
 
@@ -192,12 +192,6 @@ export function searchFilter(db: Database.Database, search: { readonly collectio
 /** A filter's key: its fields in order, so `{a, b}` and `{b, a}` share one entry. */
 function canonical(filter: MetadataFilter): string {
   return JSON.stringify(Object.keys(filter).sort().map((key) => [key, filter[key]]));
-}
-
-/** The collection's last change in this snapshot: its latest sequence number, or how far it was pruned. */
-function lastChange(db: Database.Database, collection: string): number {
-  const latest = (prepared(db, 'SELECT max(seq) AS seq FROM chunk_changes WHERE collection = ?').get(collection) as { seq: number | null }).seq;
-  return Math.max(latest ?? 0, prunedThrough(db, collection));
 }
 
 /** The chunks changed after `seq`, or null when there are more than `limit` changes. */

@@ -45,7 +45,7 @@ import { Fts5Tokens, type TokenRow } from './fts5-tokens.ts';
 import { indexTotals, readRowLengths } from './fts5-records.ts';
 import { lexicalTableName } from './migrations.ts';
 import { prepared } from './statements.ts';
-import { prunedThrough } from './change-log.ts';
+import { lastChange, prunedThrough } from './change-log.ts';
 
 /** FTS5's bm25 constants (fts5_aux.c). */
 const K1 = 1.2;
@@ -204,7 +204,7 @@ export class LexicalPostings {
   /** The collection's index as of the current snapshot: kept and brought up to date, or read afresh. */
   private current(collection: LexicalCollection): CollectionIndex {
     const key = `${collection.rowId}@${collection.createdAt}`;
-    const last = this.lastChange(collection.name);
+    const last = lastChange(this.db, collection.name);
     let index = this.collections.get(key);
     if (index !== undefined) {
       this.collections.delete(key);
@@ -377,7 +377,7 @@ export class LexicalPostings {
   keepUp(): void {
     this.db.transaction(() => {
       for (const index of [...this.collections.values()]) {
-        const last = this.lastChange(index.name);
+        const last = lastChange(this.db, index.name);
         if (last === index.seq || this.tooFarBehind(index, last)) continue;
         // Deleted, or deleted and made again: the changes under its name are another collection's.
         if (this.stillKept(index) === null) this.drop(index);
@@ -395,7 +395,7 @@ export class LexicalPostings {
   /** Reads afresh the most recently ranked collection that is too far behind and quiet; true when one was. */
   private startRewarm(now: number): boolean {
     for (const index of [...this.collections.values()].reverse()) {
-      const last = this.lastChange(index.name);
+      const last = lastChange(this.db, index.name);
       const seen = this.lastSeen.get(index.key);
       if (seen?.seq !== last) this.lastSeen.set(index.key, { seq: last, at: now });
       if (seen?.seq !== last || now - seen.at < REWARM_QUIET_MS || !this.tooFarBehind(index, last)) continue;
@@ -419,7 +419,7 @@ export class LexicalPostings {
   /** Reads the next kept stems again, for about REWARM_STEP_MS; true while some are left. */
   private continueRewarm(now: number): boolean {
     const { index, stems } = this.rewarming!;
-    if (this.collections.get(index.key) !== index || this.lastChange(index.name) !== index.seq) {
+    if (this.collections.get(index.key) !== index || lastChange(this.db, index.name) !== index.seq) {
       this.rewarming = null; // dropped, or written again: rankings read what they need
       return false;
     }
@@ -435,16 +435,6 @@ export class LexicalPostings {
     this.rewarming = null;
     this.lastSeen.set(index.key, { seq: index.seq, at: now });
     return false;
-  }
-
-  /**
-   * The collection's last change: its latest in the sequence or, once pruning has removed them all
-   * (writes into other collections do that), the last one pruned. Not 0 then: a kept collection
-   * would look pruned past, and be read afresh every second by `rewarm` for as long as it stayed so.
-   */
-  private lastChange(name: string): number {
-    const latest = (prepared(this.db, 'SELECT max(seq) AS seq FROM chunk_changes WHERE collection = ?').get(name) as { seq: number | null }).seq;
-    return latest ?? prunedThrough(this.db, name);
   }
 
   /**
